@@ -1,0 +1,63 @@
+//! ticketd: the daemon. `ticketd [--config FILE]`; with no config it runs on the embedded
+//! default (data in ./var).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Parser;
+use tokio_util::sync::CancellationToken;
+
+/// The ticketd daemon.
+#[derive(Debug, Parser)]
+#[command(name = "ticketd", version, about = "The ticketd daemon: mail in, tickets out.")]
+struct Args {
+    /// The config file; without one, the embedded default (data in ./var).
+    #[arg(long, env = "TICKETD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Check the config and exit.
+    #[arg(long)]
+    check_config: bool,
+}
+
+fn main() {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TICKETD_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(args) {
+        eprintln!("ticketd: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
+    let config = ticketd::config::Config::load(args.config.as_deref()).context("while loading the configuration")?;
+    if args.check_config {
+        println!("configuration ok");
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Runtime::new().context("while starting the async runtime")?;
+    runtime.block_on(async {
+        let shutdown = CancellationToken::new();
+        let signals = shutdown.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            signals.cancel();
+        });
+        ticketd::server::run(config, shutdown).await.context("while running the daemon")
+    })
+}
+
+/// SIGTERM (service managers) or SIGINT (Ctrl-C).
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+}

@@ -1,0 +1,212 @@
+//! The client mailgate and tkt use to talk to ticketd: HTTP/1.1 (hyper) over the Unix
+//! socket or TCP, behind a blocking interface.
+//!
+//! Each call runs on a current-thread tokio runtime made once per client: no worker
+//! threads are started, so mailgate stays a small, quick process. Any failure to get an
+//! answer (no daemon, timeout, a garbled reply) is a [`ClientError`] other than `Api`,
+//! which mailgate turns into "try again later".
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use hyper::{Method, Request};
+use hyper_util::rt::TokioIo;
+use serde::de::DeserializeOwned;
+use tokio::net::{TcpStream, UnixStream};
+
+use crate::error::Error;
+
+/// Where the daemon listens, as given by `--url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Unix(PathBuf),
+    /// `host:port`.
+    Tcp(String),
+}
+
+impl std::str::FromStr for Endpoint {
+    type Err = String;
+    fn from_str(url: &str) -> Result<Endpoint, String> {
+        if let Some(path) = url.strip_prefix("unix:") {
+            Ok(Endpoint::Unix(PathBuf::from(path)))
+        } else if let Some(rest) = url.strip_prefix("http://") {
+            Ok(Endpoint::Tcp(rest.trim_end_matches('/').to_string()))
+        } else {
+            Err(format!("`{url}` is not unix:/path/to/ticketd.sock or http://host:port"))
+        }
+    }
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Unix(path) => write!(f, "unix:{}", path.display()),
+            Endpoint::Tcp(addr) => write!(f, "http://{addr}"),
+        }
+    }
+}
+
+/// Why a call did not get an answer it can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Nobody listens there (daemon down, wrong path).
+    #[error("ticketd is not reachable at {endpoint}: {reason}")]
+    Unreachable { endpoint: String, reason: String },
+    #[error("ticketd at {endpoint} did not answer within {} seconds", .timeout.as_secs())]
+    Timeout { endpoint: String, timeout: Duration },
+    /// The daemon answered something that is not the API.
+    #[error("unexpected answer from ticketd: {0}")]
+    Protocol(String),
+    /// The daemon answered with an error.
+    #[error("{0}")]
+    Api(Error),
+}
+
+/// The packaged socket, used when neither `--url` nor `TICKETD_URL` says otherwise.
+pub const PACKAGED_SOCKET: &str = "/run/ticketd/ticketd.sock";
+
+/// The URL to use when none is given: `TICKETD_URL`, else the embedded default's socket
+/// when it exists in the working directory, else the packaged socket.
+pub fn default_url() -> String {
+    if let Ok(url) = std::env::var("TICKETD_URL")
+        && !url.is_empty()
+    {
+        return url;
+    }
+    if std::path::Path::new("var/ticketd.sock").exists() {
+        return "unix:var/ticketd.sock".into();
+    }
+    format!("unix:{PACKAGED_SOCKET}")
+}
+
+/// A connection-per-call client.
+pub struct Client {
+    endpoint: Endpoint,
+    token: Option<String>,
+    timeout: Duration,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// A raw answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl Client {
+    /// A client for `url` (`unix:/path` or `http://host:port`). Over TCP the daemon wants
+    /// `token`.
+    pub fn new(url: &str, token: Option<String>, timeout: Duration) -> Result<Client, ClientError> {
+        let endpoint = url.parse().map_err(ClientError::Protocol)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| ClientError::Protocol(format!("cannot start the I/O runtime: {e}")))?;
+        Ok(Client { endpoint, token, timeout, runtime })
+    }
+
+    /// Sends one request and returns the status and body, whatever the status.
+    pub fn send(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Result<Answer, ClientError> {
+        let endpoint = self.endpoint.to_string();
+        let call = self.call(method, path, body);
+        self.runtime.block_on(async {
+            tokio::time::timeout(self.timeout, call)
+                .await
+                .map_err(|_| ClientError::Timeout { endpoint, timeout: self.timeout })?
+        })
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Result<Answer, ClientError> {
+        let unreachable = |e: std::io::Error| ClientError::Unreachable { endpoint: self.endpoint.to_string(), reason: e.to_string() };
+        let protocol = |e: hyper::Error| ClientError::Protocol(e.to_string());
+        let mut request = Request::builder().method(method).uri(path).header(HOST, "ticketd");
+        if let Some(token) = &self.token {
+            request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let payload = match body {
+            Some((content_type, bytes)) => {
+                request = request.header(CONTENT_TYPE, content_type);
+                Bytes::from(bytes)
+            }
+            None => Bytes::new(),
+        };
+        let request = request.body(Full::new(payload)).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let response = match &self.endpoint {
+            Endpoint::Unix(path) => {
+                let stream = UnixStream::connect(path).await.map_err(unreachable)?;
+                exchange(TokioIo::new(stream), request).await.map_err(protocol)?
+            }
+            Endpoint::Tcp(addr) => {
+                let stream = TcpStream::connect(addr).await.map_err(unreachable)?;
+                exchange(TokioIo::new(stream), request).await.map_err(protocol)?
+            }
+        };
+        Ok(response)
+    }
+
+    /// Sends a request and decodes a JSON answer; an error answer becomes
+    /// [`ClientError::Api`].
+    pub fn json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<T, ClientError> {
+        let body = body.map(|b| ("application/json", b.to_string().into_bytes()));
+        let answer = self.send(method, path, body)?;
+        let answer = check(answer)?;
+        serde_json::from_slice(&answer.body).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))
+    }
+
+    /// Sends a request and returns the bytes of a successful answer.
+    pub fn bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
+        Ok(check(self.send(Method::GET, path, None)?)?.body)
+    }
+}
+
+/// Turns an error status into [`ClientError::Api`], using the error body's kind.
+pub fn check(answer: Answer) -> Result<Answer, ClientError> {
+    if (200..300).contains(&answer.status) {
+        return Ok(answer);
+    }
+    #[derive(serde::Deserialize)]
+    struct Body {
+        error: Detail,
+    }
+    #[derive(serde::Deserialize)]
+    struct Detail {
+        kind: String,
+        message: String,
+    }
+    match serde_json::from_slice::<Body>(&answer.body) {
+        Ok(body) => Err(ClientError::Api(Error::from_kind(&body.error.kind, body.error.message))),
+        Err(_) => Err(ClientError::Protocol(format!(
+            "HTTP {}: {}",
+            answer.status,
+            String::from_utf8_lossy(&answer.body).chars().take(200).collect::<String>()
+        ))),
+    }
+}
+
+async fn exchange<S>(io: TokioIo<S>, request: Request<Full<Bytes>>) -> Result<Answer, hyper::Error>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(io).await?;
+    let driver = tokio::spawn(connection);
+    let response = sender.send_request(request).await?;
+    let status = response.status().as_u16();
+    let body = response.into_body().collect().await?.to_bytes().to_vec();
+    driver.abort();
+    Ok(Answer { status, body })
+}
+
+/// `key=value&...` with every value percent-encoded, for query strings.
+pub fn query_string(pairs: &[(&str, &str)]) -> String {
+    serde_urlencoded::to_string(pairs).unwrap_or_default()
+}

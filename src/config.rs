@@ -1,0 +1,400 @@
+//! Typed configuration: built-in defaults, then the TOML file, then command-line flags.
+//!
+//! With no file at all ticketd runs on the embedded default of DESIGN.md: data in `./var`,
+//! socket `./var/ticketd.sock`, outgoing mail written to `./var/outgoing/`, one queue
+//! `general`. `etc/ticketd.toml` documents every key beside its default; a test parses it.
+//! Relative paths are taken relative to the working directory, as a shell user expects.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The whole configuration of the daemon.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub mail: MailConfig,
+    #[serde(default)]
+    pub outbox: OutboxConfig,
+    #[serde(default)]
+    pub queues: Vec<QueueConfig>,
+}
+
+/// Where the daemon keeps its data and where it listens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Database and anything else ticketd writes.
+    pub data_dir: PathBuf,
+    /// `unix:PATH` or `HOST:PORT`; empty means `unix:<data_dir>/ticketd.sock`.
+    pub listen: Vec<Listen>,
+    /// Permissions of Unix sockets, octal. Postfix runs pipe aliases as `nobody`, so the
+    /// default lets every local user connect; only ingest is open to them, the API answers
+    /// only the daemon's own user and root (checked by peer credentials).
+    pub socket_mode: String,
+    /// File holding the shared secret that TCP clients (a remote MTA's mailgate, tkt) must
+    /// send. Required when any listener is TCP.
+    pub token_file: Option<PathBuf>,
+    /// The secret read from `token_file`.
+    #[serde(skip)]
+    pub token: Option<Secret>,
+    /// How long shutdown waits for requests in flight before giving up on them.
+    pub shutdown_grace_secs: u64,
+}
+
+/// Inbound and outbound mail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// The name in subject tags: `[TAG #42]`.
+    pub tag: String,
+    /// Envelope sender and From address of outgoing mail.
+    pub from: String,
+    /// `file:DIR`, `smtp://HOST:PORT` (or `smtps://`), `sendmail:/usr/sbin/sendmail`.
+    pub outbound: Outbound,
+    /// Messages larger than this are refused (mailgate exits 65 and the MTA bounces).
+    pub max_message_bytes: u64,
+    /// Messages with more MIME parts than this are quarantined instead of processed (a MIME
+    /// bomb defence); raise it and `tkt quarantine retry` to take one in.
+    pub max_mime_parts: usize,
+    /// Autoreplies to one sender per hour; beyond it, mail from them is stored silently.
+    pub autoreply_limit_per_hour: u32,
+    /// More addresses of this system (aliases, old queue addresses) that must never be sent
+    /// an autoreply or notification.
+    pub own_addresses: Vec<String>,
+}
+
+/// Delivery of outgoing mail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboxConfig {
+    /// Wait before the first retry of a temporary failure; doubles with each attempt.
+    pub retry_initial_secs: u64,
+    /// The longest wait between retries.
+    pub retry_max_secs: u64,
+    /// After this many attempts a message counts as permanently failed.
+    pub max_attempts: u32,
+}
+
+/// One queue: a mailbox people write to, and the tickets made from it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueConfig {
+    pub name: String,
+    /// The correspond address; default `NAME@` the domain of `mail.from`.
+    pub address: Option<String>,
+    /// The comment address; default `NAME-comment@` the domain of `mail.from`.
+    pub comment_address: Option<String>,
+    #[serde(default)]
+    pub description: String,
+    /// Watchers who get replies of every ticket in the queue.
+    #[serde(default)]
+    pub cc: Vec<String>,
+    /// Staff who get replies and comments of every ticket in the queue. They are made
+    /// privileged users.
+    #[serde(default)]
+    pub admin_cc: Vec<String>,
+}
+
+/// A listening address.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Listen {
+    Unix(PathBuf),
+    Tcp(SocketAddr),
+}
+
+/// How outgoing mail leaves.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum Outbound {
+    /// Each message as `DIR/<id>.eml` with its envelope in `DIR/<id>.json`.
+    File(PathBuf),
+    /// An SMTP relay, as a lettre URL (`smtp://host:25`, `smtps://user:pass@host`).
+    Smtp(String),
+    /// A sendmail-compatible command.
+    Sendmail(PathBuf),
+}
+
+/// A secret string that never appears in logs or `Debug` output.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            data_dir: PathBuf::from("var"),
+            listen: Vec::new(),
+            socket_mode: "0666".into(),
+            token_file: None,
+            token: None,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            tag: "ticketd".into(),
+            from: "ticketd@localhost".into(),
+            // replaced by `<data_dir>/outgoing` when the file does not set it
+            outbound: Outbound::File(PathBuf::new()),
+            max_message_bytes: 50 * 1024 * 1024,
+            max_mime_parts: 1000,
+            autoreply_limit_per_hour: 10,
+            own_addresses: Vec::new(),
+        }
+    }
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        OutboxConfig { retry_initial_secs: 60, retry_max_secs: 3600, max_attempts: 12 }
+    }
+}
+
+impl FromStr for Listen {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(path) = s.strip_prefix("unix:") {
+            if path.is_empty() {
+                return Err("listen address `unix:` needs a path".into());
+            }
+            return Ok(Listen::Unix(PathBuf::from(path)));
+        }
+        let addr = s.strip_prefix("tcp:").or_else(|| s.strip_prefix("http://")).unwrap_or(s);
+        addr.parse().map(Listen::Tcp).map_err(|_| {
+            format!("listen address `{s}` is neither `unix:/path` nor `host:port` (e.g. 127.0.0.1:8025)")
+        })
+    }
+}
+
+impl TryFrom<String> for Listen {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl fmt::Display for Listen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Listen::Unix(path) => write!(f, "unix:{}", path.display()),
+            Listen::Tcp(addr) => write!(f, "{addr}"),
+        }
+    }
+}
+
+impl FromStr for Outbound {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Some(dir) = s.strip_prefix("file:") {
+            Ok(Outbound::File(PathBuf::from(dir)))
+        } else if let Some(cmd) = s.strip_prefix("sendmail:") {
+            Ok(Outbound::Sendmail(PathBuf::from(cmd)))
+        } else if s.starts_with("smtp://") || s.starts_with("smtps://") {
+            Ok(Outbound::Smtp(s.to_string()))
+        } else {
+            Err(format!(
+                "mail.outbound `{s}` is not one of file:DIR, smtp://HOST:PORT, smtps://HOST, sendmail:PATH"
+            ))
+        }
+    }
+}
+
+impl TryFrom<String> for Outbound {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        s.parse()
+    }
+}
+
+impl Config {
+    /// The embedded default: what ticketd runs on when given no file.
+    pub fn embedded_default() -> Config {
+        let mut config: Config = toml::from_str("").expect("the empty config parses");
+        config.finish();
+        config
+    }
+
+    /// Parses a config from TOML text; `origin` names it in error messages.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Config> {
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
+        config.finish();
+        config.validate().map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
+        Ok(config)
+    }
+
+    /// Loads the file at `path`, or the embedded default when there is none, and reads the
+    /// secrets it points to.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let mut config = match path {
+            None => Config::embedded_default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    Error::Invalid(format!("cannot read config file {}: {e}", path.display()))
+                })?;
+                Config::from_toml(&text, &path.display().to_string())?
+            }
+        };
+        if let Some(file) = &config.server.token_file {
+            let token = std::fs::read_to_string(file).map_err(|e| {
+                Error::Invalid(format!("cannot read server.token_file {}: {e}", file.display()))
+            })?;
+            let token = token.trim().to_string();
+            if token.is_empty() {
+                return Err(Error::Invalid(format!("server.token_file {} is empty", file.display())));
+            }
+            config.server.token = Some(Secret(token));
+        }
+        Ok(config)
+    }
+
+    /// Fills the defaults that depend on other keys.
+    fn finish(&mut self) {
+        if self.server.listen.is_empty() {
+            self.server.listen = vec![Listen::Unix(self.server.data_dir.join("ticketd.sock"))];
+        }
+        if self.mail.outbound == Outbound::File(PathBuf::new()) {
+            self.mail.outbound = Outbound::File(self.server.data_dir.join("outgoing"));
+        }
+        if self.queues.is_empty() {
+            self.queues.push(QueueConfig {
+                name: "general".into(),
+                address: None,
+                comment_address: None,
+                description: "The default queue".into(),
+                cc: Vec::new(),
+                admin_cc: Vec::new(),
+            });
+        }
+        let domain = self.mail.from.rsplit_once('@').map(|(_, d)| d.to_string());
+        let domain = domain.unwrap_or_else(|| "localhost".into());
+        for queue in &mut self.queues {
+            queue.address.get_or_insert_with(|| format!("{}@{domain}", queue.name));
+            queue.comment_address.get_or_insert_with(|| format!("{}-comment@{domain}", queue.name));
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.mail.tag.trim().is_empty() {
+            return Err("mail.tag must not be empty".into());
+        }
+        if !self.mail.from.contains('@') {
+            return Err(format!("mail.from `{}` is not an address", self.mail.from));
+        }
+        self.socket_mode()?;
+        if self.server.listen.iter().any(|l| matches!(l, Listen::Tcp(_)))
+            && self.server.token_file.is_none()
+        {
+            return Err("a TCP listener needs server.token_file: a shared secret its clients send".into());
+        }
+        let mut names = std::collections::HashSet::new();
+        for queue in &self.queues {
+            if queue.name.is_empty() || queue.name.contains(char::is_whitespace) {
+                return Err(format!("queue name `{}` must be one word", queue.name));
+            }
+            if !names.insert(queue.name.to_lowercase()) {
+                return Err(format!("queue `{}` is defined twice", queue.name));
+            }
+            for address in queue.cc.iter().chain(&queue.admin_cc) {
+                if !address.contains('@') {
+                    return Err(format!("queue `{}`: watcher `{address}` is not an address", queue.name));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The Unix socket permission bits.
+    pub fn socket_mode(&self) -> Result<u32, String> {
+        u32::from_str_radix(self.server.socket_mode.trim_start_matches("0o"), 8)
+            .ok()
+            .filter(|m| *m <= 0o777)
+            .ok_or_else(|| format!("server.socket_mode `{}` is not an octal mode like 0660", self.server.socket_mode))
+    }
+
+    /// The queue with this name (case-insensitive).
+    pub fn queue(&self, name: &str) -> Option<&QueueConfig> {
+        self.queues.iter().find(|q| q.name.eq_ignore_ascii_case(name))
+    }
+
+    /// Every address that is this system itself: never a recipient of our own mail.
+    pub fn own_addresses(&self) -> Vec<String> {
+        let mut own = vec![self.mail.from.to_lowercase()];
+        for queue in &self.queues {
+            own.extend(queue.address.iter().chain(&queue.comment_address).map(|a| a.to_lowercase()));
+        }
+        own.extend(self.mail.own_addresses.iter().map(|a| a.to_lowercase()));
+        own
+    }
+}
+
+impl QueueConfig {
+    /// The correspond address (always set once the config is loaded).
+    pub fn address(&self) -> &str {
+        self.address.as_deref().unwrap_or_default()
+    }
+
+    /// The comment address (always set once the config is loaded).
+    pub fn comment_address(&self) -> &str {
+        self.comment_address.as_deref().unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_default_matches_the_design() {
+        let c = Config::embedded_default();
+        assert_eq!(c.server.data_dir, PathBuf::from("var"));
+        assert_eq!(c.server.listen, vec![Listen::Unix(PathBuf::from("var/ticketd.sock"))]);
+        assert_eq!(c.mail.outbound, Outbound::File(PathBuf::from("var/outgoing")));
+        assert_eq!(c.queues.len(), 1);
+        assert_eq!(c.queues[0].name, "general");
+        assert_eq!(c.queues[0].address(), "general@localhost");
+    }
+
+    #[test]
+    fn the_commented_example_config_parses_with_every_key() {
+        let text = include_str!("../etc/ticketd.toml");
+        let c = Config::from_toml(text, "etc/ticketd.toml").unwrap();
+        assert_eq!(c.mail.tag, "tickets.example");
+        assert!(c.queues.len() >= 2);
+    }
+
+    #[test]
+    fn tcp_listener_without_token_is_refused() {
+        let e = Config::from_toml("[server]\nlisten = [\"127.0.0.1:8025\"]\n", "t").unwrap_err();
+        assert!(e.to_string().contains("token_file"), "{e}");
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let e = Config::from_toml("[mail]\ntga = \"x\"\n", "t.toml").unwrap_err();
+        assert!(e.to_string().contains("tga"), "{e}");
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        assert_eq!(format!("{:?}", Secret("hunter2".into())), "Secret([redacted])");
+    }
+}

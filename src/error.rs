@@ -1,0 +1,100 @@
+//! The one error type of the library.
+//!
+//! Callers match on the kind, not on text: the server maps it to an HTTP status, mailgate
+//! maps that to a sysexits code, and the writer decides from [`Error::is_temporary`] whether
+//! a message whose processing failed is quarantined (permanent) or handed back to the MTA
+//! to retry (temporary).
+
+/// A result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What went wrong, in the terms a caller acts on. The text is written for the person who
+/// will read it: it names what was wrong and, where it can, what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The named thing (ticket, queue, user, quarantined message) does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The acting user may not do this.
+    #[error("{0}")]
+    Denied(String),
+    /// The request itself is wrong: a bad field, value or query.
+    #[error("{0}")]
+    Invalid(String),
+    /// The request conflicts with the current state (a forbidden status transition).
+    #[error("{0}")]
+    Conflict(String),
+    /// Larger than the configured limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Worth retrying later: the database is busy, the disk is full, the daemon is stopping.
+    #[error("{0}")]
+    Temporary(String),
+    /// A failure that retrying will not fix (a bug, corrupt data).
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Whether the same request may succeed later (mailgate exits 75 so the MTA retries).
+    pub fn is_temporary(&self) -> bool {
+        matches!(self, Error::Temporary(_))
+    }
+
+    /// A short machine-readable name of the kind, used in the API's error bodies.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::NotFound(_) => "not_found",
+            Error::Denied(_) => "denied",
+            Error::Invalid(_) => "invalid",
+            Error::Conflict(_) => "conflict",
+            Error::TooLarge(_) => "too_large",
+            Error::Temporary(_) => "temporary",
+            Error::Internal(_) => "internal",
+        }
+    }
+
+    /// Builds the error of the given [`kind`](Self::kind). Unknown kinds are temporary:
+    /// a client that does not understand an answer must not treat it as final.
+    pub fn from_kind(kind: &str, message: String) -> Error {
+        match kind {
+            "not_found" => Error::NotFound(message),
+            "denied" => Error::Denied(message),
+            "invalid" => Error::Invalid(message),
+            "conflict" => Error::Conflict(message),
+            "too_large" => Error::TooLarge(message),
+            "internal" => Error::Internal(message),
+            _ => Error::Temporary(message),
+        }
+    }
+}
+
+/// The text of a panic payload, for turning a caught panic (a bug) into an error.
+pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_and_unknown_kinds_are_temporary() {
+        for e in [
+            Error::NotFound("a".into()),
+            Error::Denied("a".into()),
+            Error::Invalid("a".into()),
+            Error::Conflict("a".into()),
+            Error::TooLarge("a".into()),
+            Error::Temporary("a".into()),
+            Error::Internal("a".into()),
+        ] {
+            assert_eq!(Error::from_kind(e.kind(), "a".into()), e);
+        }
+        assert!(Error::from_kind("something_new", "x".into()).is_temporary());
+    }
+}

@@ -1,0 +1,39 @@
+//! ticketd: an email-driven ticketing system in the spirit of Request Tracker.
+//!
+//! # Layout
+//!
+//! The domain core knows nothing of sockets, SMTP or SQL; adapters around it do the I/O.
+//!
+//! | module | job |
+//! | --- | --- |
+//! | [`ticket`] | tickets, statuses and the lifecycle, roles, transactions, field changes |
+//! | [`user`] | users and the built-in system users; address rules |
+//! | [`rules`] | "when X happens, do Y": the default notifications and status rules |
+//! | [`search`] | the TicketSQL-like query language, parsed to an AST |
+//! | [`mail`] | parsing inbound mail, threading, loop detection, composing outbound mail |
+//! | [`store`] | the only module with SQL: schema, migrations, every query |
+//! | [`workflow`] | what happens when mail arrives or staff act: store + rules + mail together |
+//! | [`outbox`] | delivering outgoing mail: transports, retries with backoff |
+//! | [`server`] | the daemon: listeners, the HTTP API, the single writer with group commit, shutdown |
+//! | [`client`] | the small client mailgate and tkt use to talk to the daemon |
+//! | [`gate`] | mailgate: one message in, a sysexits code out |
+//! | [`cli`] | tkt: the staff command line and its output |
+//! | [`config`] | typed configuration and the embedded default |
+//! | [`error`] | the one error type and its kinds |
+
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod error;
+pub mod gate;
+pub mod mail;
+pub mod outbox;
+pub mod rules;
+pub mod search;
+pub mod server;
+pub mod store;
+pub mod ticket;
+pub mod user;
+pub mod workflow;
+
+pub use error::{Error, Result};

@@ -1,0 +1,13 @@
+//! Mail in and out: parsing, threading, loop detection and composing notifications.
+//!
+//! This is the one ingest path for every source of mail (mailgate today; IMAP or an API
+//! upload later): whatever arrives becomes an [`Inbound`] here.
+
+pub mod compose;
+pub mod loops;
+pub mod parse;
+pub mod thread;
+
+pub use loops::AutoReason;
+pub use parse::{Inbound, ParseOptions, Part, Sender, parse};
+pub use thread::SubjectTag;

@@ -1,0 +1,478 @@
+//! From raw bytes to an [`Inbound`] message: decoded text, sender, threading headers and
+//! the MIME tree, all owned and in UTF-8.
+//!
+//! Parsing never rejects a message: whatever arrives is turned into something storable.
+//! mail-parser does the MIME work; this module mends what it leaves for us:
+//! 8-bit header bytes in no declared charset (guessed with chardetng, as a browser would),
+//! 8-bit bodies without a charset, RFC 2231 filenames split over several parameters in a
+//! stateful charset, and input that has no header block at all.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use regex::Regex;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::loops::{self, AutoReason, LoopSignals};
+use super::thread::clean_message_id;
+use crate::error::Error;
+use crate::user::normalize_address;
+
+/// A message as ticketd uses it, independent of the parser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Inbound {
+    /// The Message-ID without angle brackets.
+    pub message_id: Option<String>,
+    /// Recognises a second delivery of the same message: its Message-ID, or a hash of its
+    /// content when it has none.
+    pub dedupe_key: String,
+    /// Decoded, unfolded; empty when there is none.
+    pub subject: String,
+    pub sender: Option<Sender>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    /// Set when the message was made by a machine (loop protection).
+    pub auto: Option<AutoReason>,
+    /// The decoded text: text/plain parts, or HTML converted to text.
+    pub content: String,
+    /// Every MIME part, parents before children.
+    pub parts: Vec<Part>,
+}
+
+/// Who sent a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sender {
+    pub address: String,
+    /// The display name, possibly empty.
+    pub name: String,
+}
+
+/// One MIME part, as stored in the attachments table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Part {
+    /// Index of the enclosing multipart in [`Inbound::parts`].
+    pub parent: Option<usize>,
+    /// `type/subtype`, lowercased.
+    pub content_type: String,
+    pub filename: Option<String>,
+    /// The part's own header block, decoded to UTF-8.
+    pub headers: String,
+    /// Decoded content: UTF-8 for text, bytes otherwise, the whole message for an
+    /// attached message/rfc822; `None` for multipart containers.
+    #[serde(skip)]
+    pub content: Option<Vec<u8>>,
+    /// Only on the top part.
+    pub message_id: Option<String>,
+    /// Only on the top part.
+    pub subject: Option<String>,
+}
+
+/// Limits and context for parsing.
+#[derive(Debug, Clone)]
+pub struct ParseOptions<'a> {
+    /// More MIME parts than this is an error (the message goes to quarantine).
+    pub max_mime_parts: usize,
+    /// Our subject tag name, to recognise our own loop header.
+    pub tag: &'a str,
+    /// Our own addresses, lowercased.
+    pub own_addresses: &'a [String],
+    /// The envelope sender from the MTA, when known.
+    pub envelope_sender: Option<&'a str>,
+}
+
+/// Parses a raw message as delivered by the MTA. Fails only for messages over the limits
+/// of `options`, which are then quarantined rather than processed.
+pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
+    let raw = strip_mbox_from_line(raw);
+    let buffer = headers_in_utf8(raw);
+    let Some(message) = MessageParser::default().parse(buffer.as_ref()) else {
+        return Ok(headerless(raw));
+    };
+    if message.parts.len() > options.max_mime_parts {
+        return Err(Error::Invalid(format!(
+            "the message has {} MIME parts, more than mail.max_mime_parts = {}",
+            message.parts.len(),
+            options.max_mime_parts
+        )));
+    }
+    let sender = sender_of(&message);
+    let subject = message.subject().map(unfold).unwrap_or_default();
+    let message_id = message.message_id().and_then(clean_message_id);
+    let parts = mime_tree(&message, &buffer, message_id.clone(), &subject);
+    let content = body_text(&message, &buffer);
+    let header_pairs: Vec<(&str, &str)> =
+        message.headers().iter().map(|h| (h.name(), raw_value(&buffer, h.offset_start, h.offset_end))).collect();
+    let auto = loops::classify(
+        &LoopSignals {
+            headers: header_pairs,
+            content_type: parts.first().map(|p| p.content_type.clone()).unwrap_or_default(),
+            sender: sender.as_ref().map(|s| s.address.as_str()),
+            envelope_sender: options.envelope_sender,
+        },
+        options.tag,
+        options.own_addresses,
+    );
+    let dedupe_key = match &message_id {
+        Some(id) => format!("mid:{id}"),
+        None => format!("sha256:{}", content_hash(&message, &buffer)),
+    };
+    Ok(Inbound {
+        message_id,
+        dedupe_key,
+        subject,
+        sender,
+        in_reply_to: ids(message.in_reply_to()),
+        references: ids(message.references()),
+        auto,
+        content,
+        parts,
+    })
+}
+
+/// Postfix's local delivery puts an mbox `From sender date` line in front of the message.
+fn strip_mbox_from_line(raw: &[u8]) -> &[u8] {
+    if raw.starts_with(b"From ") {
+        match raw.iter().position(|&b| b == b'\n') {
+            Some(end) => &raw[end + 1..],
+            None => raw,
+        }
+    } else {
+        raw
+    }
+}
+
+/// Headers must be ASCII, but real mail carries raw 8-bit bytes in them (a KOI8-R subject,
+/// a Latin-1 name). When the header block is not UTF-8, guess its charset and re-encode it
+/// so the parser sees the characters that were meant. The body is left untouched.
+fn headers_in_utf8(raw: &[u8]) -> Cow<'_, [u8]> {
+    let end = header_block_end(raw);
+    let headers = &raw[..end];
+    if std::str::from_utf8(headers).is_ok() {
+        return Cow::Borrowed(raw);
+    }
+    let mut fixed = guess_decode(headers).into_owned().into_bytes();
+    fixed.extend_from_slice(&raw[end..]);
+    Cow::Owned(fixed)
+}
+
+/// Where the header block ends (the offset of the blank line), or the end of input.
+fn header_block_end(raw: &[u8]) -> usize {
+    let lf = raw.windows(2).position(|w| w == b"\n\n");
+    let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n");
+    match (lf, crlf) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => raw.len(),
+    }
+}
+
+/// Decodes bytes in an unknown charset: UTF-8 when valid, else chardetng's guess.
+pub fn guess_decode(bytes: &[u8]) -> Cow<'_, str> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Cow::Borrowed(text);
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(bytes, true);
+    let encoding = detector.guess(None, false);
+    let (text, _) = encoding.decode_without_bom_handling(bytes);
+    Cow::Owned(text.into_owned())
+}
+
+/// Input that is not a message at all (no header block): kept as one text part.
+fn headerless(raw: &[u8]) -> Inbound {
+    let text = guess_decode(raw).into_owned();
+    Inbound {
+        message_id: None,
+        dedupe_key: format!("sha256:{}", hex(&Sha256::digest(raw))),
+        subject: String::new(),
+        sender: None,
+        in_reply_to: Vec::new(),
+        references: Vec::new(),
+        auto: None,
+        content: text.clone(),
+        parts: vec![Part {
+            parent: None,
+            content_type: "text/plain".into(),
+            filename: None,
+            headers: String::new(),
+            content: Some(text.into_bytes()),
+            message_id: None,
+            subject: None,
+        }],
+    }
+}
+
+fn sender_of(message: &Message<'_>) -> Option<Sender> {
+    let from_header = [message.from(), message.sender()].into_iter().flatten().find_map(|list| {
+        list.iter().find_map(|a| {
+            let address = normalize_address(a.address()?)?;
+            Some(Sender { address, name: a.name().map(unfold).unwrap_or_default() })
+        })
+    });
+    from_header.or_else(|| {
+        let address = normalize_address(message.return_address()?)?;
+        Some(Sender { address, name: String::new() })
+    })
+}
+
+/// Collapses folded white space and trims.
+fn unfold(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(id) => clean_message_id(id).into_iter().collect(),
+        HeaderValue::TextList(list) => list.iter().filter_map(|id| clean_message_id(id)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn raw_value(buffer: &[u8], start: u32, end: u32) -> &str {
+    let slice = buffer.get(start as usize..end as usize).unwrap_or_default();
+    std::str::from_utf8(slice).unwrap_or_default()
+}
+
+/// The text of a message: every text body part in order (HTML converted to text), as RT
+/// shows the content of a transaction.
+fn body_text(message: &Message<'_>, buffer: &[u8]) -> String {
+    let texts: Vec<String> = message
+        .text_body
+        .iter()
+        .filter_map(|&id| {
+            let part = message.parts.get(id as usize)?;
+            match &part.body {
+                PartType::Text(_) => part_text(part, buffer),
+                PartType::Html(_) => {
+                    part_text(part, buffer).map(|html| mail_parser::decoders::html::html_to_text(&html))
+                }
+                _ => None,
+            }
+        })
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    texts.join("\n")
+}
+
+/// A text part's content in UTF-8. mail-parser decodes declared charsets; a part with 8-bit
+/// bytes and no charset comes out with replacement characters, so decode it again from the
+/// raw bytes with a guessed charset.
+fn part_text(part: &mail_parser::MessagePart<'_>, buffer: &[u8]) -> Option<String> {
+    let text = match &part.body {
+        PartType::Text(t) | PartType::Html(t) => t,
+        _ => return None,
+    };
+    let declared = part.content_type().and_then(|ct| ct.attribute("charset")).is_some();
+    if text.contains('\u{FFFD}') && !declared && part.encoding == mail_parser::Encoding::None {
+        let body = buffer.get(part.offset_body as usize..part.offset_end as usize)?;
+        return Some(guess_decode(body).into_owned());
+    }
+    Some(text.to_string())
+}
+
+/// The MIME tree, parents before children. Attached messages stay one opaque part, as RT
+/// keeps them, so a forwarded mail is one attachment and not a dozen.
+fn mime_tree(message: &Message<'_>, buffer: &[u8], message_id: Option<String>, subject: &str) -> Vec<Part> {
+    let mut parts = Vec::new();
+    let mut stack = vec![(0u32, None)];
+    while let Some((id, parent)) = stack.pop() {
+        let Some(part) = message.parts.get(id as usize) else { continue };
+        let index = parts.len();
+        let header_end = if id == 0 { part.offset_body } else { part.offset_body.min(part.offset_end) };
+        let headers = String::from_utf8_lossy(
+            buffer.get(part.offset_header as usize..header_end as usize).unwrap_or_default(),
+        )
+        .trim_end()
+        .to_string();
+        let content = match &part.body {
+            PartType::Text(_) | PartType::Html(_) => part_text(part, buffer).map(String::into_bytes),
+            PartType::Binary(b) | PartType::InlineBinary(b) => Some(b.to_vec()),
+            PartType::Message(_) => {
+                Some(buffer.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default().to_vec())
+            }
+            PartType::Multipart(children) => {
+                // pushed in reverse so they come out in order
+                stack.extend(children.iter().rev().map(|&c| (c, Some(index))));
+                None
+            }
+        };
+        parts.push(Part {
+            parent,
+            content_type: content_type_of(part),
+            filename: filename_of(part, buffer),
+            headers,
+            content,
+            message_id: if id == 0 { message_id.clone() } else { None },
+            subject: (id == 0).then(|| subject.to_string()),
+        });
+    }
+    parts
+}
+
+fn content_type_of(part: &mail_parser::MessagePart<'_>) -> String {
+    match part.content_type() {
+        Some(ct) => match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub).to_ascii_lowercase(),
+            None => ct.ctype().to_ascii_lowercase(),
+        },
+        None => match &part.body {
+            PartType::Html(_) => "text/html".into(),
+            PartType::Message(_) => "message/rfc822".into(),
+            PartType::Binary(_) | PartType::InlineBinary(_) => "application/octet-stream".into(),
+            _ => "text/plain".into(),
+        },
+    }
+}
+
+/// The part's filename. RFC 2231 continuations (`filename*0*=...; filename*1*=...`) are
+/// joined as bytes before the charset is applied: mail-parser decodes each piece alone,
+/// which breaks stateful charsets such as ISO-2022-JP.
+fn filename_of(part: &mail_parser::MessagePart<'_>, buffer: &[u8]) -> Option<String> {
+    for header in part.headers.iter() {
+        let name = header.name();
+        let param = if name.eq_ignore_ascii_case("Content-Disposition") {
+            "filename"
+        } else if name.eq_ignore_ascii_case("Content-Type") {
+            "name"
+        } else {
+            continue;
+        };
+        if let Some(joined) = rfc2231_continued(raw_value(buffer, header.offset_start, header.offset_end), param) {
+            return Some(joined);
+        }
+    }
+    part.attachment_name().map(unfold).filter(|n| !n.is_empty())
+}
+
+static CONTINUATION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?i)(?:^|;)\s*([a-z]+)\*(\d+)(\*?)\s*=\s*("(?:[^"\\]|\\.)*"|[^;\s]*)"#).expect("valid pattern")
+});
+
+/// Joins the RFC 2231 continuations of parameter `param` in a raw header value.
+fn rfc2231_continued(header_value: &str, param: &str) -> Option<String> {
+    let mut pieces: Vec<(u32, bool, &str)> = CONTINUATION
+        .captures_iter(header_value)
+        .filter(|c| c[1].eq_ignore_ascii_case(param))
+        .filter_map(|c| Some((c[2].parse().ok()?, !c[3].is_empty(), c.get(4)?.as_str())))
+        .collect();
+    if pieces.is_empty() {
+        return None;
+    }
+    pieces.sort_by_key(|p| p.0);
+    let mut charset = String::new();
+    let mut bytes = Vec::new();
+    for (n, encoded, value) in pieces {
+        let mut value = value.trim_matches('"');
+        if encoded {
+            if n == 0 {
+                // charset'language'value
+                let mut fields = value.splitn(3, '\'');
+                if let (Some(cs), Some(_lang), Some(rest)) = (fields.next(), fields.next(), fields.next()) {
+                    charset = cs.to_string();
+                    value = rest;
+                }
+            }
+            bytes.extend(percent_decode(value));
+        } else {
+            bytes.extend_from_slice(value.as_bytes());
+        }
+    }
+    let decoded = match mail_parser::decoders::charsets::map::charset_decoder(charset.as_bytes()) {
+        Some(decode) if !charset.is_empty() => decode(&bytes),
+        _ => guess_decode(&bytes).into_owned(),
+    };
+    Some(decoded).filter(|d| !d.trim().is_empty())
+}
+
+fn percent_decode(value: &str) -> Vec<u8> {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+/// A hash of what stays the same when the MTA delivers a message twice or to two queues:
+/// the originator's headers and the body, not the trace headers the MTA adds.
+fn content_hash(message: &Message<'_>, buffer: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    for header in message.headers() {
+        let name = header.name();
+        if ["From", "To", "Cc", "Subject", "Date", "In-Reply-To", "References"]
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+        {
+            hasher.update(name.to_ascii_lowercase().as_bytes());
+            hasher.update(raw_value(buffer, header.offset_start, header.offset_end).trim().as_bytes());
+            hasher.update(b"\n");
+        }
+    }
+    let body_start = message.parts.first().map_or(0, |p| p.offset_body as usize);
+    hasher.update(buffer.get(body_start..).unwrap_or_default());
+    hex(&hasher.finalize())
+}
+
+/// Lowercase hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts() -> ParseOptions<'static> {
+        ParseOptions { max_mime_parts: 100, tag: "t", own_addresses: &[], envelope_sender: None }
+    }
+
+    #[test]
+    fn strips_the_mbox_from_line() {
+        let m = parse(b"From a@b  Fri Nov 27 10:49:35 2026\nFrom: a@b\nSubject: hi\n\nbody\n", &opts()).unwrap();
+        assert_eq!(m.subject, "hi");
+        assert_eq!(m.sender.unwrap().address, "a@b");
+    }
+
+    #[test]
+    fn raw_8bit_headers_are_guessed() {
+        let m = parse(b"From: x@y\nSubject: \xd4\xc5\xd3\xd4 \xd4\xc5\xd3\xd4\n\n\xd4\xc5\xd3\xd4\n", &opts()).unwrap();
+        assert_eq!(m.subject, "тест тест");
+        assert_eq!(m.content.trim(), "тест");
+    }
+
+    #[test]
+    fn no_message_id_gives_a_stable_content_key() {
+        let a = parse(b"Delivered-To: a@x\nFrom: a@b\nSubject: s\n\nbody\n", &opts()).unwrap();
+        let b = parse(b"Delivered-To: b@x\nReceived: by mx\nFrom: a@b\nSubject: s\n\nbody\n", &opts()).unwrap();
+        let c = parse(b"From: a@b\nSubject: s\n\nother body\n", &opts()).unwrap();
+        assert!(a.dedupe_key.starts_with("sha256:"));
+        assert_eq!(a.dedupe_key, b.dedupe_key);
+        assert_ne!(a.dedupe_key, c.dedupe_key);
+    }
+
+    #[test]
+    fn too_many_parts_is_an_error() {
+        let mut o = opts();
+        o.max_mime_parts = 2;
+        let raw = b"From: a@b\nContent-Type: multipart/mixed; boundary=x\n\n--x\n\none\n--x\n\ntwo\n--x--\n";
+        assert!(parse(raw, &o).unwrap_err().to_string().contains("max_mime_parts"));
+    }
+
+    #[test]
+    fn rfc2231_continuations_join_before_decoding() {
+        let v = "attachment;\n filename*0*=ISO-2022-JP'ja'%1b$B%3f7$7$$%25F%25%2d%259%25H%1b%28B;\n filename*1*=%20;\n filename*2*=%1b$B%25I%25%2d%25e%25a%25s%25H%1b%28B;\n filename*3=.txt";
+        assert_eq!(rfc2231_continued(v, "filename").as_deref(), Some("新しいテキスト ドキュメント.txt"));
+        assert_eq!(rfc2231_continued("attachment; filename=a.txt", "filename"), None);
+    }
+}

@@ -1,0 +1,148 @@
+//! Delivering the outbox: the transports, and what a delivery attempt leaves behind.
+//!
+//! Messages enter the outbox in the same transaction as the change that causes them (see
+//! `workflow`), so a crash never drops one. The server's sender task takes due messages,
+//! hands them to a [`Transport`] and records the result with [`record_attempt`]: sent,
+//! retry later (doubling waits up to a limit), or failed for good, which is written on the
+//! ticket as a `SystemError` transaction so staff see that the requestor was not told.
+
+use std::path::PathBuf;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::{Address, AsyncFileTransport, AsyncSendmailTransport, AsyncTransport, Tokio1Executor};
+
+use crate::config::{Outbound, OutboxConfig};
+use crate::error::{Error, Result};
+use crate::store::{NewTransaction, Outgoing, WriteTx};
+use crate::ticket::{Timestamp, TransactionKind};
+use crate::user::SYSTEM_USER_ID;
+
+/// How outgoing mail leaves the machine. An enum rather than a trait object: the three are
+/// lettre's, and adding one is adding a variant.
+pub enum Transport {
+    /// `DIR/<id>.eml` and `DIR/<id>.json` (the envelope).
+    File(AsyncFileTransport<Tokio1Executor>),
+    Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
+    Sendmail(AsyncSendmailTransport<Tokio1Executor>),
+}
+
+/// The result of one delivery attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Attempt {
+    Sent,
+    /// Worth trying again later (connection refused, 4xx, disk full).
+    Temporary(String),
+    /// Will never work (5xx, invalid address).
+    Permanent(String),
+}
+
+impl Transport {
+    /// The transport `mail.outbound` names. A file transport's directory is created here.
+    pub fn from_config(outbound: &Outbound) -> Result<Transport> {
+        Ok(match outbound {
+            Outbound::File(dir) => {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    Error::Invalid(format!("cannot create the outgoing mail directory {}: {e}", dir.display()))
+                })?;
+                Transport::File(AsyncFileTransport::<Tokio1Executor>::with_envelope(dir))
+            }
+            Outbound::Smtp(url) => Transport::Smtp(Box::new(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| Error::Invalid(format!("mail.outbound `{url}`: {e}")))?
+                    .build(),
+            )),
+            Outbound::Sendmail(command) => {
+                Transport::Sendmail(AsyncSendmailTransport::<Tokio1Executor>::new_with_command(PathBuf::from(command)))
+            }
+        })
+    }
+
+    /// Tries to deliver one message.
+    pub async fn send(&self, message: &Outgoing) -> Attempt {
+        let envelope = match envelope(message) {
+            Ok(envelope) => envelope,
+            Err(e) => return Attempt::Permanent(e),
+        };
+        match self {
+            Transport::File(t) => match t.send_raw(&envelope, &message.message).await {
+                Ok(_) => Attempt::Sent,
+                Err(e) => Attempt::Temporary(format!("writing the message file: {e}")),
+            },
+            Transport::Smtp(t) => match t.send_raw(&envelope, &message.message).await {
+                Ok(_) => Attempt::Sent,
+                Err(e) if e.is_permanent() => Attempt::Permanent(format!("SMTP: {e}")),
+                Err(e) => Attempt::Temporary(format!("SMTP: {e}")),
+            },
+            Transport::Sendmail(t) => match t.send_raw(&envelope, &message.message).await {
+                Ok(_) => Attempt::Sent,
+                Err(e) => Attempt::Temporary(format!("sendmail: {e}")),
+            },
+        }
+    }
+}
+
+fn envelope(message: &Outgoing) -> Result<Envelope, String> {
+    let parse = |a: &str| a.parse::<Address>().map_err(|e| format!("`{a}` is not a valid address: {e}"));
+    let from = parse(&message.envelope_from)?;
+    let to = message.recipients.iter().map(|a| parse(a)).collect::<Result<Vec<_>, _>>()?;
+    Envelope::new(Some(from), to).map_err(|e| e.to_string())
+}
+
+/// When to try again after `attempts` failed attempts: the initial wait doubled for each
+/// earlier failure, up to the maximum.
+pub fn next_attempt(attempts: u32, config: &OutboxConfig, now: Timestamp) -> Timestamp {
+    let factor = 1u64.checked_shl(attempts.saturating_sub(1)).unwrap_or(u64::MAX);
+    let wait = config.retry_initial_secs.saturating_mul(factor).min(config.retry_max_secs);
+    now + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(i64::MAX / 2))
+}
+
+/// Records the result of an attempt. A temporary failure past `max_attempts` counts as
+/// permanent. A permanent failure is written on the ticket.
+pub fn record_attempt(
+    tx: &WriteTx<'_>,
+    message: &Outgoing,
+    attempt: &Attempt,
+    config: &OutboxConfig,
+    now: Timestamp,
+) -> Result<()> {
+    let attempts = message.attempts + 1;
+    let failure = match attempt {
+        Attempt::Sent => return tx.outbox_sent(message.id, now),
+        Attempt::Temporary(e) if attempts < config.max_attempts => {
+            let next = next_attempt(attempts, config, now);
+            tracing::warn!(outbox = message.id, attempts, error = %e, retry = %next, "delivery failed; will retry");
+            return tx.outbox_retry(message.id, next, e);
+        }
+        Attempt::Temporary(e) => format!("{e} (gave up after {attempts} attempts)"),
+        Attempt::Permanent(e) => e.clone(),
+    };
+    tracing::error!(outbox = message.id, error = %failure, "delivery failed permanently");
+    tx.outbox_failed(message.id, &failure)?;
+    if let Some(ticket_id) = message.ticket_id {
+        let content = format!(
+            "Mail to {} could not be delivered: {failure}\nMessage-ID: <{}>",
+            message.recipients.join(", "),
+            message.message_id
+        );
+        tx.insert_transaction(&NewTransaction {
+            content: &content,
+            ..NewTransaction::new(ticket_id, TransactionKind::SystemError, SYSTEM_USER_ID, now)
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_maximum() {
+        let config = OutboxConfig { retry_initial_secs: 60, retry_max_secs: 3600, max_attempts: 12 };
+        let now = crate::ticket::now();
+        let waits: Vec<i64> = (1..=9).map(|n| (next_attempt(n, &config, now) - now).num_seconds()).collect();
+        assert_eq!(waits, [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
+        assert_eq!((next_attempt(200, &config, now) - now).num_seconds(), 3600);
+    }
+}

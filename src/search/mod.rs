@@ -1,0 +1,160 @@
+//! The query language: a first form of RT's TicketSQL, parsed to an AST.
+//!
+//! `Queue = 'general' AND Status = '__Active__' AND Subject LIKE 'printer'`
+//!
+//! The store compiles the AST to parameterised SQL; no text of a query is ever spliced
+//! into SQL. A syntax error says where it is and what was expected.
+
+mod parser;
+
+pub use parser::parse;
+
+use crate::ticket::Status;
+
+/// A parsed query: a condition (none means every ticket), an order and a limit.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    pub filter: Option<Expr>,
+    pub order_by: Vec<(Field, Direction)>,
+    pub limit: Option<u32>,
+}
+
+/// A boolean combination of conditions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expr {
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Condition(Condition),
+}
+
+/// `Field op value`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub field: Field,
+    pub op: Op,
+    pub value: Value,
+}
+
+/// A field a query can test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    Queue,
+    Status,
+    Owner,
+    Requestor,
+    Cc,
+    AdminCc,
+    Subject,
+    Priority,
+    Created,
+    Updated,
+}
+
+/// A comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Gt,
+    Le,
+    Ge,
+    Like,
+    NotLike,
+}
+
+/// What a field is compared with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Integer(i64),
+    /// `Status = '__Active__'` or `'__Inactive__'`: a set of statuses.
+    Statuses(Vec<Status>),
+}
+
+/// Sort order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    Asc,
+    Desc,
+}
+
+/// What kind of values a field holds, which decides the operators it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Integer,
+    Text,
+    Date,
+}
+
+impl Field {
+    /// Every field, for error messages.
+    pub const ALL: [Field; 11] = [
+        Field::Id,
+        Field::Queue,
+        Field::Status,
+        Field::Owner,
+        Field::Requestor,
+        Field::Cc,
+        Field::AdminCc,
+        Field::Subject,
+        Field::Priority,
+        Field::Created,
+        Field::Updated,
+    ];
+
+    /// The name as written in queries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Field::Id => "id",
+            Field::Queue => "Queue",
+            Field::Status => "Status",
+            Field::Owner => "Owner",
+            Field::Requestor => "Requestor",
+            Field::Cc => "Cc",
+            Field::AdminCc => "AdminCc",
+            Field::Subject => "Subject",
+            Field::Priority => "Priority",
+            Field::Created => "Created",
+            Field::Updated => "Updated",
+        }
+    }
+
+    /// Finds a field by name, case-insensitively; RT's aliases are accepted.
+    pub fn from_name(name: &str) -> Option<Field> {
+        let lower = name.to_ascii_lowercase();
+        let alias = match lower.as_str() {
+            "requestors" | "requestor.emailaddress" => "requestor",
+            "lastupdated" => "updated",
+            other => other,
+        };
+        Field::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(alias))
+    }
+
+    /// The kind of values the field holds.
+    pub fn kind(self) -> FieldKind {
+        match self {
+            Field::Id | Field::Priority => FieldKind::Integer,
+            Field::Created | Field::Updated => FieldKind::Date,
+            _ => FieldKind::Text,
+        }
+    }
+}
+
+impl Op {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Eq => "=",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Gt => ">",
+            Op::Le => "<=",
+            Op::Ge => ">=",
+            Op::Like => "LIKE",
+            Op::NotLike => "NOT LIKE",
+        }
+    }
+}

@@ -1,0 +1,463 @@
+//! Tokenizer and recursive-descent parser for the query language.
+//!
+//! ```text
+//! query     := [expr] [ORDER BY field [ASC|DESC] {, field [ASC|DESC]}] [LIMIT n]
+//! expr      := and_expr {OR and_expr}
+//! and_expr  := unary {AND unary}
+//! unary     := NOT unary | '(' expr ')' | field op value
+//! op        := = | != | <> | < | > | <= | >= | LIKE | NOT LIKE
+//! value     := 'text' | "text" | number | word
+//! ```
+
+use super::{Condition, Direction, Expr, Field, FieldKind, Op, Query, Value};
+use crate::error::Error;
+use crate::ticket::Status;
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Word(String),
+    Quoted(String),
+    Number(i64),
+    Op(&'static str),
+    Open,
+    Close,
+    Comma,
+}
+
+#[derive(Debug, Clone)]
+struct Spanned {
+    token: Token,
+    /// Character offset in the query, 1-based for people.
+    at: usize,
+}
+
+/// Parses a query. Errors name the position and what was expected there.
+pub fn parse(text: &str) -> Result<Query, Error> {
+    let tokens = tokenize(text)?;
+    let mut parser = Parser { tokens, pos: 0, end: text.chars().count() + 1 };
+    let mut query = Query::default();
+    if !parser.at_keyword("ORDER") && !parser.at_keyword("LIMIT") && !parser.done() {
+        query.filter = Some(parser.expr()?);
+    }
+    if parser.eat_keyword("ORDER") {
+        parser.expect_keyword("BY")?;
+        loop {
+            let field = parser.field()?;
+            let direction = if parser.eat_keyword("DESC") {
+                Direction::Desc
+            } else {
+                parser.eat_keyword("ASC");
+                Direction::Asc
+            };
+            query.order_by.push((field, direction));
+            if !parser.eat(&Token::Comma) {
+                break;
+            }
+        }
+    }
+    if parser.eat_keyword("LIMIT") {
+        match parser.next() {
+            Some(Spanned { token: Token::Number(n), .. }) if n > 0 => {
+                query.limit = Some(u32::try_from(n).unwrap_or(u32::MAX));
+            }
+            other => return Err(parser.error_at(other.as_ref(), "a positive number after LIMIT")),
+        }
+    }
+    if let Some(extra) = parser.next() {
+        return Err(parser.error_at(Some(&extra), "AND, OR, ORDER BY, LIMIT or the end of the query"));
+    }
+    Ok(query)
+}
+
+fn tokenize(text: &str) -> Result<Vec<Spanned>, Error> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let at = i + 1;
+        let push = |tokens: &mut Vec<Spanned>, token| tokens.push(Spanned { token, at });
+        match c {
+            c if c.is_whitespace() => i += 1,
+            '(' => {
+                push(&mut tokens, Token::Open);
+                i += 1;
+            }
+            ')' => {
+                push(&mut tokens, Token::Close);
+                i += 1;
+            }
+            ',' => {
+                push(&mut tokens, Token::Comma);
+                i += 1;
+            }
+            '\'' | '"' => {
+                let quote = c;
+                let mut value = String::new();
+                i += 1;
+                loop {
+                    match chars.get(i) {
+                        None => {
+                            return Err(Error::Invalid(format!(
+                                "query: the string that starts at position {at} is not closed with {quote}"
+                            )));
+                        }
+                        Some('\\') if chars.get(i + 1).is_some() => {
+                            value.push(chars[i + 1]);
+                            i += 2;
+                        }
+                        Some(&ch) if ch == quote => {
+                            i += 1;
+                            break;
+                        }
+                        Some(&ch) => {
+                            value.push(ch);
+                            i += 1;
+                        }
+                    }
+                }
+                push(&mut tokens, Token::Quoted(value));
+            }
+            '=' => {
+                push(&mut tokens, Token::Op("="));
+                i += 1;
+            }
+            '!' | '<' | '>' => {
+                let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
+                let op = match two.as_str() {
+                    "!=" => "!=",
+                    "<>" => "!=",
+                    "<=" => "<=",
+                    ">=" => ">=",
+                    _ if c == '<' => "<",
+                    _ if c == '>' => ">",
+                    _ => return Err(Error::Invalid(format!("query: `!` at position {at} must be followed by `=`"))),
+                };
+                i += if op.len() == 2 || two == "<>" { 2 } else { 1 };
+                push(&mut tokens, Token::Op(op));
+            }
+            c if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) => {
+                let start = i;
+                i += 1;
+                while chars.get(i).is_some_and(char::is_ascii_digit) {
+                    i += 1;
+                }
+                let digits: String = chars[start..i].iter().collect();
+                if chars.get(i).is_some_and(|c| c.is_alphanumeric() || *c == '_') {
+                    return Err(Error::Invalid(format!("query: `{digits}…` at position {at} is not a number")));
+                }
+                let n = digits
+                    .parse()
+                    .map_err(|_| Error::Invalid(format!("query: the number at position {at} is too large")))?;
+                push(&mut tokens, Token::Number(n));
+            }
+            c if c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | '-') => {
+                let start = i;
+                while chars.get(i).is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | '-')) {
+                    i += 1;
+                }
+                push(&mut tokens, Token::Word(chars[start..i].iter().collect()));
+            }
+            other => {
+                return Err(Error::Invalid(format!("query: unexpected `{other}` at position {at}")));
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+struct Parser {
+    tokens: Vec<Spanned>,
+    pos: usize,
+    end: usize,
+}
+
+impl Parser {
+    fn done(&self) -> bool {
+        self.pos >= self.tokens.len()
+    }
+
+    fn peek(&self) -> Option<&Spanned> {
+        self.tokens.get(self.pos)
+    }
+
+    fn next(&mut self) -> Option<Spanned> {
+        let t = self.tokens.get(self.pos).cloned();
+        self.pos += 1;
+        t
+    }
+
+    fn eat(&mut self, token: &Token) -> bool {
+        if self.peek().is_some_and(|t| &t.token == token) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn at_keyword(&self, word: &str) -> bool {
+        matches!(self.peek(), Some(Spanned { token: Token::Word(w), .. }) if w.eq_ignore_ascii_case(word))
+    }
+
+    fn eat_keyword(&mut self, word: &str) -> bool {
+        let at = self.at_keyword(word);
+        if at {
+            self.pos += 1;
+        }
+        at
+    }
+
+    fn expect_keyword(&mut self, word: &str) -> Result<(), Error> {
+        if self.eat_keyword(word) {
+            Ok(())
+        } else {
+            let found = self.peek().cloned();
+            Err(self.error_at(found.as_ref(), word))
+        }
+    }
+
+    fn error_at(&self, found: Option<&Spanned>, expected: &str) -> Error {
+        match found {
+            Some(t) => Error::Invalid(format!(
+                "query: at position {}: expected {expected}, found {}",
+                t.at,
+                describe(&t.token)
+            )),
+            None => Error::Invalid(format!("query: at position {}: expected {expected}, found the end", self.end)),
+        }
+    }
+
+    fn expr(&mut self) -> Result<Expr, Error> {
+        let mut left = self.and_expr()?;
+        while self.eat_keyword("OR") {
+            let right = self.and_expr()?;
+            left = Expr::Or(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn and_expr(&mut self) -> Result<Expr, Error> {
+        let mut left = self.unary()?;
+        while self.eat_keyword("AND") {
+            let right = self.unary()?;
+            left = Expr::And(Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Expr, Error> {
+        if self.eat_keyword("NOT") {
+            return Ok(Expr::Not(Box::new(self.unary()?)));
+        }
+        if self.eat(&Token::Open) {
+            let inner = self.expr()?;
+            if !self.eat(&Token::Close) {
+                let found = self.peek().cloned();
+                return Err(self.error_at(found.as_ref(), "`)`"));
+            }
+            return Ok(inner);
+        }
+        self.condition().map(Expr::Condition)
+    }
+
+    fn field(&mut self) -> Result<Field, Error> {
+        match self.next() {
+            Some(Spanned { token: Token::Word(w), at }) => Field::from_name(&w).ok_or_else(|| {
+                let names: Vec<_> = Field::ALL.iter().map(|f| f.name()).collect();
+                Error::Invalid(format!(
+                    "query: at position {at}: `{w}` is not a field; use one of {}",
+                    names.join(", ")
+                ))
+            }),
+            other => Err(self.error_at(other.as_ref(), "a field name such as Queue or Status")),
+        }
+    }
+
+    fn condition(&mut self) -> Result<Condition, Error> {
+        let field = self.field()?;
+        let op_token = self.next();
+        let op = match op_token.as_ref().map(|t| &t.token) {
+            Some(Token::Op(symbol)) => match *symbol {
+                "=" => Op::Eq,
+                "!=" => Op::Ne,
+                "<" => Op::Lt,
+                ">" => Op::Gt,
+                "<=" => Op::Le,
+                _ => Op::Ge,
+            },
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("LIKE") => Op::Like,
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("NOT") && self.eat_keyword("LIKE") => Op::NotLike,
+            _ => return Err(self.error_at(op_token.as_ref(), "an operator (=, !=, <, >, <=, >=, LIKE, NOT LIKE)")),
+        };
+        let at = op_token.map_or(self.end, |t| t.at);
+        let value_token = self.next();
+        let raw = match value_token.as_ref().map(|t| &t.token) {
+            Some(Token::Quoted(s) | Token::Word(s)) => RawValue::Text(s.clone()),
+            Some(Token::Number(n)) => RawValue::Number(*n),
+            _ => return Err(self.error_at(value_token.as_ref(), "a value ('text' or a number)")),
+        };
+        typed_condition(field, op, raw, at)
+    }
+}
+
+enum RawValue {
+    Text(String),
+    Number(i64),
+}
+
+/// Checks that the operator and value fit the field, and gives the value its type.
+fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize) -> Result<Condition, Error> {
+    let wrong = |why: String| Error::Invalid(format!("query: at position {at}: {why}"));
+    let value = match field.kind() {
+        FieldKind::Integer => {
+            if matches!(op, Op::Like | Op::NotLike) {
+                return Err(wrong(format!("{} is a number; LIKE works on text", field.name())));
+            }
+            match raw {
+                RawValue::Number(n) => Value::Integer(n),
+                RawValue::Text(t) => Value::Integer(
+                    t.trim()
+                        .parse()
+                        .map_err(|_| wrong(format!("{} takes a number, not `{t}`", field.name())))?,
+                ),
+            }
+        }
+        FieldKind::Date => {
+            let text = match raw {
+                RawValue::Text(t) => t,
+                RawValue::Number(n) => n.to_string(),
+            };
+            if matches!(op, Op::Like | Op::NotLike) {
+                return Err(wrong(format!("{} is a date; compare it with <, >, =", field.name())));
+            }
+            Value::Text(normalize_date(&text).ok_or_else(|| {
+                wrong(format!("`{text}` is not a date; write 2026-11-27 or 2026-11-27T10:00:00Z"))
+            })?)
+        }
+        FieldKind::Text => {
+            let text = match raw {
+                RawValue::Text(t) => t,
+                RawValue::Number(n) => n.to_string(),
+            };
+            if field == Field::Status && !matches!(op, Op::Like | Op::NotLike) {
+                if !matches!(op, Op::Eq | Op::Ne) {
+                    return Err(wrong("Status is compared with = or != only".into()));
+                }
+                let statuses = match text.as_str() {
+                    t if t.eq_ignore_ascii_case("__Active__") => Status::active(),
+                    t if t.eq_ignore_ascii_case("__Inactive__") => Status::inactive(),
+                    t => vec![t.parse::<Status>().map_err(|e| wrong(e.to_string()))?],
+                };
+                Value::Statuses(statuses)
+            } else if matches!(op, Op::Lt | Op::Gt | Op::Le | Op::Ge) {
+                return Err(wrong(format!("{} is text; use =, != or LIKE", field.name())));
+            } else {
+                Value::Text(text)
+            }
+        }
+    };
+    Ok(Condition { field, op, value })
+}
+
+/// `2026-11-27` or a full RFC 3339 time, as the stored form `2026-11-27T10:00:00Z`.
+fn normalize_date(text: &str) -> Option<String> {
+    let text = text.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
+        return Some(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(|d| d.format("%Y-%m-%dT00:00:00Z").to_string())
+}
+
+fn describe(token: &Token) -> String {
+    match token {
+        Token::Word(w) => format!("`{w}`"),
+        Token::Quoted(q) => format!("'{q}'"),
+        Token::Number(n) => n.to_string(),
+        Token::Op(o) => format!("`{o}`"),
+        Token::Open => "`(`".into(),
+        Token::Close => "`)`".into(),
+        Token::Comma => "`,`".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cond(field: Field, op: Op, value: Value) -> Expr {
+        Expr::Condition(Condition { field, op, value })
+    }
+
+    #[test]
+    fn parses_the_design_example() {
+        let q = parse("Queue = 'general' AND Status = '__Active__'").unwrap();
+        assert_eq!(
+            q.filter,
+            Some(Expr::And(
+                Box::new(cond(Field::Queue, Op::Eq, Value::Text("general".into()))),
+                Box::new(cond(Field::Status, Op::Eq, Value::Statuses(Status::active()))),
+            ))
+        );
+    }
+
+    #[test]
+    fn and_binds_tighter_than_or_and_parentheses_override() {
+        let q = parse("id = 1 OR id = 2 AND id = 3").unwrap();
+        assert!(matches!(q.filter, Some(Expr::Or(_, _))));
+        let q = parse("(id = 1 OR id = 2) AND id = 3").unwrap();
+        assert!(matches!(q.filter, Some(Expr::And(_, _))));
+    }
+
+    #[test]
+    fn order_limit_and_empty() {
+        let q = parse("Priority > 10 ORDER BY Priority DESC, id LIMIT 5").unwrap();
+        assert_eq!(q.order_by, vec![(Field::Priority, Direction::Desc), (Field::Id, Direction::Asc)]);
+        assert_eq!(q.limit, Some(5));
+        assert_eq!(parse("").unwrap(), Query::default());
+        assert_eq!(parse("ORDER BY id DESC").unwrap().filter, None);
+    }
+
+    #[test]
+    fn values_are_typed() {
+        let q = parse("Subject NOT LIKE \"it's\" AND Created >= '2026-11-01'").unwrap();
+        let Some(Expr::And(a, b)) = q.filter else { panic!() };
+        assert_eq!(*a, cond(Field::Subject, Op::NotLike, Value::Text("it's".into())));
+        assert_eq!(*b, cond(Field::Created, Op::Ge, Value::Text("2026-11-01T00:00:00Z".into())));
+    }
+
+    #[test]
+    fn errors_say_where_and_what() {
+        let cases = [
+            ("Queue = ", "position 9: expected a value"),
+            ("Queue 'x'", "position 7: expected an operator"),
+            ("Colour = 'red'", "`Colour` is not a field"),
+            ("id = 'x'", "id takes a number"),
+            ("Status = 'closed'", "is not a status"),
+            ("Subject > 'a'", "Subject is text"),
+            ("(id = 1", "expected `)`"),
+            ("id = 1 id = 2", "position 8: expected AND, OR"),
+            ("Subject = 'abc", "not closed"),
+            ("id = 1 LIMIT 0", "positive number"),
+            ("Created < 'soon'", "not a date"),
+        ];
+        for (query, needle) in cases {
+            let e = parse(query).unwrap_err().to_string();
+            assert!(e.contains(needle), "{query:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn injection_attempts_are_just_values() {
+        let q = parse("Subject = 'x'' OR 1=1 --'").unwrap_err();
+        assert!(q.to_string().contains("query"));
+        let q = parse("Subject LIKE '); DROP TABLE tickets; --'").unwrap();
+        assert_eq!(
+            q.filter,
+            Some(cond(Field::Subject, Op::Like, Value::Text("); DROP TABLE tickets; --".into())))
+        );
+    }
+}

@@ -1,0 +1,96 @@
+//! The outbox sender: delivers due messages and records each attempt.
+//!
+//! It sleeps until the writer says something was committed or the next retry is due, so
+//! an idle daemon does no work and a new notification leaves at once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::writer::Writer;
+use crate::config::OutboxConfig;
+use crate::error::{Error, Result};
+use crate::outbox::{Transport, record_attempt};
+use crate::store::{Outgoing, ReadPool};
+use crate::ticket::now;
+
+/// Messages taken per round.
+const BATCH: u32 = 100;
+/// The longest sleep when nothing is pending; a commit wakes the sender earlier.
+const IDLE: Duration = Duration::from_secs(3600);
+
+/// Runs until `shutdown`; a message being delivered when it comes is finished first.
+pub async fn run(
+    transport: Transport,
+    reads: Arc<ReadPool>,
+    writer: Writer,
+    config: OutboxConfig,
+    wake: Arc<Notify>,
+    shutdown: CancellationToken,
+) {
+    while !shutdown.is_cancelled() {
+        let wait = match deliver_due(&transport, &reads, &writer, &config, &shutdown).await {
+            Ok(0) => time_to_next(&reads).await.unwrap_or(IDLE),
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::error!(error = %e, "outbox round failed; trying again shortly");
+                Duration::from_secs(5)
+            }
+        };
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = shutdown.cancelled() => {}
+        }
+    }
+    tracing::debug!("outbox sender stopped");
+}
+
+/// Sends one round of due messages; returns how many were tried.
+async fn deliver_due(
+    transport: &Transport,
+    reads: &Arc<ReadPool>,
+    writer: &Writer,
+    config: &OutboxConfig,
+    shutdown: &CancellationToken,
+) -> Result<usize> {
+    let pool = reads.clone();
+    let due: Vec<Outgoing> = tokio::task::spawn_blocking(move || pool.read(|db| db.outbox_due(now(), BATCH)))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??;
+    let mut results = Vec::with_capacity(due.len());
+    for message in due {
+        if shutdown.is_cancelled() {
+            break;
+        }
+        let attempt = transport.send(&message).await;
+        results.push((message, attempt));
+    }
+    let tried = results.len();
+    if tried > 0 {
+        let config = config.clone();
+        writer
+            .run(move |tx| {
+                for (message, attempt) in &results {
+                    record_attempt(tx, message, attempt, &config, now())?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(tried)
+}
+
+/// How long until the next pending message is due.
+async fn time_to_next(reads: &Arc<ReadPool>) -> Result<Duration> {
+    let pool = reads.clone();
+    let next = tokio::task::spawn_blocking(move || pool.read(|db| db.outbox_next_due()))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??;
+    Ok(match next {
+        Some(at) => (at - now()).to_std().unwrap_or(Duration::ZERO).max(Duration::from_millis(100)),
+        None => IDLE,
+    })
+}

@@ -1,0 +1,223 @@
+//! Mail bookkeeping: raw messages, duplicate detection, Message-IDs for threading, the
+//! quarantine and the autoreply rate limit.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Db, WriteTx, parse_ts, ts};
+use crate::error::{Error, Result};
+use crate::mail::parse::hex;
+use crate::ticket::Timestamp;
+
+/// What became of a message seen before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub ticket_id: Option<i64>,
+    pub transaction_id: Option<i64>,
+    pub quarantine_id: Option<i64>,
+}
+
+/// A message held in quarantine, as `tkt quarantine` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuarantineEntry {
+    pub id: i64,
+    pub received: crate::ticket::Timestamp,
+    /// How it was delivered (queue, action, ticket hint), as JSON.
+    pub delivery: serde_json::Value,
+    pub error: String,
+    /// `held`, or `released` once a retry made it a ticket.
+    pub status: String,
+    pub attempts: i64,
+    pub ticket: Option<i64>,
+    pub size: i64,
+    /// The first lines of the message's headers, for recognising it.
+    pub summary: String,
+}
+
+impl Db<'_> {
+    /// Whether a message with this key was accepted before, and what it became.
+    pub fn seen(&self, key: &str) -> Result<Option<Seen>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT ticket_id, transaction_id, quarantine_id FROM seen_messages WHERE key = ?1")?
+            .query_row([key], |r| Ok(Seen { ticket_id: r.get(0)?, transaction_id: r.get(1)?, quarantine_id: r.get(2)? }))
+            .optional()?)
+    }
+
+    /// The ticket of the first of these Message-IDs that ticketd stored or sent.
+    pub fn ticket_by_message_ids(&self, ids: &[String]) -> Result<Option<i64>> {
+        let mut stmt = self.conn.prepare_cached("SELECT ticket_id FROM message_ids WHERE message_id = ?1")?;
+        for id in ids {
+            if let Some(ticket) = stmt.query_row([id], |r| r.get(0)).optional()? {
+                return Ok(Some(ticket));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The Message-ID of the first mail stored on a ticket: what notifications that do not
+    /// answer a mail refer to, so mail clients keep the ticket in one thread.
+    pub fn first_message_id(&self, ticket_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT a.message_id FROM attachments a JOIN transactions x ON x.id = a.transaction_id \
+                 WHERE x.ticket_id = ?1 AND a.message_id IS NOT NULL ORDER BY a.id LIMIT 1",
+            )?
+            .query_row([ticket_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Autoreplies sent to `address` since `since`.
+    pub fn autoreplies_since(&self, address: &str, since: Timestamp) -> Result<u32> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM autoreply_log WHERE address = ?1 AND sent >= ?2")?
+            .query_row(params![address, ts(since)], |r| r.get(0))?)
+    }
+
+    /// The raw message with this id.
+    pub fn raw_message(&self, id: i64) -> Result<Vec<u8>> {
+        self.conn
+            .query_row("SELECT bytes FROM raw_messages WHERE id = ?1", [id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("raw message {id} does not exist")))
+    }
+
+    /// Every message in quarantine, newest first; `all` includes released ones.
+    pub fn quarantine_list(&self, all: bool) -> Result<Vec<QuarantineEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT q.id FROM quarantine q WHERE ?1 OR q.status = 'held' ORDER BY q.id DESC",
+        )?;
+        let ids: Vec<i64> = stmt.query_map([all], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.quarantine_entry(id)).collect()
+    }
+
+    /// One quarantined message.
+    pub fn quarantine_entry(&self, id: i64) -> Result<QuarantineEntry> {
+        let row = self
+            .conn
+            .query_row(
+                "SELECT q.id, q.received, q.delivery, q.error, q.status, q.attempts, q.ticket_id, \
+                   length(r.bytes), substr(r.bytes, 1, 2000) \
+                 FROM quarantine q JOIN raw_messages r ON r.id = q.raw_message_id WHERE q.id = ?1",
+                [id],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, Option<i64>>(6)?,
+                        r.get::<_, i64>(7)?,
+                        r.get::<_, Vec<u8>>(8)?,
+                    ))
+                },
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))?;
+        let (id, received, delivery, error, status, attempts, ticket, size, head) = row;
+        let summary = String::from_utf8_lossy(&head)
+            .lines()
+            .filter(|l| ["from:", "subject:", "date:", "message-id:"].iter().any(|h| l.to_ascii_lowercase().starts_with(h)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        Ok(QuarantineEntry {
+            id,
+            received: parse_ts(&received)?,
+            delivery: serde_json::from_str(&delivery).unwrap_or(serde_json::Value::Null),
+            error,
+            status,
+            attempts,
+            ticket,
+            size,
+            summary,
+        })
+    }
+
+    /// The raw message id and delivery JSON of a quarantined message.
+    pub fn quarantined_message(&self, id: i64) -> Result<(i64, String, String)> {
+        self.conn
+            .query_row("SELECT raw_message_id, delivery, status FROM quarantine WHERE id = ?1", [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))
+    }
+}
+
+impl WriteTx<'_> {
+    /// Keeps a raw message as delivered.
+    pub fn insert_raw_message(&self, bytes: &[u8], queue: &str, action: &str, now: Timestamp) -> Result<i64> {
+        self.conn()
+            .prepare_cached("INSERT INTO raw_messages (received, queue, action, sha256, bytes) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![ts(now), queue, action, hex(&Sha256::digest(bytes)), bytes])?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Remembers that the message with this key has been accepted, and what it became.
+    pub fn mark_seen(&self, key: &str, seen: &Seen, now: Timestamp) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO seen_messages (key, first_seen, ticket_id, transaction_id, quarantine_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET ticket_id = excluded.ticket_id, \
+                 transaction_id = excluded.transaction_id, quarantine_id = excluded.quarantine_id",
+            )?
+            .execute(params![key, ts(now), seen.ticket_id, seen.transaction_id, seen.quarantine_id])?;
+        Ok(())
+    }
+
+    /// Remembers a Message-ID stored (`in`) or sent (`out`) on a ticket; the first ticket to
+    /// claim an id keeps it.
+    pub fn record_message_id(&self, message_id: &str, ticket_id: i64, transaction_id: Option<i64>, outbound: bool) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT OR IGNORE INTO message_ids (message_id, ticket_id, transaction_id, direction) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![message_id, ticket_id, transaction_id, if outbound { "out" } else { "in" }])?;
+        Ok(())
+    }
+
+    /// Counts an autoreply against the sender's rate limit.
+    pub fn log_autoreply(&self, address: &str, now: Timestamp) -> Result<()> {
+        self.conn()
+            .prepare_cached("INSERT INTO autoreply_log (address, sent) VALUES (?1, ?2)")?
+            .execute(params![address, ts(now)])?;
+        Ok(())
+    }
+
+    /// Forgets autoreplies older than `before`; they no longer count against any limit.
+    pub fn prune_autoreply_log(&self, before: Timestamp) -> Result<usize> {
+        Ok(self.conn().execute("DELETE FROM autoreply_log WHERE sent < ?1", [ts(before)])?)
+    }
+
+    /// Puts a message into quarantine.
+    pub fn insert_quarantine(&self, raw_message_id: i64, delivery: &str, error: &str, now: Timestamp) -> Result<i64> {
+        self.conn().execute(
+            "INSERT INTO quarantine (received, raw_message_id, delivery, error, status) VALUES (?1, ?2, ?3, ?4, 'held')",
+            params![ts(now), raw_message_id, delivery, error],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// A retry of a quarantined message succeeded: it became this ticket.
+    pub fn release_quarantine(&self, id: i64, ticket_id: i64) -> Result<()> {
+        self.conn().execute(
+            "UPDATE quarantine SET status = 'released', ticket_id = ?2, attempts = attempts + 1 WHERE id = ?1",
+            params![id, ticket_id],
+        )?;
+        Ok(())
+    }
+
+    /// A retry of a quarantined message failed again.
+    pub fn quarantine_failed_again(&self, id: i64, error: &str) -> Result<()> {
+        self.conn().execute(
+            "UPDATE quarantine SET error = ?2, attempts = attempts + 1 WHERE id = ?1",
+            params![id, error],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,217 @@
+//! Storage: the only module that speaks SQL (SQLite through rusqlite).
+//!
+//! One [`Store`] is the single writer; it lives on the daemon's writer thread and hands
+//! out [`WriteTx`] transactions (`BEGIN IMMEDIATE` … `COMMIT`) in which many requests are
+//! applied together (group commit). Readers use a [`ReadPool`] of separate connections;
+//! WAL mode lets them read while the writer writes. Every connection runs with
+//! `synchronous=FULL`: a COMMIT has reached the disk when it returns, which is what lets
+//! mailgate tell the MTA the message is safe.
+//!
+//! Read queries are methods of [`Db`], available inside a write transaction too (a
+//! `WriteTx` derefs to `Db`); changes are methods of [`WriteTx`]. A PostgreSQL backend will
+//! be a second implementation of these same methods.
+
+mod mail;
+mod outbox;
+mod queues;
+mod schema;
+mod search;
+mod tickets;
+mod users;
+
+pub use mail::{QuarantineEntry, Seen};
+pub use outbox::{NewOutgoing, Outgoing};
+pub use queues::QueueRow;
+pub use tickets::{NewTicket, NewTransaction, PriorityField, TicketRow};
+
+use std::cell::Cell;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+use crate::ticket::Timestamp;
+
+/// The file name of the database inside `data_dir`.
+pub const DATABASE_FILE: &str = "ticketd.sqlite3";
+
+/// The writer's connection.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// Read access: every query. Borrowed from a connection for the length of one call.
+#[derive(Clone, Copy)]
+pub struct Db<'c> {
+    conn: &'c Connection,
+}
+
+/// A write transaction. Dropped without [`commit`](WriteTx::commit), it rolls back.
+pub struct WriteTx<'c> {
+    db: Db<'c>,
+    finished: Cell<bool>,
+    savepoints: Cell<u32>,
+}
+
+/// Connections for readers, reused between calls.
+pub struct ReadPool {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Error {
+        use rusqlite::ErrorCode::{
+            CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, OutOfMemory, SystemIoFailure,
+        };
+        match e.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked | DiskFull | SystemIoFailure | CannotOpen | OutOfMemory) => {
+                Error::Temporary(format!("database: {e}"))
+            }
+            _ => Error::Internal(format!("database: {e}")),
+        }
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(10))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to
+    /// date.
+    pub fn open(data_dir: &Path) -> Result<Store> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            Error::Temporary(format!("cannot create data directory {}: {e}", data_dir.display()))
+        })?;
+        let path = data_dir.join(DATABASE_FILE);
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        schema::upgrade(&mut conn)?;
+        Ok(Store { conn, path })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Starts a write transaction. `IMMEDIATE` takes the write lock now, so nothing inside
+    /// the transaction can fail later for want of it.
+    pub fn begin(&mut self) -> Result<WriteTx<'_>> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(WriteTx { db: Db { conn: &self.conn }, finished: Cell::new(false), savepoints: Cell::new(0) })
+    }
+
+    /// Read access on the writer's own connection (start-up checks).
+    pub fn db(&self) -> Db<'_> {
+        Db { conn: &self.conn }
+    }
+
+    /// A pool of read connections to the same database.
+    pub fn read_pool(&self) -> ReadPool {
+        ReadPool { path: self.path.clone(), idle: Mutex::new(Vec::new()) }
+    }
+}
+
+impl<'c> WriteTx<'c> {
+    /// Makes everything done in the transaction durable.
+    /// If COMMIT fails the transaction is rolled back (on drop) and nothing is kept.
+    pub fn commit(self) -> Result<()> {
+        self.db.conn.execute_batch("COMMIT")?;
+        self.finished.set(true);
+        Ok(())
+    }
+
+    /// Runs `f` inside a savepoint: if it fails, only its own changes are undone and the
+    /// transaction goes on. This is how one bad message in a batch leaves the others alone.
+    pub fn savepoint<T>(&self, f: impl FnOnce(&WriteTx<'c>) -> Result<T>) -> Result<T> {
+        let depth = self.savepoints.get();
+        let name = format!("sp{depth}");
+        self.db.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+        self.savepoints.set(depth + 1);
+        // a panic (a bug) must not leave the savepoint open: undo it and report it
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)))
+            .unwrap_or_else(|panic| Err(Error::Internal(format!("bug: {}", crate::error::panic_message(&*panic)))));
+        self.savepoints.set(depth);
+        match &result {
+            Ok(_) => self.db.conn.execute_batch(&format!("RELEASE {name}"))?,
+            Err(_) => self.db.conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?,
+        }
+        result
+    }
+
+    fn conn(&self) -> &'c Connection {
+        self.db.conn
+    }
+}
+
+impl<'c> Deref for WriteTx<'c> {
+    type Target = Db<'c>;
+    fn deref(&self) -> &Db<'c> {
+        &self.db
+    }
+}
+
+impl Drop for WriteTx<'_> {
+    fn drop(&mut self) {
+        if !self.finished.get()
+            && let Err(e) = self.db.conn.execute_batch("ROLLBACK")
+        {
+            tracing::error!(error = %e, "rollback failed");
+        }
+    }
+}
+
+impl ReadPool {
+    /// Runs `f` on a read connection inside one read transaction, so that everything it
+    /// reads is one consistent snapshot.
+    pub fn read<T>(&self, f: impl FnOnce(Db<'_>) -> Result<T>) -> Result<T> {
+        let conn = self.idle.lock().map_err(|_| Error::Internal("read pool poisoned".into()))?.pop();
+        let conn = match conn {
+            Some(conn) => conn,
+            None => {
+                let conn = Connection::open_with_flags(
+                    &self.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(Duration::from_secs(10))?;
+                conn
+            }
+        };
+        conn.execute_batch("BEGIN")?;
+        let result = f(Db { conn: &conn });
+        conn.execute_batch("COMMIT")?;
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < 8
+        {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+/// A timestamp as stored: RFC 3339, UTC, seconds.
+pub(crate) fn ts(t: Timestamp) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+/// Reads a stored timestamp.
+pub(crate) fn parse_ts(text: &str) -> Result<Timestamp> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| Error::Internal(format!("bad timestamp `{text}` in the database: {e}")))
+}
+
+fn parse_opt_ts(text: Option<String>) -> Result<Option<Timestamp>> {
+    text.as_deref().map(parse_ts).transpose()
+}
+

@@ -1,0 +1,89 @@
+//! The schema: `schema.sql` for a new database, numbered migrations for an old one.
+//!
+//! `schema.sql` is the whole current schema and ends with `PRAGMA user_version = N`.
+//! A database at version `v < N` gets `MIGRATIONS[v-1..]` applied in order, each in the
+//! same transaction as its version bump. When the first migration is written, freeze the
+//! version-1 schema beside it so the test below can build a version-1 database and check
+//! that migrating it gives exactly what `schema.sql` gives.
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+/// The whole current schema.
+pub const SCHEMA: &str = include_str!("../../schema.sql");
+
+/// `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`.
+const MIGRATIONS: &[&str] = &[];
+
+/// The version `schema.sql` declares.
+pub fn current_version() -> u32 {
+    SCHEMA
+        .lines()
+        .rev()
+        .find_map(|l| l.trim().strip_prefix("PRAGMA user_version = ")?.trim_end_matches(';').trim().parse().ok())
+        .expect("schema.sql ends with PRAGMA user_version = N;")
+}
+
+/// Creates or upgrades the schema of the database behind `conn`.
+pub fn upgrade(conn: &mut Connection) -> Result<()> {
+    let version: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let current = current_version();
+    if version > current {
+        return Err(Error::Internal(format!(
+            "the database is at schema version {version}, newer than this ticketd ({current}); \
+             run the newer ticketd or restore a backup"
+        )));
+    }
+    if version == 0 {
+        let tx = conn.transaction()?;
+        tx.execute_batch(SCHEMA)?;
+        tx.commit()?;
+        tracing::info!(version = current, "created the database schema");
+        return Ok(());
+    }
+    for (index, migration) in MIGRATIONS.iter().enumerate().skip(version as usize - 1) {
+        let target = index as u32 + 2;
+        let tx = conn.transaction()?;
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", target)?;
+        tx.commit()?;
+        tracing::info!(version = target, "migrated the database schema");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_version_has_a_migration() {
+        assert_eq!(current_version() as usize, MIGRATIONS.len() + 1);
+    }
+
+    #[test]
+    fn schema_applies_and_reopening_changes_nothing() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        upgrade(&mut conn).unwrap();
+        let dump = |c: &Connection| {
+            let mut s = c.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name").unwrap();
+            s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))
+                .unwrap()
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap()
+        };
+        let before = dump(&conn);
+        upgrade(&mut conn).unwrap();
+        assert_eq!(before, dump(&conn));
+        let v: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, current_version());
+    }
+
+    #[test]
+    fn a_newer_database_is_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        assert!(upgrade(&mut conn).unwrap_err().to_string().contains("newer"));
+    }
+}

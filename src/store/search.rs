@@ -1,0 +1,181 @@
+//! Compiling a parsed query to SQL. Values only ever travel as parameters.
+
+use rusqlite::types::Value as SqlValue;
+
+use super::Db;
+use crate::error::Result;
+use crate::search::{Condition, Direction, Expr, Field, Op, Query, Value};
+use crate::ticket::Ticket;
+
+/// More results than this need `LIMIT` (pagination comes with the full search issue).
+const DEFAULT_LIMIT: u32 = 10_000;
+
+impl Db<'_> {
+    /// The tickets matching a query, without their history. Merged tickets are not listed
+    /// (their survivor is), and deleted ones only when the query asks about Status, as RT.
+    pub fn search(&self, query: &Query) -> Result<Vec<Ticket>> {
+        let mut params = Vec::new();
+        let mut sql = String::from("SELECT t.id FROM tickets t WHERE t.id = t.effective_id");
+        if !query.filter.as_ref().is_some_and(mentions_status) {
+            sql.push_str(" AND t.status != 'deleted'");
+        }
+        if let Some(filter) = &query.filter {
+            sql.push_str(" AND (");
+            compile(filter, &mut sql, &mut params);
+            sql.push(')');
+        }
+        sql.push_str(" ORDER BY ");
+        for (field, direction) in &query.order_by {
+            sql.push_str(order_column(*field));
+            sql.push_str(if *direction == Direction::Desc { " DESC, " } else { " ASC, " });
+        }
+        sql.push_str("t.id ASC LIMIT ?");
+        params.push(SqlValue::Integer(query.limit.unwrap_or(DEFAULT_LIMIT).into()));
+        let ids: Vec<i64> = self
+            .conn
+            .prepare(&sql)?
+            .query_map(rusqlite::params_from_iter(params), |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.ticket(id, false)).collect()
+    }
+}
+
+fn mentions_status(expr: &Expr) -> bool {
+    match expr {
+        Expr::And(a, b) | Expr::Or(a, b) => mentions_status(a) || mentions_status(b),
+        Expr::Not(e) => mentions_status(e),
+        Expr::Condition(c) => c.field == Field::Status,
+    }
+}
+
+fn compile(expr: &Expr, sql: &mut String, params: &mut Vec<SqlValue>) {
+    let mut binary = |a: &Expr, op: &str, b: &Expr, sql: &mut String| {
+        sql.push('(');
+        compile(a, sql, params);
+        sql.push_str(op);
+        compile(b, sql, params);
+        sql.push(')');
+    };
+    match expr {
+        Expr::And(a, b) => binary(a, " AND ", b, sql),
+        Expr::Or(a, b) => binary(a, " OR ", b, sql),
+        Expr::Not(e) => {
+            sql.push_str("NOT (");
+            compile(e, sql, params);
+            sql.push(')');
+        }
+        Expr::Condition(c) => condition(c, sql, params),
+    }
+}
+
+fn order_column(field: Field) -> &'static str {
+    match field {
+        Field::Id => "t.id",
+        Field::Queue => "(SELECT name FROM queues WHERE id = t.queue_id)",
+        Field::Status => "t.status",
+        Field::Owner => "(SELECT COALESCE(email, name) FROM users WHERE id = t.owner_id)",
+        Field::Subject => "t.subject",
+        Field::Priority => "t.priority",
+        Field::Created => "t.created",
+        Field::Updated => "t.updated",
+        Field::Requestor | Field::Cc | Field::AdminCc => "t.id",
+    }
+}
+
+/// The SQL operator for a comparison.
+fn sql_op(op: Op) -> &'static str {
+    match op {
+        Op::Eq => "=",
+        Op::Ne => "!=",
+        Op::Lt => "<",
+        Op::Gt => ">",
+        Op::Le => "<=",
+        Op::Ge => ">=",
+        Op::Like => "LIKE",
+        Op::NotLike => "NOT LIKE",
+    }
+}
+
+/// RT's LIKE matches substrings: a value without wildcards is wrapped in `%`.
+fn like_pattern(value: &str) -> String {
+    if value.contains('%') || value.contains('_') { value.to_string() } else { format!("%{value}%") }
+}
+
+fn text_param(c: &Condition) -> SqlValue {
+    match &c.value {
+        Value::Text(t) if matches!(c.op, Op::Like | Op::NotLike) => SqlValue::Text(like_pattern(t)),
+        Value::Text(t) => SqlValue::Text(t.clone()),
+        Value::Integer(n) => SqlValue::Integer(*n),
+        Value::Statuses(_) => SqlValue::Null,
+    }
+}
+
+fn condition(c: &Condition, sql: &mut String, params: &mut Vec<SqlValue>) {
+    let op = sql_op(c.op);
+    match c.field {
+        Field::Id | Field::Priority | Field::Created | Field::Updated | Field::Subject => {
+            let column = match c.field {
+                Field::Id => "t.id",
+                Field::Priority => "t.priority",
+                Field::Created => "t.created",
+                Field::Updated => "t.updated",
+                _ => "t.subject",
+            };
+            let collate = if c.field == Field::Subject && !matches!(c.op, Op::Like | Op::NotLike) {
+                " COLLATE NOCASE"
+            } else {
+                ""
+            };
+            sql.push_str(&format!("{column} {op} ?{collate}"));
+            params.push(text_param(c));
+        }
+        Field::Queue => {
+            sql.push_str(&format!("(SELECT name FROM queues WHERE id = t.queue_id) {op} ?"));
+            params.push(text_param(c));
+        }
+        Field::Status => match &c.value {
+            Value::Statuses(statuses) => {
+                let marks = vec!["?"; statuses.len()].join(", ");
+                let negate = if c.op == Op::Ne { "NOT " } else { "" };
+                sql.push_str(&format!("t.status {negate}IN ({marks})"));
+                params.extend(statuses.iter().map(|s| SqlValue::Text(s.as_str().into())));
+            }
+            _ => {
+                sql.push_str(&format!("t.status {op} ?"));
+                params.push(text_param(c));
+            }
+        },
+        Field::Owner => {
+            let (negate, cmp) = positive(c.op);
+            sql.push_str(&format!(
+                "{negate}EXISTS (SELECT 1 FROM users u WHERE u.id = t.owner_id AND (u.name {cmp} ? OR u.email {cmp} ?))"
+            ));
+            params.push(text_param(c));
+            params.push(text_param(c));
+        }
+        Field::Requestor | Field::Cc | Field::AdminCc => {
+            let role = match c.field {
+                Field::Requestor => "Requestor",
+                Field::Cc => "Cc",
+                _ => "AdminCc",
+            };
+            let (negate, cmp) = positive(c.op);
+            sql.push_str(&format!(
+                "{negate}EXISTS (SELECT 1 FROM ticket_roles r JOIN users u ON u.id = r.principal_id \
+                 WHERE r.ticket_id = t.id AND r.role = '{role}' AND u.email {cmp} ?)"
+            ));
+            params.push(text_param(c));
+        }
+    }
+}
+
+/// Watcher conditions are about "some watcher": `Requestor != x` means no requestor is x,
+/// so negative operators become `NOT EXISTS` of the positive one.
+fn positive(op: Op) -> (&'static str, &'static str) {
+    match op {
+        Op::Ne => ("NOT ", "="),
+        Op::NotLike => ("NOT ", "LIKE"),
+        Op::Like => ("", "LIKE"),
+        _ => ("", "="),
+    }
+}

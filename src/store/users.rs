@@ -1,0 +1,99 @@
+//! Users.
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Db, WriteTx, ts};
+use crate::error::{Error, Result};
+use crate::ticket::Timestamp;
+use crate::user::User;
+
+const USER_COLUMNS: &str = "u.id, u.name, u.email, u.real_name, u.privileged, p.disabled";
+
+fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        email: row.get(2)?,
+        real_name: row.get(3)?,
+        privileged: row.get(4)?,
+        disabled: row.get(5)?,
+    })
+}
+
+impl Db<'_> {
+    /// The user with this id.
+    pub fn user(&self, id: i64) -> Result<User> {
+        self.conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id WHERE u.id = ?1"),
+                [id],
+                user_from_row,
+            )
+            .optional()?
+            .ok_or_else(|| Error::NotFound(format!("no user with id {id}")))
+    }
+
+    /// The user with this address.
+    pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id WHERE u.email = ?1"),
+                [email],
+                user_from_row,
+            )
+            .optional()?)
+    }
+
+    /// The user with this login name or address.
+    pub fn user_by_name_or_email(&self, who: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id \
+                     WHERE u.name = ?1 OR u.email = ?1 ORDER BY u.name = ?1 DESC LIMIT 1"
+                ),
+                [who],
+                user_from_row,
+            )
+            .optional()?)
+    }
+}
+
+impl WriteTx<'_> {
+    /// The user with this address, created when unknown. A new user is unprivileged unless
+    /// `privileged`; an existing one is made privileged when `privileged` asks for it (staff
+    /// named in the config) but never demoted here.
+    pub fn ensure_user(&self, email: &str, real_name: &str, privileged: bool, now: Timestamp) -> Result<User> {
+        if let Some(mut user) = self.user_by_email(email)? {
+            if privileged && !user.privileged {
+                self.conn().execute("UPDATE users SET privileged = 1 WHERE id = ?1", [user.id])?;
+                user.privileged = true;
+            }
+            if user.real_name.is_empty() && !real_name.is_empty() {
+                self.conn().execute("UPDATE users SET real_name = ?2 WHERE id = ?1", params![user.id, real_name])?;
+                user.real_name = real_name.to_string();
+            }
+            return Ok(user);
+        }
+        self.conn().execute("INSERT INTO principals (kind) VALUES ('user')", [])?;
+        let id = self.conn().last_insert_rowid();
+        // a login name taken by someone else (rare: names are addresses) gets the id appended
+        let taken: bool =
+            self.conn().query_row("SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)", [email], |r| r.get(0))?;
+        let name = if taken { format!("{email}#{id}") } else { email.to_string() };
+        self.conn().execute(
+            "INSERT INTO users (id, name, email, real_name, privileged, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, name, email, real_name, privileged, ts(now)],
+        )?;
+        Ok(User {
+            id,
+            name,
+            email: Some(email.to_string()),
+            real_name: real_name.to_string(),
+            privileged,
+            disabled: false,
+        })
+    }
+}

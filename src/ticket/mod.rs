@@ -1,0 +1,231 @@
+//! Tickets, their watchers and their history: the records every interface shows.
+//!
+//! These types are the shape of `tkt show --json` (DESIGN.md); the store fills them and the
+//! server sends them as they are.
+
+mod change;
+mod status;
+
+pub use change::{Change, WatcherChange};
+pub use status::Status;
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// A moment, in UTC, to the second.
+pub type Timestamp = DateTime<Utc>;
+
+/// A ticket with its watchers, and with its history when asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Ticket {
+    pub id: i64,
+    /// The ticket this one lives on as (itself unless merged).
+    pub effective_id: i64,
+    pub queue: String,
+    pub subject: String,
+    pub status: Status,
+    /// The owner's name (an address for users made from mail), or `Nobody`.
+    pub owner: String,
+    pub priority: i64,
+    pub initial_priority: i64,
+    pub final_priority: i64,
+    pub requestors: Vec<String>,
+    pub cc: Vec<String>,
+    pub admincc: Vec<String>,
+    pub creator: String,
+    pub created: Timestamp,
+    pub updated: Timestamp,
+    pub started: Option<Timestamp>,
+    pub resolved: Option<Timestamp>,
+    pub told: Option<Timestamp>,
+    pub due: Option<Timestamp>,
+    /// Minutes.
+    pub time_worked: i64,
+    pub time_estimated: i64,
+    pub time_left: i64,
+    pub links: Vec<Link>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transactions: Option<Vec<Transaction>>,
+}
+
+/// One entry of a ticket's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Transaction {
+    pub id: i64,
+    pub ticket: i64,
+    #[serde(rename = "type")]
+    pub kind: TransactionKind,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub creator: String,
+    pub created: Timestamp,
+    /// The decoded text: the message body for mail, the note for other changes.
+    pub content: String,
+    pub time_taken: i64,
+    /// Whether the raw message is kept (the transaction came from mail).
+    pub has_raw_message: bool,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// One MIME part of a transaction's message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub parent: Option<i64>,
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// A relation between tickets (a later issue fills these).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Link {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub target: String,
+}
+
+/// A per-ticket role. The Owner is a single user; the others are sets of watchers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Requestor,
+    Cc,
+    AdminCc,
+    Owner,
+}
+
+impl Role {
+    /// The name as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Requestor => "Requestor",
+            Role::Cc => "Cc",
+            Role::AdminCc => "AdminCc",
+            Role::Owner => "Owner",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "requestor" | "requestors" => Ok(Role::Requestor),
+            "cc" => Ok(Role::Cc),
+            "admincc" => Ok(Role::AdminCc),
+            "owner" => Ok(Role::Owner),
+            _ => Err(Error::Invalid(format!("`{s}` is not a role; use Requestor, Cc, AdminCc or Owner"))),
+        }
+    }
+}
+
+/// What a transaction records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum TransactionKind {
+    /// The ticket was made; carries the first message.
+    Create,
+    /// A reply, which goes to the requestors.
+    Correspond,
+    /// A comment, which only staff see.
+    Comment,
+    /// The status changed.
+    Status,
+    /// Another field changed (`field`, `old_value`, `new_value`).
+    Set,
+    AddWatcher,
+    DelWatcher,
+    /// Something went wrong that staff must know about, such as mail that could not be
+    /// delivered.
+    SystemError,
+}
+
+impl TransactionKind {
+    /// Every kind.
+    pub const ALL: [TransactionKind; 8] = [
+        TransactionKind::Create,
+        TransactionKind::Correspond,
+        TransactionKind::Comment,
+        TransactionKind::Status,
+        TransactionKind::Set,
+        TransactionKind::AddWatcher,
+        TransactionKind::DelWatcher,
+        TransactionKind::SystemError,
+    ];
+
+    /// The name as stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransactionKind::Create => "Create",
+            TransactionKind::Correspond => "Correspond",
+            TransactionKind::Comment => "Comment",
+            TransactionKind::Status => "Status",
+            TransactionKind::Set => "Set",
+            TransactionKind::AddWatcher => "AddWatcher",
+            TransactionKind::DelWatcher => "DelWatcher",
+            TransactionKind::SystemError => "SystemError",
+        }
+    }
+}
+
+impl fmt::Display for TransactionKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TransactionKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        TransactionKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| Error::Internal(format!("unknown transaction type `{s}` in the database")))
+    }
+}
+
+/// Whether mail from users to a ticket is a reply or a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Correspond,
+    Comment,
+}
+
+impl Action {
+    /// The name used on mailgate's command line and in the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Correspond => "correspond",
+            Action::Comment => "comment",
+        }
+    }
+}
+
+impl FromStr for Action {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self, Error> {
+        match s.to_ascii_lowercase().as_str() {
+            "correspond" => Ok(Action::Correspond),
+            "comment" => Ok(Action::Comment),
+            _ => Err(Error::Invalid(format!("`{s}` is not an action; use correspond or comment"))),
+        }
+    }
+}
+
+/// The current time, truncated to the second as timestamps are stored.
+pub fn now() -> Timestamp {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(0)
+}

@@ -1,0 +1,236 @@
+//! Mail in: a delivered message becomes a new ticket or a transaction on an existing one.
+//!
+//! Order of business, all in the caller's transaction: recognise a redelivery (nothing is
+//! stored twice), keep the raw bytes (nothing is lost), then process in a savepoint. If
+//! processing fails for a reason retrying will not fix, the savepoint is undone and the
+//! raw message goes to the quarantine instead; the MTA is still told it was delivered.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::Settings;
+use super::notify::{Happening, MailOrigin, run_rules};
+use crate::error::{Error, Result};
+use crate::mail::parse::hex;
+use crate::mail::{Inbound, parse};
+use crate::store::{NewTicket, NewTransaction, QueueRow, Seen, WriteTx};
+use crate::ticket::{Action, Role, Status, Timestamp, TransactionKind};
+use crate::user::{NOBODY_ID, User};
+
+/// How the MTA handed a message over: mailgate's command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub queue: String,
+    pub action: Action,
+    /// A ticket number from the address extension (`help+42@`).
+    pub ticket: Option<i64>,
+    /// The envelope sender (`SENDER` from Postfix); empty for bounces.
+    pub envelope_sender: Option<String>,
+}
+
+/// What became of a delivered message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    Created,
+    Updated,
+    /// Seen before: nothing stored again.
+    Duplicate,
+    /// Processing failed; the message waits in quarantine.
+    Quarantined,
+}
+
+/// The answer to mailgate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IngestOutcome {
+    pub outcome: Outcome,
+    pub ticket: Option<i64>,
+    pub transaction: Option<i64>,
+    pub quarantine: Option<i64>,
+}
+
+/// Stores a delivered message. `parsed` is the parse result, or the reason parsing failed
+/// (a panic in the parser, too many parts); the caller parses outside the writer so that
+/// parsing does not hold up other deliveries.
+pub fn ingest(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    delivery: &Delivery,
+    raw: &[u8],
+    parsed: Result<Inbound, String>,
+    now: Timestamp,
+) -> Result<IngestOutcome> {
+    let key = match &parsed {
+        Ok(inbound) => inbound.dedupe_key.clone(),
+        Err(_) => format!("sha256:{}", hex(&Sha256::digest(raw))),
+    };
+    if let Some(seen) = tx.seen(&key)? {
+        tracing::info!(%key, ticket = ?seen.ticket_id, "duplicate delivery: already stored");
+        return Ok(IngestOutcome {
+            outcome: Outcome::Duplicate,
+            ticket: seen.ticket_id,
+            transaction: seen.transaction_id,
+            quarantine: seen.quarantine_id,
+        });
+    }
+    let queue = tx
+        .queue_by_name(&delivery.queue)?
+        .ok_or_else(|| Error::NotFound(format!("no queue named `{}` here", delivery.queue)))?;
+    let raw_id = tx.insert_raw_message(raw, &queue.name, delivery.action.as_str(), now)?;
+    let result = match parsed {
+        Ok(inbound) => tx.savepoint(|tx| process(tx, s, delivery, &queue, &inbound, raw_id, now)),
+        Err(reason) => Err(Error::Invalid(reason)),
+    };
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(e) if e.is_temporary() => return Err(e),
+        Err(e) => {
+            let delivery_json = serde_json::to_string(delivery).map_err(|e| Error::Internal(e.to_string()))?;
+            let id = tx.insert_quarantine(raw_id, &delivery_json, &e.to_string(), now)?;
+            tracing::error!(quarantine = id, error = %e, "message quarantined: `tkt quarantine show {id}`");
+            IngestOutcome { outcome: Outcome::Quarantined, ticket: None, transaction: None, quarantine: Some(id) }
+        }
+    };
+    let seen = Seen { ticket_id: outcome.ticket, transaction_id: outcome.transaction, quarantine_id: outcome.quarantine };
+    tx.mark_seen(&key, &seen, now)?;
+    Ok(outcome)
+}
+
+/// Retries a quarantined message, after the admin fixed what made it fail (a limit, a
+/// bug). On success the entry is released and names the ticket; if it fails again the
+/// outcome is `Quarantined` and the entry's error says why.
+pub fn retry_quarantined(tx: &WriteTx<'_>, s: &Settings, id: i64, now: Timestamp) -> Result<IngestOutcome> {
+    let (raw_id, delivery_json, status) = tx.quarantined_message(id)?;
+    if status != "held" {
+        return Err(Error::Conflict(format!("quarantine entry {id} was already released")));
+    }
+    let delivery: Delivery = serde_json::from_str(&delivery_json)
+        .map_err(|e| Error::Internal(format!("quarantine entry {id}: bad delivery record: {e}")))?;
+    let raw = tx.raw_message(raw_id)?;
+    let queue = tx
+        .queue_by_name(&delivery.queue)?
+        .ok_or_else(|| Error::Conflict(format!("queue `{}` no longer exists; add it back to retry", delivery.queue)))?;
+    let result = tx.savepoint(|tx| {
+        let inbound = parse(&raw, &s.parse_options(delivery.envelope_sender.as_deref()))?;
+        let outcome = process(tx, s, &delivery, &queue, &inbound, raw_id, now)?;
+        Ok((inbound.dedupe_key, outcome))
+    });
+    match result {
+        Ok((key, outcome)) => {
+            let ticket = outcome.ticket.unwrap_or_default();
+            tx.release_quarantine(id, ticket)?;
+            let seen = Seen { ticket_id: outcome.ticket, transaction_id: outcome.transaction, quarantine_id: Some(id) };
+            tx.mark_seen(&key, &seen, now)?;
+            Ok(outcome)
+        }
+        Err(e) if e.is_temporary() => Err(e),
+        Err(e) => {
+            tx.quarantine_failed_again(id, &e.to_string())?;
+            Ok(IngestOutcome { outcome: Outcome::Quarantined, ticket: None, transaction: None, quarantine: Some(id) })
+        }
+    }
+}
+
+/// Threads the message and records it.
+fn process(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    delivery: &Delivery,
+    queue: &QueueRow,
+    inbound: &Inbound,
+    raw_id: i64,
+    now: Timestamp,
+) -> Result<IngestOutcome> {
+    let actor = match &inbound.sender {
+        Some(sender) => tx.ensure_user(&sender.address, &sender.name, false, now)?,
+        None => tx.user(NOBODY_ID)?,
+    };
+    let mail = MailOrigin {
+        message_id: inbound.message_id.as_deref(),
+        references: &inbound.references,
+        auto: inbound.auto.as_ref(),
+    };
+    let (outcome, ticket_id, transaction_id, kind) = match find_ticket(tx, s, delivery, inbound)? {
+        Some(ticket_id) => {
+            let kind = match delivery.action {
+                Action::Correspond => TransactionKind::Correspond,
+                Action::Comment => TransactionKind::Comment,
+            };
+            let transaction_id = record(tx, ticket_id, kind, &actor, inbound, raw_id, now)?;
+            (Outcome::Updated, ticket_id, transaction_id, kind)
+        }
+        None => {
+            let ticket_id = tx.insert_ticket(&NewTicket {
+                queue_id: queue.id,
+                subject: &inbound.subject,
+                status: Status::New,
+                owner_id: NOBODY_ID,
+                priority: 0,
+                creator_id: actor.id,
+                now,
+            })?;
+            if inbound.sender.is_some() {
+                tx.add_watcher(ticket_id, Role::Requestor, actor.id)?;
+            }
+            let transaction_id = record(tx, ticket_id, TransactionKind::Create, &actor, inbound, raw_id, now)?;
+            tracing::info!(ticket = ticket_id, queue = %queue.name, from = %actor.display_name(), "ticket created");
+            (Outcome::Created, ticket_id, transaction_id, TransactionKind::Create)
+        }
+    };
+    let happening = Happening {
+        ticket_id,
+        transaction_id,
+        kind,
+        status_change: None,
+        new_owner: None,
+        actor: &actor,
+        content: &inbound.content,
+        mail: Some(mail),
+    };
+    run_rules(tx, s, &happening, now)?;
+    Ok(IngestOutcome { outcome, ticket: Some(ticket_id), transaction: Some(transaction_id), quarantine: None })
+}
+
+/// The ticket a message belongs to (DESIGN.md, Threading): our subject tag, else a
+/// Message-ID we stored or sent in In-Reply-To/References, else the address extension.
+/// A number that names no ticket falls through: the message is never rejected for it.
+fn find_ticket(tx: &WriteTx<'_>, s: &Settings, delivery: &Delivery, inbound: &Inbound) -> Result<Option<i64>> {
+    if let Some(id) = s.tag.ticket_in(&inbound.subject)
+        && let Some(effective) = tx.effective_ticket(id)?
+    {
+        return Ok(Some(effective));
+    }
+    let mut ids: Vec<String> = inbound.in_reply_to.clone();
+    ids.extend(inbound.references.iter().rev().cloned());
+    if let Some(id) = tx.ticket_by_message_ids(&ids)?
+        && let Some(effective) = tx.effective_ticket(id)?
+    {
+        return Ok(Some(effective));
+    }
+    match delivery.ticket {
+        Some(id) => tx.effective_ticket(id),
+        None => Ok(None),
+    }
+}
+
+/// Records the message as a transaction of `kind` with its MIME tree.
+fn record(
+    tx: &WriteTx<'_>,
+    ticket_id: i64,
+    kind: TransactionKind,
+    actor: &User,
+    inbound: &Inbound,
+    raw_id: i64,
+    now: Timestamp,
+) -> Result<i64> {
+    let transaction_id = tx.insert_transaction(&NewTransaction {
+        content: &inbound.content,
+        raw_message_id: Some(raw_id),
+        ..NewTransaction::new(ticket_id, kind, actor.id, now)
+    })?;
+    tx.insert_parts(transaction_id, &inbound.parts)?;
+    if let Some(message_id) = &inbound.message_id {
+        tx.record_message_id(message_id, ticket_id, Some(transaction_id), false)?;
+    }
+    Ok(transaction_id)
+}

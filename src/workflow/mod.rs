@@ -1,0 +1,53 @@
+//! What happens when mail arrives or staff act: the store, the rules and mail together.
+//!
+//! Every function here runs inside one write transaction handed in by the caller, so a
+//! ticket change, its history and the mail it causes commit together or not at all. Time
+//! is passed in; nothing here touches sockets or threads.
+
+mod ingest;
+mod notify;
+mod staff;
+
+pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
+pub use staff::{NewTicketRequest, create, reply, update};
+
+use crate::config::Config;
+use crate::mail::SubjectTag;
+use crate::rules::{Rule, default_rules};
+
+/// The parts of the configuration the workflow needs, prepared once.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub tag: SubjectTag,
+    /// `mail.from`.
+    pub from: String,
+    /// Our own addresses, lowercased: never a recipient.
+    pub own_addresses: Vec<String>,
+    pub autoreply_limit_per_hour: u32,
+    pub max_mime_parts: usize,
+    pub rules: Vec<Rule>,
+}
+
+impl Settings {
+    /// Prepares the settings from a loaded config.
+    pub fn from_config(config: &Config) -> Settings {
+        Settings {
+            tag: SubjectTag::new(&config.mail.tag),
+            from: config.mail.from.clone(),
+            own_addresses: config.own_addresses(),
+            autoreply_limit_per_hour: config.mail.autoreply_limit_per_hour,
+            max_mime_parts: config.mail.max_mime_parts,
+            rules: default_rules(),
+        }
+    }
+
+    /// Parse options for inbound mail under these settings.
+    pub fn parse_options<'a>(&'a self, envelope_sender: Option<&'a str>) -> crate::mail::ParseOptions<'a> {
+        crate::mail::ParseOptions {
+            max_mime_parts: self.max_mime_parts,
+            tag: self.tag.name(),
+            own_addresses: &self.own_addresses,
+            envelope_sender,
+        }
+    }
+}
