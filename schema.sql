@@ -239,8 +239,9 @@ CREATE TABLE message_ids (
     direction      TEXT NOT NULL CHECK (direction IN ('in', 'out'))
 ) WITHOUT ROWID;
 
--- one row per message accepted from the MTA, keyed on its Message-ID (or a content hash),
--- so that a redelivery is recognised and not stored twice
+-- one row per message accepted from the MTA, keyed on its Message-ID and a hash of its
+-- stable content (the hash alone without a Message-ID), so that a redelivery is
+-- recognised and not stored twice
 CREATE TABLE seen_messages (
     key            TEXT PRIMARY KEY,
     first_seen     TEXT NOT NULL,

@@ -27,6 +27,7 @@ fn main() {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     if let Err(e) = run(args) {
         eprintln!("ticketd: {e:#}");
@@ -48,7 +49,9 @@ fn run(args: Args) -> anyhow::Result<()> {
             wait_for_signal().await;
             signals.cancel();
         });
-        ticketd::server::run(config, shutdown).await.context("while running the daemon")
+        ticketd::server::run(config, shutdown)
+            .await
+            .context("while running the daemon")
     })
 }
 

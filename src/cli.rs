@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::client::{Client, ClientError, query_string};
 use crate::error::Error;
 use crate::store::QuarantineEntry;
-use crate::ticket::{Ticket, Transaction};
+use crate::ticket::{Ticket, Transaction, TransactionKind};
 use crate::workflow::IngestOutcome;
 
 /// tkt's command line.
@@ -160,7 +160,14 @@ pub fn run(args: Args) -> Result<(), ClientError> {
                 print(&mut out, render_list(&tickets));
             }
         }
-        Command::Create { queue, subject, requestors, owner, priority, message } => {
+        Command::Create {
+            queue,
+            subject,
+            requestors,
+            owner,
+            priority,
+            message,
+        } => {
             let content = message_text(message, true)?;
             let body = json!({ "queue": queue, "subject": subject, "requestors": requestors,
                                "owner": owner, "priority": priority, "content": content });
@@ -171,13 +178,21 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             let minutes = time.as_deref().map(parse_minutes).transpose()?.unwrap_or(0);
             let body = json!({ "content": message_text(message, false)?, "minutes": minutes });
             let kind = if is_reply { "correspond" } else { "comment" };
-            let done: serde_json::Value = client.json(Method::POST, &format!("/v1/tickets/{id}/{kind}"), Some(&body))?;
+            let done: serde_json::Value =
+                client.json(Method::POST, &format!("/v1/tickets/{id}/{kind}"), Some(&body))?;
             let what = if is_reply { "Reply" } else { "Comment" };
-            print(&mut out, format!("{what} recorded on ticket {id} (transaction {}).\n", done["transaction"]));
+            print(
+                &mut out,
+                format!(
+                    "{what} recorded on ticket {id} (transaction {}).\n",
+                    done["transaction"]
+                ),
+            );
         }
         Command::Set { id, changes } => {
             let body = json!({ "changes": changes });
-            let done: serde_json::Value = client.json(Method::POST, &format!("/v1/tickets/{id}/changes"), Some(&body))?;
+            let done: serde_json::Value =
+                client.json(Method::POST, &format!("/v1/tickets/{id}/changes"), Some(&body))?;
             let count = done["transactions"].as_array().map_or(0, Vec::len);
             print(&mut out, format!("Ticket {id}: {count} change(s) recorded.\n"));
         }
@@ -187,7 +202,10 @@ pub fn run(args: Args) -> Result<(), ClientError> {
         Command::Attachment { id } => {
             let _ = out.write_all(&client.bytes(&format!("/v1/attachments/{id}"))?);
         }
-        Command::Quarantine { command } => match command.unwrap_or(QuarantineCommand::List { all: false, json: false }) {
+        Command::Quarantine { command } => match command.unwrap_or(QuarantineCommand::List {
+            all: false,
+            json: false,
+        }) {
             QuarantineCommand::List { all, json } => {
                 let path = format!("/v1/quarantine?all={all}");
                 let entries: serde_json::Value = client.json(Method::GET, &path, None)?;
@@ -199,7 +217,10 @@ pub fn run(args: Args) -> Result<(), ClientError> {
                         print(&mut out, "The quarantine is empty.\n".into());
                     }
                     for e in entries {
-                        print(&mut out, format!("{:>5}  {}  {}  {}\n", e.id, e.received.to_rfc3339(), e.status, e.error));
+                        print(
+                            &mut out,
+                            format!("{:>5}  {}  {}  {}\n", e.id, e.received.to_rfc3339(), e.status, e.error),
+                        );
                     }
                 }
             }
@@ -259,7 +280,9 @@ fn message_text(message: Option<String>, may_be_empty: bool) -> Result<String, C
         if may_be_empty {
             return Ok(String::new());
         }
-        return Err(ClientError::Api(Error::Invalid("give the text with --message or on standard input".into())));
+        return Err(ClientError::Api(Error::Invalid(
+            "give the text with --message or on standard input".into(),
+        )));
     }
     let mut text = String::new();
     stdin
@@ -271,7 +294,11 @@ fn message_text(message: Option<String>, may_be_empty: bool) -> Result<String, C
 
 /// Minutes from `15m`, `2h`, `1h30m` or a plain number of minutes.
 pub fn parse_minutes(text: &str) -> Result<i64, ClientError> {
-    let bad = || ClientError::Api(Error::Invalid(format!("`{text}` is not a time; write 15m, 2h, 1h30m or minutes")));
+    let bad = || {
+        ClientError::Api(Error::Invalid(format!(
+            "`{text}` is not a time; write 15m, 2h, 1h30m or minutes"
+        )))
+    };
     let text = text.trim().to_ascii_lowercase();
     if let Ok(minutes) = text.parse::<i64>() {
         return if minutes >= 0 { Ok(minutes) } else { Err(bad()) };
@@ -314,22 +341,36 @@ pub fn render_ticket(t: &Ticket) -> String {
 
 fn render_transaction(x: &Transaction) -> String {
     let what = match (&x.field, &x.old_value, &x.new_value) {
-        (Some(field), old, new) => format!(
-            "{} {field}: {} -> {}",
-            x.kind,
+        (Some(field), old, new) if matches!(x.kind, TransactionKind::Set | TransactionKind::Status) => format!(
+            "{field}: {} -> {}",
             old.as_deref().unwrap_or("(none)"),
             new.as_deref().unwrap_or("(none)")
         ),
+        (Some(field), old, new) => {
+            format!(
+                "{} {field} {}",
+                x.kind,
+                new.as_deref().or(old.as_deref()).unwrap_or_default()
+            )
+        }
         _ => x.kind.to_string(),
     };
-    let mut s = format!("\n--- #{} {what} by {} at {}\n", x.id, x.creator, x.created.to_rfc3339());
+    let mut s = format!(
+        "\n--- #{} {what} by {} at {}\n",
+        x.id,
+        x.creator,
+        x.created.to_rfc3339()
+    );
     if !x.content.is_empty() {
         s.push_str(x.content.trim_end());
         s.push('\n');
     }
     for a in &x.attachments {
         let name = a.filename.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
-        s.push_str(&format!("  [attachment {}:{name} {} {} bytes]\n", a.id, a.content_type, a.size));
+        s.push_str(&format!(
+            "  [attachment {}:{name} {} {} bytes]\n",
+            a.id, a.content_type, a.size
+        ));
     }
     s
 }
@@ -338,7 +379,10 @@ fn render_transaction(x: &Transaction) -> String {
 pub fn render_list(tickets: &[Ticket]) -> String {
     let mut s = String::new();
     for t in tickets {
-        s.push_str(&format!("{:>6}  {:<9} {:<12} {:<24} {}\n", t.id, t.status, t.queue, t.owner, t.subject));
+        s.push_str(&format!(
+            "{:>6}  {:<9} {:<12} {:<24} {}\n",
+            t.id, t.status, t.queue, t.owner, t.subject
+        ));
     }
     if tickets.is_empty() {
         s.push_str("No matching tickets.\n");

@@ -107,7 +107,12 @@ impl Client {
             .enable_time()
             .build()
             .map_err(|e| ClientError::Protocol(format!("cannot start the I/O runtime: {e}")))?;
-        Ok(Client { endpoint, token, timeout, runtime })
+        Ok(Client {
+            endpoint,
+            token,
+            timeout,
+            runtime,
+        })
     }
 
     /// Sends one request and returns the status and body, whatever the status.
@@ -117,12 +122,18 @@ impl Client {
         self.runtime.block_on(async {
             tokio::time::timeout(self.timeout, call)
                 .await
-                .map_err(|_| ClientError::Timeout { endpoint, timeout: self.timeout })?
+                .map_err(|_| ClientError::Timeout {
+                    endpoint,
+                    timeout: self.timeout,
+                })?
         })
     }
 
     async fn call(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Result<Answer, ClientError> {
-        let unreachable = |e: std::io::Error| ClientError::Unreachable { endpoint: self.endpoint.to_string(), reason: e.to_string() };
+        let unreachable = |e: std::io::Error| ClientError::Unreachable {
+            endpoint: self.endpoint.to_string(),
+            reason: e.to_string(),
+        };
         let protocol = |e: hyper::Error| ClientError::Protocol(e.to_string());
         let mut request = Request::builder().method(method).uri(path).header(HOST, "ticketd");
         if let Some(token) = &self.token {
@@ -135,7 +146,9 @@ impl Client {
             }
             None => Bytes::new(),
         };
-        let request = request.body(Full::new(payload)).map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let request = request
+            .body(Full::new(payload))
+            .map_err(|e| ClientError::Protocol(e.to_string()))?;
         let response = match &self.endpoint {
             Endpoint::Unix(path) => {
                 let stream = UnixStream::connect(path).await.map_err(unreachable)?;
@@ -188,7 +201,10 @@ pub fn check(answer: Answer) -> Result<Answer, ClientError> {
         Err(_) => Err(ClientError::Protocol(format!(
             "HTTP {}: {}",
             answer.status,
-            String::from_utf8_lossy(&answer.body).chars().take(200).collect::<String>()
+            String::from_utf8_lossy(&answer.body)
+                .chars()
+                .take(200)
+                .collect::<String>()
         ))),
     }
 }

@@ -67,6 +67,11 @@ pub struct MailConfig {
     pub max_mime_parts: usize,
     /// Autoreplies to one sender per hour; beyond it, mail from them is stored silently.
     pub autoreply_limit_per_hour: u32,
+    /// The charset of 8-bit text that declares none (raw bytes in headers, bodies without
+    /// a charset): `auto` guesses it per message, as a browser would; a label such as
+    /// `koi8-r` or `iso-8859-1` fixes it for sites that know their mail (RT's
+    /// `@EmailInputEncodings`). Declared charsets are always honoured.
+    pub undeclared_charset: String,
     /// More addresses of this system (aliases, old queue addresses) that must never be sent
     /// an autoreply or notification.
     pub own_addresses: Vec<String>,
@@ -157,6 +162,7 @@ impl Default for MailConfig {
             max_message_bytes: 50 * 1024 * 1024,
             max_mime_parts: 1000,
             autoreply_limit_per_hour: 10,
+            undeclared_charset: "auto".into(),
             own_addresses: Vec::new(),
         }
     }
@@ -164,7 +170,11 @@ impl Default for MailConfig {
 
 impl Default for OutboxConfig {
     fn default() -> Self {
-        OutboxConfig { retry_initial_secs: 60, retry_max_secs: 3600, max_attempts: 12 }
+        OutboxConfig {
+            retry_initial_secs: 60,
+            retry_max_secs: 3600,
+            max_attempts: 12,
+        }
     }
 }
 
@@ -177,10 +187,13 @@ impl FromStr for Listen {
             }
             return Ok(Listen::Unix(PathBuf::from(path)));
         }
-        let addr = s.strip_prefix("tcp:").or_else(|| s.strip_prefix("http://")).unwrap_or(s);
-        addr.parse().map(Listen::Tcp).map_err(|_| {
-            format!("listen address `{s}` is neither `unix:/path` nor `host:port` (e.g. 127.0.0.1:8025)")
-        })
+        let addr = s
+            .strip_prefix("tcp:")
+            .or_else(|| s.strip_prefix("http://"))
+            .unwrap_or(s);
+        addr.parse()
+            .map(Listen::Tcp)
+            .map_err(|_| format!("listen address `{s}` is neither `unix:/path` nor `host:port` (e.g. 127.0.0.1:8025)"))
     }
 }
 
@@ -234,10 +247,11 @@ impl Config {
 
     /// Parses a config from TOML text; `origin` names it in error messages.
     pub fn from_toml(text: &str, origin: &str) -> Result<Config> {
-        let mut config: Config =
-            toml::from_str(text).map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
         config.finish();
-        config.validate().map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
+        config
+            .validate()
+            .map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
         Ok(config)
     }
 
@@ -247,16 +261,14 @@ impl Config {
         let mut config = match path {
             None => Config::embedded_default(),
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    Error::Invalid(format!("cannot read config file {}: {e}", path.display()))
-                })?;
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Error::Invalid(format!("cannot read config file {}: {e}", path.display())))?;
                 Config::from_toml(&text, &path.display().to_string())?
             }
         };
         if let Some(file) = &config.server.token_file {
-            let token = std::fs::read_to_string(file).map_err(|e| {
-                Error::Invalid(format!("cannot read server.token_file {}: {e}", file.display()))
-            })?;
+            let token = std::fs::read_to_string(file)
+                .map_err(|e| Error::Invalid(format!("cannot read server.token_file {}: {e}", file.display())))?;
             let token = token.trim().to_string();
             if token.is_empty() {
                 return Err(Error::Invalid(format!("server.token_file {} is empty", file.display())));
@@ -288,7 +300,9 @@ impl Config {
         let domain = domain.unwrap_or_else(|| "localhost".into());
         for queue in &mut self.queues {
             queue.address.get_or_insert_with(|| format!("{}@{domain}", queue.name));
-            queue.comment_address.get_or_insert_with(|| format!("{}-comment@{domain}", queue.name));
+            queue
+                .comment_address
+                .get_or_insert_with(|| format!("{}-comment@{domain}", queue.name));
         }
     }
 
@@ -300,9 +314,8 @@ impl Config {
             return Err(format!("mail.from `{}` is not an address", self.mail.from));
         }
         self.socket_mode()?;
-        if self.server.listen.iter().any(|l| matches!(l, Listen::Tcp(_)))
-            && self.server.token_file.is_none()
-        {
+        self.undeclared_charset()?;
+        if self.server.listen.iter().any(|l| matches!(l, Listen::Tcp(_))) && self.server.token_file.is_none() {
             return Err("a TCP listener needs server.token_file: a shared secret its clients send".into());
         }
         let mut names = std::collections::HashSet::new();
@@ -327,7 +340,23 @@ impl Config {
         u32::from_str_radix(self.server.socket_mode.trim_start_matches("0o"), 8)
             .ok()
             .filter(|m| *m <= 0o777)
-            .ok_or_else(|| format!("server.socket_mode `{}` is not an octal mode like 0660", self.server.socket_mode))
+            .ok_or_else(|| {
+                format!(
+                    "server.socket_mode `{}` is not an octal mode like 0660",
+                    self.server.socket_mode
+                )
+            })
+    }
+
+    /// The fixed charset for undeclared 8-bit text, or `None` to guess.
+    pub fn undeclared_charset(&self) -> Result<Option<&'static encoding_rs::Encoding>, String> {
+        let label = self.mail.undeclared_charset.trim();
+        if label.eq_ignore_ascii_case("auto") {
+            return Ok(None);
+        }
+        encoding_rs::Encoding::for_label(label.as_bytes())
+            .map(Some)
+            .ok_or_else(|| format!("mail.undeclared_charset `{label}` is not a charset name (or `auto`)"))
     }
 
     /// The queue with this name (case-insensitive).
@@ -339,7 +368,13 @@ impl Config {
     pub fn own_addresses(&self) -> Vec<String> {
         let mut own = vec![self.mail.from.to_lowercase()];
         for queue in &self.queues {
-            own.extend(queue.address.iter().chain(&queue.comment_address).map(|a| a.to_lowercase()));
+            own.extend(
+                queue
+                    .address
+                    .iter()
+                    .chain(&queue.comment_address)
+                    .map(|a| a.to_lowercase()),
+            );
         }
         own.extend(self.mail.own_addresses.iter().map(|a| a.to_lowercase()));
         own

@@ -71,7 +71,10 @@ pub struct Verdict {
 
 impl Verdict {
     fn fail(code: i32, message: impl Into<String>) -> Verdict {
-        Verdict { code, message: Some(message.into()) }
+        Verdict {
+            code,
+            message: Some(message.into()),
+        }
     }
 }
 
@@ -84,7 +87,9 @@ pub fn deliver(args: &Args, message: Vec<u8>, extension: Option<&str>, envelope_
         match kind {
             Extension::Queue => queue = Some(ext.to_string()),
             Extension::Action if matches!(ext, "correspond" | "comment") => action = ext.to_string(),
-            Extension::Action => return Verdict::fail(exit::USAGE, format!("extension `{ext}` is not correspond or comment")),
+            Extension::Action => {
+                return Verdict::fail(exit::USAGE, format!("extension `{ext}` is not correspond or comment"));
+            }
             // a number that is not a ticket is not worth a bounce: threading ignores it
             Extension::Ticket => ticket = ext.parse::<i64>().ok(),
         }
@@ -113,7 +118,10 @@ pub fn deliver(args: &Args, message: Vec<u8>, extension: Option<&str>, envelope_
     let answer = client.send(hyper::Method::POST, &path, Some(("message/rfc822", message)));
     match answer.and_then(crate::client::check) {
         Ok(answer) => match serde_json::from_slice::<IngestOutcome>(&answer.body) {
-            Ok(_) => Verdict { code: exit::OK, message: None },
+            Ok(_) => Verdict {
+                code: exit::OK,
+                message: None,
+            },
             Err(e) => Verdict::fail(exit::TEMPFAIL, format!("unexpected answer from ticketd: {e}")),
         },
         Err(ClientError::Api(e)) => {

@@ -29,7 +29,9 @@ pub enum Condition {
     OnCorrespond,
     OnComment,
     /// A status change, to the given status or to any.
-    OnStatusChange { to: Option<Status> },
+    OnStatusChange {
+        to: Option<Status>,
+    },
     OnOwnerChange,
 }
 
@@ -69,7 +71,11 @@ pub enum RuleAction {
     Autoreply,
     /// Mail the given roles (minus the actor); as a comment, with the comment address as
     /// Reply-To.
-    Notify { recipients: Vec<Role>, as_comment: bool, template: Template },
+    Notify {
+        recipients: Vec<Role>,
+        as_comment: bool,
+        template: Template,
+    },
     /// Change the ticket's status.
     SetStatus(Status),
 }
@@ -88,7 +94,13 @@ pub struct Rule {
 
 impl Rule {
     fn new(name: &str, condition: Condition, actions: Vec<RuleAction>) -> Rule {
-        Rule { name: name.into(), condition, actor: Actor::Anyone, when_status: Vec::new(), actions }
+        Rule {
+            name: name.into(),
+            condition,
+            actor: Actor::Anyone,
+            when_status: Vec::new(),
+            actions,
+        }
     }
 
     /// Whether the rule fires for this event.
@@ -97,9 +109,9 @@ impl Rule {
             Condition::OnCreate => event.kind == TransactionKind::Create,
             Condition::OnCorrespond => event.kind == TransactionKind::Correspond,
             Condition::OnComment => event.kind == TransactionKind::Comment,
-            Condition::OnStatusChange { to } => {
-                event.status_change.is_some_and(|(_, new)| to.is_none_or(|to| to == new))
-            }
+            Condition::OnStatusChange { to } => event
+                .status_change
+                .is_some_and(|(_, new)| to.is_none_or(|to| to == new)),
             Condition::OnOwnerChange => event.new_owner.is_some(),
         };
         let actor = match self.actor {
@@ -129,12 +141,20 @@ pub fn default_rules() -> Vec<Rule> {
         Rule {
             actor: Actor::Requestor,
             when_status: vec![Status::Resolved, Status::Stalled],
-            ..Rule::new("reopen-on-requestor-reply", Condition::OnCorrespond, vec![SetStatus(Status::Open)])
+            ..Rule::new(
+                "reopen-on-requestor-reply",
+                Condition::OnCorrespond,
+                vec![SetStatus(Status::Open)],
+            )
         },
         Rule {
             actor: Actor::Staff,
             when_status: vec![Status::New],
-            ..Rule::new("open-on-staff-reply", Condition::OnCorrespond, vec![SetStatus(Status::Open)])
+            ..Rule::new(
+                "open-on-staff-reply",
+                Condition::OnCorrespond,
+                vec![SetStatus(Status::Open)],
+            )
         },
         Rule::new(
             "notify-requestors-and-cc",
@@ -158,7 +178,9 @@ pub fn default_rules() -> Vec<Rule> {
         ),
         Rule::new(
             "notify-requestors-on-resolve",
-            Condition::OnStatusChange { to: Some(Status::Resolved) },
+            Condition::OnStatusChange {
+                to: Some(Status::Resolved),
+            },
             vec![notify(&[Role::Requestor], false, Template::Resolved)],
         ),
     ]
@@ -180,12 +202,19 @@ mod tests {
     }
 
     fn fired(e: &Event) -> Vec<String> {
-        default_rules().into_iter().filter(|r| r.matches(e)).map(|r| r.name).collect()
+        default_rules()
+            .into_iter()
+            .filter(|r| r.matches(e))
+            .map(|r| r.name)
+            .collect()
     }
 
     #[test]
     fn create_autoreplies_and_tells_admincc() {
-        assert_eq!(fired(&event(TransactionKind::Create)), ["autoreply", "notify-admincc-on-create"]);
+        assert_eq!(
+            fired(&event(TransactionKind::Create)),
+            ["autoreply", "notify-admincc-on-create"]
+        );
     }
 
     #[test]

@@ -35,15 +35,23 @@ pub fn normalize_address(address: &str) -> Option<String> {
     let (local, domain) = a.rsplit_once('@')?;
     let valid = !local.is_empty()
         && !domain.is_empty()
-        && !a.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'));
+        && !a
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'));
     valid.then(|| format!("{local}@{}", domain.to_ascii_lowercase()))
 }
 
 /// Whether the address belongs to a mail system rather than a person: bounces come from
 /// these and must never be answered.
 pub fn is_mailer_address(address: &str) -> bool {
-    let local = address.rsplit_once('@').map_or(address, |(l, _)| l).to_ascii_lowercase();
-    matches!(local.as_str(), "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon")
+    let local = address
+        .rsplit_once('@')
+        .map_or(address, |(l, _)| l)
+        .to_ascii_lowercase();
+    matches!(
+        local.as_str(),
+        "mailer-daemon" | "postmaster" | "mail-daemon" | "mailerdaemon"
+    )
 }
 
 #[cfg(test)]
@@ -52,7 +60,10 @@ mod tests {
 
     #[test]
     fn normalizes_and_rejects() {
-        assert_eq!(normalize_address(" <Bob@Example.COM> ").as_deref(), Some("Bob@example.com"));
+        assert_eq!(
+            normalize_address(" <Bob@Example.COM> ").as_deref(),
+            Some("Bob@example.com")
+        );
         assert_eq!(normalize_address("bob"), None);
         assert_eq!(normalize_address("@x"), None);
         assert_eq!(normalize_address("a b@x"), None);

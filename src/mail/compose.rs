@@ -61,7 +61,10 @@ pub fn new_message_id(ticket_id: i64, from: &str) -> String {
 pub fn compose(notice: &Notice<'_>, tag: &SubjectTag) -> Result<Option<Composed>, Error> {
     let invalid = |what: &str, value: &str| Error::Invalid(format!("{what} `{value}` is not a valid address"));
     let from_address: Address = notice.from.parse().map_err(|_| invalid("mail.from", notice.from))?;
-    let reply_to: Address = notice.reply_to.parse().map_err(|_| invalid("queue address", notice.reply_to))?;
+    let reply_to: Address = notice
+        .reply_to
+        .parse()
+        .map_err(|_| invalid("queue address", notice.reply_to))?;
     let to = mailboxes(notice.to);
     let cc = mailboxes(notice.cc);
     if to.is_empty() && cc.is_empty() {
@@ -69,7 +72,11 @@ pub fn compose(notice: &Notice<'_>, tag: &SubjectTag) -> Result<Option<Composed>
     }
     let (subject, body) = render(notice, tag);
     let display = format!("{} via {}", notice.actor, notice.queue);
-    let auto_submitted = if notice.template == Template::Autoreply { "auto-replied" } else { "auto-generated" };
+    let auto_submitted = if notice.template == Template::Autoreply {
+        "auto-replied"
+    } else {
+        "auto-generated"
+    };
 
     let mut builder = MessageBuilder::new()
         .from(Mailbox::new(Some(display), from_address.clone()))
@@ -231,7 +238,9 @@ mod tests {
     #[test]
     fn autoreply_carries_every_header_design_asks_for() {
         let to = vec!["alice@example.com".to_string()];
-        let m = compose(&notice(Template::Autoreply, &to), &SubjectTag::new("tickets.test")).unwrap().unwrap();
+        let m = compose(&notice(Template::Autoreply, &to), &SubjectTag::new("tickets.test"))
+            .unwrap()
+            .unwrap();
         let text = String::from_utf8(m.bytes).unwrap();
         for needle in [
             "Subject: [tickets.test #7] AutoReply: Printer on fire",
@@ -253,6 +262,10 @@ mod tests {
     #[test]
     fn invalid_recipients_are_left_out() {
         let to = vec!["not an address".to_string()];
-        assert!(compose(&notice(Template::Correspondence, &to), &SubjectTag::new("t")).unwrap().is_none());
+        assert!(
+            compose(&notice(Template::Correspondence, &to), &SubjectTag::new("t"))
+                .unwrap()
+                .is_none()
+        );
     }
 }

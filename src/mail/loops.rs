@@ -72,7 +72,11 @@ pub struct LoopSignals<'a> {
 /// came from a person. `tag` is our `mail.tag`; `own_addresses` are lowercased.
 pub fn classify(signals: &LoopSignals<'_>, tag: &str, own_addresses: &[String]) -> Option<AutoReason> {
     let header = |name: &'static str| {
-        signals.headers.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+        signals
+            .headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
     };
     if header(LOOP_HEADER).any(|v| v.eq_ignore_ascii_case(tag)) {
         return Some(AutoReason::OwnLoop);
@@ -86,18 +90,26 @@ pub fn classify(signals: &LoopSignals<'_>, tag: &str, own_addresses: &[String]) 
     if let Some(v) = header("Auto-Submitted").find(|v| !v.to_ascii_lowercase().starts_with("no")) {
         return Some(AutoReason::AutoSubmitted(v.to_string()));
     }
-    if let Some(v) = header("Precedence")
-        .find(|v| matches!(v.to_ascii_lowercase().as_str(), "bulk" | "junk" | "list"))
+    if let Some(v) = header("Precedence").find(|v| matches!(v.to_ascii_lowercase().as_str(), "bulk" | "junk" | "list"))
     {
         return Some(AutoReason::Precedence(v.to_string()));
     }
-    for name in ["X-Auto-Response-Suppress", "X-Autoreply", "X-Autorespond", "X-Autoresponder"] {
+    for name in [
+        "X-Auto-Response-Suppress",
+        "X-Autoreply",
+        "X-Autorespond",
+        "X-Autoresponder",
+    ] {
         if header(name).any(|v| !v.is_empty() && !v.eq_ignore_ascii_case("none")) {
             return Some(AutoReason::AutoResponder(name.to_string()));
         }
     }
     let return_path_empty = header("Return-Path").any(|v| v.trim_matches(['<', '>', ' ']).is_empty());
-    if return_path_empty || signals.envelope_sender.is_some_and(|s| s.trim_matches(['<', '>', ' ']).is_empty()) {
+    if return_path_empty
+        || signals
+            .envelope_sender
+            .is_some_and(|s| s.trim_matches(['<', '>', ' ']).is_empty())
+    {
         return Some(AutoReason::NullSender);
     }
     if signals.sender.is_some_and(crate::user::is_mailer_address) {
@@ -128,21 +140,34 @@ mod tests {
 
     #[test]
     fn a_person_is_answered() {
-        assert_eq!(classify(&with(&[("Subject", "hi"), ("Auto-Submitted", "no")]), "t", &own()), None);
+        assert_eq!(
+            classify(&with(&[("Subject", "hi"), ("Auto-Submitted", "no")]), "t", &own()),
+            None
+        );
     }
 
     #[test]
     fn machines_are_not() {
         let cases: &[(&[(&str, &str)], AutoReason)] = &[
-            (&[("Auto-Submitted", "auto-replied")], AutoReason::AutoSubmitted("auto-replied".into())),
+            (
+                &[("Auto-Submitted", "auto-replied")],
+                AutoReason::AutoSubmitted("auto-replied".into()),
+            ),
             (&[("precedence", "Bulk")], AutoReason::Precedence("Bulk".into())),
             (&[("Precedence", "list")], AutoReason::Precedence("list".into())),
-            (&[("X-Auto-Response-Suppress", "All")], AutoReason::AutoResponder("X-Auto-Response-Suppress".into())),
+            (
+                &[("X-Auto-Response-Suppress", "All")],
+                AutoReason::AutoResponder("X-Auto-Response-Suppress".into()),
+            ),
             (&[("Return-Path", "<>")], AutoReason::NullSender),
             (&[("X-Ticketd-Loop", "t")], AutoReason::OwnLoop),
         ];
         for (headers, reason) in cases {
-            assert_eq!(classify(&with(headers), "t", &own()).as_ref(), Some(reason), "{headers:?}");
+            assert_eq!(
+                classify(&with(headers), "t", &own()).as_ref(),
+                Some(reason),
+                "{headers:?}"
+            );
         }
     }
 

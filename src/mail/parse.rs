@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::sync::LazyLock;
 
+use encoding_rs::Encoding;
 use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 use regex::Regex;
 use serde::{Deserialize, Serialize};
@@ -25,8 +26,10 @@ use crate::user::normalize_address;
 pub struct Inbound {
     /// The Message-ID without angle brackets.
     pub message_id: Option<String>,
-    /// Recognises a second delivery of the same message: its Message-ID, or a hash of its
-    /// content when it has none.
+    /// Recognises a second delivery of the same message: its Message-ID together with a
+    /// hash of its stable content (originator headers and body, not the trace headers an
+    /// MTA adds). The hash alone when there is no Message-ID. Message-ID alone would not
+    /// do: real mail has distinct messages sharing one (RT's own test corpus does).
     pub dedupe_key: String,
     /// Decoded, unfolded; empty when there is none.
     pub subject: String,
@@ -80,15 +83,22 @@ pub struct ParseOptions<'a> {
     pub own_addresses: &'a [String],
     /// The envelope sender from the MTA, when known.
     pub envelope_sender: Option<&'a str>,
+    /// The charset of undeclared 8-bit text; `None` guesses it per message.
+    pub undeclared_charset: Option<&'static Encoding>,
 }
 
 /// Parses a raw message as delivered by the MTA. Fails only for messages over the limits
 /// of `options`, which are then quarantined rather than processed.
 pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
     let raw = strip_mbox_from_line(raw);
-    let buffer = headers_in_utf8(raw);
+    let fallback = options.undeclared_charset.unwrap_or_else(|| undeclared_charset(raw));
+    let buffer = headers_in_utf8(raw, fallback);
     let Some(message) = MessageParser::default().parse(buffer.as_ref()) else {
-        return Ok(headerless(raw));
+        return Ok(headerless(raw, fallback));
+    };
+    let source = Source {
+        buffer: &buffer,
+        fallback,
     };
     if message.parts.len() > options.max_mime_parts {
         return Err(Error::Invalid(format!(
@@ -100,10 +110,13 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
     let sender = sender_of(&message);
     let subject = message.subject().map(unfold).unwrap_or_default();
     let message_id = message.message_id().and_then(clean_message_id);
-    let parts = mime_tree(&message, &buffer, message_id.clone(), &subject);
-    let content = body_text(&message, &buffer);
-    let header_pairs: Vec<(&str, &str)> =
-        message.headers().iter().map(|h| (h.name(), raw_value(&buffer, h.offset_start, h.offset_end))).collect();
+    let parts = mime_tree(&message, &source, message_id.clone(), &subject);
+    let content = body_text(&message, &source);
+    let header_pairs: Vec<(&str, &str)> = message
+        .headers()
+        .iter()
+        .map(|h| (h.name(), raw_value(&buffer, h.offset_start, h.offset_end)))
+        .collect();
     let auto = loops::classify(
         &LoopSignals {
             headers: header_pairs,
@@ -114,9 +127,10 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
         options.tag,
         options.own_addresses,
     );
+    let hash = content_hash(&message, &buffer);
     let dedupe_key = match &message_id {
-        Some(id) => format!("mid:{id}"),
-        None => format!("sha256:{}", content_hash(&message, &buffer)),
+        Some(id) => format!("mid:{id} sha256:{hash}"),
+        None => format!("sha256:{hash}"),
     };
     Ok(Inbound {
         message_id,
@@ -146,13 +160,13 @@ fn strip_mbox_from_line(raw: &[u8]) -> &[u8] {
 /// Headers must be ASCII, but real mail carries raw 8-bit bytes in them (a KOI8-R subject,
 /// a Latin-1 name). When the header block is not UTF-8, guess its charset and re-encode it
 /// so the parser sees the characters that were meant. The body is left untouched.
-fn headers_in_utf8(raw: &[u8]) -> Cow<'_, [u8]> {
+fn headers_in_utf8<'a>(raw: &'a [u8], fallback: &'static Encoding) -> Cow<'a, [u8]> {
     let end = header_block_end(raw);
     let headers = &raw[..end];
     if std::str::from_utf8(headers).is_ok() {
         return Cow::Borrowed(raw);
     }
-    let mut fixed = guess_decode(headers).into_owned().into_bytes();
+    let mut fixed = decode_with(headers, fallback).into_owned().into_bytes();
     fixed.extend_from_slice(&raw[end..]);
     Cow::Owned(fixed)
 }
@@ -168,21 +182,39 @@ fn header_block_end(raw: &[u8]) -> usize {
     }
 }
 
-/// Decodes bytes in an unknown charset: UTF-8 when valid, else chardetng's guess.
-pub fn guess_decode(bytes: &[u8]) -> Cow<'_, str> {
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Cow::Borrowed(text);
+/// The message as the parser saw it, and the charset for 8-bit text that declares none.
+struct Source<'a> {
+    buffer: &'a [u8],
+    fallback: &'static Encoding,
+}
+
+/// The charset of 8-bit text that declares none, guessed once from all of the message's
+/// bytes: the whole message says more than one short header or body alone.
+fn undeclared_charset(raw: &[u8]) -> &'static Encoding {
+    if std::str::from_utf8(raw).is_ok() {
+        return encoding_rs::UTF_8;
     }
     let mut detector = chardetng::EncodingDetector::new();
-    detector.feed(bytes, true);
-    let encoding = detector.guess(None, false);
-    let (text, _) = encoding.decode_without_bom_handling(bytes);
-    Cow::Owned(text.into_owned())
+    detector.feed(raw, true);
+    detector.guess(None, false)
+}
+
+/// UTF-8 when the bytes are valid UTF-8, else decoded as `fallback`.
+fn decode_with<'a>(bytes: &'a [u8], fallback: &'static Encoding) -> Cow<'a, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(fallback.decode_without_bom_handling(bytes).0.into_owned()),
+    }
+}
+
+/// Decodes bytes in an unknown charset: UTF-8 when valid, else chardetng's guess.
+pub fn guess_decode(bytes: &[u8]) -> Cow<'_, str> {
+    decode_with(bytes, undeclared_charset(bytes))
 }
 
 /// Input that is not a message at all (no header block): kept as one text part.
-fn headerless(raw: &[u8]) -> Inbound {
-    let text = guess_decode(raw).into_owned();
+fn headerless(raw: &[u8], fallback: &'static Encoding) -> Inbound {
+    let text = decode_with(raw, fallback).into_owned();
     Inbound {
         message_id: None,
         dedupe_key: format!("sha256:{}", hex(&Sha256::digest(raw))),
@@ -205,15 +237,24 @@ fn headerless(raw: &[u8]) -> Inbound {
 }
 
 fn sender_of(message: &Message<'_>) -> Option<Sender> {
-    let from_header = [message.from(), message.sender()].into_iter().flatten().find_map(|list| {
-        list.iter().find_map(|a| {
-            let address = normalize_address(a.address()?)?;
-            Some(Sender { address, name: a.name().map(unfold).unwrap_or_default() })
-        })
-    });
+    let from_header = [message.from(), message.sender()]
+        .into_iter()
+        .flatten()
+        .find_map(|list| {
+            list.iter().find_map(|a| {
+                let address = normalize_address(a.address()?)?;
+                Some(Sender {
+                    address,
+                    name: a.name().map(unfold).unwrap_or_default(),
+                })
+            })
+        });
     from_header.or_else(|| {
         let address = normalize_address(message.return_address()?)?;
-        Some(Sender { address, name: String::new() })
+        Some(Sender {
+            address,
+            name: String::new(),
+        })
     })
 }
 
@@ -237,16 +278,16 @@ fn raw_value(buffer: &[u8], start: u32, end: u32) -> &str {
 
 /// The text of a message: every text body part in order (HTML converted to text), as RT
 /// shows the content of a transaction.
-fn body_text(message: &Message<'_>, buffer: &[u8]) -> String {
+fn body_text(message: &Message<'_>, source: &Source<'_>) -> String {
     let texts: Vec<String> = message
         .text_body
         .iter()
         .filter_map(|&id| {
             let part = message.parts.get(id as usize)?;
             match &part.body {
-                PartType::Text(_) => part_text(part, buffer),
+                PartType::Text(_) => part_text(part, source),
                 PartType::Html(_) => {
-                    part_text(part, buffer).map(|html| mail_parser::decoders::html::html_to_text(&html))
+                    part_text(part, source).map(|html| mail_parser::decoders::html::html_to_text(&html))
                 }
                 _ => None,
             }
@@ -259,39 +300,51 @@ fn body_text(message: &Message<'_>, buffer: &[u8]) -> String {
 /// A text part's content in UTF-8. mail-parser decodes declared charsets; a part with 8-bit
 /// bytes and no charset comes out with replacement characters, so decode it again from the
 /// raw bytes with a guessed charset.
-fn part_text(part: &mail_parser::MessagePart<'_>, buffer: &[u8]) -> Option<String> {
+fn part_text(part: &mail_parser::MessagePart<'_>, source: &Source<'_>) -> Option<String> {
     let text = match &part.body {
         PartType::Text(t) | PartType::Html(t) => t,
         _ => return None,
     };
     let declared = part.content_type().and_then(|ct| ct.attribute("charset")).is_some();
     if text.contains('\u{FFFD}') && !declared && part.encoding == mail_parser::Encoding::None {
-        let body = buffer.get(part.offset_body as usize..part.offset_end as usize)?;
-        return Some(guess_decode(body).into_owned());
+        let body = source.buffer.get(part.offset_body as usize..part.offset_end as usize)?;
+        return Some(decode_with(body, source.fallback).into_owned());
     }
     Some(text.to_string())
 }
 
 /// The MIME tree, parents before children. Attached messages stay one opaque part, as RT
 /// keeps them, so a forwarded mail is one attachment and not a dozen.
-fn mime_tree(message: &Message<'_>, buffer: &[u8], message_id: Option<String>, subject: &str) -> Vec<Part> {
+fn mime_tree(message: &Message<'_>, source: &Source<'_>, message_id: Option<String>, subject: &str) -> Vec<Part> {
+    let buffer = source.buffer;
     let mut parts = Vec::new();
     let mut stack = vec![(0u32, None)];
     while let Some((id, parent)) = stack.pop() {
-        let Some(part) = message.parts.get(id as usize) else { continue };
+        let Some(part) = message.parts.get(id as usize) else {
+            continue;
+        };
         let index = parts.len();
-        let header_end = if id == 0 { part.offset_body } else { part.offset_body.min(part.offset_end) };
+        let header_end = if id == 0 {
+            part.offset_body
+        } else {
+            part.offset_body.min(part.offset_end)
+        };
         let headers = String::from_utf8_lossy(
-            buffer.get(part.offset_header as usize..header_end as usize).unwrap_or_default(),
+            buffer
+                .get(part.offset_header as usize..header_end as usize)
+                .unwrap_or_default(),
         )
         .trim_end()
         .to_string();
         let content = match &part.body {
-            PartType::Text(_) | PartType::Html(_) => part_text(part, buffer).map(String::into_bytes),
+            PartType::Text(_) | PartType::Html(_) => part_text(part, source).map(String::into_bytes),
             PartType::Binary(b) | PartType::InlineBinary(b) => Some(b.to_vec()),
-            PartType::Message(_) => {
-                Some(buffer.get(part.offset_body as usize..part.offset_end as usize).unwrap_or_default().to_vec())
-            }
+            PartType::Message(_) => Some(
+                buffer
+                    .get(part.offset_body as usize..part.offset_end as usize)
+                    .unwrap_or_default()
+                    .to_vec(),
+            ),
             PartType::Multipart(children) => {
                 // pushed in reverse so they come out in order
                 stack.extend(children.iter().rev().map(|&c| (c, Some(index))));
@@ -392,7 +445,9 @@ fn percent_decode(value: &str) -> Vec<u8> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(byte) = bytes.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())
+            && let Some(byte) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok())
         {
             out.push(byte);
             i += 3;
@@ -415,7 +470,11 @@ fn content_hash(message: &Message<'_>, buffer: &[u8]) -> String {
             .any(|n| n.eq_ignore_ascii_case(name))
         {
             hasher.update(name.to_ascii_lowercase().as_bytes());
-            hasher.update(raw_value(buffer, header.offset_start, header.offset_end).trim().as_bytes());
+            hasher.update(
+                raw_value(buffer, header.offset_start, header.offset_end)
+                    .trim()
+                    .as_bytes(),
+            );
             hasher.update(b"\n");
         }
     }
@@ -434,19 +493,42 @@ mod tests {
     use super::*;
 
     fn opts() -> ParseOptions<'static> {
-        ParseOptions { max_mime_parts: 100, tag: "t", own_addresses: &[], envelope_sender: None }
+        ParseOptions {
+            max_mime_parts: 100,
+            tag: "t",
+            own_addresses: &[],
+            envelope_sender: None,
+            undeclared_charset: None,
+        }
     }
 
     #[test]
     fn strips_the_mbox_from_line() {
-        let m = parse(b"From a@b  Fri Nov 27 10:49:35 2026\nFrom: a@b\nSubject: hi\n\nbody\n", &opts()).unwrap();
+        let m = parse(
+            b"From a@b  Fri Nov 27 10:49:35 2026\nFrom: a@b\nSubject: hi\n\nbody\n",
+            &opts(),
+        )
+        .unwrap();
         assert_eq!(m.subject, "hi");
         assert_eq!(m.sender.unwrap().address, "a@b");
     }
 
     #[test]
+    fn a_configured_charset_wins_over_the_guess() {
+        let mut o = opts();
+        o.undeclared_charset = Some(encoding_rs::KOI8_R);
+        let m = parse(b"From: x@y\nSubject: \xd4\xc5\xd3\xd4\n\n\xd4\xc5\xd3\xd4\n", &o).unwrap();
+        assert_eq!(m.subject, "тест");
+        assert_eq!(m.content.trim(), "тест");
+    }
+
+    #[test]
     fn raw_8bit_headers_are_guessed() {
-        let m = parse(b"From: x@y\nSubject: \xd4\xc5\xd3\xd4 \xd4\xc5\xd3\xd4\n\n\xd4\xc5\xd3\xd4\n", &opts()).unwrap();
+        let m = parse(
+            b"From: x@y\nSubject: \xd4\xc5\xd3\xd4 \xd4\xc5\xd3\xd4\n\n\xd4\xc5\xd3\xd4\n",
+            &opts(),
+        )
+        .unwrap();
         assert_eq!(m.subject, "тест тест");
         assert_eq!(m.content.trim(), "тест");
     }
@@ -454,9 +536,27 @@ mod tests {
     #[test]
     fn no_message_id_gives_a_stable_content_key() {
         let a = parse(b"Delivered-To: a@x\nFrom: a@b\nSubject: s\n\nbody\n", &opts()).unwrap();
-        let b = parse(b"Delivered-To: b@x\nReceived: by mx\nFrom: a@b\nSubject: s\n\nbody\n", &opts()).unwrap();
+        let b = parse(
+            b"Delivered-To: b@x\nReceived: by mx\nFrom: a@b\nSubject: s\n\nbody\n",
+            &opts(),
+        )
+        .unwrap();
         let c = parse(b"From: a@b\nSubject: s\n\nother body\n", &opts()).unwrap();
         assert!(a.dedupe_key.starts_with("sha256:"));
+        assert_eq!(a.dedupe_key, b.dedupe_key);
+        assert_ne!(a.dedupe_key, c.dedupe_key);
+    }
+
+    #[test]
+    fn same_message_id_with_other_content_is_another_message() {
+        let a = parse(b"From: a@b\nMessage-ID: <x@y>\nSubject: s\n\none\n", &opts()).unwrap();
+        let b = parse(
+            b"Received: by mx\nFrom: a@b\nMessage-ID: <x@y>\nSubject: s\n\none\n",
+            &opts(),
+        )
+        .unwrap();
+        let c = parse(b"From: a@b\nMessage-ID: <x@y>\nSubject: s\n\ntwo\n", &opts()).unwrap();
+        assert!(a.dedupe_key.starts_with("mid:x@y sha256:"));
         assert_eq!(a.dedupe_key, b.dedupe_key);
         assert_ne!(a.dedupe_key, c.dedupe_key);
     }
@@ -472,7 +572,10 @@ mod tests {
     #[test]
     fn rfc2231_continuations_join_before_decoding() {
         let v = "attachment;\n filename*0*=ISO-2022-JP'ja'%1b$B%3f7$7$$%25F%25%2d%259%25H%1b%28B;\n filename*1*=%20;\n filename*2*=%1b$B%25I%25%2d%25e%25a%25s%25H%1b%28B;\n filename*3=.txt";
-        assert_eq!(rfc2231_continued(v, "filename").as_deref(), Some("新しいテキスト ドキュメント.txt"));
+        assert_eq!(
+            rfc2231_continued(v, "filename").as_deref(),
+            Some("新しいテキスト ドキュメント.txt")
+        );
         assert_eq!(rfc2231_continued("attachment; filename=a.txt", "filename"), None);
     }
 }

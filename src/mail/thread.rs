@@ -19,7 +19,10 @@ impl SubjectTag {
         let name = regex::escape(tag.trim());
         let pattern = Regex::new(&format!(r"(?i)\[\s*{name}\s+#\s*(\d{{1,18}})\s*\]"))
             .expect("an escaped tag is a valid pattern");
-        SubjectTag { tag: tag.trim().to_string(), pattern }
+        SubjectTag {
+            tag: tag.trim().to_string(),
+            pattern,
+        }
     }
 
     /// The configured tag name.

@@ -43,7 +43,10 @@ impl Transport {
         Ok(match outbound {
             Outbound::File(dir) => {
                 std::fs::create_dir_all(dir).map_err(|e| {
-                    Error::Invalid(format!("cannot create the outgoing mail directory {}: {e}", dir.display()))
+                    Error::Invalid(format!(
+                        "cannot create the outgoing mail directory {}: {e}",
+                        dir.display()
+                    ))
                 })?;
                 Transport::File(AsyncFileTransport::<Tokio1Executor>::with_envelope(dir))
             }
@@ -52,9 +55,9 @@ impl Transport {
                     .map_err(|e| Error::Invalid(format!("mail.outbound `{url}`: {e}")))?
                     .build(),
             )),
-            Outbound::Sendmail(command) => {
-                Transport::Sendmail(AsyncSendmailTransport::<Tokio1Executor>::new_with_command(PathBuf::from(command)))
-            }
+            Outbound::Sendmail(command) => Transport::Sendmail(
+                AsyncSendmailTransport::<Tokio1Executor>::new_with_command(PathBuf::from(command)),
+            ),
         })
     }
 
@@ -83,9 +86,16 @@ impl Transport {
 }
 
 fn envelope(message: &Outgoing) -> Result<Envelope, String> {
-    let parse = |a: &str| a.parse::<Address>().map_err(|e| format!("`{a}` is not a valid address: {e}"));
+    let parse = |a: &str| {
+        a.parse::<Address>()
+            .map_err(|e| format!("`{a}` is not a valid address: {e}"))
+    };
     let from = parse(&message.envelope_from)?;
-    let to = message.recipients.iter().map(|a| parse(a)).collect::<Result<Vec<_>, _>>()?;
+    let to = message
+        .recipients
+        .iter()
+        .map(|a| parse(a))
+        .collect::<Result<Vec<_>, _>>()?;
     Envelope::new(Some(from), to).map_err(|e| e.to_string())
 }
 
@@ -93,7 +103,10 @@ fn envelope(message: &Outgoing) -> Result<Envelope, String> {
 /// earlier failure, up to the maximum.
 pub fn next_attempt(attempts: u32, config: &OutboxConfig, now: Timestamp) -> Timestamp {
     let factor = 1u64.checked_shl(attempts.saturating_sub(1)).unwrap_or(u64::MAX);
-    let wait = config.retry_initial_secs.saturating_mul(factor).min(config.retry_max_secs);
+    let wait = config
+        .retry_initial_secs
+        .saturating_mul(factor)
+        .min(config.retry_max_secs);
     now + chrono::Duration::seconds(i64::try_from(wait).unwrap_or(i64::MAX / 2))
 }
 
@@ -139,9 +152,15 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_maximum() {
-        let config = OutboxConfig { retry_initial_secs: 60, retry_max_secs: 3600, max_attempts: 12 };
+        let config = OutboxConfig {
+            retry_initial_secs: 60,
+            retry_max_secs: 3600,
+            max_attempts: 12,
+        };
         let now = crate::ticket::now();
-        let waits: Vec<i64> = (1..=9).map(|n| (next_attempt(n, &config, now) - now).num_seconds()).collect();
+        let waits: Vec<i64> = (1..=9)
+            .map(|n| (next_attempt(n, &config, now) - now).num_seconds())
+            .collect();
         assert_eq!(waits, [60, 120, 240, 480, 960, 1920, 3600, 3600, 3600]);
         assert_eq!((next_attempt(200, &config, now) - now).num_seconds(), 3600);
     }

@@ -34,7 +34,11 @@ struct Spanned {
 /// Parses a query. Errors name the position and what was expected there.
 pub fn parse(text: &str) -> Result<Query, Error> {
     let tokens = tokenize(text)?;
-    let mut parser = Parser { tokens, pos: 0, end: text.chars().count() + 1 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        end: text.chars().count() + 1,
+    };
     let mut query = Query::default();
     if !parser.at_keyword("ORDER") && !parser.at_keyword("LIMIT") && !parser.done() {
         query.filter = Some(parser.expr()?);
@@ -57,7 +61,10 @@ pub fn parse(text: &str) -> Result<Query, Error> {
     }
     if parser.eat_keyword("LIMIT") {
         match parser.next() {
-            Some(Spanned { token: Token::Number(n), .. }) if n > 0 => {
+            Some(Spanned {
+                token: Token::Number(n),
+                ..
+            }) if n > 0 => {
                 query.limit = Some(u32::try_from(n).unwrap_or(u32::MAX));
             }
             other => return Err(parser.error_at(other.as_ref(), "a positive number after LIMIT")),
@@ -131,7 +138,11 @@ fn tokenize(text: &str) -> Result<Vec<Spanned>, Error> {
                     ">=" => ">=",
                     _ if c == '<' => "<",
                     _ if c == '>' => ">",
-                    _ => return Err(Error::Invalid(format!("query: `!` at position {at} must be followed by `=`"))),
+                    _ => {
+                        return Err(Error::Invalid(format!(
+                            "query: `!` at position {at} must be followed by `=`"
+                        )));
+                    }
                 };
                 i += if op.len() == 2 || two == "<>" { 2 } else { 1 };
                 push(&mut tokens, Token::Op(op));
@@ -144,7 +155,9 @@ fn tokenize(text: &str) -> Result<Vec<Spanned>, Error> {
                 }
                 let digits: String = chars[start..i].iter().collect();
                 if chars.get(i).is_some_and(|c| c.is_alphanumeric() || *c == '_') {
-                    return Err(Error::Invalid(format!("query: `{digits}…` at position {at} is not a number")));
+                    return Err(Error::Invalid(format!(
+                        "query: `{digits}…` at position {at} is not a number"
+                    )));
                 }
                 let n = digits
                     .parse()
@@ -153,7 +166,10 @@ fn tokenize(text: &str) -> Result<Vec<Spanned>, Error> {
             }
             c if c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | '-') => {
                 let start = i;
-                while chars.get(i).is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | '-')) {
+                while chars
+                    .get(i)
+                    .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | '-'))
+                {
                     i += 1;
                 }
                 push(&mut tokens, Token::Word(chars[start..i].iter().collect()));
@@ -224,7 +240,10 @@ impl Parser {
                 t.at,
                 describe(&t.token)
             )),
-            None => Error::Invalid(format!("query: at position {}: expected {expected}, found the end", self.end)),
+            None => Error::Invalid(format!(
+                "query: at position {}: expected {expected}, found the end",
+                self.end
+            )),
         }
     }
 
@@ -263,7 +282,10 @@ impl Parser {
 
     fn field(&mut self) -> Result<Field, Error> {
         match self.next() {
-            Some(Spanned { token: Token::Word(w), at }) => Field::from_name(&w).ok_or_else(|| {
+            Some(Spanned {
+                token: Token::Word(w),
+                at,
+            }) => Field::from_name(&w).ok_or_else(|| {
                 let names: Vec<_> = Field::ALL.iter().map(|f| f.name()).collect();
                 Error::Invalid(format!(
                     "query: at position {at}: `{w}` is not a field; use one of {}",
@@ -332,7 +354,9 @@ fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize) -> Result<Con
                 return Err(wrong(format!("{} is a date; compare it with <, >, =", field.name())));
             }
             Value::Text(normalize_date(&text).ok_or_else(|| {
-                wrong(format!("`{text}` is not a date; write 2026-11-27 or 2026-11-27T10:00:00Z"))
+                wrong(format!(
+                    "`{text}` is not a date; write 2026-11-27 or 2026-11-27T10:00:00Z"
+                ))
             })?)
         }
         FieldKind::Text => {
@@ -369,7 +393,9 @@ fn normalize_date(text: &str) -> Option<String> {
     if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
         return Some(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
     }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok().map(|d| d.format("%Y-%m-%dT00:00:00Z").to_string())
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .map(|d| d.format("%Y-%m-%dT00:00:00Z").to_string())
 }
 
 fn describe(token: &Token) -> String {
@@ -415,7 +441,10 @@ mod tests {
     #[test]
     fn order_limit_and_empty() {
         let q = parse("Priority > 10 ORDER BY Priority DESC, id LIMIT 5").unwrap();
-        assert_eq!(q.order_by, vec![(Field::Priority, Direction::Desc), (Field::Id, Direction::Asc)]);
+        assert_eq!(
+            q.order_by,
+            vec![(Field::Priority, Direction::Desc), (Field::Id, Direction::Asc)]
+        );
         assert_eq!(q.limit, Some(5));
         assert_eq!(parse("").unwrap(), Query::default());
         assert_eq!(parse("ORDER BY id DESC").unwrap().filter, None);
@@ -426,7 +455,10 @@ mod tests {
         let q = parse("Subject NOT LIKE \"it's\" AND Created >= '2026-11-01'").unwrap();
         let Some(Expr::And(a, b)) = q.filter else { panic!() };
         assert_eq!(*a, cond(Field::Subject, Op::NotLike, Value::Text("it's".into())));
-        assert_eq!(*b, cond(Field::Created, Op::Ge, Value::Text("2026-11-01T00:00:00Z".into())));
+        assert_eq!(
+            *b,
+            cond(Field::Created, Op::Ge, Value::Text("2026-11-01T00:00:00Z".into()))
+        );
     }
 
     #[test]
@@ -457,7 +489,11 @@ mod tests {
         let q = parse("Subject LIKE '); DROP TABLE tickets; --'").unwrap();
         assert_eq!(
             q.filter,
-            Some(cond(Field::Subject, Op::Like, Value::Text("); DROP TABLE tickets; --".into())))
+            Some(cond(
+                Field::Subject,
+                Op::Like,
+                Value::Text("); DROP TABLE tickets; --".into())
+            ))
         );
     }
 }

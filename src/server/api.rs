@@ -40,7 +40,10 @@ pub struct App {
 /// The routes, with authentication in front of them.
 pub fn router(app: App) -> Router {
     Router::new()
-        .route("/v1/health", get(|| async { Json(serde_json::json!({ "status": "ok" })) }))
+        .route(
+            "/v1/health",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        )
         .route("/v1/ingest", post(ingest))
         .route("/v1/tickets", post(create_ticket))
         .route("/v1/tickets/{id}", get(show_ticket))
@@ -112,7 +115,9 @@ async fn authenticate(
 }
 
 fn token_matches(config: &Config, headers: &HeaderMap) -> bool {
-    let Some(expected) = &config.server.token else { return false };
+    let Some(expected) = &config.server.token else {
+        return false;
+    };
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -153,7 +158,12 @@ async fn ingest(State(app): State<App>, Query(p): Query<IngestParams>, body: Bod
         .name
         .clone();
     let raw = read_limited(body, app.config.mail.max_message_bytes).await?;
-    let delivery = Delivery { queue, action, ticket: p.ticket, envelope_sender: p.sender };
+    let delivery = Delivery {
+        queue,
+        action,
+        ticket: p.ticket,
+        envelope_sender: p.sender,
+    };
     let settings = app.settings.clone();
     let sender = delivery.envelope_sender.clone();
     let (raw, parsed) = tokio::task::spawn_blocking(move || {
@@ -163,7 +173,10 @@ async fn ingest(State(app): State<App>, Query(p): Query<IngestParams>, body: Bod
         let parsed = match parsed {
             Ok(Ok(inbound)) => Ok(inbound),
             Ok(Err(e)) => Err(e.to_string()),
-            Err(panic) => Err(format!("the parser failed (a bug): {}", crate::error::panic_message(&*panic))),
+            Err(panic) => Err(format!(
+                "the parser failed (a bug): {}",
+                crate::error::panic_message(&*panic)
+            )),
         };
         (raw, parsed)
     })
@@ -204,7 +217,9 @@ async fn read_limited(body: Body, limit: u64) -> Result<Vec<u8>> {
 
 async fn show_ticket(State(app): State<App>, Path(id): Path<i64>) -> ApiResult<Response> {
     let ticket = read(&app, move |db| {
-        let effective = db.effective_ticket(id)?.ok_or_else(|| Error::NotFound(format!("ticket {id} does not exist")))?;
+        let effective = db
+            .effective_ticket(id)?
+            .ok_or_else(|| Error::NotFound(format!("ticket {id} does not exist")))?;
         db.ticket(effective, true)
     })
     .await?;
@@ -275,8 +290,16 @@ pub struct ChangeRequest {
     pub changes: Vec<String>,
 }
 
-async fn change_ticket(State(app): State<App>, Path(id): Path<i64>, Json(req): Json<ChangeRequest>) -> ApiResult<Response> {
-    let changes = req.changes.iter().map(|c| c.parse::<Change>()).collect::<Result<Vec<_>>>()?;
+async fn change_ticket(
+    State(app): State<App>,
+    Path(id): Path<i64>,
+    Json(req): Json<ChangeRequest>,
+) -> ApiResult<Response> {
+    let changes = req
+        .changes
+        .iter()
+        .map(|c| c.parse::<Change>())
+        .collect::<Result<Vec<_>>>()?;
     let settings = app.settings.clone();
     let transactions = app
         .writer
@@ -329,7 +352,10 @@ async fn quarantine_raw(State(app): State<App>, Path(id): Path<i64>) -> ApiResul
 
 async fn quarantine_retry(State(app): State<App>, Path(id): Path<i64>) -> ApiResult<Response> {
     let settings = app.settings.clone();
-    let outcome = app.writer.run(move |tx| workflow::retry_quarantined(tx, &settings, id, now())).await?;
+    let outcome = app
+        .writer
+        .run(move |tx| workflow::retry_quarantined(tx, &settings, id, now()))
+        .await?;
     if outcome.outcome == workflow::Outcome::Quarantined {
         let entry = read(&app, move |db| db.quarantine_entry(id)).await?;
         return Err(Error::Conflict(format!("quarantine entry {id} still fails: {}", entry.error)).into());

@@ -63,7 +63,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         }
         tracing::info!(%listen, "listening");
     }
-    let daemon_uid = unix.first().and_then(|(path, _)| std::fs::metadata(path).ok()).map(|m| m.uid());
+    let daemon_uid = unix
+        .first()
+        .and_then(|(path, _)| std::fs::metadata(path).ok())
+        .map(|m| m.uid());
 
     let reads = Arc::new(store.read_pool());
     let wake = Arc::new(Notify::new());
@@ -92,7 +95,14 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         servers.spawn(async move { serve.await });
     }
     drop(router);
-    let sender = tokio::spawn(sender::run(transport, reads, writer, config.outbox.clone(), wake, shutdown.clone()));
+    let sender = tokio::spawn(sender::run(
+        transport,
+        reads,
+        writer,
+        config.outbox.clone(),
+        wake,
+        shutdown.clone(),
+    ));
     tracing::info!("ticketd ready");
 
     shutdown.cancelled().await;
@@ -107,7 +117,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
     })
     .await;
     if drained.is_err() {
-        tracing::warn!(seconds = grace.as_secs(), "requests still running after the grace period; dropping them");
+        tracing::warn!(
+            seconds = grace.as_secs(),
+            "requests still running after the grace period; dropping them"
+        );
         servers.shutdown().await;
     }
     if tokio::time::timeout(grace, sender).await.is_err() {
@@ -141,8 +154,8 @@ fn bind_unix(path: &PathBuf, mode: u32) -> Result<UnixListener> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Error::Invalid(format!("cannot create the socket directory {}: {e}", dir.display())))?;
     }
-    let listener = UnixListener::bind(path)
-        .map_err(|e| Error::Invalid(format!("cannot listen on {}: {e}", path.display())))?;
+    let listener =
+        UnixListener::bind(path).map_err(|e| Error::Invalid(format!("cannot listen on {}: {e}", path.display())))?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .map_err(|e| Error::Invalid(format!("cannot set the mode of {}: {e}", path.display())))?;
     Ok(listener)

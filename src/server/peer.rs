@@ -17,7 +17,9 @@ pub enum Peer {
 
 impl Connected<IncomingStream<'_, UnixListener>> for Peer {
     fn connect_info(stream: IncomingStream<'_, UnixListener>) -> Peer {
-        Peer::Local { uid: stream.io().peer_cred().ok().map(|c| c.uid()) }
+        Peer::Local {
+            uid: stream.io().peer_cred().ok().map(|c| c.uid()),
+        }
     }
 }
 

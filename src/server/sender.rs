@@ -90,7 +90,10 @@ async fn time_to_next(reads: &Arc<ReadPool>) -> Result<Duration> {
         .await
         .map_err(|e| Error::Internal(e.to_string()))??;
     Ok(match next {
-        Some(at) => (at - now()).to_std().unwrap_or(Duration::ZERO).max(Duration::from_millis(100)),
+        Some(at) => (at - now())
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .max(Duration::from_millis(100)),
         None => IDLE,
     })
 }

@@ -92,7 +92,9 @@ impl Writer {
             .send(Box::new(Request { work, reply }))
             .await
             .map_err(|_| Error::Temporary("ticketd is shutting down".into()))?;
-        answer.await.map_err(|_| Error::Temporary("the writer stopped before answering".into()))?
+        answer
+            .await
+            .map_err(|_| Error::Temporary("the writer stopped before answering".into()))?
     }
 }
 

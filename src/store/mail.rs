@@ -41,13 +41,21 @@ impl Db<'_> {
         Ok(self
             .conn
             .prepare_cached("SELECT ticket_id, transaction_id, quarantine_id FROM seen_messages WHERE key = ?1")?
-            .query_row([key], |r| Ok(Seen { ticket_id: r.get(0)?, transaction_id: r.get(1)?, quarantine_id: r.get(2)? }))
+            .query_row([key], |r| {
+                Ok(Seen {
+                    ticket_id: r.get(0)?,
+                    transaction_id: r.get(1)?,
+                    quarantine_id: r.get(2)?,
+                })
+            })
             .optional()?)
     }
 
     /// The ticket of the first of these Message-IDs that ticketd stored or sent.
     pub fn ticket_by_message_ids(&self, ids: &[String]) -> Result<Option<i64>> {
-        let mut stmt = self.conn.prepare_cached("SELECT ticket_id FROM message_ids WHERE message_id = ?1")?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT ticket_id FROM message_ids WHERE message_id = ?1")?;
         for id in ids {
             if let Some(ticket) = stmt.query_row([id], |r| r.get(0)).optional()? {
                 return Ok(Some(ticket));
@@ -87,9 +95,9 @@ impl Db<'_> {
 
     /// Every message in quarantine, newest first; `all` includes released ones.
     pub fn quarantine_list(&self, all: bool) -> Result<Vec<QuarantineEntry>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT q.id FROM quarantine q WHERE ?1 OR q.status = 'held' ORDER BY q.id DESC",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT q.id FROM quarantine q WHERE ?1 OR q.status = 'held' ORDER BY q.id DESC")?;
         let ids: Vec<i64> = stmt.query_map([all], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         ids.into_iter().map(|id| self.quarantine_entry(id)).collect()
     }
@@ -122,7 +130,11 @@ impl Db<'_> {
         let (id, received, delivery, error, status, attempts, ticket, size, head) = row;
         let summary = String::from_utf8_lossy(&head)
             .lines()
-            .filter(|l| ["from:", "subject:", "date:", "message-id:"].iter().any(|h| l.to_ascii_lowercase().starts_with(h)))
+            .filter(|l| {
+                ["from:", "subject:", "date:", "message-id:"]
+                    .iter()
+                    .any(|h| l.to_ascii_lowercase().starts_with(h))
+            })
             .collect::<Vec<_>>()
             .join("\n");
         Ok(QuarantineEntry {
@@ -141,9 +153,11 @@ impl Db<'_> {
     /// The raw message id and delivery JSON of a quarantined message.
     pub fn quarantined_message(&self, id: i64) -> Result<(i64, String, String)> {
         self.conn
-            .query_row("SELECT raw_message_id, delivery, status FROM quarantine WHERE id = ?1", [id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
+            .query_row(
+                "SELECT raw_message_id, delivery, status FROM quarantine WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))
     }
@@ -153,7 +167,9 @@ impl WriteTx<'_> {
     /// Keeps a raw message as delivered.
     pub fn insert_raw_message(&self, bytes: &[u8], queue: &str, action: &str, now: Timestamp) -> Result<i64> {
         self.conn()
-            .prepare_cached("INSERT INTO raw_messages (received, queue, action, sha256, bytes) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .prepare_cached(
+                "INSERT INTO raw_messages (received, queue, action, sha256, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
             .execute(params![ts(now), queue, action, hex(&Sha256::digest(bytes)), bytes])?;
         Ok(self.conn().last_insert_rowid())
     }
@@ -166,13 +182,25 @@ impl WriteTx<'_> {
                  VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET ticket_id = excluded.ticket_id, \
                  transaction_id = excluded.transaction_id, quarantine_id = excluded.quarantine_id",
             )?
-            .execute(params![key, ts(now), seen.ticket_id, seen.transaction_id, seen.quarantine_id])?;
+            .execute(params![
+                key,
+                ts(now),
+                seen.ticket_id,
+                seen.transaction_id,
+                seen.quarantine_id
+            ])?;
         Ok(())
     }
 
     /// Remembers a Message-ID stored (`in`) or sent (`out`) on a ticket; the first ticket to
     /// claim an id keeps it.
-    pub fn record_message_id(&self, message_id: &str, ticket_id: i64, transaction_id: Option<i64>, outbound: bool) -> Result<()> {
+    pub fn record_message_id(
+        &self,
+        message_id: &str,
+        ticket_id: i64,
+        transaction_id: Option<i64>,
+        outbound: bool,
+    ) -> Result<()> {
         self.conn()
             .prepare_cached(
                 "INSERT OR IGNORE INTO message_ids (message_id, ticket_id, transaction_id, direction) VALUES (?1, ?2, ?3, ?4)",
@@ -191,7 +219,9 @@ impl WriteTx<'_> {
 
     /// Forgets autoreplies older than `before`; they no longer count against any limit.
     pub fn prune_autoreply_log(&self, before: Timestamp) -> Result<usize> {
-        Ok(self.conn().execute("DELETE FROM autoreply_log WHERE sent < ?1", [ts(before)])?)
+        Ok(self
+            .conn()
+            .execute("DELETE FROM autoreply_log WHERE sent < ?1", [ts(before)])?)
     }
 
     /// Puts a message into quarantine.

@@ -65,9 +65,7 @@ pub struct ReadPool {
 
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
-        use rusqlite::ErrorCode::{
-            CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, OutOfMemory, SystemIoFailure,
-        };
+        use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, OutOfMemory, SystemIoFailure};
         match e.sqlite_error_code() {
             Some(DatabaseBusy | DatabaseLocked | DiskFull | SystemIoFailure | CannotOpen | OutOfMemory) => {
                 Error::Temporary(format!("database: {e}"))
@@ -89,9 +87,8 @@ impl Store {
     /// Opens (creating if needed) the database in `data_dir` and brings its schema up to
     /// date.
     pub fn open(data_dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            Error::Temporary(format!("cannot create data directory {}: {e}", data_dir.display()))
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| Error::Temporary(format!("cannot create data directory {}: {e}", data_dir.display())))?;
         let path = data_dir.join(DATABASE_FILE);
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
@@ -108,7 +105,11 @@ impl Store {
     /// the transaction can fail later for want of it.
     pub fn begin(&mut self) -> Result<WriteTx<'_>> {
         self.conn.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(WriteTx { db: Db { conn: &self.conn }, finished: Cell::new(false), savepoints: Cell::new(0) })
+        Ok(WriteTx {
+            db: Db { conn: &self.conn },
+            finished: Cell::new(false),
+            savepoints: Cell::new(0),
+        })
     }
 
     /// Read access on the writer's own connection (start-up checks).
@@ -118,7 +119,10 @@ impl Store {
 
     /// A pool of read connections to the same database.
     pub fn read_pool(&self) -> ReadPool {
-        ReadPool { path: self.path.clone(), idle: Mutex::new(Vec::new()) }
+        ReadPool {
+            path: self.path.clone(),
+            idle: Mutex::new(Vec::new()),
+        }
     }
 }
 
@@ -139,12 +143,19 @@ impl<'c> WriteTx<'c> {
         self.db.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
         self.savepoints.set(depth + 1);
         // a panic (a bug) must not leave the savepoint open: undo it and report it
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self)))
-            .unwrap_or_else(|panic| Err(Error::Internal(format!("bug: {}", crate::error::panic_message(&*panic)))));
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self))).unwrap_or_else(|panic| {
+            Err(Error::Internal(format!(
+                "bug: {}",
+                crate::error::panic_message(&*panic)
+            )))
+        });
         self.savepoints.set(depth);
         match &result {
             Ok(_) => self.db.conn.execute_batch(&format!("RELEASE {name}"))?,
-            Err(_) => self.db.conn.execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?,
+            Err(_) => self
+                .db
+                .conn
+                .execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?,
         }
         result
     }
@@ -175,7 +186,11 @@ impl ReadPool {
     /// Runs `f` on a read connection inside one read transaction, so that everything it
     /// reads is one consistent snapshot.
     pub fn read<T>(&self, f: impl FnOnce(Db<'_>) -> Result<T>) -> Result<T> {
-        let conn = self.idle.lock().map_err(|_| Error::Internal("read pool poisoned".into()))?.pop();
+        let conn = self
+            .idle
+            .lock()
+            .map_err(|_| Error::Internal("read pool poisoned".into()))?
+            .pop();
         let conn = match conn {
             Some(conn) => conn,
             None => {
@@ -214,4 +229,3 @@ pub(crate) fn parse_ts(text: &str) -> Result<Timestamp> {
 fn parse_opt_ts(text: Option<String>) -> Result<Option<Timestamp>> {
     text.as_deref().map(parse_ts).transpose()
 }
-

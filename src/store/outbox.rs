@@ -55,7 +55,15 @@ impl Db<'_> {
             let (id, ticket_id, message_id, envelope_from, recipients, message, attempts) = row?;
             let recipients = serde_json::from_str(&recipients)
                 .map_err(|e| Error::Internal(format!("outbox {id}: bad recipients: {e}")))?;
-            Ok(Outgoing { id, ticket_id, message_id, envelope_from, recipients, message, attempts })
+            Ok(Outgoing {
+                id,
+                ticket_id,
+                message_id,
+                envelope_from,
+                recipients,
+                message,
+                attempts,
+            })
         })
         .collect()
     }
@@ -64,7 +72,11 @@ impl Db<'_> {
     pub fn outbox_next_due(&self) -> Result<Option<Timestamp>> {
         let next: Option<String> = self
             .conn
-            .query_row("SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'", [], |r| r.get(0))
+            .query_row(
+                "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?
             .flatten();
         next.as_deref().map(parse_ts).transpose()

@@ -44,7 +44,11 @@ impl Db<'_> {
     /// The queue with this id.
     pub fn queue(&self, id: i64) -> Result<QueueRow> {
         self.conn
-            .query_row(&format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE id = ?1"), [id], queue_from_row)
+            .query_row(
+                &format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE id = ?1"),
+                [id],
+                queue_from_row,
+            )
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("no queue with id {id}")))
     }
@@ -77,8 +81,11 @@ impl WriteTx<'_> {
                    comment_address = excluded.comment_address, description = excluded.description, disabled = 0",
                 params![q.name, q.address(), q.comment_address(), q.description, ts(now)],
             )?;
-            let id: i64 = self.conn().query_row("SELECT id FROM queues WHERE name = ?1", [&q.name], |r| r.get(0))?;
-            self.conn().execute("DELETE FROM queue_watchers WHERE queue_id = ?1", [id])?;
+            let id: i64 = self
+                .conn()
+                .query_row("SELECT id FROM queues WHERE name = ?1", [&q.name], |r| r.get(0))?;
+            self.conn()
+                .execute("DELETE FROM queue_watchers WHERE queue_id = ?1", [id])?;
             for (role, addresses, privileged) in [(Role::Cc, &q.cc, false), (Role::AdminCc, &q.admin_cc, true)] {
                 for address in addresses {
                     let user = self.ensure_user(address, "", privileged, now)?;

@@ -21,7 +21,14 @@ pub fn current_version() -> u32 {
     SCHEMA
         .lines()
         .rev()
-        .find_map(|l| l.trim().strip_prefix("PRAGMA user_version = ")?.trim_end_matches(';').trim().parse().ok())
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("PRAGMA user_version = ")?
+                .trim_end_matches(';')
+                .trim()
+                .parse()
+                .ok()
+        })
         .expect("schema.sql ends with PRAGMA user_version = N;")
 }
 
@@ -67,11 +74,19 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         upgrade(&mut conn).unwrap();
         let dump = |c: &Connection| {
-            let mut s = c.prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name").unwrap();
-            s.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?)))
-                .unwrap()
-                .collect::<Result<Vec<_>, _>>()
-                .unwrap()
+            let mut s = c
+                .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY name")
+                .unwrap();
+            s.query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
         };
         let before = dump(&conn);
         upgrade(&mut conn).unwrap();

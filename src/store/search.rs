@@ -27,7 +27,11 @@ impl Db<'_> {
         sql.push_str(" ORDER BY ");
         for (field, direction) in &query.order_by {
             sql.push_str(order_column(*field));
-            sql.push_str(if *direction == Direction::Desc { " DESC, " } else { " ASC, " });
+            sql.push_str(if *direction == Direction::Desc {
+                " DESC, "
+            } else {
+                " ASC, "
+            });
         }
         sql.push_str("t.id ASC LIMIT ?");
         params.push(SqlValue::Integer(query.limit.unwrap_or(DEFAULT_LIMIT).into()));
@@ -98,7 +102,11 @@ fn sql_op(op: Op) -> &'static str {
 
 /// RT's LIKE matches substrings: a value without wildcards is wrapped in `%`.
 fn like_pattern(value: &str) -> String {
-    if value.contains('%') || value.contains('_') { value.to_string() } else { format!("%{value}%") }
+    if value.contains('%') || value.contains('_') {
+        value.to_string()
+    } else {
+        format!("%{value}%")
+    }
 }
 
 fn text_param(c: &Condition) -> SqlValue {

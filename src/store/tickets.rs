@@ -163,7 +163,14 @@ impl Db<'_> {
                     r.get::<_, String>(3)?,
                     r.get::<_, String>(4)?,
                     r.get::<_, String>(5)?,
-                    [r.get::<_, i64>(6)?, r.get(7)?, r.get(8)?, r.get(16)?, r.get(17)?, r.get(18)?],
+                    [
+                        r.get::<_, i64>(6)?,
+                        r.get(7)?,
+                        r.get(8)?,
+                        r.get(16)?,
+                        r.get(17)?,
+                        r.get(18)?,
+                    ],
                     r.get::<_, String>(9)?,
                     [r.get::<_, String>(10)?, r.get(11)?],
                     [r.get::<_, Option<String>>(12)?, r.get(13)?, r.get(14)?, r.get(15)?],
@@ -171,39 +178,52 @@ impl Db<'_> {
             })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("ticket {id} does not exist")))
-            .and_then(|(id, effective_id, queue, subject, status, owner, numbers, creator, times, dates)| {
-                let [priority, initial_priority, final_priority, time_worked, time_estimated, time_left] = numbers;
-                let [created, updated] = times;
-                let [started, resolved, told, due] = dates;
-                Ok(Ticket {
-                    id,
-                    effective_id,
-                    queue,
-                    subject,
-                    status: status.parse()?,
-                    owner,
-                    priority,
-                    initial_priority,
-                    final_priority,
-                    requestors: Vec::new(),
-                    cc: Vec::new(),
-                    admincc: Vec::new(),
-                    creator,
-                    created: parse_ts(&created)?,
-                    updated: parse_ts(&updated)?,
-                    started: parse_opt_ts(started)?,
-                    resolved: parse_opt_ts(resolved)?,
-                    told: parse_opt_ts(told)?,
-                    due: parse_opt_ts(due)?,
-                    time_worked,
-                    time_estimated,
-                    time_left,
-                    links: Vec::new(),
-                    transactions: None,
-                })
-            })?;
+            .and_then(
+                |(id, effective_id, queue, subject, status, owner, numbers, creator, times, dates)| {
+                    let [
+                        priority,
+                        initial_priority,
+                        final_priority,
+                        time_worked,
+                        time_estimated,
+                        time_left,
+                    ] = numbers;
+                    let [created, updated] = times;
+                    let [started, resolved, told, due] = dates;
+                    Ok(Ticket {
+                        id,
+                        effective_id,
+                        queue,
+                        subject,
+                        status: status.parse()?,
+                        owner,
+                        priority,
+                        initial_priority,
+                        final_priority,
+                        requestors: Vec::new(),
+                        cc: Vec::new(),
+                        admincc: Vec::new(),
+                        creator,
+                        created: parse_ts(&created)?,
+                        updated: parse_ts(&updated)?,
+                        started: parse_opt_ts(started)?,
+                        resolved: parse_opt_ts(resolved)?,
+                        told: parse_opt_ts(told)?,
+                        due: parse_opt_ts(due)?,
+                        time_worked,
+                        time_estimated,
+                        time_left,
+                        links: Vec::new(),
+                        transactions: None,
+                    })
+                },
+            )?;
         let addresses = |role: Role| -> Result<Vec<String>> {
-            Ok(self.ticket_watchers(id, role)?.iter().map(|u| u.display_name().to_string()).collect())
+            Ok(self
+                .ticket_watchers(id, role)?
+                .iter()
+                .map(|u| u.display_name().to_string())
+                .collect())
         };
         ticket.requestors = addresses(Role::Requestor)?;
         ticket.cc = addresses(Role::Cc)?;
@@ -259,7 +279,8 @@ impl Db<'_> {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, ticket, kind, [field, old_value, new_value], creator, created, content, time_taken, has_raw) = row?;
+            let (id, ticket, kind, [field, old_value, new_value], creator, created, content, time_taken, has_raw) =
+                row?;
             out.push(Transaction {
                 id,
                 ticket,
@@ -311,10 +332,19 @@ impl WriteTx<'_> {
             "INSERT INTO tickets (effective_id, queue_id, subject, status, owner_id, priority, \
                initial_priority, creator_id, created, last_updated_by, updated) \
              VALUES (0, ?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?6, ?7)",
-            params![t.queue_id, t.subject, t.status.as_str(), t.owner_id, t.priority, t.creator_id, now],
+            params![
+                t.queue_id,
+                t.subject,
+                t.status.as_str(),
+                t.owner_id,
+                t.priority,
+                t.creator_id,
+                now
+            ],
         )?;
         let id = self.conn().last_insert_rowid();
-        self.conn().execute("UPDATE tickets SET effective_id = id WHERE id = ?1", [id])?;
+        self.conn()
+            .execute("UPDATE tickets SET effective_id = id WHERE id = ?1", [id])?;
         Ok(id)
     }
 
@@ -389,7 +419,10 @@ impl WriteTx<'_> {
 
     /// Sets a ticket column. `column` comes from this module's callers, never from input.
     fn set_column(&self, ticket_id: i64, column: &'static str, value: &dyn ToSql) -> Result<()> {
-        self.conn().execute(&format!("UPDATE tickets SET {column} = ?2 WHERE id = ?1"), params![ticket_id, value])?;
+        self.conn().execute(
+            &format!("UPDATE tickets SET {column} = ?2 WHERE id = ?1"),
+            params![ticket_id, value],
+        )?;
         Ok(())
     }
 

@@ -68,21 +68,33 @@ impl WriteTx<'_> {
     pub fn ensure_user(&self, email: &str, real_name: &str, privileged: bool, now: Timestamp) -> Result<User> {
         if let Some(mut user) = self.user_by_email(email)? {
             if privileged && !user.privileged {
-                self.conn().execute("UPDATE users SET privileged = 1 WHERE id = ?1", [user.id])?;
+                self.conn()
+                    .execute("UPDATE users SET privileged = 1 WHERE id = ?1", [user.id])?;
                 user.privileged = true;
             }
             if user.real_name.is_empty() && !real_name.is_empty() {
-                self.conn().execute("UPDATE users SET real_name = ?2 WHERE id = ?1", params![user.id, real_name])?;
+                self.conn().execute(
+                    "UPDATE users SET real_name = ?2 WHERE id = ?1",
+                    params![user.id, real_name],
+                )?;
                 user.real_name = real_name.to_string();
             }
             return Ok(user);
         }
-        self.conn().execute("INSERT INTO principals (kind) VALUES ('user')", [])?;
+        self.conn()
+            .execute("INSERT INTO principals (kind) VALUES ('user')", [])?;
         let id = self.conn().last_insert_rowid();
         // a login name taken by someone else (rare: names are addresses) gets the id appended
         let taken: bool =
-            self.conn().query_row("SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)", [email], |r| r.get(0))?;
-        let name = if taken { format!("{email}#{id}") } else { email.to_string() };
+            self.conn()
+                .query_row("SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)", [email], |r| {
+                    r.get(0)
+                })?;
+        let name = if taken {
+            format!("{email}#{id}")
+        } else {
+            email.to_string()
+        };
         self.conn().execute(
             "INSERT INTO users (id, name, email, real_name, privileged, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id, name, email, real_name, privileged, ts(now)],

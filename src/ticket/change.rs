@@ -37,7 +37,9 @@ impl FromStr for Change {
     /// Parses `field=value`, or `Role+=address` / `Role-=address` for watchers.
     fn from_str(s: &str) -> Result<Self, Error> {
         let (field, value) = s.split_once('=').ok_or_else(|| {
-            Error::Invalid(format!("`{s}` is not field=value (e.g. status=open, AdminCc+=alice@example.com)"))
+            Error::Invalid(format!(
+                "`{s}` is not field=value (e.g. status=open, AdminCc+=alice@example.com)"
+            ))
         })?;
         let value = value.trim();
         if let Some(role) = field.strip_suffix('+').or_else(|| field.strip_suffix('-')) {
@@ -55,7 +57,9 @@ impl FromStr for Change {
             }));
         }
         let number = |what: &str| {
-            value.parse::<i64>().map_err(|_| Error::Invalid(format!("{what} must be a whole number, not `{value}`")))
+            value
+                .parse::<i64>()
+                .map_err(|_| Error::Invalid(format!("{what} must be a whole number, not `{value}`")))
         };
         match field.trim().to_ascii_lowercase().as_str() {
             "status" => Ok(Change::Status(value.parse()?)),
@@ -79,24 +83,53 @@ mod tests {
 
     #[test]
     fn parses_fields_and_watchers() {
-        assert_eq!("status=resolved".parse::<Change>().unwrap(), Change::Status(Status::Resolved));
+        assert_eq!(
+            "status=resolved".parse::<Change>().unwrap(),
+            Change::Status(Status::Resolved)
+        );
         assert_eq!("Priority= 80".parse::<Change>().unwrap(), Change::Priority(80));
         assert_eq!("subject=a=b".parse::<Change>().unwrap(), Change::Subject("a=b".into()));
         assert_eq!(
             "AdminCc+=bob@example.com".parse::<Change>().unwrap(),
-            Change::Watcher(WatcherChange { role: Role::AdminCc, address: "bob@example.com".into(), add: true })
+            Change::Watcher(WatcherChange {
+                role: Role::AdminCc,
+                address: "bob@example.com".into(),
+                add: true
+            })
         );
         assert_eq!(
             "cc-=x@y".parse::<Change>().unwrap(),
-            Change::Watcher(WatcherChange { role: Role::Cc, address: "x@y".into(), add: false })
+            Change::Watcher(WatcherChange {
+                role: Role::Cc,
+                address: "x@y".into(),
+                add: false
+            })
         );
     }
 
     #[test]
     fn errors_say_what_to_write() {
-        assert!("priority=high".parse::<Change>().unwrap_err().to_string().contains("whole number"));
-        assert!("colour=red".parse::<Change>().unwrap_err().to_string().contains("status, owner"));
-        assert!("status".parse::<Change>().unwrap_err().to_string().contains("field=value"));
+        assert!(
+            "priority=high"
+                .parse::<Change>()
+                .unwrap_err()
+                .to_string()
+                .contains("whole number")
+        );
+        assert!(
+            "colour=red"
+                .parse::<Change>()
+                .unwrap_err()
+                .to_string()
+                .contains("status, owner")
+        );
+        assert!(
+            "status"
+                .parse::<Change>()
+                .unwrap_err()
+                .to_string()
+                .contains("field=value")
+        );
         assert!("Owner+=a@b".parse::<Change>().is_err());
     }
 }

@@ -126,7 +126,9 @@ impl FromStr for Role {
             "cc" => Ok(Role::Cc),
             "admincc" => Ok(Role::AdminCc),
             "owner" => Ok(Role::Owner),
-            _ => Err(Error::Invalid(format!("`{s}` is not a role; use Requestor, Cc, AdminCc or Owner"))),
+            _ => Err(Error::Invalid(format!(
+                "`{s}` is not a role; use Requestor, Cc, AdminCc or Owner"
+            ))),
         }
     }
 }
@@ -219,7 +221,9 @@ impl FromStr for Action {
         match s.to_ascii_lowercase().as_str() {
             "correspond" => Ok(Action::Correspond),
             "comment" => Ok(Action::Comment),
-            _ => Err(Error::Invalid(format!("`{s}` is not an action; use correspond or comment"))),
+            _ => Err(Error::Invalid(format!(
+                "`{s}` is not an action; use correspond or comment"
+            ))),
         }
     }
 }

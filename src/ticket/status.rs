@@ -81,11 +81,14 @@ impl fmt::Display for Status {
 impl FromStr for Status {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self, Error> {
-        Status::ALL.into_iter().find(|st| st.as_str().eq_ignore_ascii_case(s.trim())).ok_or_else(|| {
-            Error::Invalid(format!(
-                "`{s}` is not a status; use one of new, open, stalled, resolved, rejected, deleted"
-            ))
-        })
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                Error::Invalid(format!(
+                    "`{s}` is not a status; use one of new, open, stalled, resolved, rejected, deleted"
+                ))
+            })
     }
 }
 
@@ -114,6 +117,9 @@ mod tests {
     #[test]
     fn active_and_inactive_split_the_statuses() {
         assert_eq!(Status::active(), vec![Status::New, Status::Open, Status::Stalled]);
-        assert_eq!(Status::inactive(), vec![Status::Resolved, Status::Rejected, Status::Deleted]);
+        assert_eq!(
+            Status::inactive(),
+            vec![Status::Resolved, Status::Rejected, Status::Deleted]
+        );
     }
 }

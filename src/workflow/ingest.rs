@@ -88,10 +88,19 @@ pub fn ingest(
             let delivery_json = serde_json::to_string(delivery).map_err(|e| Error::Internal(e.to_string()))?;
             let id = tx.insert_quarantine(raw_id, &delivery_json, &e.to_string(), now)?;
             tracing::error!(quarantine = id, error = %e, "message quarantined: `tkt quarantine show {id}`");
-            IngestOutcome { outcome: Outcome::Quarantined, ticket: None, transaction: None, quarantine: Some(id) }
+            IngestOutcome {
+                outcome: Outcome::Quarantined,
+                ticket: None,
+                transaction: None,
+                quarantine: Some(id),
+            }
         }
     };
-    let seen = Seen { ticket_id: outcome.ticket, transaction_id: outcome.transaction, quarantine_id: outcome.quarantine };
+    let seen = Seen {
+        ticket_id: outcome.ticket,
+        transaction_id: outcome.transaction,
+        quarantine_id: outcome.quarantine,
+    };
     tx.mark_seen(&key, &seen, now)?;
     Ok(outcome)
 }
@@ -107,9 +116,12 @@ pub fn retry_quarantined(tx: &WriteTx<'_>, s: &Settings, id: i64, now: Timestamp
     let delivery: Delivery = serde_json::from_str(&delivery_json)
         .map_err(|e| Error::Internal(format!("quarantine entry {id}: bad delivery record: {e}")))?;
     let raw = tx.raw_message(raw_id)?;
-    let queue = tx
-        .queue_by_name(&delivery.queue)?
-        .ok_or_else(|| Error::Conflict(format!("queue `{}` no longer exists; add it back to retry", delivery.queue)))?;
+    let queue = tx.queue_by_name(&delivery.queue)?.ok_or_else(|| {
+        Error::Conflict(format!(
+            "queue `{}` no longer exists; add it back to retry",
+            delivery.queue
+        ))
+    })?;
     let result = tx.savepoint(|tx| {
         let inbound = parse(&raw, &s.parse_options(delivery.envelope_sender.as_deref()))?;
         let outcome = process(tx, s, &delivery, &queue, &inbound, raw_id, now)?;
@@ -119,14 +131,23 @@ pub fn retry_quarantined(tx: &WriteTx<'_>, s: &Settings, id: i64, now: Timestamp
         Ok((key, outcome)) => {
             let ticket = outcome.ticket.unwrap_or_default();
             tx.release_quarantine(id, ticket)?;
-            let seen = Seen { ticket_id: outcome.ticket, transaction_id: outcome.transaction, quarantine_id: Some(id) };
+            let seen = Seen {
+                ticket_id: outcome.ticket,
+                transaction_id: outcome.transaction,
+                quarantine_id: Some(id),
+            };
             tx.mark_seen(&key, &seen, now)?;
             Ok(outcome)
         }
         Err(e) if e.is_temporary() => Err(e),
         Err(e) => {
             tx.quarantine_failed_again(id, &e.to_string())?;
-            Ok(IngestOutcome { outcome: Outcome::Quarantined, ticket: None, transaction: None, quarantine: Some(id) })
+            Ok(IngestOutcome {
+                outcome: Outcome::Quarantined,
+                ticket: None,
+                transaction: None,
+                quarantine: Some(id),
+            })
         }
     }
 }
@@ -188,7 +209,12 @@ fn process(
         mail: Some(mail),
     };
     run_rules(tx, s, &happening, now)?;
-    Ok(IngestOutcome { outcome, ticket: Some(ticket_id), transaction: Some(transaction_id), quarantine: None })
+    Ok(IngestOutcome {
+        outcome,
+        ticket: Some(ticket_id),
+        transaction: Some(transaction_id),
+        quarantine: None,
+    })
 }
 
 /// The ticket a message belongs to (DESIGN.md, Threading): our subject tag, else a

@@ -25,6 +25,7 @@ pub struct Settings {
     pub own_addresses: Vec<String>,
     pub autoreply_limit_per_hour: u32,
     pub max_mime_parts: usize,
+    pub undeclared_charset: Option<&'static encoding_rs::Encoding>,
     pub rules: Vec<Rule>,
 }
 
@@ -37,6 +38,8 @@ impl Settings {
             own_addresses: config.own_addresses(),
             autoreply_limit_per_hour: config.mail.autoreply_limit_per_hour,
             max_mime_parts: config.mail.max_mime_parts,
+            // validated when the config was loaded
+            undeclared_charset: config.undeclared_charset().unwrap_or_default(),
             rules: default_rules(),
         }
     }
@@ -48,6 +51,7 @@ impl Settings {
             tag: self.tag.name(),
             own_addresses: &self.own_addresses,
             envelope_sender,
+            undeclared_charset: self.undeclared_charset,
         }
     }
 }

@@ -43,10 +43,16 @@ pub(crate) fn run_rules(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: 
 
 fn run(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp, depth: u32) -> Result<()> {
     if depth >= MAX_RULE_DEPTH {
-        tracing::warn!(ticket = h.ticket_id, depth, "rules triggered by rules stopped here: possible rule loop");
+        tracing::warn!(
+            ticket = h.ticket_id,
+            depth,
+            "rules triggered by rules stopped here: possible rule loop"
+        );
         return Ok(());
     }
-    let Some(ticket) = tx.ticket_row(h.ticket_id)? else { return Ok(()) };
+    let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
+        return Ok(());
+    };
     let event = Event {
         kind: h.kind,
         status_change: h.status_change,
@@ -68,11 +74,19 @@ fn run(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp, depth:
                         "no autoreply to machine-made mail");
                 }
                 RuleAction::Autoreply => autoreply(tx, s, h, &ticket, &rule.name, now)?,
-                RuleAction::Notify { recipients, as_comment, template } => {
+                RuleAction::Notify {
+                    recipients,
+                    as_comment,
+                    template,
+                } => {
                     let mut to = Vec::new();
                     let mut cc = Vec::new();
                     for role in recipients {
-                        let list = if *role == Role::Cc && recipients.contains(&Role::Requestor) { &mut cc } else { &mut to };
+                        let list = if *role == Role::Cc && recipients.contains(&Role::Requestor) {
+                            &mut cc
+                        } else {
+                            &mut to
+                        };
                         for user in watchers(tx, &ticket, *role)? {
                             // mail made by a machine reaches staff only: two autoresponders
                             // must not be able to talk to each other through a ticket
@@ -120,7 +134,14 @@ fn push_address(s: &Settings, user: &User, list: &mut Vec<String>) {
     list.push(email.clone());
 }
 
-fn autoreply(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, ticket: &TicketRow, rule: &str, now: Timestamp) -> Result<()> {
+fn autoreply(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    h: &Happening<'_>,
+    ticket: &TicketRow,
+    rule: &str,
+    now: Timestamp,
+) -> Result<()> {
     let hour_ago = now - chrono::Duration::hours(1);
     for user in tx.ticket_watchers(ticket.id, Role::Requestor)? {
         let mut to = Vec::new();
@@ -139,7 +160,10 @@ fn autoreply(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, ticket: &TicketR
 }
 
 /// Writes one message into the outbox; false when there was nobody to send it to.
-#[allow(clippy::too_many_arguments, reason = "one call site per kind of rule action; a struct would only rename them")]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site per kind of rule action; a struct would only rename them"
+)]
 fn send(
     tx: &WriteTx<'_>,
     s: &Settings,
@@ -162,13 +186,21 @@ fn send(
         None => tx.first_message_id(ticket.id)?,
     };
     let in_reply_to = h.mail.and_then(|m| m.message_id).or(first_message.as_deref());
-    let actor = if h.actor.real_name.is_empty() { h.actor.display_name() } else { &h.actor.real_name };
+    let actor = if h.actor.real_name.is_empty() {
+        h.actor.display_name()
+    } else {
+        &h.actor.real_name
+    };
     let notice = Notice {
         template,
         ticket_id: ticket.id,
         ticket_subject: &ticket.subject,
         queue: &queue.name,
-        reply_to: if as_comment { &queue.comment_address } else { &queue.address },
+        reply_to: if as_comment {
+            &queue.comment_address
+        } else {
+            &queue.address
+        },
         from: &s.from,
         actor,
         content: h.content,
@@ -179,7 +211,9 @@ fn send(
         message_id: &message_id,
         date: now,
     };
-    let Some(composed) = compose::compose(&notice, &s.tag)? else { return Ok(false) };
+    let Some(composed) = compose::compose(&notice, &s.tag)? else {
+        return Ok(false);
+    };
     tx.enqueue(&NewOutgoing {
         ticket_id: Some(ticket.id),
         transaction_id: Some(h.transaction_id),
@@ -195,8 +229,17 @@ fn send(
 }
 
 /// A rule's status change: recorded as the system's, and answered by the rules in turn.
-fn set_status(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, status: Status, now: Timestamp, depth: u32) -> Result<()> {
-    let Some(ticket) = tx.ticket_row(h.ticket_id)? else { return Ok(()) };
+fn set_status(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    h: &Happening<'_>,
+    status: Status,
+    now: Timestamp,
+    depth: u32,
+) -> Result<()> {
+    let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
+        return Ok(());
+    };
     if !ticket.status.can_become(status) {
         return Ok(());
     }

@@ -45,7 +45,11 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, actor: &Us
     let ticket_id = tx.insert_ticket(&NewTicket {
         queue_id: queue.id,
         subject: req.subject.trim(),
-        status: if owner.id == NOBODY_ID { Status::New } else { Status::Open },
+        status: if owner.id == NOBODY_ID {
+            Status::New
+        } else {
+            Status::Open
+        },
         owner_id: owner.id,
         priority: req.priority,
         creator_id: actor.id,
@@ -86,7 +90,9 @@ pub fn reply(
 ) -> Result<i64> {
     let ticket_id = existing(tx, ticket)?;
     if content.trim().is_empty() {
-        return Err(Error::Invalid("the message is empty; give the text with --message or on standard input".into()));
+        return Err(Error::Invalid(
+            "the message is empty; give the text with --message or on standard input".into(),
+        ));
     }
     if minutes < 0 {
         return Err(Error::Invalid("time worked cannot be negative".into()));
@@ -138,7 +144,8 @@ pub fn update(
 }
 
 fn existing(tx: &WriteTx<'_>, ticket: i64) -> Result<i64> {
-    tx.effective_ticket(ticket)?.ok_or_else(|| Error::NotFound(format!("ticket {ticket} does not exist")))
+    tx.effective_ticket(ticket)?
+        .ok_or_else(|| Error::NotFound(format!("ticket {ticket} does not exist")))
 }
 
 /// The user a ticket can be given to: staff, or Nobody.
@@ -147,14 +154,25 @@ fn owner_named(tx: &WriteTx<'_>, who: &str) -> Result<User> {
         .user_by_name_or_email(who.trim())?
         .ok_or_else(|| Error::NotFound(format!("no user `{who}` (use a login name or address, or Nobody)")))?;
     if user.id != NOBODY_ID && (!user.privileged || user.disabled) {
-        return Err(Error::Invalid(format!("`{who}` is not enabled staff; only privileged users can own tickets")));
+        return Err(Error::Invalid(format!(
+            "`{who}` is not enabled staff; only privileged users can own tickets"
+        )));
     }
     Ok(user)
 }
 
 /// One change; `None` when it changed nothing (already so).
-fn apply(tx: &WriteTx<'_>, s: &Settings, ticket_id: i64, change: &Change, actor: &User, now: Timestamp) -> Result<Option<i64>> {
-    let ticket = tx.ticket_row(ticket_id)?.ok_or_else(|| Error::NotFound(format!("ticket {ticket_id} does not exist")))?;
+fn apply(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    ticket_id: i64,
+    change: &Change,
+    actor: &User,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    let ticket = tx
+        .ticket_row(ticket_id)?
+        .ok_or_else(|| Error::NotFound(format!("ticket {ticket_id} does not exist")))?;
     let mut status_change = None;
     let mut new_owner = None;
     let (kind, field, old, new): (TransactionKind, &str, String, String) = match change {
@@ -170,7 +188,12 @@ fn apply(tx: &WriteTx<'_>, s: &Settings, ticket_id: i64, change: &Change, actor:
             }
             tx.set_status(&ticket, *status, now)?;
             status_change = Some((ticket.status, *status));
-            (TransactionKind::Status, "Status", ticket.status.to_string(), status.to_string())
+            (
+                TransactionKind::Status,
+                "Status",
+                ticket.status.to_string(),
+                status.to_string(),
+            )
         }
         Change::Owner(who) => {
             let owner = owner_named(tx, who)?;
@@ -190,7 +213,9 @@ fn apply(tx: &WriteTx<'_>, s: &Settings, ticket_id: i64, change: &Change, actor:
             (TransactionKind::Set, "Subject", ticket.subject.clone(), subject.clone())
         }
         Change::Queue(name) => {
-            let queue = tx.queue_by_name(name)?.ok_or_else(|| Error::NotFound(format!("no queue named `{name}`")))?;
+            let queue = tx
+                .queue_by_name(name)?
+                .ok_or_else(|| Error::NotFound(format!("no queue named `{name}`")))?;
             if queue.id == ticket.queue_id {
                 return Ok(None);
             }
@@ -222,8 +247,16 @@ fn apply(tx: &WriteTx<'_>, s: &Settings, ticket_id: i64, change: &Change, actor:
             if !changed {
                 return Ok(None);
             }
-            let kind = if *add { TransactionKind::AddWatcher } else { TransactionKind::DelWatcher };
-            let (old, new) = if *add { (String::new(), address) } else { (address, String::new()) };
+            let kind = if *add {
+                TransactionKind::AddWatcher
+            } else {
+                TransactionKind::DelWatcher
+            };
+            let (old, new) = if *add {
+                (String::new(), address)
+            } else {
+                (address, String::new())
+            };
             (kind, role.as_str(), old, new)
         }
     };

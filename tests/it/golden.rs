@@ -1,0 +1,1 @@
+//! Golden parse fixtures (written separately).

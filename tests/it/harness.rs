@@ -1,0 +1,412 @@
+//! Shared helpers: a real `ticketd` on a temp dir and socket, the real `mailgate` and
+//! `tkt` binaries, and read access to the database and the outgoing-mail directory.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub const TICKETD: &str = env!("CARGO_BIN_EXE_ticketd");
+pub const MAILGATE: &str = env!("CARGO_BIN_EXE_mailgate");
+pub const TKT: &str = env!("CARGO_BIN_EXE_tkt");
+
+/// The tag every test daemon uses.
+pub const TAG: &str = "tickets.test";
+
+/// What to put in a test daemon's config beyond the defaults.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// Extra lines in `[mail]`.
+    pub mail: Vec<String>,
+    /// Extra lines in `[outbox]`.
+    pub outbox: Vec<String>,
+    /// Extra lines in `[server]`.
+    pub server: Vec<String>,
+    /// Replaces the default `mail.outbound` (file:<dir>/outgoing).
+    pub outbound: Option<String>,
+    /// Replaces the default queues.
+    pub queues: Option<String>,
+}
+
+/// The default queues: `general` (help@) with no staff, `network` (noc@) with an AdminCc.
+pub const DEFAULT_QUEUES: &str = r#"
+[[queues]]
+name = "general"
+address = "help@tickets.test"
+comment_address = "help-comment@tickets.test"
+
+[[queues]]
+name = "network"
+address = "noc@tickets.test"
+comment_address = "noc-comment@tickets.test"
+admin_cc = ["staff@tickets.test"]
+cc = ["watcher@example.org"]
+"#;
+
+/// A running daemon in its own temp dir.
+pub struct Daemon {
+    pub dir: tempfile::TempDir,
+    pub socket: PathBuf,
+    pub config: PathBuf,
+    pub outgoing: PathBuf,
+    child: Option<Child>,
+}
+
+impl Daemon {
+    /// Starts a daemon with the default setup.
+    pub fn start() -> Daemon {
+        Daemon::start_with(Setup::default())
+    }
+
+    /// Starts a daemon with extra config.
+    pub fn start_with(setup: Setup) -> Daemon {
+        let dir = tempfile::Builder::new()
+            .prefix("ticketd-test")
+            .tempdir()
+            .expect("temp dir");
+        let socket = dir.path().join("ticketd.sock");
+        let outgoing = dir.path().join("outgoing");
+        let config = dir.path().join("ticketd.toml");
+        let outbound = setup
+            .outbound
+            .clone()
+            .unwrap_or_else(|| format!("file:{}", outgoing.display()));
+        let text = format!(
+            "[server]\ndata_dir = \"{data}\"\nlisten = [\"unix:{socket}\"]\nshutdown_grace_secs = 20\n{server}\n\n\
+             [mail]\ntag = \"{TAG}\"\nfrom = \"tickets@tickets.test\"\noutbound = \"{outbound}\"\n{mail}\n\n\
+             [outbox]\n{outbox}\n{queues}\n",
+            data = dir.path().join("data").display(),
+            socket = socket.display(),
+            server = setup.server.join("\n"),
+            mail = setup.mail.join("\n"),
+            outbox = setup.outbox.join("\n"),
+            queues = setup.queues.as_deref().unwrap_or(DEFAULT_QUEUES),
+        );
+        std::fs::write(&config, text).expect("write config");
+        let mut daemon = Daemon {
+            dir,
+            socket,
+            config,
+            outgoing,
+            child: None,
+        };
+        daemon.launch();
+        daemon
+    }
+
+    /// Starts the ticketd process and waits until its socket accepts connections.
+    pub fn launch(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.path().join("ticketd.log"))
+            .expect("log file");
+        let child = Command::new(TICKETD)
+            .arg("--config")
+            .arg(&self.config)
+            .env("TICKETD_LOG", "info,ticketd=debug")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("start ticketd");
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if std::os::unix::net::UnixStream::connect(&self.socket).is_ok() {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                panic!("ticketd exited with {status} before listening:\n{}", self.log());
+            }
+            assert!(
+                Instant::now() < deadline,
+                "ticketd did not listen within 30 s:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// The daemon's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("ticketd.log")).unwrap_or_default()
+    }
+
+    /// `unix:<socket>`.
+    pub fn url(&self) -> String {
+        format!("unix:{}", self.socket.display())
+    }
+
+    /// Runs mailgate with `args` (the URL is added), the message on stdin.
+    pub fn mailgate(&self, args: &[&str], message: &[u8]) -> Output {
+        self.mailgate_env(args, message, &[])
+    }
+
+    /// Runs mailgate with extra environment variables (EXTENSION, SENDER).
+    pub fn mailgate_env(&self, args: &[&str], message: &[u8], env: &[(&str, &str)]) -> Output {
+        let mut command = Command::new(MAILGATE);
+        for name in ["EXTENSION", "SENDER", "TICKETD_URL", "TICKETD_TOKEN"] {
+            command.env_remove(name);
+        }
+        run_with_stdin(
+            command
+                .arg("--url")
+                .arg(self.url())
+                .args(args)
+                .envs(env.iter().copied()),
+            message,
+        )
+    }
+
+    /// Delivers a message to a queue and asserts mailgate exited 0.
+    pub fn deliver(&self, queue: &str, message: &[u8]) {
+        let out = self.mailgate(&["--queue", queue], message);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "mailgate failed: {}\n{}",
+            stderr(&out),
+            self.log()
+        );
+    }
+
+    /// Runs tkt with `args` (the URL is added).
+    pub fn tkt(&self, args: &[&str]) -> Output {
+        self.tkt_stdin(args, b"")
+    }
+
+    /// Runs tkt with text on standard input.
+    pub fn tkt_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        run_with_stdin(Command::new(TKT).arg("--url").arg(self.url()).args(args), input)
+    }
+
+    /// Runs tkt and returns its stdout, asserting success.
+    pub fn tkt_ok(&self, args: &[&str]) -> String {
+        let out = self.tkt(args);
+        assert!(out.status.success(), "tkt {args:?} failed: {}", stderr(&out));
+        String::from_utf8(out.stdout).expect("utf-8 output")
+    }
+
+    /// `tkt show N --json`.
+    pub fn show(&self, id: i64) -> Value {
+        serde_json::from_str(&self.tkt_ok(&["show", &id.to_string(), "--json"])).expect("show JSON")
+    }
+
+    /// `tkt search QUERY --json`: the ticket ids.
+    pub fn search(&self, query: &str) -> Vec<i64> {
+        let v: Value = serde_json::from_str(&self.tkt_ok(&["search", query, "--json"])).expect("search JSON");
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_i64().unwrap())
+            .collect()
+    }
+
+    /// A read-only connection to the database.
+    pub fn db(&self) -> rusqlite::Connection {
+        rusqlite::Connection::open_with_flags(
+            self.dir.path().join("data/ticketd.sqlite3"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open database")
+    }
+
+    /// One number from the database.
+    pub fn count(&self, sql: &str) -> i64 {
+        self.db().query_row(sql, [], |r| r.get(0)).expect(sql)
+    }
+
+    /// Outgoing mail queued so far, oldest first. Rows are written in the same transaction
+    /// as the change that causes them, so once mailgate or tkt has returned this is final.
+    pub fn outbox(&self) -> Vec<Queued> {
+        let db = self.db();
+        let mut stmt = db
+            .prepare("SELECT kind, recipients, message, ticket_id, status FROM outbox ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| {
+            let recipients: String = r.get(1)?;
+            let message: Vec<u8> = r.get(2)?;
+            Ok(Queued {
+                kind: r.get(0)?,
+                recipients: serde_json::from_str(&recipients).unwrap(),
+                message: String::from_utf8_lossy(&message).into_owned(),
+                ticket: r.get(3)?,
+                status: r.get(4)?,
+            })
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+    }
+
+    /// Waits until the outgoing directory holds `n` messages and returns them (message
+    /// text, envelope JSON), sorted by the message text.
+    pub fn wait_outgoing(&self, n: usize) -> Vec<(String, Value)> {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let files = outgoing_files(&self.outgoing);
+            if files.len() >= n {
+                assert_eq!(files.len(), n, "more outgoing mail than expected");
+                return files;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "only {} of {n} outgoing messages:\n{}",
+                files.len(),
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the daemon with SIGTERM and returns its exit status.
+    pub fn stop(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("daemon running");
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        child.wait().expect("wait for ticketd")
+    }
+
+    /// Kills the daemon with SIGKILL, as a crash would.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// The process id, while running.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A row of the outbox.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    pub kind: String,
+    pub recipients: Vec<String>,
+    pub message: String,
+    pub ticket: Option<i64>,
+    pub status: String,
+}
+
+fn outgoing_files(dir: &Path) -> Vec<(String, Value)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<(String, Value)> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .filter_map(|eml| {
+            let envelope = std::fs::read_to_string(eml.with_extension("json")).ok()?;
+            Some((
+                std::fs::read_to_string(&eml).ok()?,
+                serde_json::from_str(&envelope).ok()?,
+            ))
+        })
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    files
+}
+
+/// Runs a command with `input` on stdin and collects its output.
+pub fn run_with_stdin(command: &mut Command, input: &[u8]) -> Output {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start process");
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().expect("wait for process");
+    let _ = writer.join();
+    out
+}
+
+/// A process's stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A unique Message-ID (without brackets).
+pub fn message_id() -> String {
+    format!(
+        "test.{}.{}@example.net",
+        std::process::id(),
+        NEXT_ID.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A simple message: `headers` are extra `Name: value` lines.
+pub fn mail(from: &str, subject: &str, body: &str, headers: &[&str]) -> Vec<u8> {
+    let mut m = format!(
+        "From: {from}\nTo: help@tickets.test\nSubject: {subject}\nMessage-ID: <{}>\n",
+        message_id()
+    );
+    for h in headers {
+        m.push_str(h);
+        m.push('\n');
+    }
+    m.push('\n');
+    m.push_str(body);
+    m.push('\n');
+    m.into_bytes()
+}
+
+/// The transactions of a ticket's JSON of one type.
+pub fn transactions_of<'a>(ticket: &'a Value, kind: &str) -> Vec<&'a Value> {
+    ticket["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["type"] == kind)
+        .collect()
+}
+
+/// A header's value in a message text (first occurrence, unfolded).
+pub fn header(message: &str, name: &str) -> Option<String> {
+    let prefix = format!("{}:", name.to_ascii_lowercase());
+    let mut lines = message.lines().take_while(|l| !l.is_empty()).peekable();
+    while let Some(line) = lines.next() {
+        if line.to_ascii_lowercase().starts_with(&prefix) {
+            let mut value = line[prefix.len()..].trim().to_string();
+            while let Some(next) = lines.peek().filter(|l| l.starts_with([' ', '\t'])) {
+                value.push(' ');
+                value.push_str(next.trim());
+                lines.next();
+            }
+            return Some(value);
+        }
+    }
+    None
+}
+
+/// The shared corpus directory.
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+}

@@ -1,0 +1,13 @@
+//! The integration tests: the real binaries on temp dirs and sockets.
+
+mod corpus;
+mod delivery;
+mod golden;
+mod harness;
+mod ingest;
+mod loops;
+mod notify;
+mod outbound;
+mod postfix;
+mod staff;
+mod threading;
