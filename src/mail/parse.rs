@@ -188,14 +188,22 @@ struct Source<'a> {
     fallback: &'static Encoding,
 }
 
-/// The charset of 8-bit text that declares none, guessed once from all of the message's
-/// bytes: the whole message says more than one short header or body alone.
+/// The charset of 8-bit text that declares none, guessed once per message so that its
+/// headers and bodies agree. Raw 8-bit headers are the surest sign of what the sender's
+/// software writes (attachments and declared parts cannot mislead it), so they decide
+/// when there are any; otherwise the whole message does.
 fn undeclared_charset(raw: &[u8]) -> &'static Encoding {
     if std::str::from_utf8(raw).is_ok() {
         return encoding_rs::UTF_8;
     }
+    let headers = &raw[..header_block_end(raw)];
+    let sample = if std::str::from_utf8(headers).is_err() {
+        headers
+    } else {
+        raw
+    };
     let mut detector = chardetng::EncodingDetector::new();
-    detector.feed(raw, true);
+    detector.feed(sample, true);
     detector.guess(None, false)
 }
 
@@ -351,10 +359,20 @@ fn mime_tree(message: &Message<'_>, source: &Source<'_>, message_id: Option<Stri
                 None
             }
         };
+        // an attached mail without a name is named after its subject, as RT and mail
+        // clients do, so staff can tell attachments apart
+        let filename = filename_of(part, buffer).or_else(|| match &part.body {
+            PartType::Message(inner) => inner
+                .subject()
+                .map(unfold)
+                .filter(|s| !s.is_empty())
+                .map(|s| format!("{s}.eml")),
+            _ => None,
+        });
         parts.push(Part {
             parent,
             content_type: content_type_of(part),
-            filename: filename_of(part, buffer),
+            filename,
             headers,
             content,
             message_id: if id == 0 { message_id.clone() } else { None },

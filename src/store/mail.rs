@@ -22,7 +22,7 @@ pub struct Seen {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuarantineEntry {
     pub id: i64,
-    pub received: crate::ticket::Timestamp,
+    pub received: Timestamp,
     /// How it was delivered (queue, action, ticket hint), as JSON.
     pub delivery: serde_json::Value,
     pub error: String,

@@ -285,11 +285,6 @@ impl Daemon {
             let _ = child.wait();
         }
     }
-
-    /// The process id, while running.
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
 }
 
 impl Drop for Daemon {

@@ -19,6 +19,7 @@ fn kinds(queued: &[Queued]) -> Vec<(String, Vec<String>)> {
 #[test]
 fn create_autoreplies_to_the_requestor_and_notifies_admincc() {
     let d = network_ticket();
+    assert!(d.outbox().iter().all(|q| q.ticket == Some(1)));
     assert_eq!(
         kinds(&d.outbox()),
         [
