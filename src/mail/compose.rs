@@ -231,7 +231,7 @@ mod tests {
             in_reply_to: Some("c1@example.com"),
             references: &[],
             message_id: "ticketd.7.x@tickets.test",
-            date: crate::ticket::now(),
+            date: chrono::Utc::now(),
         }
     }
 

@@ -157,7 +157,7 @@ mod tests {
             retry_max_secs: 3600,
             max_attempts: 12,
         };
-        let now = crate::ticket::now();
+        let now = chrono::Utc::now();
         let waits: Vec<i64> = (1..=9)
             .map(|n| (next_attempt(n, &config, now) - now).num_seconds())
             .collect();

@@ -17,12 +17,13 @@ use http_body_util::BodyExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::now;
 use super::peer::Peer;
 use super::writer::Writer;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::store::ReadPool;
-use crate::ticket::{Action, Change, now};
+use crate::ticket::{Action, Change};
 use crate::user::ROOT_ID;
 use crate::workflow::{self, Delivery, NewTicketRequest, Settings};
 

@@ -28,9 +28,15 @@ use crate::config::{Config, Listen};
 use crate::error::{Error, Result};
 use crate::outbox::Transport;
 use crate::store::Store;
-use crate::ticket::now;
 use crate::workflow::Settings;
 use peer::Peer;
+
+/// The current time, truncated to the second as timestamps are stored. The clock is read
+/// here, at the edge; everything below takes the time as an argument.
+pub fn now() -> crate::ticket::Timestamp {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(0)
+}
 
 /// Runs the daemon until `shutdown` is cancelled.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {

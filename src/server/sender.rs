@@ -9,12 +9,12 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::now;
 use super::writer::Writer;
 use crate::config::OutboxConfig;
 use crate::error::{Error, Result};
 use crate::outbox::{Transport, record_attempt};
 use crate::store::{Outgoing, ReadPool};
-use crate::ticket::now;
 
 /// Messages taken per round.
 const BATCH: u32 = 100;

@@ -227,9 +227,3 @@ impl FromStr for Action {
         }
     }
 }
-
-/// The current time, truncated to the second as timestamps are stored.
-pub fn now() -> Timestamp {
-    use chrono::SubsecRound;
-    Utc::now().trunc_subsecs(0)
-}
