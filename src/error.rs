@@ -15,6 +15,10 @@ pub enum Error {
     /// The named thing (ticket, queue, user, quarantined message) does not exist.
     #[error("{0}")]
     NotFound(String),
+    /// The client did not prove who it is (no or a wrong token). Unlike `Denied` this is a
+    /// set-up mistake, so mailgate has the MTA retry rather than bounce.
+    #[error("{0}")]
+    Unauthenticated(String),
     /// The acting user may not do this.
     #[error("{0}")]
     Denied(String),
@@ -45,6 +49,7 @@ impl Error {
     pub fn kind(&self) -> &'static str {
         match self {
             Error::NotFound(_) => "not_found",
+            Error::Unauthenticated(_) => "unauthenticated",
             Error::Denied(_) => "denied",
             Error::Invalid(_) => "invalid",
             Error::Conflict(_) => "conflict",
@@ -59,6 +64,7 @@ impl Error {
     pub fn from_kind(kind: &str, message: String) -> Error {
         match kind {
             "not_found" => Error::NotFound(message),
+            "unauthenticated" => Error::Unauthenticated(message),
             "denied" => Error::Denied(message),
             "invalid" => Error::Invalid(message),
             "conflict" => Error::Conflict(message),
@@ -86,6 +92,7 @@ mod tests {
     fn kinds_round_trip_and_unknown_kinds_are_temporary() {
         for e in [
             Error::NotFound("a".into()),
+            Error::Unauthenticated("a".into()),
             Error::Denied("a".into()),
             Error::Invalid("a".into()),
             Error::Conflict("a".into()),

@@ -481,6 +481,7 @@ fn percent_decode(value: &str) -> Vec<u8> {
 /// the originator's headers and the body, not the trace headers the MTA adds.
 fn content_hash(message: &Message<'_>, buffer: &[u8]) -> String {
     let mut hasher = Sha256::new();
+    let mut stable = 0;
     for header in message.headers() {
         let name = header.name();
         if ["From", "To", "Cc", "Subject", "Date", "In-Reply-To", "References"]
@@ -494,7 +495,12 @@ fn content_hash(message: &Message<'_>, buffer: &[u8]) -> String {
                     .as_bytes(),
             );
             hasher.update(b"\n");
+            stable += 1;
         }
+    }
+    if stable == 0 {
+        // not a message one can tell apart by its headers: all of it counts
+        return hex(&Sha256::digest(buffer));
     }
     let body_start = message.parts.first().map_or(0, |p| p.offset_body as usize);
     hasher.update(buffer.get(body_start..).unwrap_or_default());

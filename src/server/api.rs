@@ -75,6 +75,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self.0 {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             Error::Denied(_) => StatusCode::FORBIDDEN,
             Error::Invalid(_) => StatusCode::BAD_REQUEST,
             Error::Conflict(_) => StatusCode::CONFLICT,
@@ -109,9 +110,12 @@ async fn authenticate(
     if allowed {
         Ok(next.run(request).await)
     } else if matches!(peer, Peer::Remote(_)) {
-        Err(Error::Denied("a valid token is required (--token-file or TICKETD_TOKEN)".into()).into())
+        Err(Error::Unauthenticated("a valid token is required (--token-file or TICKETD_TOKEN)".into()).into())
     } else {
-        Err(Error::Denied("only the user ticketd runs as, and root, may use the API on this socket".into()).into())
+        Err(
+            Error::Unauthenticated("only the user ticketd runs as, and root, may use the API on this socket".into())
+                .into(),
+        )
     }
 }
 

@@ -246,3 +246,155 @@ fn a_message_that_cannot_be_processed_is_quarantined_and_can_be_retried() {
     d.deliver("general", message.as_bytes());
     assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 1);
 }
+
+/// A free TCP port on loopback (bound and released; the daemon binds it right after).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn an_mta_on_another_host_delivers_over_tcp_with_the_shared_token() {
+    let address = format!("127.0.0.1:{}", free_port());
+    let d = Daemon::start_with(Setup { tcp: Some((address.clone(), "s3cret".into())), ..Setup::default() });
+    let url = format!("http://{address}");
+    let message = mail("zoe@example.net", "Over TCP", "x", &[]);
+    let gate = |token: Option<&str>| {
+        let mut command = std::process::Command::new(MAILGATE);
+        command.args(["--url", &url, "--queue", "general"]).env_remove("TICKETD_TOKEN");
+        if let Some(token) = token {
+            command.env("TICKETD_TOKEN", token);
+        }
+        run_with_stdin(&mut command, &message)
+    };
+    // a missing or wrong token is a set-up mistake: the MTA keeps the message and retries
+    for token in [None, Some("wrong")] {
+        let out = gate(token);
+        assert_eq!(out.status.code(), Some(75), "{token:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains("token"), "{}", stderr(&out));
+    }
+    let out = gate(Some("s3cret"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let token_file = d.dir.path().join("token");
+    let tkt = |args: &[&str]| {
+        std::process::Command::new(TKT).args(["--url", &url]).args(args).env_remove("TICKETD_TOKEN").output().unwrap()
+    };
+    let out = tkt(&["--token-file", token_file.to_str().unwrap(), "show", "1"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Over TCP"), "{}", stderr(&out));
+    let out = tkt(&["show", "1"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("token"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_daemon_that_does_not_answer_makes_mailgate_give_up_with_75_after_its_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("hung.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    // accepts connections and never answers
+    let _hold = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let started = Instant::now();
+    let out = run_with_stdin(
+        std::process::Command::new(MAILGATE).args([
+            "--url",
+            &format!("unix:{}", socket.display()),
+            "--queue",
+            "general",
+            "--timeout",
+            "1",
+        ]),
+        &mail("zoe@example.net", "x", "y", &[]),
+    );
+    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+    assert!(stderr(&out).contains("did not answer within 1 seconds"), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn garbage_in_is_stored_never_rejected() {
+    let d = Daemon::start();
+    let mut random = Vec::with_capacity(64 * 1024);
+    let mut x: u32 = 0x9e37_79b9;
+    for _ in 0..64 * 1024 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        random.push((x >> 24) as u8);
+    }
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("empty", Vec::new()),
+        ("random bytes", random),
+        ("nul bytes", vec![0u8; 1000]),
+        ("headers only, no blank line", b"From: a@example.net\nSubject: no body".to_vec()),
+        (
+            "unclosed multipart",
+            b"From: a@example.net\nSubject: cut\nContent-Type: multipart/mixed; boundary=zz\n\n--zz\nContent-Type: text/plain\n\nhalf a mess"
+                .to_vec(),
+        ),
+        (
+            "unknown charset",
+            b"From: a@example.net\nSubject: =?x-klingon?Q?qapla=E9?=\nContent-Type: text/plain; charset=x-klingon\n\nqapla\xe9\n"
+                .to_vec(),
+        ),
+        (
+            "bad base64",
+            b"From: a@example.net\nSubject: b64\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n!!!not base64@@@\n"
+                .to_vec(),
+        ),
+        ("a huge header line", format!("From: a@example.net\nSubject: {}\n\nbody\n", "x".repeat(200_000)).into_bytes()),
+    ];
+    for (n, (what, message)) in cases.iter().enumerate() {
+        let out = d.mailgate(&["--queue", "general"], message);
+        assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
+        assert_eq!(d.count("SELECT COUNT(*) FROM raw_messages"), n as i64 + 1, "{what} stored");
+        let raw: Vec<u8> =
+            d.db().query_row("SELECT bytes FROM raw_messages ORDER BY id DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+        assert!(raw == *message, "{what}: raw bytes kept");
+    }
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), cases.len() as i64);
+    let klingon = d.show(6);
+    assert!(klingon["transactions"][0]["content"].as_str().unwrap().contains("qapla"), "{klingon}");
+}
+
+#[test]
+fn a_large_attachment_is_stored_whole() {
+    let d = Daemon::start();
+    let payload: Vec<u8> = (0..12 * 1024 * 1024).map(|i: u32| (i % 251) as u8).collect();
+    let encoded = base64_lines(&payload);
+    let message = format!(
+        "From: a@example.net\nSubject: big\nMessage-ID: <big@example.net>\nContent-Type: multipart/mixed; boundary=b\n\n\
+         --b\nContent-Type: text/plain\n\nsee attached\n--b\nContent-Type: application/octet-stream; name=dump.bin\n\
+         Content-Disposition: attachment; filename=dump.bin\nContent-Transfer-Encoding: base64\n\n{encoded}--b--\n"
+    );
+    d.deliver("general", message.as_bytes());
+    let t = d.show(1);
+    let dump = t["transactions"][0]["attachments"].as_array().unwrap().iter().find(|a| a["filename"] == "dump.bin").unwrap().clone();
+    assert_eq!(dump["size"], payload.len());
+    let back = d.tkt(&["attachment", &dump["id"].to_string()]).stdout;
+    assert!(back == payload, "the attachment comes back byte for byte");
+}
+
+/// Base64 in 76-character lines, as mail has it.
+fn base64_lines(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len() * 4 / 3 + data.len() / 57 + 4);
+    for line in data.chunks(57) {
+        for chunk in line.chunks(3) {
+            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out.push('\n');
+    }
+    out
+}

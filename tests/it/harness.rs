@@ -29,6 +29,8 @@ pub struct Setup {
     pub outbound: Option<String>,
     /// Replaces the default queues.
     pub queues: Option<String>,
+    /// Also listen on this TCP address, with this shared token.
+    pub tcp: Option<(String, String)>,
 }
 
 /// The default queues: `general` (help@) with no staff, `network` (noc@) with an AdminCc.
@@ -74,13 +76,19 @@ impl Daemon {
             .outbound
             .clone()
             .unwrap_or_else(|| format!("file:{}", outgoing.display()));
+        let mut listen = format!("\"unix:{}\"", socket.display());
+        let mut server = setup.server.join("\n");
+        if let Some((address, token)) = &setup.tcp {
+            let token_file = dir.path().join("token");
+            std::fs::write(&token_file, format!("{token}\n")).expect("write token");
+            listen.push_str(&format!(", \"{address}\""));
+            server.push_str(&format!("\ntoken_file = \"{}\"", token_file.display()));
+        }
         let text = format!(
-            "[server]\ndata_dir = \"{data}\"\nlisten = [\"unix:{socket}\"]\nshutdown_grace_secs = 20\n{server}\n\n\
+            "[server]\ndata_dir = \"{data}\"\nlisten = [{listen}]\nshutdown_grace_secs = 20\n{server}\n\n\
              [mail]\ntag = \"{TAG}\"\nfrom = \"tickets@tickets.test\"\noutbound = \"{outbound}\"\n{mail}\n\n\
              [outbox]\n{outbox}\n{queues}\n",
             data = dir.path().join("data").display(),
-            socket = socket.display(),
-            server = setup.server.join("\n"),
             mail = setup.mail.join("\n"),
             outbox = setup.outbox.join("\n"),
             queues = setup.queues.as_deref().unwrap_or(DEFAULT_QUEUES),
