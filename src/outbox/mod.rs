@@ -18,6 +18,11 @@ use crate::store::{NewTransaction, Outgoing, WriteTx};
 use crate::ticket::{Timestamp, TransactionKind};
 use crate::user::SYSTEM_USER_ID;
 
+/// How long one SMTP command may take before the attempt counts as a temporary failure:
+/// long enough for a slow relay, short enough that one hung relay does not hold up the
+/// outbox for minutes per message.
+const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// How outgoing mail leaves the machine. An enum rather than a trait object: the three are
 /// lettre's, and adding one is adding a variant.
 pub enum Transport {
@@ -53,6 +58,7 @@ impl Transport {
             Outbound::Smtp(url) => Transport::Smtp(Box::new(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| Error::Invalid(format!("mail.outbound `{url}`: {e}")))?
+                    .timeout(Some(SMTP_TIMEOUT))
                     .build(),
             )),
             Outbound::Sendmail(command) => Transport::Sendmail(

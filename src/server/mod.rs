@@ -129,8 +129,13 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         );
         servers.shutdown().await;
     }
-    if tokio::time::timeout(grace, sender).await.is_err() {
-        tracing::warn!("the outbox sender did not stop in time");
+    let mut sender = sender;
+    if tokio::time::timeout(grace, &mut sender).await.is_err() {
+        // a relay that hangs: drop the attempt; the message stays pending and goes out
+        // after the restart (it was never accepted)
+        tracing::warn!("the outbox sender did not stop in time; abandoning its delivery");
+        sender.abort();
+        let _ = sender.await;
     }
     // every Writer handle is gone now: the writer finishes its queue and stops
     tokio::task::spawn_blocking(move || writer_thread.join())

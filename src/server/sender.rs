@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::now;
@@ -21,7 +22,8 @@ const BATCH: u32 = 100;
 /// The longest sleep when nothing is pending; a commit wakes the sender earlier.
 const IDLE: Duration = Duration::from_secs(3600);
 
-/// Runs until `shutdown`; a message being delivered when it comes is finished first.
+/// Runs until `shutdown`; a message being delivered when it comes is finished first (the
+/// server aborts the task if that takes longer than the grace period).
 pub async fn run(
     transport: Transport,
     reads: Arc<ReadPool>,
@@ -48,7 +50,10 @@ pub async fn run(
     tracing::debug!("outbox sender stopped");
 }
 
-/// Sends one round of due messages; returns how many were tried.
+/// Sends one round of due messages; returns how many were tried. Each result goes to the
+/// writer as soon as its attempt ends, without waiting for the commit before the next
+/// attempt: a message the relay accepted is recorded as sent within one commit, so a
+/// crash later in the round does not send it again.
 async fn deliver_due(
     transport: &Transport,
     reads: &Arc<ReadPool>,
@@ -60,25 +65,23 @@ async fn deliver_due(
     let due: Vec<Outgoing> = tokio::task::spawn_blocking(move || pool.read(|db| db.outbox_due(now(), BATCH)))
         .await
         .map_err(|e| Error::Internal(e.to_string()))??;
-    let mut results = Vec::with_capacity(due.len());
+    let mut records = JoinSet::new();
     for message in due {
         if shutdown.is_cancelled() {
             break;
         }
         let attempt = transport.send(&message).await;
-        results.push((message, attempt));
-    }
-    let tried = results.len();
-    if tried > 0 {
+        let writer = writer.clone();
         let config = config.clone();
-        writer
-            .run(move |tx| {
-                for (message, attempt) in &results {
-                    record_attempt(tx, message, attempt, &config, now())?;
-                }
-                Ok(())
-            })
-            .await?;
+        records.spawn(async move {
+            writer
+                .run(move |tx| record_attempt(tx, &message, &attempt, &config, now()))
+                .await
+        });
+    }
+    let tried = records.len();
+    while let Some(recorded) = records.join_next().await {
+        recorded.map_err(|e| Error::Internal(format!("recording a delivery failed: {e}")))??;
     }
     Ok(tried)
 }
