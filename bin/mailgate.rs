@@ -7,6 +7,12 @@ use clap::Parser;
 use ticketd::gate::{self, Args, exit};
 
 fn main() {
+    // a bug must not bounce mail: Postfix bounces any exit status it does not know (a
+    // panic's 101), while 75 keeps the message queued for a retry
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("mailgate: internal error, the MTA will try again: {info}");
+        std::process::exit(exit::TEMPFAIL);
+    }));
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) if !e.use_stderr() => {
