@@ -144,7 +144,7 @@ impl Field {
 }
 
 impl Op {
-    /// The operator as written.
+    /// The operator as written, which is also its SQL.
     pub fn symbol(self) -> &'static str {
         match self {
             Op::Eq => "=",

@@ -86,20 +86,6 @@ fn order_column(field: Field) -> &'static str {
     }
 }
 
-/// The SQL operator for a comparison.
-fn sql_op(op: Op) -> &'static str {
-    match op {
-        Op::Eq => "=",
-        Op::Ne => "!=",
-        Op::Lt => "<",
-        Op::Gt => ">",
-        Op::Le => "<=",
-        Op::Ge => ">=",
-        Op::Like => "LIKE",
-        Op::NotLike => "NOT LIKE",
-    }
-}
-
 /// RT's LIKE matches substrings: a value without wildcards is wrapped in `%`.
 fn like_pattern(value: &str) -> String {
     if value.contains('%') || value.contains('_') {
@@ -119,7 +105,7 @@ fn text_param(c: &Condition) -> SqlValue {
 }
 
 fn condition(c: &Condition, sql: &mut String, params: &mut Vec<SqlValue>) {
-    let op = sql_op(c.op);
+    let op = c.op.symbol();
     match c.field {
         Field::Id | Field::Priority | Field::Created | Field::Updated | Field::Subject => {
             let column = match c.field {

@@ -206,6 +206,14 @@ pub enum Action {
 }
 
 impl Action {
+    /// The transaction a message with this action becomes.
+    pub fn transaction_kind(self) -> TransactionKind {
+        match self {
+            Action::Correspond => TransactionKind::Correspond,
+            Action::Comment => TransactionKind::Comment,
+        }
+    }
+
     /// The name used on mailgate's command line and in the API.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -173,10 +173,7 @@ fn process(
     };
     let (outcome, ticket_id, transaction_id, kind) = match find_ticket(tx, s, delivery, inbound)? {
         Some(ticket_id) => {
-            let kind = match delivery.action {
-                Action::Correspond => TransactionKind::Correspond,
-                Action::Comment => TransactionKind::Comment,
-            };
+            let kind = delivery.action.transaction_kind();
             let transaction_id = record(tx, ticket_id, kind, &actor, inbound, raw_id, now)?;
             (Outcome::Updated, ticket_id, transaction_id, kind)
         }
@@ -199,14 +196,9 @@ fn process(
         }
     };
     let happening = Happening {
-        ticket_id,
-        transaction_id,
-        kind,
-        status_change: None,
-        new_owner: None,
-        actor: &actor,
         content: &inbound.content,
         mail: Some(mail),
+        ..Happening::new(ticket_id, transaction_id, kind, &actor)
     };
     run_rules(tx, s, &happening, now)?;
     Ok(IngestOutcome {

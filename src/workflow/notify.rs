@@ -36,6 +36,22 @@ pub(crate) struct Happening<'a> {
     pub mail: Option<MailOrigin<'a>>,
 }
 
+impl<'a> Happening<'a> {
+    /// A transaction by `actor` that changed no field.
+    pub(crate) fn new(ticket_id: i64, transaction_id: i64, kind: TransactionKind, actor: &'a User) -> Happening<'a> {
+        Happening {
+            ticket_id,
+            transaction_id,
+            kind,
+            status_change: None,
+            new_owner: None,
+            actor,
+            content: "",
+            mail: None,
+        }
+    }
+}
+
 /// Runs every rule that matches the happening.
 pub(crate) fn run_rules(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp) -> Result<()> {
     run(tx, s, h, now, 0)

@@ -63,14 +63,8 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, actor: &Us
         ..NewTransaction::new(ticket_id, TransactionKind::Create, actor.id, now)
     })?;
     let happening = Happening {
-        ticket_id,
-        transaction_id,
-        kind: TransactionKind::Create,
-        status_change: None,
-        new_owner: None,
-        actor,
         content: &req.content,
-        mail: None,
+        ..Happening::new(ticket_id, transaction_id, TransactionKind::Create, actor)
     };
     run_rules(tx, s, &happening, now)?;
     Ok(ticket_id)
@@ -97,24 +91,15 @@ pub fn reply(
     if minutes < 0 {
         return Err(Error::Invalid("time worked cannot be negative".into()));
     }
-    let kind = match action {
-        Action::Correspond => TransactionKind::Correspond,
-        Action::Comment => TransactionKind::Comment,
-    };
+    let kind = action.transaction_kind();
     let transaction_id = tx.insert_transaction(&NewTransaction {
         content,
         time_taken: minutes,
         ..NewTransaction::new(ticket_id, kind, actor.id, now)
     })?;
     let happening = Happening {
-        ticket_id,
-        transaction_id,
-        kind,
-        status_change: None,
-        new_owner: None,
-        actor,
         content,
-        mail: None,
+        ..Happening::new(ticket_id, transaction_id, kind, actor)
     };
     run_rules(tx, s, &happening, now)?;
     Ok(transaction_id)
@@ -267,14 +252,9 @@ fn apply(
         ..NewTransaction::new(ticket_id, kind, actor.id, now)
     })?;
     let happening = Happening {
-        ticket_id,
-        transaction_id,
-        kind,
         status_change,
         new_owner,
-        actor,
-        content: "",
-        mail: None,
+        ..Happening::new(ticket_id, transaction_id, kind, actor)
     };
     run_rules(tx, s, &happening, now)?;
     Ok(Some(transaction_id))
