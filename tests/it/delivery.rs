@@ -249,18 +249,27 @@ fn a_message_that_cannot_be_processed_is_quarantined_and_can_be_retried() {
 
 /// A free TCP port on loopback (bound and released; the daemon binds it right after).
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 #[test]
 fn an_mta_on_another_host_delivers_over_tcp_with_the_shared_token() {
     let address = format!("127.0.0.1:{}", free_port());
-    let d = Daemon::start_with(Setup { tcp: Some((address.clone(), "s3cret".into())), ..Setup::default() });
+    let d = Daemon::start_with(Setup {
+        tcp: Some((address.clone(), "s3cret".into())),
+        ..Setup::default()
+    });
     let url = format!("http://{address}");
     let message = mail("zoe@example.net", "Over TCP", "x", &[]);
     let gate = |token: Option<&str>| {
         let mut command = std::process::Command::new(MAILGATE);
-        command.args(["--url", &url, "--queue", "general"]).env_remove("TICKETD_TOKEN");
+        command
+            .args(["--url", &url, "--queue", "general"])
+            .env_remove("TICKETD_TOKEN");
         if let Some(token) = token {
             command.env("TICKETD_TOKEN", token);
         }
@@ -276,10 +285,19 @@ fn an_mta_on_another_host_delivers_over_tcp_with_the_shared_token() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let token_file = d.dir.path().join("token");
     let tkt = |args: &[&str]| {
-        std::process::Command::new(TKT).args(["--url", &url]).args(args).env_remove("TICKETD_TOKEN").output().unwrap()
+        std::process::Command::new(TKT)
+            .args(["--url", &url])
+            .args(args)
+            .env_remove("TICKETD_TOKEN")
+            .output()
+            .unwrap()
     };
     let out = tkt(&["--token-file", token_file.to_str().unwrap(), "show", "1"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Over TCP"), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Over TCP"),
+        "{}",
+        stderr(&out)
+    );
     let out = tkt(&["show", "1"]);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("token"), "{}", stderr(&out));
@@ -310,7 +328,11 @@ fn a_daemon_that_does_not_answer_makes_mailgate_give_up_with_75_after_its_timeou
         &mail("zoe@example.net", "x", "y", &[]),
     );
     assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
-    assert!(stderr(&out).contains("did not answer within 1 seconds"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("did not answer within 1 seconds"),
+        "{}",
+        stderr(&out)
+    );
     assert!(started.elapsed() < Duration::from_secs(10));
 }
 
@@ -350,14 +372,28 @@ fn garbage_in_is_stored_never_rejected() {
     for (n, (what, message)) in cases.iter().enumerate() {
         let out = d.mailgate(&["--queue", "general"], message);
         assert_eq!(out.status.code(), Some(0), "{what}: {}", stderr(&out));
-        assert_eq!(d.count("SELECT COUNT(*) FROM raw_messages"), n as i64 + 1, "{what} stored");
-        let raw: Vec<u8> =
-            d.db().query_row("SELECT bytes FROM raw_messages ORDER BY id DESC LIMIT 1", [], |r| r.get(0)).unwrap();
+        assert_eq!(
+            d.count("SELECT COUNT(*) FROM raw_messages"),
+            n as i64 + 1,
+            "{what} stored"
+        );
+        let raw: Vec<u8> = d
+            .db()
+            .query_row("SELECT bytes FROM raw_messages ORDER BY id DESC LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
         assert!(raw == *message, "{what}: raw bytes kept");
     }
     assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), cases.len() as i64);
     let klingon = d.show(6);
-    assert!(klingon["transactions"][0]["content"].as_str().unwrap().contains("qapla"), "{klingon}");
+    assert!(
+        klingon["transactions"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("qapla"),
+        "{klingon}"
+    );
 }
 
 #[test]
@@ -372,7 +408,13 @@ fn a_large_attachment_is_stored_whole() {
     );
     d.deliver("general", message.as_bytes());
     let t = d.show(1);
-    let dump = t["transactions"][0]["attachments"].as_array().unwrap().iter().find(|a| a["filename"] == "dump.bin").unwrap().clone();
+    let dump = t["transactions"][0]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["filename"] == "dump.bin")
+        .unwrap()
+        .clone();
     assert_eq!(dump["size"], payload.len());
     let back = d.tkt(&["attachment", &dump["id"].to_string()]).stdout;
     assert!(back == payload, "the attachment comes back byte for byte");
