@@ -1,1 +1,779 @@
-fn main() {}
+//! The ingest benchmark: N generated messages through real `mailgate` processes into a real
+//! `ticketd`, C senders at a time, as an MTA would deliver them.
+//!
+//! ```text
+//! cargo bench --bench ingest -- --messages 2000 --concurrency 8
+//! ```
+//!
+//! `cargo bench` builds `ticketd` and `mailgate` in the bench profile (= release) together
+//! with this target and passes their paths in `CARGO_BIN_EXE_*`; `--bin-dir` runs other
+//! builds. Every run gets a fresh data directory and daemon. It prints messages per second,
+//! the latency of each mailgate process (spawn to exit) and, as a baseline, the same number
+//! of `/bin/true` processes spawned the same way, so the share of bare process start-up is
+//! visible. Afterwards it stops the daemon with SIGTERM and counts the tickets in the
+//! database: every message must have become a ticket. See docs/BENCHMARKS.md.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+
+/// The bench's command line (after `cargo bench --bench ingest --`).
+#[derive(Debug, Parser)]
+#[command(
+    name = "ingest",
+    bin_name = "cargo bench --bench ingest --",
+    about = "Pipes generated messages through real mailgate processes into a real ticketd."
+)]
+struct Args {
+    /// How many messages (each a new ticket) [default: 2000 under `cargo bench`; a smoke
+    /// run of 50 otherwise, e.g. under `cargo test --benches`].
+    #[arg(long, short = 'n')]
+    messages: Option<usize>,
+    /// How many senders run mailgate at the same time.
+    #[arg(long, short = 'c', default_value_t = 8)]
+    concurrency: usize,
+    /// Repeat the whole measurement, each time with a fresh daemon and database.
+    #[arg(long, default_value_t = 1)]
+    runs: usize,
+    /// The directory holding `ticketd` and `mailgate` [default: the ones cargo built with
+    /// this bench, e.g. target/release].
+    #[arg(long)]
+    bin_dir: Option<PathBuf>,
+    /// Where the temporary data directory goes; it must be on the disk you want to measure,
+    /// since every commit is an fsync [default: $TMPDIR or /tmp].
+    #[arg(long)]
+    work_dir: Option<PathBuf>,
+    /// The daemon's `mail.outbound`: every new ticket sends an autoreply through it
+    /// [default: file:<temp dir>/outgoing].
+    #[arg(long)]
+    outbound: Option<String>,
+    /// TICKETD_LOG for the daemon; the writer's per-commit debug line is always added.
+    #[arg(long, default_value = "info")]
+    log: String,
+    /// Keep the data directory and the daemon's log (the path is printed).
+    #[arg(long)]
+    keep: bool,
+    /// Skip the `/bin/true` baseline.
+    #[arg(long)]
+    no_baseline: bool,
+    /// Passed by `cargo bench` (not by `cargo test`) to every `harness = false` target.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+impl Args {
+    /// The number of messages to send.
+    fn messages(&self) -> usize {
+        self.messages.unwrap_or(if self.bench { 2000 } else { 50 })
+    }
+}
+
+fn main() {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(true) => {}
+        Ok(false) => std::process::exit(1),
+        Err(e) => {
+            eprintln!("ingest bench: {e:#}");
+            std::process::exit(2);
+        }
+    }
+}
+
+/// Runs every measurement; `Ok(false)` when any of them saw a failure.
+fn run(args: &Args) -> Result<bool> {
+    if args.messages() == 0 || args.concurrency == 0 || args.runs == 0 {
+        bail!("--messages, --concurrency and --runs must be at least 1");
+    }
+    let bins = Binaries::find(args.bin_dir.as_deref())?;
+    clock_ticks(); // runs getconf now rather than inside a measurement
+    println!("ticketd   {}", bins.ticketd.display());
+    println!("mailgate  {}", bins.mailgate.display());
+    if bins.mailgate.components().any(|c| c.as_os_str() == "debug") {
+        println!("warning: these look like debug builds; the numbers will not be representative");
+    }
+    println!("machine   {} CPUs, {}", cpus(), kernel());
+    let work_dir = args.work_dir.clone().unwrap_or_else(std::env::temp_dir);
+    println!("data in   {} (a fresh temporary directory per run)", work_dir.display());
+    println!(
+        "outbound  {}",
+        args.outbound
+            .as_deref()
+            .unwrap_or("file:<temporary directory>/outgoing")
+    );
+    if args.messages.is_none() && !args.bench {
+        println!(
+            "smoke run: not under `cargo bench`, so {} messages unless --messages says otherwise",
+            args.messages()
+        );
+    }
+    let messages: Vec<Vec<u8>> = (0..args.messages()).map(generate_message).collect();
+    let bytes: usize = messages.iter().map(Vec::len).sum();
+    println!(
+        "messages  {} generated, {:.1} KiB on average",
+        messages.len(),
+        bytes as f64 / messages.len() as f64 / 1024.0
+    );
+
+    let mut reports = Vec::new();
+    let mut all_ok = true;
+    for run in 1..=args.runs {
+        println!(
+            "\nrun {run}/{}: {} messages, concurrency {}",
+            args.runs,
+            args.messages(),
+            args.concurrency
+        );
+        let report = measure(args, &bins, &messages)?;
+        report.print();
+        all_ok &= report.ok();
+        reports.push(report);
+    }
+    summary(args, &reports);
+    if !all_ok {
+        println!("\nFAILED: see the failures above");
+    }
+    Ok(all_ok)
+}
+
+/// The programs under test.
+struct Binaries {
+    ticketd: PathBuf,
+    mailgate: PathBuf,
+}
+
+impl Binaries {
+    fn find(bin_dir: Option<&Path>) -> Result<Binaries> {
+        let (ticketd, mailgate) = match bin_dir {
+            Some(dir) => (dir.join("ticketd"), dir.join("mailgate")),
+            // cargo builds every bin target of the package for a bench, in the same profile
+            None => (
+                PathBuf::from(env!("CARGO_BIN_EXE_ticketd")),
+                PathBuf::from(env!("CARGO_BIN_EXE_mailgate")),
+            ),
+        };
+        for path in [&ticketd, &mailgate] {
+            if !path.is_file() {
+                bail!(
+                    "{} is missing: run `cargo build --release` first, or `cargo bench --bench ingest`, \
+                     or point --bin-dir at a directory with ticketd and mailgate",
+                    path.display()
+                );
+            }
+        }
+        Ok(Binaries { ticketd, mailgate })
+    }
+}
+
+/// What one run measured.
+struct Report {
+    ingest: Drive,
+    baseline: Option<Drive>,
+    /// CPU used during the baseline, if /proc tells.
+    baseline_cpu: Option<Cpu>,
+    /// CPU used while the messages went in, if /proc tells.
+    ingest_cpu: Option<Cpu>,
+    tickets: i64,
+    outbox: i64,
+    database_bytes: u64,
+    batches: Vec<usize>,
+    daemon_exit: Option<i32>,
+    expected: usize,
+    kept: Option<PathBuf>,
+}
+
+/// The outcome of running one command per message, `concurrency` at a time.
+struct Drive {
+    elapsed: Duration,
+    /// Per process, spawn to exit, sorted.
+    latencies: Vec<Duration>,
+    /// (message number, exit code, first line of stderr) of every process that did not exit 0.
+    failures: Vec<(usize, Option<i32>, String)>,
+}
+
+impl Drive {
+    fn rate(&self) -> f64 {
+        self.latencies.len() as f64 / self.elapsed.as_secs_f64()
+    }
+
+    /// Nearest-rank percentile in milliseconds.
+    fn percentile(&self, p: f64) -> f64 {
+        let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
+        let index = rank.clamp(1, self.latencies.len()) - 1;
+        self.latencies[index].as_secs_f64() * 1000.0
+    }
+
+    fn max(&self) -> f64 {
+        self.latencies.last().map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    }
+}
+
+impl Report {
+    fn ok(&self) -> bool {
+        self.ingest.failures.is_empty() && self.tickets == self.expected as i64 && self.daemon_exit == Some(0)
+    }
+
+    fn print(&self) {
+        let i = &self.ingest;
+        println!(
+            "  ingest      {} messages in {:.3} s = {:.1} messages/s, {} failed",
+            i.latencies.len(),
+            i.elapsed.as_secs_f64(),
+            i.rate(),
+            i.failures.len()
+        );
+        println!(
+            "  mailgate    p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            i.percentile(50.0),
+            i.percentile(90.0),
+            i.percentile(99.0),
+            i.max()
+        );
+        if let Some(b) = &self.baseline {
+            println!(
+                "  /bin/true   {} spawns in {:.3} s = {:.1} /s; p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                b.latencies.len(),
+                b.elapsed.as_secs_f64(),
+                b.rate(),
+                b.percentile(50.0),
+                b.percentile(99.0),
+                b.max()
+            );
+            println!(
+                "  ratio       ingest takes {:.1}x the wall time of bare spawns ({:.0}% of it is spawning)",
+                i.elapsed.as_secs_f64() / b.elapsed.as_secs_f64(),
+                100.0 * b.elapsed.as_secs_f64() / i.elapsed.as_secs_f64()
+            );
+        }
+        let per_message = 1000.0 / i.latencies.len().max(1) as f64;
+        if let Some(cpu) = &self.ingest_cpu {
+            println!(
+                "  cpu         per message: mailgate {:.2} ms, ticketd {:.2} ms, this bench {:.2} ms{}",
+                cpu.children * per_message,
+                cpu.daemon * per_message,
+                cpu.bench * per_message,
+                self.baseline_cpu.as_ref().map_or(String::new(), |b| format!(
+                    "; /bin/true {:.2} ms per spawn",
+                    b.children * per_message
+                ))
+            );
+            let capacity = i.elapsed.as_secs_f64() * cpus() as f64;
+            println!(
+                "  machine     {:.0}% of {} CPUs busy during the ingest; \
+                 other processes {:.2} CPU-s, steal {:.2} CPU-s",
+                100.0 * cpu.machine_busy / capacity,
+                cpus(),
+                cpu.others(),
+                cpu.steal
+            );
+        }
+        if !self.batches.is_empty() {
+            let commits = self.batches.len();
+            let requests: usize = self.batches.iter().sum();
+            println!(
+                "  commits     {commits} ({:.1} commits/s), {:.2} requests per commit on average, at most {}",
+                commits as f64 / i.elapsed.as_secs_f64(),
+                requests as f64 / commits as f64,
+                self.batches.iter().max().copied().unwrap_or_default()
+            );
+        }
+        println!(
+            "  database    {} tickets (expected {}), {} outbox rows, {:.1} MiB ({:.1} KiB per ticket)",
+            self.tickets,
+            self.expected,
+            self.outbox,
+            self.database_bytes as f64 / (1024.0 * 1024.0),
+            self.database_bytes as f64 / 1024.0 / self.tickets.max(1) as f64
+        );
+        match self.daemon_exit {
+            Some(0) => println!("  shutdown    ticketd exited 0 on SIGTERM"),
+            other => println!("  shutdown    FAILED: ticketd exited with {other:?} on SIGTERM"),
+        }
+        for (n, code, line) in i.failures.iter().take(10) {
+            println!("  FAILED      message {n}: mailgate exited {code:?}: {line}");
+        }
+        if i.failures.len() > 10 {
+            println!("  FAILED      ... and {} more", i.failures.len() - 10);
+        }
+        if let Some(dir) = &self.kept {
+            println!("  kept        {}", dir.display());
+        }
+    }
+}
+
+/// One run: the baseline, then a fresh daemon fed every message.
+fn measure(args: &Args, bins: &Binaries, messages: &[Vec<u8>]) -> Result<Report> {
+    let (baseline, baseline_cpu) = if args.no_baseline {
+        (None, None)
+    } else {
+        let before = Cpu::now(None);
+        let baseline = drive(messages, args.concurrency, || Command::new("/bin/true"))?;
+        (Some(baseline), Cpu::since(before, None))
+    };
+
+    let mut daemon = Daemon::start(bins, args)?;
+    let url = format!("unix:{}", daemon.socket.display());
+    let before = Cpu::now(daemon.pid());
+    let ingest = drive(messages, args.concurrency, || {
+        let mut command = Command::new(&bins.mailgate);
+        for name in ["EXTENSION", "SENDER", "TICKETD_URL", "TICKETD_TOKEN"] {
+            command.env_remove(name);
+        }
+        command.args(["--url", &url, "--queue", "general"]);
+        command
+    })?;
+    let ingest_cpu = Cpu::since(before, daemon.pid());
+    let daemon_exit = daemon.stop()?;
+
+    let database = daemon.data_dir.join("ticketd.sqlite3");
+    let db = rusqlite::Connection::open_with_flags(&database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .with_context(|| format!("opening {}", database.display()))?;
+    let count = |sql: &str| -> Result<i64> { db.query_row(sql, [], |r| r.get(0)).context(sql.to_string()) };
+    let tickets = count("SELECT count(*) FROM tickets")?;
+    let outbox = count("SELECT count(*) FROM outbox")?;
+    drop(db);
+    let database_bytes = ["", "-wal", "-shm"]
+        .iter()
+        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", database.display())).ok())
+        .map(|m| m.len())
+        .sum();
+    let batches = batch_sizes(&daemon.log());
+    let kept = if args.keep || daemon_exit != Some(0) {
+        Some(daemon.keep())
+    } else {
+        None
+    };
+    Ok(Report {
+        ingest,
+        baseline,
+        baseline_cpu,
+        ingest_cpu,
+        tickets,
+        outbox,
+        database_bytes,
+        batches,
+        daemon_exit,
+        expected: messages.len(),
+        kept,
+    })
+}
+
+/// Runs `command()` once per message, the message on its stdin, `concurrency` processes at
+/// a time, and times each from spawn to exit.
+fn drive(messages: &[Vec<u8>], concurrency: usize, command: impl Fn() -> Command + Sync) -> Result<Drive> {
+    let next = AtomicUsize::new(0);
+    let latencies = Mutex::new(Vec::with_capacity(messages.len()));
+    let failures = Mutex::new(Vec::new());
+    let started = Instant::now();
+    std::thread::scope(|scope| -> Result<()> {
+        let workers: Vec<_> = (0..concurrency)
+            .map(|_| {
+                scope.spawn(|| -> Result<()> {
+                    let mut mine = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(message) = messages.get(n) else { break };
+                        let start = Instant::now();
+                        let (code, stderr) = pipe_through(command(), message)?;
+                        mine.push(start.elapsed());
+                        if code != Some(0) {
+                            let line = stderr.lines().next().unwrap_or_default().to_string();
+                            failures.lock().unwrap().push((n, code, line));
+                        }
+                    }
+                    latencies.lock().unwrap().extend(mine);
+                    Ok(())
+                })
+            })
+            .collect();
+        for worker in workers {
+            worker.join().expect("a sender thread panicked")?;
+        }
+        Ok(())
+    })?;
+    let elapsed = started.elapsed();
+    let mut latencies = latencies.into_inner().unwrap();
+    latencies.sort();
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
+    Ok(Drive {
+        elapsed,
+        latencies,
+        failures,
+    })
+}
+
+/// Spawns `command` with `input` on stdin and waits for it: the exit code and stderr.
+fn pipe_through(mut command: Command, input: &[u8]) -> Result<(Option<i32>, String)> {
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {command:?}"))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    // A message fits in the pipe buffer, so this does not wait for the child to read it.
+    // /bin/true exits without reading: a broken pipe is expected there, and for mailgate
+    // its exit code tells.
+    let _ = stdin.write_all(input);
+    drop(stdin);
+    let output = child.wait_with_output().context("waiting for a child process")?;
+    Ok((
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    ))
+}
+
+/// A ticketd on a fresh data directory.
+struct Daemon {
+    child: Option<Child>,
+    dir: Option<tempfile::TempDir>,
+    socket: PathBuf,
+    data_dir: PathBuf,
+    log: PathBuf,
+}
+
+impl Daemon {
+    fn start(bins: &Binaries, args: &Args) -> Result<Daemon> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("ticketd-bench");
+        let dir = match &args.work_dir {
+            Some(parent) => builder.tempdir_in(parent),
+            None => builder.tempdir(),
+        }
+        .context("creating the temporary directory")?;
+        let socket = dir.path().join("ticketd.sock");
+        let data_dir = dir.path().join("data");
+        let outgoing = dir.path().join("outgoing");
+        let config = dir.path().join("ticketd.toml");
+        let log = dir.path().join("ticketd.log");
+        let text = format!(
+            "[server]\ndata_dir = {data}\nlisten = [{listen}]\n\n\
+             [mail]\ntag = \"bench.test\"\nfrom = \"tickets@bench.test\"\noutbound = {outbound}\n\n\
+             [[queues]]\nname = \"general\"\naddress = \"help@bench.test\"\n\
+             comment_address = \"help-comment@bench.test\"\n",
+            data = toml_string(&data_dir.display().to_string()),
+            listen = toml_string(&format!("unix:{}", socket.display())),
+            outbound = toml_string(
+                &args
+                    .outbound
+                    .clone()
+                    .unwrap_or_else(|| format!("file:{}", outgoing.display()))
+            ),
+        );
+        std::fs::write(&config, text).context("writing the config")?;
+        let log_file = std::fs::File::create(&log).context("creating the log file")?;
+        let child = Command::new(&bins.ticketd)
+            .arg("--config")
+            .arg(&config)
+            .env("TICKETD_LOG", format!("{},ticketd::server::writer=debug", args.log))
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .spawn()
+            .with_context(|| format!("starting {}", bins.ticketd.display()))?;
+        let mut daemon = Daemon {
+            child: Some(child),
+            dir: Some(dir),
+            socket,
+            data_dir,
+            log,
+        };
+        daemon.wait_ready()?;
+        Ok(daemon)
+    }
+
+    /// Waits until the socket accepts connections.
+    fn wait_ready(&mut self) -> Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if std::os::unix::net::UnixStream::connect(&self.socket).is_ok() {
+                return Ok(());
+            }
+            if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
+                bail!("ticketd exited with {status} before listening:\n{}", self.log());
+            }
+            if Instant::now() > deadline {
+                bail!("ticketd did not listen within 30 s:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// SIGTERM, then waits: the exit code.
+    fn stop(&mut self) -> Result<Option<i32>> {
+        let Some(mut child) = self.child.take() else {
+            bail!("ticketd is not running");
+        };
+        let kill = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status()
+            .context("running kill")?;
+        if !kill.success() {
+            bail!("kill -TERM {} failed", child.id());
+        }
+        Ok(child.wait().context("waiting for ticketd")?.code())
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Leaves the temporary directory behind; returns its path.
+    fn keep(&mut self) -> PathBuf {
+        self.dir.take().map(tempfile::TempDir::keep).unwrap_or_default()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A TOML basic string: JSON's escapes are a subset of TOML's.
+fn toml_string(s: &str) -> String {
+    serde_json::to_string(s).expect("a string serializes")
+}
+
+/// The sizes of the writer's batches, from its `batch committed size=N` debug lines.
+fn batch_sizes(log: &str) -> Vec<usize> {
+    log.lines()
+        .filter(|line| line.contains("batch committed"))
+        .filter_map(|line| line.split("size=").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+/// The median of the runs, and a Markdown table row per run for docs/BENCHMARKS.md.
+fn summary(args: &Args, reports: &[Report]) {
+    let median = |mut values: Vec<f64>| -> f64 {
+        values.sort_by(f64::total_cmp);
+        values[values.len() / 2]
+    };
+    println!(
+        "\n| N | C | run | messages/s | p50 ms | p90 ms | p99 ms | max ms | /bin/true spawns/s \
+         | ingest time / spawn time | other load (CPUs) | steal (CPUs) |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    for (run, r) in reports.iter().enumerate() {
+        let i = &r.ingest;
+        let (spawns, ratio) = match &r.baseline {
+            Some(b) => (
+                format!("{:.0}", b.rate()),
+                format!("{:.1}x", i.elapsed.as_secs_f64() / b.elapsed.as_secs_f64()),
+            ),
+            None => ("-".into(), "-".into()),
+        };
+        let seconds = i.elapsed.as_secs_f64();
+        let (others, steal) = r.ingest_cpu.map_or(("-".into(), "-".into()), |cpu| {
+            (
+                format!("{:.2}", cpu.others() / seconds),
+                format!("{:.2}", cpu.steal / seconds),
+            )
+        });
+        println!(
+            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {spawns} | {ratio} | {others} | {steal} |",
+            args.messages(),
+            args.concurrency,
+            run + 1,
+            i.rate(),
+            i.percentile(50.0),
+            i.percentile(90.0),
+            i.percentile(99.0),
+            i.max()
+        );
+    }
+    if reports.len() > 1 {
+        let of = |f: &dyn Fn(&Drive) -> f64| median(reports.iter().map(|r| f(&r.ingest)).collect());
+        println!(
+            "\nmedian of {} runs: {:.0} messages/s, p50 {:.1} ms, p99 {:.1} ms",
+            reports.len(),
+            of(&Drive::rate),
+            of(&|d| d.percentile(50.0)),
+            of(&|d| d.percentile(99.0))
+        );
+    }
+}
+
+/// A deterministic, unique, plausible support request of 1-3 KB, about 2 KB on average.
+fn generate_message(n: usize) -> Vec<u8> {
+    const WORDS: &str = "the printer on floor three is again not working and I have tried to restart it twice but \
+         nothing changed since yesterday morning our team cannot access shared drive VPN connection \
+         drops every few minutes when we open large files password reset link expired before could \
+         use please help with this urgent invoice attached error message says timeout server laptop \
+         screen flickers after update meeting room projector account locked out of email";
+    const TOPICS: &[&str] = &[
+        "Printer jammed",
+        "VPN keeps disconnecting",
+        "Password reset does not work",
+        "Cannot open the shared drive",
+        "Laptop screen flickers",
+        "Invoice question",
+        "Projector in room 4",
+        "Account locked",
+    ];
+    // xorshift64*, seeded by the message number: the same messages every run
+    let mut state = (n as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let mut random = move || {
+        state ^= state >> 12;
+        state ^= state << 25;
+        state ^= state >> 27;
+        state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    let words: Vec<&str> = WORDS.split_whitespace().collect();
+    let customer = n % 500;
+    let target = 1024 + (random() % 2048) as usize;
+    let mut body = String::with_capacity(target + 80);
+    body.push_str("Hello,\n\n");
+    let mut line = 0;
+    while body.len() < target {
+        let word = words[(random() % words.len() as u64) as usize];
+        if line + word.len() > 72 {
+            body.push('\n');
+            line = 0;
+            if random() % 6 == 0 {
+                body.push('\n');
+            }
+        } else if line > 0 {
+            body.push(' ');
+            line += 1;
+        }
+        body.push_str(word);
+        line += word.len();
+    }
+    body.push_str(&format!("\n\nThanks,\nCustomer {customer}\n"));
+    let topic = TOPICS[n % TOPICS.len()];
+    let minute = n / 60 % 60;
+    let second = n % 60;
+    format!(
+        "Return-Path: <customer{customer}@example.net>\n\
+         Received: from mail.example.net (mail.example.net [192.0.2.{host}])\n\
+         \tby mx.bench.test (Postfix) with ESMTPS id {n:08X}\n\
+         \tfor <help@bench.test>; Fri, 27 Nov 2026 10:{minute:02}:{second:02} +0000 (UTC)\n\
+         From: Customer {customer} <customer{customer}@example.net>\n\
+         To: help@bench.test\n\
+         Subject: {topic} (request {n})\n\
+         Date: Fri, 27 Nov 2026 10:{minute:02}:{second:02} +0000\n\
+         Message-ID: <bench.{n}.{pid}@example.net>\n\
+         MIME-Version: 1.0\n\
+         Content-Type: text/plain; charset=utf-8\n\
+         Content-Transfer-Encoding: 8bit\n\
+         \n\
+         {body}",
+        host = n % 250 + 1,
+        pid = std::process::id(),
+    )
+    .into_bytes()
+}
+
+fn cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn kernel() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| format!("Linux {}", s.trim()))
+        .unwrap_or_else(|_| std::env::consts::OS.to_string())
+}
+
+/// CPU seconds (user + system) from /proc, or their growth over a phase.
+#[derive(Debug, Clone, Copy)]
+struct Cpu {
+    /// This process, every thread.
+    bench: f64,
+    /// Its waited-for children: the mailgate (or /bin/true) processes.
+    children: f64,
+    /// The daemon, every thread.
+    daemon: f64,
+    /// The whole machine, not idle (steal not included).
+    machine_busy: f64,
+    /// Time the hypervisor gave to other guests while this one wanted to run.
+    steal: f64,
+}
+
+impl Cpu {
+    /// The counters now; `daemon` is the daemon's pid.
+    fn now(daemon: Option<u32>) -> Option<Cpu> {
+        let ticks = clock_ticks();
+        let me = proc_stat("self")?;
+        let daemon = match daemon {
+            Some(pid) => {
+                let fields = proc_stat(&pid.to_string())?;
+                (fields.get(11)? + fields.get(12)?) as f64 / ticks
+            }
+            None => 0.0,
+        };
+        // cpu  user nice system idle iowait irq softirq steal ...
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let machine: Vec<u64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .map(|f| f.parse().unwrap_or(0))
+            .collect();
+        let busy = machine.get(..7)?.iter().sum::<u64>() - machine[3] - machine[4];
+        Some(Cpu {
+            // stat(5): utime and stime are fields 14 and 15, cutime and cstime 16 and 17;
+            // `me` starts at field 3
+            bench: (me.get(11)? + me.get(12)?) as f64 / ticks,
+            children: (me.get(13)? + me.get(14)?) as f64 / ticks,
+            daemon,
+            machine_busy: busy as f64 / ticks,
+            steal: *machine.get(7)? as f64 / ticks,
+        })
+    }
+
+    /// What was used since `before`.
+    fn since(before: Option<Cpu>, daemon: Option<u32>) -> Option<Cpu> {
+        let (before, after) = (before?, Cpu::now(daemon)?);
+        Some(Cpu {
+            bench: after.bench - before.bench,
+            children: after.children - before.children,
+            daemon: after.daemon - before.daemon,
+            machine_busy: after.machine_busy - before.machine_busy,
+            steal: after.steal - before.steal,
+        })
+    }
+
+    /// CPU the machine spent on anything but the daemon, the children and this bench.
+    fn others(&self) -> f64 {
+        (self.machine_busy - self.bench - self.children - self.daemon).max(0.0)
+    }
+}
+
+/// Clock ticks per second of /proc times (`getconf CLK_TCK`, asked once).
+fn clock_ticks() -> f64 {
+    static TICKS: std::sync::OnceLock<f64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|out| String::from_utf8(out.stdout).ok()?.trim().parse().ok())
+            .unwrap_or(100.0)
+    })
+}
+
+/// The fields of /proc/PID/stat after the command name (which may hold spaces): field 3 on.
+fn proc_stat(pid: &str) -> Option<Vec<u64>> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = text.rsplit_once(')')?.1;
+    // the state letter is not a number; keep the positions by mapping it to 0
+    Some(rest.split_whitespace().map(|f| f.parse().unwrap_or(0)).collect())
+}
