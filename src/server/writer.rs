@@ -68,14 +68,14 @@ impl<T: Send> Finish for Answer<T> {
 }
 
 impl Writer {
-    /// Starts the writer thread on `store`. `after_commit` runs after every successful
-    /// commit (it wakes the outbox sender). The thread ends when every `Writer` handle is
-    /// dropped and the queue is empty.
-    pub fn start(store: Store, after_commit: impl Fn() + Send + 'static) -> Result<(Writer, JoinHandle<()>)> {
+    /// Starts the writer thread on `store`. `mail_queued` runs after each commit that put
+    /// mail into the outbox (it wakes the outbox sender). The thread ends when every
+    /// `Writer` handle is dropped and the queue is empty.
+    pub fn start(store: Store, mail_queued: impl Fn() + Send + 'static) -> Result<(Writer, JoinHandle<()>)> {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
         let thread = std::thread::Builder::new()
             .name("ticketd-writer".into())
-            .spawn(move || write_loop(store, queue, after_commit))
+            .spawn(move || write_loop(store, queue, mail_queued))
             .map_err(|e| Error::Temporary(format!("cannot start the writer thread: {e}")))?;
         Ok((Writer { jobs }, thread))
     }
@@ -98,7 +98,7 @@ impl Writer {
     }
 }
 
-fn write_loop(mut store: Store, mut queue: mpsc::Receiver<Box<dyn Job>>, after_commit: impl Fn()) {
+fn write_loop(mut store: Store, mut queue: mpsc::Receiver<Box<dyn Job>>, mail_queued: impl Fn()) {
     while let Some(first) = queue.blocking_recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
@@ -117,11 +117,14 @@ fn write_loop(mut store: Store, mut queue: mpsc::Receiver<Box<dyn Job>>, after_c
             }
         };
         let answers: Vec<Box<dyn Finish>> = batch.into_iter().map(|job| job.run(&tx)).collect();
+        let wake = tx.queued_mail();
         let committed = tx.commit();
         match &committed {
             Ok(()) => {
                 tracing::debug!(size, "batch committed");
-                after_commit();
+                if wake {
+                    mail_queued();
+                }
             }
             Err(e) => tracing::error!(error = %e, size, "commit failed; every request of the batch is refused"),
         }

@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Db, WriteTx, parse_ts, ts};
+use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
 use crate::ticket::Timestamp;
@@ -87,10 +87,11 @@ impl Db<'_> {
 
     /// The raw message with this id.
     pub fn raw_message(&self, id: i64) -> Result<Vec<u8>> {
-        self.conn
-            .query_row("SELECT bytes FROM raw_messages WHERE id = ?1", [id], |r| r.get(0))
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("raw message {id} does not exist")))
+        cached_row(self.conn, "SELECT bytes FROM raw_messages WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("raw message {id} does not exist")))
     }
 
     /// Every message in quarantine, newest first; `all` includes released ones.
@@ -104,29 +105,28 @@ impl Db<'_> {
 
     /// One quarantined message.
     pub fn quarantine_entry(&self, id: i64) -> Result<QuarantineEntry> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT q.id, q.received, q.delivery, q.error, q.status, q.attempts, q.ticket_id, \
+        let row = cached_row(
+            self.conn,
+            "SELECT q.id, q.received, q.delivery, q.error, q.status, q.attempts, q.ticket_id, \
                    length(r.bytes), substr(r.bytes, 1, 2000) \
                  FROM quarantine q JOIN raw_messages r ON r.id = q.raw_message_id WHERE q.id = ?1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, i64>(5)?,
-                        r.get::<_, Option<i64>>(6)?,
-                        r.get::<_, i64>(7)?,
-                        r.get::<_, Vec<u8>>(8)?,
-                    ))
-                },
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))?;
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, Vec<u8>>(8)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))?;
         let (id, received, delivery, error, status, attempts, ticket, size, head) = row;
         let summary = String::from_utf8_lossy(&head)
             .lines()
@@ -152,14 +152,14 @@ impl Db<'_> {
 
     /// The raw message id and delivery JSON of a quarantined message.
     pub fn quarantined_message(&self, id: i64) -> Result<(i64, String, String)> {
-        self.conn
-            .query_row(
-                "SELECT raw_message_id, delivery, status FROM quarantine WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))
+        cached_row(
+            self.conn,
+            "SELECT raw_message_id, delivery, status FROM quarantine WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))
     }
 }
 
@@ -226,7 +226,8 @@ impl WriteTx<'_> {
 
     /// Puts a message into quarantine.
     pub fn insert_quarantine(&self, raw_message_id: i64, delivery: &str, error: &str, now: Timestamp) -> Result<i64> {
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             "INSERT INTO quarantine (received, raw_message_id, delivery, error, status) VALUES (?1, ?2, ?3, ?4, 'held')",
             params![ts(now), raw_message_id, delivery, error],
         )?;
@@ -235,7 +236,8 @@ impl WriteTx<'_> {
 
     /// A retry of a quarantined message succeeded: it became this ticket.
     pub fn release_quarantine(&self, id: i64, ticket_id: i64) -> Result<()> {
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             "UPDATE quarantine SET status = 'released', ticket_id = ?2, attempts = attempts + 1 WHERE id = ?1",
             params![id, ticket_id],
         )?;
@@ -244,7 +246,8 @@ impl WriteTx<'_> {
 
     /// A retry of a quarantined message failed again.
     pub fn quarantine_failed_again(&self, id: i64, error: &str) -> Result<()> {
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             "UPDATE quarantine SET error = ?2, attempts = attempts + 1 WHERE id = ?1",
             params![id, error],
         )?;

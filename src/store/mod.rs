@@ -35,6 +35,9 @@ use rusqlite::{Connection, OpenFlags};
 use crate::error::{Error, Result};
 use crate::ticket::Timestamp;
 
+/// Compiled statements kept per connection.
+const STATEMENT_CACHE: usize = 256;
+
 /// The file name of the database inside `data_dir`.
 pub const DATABASE_FILE: &str = "ticketd.sqlite3";
 
@@ -55,6 +58,7 @@ pub struct WriteTx<'c> {
     db: Db<'c>,
     finished: Cell<bool>,
     savepoints: Cell<u32>,
+    queued_mail: Cell<bool>,
 }
 
 /// Connections for readers, reused between calls.
@@ -77,6 +81,8 @@ impl From<rusqlite::Error> for Error {
 
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(10))?;
+    // every statement of the hot path stays compiled (rusqlite keeps 16 by default)
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -104,11 +110,12 @@ impl Store {
     /// Starts a write transaction. `IMMEDIATE` takes the write lock now, so nothing inside
     /// the transaction can fail later for want of it.
     pub fn begin(&mut self) -> Result<WriteTx<'_>> {
-        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        cached_execute(&self.conn, "BEGIN IMMEDIATE", [])?;
         Ok(WriteTx {
             db: Db { conn: &self.conn },
             finished: Cell::new(false),
             savepoints: Cell::new(0),
+            queued_mail: Cell::new(false),
         })
     }
 
@@ -130,7 +137,7 @@ impl<'c> WriteTx<'c> {
     /// Makes everything done in the transaction durable.
     /// If COMMIT fails the transaction is rolled back (on drop) and nothing is kept.
     pub fn commit(self) -> Result<()> {
-        self.db.conn.execute_batch("COMMIT")?;
+        cached_execute(self.db.conn, "COMMIT", [])?;
         self.finished.set(true);
         Ok(())
     }
@@ -140,7 +147,7 @@ impl<'c> WriteTx<'c> {
     pub fn savepoint<T>(&self, f: impl FnOnce(&WriteTx<'c>) -> Result<T>) -> Result<T> {
         let depth = self.savepoints.get();
         let name = format!("sp{depth}");
-        self.db.conn.execute_batch(&format!("SAVEPOINT {name}"))?;
+        cached_execute(self.db.conn, &format!("SAVEPOINT {name}"), [])?;
         self.savepoints.set(depth + 1);
         // a panic (a bug) must not leave the savepoint open: undo it and report it
         let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(self))).unwrap_or_else(|panic| {
@@ -151,13 +158,22 @@ impl<'c> WriteTx<'c> {
         });
         self.savepoints.set(depth);
         match &result {
-            Ok(_) => self.db.conn.execute_batch(&format!("RELEASE {name}"))?,
-            Err(_) => self
-                .db
-                .conn
-                .execute_batch(&format!("ROLLBACK TO {name}; RELEASE {name}"))?,
+            Ok(_) => {
+                cached_execute(self.db.conn, &format!("RELEASE {name}"), [])?;
+            }
+            Err(_) => {
+                cached_execute(self.db.conn, &format!("ROLLBACK TO {name}"), [])?;
+                cached_execute(self.db.conn, &format!("RELEASE {name}"), [])?;
+            }
         }
         result
+    }
+
+    /// Whether the transaction put mail into the outbox: the sender has work once it
+    /// commits. (Counts even if a savepoint that queued it was undone; a spare wake-up is
+    /// harmless.)
+    pub fn queued_mail(&self) -> bool {
+        self.queued_mail.get()
     }
 
     fn conn(&self) -> &'c Connection {
@@ -199,12 +215,13 @@ impl ReadPool {
                     OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 conn.busy_timeout(Duration::from_secs(10))?;
+                conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
                 conn
             }
         };
-        conn.execute_batch("BEGIN")?;
+        cached_execute(&conn, "BEGIN", [])?;
         let result = f(Db { conn: &conn });
-        conn.execute_batch("COMMIT")?;
+        cached_execute(&conn, "COMMIT", [])?;
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < 8
         {
@@ -212,6 +229,21 @@ impl ReadPool {
         }
         result
     }
+}
+
+/// `execute` through the connection's statement cache: the same SQL is compiled once.
+fn cached_execute(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// `query_row` through the connection's statement cache.
+fn cached_row<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, f)
 }
 
 /// A timestamp as stored: RFC 3339, UTC, seconds.

@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Db, WriteTx, parse_ts, ts};
+use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
 use crate::error::{Error, Result};
 use crate::ticket::Timestamp;
 
@@ -70,15 +70,14 @@ impl Db<'_> {
 
     /// When the next pending message is due, if any is pending.
     pub fn outbox_next_due(&self) -> Result<Option<Timestamp>> {
-        let next: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .flatten();
+        let next: Option<String> = cached_row(
+            self.conn,
+            "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
         next.as_deref().map(parse_ts).transpose()
     }
 }
@@ -102,12 +101,14 @@ impl WriteTx<'_> {
                 m.message,
                 ts(m.now)
             ])?;
+        self.queued_mail.set(true);
         Ok(self.conn().last_insert_rowid())
     }
 
     /// The message was handed to the transport.
     pub fn outbox_sent(&self, id: i64, now: Timestamp) -> Result<()> {
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             "UPDATE outbox SET status = 'sent', sent = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
             params![id, ts(now)],
         )?;
@@ -116,7 +117,8 @@ impl WriteTx<'_> {
 
     /// A temporary failure: try again at `next`.
     pub fn outbox_retry(&self, id: i64, next: Timestamp, error: &str) -> Result<()> {
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1",
             params![id, ts(next), error],
         )?;
@@ -125,7 +127,8 @@ impl WriteTx<'_> {
 
     /// A permanent failure: the message will not be sent.
     pub fn outbox_failed(&self, id: i64, error: &str) -> Result<()> {
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
             params![id, error],
         )?;

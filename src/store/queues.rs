@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Db, WriteTx, ts};
+use super::{Db, WriteTx, cached_execute, cached_row, ts};
 use crate::config::QueueConfig;
 use crate::error::{Error, Result};
 use crate::ticket::{Role, Timestamp};
@@ -31,26 +31,25 @@ const QUEUE_COLUMNS: &str = "id, name, address, comment_address";
 impl Db<'_> {
     /// The enabled queue with this name (case-insensitive).
     pub fn queue_by_name(&self, name: &str) -> Result<Option<QueueRow>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE name = ?1 AND disabled = 0"),
-                [name],
-                queue_from_row,
-            )
-            .optional()?)
+        Ok(cached_row(
+            self.conn,
+            &format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE name = ?1 AND disabled = 0"),
+            [name],
+            queue_from_row,
+        )
+        .optional()?)
     }
 
     /// The queue with this id.
     pub fn queue(&self, id: i64) -> Result<QueueRow> {
-        self.conn
-            .query_row(
-                &format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE id = ?1"),
-                [id],
-                queue_from_row,
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("no queue with id {id}")))
+        cached_row(
+            self.conn,
+            &format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE id = ?1"),
+            [id],
+            queue_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no queue with id {id}")))
     }
 
     /// The users watching every ticket of a queue in `role` (Cc or AdminCc).
@@ -72,9 +71,10 @@ impl WriteTx<'_> {
     /// replaces the queue watchers. Queues no longer configured are disabled, never deleted,
     /// so their tickets keep their history.
     pub fn sync_queues(&self, queues: &[QueueConfig], now: Timestamp) -> Result<()> {
-        self.conn().execute("UPDATE queues SET disabled = 1", [])?;
+        cached_execute(self.conn(), "UPDATE queues SET disabled = 1", [])?;
         for q in queues {
-            self.conn().execute(
+            cached_execute(
+                self.conn(),
                 "INSERT INTO queues (name, address, comment_address, description, created) \
                  VALUES (?1, ?2, ?3, ?4, ?5) \
                  ON CONFLICT (name) DO UPDATE SET address = excluded.address, \
@@ -89,7 +89,8 @@ impl WriteTx<'_> {
             for (role, addresses, privileged) in [(Role::Cc, &q.cc, false), (Role::AdminCc, &q.admin_cc, true)] {
                 for address in addresses {
                     let user = self.ensure_user(address, "", privileged, now)?;
-                    self.conn().execute(
+                    cached_execute(
+                        self.conn(),
                         "INSERT OR IGNORE INTO queue_watchers (queue_id, role, principal_id) VALUES (?1, ?2, ?3)",
                         params![id, role.as_str(), user.id],
                     )?;

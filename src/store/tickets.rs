@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use rusqlite::{OptionalExtension, Row, ToSql, params};
 
-use super::{Db, WriteTx, parse_opt_ts, parse_ts, ts};
+use super::{Db, WriteTx, cached_execute, cached_row, parse_opt_ts, parse_ts, ts};
 use crate::error::{Error, Result};
 use crate::mail::Part;
 use crate::ticket::{AttachmentInfo, Role, Status, Ticket, Timestamp, Transaction, TransactionKind};
@@ -301,26 +301,26 @@ impl Db<'_> {
 
     /// The raw message a transaction was made from, byte for byte.
     pub fn raw_message_of(&self, transaction_id: i64) -> Result<Vec<u8>> {
-        self.conn
-            .query_row(
-                "SELECT r.bytes FROM transactions x JOIN raw_messages r ON r.id = x.raw_message_id WHERE x.id = ?1",
-                [transaction_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} has no raw message")))
+        cached_row(
+            self.conn,
+            "SELECT r.bytes FROM transactions x JOIN raw_messages r ON r.id = x.raw_message_id WHERE x.id = ?1",
+            [transaction_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} has no raw message")))
     }
 
     /// The content of one attachment.
     pub fn attachment_content(&self, attachment_id: i64) -> Result<(String, Vec<u8>)> {
-        self.conn
-            .query_row(
-                "SELECT content_type, COALESCE(content, X'') FROM attachments WHERE id = ?1",
-                [attachment_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))
+        cached_row(
+            self.conn,
+            "SELECT content_type, COALESCE(content, X'') FROM attachments WHERE id = ?1",
+            [attachment_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))
     }
 }
 
@@ -328,7 +328,8 @@ impl WriteTx<'_> {
     /// Creates a ticket and returns its number.
     pub fn insert_ticket(&self, t: &NewTicket<'_>) -> Result<i64> {
         let now = ts(t.now);
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             "INSERT INTO tickets (effective_id, queue_id, subject, status, owner_id, priority, \
                initial_priority, creator_id, created, last_updated_by, updated) \
              VALUES (0, ?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?6, ?7)",
@@ -350,7 +351,8 @@ impl WriteTx<'_> {
 
     /// Adds a watcher; false when they already were one.
     pub fn add_watcher(&self, ticket_id: i64, role: Role, principal_id: i64) -> Result<bool> {
-        Ok(self.conn().execute(
+        Ok(cached_execute(
+            self.conn(),
             "INSERT OR IGNORE INTO ticket_roles (ticket_id, role, principal_id) VALUES (?1, ?2, ?3)",
             params![ticket_id, role.as_str(), principal_id],
         )? == 1)
@@ -358,7 +360,8 @@ impl WriteTx<'_> {
 
     /// Removes a watcher; false when they were none.
     pub fn remove_watcher(&self, ticket_id: i64, role: Role, principal_id: i64) -> Result<bool> {
-        Ok(self.conn().execute(
+        Ok(cached_execute(
+            self.conn(),
             "DELETE FROM ticket_roles WHERE ticket_id = ?1 AND role = ?2 AND principal_id = ?3",
             params![ticket_id, role.as_str(), principal_id],
         )? == 1)
@@ -384,7 +387,8 @@ impl WriteTx<'_> {
                 t.raw_message_id
             ])?;
         let id = self.conn().last_insert_rowid();
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             "UPDATE tickets SET updated = ?2, last_updated_by = ?3, time_worked = time_worked + ?4 WHERE id = ?1",
             params![t.ticket_id, ts(t.now), t.creator_id, t.time_taken],
         )?;
@@ -419,7 +423,8 @@ impl WriteTx<'_> {
 
     /// Sets a ticket column. `column` comes from this module's callers, never from input.
     fn set_column(&self, ticket_id: i64, column: &'static str, value: &dyn ToSql) -> Result<()> {
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             &format!("UPDATE tickets SET {column} = ?2 WHERE id = ?1"),
             params![ticket_id, value],
         )?;

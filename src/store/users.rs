@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{Db, WriteTx, ts};
+use super::{Db, WriteTx, cached_execute, cached_row, ts};
 use crate::error::{Error, Result};
 use crate::ticket::Timestamp;
 use crate::user::User;
@@ -23,41 +23,39 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
 impl Db<'_> {
     /// The user with this id.
     pub fn user(&self, id: i64) -> Result<User> {
-        self.conn
-            .query_row(
-                &format!("SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id WHERE u.id = ?1"),
-                [id],
-                user_from_row,
-            )
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("no user with id {id}")))
+        cached_row(
+            self.conn,
+            &format!("SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id WHERE u.id = ?1"),
+            [id],
+            user_from_row,
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no user with id {id}")))
     }
 
     /// The user with this address.
     pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id WHERE u.email = ?1"),
-                [email],
-                user_from_row,
-            )
-            .optional()?)
+        Ok(cached_row(
+            self.conn,
+            &format!("SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id WHERE u.email = ?1"),
+            [email],
+            user_from_row,
+        )
+        .optional()?)
     }
 
     /// The user with this login name or address.
     pub fn user_by_name_or_email(&self, who: &str) -> Result<Option<User>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!(
-                    "SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id \
+        Ok(cached_row(
+            self.conn,
+            &format!(
+                "SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id \
                      WHERE u.name = ?1 OR u.email = ?1 ORDER BY u.name = ?1 DESC LIMIT 1"
-                ),
-                [who],
-                user_from_row,
-            )
-            .optional()?)
+            ),
+            [who],
+            user_from_row,
+        )
+        .optional()?)
     }
 }
 
@@ -73,7 +71,8 @@ impl WriteTx<'_> {
                 user.privileged = true;
             }
             if user.real_name.is_empty() && !real_name.is_empty() {
-                self.conn().execute(
+                cached_execute(
+                    self.conn(),
                     "UPDATE users SET real_name = ?2 WHERE id = ?1",
                     params![user.id, real_name],
                 )?;
@@ -85,17 +84,19 @@ impl WriteTx<'_> {
             .execute("INSERT INTO principals (kind) VALUES ('user')", [])?;
         let id = self.conn().last_insert_rowid();
         // a login name taken by someone else (rare: names are addresses) gets the id appended
-        let taken: bool =
-            self.conn()
-                .query_row("SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)", [email], |r| {
-                    r.get(0)
-                })?;
+        let taken: bool = cached_row(
+            self.conn(),
+            "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
+            [email],
+            |r| r.get(0),
+        )?;
         let name = if taken {
             format!("{email}#{id}")
         } else {
             email.to_string()
         };
-        self.conn().execute(
+        cached_execute(
+            self.conn(),
             "INSERT INTO users (id, name, email, real_name, privileged, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id, name, email, real_name, privileged, ts(now)],
         )?;
