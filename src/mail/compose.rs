@@ -167,7 +167,7 @@ fn render(n: &Notice<'_>, tag: &SubjectTag) -> (String, String) {
                 subject = n.ticket_subject,
                 tag = tag.for_ticket(id),
                 address = n.reply_to,
-                content = n.content,
+                content = summary(n.content),
             ),
         ),
         Template::NewTicket => (
@@ -210,6 +210,21 @@ fn render(n: &Notice<'_>, tag: &SubjectTag) -> (String, String) {
                 .to_string(),
         ),
     }
+}
+
+/// The start of a message, for quoting back to its sender: a summary, not a copy of
+/// everything they sent.
+fn summary(content: &str) -> String {
+    const LINES: usize = 30;
+    const CHARS: usize = 3000;
+    let mut out: String = content.lines().take(LINES).collect::<Vec<_>>().join("\n");
+    if out.chars().count() > CHARS {
+        out = out.chars().take(CHARS).collect();
+    }
+    if out.len() < content.trim_end().len() {
+        out.push_str("\n[...]");
+    }
+    out
 }
 
 #[cfg(test)]
@@ -257,6 +272,15 @@ mod tests {
         }
         assert_eq!(m.recipients, to);
         assert_eq!(m.envelope_from, "tickets@tickets.test");
+    }
+
+    #[test]
+    fn the_autoreply_quotes_a_summary() {
+        let long: String = (0..100).map(|n| format!("line {n}\n")).collect();
+        let short = summary(&long);
+        assert!(short.starts_with("line 0\nline 1"));
+        assert!(short.ends_with("line 29\n[...]"), "{short}");
+        assert_eq!(summary("one line\n"), "one line");
     }
 
     #[test]

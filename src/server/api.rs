@@ -27,6 +27,9 @@ use crate::ticket::{Action, Change};
 use crate::user::ROOT_ID;
 use crate::workflow::{self, Delivery, NewTicketRequest, Settings};
 
+/// Messages up to this size are parsed on the request's own task.
+const INLINE_PARSE_BYTES: usize = 256 * 1024;
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct App {
@@ -171,7 +174,7 @@ async fn ingest(State(app): State<App>, Query(p): Query<IngestParams>, body: Bod
     };
     let settings = app.settings.clone();
     let sender = delivery.envelope_sender.clone();
-    let (raw, parsed) = tokio::task::spawn_blocking(move || {
+    let parse = move |raw: Vec<u8>| {
         let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             crate::mail::parse(&raw, &settings.parse_options(sender.as_deref()))
         }));
@@ -184,9 +187,16 @@ async fn ingest(State(app): State<App>, Query(p): Query<IngestParams>, body: Bod
             )),
         };
         (raw, parsed)
-    })
-    .await
-    .map_err(|e| Error::Temporary(format!("parse task failed: {e}")))?;
+    };
+    // a typical message parses in microseconds: handing it to another thread would cost
+    // more than the parse; big ones go to the blocking pool so they hold up nobody
+    let (raw, parsed) = if raw.len() <= INLINE_PARSE_BYTES {
+        parse(raw)
+    } else {
+        tokio::task::spawn_blocking(move || parse(raw))
+            .await
+            .map_err(|e| Error::Temporary(format!("parse task failed: {e}")))?
+    };
     let settings = app.settings.clone();
     let outcome = app
         .writer

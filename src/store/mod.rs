@@ -86,6 +86,9 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // savepoints need a statement journal; a file for it per batch costs more than the
+    // write itself, and it is useless after a crash anyway
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     Ok(())
 }
 
