@@ -115,7 +115,8 @@ fn run(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp, depth:
                         }
                     }
                     cc.retain(|a| !to.contains(a));
-                    let told = *template == Template::Correspondence || *template == Template::Resolved;
+                    // Told: when a requestor was last sent something (requestors are `to`)
+                    let told = recipients.contains(&Role::Requestor) && !to.is_empty();
                     if send(tx, s, h, &ticket, &rule.name, *template, *as_comment, &to, &cc, now)? && told {
                         tx.set_told(ticket.id, now)?;
                     }

@@ -110,6 +110,7 @@ fn the_requestor_does_not_get_their_own_reply_back() {
             ("notify-admincc".to_string(), vec!["staff@tickets.test".to_string()]),
         ]
     );
+    assert!(d.show(1)["told"].is_null(), "nothing was sent to a requestor");
 }
 
 #[test]
