@@ -3,6 +3,7 @@
 //! This is the one ingest path for every source of mail (mailgate today; IMAP or an API
 //! upload later): whatever arrives becomes an [`Inbound`] here.
 
+mod charset;
 pub mod compose;
 pub mod loops;
 pub mod parse;
