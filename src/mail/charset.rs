@@ -23,7 +23,7 @@ pub(super) fn headers_in_utf8<'a>(raw: &'a [u8], fallback: &'static Encoding) ->
 }
 
 /// Where the header block ends (the offset of the blank line), or the end of input.
-pub(super) fn header_block_end(raw: &[u8]) -> usize {
+fn header_block_end(raw: &[u8]) -> usize {
     let lf = raw.windows(2).position(|w| w == b"\n\n");
     let crlf = raw.windows(4).position(|w| w == b"\r\n\r\n");
     match (lf, crlf) {
