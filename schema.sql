@@ -48,6 +48,7 @@ CREATE TABLE group_members (
     PRIMARY KEY (group_id, member_id)
 ) WITHOUT ROWID;
 
+-- tokens for tkt and the API; only a SHA-256 of the secret is kept
 CREATE TABLE api_tokens (
     id          INTEGER PRIMARY KEY,
     user_id     INTEGER NOT NULL REFERENCES users(id),
@@ -55,7 +56,8 @@ CREATE TABLE api_tokens (
     description TEXT NOT NULL DEFAULT '',
     created     TEXT NOT NULL,
     last_used   TEXT,
-    expires     TEXT
+    expires     TEXT,
+    revoked     TEXT
 );
 
 -- Queues -----------------------------------------------------------------------------------
@@ -67,6 +69,11 @@ CREATE TABLE queues (
     comment_address TEXT,
     description     TEXT NOT NULL DEFAULT '',
     lifecycle       TEXT NOT NULL DEFAULT 'default',
+    -- mail from someone who is neither a watcher of the ticket nor staff
+    non_watcher_mail TEXT NOT NULL DEFAULT 'comment'
+                     CHECK (non_watcher_mail IN ('accept', 'comment', 'refuse')),
+    -- 'config': defined in the config file, which wins at every start; 'admin': by tkt
+    source          TEXT NOT NULL DEFAULT 'admin' CHECK (source IN ('config', 'admin')),
     disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
     created         TEXT NOT NULL
 );
@@ -90,6 +97,7 @@ CREATE TABLE acl (
     CHECK ((principal_id IS NULL) <> (role IS NULL))
 );
 CREATE INDEX acl_by_right ON acl (right_name, queue_id);
+CREATE UNIQUE INDEX acl_unique ON acl (COALESCE(principal_id, 0), COALESCE(role, ''), right_name, COALESCE(queue_id, 0));
 
 -- Tickets ----------------------------------------------------------------------------------
 
@@ -311,5 +319,28 @@ INSERT INTO groups (id, name, domain, description) VALUES
     (4, 'Everyone', 'system', 'Every user'),
     (5, 'Privileged', 'system', 'Staff'),
     (6, 'Unprivileged', 'system', 'Requestors and other outside users');
+
+-- The default grants (rights::default_grants; `tkt admin init` restores them): root is the
+-- superuser; Everyone may create tickets and reply; requestors see and reply to their own
+-- tickets; staff (Privileged) work every queue.
+INSERT INTO acl (principal_id, role, right_name) VALUES
+    (3, NULL, 'SuperUser'),
+    (4, NULL, 'CreateTicket'),
+    (4, NULL, 'ReplyToTicket'),
+    (NULL, 'Requestor', 'ShowTicket'),
+    (NULL, 'Requestor', 'ReplyToTicket'),
+    (5, NULL, 'SeeQueue'),
+    (5, NULL, 'CreateTicket'),
+    (5, NULL, 'ShowTicket'),
+    (5, NULL, 'ShowTicketComments'),
+    (5, NULL, 'ReplyToTicket'),
+    (5, NULL, 'CommentOnTicket'),
+    (5, NULL, 'OwnTicket'),
+    (5, NULL, 'TakeTicket'),
+    (5, NULL, 'ModifyTicket'),
+    (5, NULL, 'ModifyTicketStatus'),
+    (5, NULL, 'Watch'),
+    (5, NULL, 'WatchAsAdminCc'),
+    (5, NULL, 'ShowTemplate');
 
 PRAGMA user_version = 1;

@@ -75,6 +75,21 @@ pub struct MailConfig {
     /// More addresses of this system (aliases, old queue addresses) that must never be sent
     /// an autoreply or notification.
     pub own_addresses: Vec<String>,
+    /// Mail from a sender who may not write there (no CreateTicket, no CommentOnTicket, a
+    /// disabled user, a non-watcher where the queue refuses them): `bounce` (mailgate
+    /// exits 77 with the reason) or `drop` (accepted and discarded, logged).
+    pub denied_mail: DeniedMail,
+}
+
+/// What happens to mail from a sender without the right to send it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeniedMail {
+    /// Refuse it: the MTA bounces it with mailgate's line.
+    #[default]
+    Bounce,
+    /// Accept and discard it (no bounce to a forged sender).
+    Drop,
 }
 
 /// Delivery of outgoing mail.
@@ -107,6 +122,10 @@ pub struct QueueConfig {
     /// privileged users.
     #[serde(default)]
     pub admin_cc: Vec<String>,
+    /// Mail to an existing ticket from someone who is neither its watcher nor staff:
+    /// `comment` (for staff to review), `accept` (as a reply, as RT does) or `refuse`.
+    #[serde(default)]
+    pub non_watcher_mail: crate::queue::NonWatcherMail,
 }
 
 /// A listening address.
@@ -164,6 +183,7 @@ impl Default for MailConfig {
             autoreply_limit_per_hour: 10,
             undeclared_charset: "auto".into(),
             own_addresses: Vec::new(),
+            denied_mail: DeniedMail::Bounce,
         }
     }
 }
@@ -294,6 +314,7 @@ impl Config {
                 description: "The default queue".into(),
                 cc: Vec::new(),
                 admin_cc: Vec::new(),
+                non_watcher_mail: Default::default(),
             });
         }
         let domain = self.mail.from.rsplit_once('@').map(|(_, d)| d.to_string());

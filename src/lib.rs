@@ -8,6 +8,8 @@
 //! | --- | --- |
 //! | [`ticket`] | tickets, statuses and the lifecycle, roles, transactions, field changes |
 //! | [`user`] | users and the built-in system users; address rules |
+//! | [`queue`] | queues and their mail policy |
+//! | [`rights`] | rights, grants, and deciding who holds a right where |
 //! | [`rules`] | "when X happens, do Y": the default notifications and status rules |
 //! | [`search`] | the TicketSQL-like query language, parsed to an AST |
 //! | [`mail`] | parsing inbound mail, threading, loop detection, composing outbound mail |
@@ -28,6 +30,8 @@ pub mod error;
 pub mod gate;
 pub mod mail;
 pub mod outbox;
+pub mod queue;
+pub mod rights;
 pub mod rules;
 pub mod search;
 pub mod server;

@@ -7,7 +7,7 @@
 //! sleeps for a fixed time; the only limit is `server.shutdown_grace_secs`.
 
 mod api;
-mod peer;
+pub(crate) mod peer;
 mod sender;
 mod writer;
 

@@ -11,18 +11,24 @@
 //! `WriteTx` derefs to `Db`); changes are methods of [`WriteTx`]. A PostgreSQL backend will
 //! be a second implementation of these same methods.
 
+mod groups;
 mod mail;
 mod outbox;
 mod queues;
+mod rights;
 mod schema;
 mod search;
 mod tickets;
+mod tokens;
 mod users;
 
+pub use groups::GroupInfo;
 pub use mail::{QuarantineEntry, Seen};
 pub use outbox::{NewOutgoing, Outgoing};
-pub use queues::QueueRow;
+pub use queues::{QueueField, QueueRow};
 pub use tickets::{NewTicket, NewTransaction, PriorityField, TicketRow};
+pub use tokens::{TokenInfo, TokenState};
+pub use users::UserChange;
 
 use std::cell::Cell;
 use std::ops::Deref;

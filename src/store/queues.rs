@@ -5,6 +5,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use super::{Db, WriteTx, cached_execute, cached_row, ts};
 use crate::config::QueueConfig;
 use crate::error::{Error, Result};
+use crate::queue::NonWatcherMail;
 use crate::ticket::{Role, Timestamp};
 use crate::user::User;
 
@@ -15,18 +16,26 @@ pub struct QueueRow {
     pub name: String,
     pub address: String,
     pub comment_address: String,
+    pub description: String,
+    pub non_watcher_mail: NonWatcherMail,
+    /// Defined in the config file (which wins at every start), not by `tkt queue`.
+    pub from_config: bool,
 }
 
 fn queue_from_row(row: &Row<'_>) -> rusqlite::Result<QueueRow> {
+    let policy: String = row.get(5)?;
     Ok(QueueRow {
         id: row.get(0)?,
         name: row.get(1)?,
         address: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
         comment_address: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        description: row.get(4)?,
+        non_watcher_mail: policy.parse().unwrap_or_default(),
+        from_config: row.get::<_, String>(6)? == "config",
     })
 }
 
-const QUEUE_COLUMNS: &str = "id, name, address, comment_address";
+const QUEUE_COLUMNS: &str = "id, name, address, comment_address, description, non_watcher_mail, source";
 
 impl Db<'_> {
     /// The enabled queue with this name (case-insensitive).
@@ -66,37 +75,132 @@ impl Db<'_> {
     }
 }
 
+impl Db<'_> {
+    /// Every enabled queue, by name.
+    pub fn queues(&self) -> Result<Vec<QueueRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {QUEUE_COLUMNS} FROM queues WHERE disabled = 0 ORDER BY name"
+            ))?
+            .query_map([], queue_from_row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Whether the address is one of a queue's: mail from it is our own.
+    pub fn is_queue_address(&self, address: &str) -> Result<bool> {
+        Ok(cached_row(
+            self.conn,
+            "SELECT EXISTS (SELECT 1 FROM queues WHERE address = ?1 COLLATE NOCASE \
+               OR comment_address = ?1 COLLATE NOCASE)",
+            [address],
+            |r| r.get(0),
+        )?)
+    }
+}
+
 impl WriteTx<'_> {
-    /// Makes the queues table match the config: creates new queues, updates addresses and
-    /// replaces the queue watchers. Queues no longer configured are disabled, never deleted,
-    /// so their tickets keep their history.
+    /// Makes the queues the config defines match it: creates them, updates their
+    /// addresses, policy and watchers. Queues the config no longer defines are disabled,
+    /// never deleted, so their tickets keep their history. Queues made by `tkt queue`
+    /// are left alone.
     pub fn sync_queues(&self, queues: &[QueueConfig], now: Timestamp) -> Result<()> {
-        cached_execute(self.conn(), "UPDATE queues SET disabled = 1", [])?;
+        cached_execute(
+            self.conn(),
+            "UPDATE queues SET disabled = 1 WHERE source = 'config'",
+            [],
+        )?;
         for q in queues {
             cached_execute(
                 self.conn(),
-                "INSERT INTO queues (name, address, comment_address, description, created) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) \
+                "INSERT INTO queues (name, address, comment_address, description, non_watcher_mail, source, created) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'config', ?6) \
                  ON CONFLICT (name) DO UPDATE SET address = excluded.address, \
-                   comment_address = excluded.comment_address, description = excluded.description, disabled = 0",
-                params![q.name, q.address(), q.comment_address(), q.description, ts(now)],
+                   comment_address = excluded.comment_address, description = excluded.description, \
+                   non_watcher_mail = excluded.non_watcher_mail, source = 'config', disabled = 0",
+                params![
+                    q.name,
+                    q.address(),
+                    q.comment_address(),
+                    q.description,
+                    q.non_watcher_mail.as_str(),
+                    ts(now)
+                ],
             )?;
-            let id: i64 = self
-                .conn()
-                .query_row("SELECT id FROM queues WHERE name = ?1", [&q.name], |r| r.get(0))?;
-            self.conn()
-                .execute("DELETE FROM queue_watchers WHERE queue_id = ?1", [id])?;
+            let id: i64 = cached_row(self.conn(), "SELECT id FROM queues WHERE name = ?1", [&q.name], |r| {
+                r.get(0)
+            })?;
+            cached_execute(self.conn(), "DELETE FROM queue_watchers WHERE queue_id = ?1", [id])?;
             for (role, addresses, privileged) in [(Role::Cc, &q.cc, false), (Role::AdminCc, &q.admin_cc, true)] {
                 for address in addresses {
                     let user = self.ensure_user(address, "", privileged, now)?;
-                    cached_execute(
-                        self.conn(),
-                        "INSERT OR IGNORE INTO queue_watchers (queue_id, role, principal_id) VALUES (?1, ?2, ?3)",
-                        params![id, role.as_str(), user.id],
-                    )?;
+                    self.add_queue_watcher(id, role, user.id)?;
                 }
             }
         }
         Ok(())
     }
+
+    /// Creates a queue managed by `tkt queue`.
+    pub fn create_queue(&self, name: &str, address: &str, comment_address: &str, now: Timestamp) -> Result<QueueRow> {
+        let exists: bool = cached_row(
+            self.conn(),
+            "SELECT EXISTS (SELECT 1 FROM queues WHERE name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?;
+        if exists {
+            return Err(Error::Conflict(format!("a queue named `{name}` exists already")));
+        }
+        cached_execute(
+            self.conn(),
+            "INSERT INTO queues (name, address, comment_address, source, created) VALUES (?1, ?2, ?3, 'admin', ?4)",
+            params![name, address, comment_address, ts(now)],
+        )?;
+        self.queue(self.conn().last_insert_rowid())
+    }
+
+    /// Changes a queue's field: `address`, `comment_address`, `description` or
+    /// `non_watcher_mail`.
+    pub fn set_queue_field(&self, queue_id: i64, field: QueueField, value: &str) -> Result<()> {
+        let column = match field {
+            QueueField::Address => "address",
+            QueueField::CommentAddress => "comment_address",
+            QueueField::Description => "description",
+            QueueField::NonWatcherMail => "non_watcher_mail",
+        };
+        cached_execute(
+            self.conn(),
+            &format!("UPDATE queues SET {column} = ?2 WHERE id = ?1"),
+            params![queue_id, value],
+        )?;
+        Ok(())
+    }
+
+    /// Adds a watcher of every ticket of a queue; false when they were one already.
+    pub fn add_queue_watcher(&self, queue_id: i64, role: Role, principal_id: i64) -> Result<bool> {
+        Ok(cached_execute(
+            self.conn(),
+            "INSERT OR IGNORE INTO queue_watchers (queue_id, role, principal_id) VALUES (?1, ?2, ?3)",
+            params![queue_id, role.as_str(), principal_id],
+        )? == 1)
+    }
+
+    /// Removes a queue watcher; false when they were none.
+    pub fn remove_queue_watcher(&self, queue_id: i64, role: Role, principal_id: i64) -> Result<bool> {
+        Ok(cached_execute(
+            self.conn(),
+            "DELETE FROM queue_watchers WHERE queue_id = ?1 AND role = ?2 AND principal_id = ?3",
+            params![queue_id, role.as_str(), principal_id],
+        )? == 1)
+    }
+}
+
+/// A field of a queue that `tkt queue set` changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueField {
+    Address,
+    CommentAddress,
+    Description,
+    NonWatcherMail,
 }

@@ -4,8 +4,9 @@ use rusqlite::types::Value as SqlValue;
 
 use super::Db;
 use crate::error::Result;
+use crate::rights::{Principal, Visibility};
 use crate::search::{Condition, Direction, Expr, Field, Op, Query, Value};
-use crate::ticket::Ticket;
+use crate::ticket::{Role, Ticket};
 
 /// More results than this need `LIMIT` (pagination comes with the full search issue).
 const DEFAULT_LIMIT: u32 = 10_000;
@@ -13,11 +14,16 @@ const DEFAULT_LIMIT: u32 = 10_000;
 impl Db<'_> {
     /// The tickets matching a query, without their history. Merged tickets are not listed
     /// (their survivor is), and deleted ones only when the query asks about Status, as RT.
-    pub fn search(&self, query: &Query) -> Result<Vec<Ticket>> {
+    ///
+    /// With `seen_by`, only the tickets that user may see are listed.
+    pub fn search(&self, query: &Query, seen_by: Option<(&Principal, &Visibility)>) -> Result<Vec<Ticket>> {
         let mut params = Vec::new();
         let mut sql = String::from("SELECT t.id FROM tickets t WHERE t.id = t.effective_id");
         if !query.filter.as_ref().is_some_and(mentions_status) {
             sql.push_str(" AND t.status != 'deleted'");
+        }
+        if let Some((who, visibility)) = seen_by {
+            visible_to(who, visibility, &mut sql, &mut params);
         }
         if let Some(filter) = &query.filter {
             sql.push_str(" AND (");
@@ -42,6 +48,52 @@ impl Db<'_> {
             .collect::<rusqlite::Result<_>>()?;
         ids.into_iter().map(|id| self.ticket(id, false)).collect()
     }
+}
+
+/// Limits a search to the tickets a user may see: everything, whole queues, or tickets
+/// on which they hold a role that sees its tickets (through a group or the queue's
+/// watchers too).
+fn visible_to(who: &Principal, v: &Visibility, sql: &mut String, params: &mut Vec<SqlValue>) {
+    if v.everything {
+        return;
+    }
+    let mut ids = who.groups.clone();
+    ids.push(who.user_id);
+    let principals = serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into());
+    let mut any = vec!["0".to_string()];
+    for queue in &v.queues {
+        any.push("t.queue_id = ?".into());
+        params.push(SqlValue::Integer(*queue));
+    }
+    for (role, queue) in &v.roles {
+        let held = match role {
+            Role::Owner => {
+                params.push(SqlValue::Integer(who.user_id));
+                "t.owner_id = ?".to_string()
+            }
+            _ => {
+                params.extend([
+                    SqlValue::Text(role.as_str().into()),
+                    SqlValue::Text(principals.clone()),
+                    SqlValue::Text(role.as_str().into()),
+                    SqlValue::Text(principals.clone()),
+                ]);
+                "(EXISTS (SELECT 1 FROM ticket_roles r WHERE r.ticket_id = t.id AND r.role = ? \
+                   AND r.principal_id IN (SELECT value FROM json_each(?))) \
+                 OR EXISTS (SELECT 1 FROM queue_watchers w WHERE w.queue_id = t.queue_id AND w.role = ? \
+                   AND w.principal_id IN (SELECT value FROM json_each(?))))"
+                    .to_string()
+            }
+        };
+        match queue {
+            Some(queue) => {
+                any.push(format!("({held} AND t.queue_id = ?)"));
+                params.push(SqlValue::Integer(*queue));
+            }
+            None => any.push(held),
+        }
+    }
+    sql.push_str(&format!(" AND ({})", any.join(" OR ")));
 }
 
 fn mentions_status(expr: &Expr) -> bool {

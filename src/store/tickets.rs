@@ -311,6 +311,31 @@ impl Db<'_> {
         .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} has no raw message")))
     }
 
+    /// The ticket and kind of a transaction.
+    pub fn transaction_ticket(&self, transaction_id: i64) -> Result<(i64, TransactionKind)> {
+        let (ticket, kind): (i64, String) = cached_row(
+            self.conn,
+            "SELECT ticket_id, type FROM transactions WHERE id = ?1",
+            [transaction_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} does not exist")))?;
+        Ok((ticket, kind.parse()?))
+    }
+
+    /// The transaction an attachment belongs to.
+    pub fn attachment_transaction(&self, attachment_id: i64) -> Result<i64> {
+        cached_row(
+            self.conn,
+            "SELECT transaction_id FROM attachments WHERE id = ?1",
+            [attachment_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))
+    }
+
     /// The content of one attachment.
     pub fn attachment_content(&self, attachment_id: i64) -> Result<(String, Vec<u8>)> {
         cached_row(

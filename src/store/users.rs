@@ -110,3 +110,94 @@ impl WriteTx<'_> {
         })
     }
 }
+
+impl Db<'_> {
+    /// Every user but the built-in ones, by name; disabled ones when `all`.
+    pub fn users(&self, all: bool) -> Result<Vec<User>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id \
+                 WHERE u.id > 3 AND (?1 OR p.disabled = 0) ORDER BY u.name"
+            ))?
+            .query_map([all], user_from_row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// A field of a user that `tkt user set` changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChange {
+    RealName(String),
+    Email(Option<String>),
+    Privileged(bool),
+    Disabled(bool),
+    /// An argon2 hash, never the password.
+    PasswordHash(Option<String>),
+}
+
+impl WriteTx<'_> {
+    /// Creates a user; a name or address in use is a conflict.
+    pub fn create_user(
+        &self,
+        name: &str,
+        email: Option<&str>,
+        real_name: &str,
+        privileged: bool,
+        now: Timestamp,
+    ) -> Result<User> {
+        let taken: bool = cached_row(
+            self.conn(),
+            "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1 OR email = ?1 OR (?2 IS NOT NULL AND email = ?2))",
+            params![name, email],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(Error::Conflict(format!("a user `{name}` exists already")));
+        }
+        cached_execute(self.conn(), "INSERT INTO principals (kind) VALUES ('user')", [])?;
+        let id = self.conn().last_insert_rowid();
+        cached_execute(
+            self.conn(),
+            "INSERT INTO users (id, name, email, real_name, privileged, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, name, email, real_name, privileged, ts(now)],
+        )?;
+        self.user(id)
+    }
+
+    /// Changes one field of a user.
+    pub fn change_user(&self, id: i64, change: &UserChange) -> Result<()> {
+        match change {
+            UserChange::RealName(v) => cached_execute(
+                self.conn(),
+                "UPDATE users SET real_name = ?2 WHERE id = ?1",
+                params![id, v],
+            ),
+            UserChange::Email(v) => {
+                cached_execute(self.conn(), "UPDATE users SET email = ?2 WHERE id = ?1", params![id, v])
+            }
+            UserChange::Privileged(v) => cached_execute(
+                self.conn(),
+                "UPDATE users SET privileged = ?2 WHERE id = ?1",
+                params![id, v],
+            ),
+            UserChange::Disabled(v) => cached_execute(
+                self.conn(),
+                "UPDATE principals SET disabled = ?2 WHERE id = ?1",
+                params![id, v],
+            ),
+            UserChange::PasswordHash(v) => cached_execute(
+                self.conn(),
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![id, v],
+            ),
+        }
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                Error::Conflict("that address belongs to another user".into())
+            }
+            _ => e.into(),
+        })?;
+        Ok(())
+    }
+}

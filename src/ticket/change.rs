@@ -12,8 +12,10 @@ use crate::error::Error;
 #[serde(rename_all = "snake_case")]
 pub enum Change {
     Status(Status),
-    /// A user name or address, or `Nobody`.
+    /// Give to a user (name or address), or to `Nobody`.
     Owner(String),
+    /// Take, steal or untake: ownership changes for the acting user.
+    Ownership(OwnerAction),
     Priority(i64),
     InitialPriority(i64),
     FinalPriority(i64),
@@ -21,6 +23,18 @@ pub enum Change {
     /// Move to the named queue.
     Queue(String),
     Watcher(WatcherChange),
+}
+
+/// An ownership change by the acting user for themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OwnerAction {
+    /// Become the owner of an unowned ticket.
+    Take,
+    /// Become the owner of a ticket someone else owns.
+    Steal,
+    /// Give one's ticket back to Nobody.
+    Untake,
 }
 
 /// Adding or removing a watcher.
@@ -34,8 +48,15 @@ pub struct WatcherChange {
 impl FromStr for Change {
     type Err = Error;
 
-    /// Parses `field=value`, or `Role+=address` / `Role-=address` for watchers.
+    /// Parses `field=value`, `Role+=address` / `Role-=address` for watchers, or one of
+    /// `take`, `steal`, `untake`.
     fn from_str(s: &str) -> Result<Self, Error> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "take" => return Ok(Change::Ownership(OwnerAction::Take)),
+            "steal" => return Ok(Change::Ownership(OwnerAction::Steal)),
+            "untake" => return Ok(Change::Ownership(OwnerAction::Untake)),
+            _ => {}
+        }
         let (field, value) = s.split_once('=').ok_or_else(|| {
             Error::Invalid(format!(
                 "`{s}` is not field=value (e.g. status=open, AdminCc+=alice@example.com)"
@@ -104,6 +125,19 @@ mod tests {
                 address: "x@y".into(),
                 add: false
             })
+        );
+    }
+
+    #[test]
+    fn ownership_words() {
+        assert_eq!("take".parse::<Change>().unwrap(), Change::Ownership(OwnerAction::Take));
+        assert_eq!(
+            " Steal ".parse::<Change>().unwrap(),
+            Change::Ownership(OwnerAction::Steal)
+        );
+        assert_eq!(
+            "untake".parse::<Change>().unwrap(),
+            Change::Ownership(OwnerAction::Untake)
         );
     }
 

@@ -6,7 +6,7 @@
 mod change;
 mod status;
 
-pub use change::{Change, WatcherChange};
+pub use change::{Change, OwnerAction, WatcherChange};
 pub use status::Status;
 
 use std::fmt;

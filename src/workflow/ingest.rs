@@ -9,11 +9,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Settings;
+use super::access::{Access, On};
 use super::notify::{Happening, MailOrigin, run_rules};
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
-use crate::mail::{Inbound, parse};
-use crate::store::{NewTicket, NewTransaction, QueueRow, Seen, WriteTx};
+use crate::mail::{AutoReason, Inbound, parse};
+use crate::queue::NonWatcherMail;
+use crate::rights::Right;
+use crate::store::{NewTicket, NewTransaction, QueueRow, Seen, TicketRow, WriteTx};
 use crate::ticket::{Action, Role, Status, Timestamp, TransactionKind};
 use crate::user::{NOBODY_ID, User};
 
@@ -38,6 +41,9 @@ pub enum Outcome {
     Duplicate,
     /// Processing failed; the message waits in quarantine.
     Quarantined,
+    /// The sender may not write here and `mail.denied_mail` drops such mail: nothing was
+    /// stored.
+    Refused,
 }
 
 /// The answer to mailgate.
@@ -83,7 +89,8 @@ pub fn ingest(
     };
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(e) if e.is_temporary() => return Err(e),
+        // a refusal undoes everything, the raw message included: the MTA bounces it
+        Err(e @ (Error::Temporary(_) | Error::Denied(_))) => return Err(e),
         Err(e) => {
             let delivery_json = serde_json::to_string(delivery).map_err(|e| Error::Internal(e.to_string()))?;
             let id = tx.insert_quarantine(raw_id, &delivery_json, &e.to_string(), now)?;
@@ -152,7 +159,7 @@ pub fn retry_quarantined(tx: &WriteTx<'_>, s: &Settings, id: i64, now: Timestamp
     }
 }
 
-/// Threads the message and records it.
+/// Threads the message, checks the sender's rights, and records it.
 fn process(
     tx: &WriteTx<'_>,
     s: &Settings,
@@ -166,18 +173,39 @@ fn process(
         Some(sender) => tx.ensure_user(&sender.address, &sender.name, false, now)?,
         None => tx.user(NOBODY_ID)?,
     };
+    if actor.disabled {
+        return Err(Error::Denied(format!(
+            "mail from {} is refused: that user is disabled",
+            actor.display_name()
+        )));
+    }
+    let access = Access::of(tx, actor.clone())?;
+    // a queue made by `tkt queue` is ours as much as one in the config
+    let own_address = match &inbound.sender {
+        Some(sender) => tx.is_queue_address(&sender.address)?,
+        None => false,
+    };
+    let auto = if own_address {
+        Some(AutoReason::OwnAddress)
+    } else {
+        inbound.auto.clone()
+    };
     let mail = MailOrigin {
         message_id: inbound.message_id.as_deref(),
         references: &inbound.references,
-        auto: inbound.auto.as_ref(),
+        auto: auto.as_ref(),
     };
     let (outcome, ticket_id, transaction_id, kind) = match find_ticket(tx, s, delivery, inbound)? {
         Some(ticket_id) => {
-            let kind = delivery.action.transaction_kind();
+            let ticket = tx
+                .ticket_row(ticket_id)?
+                .ok_or_else(|| Error::Internal(format!("ticket {ticket_id} vanished")))?;
+            let kind = permitted_kind(tx, &access, &ticket, delivery.action)?;
             let transaction_id = record(tx, ticket_id, kind, &actor, inbound, raw_id, now)?;
             (Outcome::Updated, ticket_id, transaction_id, kind)
         }
         None => {
+            access.require(tx, Right::CreateTicket, On::Queue(queue))?;
             let ticket_id = tx.insert_ticket(&NewTicket {
                 queue_id: queue.id,
                 subject: &inbound.subject,
@@ -207,6 +235,39 @@ fn process(
         transaction: Some(transaction_id),
         quarantine: None,
     })
+}
+
+/// What mail to an existing ticket becomes, if the sender may send it. A comment needs
+/// CommentOnTicket. A reply needs ReplyToTicket, and from someone who is neither staff nor
+/// a watcher of the ticket it follows the queue's non-watcher policy: knowing a ticket
+/// number is not enough to write to its requestor.
+fn permitted_kind(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, action: Action) -> Result<TransactionKind> {
+    let on = On::Ticket(ticket);
+    if action == Action::Comment {
+        access.require(tx, Right::CommentOnTicket, on)?;
+        return Ok(TransactionKind::Comment);
+    }
+    if access.user.privileged || !access.roles(tx, ticket)?.is_empty() {
+        access.require(tx, Right::ReplyToTicket, on)?;
+        return Ok(TransactionKind::Correspond);
+    }
+    let queue = tx.queue(ticket.queue_id)?;
+    match queue.non_watcher_mail {
+        NonWatcherMail::Accept => {
+            access.require(tx, Right::ReplyToTicket, on)?;
+            Ok(TransactionKind::Correspond)
+        }
+        NonWatcherMail::Comment => {
+            tracing::info!(ticket = ticket.id, from = %access.who(), "mail from a non-watcher recorded as a comment");
+            Ok(TransactionKind::Comment)
+        }
+        NonWatcherMail::Refuse => Err(Error::Denied(format!(
+            "{} is not a watcher of ticket {}, and queue {} refuses mail from others",
+            access.who(),
+            ticket.id,
+            queue.name
+        ))),
+    }
 }
 
 /// The ticket a message belongs to (DESIGN.md, Threading): our subject tag, else a

@@ -4,10 +4,14 @@
 //! ticket change, its history and the mail it causes commit together or not at all. Time
 //! is passed in; nothing here touches sockets or threads.
 
+mod access;
+pub mod admin;
 mod ingest;
 mod notify;
 mod staff;
+pub mod view;
 
+pub use access::{Access, On};
 pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
 pub use staff::{NewTicketRequest, create, reply, update};
 

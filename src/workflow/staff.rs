@@ -1,13 +1,16 @@
-//! What staff do from `tkt` (and later the web UI and REST API): create tickets, reply,
-//! comment, change fields. Each change is a transaction, answered by the rules.
+//! What people do from `tkt` (and later the web UI and REST API): create tickets, reply,
+//! comment, change fields and owners. Each change is checked against the actor's rights,
+//! recorded as a transaction and answered by the rules.
 
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
+use super::access::{Access, On};
 use super::notify::{Happening, run_rules};
 use crate::error::{Error, Result};
-use crate::store::{NewTicket, NewTransaction, PriorityField, WriteTx};
-use crate::ticket::{Action, Change, Role, Status, Timestamp, TransactionKind, WatcherChange};
+use crate::rights::Right;
+use crate::store::{NewTicket, NewTransaction, PriorityField, TicketRow, WriteTx};
+use crate::ticket::{Action, Change, OwnerAction, Role, Status, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, User, normalize_address};
 
 /// A ticket made by hand.
@@ -27,11 +30,13 @@ pub struct NewTicketRequest {
     pub owner: Option<String>,
 }
 
-/// Creates a ticket and returns its number.
-pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, actor: &User, now: Timestamp) -> Result<i64> {
+/// Creates a ticket and returns its number. Needs CreateTicket on the queue; naming an
+/// owner other than oneself needs ModifyTicket there too.
+pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, access: &Access, now: Timestamp) -> Result<i64> {
     let queue = tx
         .queue_by_name(&req.queue)?
         .ok_or_else(|| Error::NotFound(format!("no queue named `{}`", req.queue)))?;
+    access.require(tx, Right::CreateTicket, On::Queue(&queue))?;
     let mut requestors = Vec::new();
     for address in &req.requestors {
         let address = normalize_address(address)
@@ -39,7 +44,13 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, actor: &Us
         requestors.push(tx.ensure_user(&address, "", false, now)?);
     }
     let owner = match &req.owner {
-        Some(who) => owner_named(tx, who)?,
+        Some(who) => {
+            let owner = user_named(tx, who)?;
+            if owner.id != access.user.id {
+                access.require(tx, Right::ModifyTicket, On::Queue(&queue))?;
+            }
+            owner
+        }
         None => tx.user(NOBODY_ID)?,
     };
     let ticket_id = tx.insert_ticket(&NewTicket {
@@ -52,25 +63,30 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, actor: &Us
         },
         owner_id: owner.id,
         priority: req.priority,
-        creator_id: actor.id,
+        creator_id: access.user.id,
         now,
     })?;
     for requestor in &requestors {
         tx.add_watcher(ticket_id, Role::Requestor, requestor.id)?;
     }
+    if owner.id != NOBODY_ID {
+        let ticket = row(tx, ticket_id)?;
+        may_own(tx, &owner, &ticket)?;
+    }
     let transaction_id = tx.insert_transaction(&NewTransaction {
         content: &req.content,
-        ..NewTransaction::new(ticket_id, TransactionKind::Create, actor.id, now)
+        ..NewTransaction::new(ticket_id, TransactionKind::Create, access.user.id, now)
     })?;
     let happening = Happening {
         content: &req.content,
-        ..Happening::new(ticket_id, transaction_id, TransactionKind::Create, actor)
+        ..Happening::new(ticket_id, transaction_id, TransactionKind::Create, &access.user)
     };
     run_rules(tx, s, &happening, now)?;
     Ok(ticket_id)
 }
 
-/// Replies to (correspond) or comments on a ticket; returns the transaction id.
+/// Replies to (correspond: ReplyToTicket) or comments on (CommentOnTicket) a ticket;
+/// returns the transaction id.
 #[allow(clippy::too_many_arguments, reason = "mirrors the API request one to one")]
 pub fn reply(
     tx: &WriteTx<'_>,
@@ -79,10 +95,15 @@ pub fn reply(
     action: Action,
     content: &str,
     minutes: i64,
-    actor: &User,
+    access: &Access,
     now: Timestamp,
 ) -> Result<i64> {
-    let ticket_id = existing(tx, ticket)?;
+    let ticket = row(tx, ticket)?;
+    let right = match action {
+        Action::Correspond => Right::ReplyToTicket,
+        Action::Comment => Right::CommentOnTicket,
+    };
+    access.require(tx, right, On::Ticket(&ticket))?;
     if content.trim().is_empty() {
         return Err(Error::Invalid(
             "the message is empty; give the text with --message or on standard input".into(),
@@ -95,11 +116,11 @@ pub fn reply(
     let transaction_id = tx.insert_transaction(&NewTransaction {
         content,
         time_taken: minutes,
-        ..NewTransaction::new(ticket_id, kind, actor.id, now)
+        ..NewTransaction::new(ticket.id, kind, access.user.id, now)
     })?;
     let happening = Happening {
         content,
-        ..Happening::new(ticket_id, transaction_id, kind, actor)
+        ..Happening::new(ticket.id, transaction_id, kind, &access.user)
     };
     run_rules(tx, s, &happening, now)?;
     Ok(transaction_id)
@@ -112,38 +133,131 @@ pub fn update(
     s: &Settings,
     ticket: i64,
     changes: &[Change],
-    actor: &User,
+    access: &Access,
     now: Timestamp,
 ) -> Result<Vec<i64>> {
-    let ticket_id = existing(tx, ticket)?;
+    let ticket_id = row(tx, ticket)?.id;
     if changes.is_empty() {
         return Err(Error::Invalid("nothing to change: give field=value pairs".into()));
     }
     let mut transactions = Vec::new();
     for change in changes {
-        if let Some(id) = apply(tx, s, ticket_id, change, actor, now)? {
+        if let Some(id) = apply(tx, s, ticket_id, change, access, now)? {
             transactions.push(id);
         }
     }
     Ok(transactions)
 }
 
-fn existing(tx: &WriteTx<'_>, ticket: i64) -> Result<i64> {
+/// The row of the ticket a number refers to now (merged tickets resolve to their survivor).
+fn row(tx: &WriteTx<'_>, ticket: i64) -> Result<TicketRow> {
     tx.effective_ticket(ticket)?
+        .and_then(|id| tx.ticket_row(id).transpose())
+        .transpose()?
         .ok_or_else(|| Error::NotFound(format!("ticket {ticket} does not exist")))
 }
 
-/// The user a ticket can be given to: staff, or Nobody.
-fn owner_named(tx: &WriteTx<'_>, who: &str) -> Result<User> {
-    let user = tx
-        .user_by_name_or_email(who.trim())?
-        .ok_or_else(|| Error::NotFound(format!("no user `{who}` (use a login name or address, or Nobody)")))?;
-    if user.id != NOBODY_ID && (!user.privileged || user.disabled) {
-        return Err(Error::Invalid(format!(
-            "`{who}` is not enabled staff; only privileged users can own tickets"
-        )));
+/// A user by login name or address, or Nobody.
+fn user_named(tx: &WriteTx<'_>, who: &str) -> Result<User> {
+    tx.user_by_name_or_email(who.trim())?
+        .ok_or_else(|| Error::NotFound(format!("no user `{who}` (use a login name or address, or Nobody)")))
+}
+
+/// Only someone with OwnTicket on the ticket can be its owner.
+fn may_own(tx: &WriteTx<'_>, owner: &User, ticket: &TicketRow) -> Result<()> {
+    let theirs = Access::of(tx, owner.clone())
+        .map_err(|_| Error::Invalid(format!("{} is disabled and cannot own tickets", owner.display_name())))?;
+    if theirs.can(tx, Right::OwnTicket, On::Ticket(ticket))? {
+        Ok(())
+    } else {
+        let queue = tx.queue(ticket.queue_id)?;
+        Err(Error::Invalid(format!(
+            "{} may not own tickets in queue {}: that needs the right OwnTicket",
+            owner.display_name(),
+            queue.name
+        )))
     }
-    Ok(user)
+}
+
+/// The new owner an ownership change asks for, after checking it is allowed: take an
+/// unowned ticket (TakeTicket or ModifyTicket), steal one owned by someone else
+/// (StealTicket), untake one's own (its owner may), give to someone (ModifyTicket).
+fn new_owner(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, change: &Change) -> Result<User> {
+    let me = access.user.id;
+    let on = On::Ticket(ticket);
+    let owner = match change {
+        Change::Ownership(OwnerAction::Take) => {
+            if ticket.owner_id != NOBODY_ID && ticket.owner_id != me {
+                let current = tx.user(ticket.owner_id)?;
+                return Err(Error::Conflict(format!(
+                    "ticket {} is owned by {}; `tkt steal` takes it from them",
+                    ticket.id,
+                    current.display_name()
+                )));
+            }
+            access.require_any(tx, &[Right::TakeTicket, Right::ModifyTicket], on)?;
+            access.user.clone()
+        }
+        Change::Ownership(OwnerAction::Steal) => {
+            if ticket.owner_id == NOBODY_ID {
+                return Err(Error::Conflict(format!(
+                    "ticket {} is unowned; `tkt take` takes it",
+                    ticket.id
+                )));
+            }
+            if ticket.owner_id != me {
+                access.require(tx, Right::StealTicket, on)?;
+            }
+            access.user.clone()
+        }
+        Change::Ownership(OwnerAction::Untake) => {
+            if ticket.owner_id != me {
+                access.require(tx, Right::ModifyTicket, on)?;
+            }
+            tx.user(NOBODY_ID)?
+        }
+        Change::Owner(who) => {
+            let owner = user_named(tx, who)?;
+            let take = owner.id == me && ticket.owner_id == NOBODY_ID;
+            let untake = owner.id == NOBODY_ID && ticket.owner_id == me;
+            if take {
+                access.require_any(tx, &[Right::TakeTicket, Right::ModifyTicket], on)?;
+            } else if owner.id == me && ticket.owner_id != me {
+                access.require(tx, Right::StealTicket, on)?;
+            } else if !untake {
+                access.require(tx, Right::ModifyTicket, on)?;
+            }
+            owner
+        }
+        _ => unreachable!("only ownership changes come here"),
+    };
+    if owner.id != NOBODY_ID {
+        may_own(tx, &owner, ticket)?;
+    }
+    Ok(owner)
+}
+
+/// The rights a change needs, beyond those `new_owner` checks.
+fn check_change(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, change: &Change) -> Result<()> {
+    let on = On::Ticket(ticket);
+    match change {
+        Change::Status(Status::Deleted) => access.require(tx, Right::DeleteTicket, on),
+        Change::Status(_) => access.require_any(tx, &[Right::ModifyTicketStatus, Right::ModifyTicket], on),
+        Change::Owner(_) | Change::Ownership(_) => Ok(()),
+        Change::Watcher(WatcherChange { role, address, .. }) => {
+            let own = access
+                .user
+                .email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(address.trim()));
+            match role {
+                Role::Cc if own => access.require_any(tx, &[Right::Watch, Right::ModifyTicket], on),
+                Role::AdminCc if own => access.require_any(tx, &[Right::WatchAsAdminCc, Right::ModifyTicket], on),
+                _ => access.require(tx, Right::ModifyTicket, on),
+            }
+        }
+        _ => access.require(tx, Right::ModifyTicket, on),
+    }
 }
 
 /// One change; `None` when it changed nothing (already so).
@@ -152,14 +266,13 @@ fn apply(
     s: &Settings,
     ticket_id: i64,
     change: &Change,
-    actor: &User,
+    access: &Access,
     now: Timestamp,
 ) -> Result<Option<i64>> {
-    let ticket = tx
-        .ticket_row(ticket_id)?
-        .ok_or_else(|| Error::NotFound(format!("ticket {ticket_id} does not exist")))?;
+    let ticket = row(tx, ticket_id)?;
+    check_change(tx, access, &ticket, change)?;
     let mut status_change = None;
-    let mut new_owner = None;
+    let mut new_owner_id = None;
     let (kind, field, old, new): (TransactionKind, &str, String, String) = match change {
         Change::Status(status) => {
             if ticket.status == *status {
@@ -180,14 +293,14 @@ fn apply(
                 status.to_string(),
             )
         }
-        Change::Owner(who) => {
-            let owner = owner_named(tx, who)?;
+        Change::Owner(_) | Change::Ownership(_) => {
+            let owner = new_owner(tx, access, &ticket, change)?;
             if owner.id == ticket.owner_id {
                 return Ok(None);
             }
             let old = tx.user(ticket.owner_id)?;
             tx.set_owner(ticket_id, owner.id)?;
-            new_owner = (owner.id != NOBODY_ID).then_some(owner.id);
+            new_owner_id = (owner.id != NOBODY_ID).then_some(owner.id);
             (TransactionKind::Set, "Owner", old.name, owner.name)
         }
         Change::Subject(subject) => {
@@ -204,6 +317,7 @@ fn apply(
             if queue.id == ticket.queue_id {
                 return Ok(None);
             }
+            access.require(tx, Right::CreateTicket, On::Queue(&queue))?;
             let old = tx.queue(ticket.queue_id)?;
             tx.set_queue(ticket_id, queue.id)?;
             (TransactionKind::Set, "Queue", old.name, queue.name)
@@ -249,12 +363,12 @@ fn apply(
         field: Some(field),
         old_value: Some(&old).filter(|v| !v.is_empty()).map(String::as_str),
         new_value: Some(&new).filter(|v| !v.is_empty()).map(String::as_str),
-        ..NewTransaction::new(ticket_id, kind, actor.id, now)
+        ..NewTransaction::new(ticket_id, kind, access.user.id, now)
     })?;
     let happening = Happening {
         status_change,
-        new_owner,
-        ..Happening::new(ticket_id, transaction_id, kind, actor)
+        new_owner: new_owner_id,
+        ..Happening::new(ticket_id, transaction_id, kind, &access.user)
     };
     run_rules(tx, s, &happening, now)?;
     Ok(Some(transaction_id))

@@ -34,12 +34,14 @@ const TESTER: &str = "ticketd-tester@tickets.test";
 /// The local parts this test owns in the tickets.test domain (with any `+extension`).
 const OURS: [&str; 4] = ["tickets", "tickets-comment", "tickets-nosuch", "ticketd-tester"];
 
-/// The queue the aliases deliver to, with addresses that match them.
+/// The queue the aliases deliver to, with addresses that match them; bob is staff (an
+/// AdminCc), so he may comment.
 const QUEUES: &str = r#"
 [[queues]]
 name = "general"
 address = "tickets@tickets.test"
 comment_address = "tickets-comment@tickets.test"
+admin_cc = ["bob@example.net"]
 "#;
 
 #[test]

@@ -107,10 +107,7 @@ fn errors_are_one_clear_line_and_change_nothing() {
         (&["set", "1", "status=closed"], "not a status"),
         (&["set", "1", "priority=high"], "whole number"),
         (&["set", "1", "colour=red"], "not a field"),
-        (
-            &["set", "1", "owner=zoe@example.net"],
-            "only privileged users can own tickets",
-        ),
+        (&["set", "1", "owner=zoe@example.net"], "that needs the right OwnTicket"),
         (&["set", "1", "queue=nosuch"], "no queue named `nosuch`"),
         (&["set", "1", "subject=ok", "status=bogus"], "not a status"),
         (

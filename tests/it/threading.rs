@@ -145,14 +145,25 @@ fn the_extension_can_name_the_queue_or_the_action() {
 }
 
 #[test]
-fn comment_action_records_a_comment() {
+fn comment_action_records_a_comment_from_staff_and_refuses_one_from_a_requestor() {
     let d = Daemon::start();
-    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
-    let out = d.mailgate(
-        &["--queue", "general", "--action", "comment"],
-        &mail("zoe@example.net", "[tickets.test #1]", "note", &[]),
+    d.deliver("network", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    let comment = |from: &str| {
+        d.mailgate(
+            &["--queue", "network", "--action", "comment"],
+            &mail(from, "[tickets.test #1]", "note", &[]),
+        )
+    };
+    let out = comment("staff@tickets.test");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = comment("zoe@example.net");
+    assert_eq!(
+        out.status.code(),
+        Some(77),
+        "a requestor may not comment: {}",
+        stderr(&out)
     );
-    assert_eq!(out.status.code(), Some(0));
+    assert!(stderr(&out).contains("CommentOnTicket"), "{}", stderr(&out));
     let t = d.show(1);
     assert_eq!(transactions_of(&t, "Comment").len(), 1);
     assert_eq!(transactions_of(&t, "Correspond").len(), 0);

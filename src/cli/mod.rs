@@ -1,18 +1,24 @@
 //! tkt: the staff and admin command line. It talks to ticketd's API, never to the
 //! database file.
 
+mod admin;
+mod render;
+
+pub use render::{render_list, render_ticket};
+
 use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use hyper::Method;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use crate::client::{Client, ClientError, query_string};
 use crate::error::Error;
 use crate::store::QuarantineEntry;
-use crate::ticket::{Ticket, Transaction, TransactionKind};
+use crate::ticket::Ticket;
 use crate::workflow::IngestOutcome;
 
 /// tkt's command line.
@@ -23,7 +29,7 @@ pub struct Args {
     /// when it exists, else the packaged socket]
     #[arg(long, global = true)]
     pub url: Option<String>,
-    /// File with the token for a TCP URL [default: $TICKETD_TOKEN].
+    /// File with your API token [default: $TICKETD_TOKEN; none: local root over the socket].
     #[arg(long, global = true)]
     pub token_file: Option<PathBuf>,
     /// Seconds to wait for an answer.
@@ -89,6 +95,14 @@ pub enum Command {
         #[arg(required = true)]
         changes: Vec<String>,
     },
+    /// Become the owner of an unowned ticket.
+    Take { id: i64 },
+    /// Become the owner of a ticket someone else owns (StealTicket).
+    Steal { id: i64 },
+    /// Give your ticket back to Nobody.
+    Untake { id: i64 },
+    /// Give a ticket to someone (they need OwnTicket).
+    Give { id: i64, user: String },
     /// Print the raw message a transaction was made from, byte for byte.
     Raw { transaction: i64 },
     /// Print an attachment's content.
@@ -98,6 +112,13 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<QuarantineCommand>,
     },
+    /// Who you are to ticketd.
+    Whoami {
+        #[arg(long)]
+        json: bool,
+    },
+    #[command(flatten)]
+    Admin(admin::AdminCommand),
 }
 
 /// `tkt quarantine ...`
@@ -135,30 +156,17 @@ pub fn run(args: Args) -> Result<(), ClientError> {
     };
     let url = args.url.clone().unwrap_or_else(crate::client::default_url);
     let client = Client::new(&url, token, Duration::from_secs(args.timeout))?;
-    let mut out = std::io::stdout().lock();
-    let print = |out: &mut dyn Write, text: String| {
-        let _ = out.write_all(text.as_bytes());
-    };
     let is_reply = matches!(args.command, Command::Reply { .. });
     match args.command {
         Command::Show { id, json } => {
-            let ticket: serde_json::Value = client.json(Method::GET, &format!("/v1/tickets/{id}"), None)?;
-            if json {
-                print(&mut out, pretty(&ticket));
-            } else {
-                let ticket: Ticket = decode(ticket)?;
-                print(&mut out, render_ticket(&ticket));
-            }
+            let ticket = client.json(Method::GET, &format!("/v1/tickets/{id}"), None)?;
+            print_as(ticket, json, |t: Ticket| render_ticket(&t))?;
         }
         Command::Search { query, json } => {
             let path = format!("/v1/search?{}", query_string(&[("q", &query)]));
-            let tickets: serde_json::Value = client.json(Method::GET, &path, None)?;
-            if json {
-                print(&mut out, pretty(&tickets));
-            } else {
-                let tickets: Vec<Ticket> = decode(tickets)?;
-                print(&mut out, render_list(&tickets));
-            }
+            print_as(client.json(Method::GET, &path, None)?, json, |t: Vec<Ticket>| {
+                render_list(&t)
+            })?;
         }
         Command::Create {
             queue,
@@ -172,7 +180,7 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             let body = json!({ "queue": queue, "subject": subject, "requestors": requestors,
                                "owner": owner, "priority": priority, "content": content });
             let created: serde_json::Value = client.json(Method::POST, "/v1/tickets", Some(&body))?;
-            print(&mut out, format!("Ticket {} created.\n", created["id"]));
+            print(format!("Ticket {} created.\n", created["id"]));
         }
         Command::Reply { id, message, time } | Command::Comment { id, message, time } => {
             let minutes = time.as_deref().map(parse_minutes).transpose()?.unwrap_or(0);
@@ -181,92 +189,89 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             let done: serde_json::Value =
                 client.json(Method::POST, &format!("/v1/tickets/{id}/{kind}"), Some(&body))?;
             let what = if is_reply { "Reply" } else { "Comment" };
-            print(
-                &mut out,
-                format!(
-                    "{what} recorded on ticket {id} (transaction {}).\n",
-                    done["transaction"]
-                ),
-            );
+            print(format!(
+                "{what} recorded on ticket {id} (transaction {}).\n",
+                done["transaction"]
+            ));
         }
-        Command::Set { id, changes } => {
-            let body = json!({ "changes": changes });
-            let done: serde_json::Value =
-                client.json(Method::POST, &format!("/v1/tickets/{id}/changes"), Some(&body))?;
-            let count = done["transactions"].as_array().map_or(0, Vec::len);
-            print(&mut out, format!("Ticket {id}: {count} change(s) recorded.\n"));
+        Command::Set { id, changes } => change(&client, id, &changes)?,
+        Command::Take { id } => change(&client, id, &["take".into()])?,
+        Command::Steal { id } => change(&client, id, &["steal".into()])?,
+        Command::Untake { id } => change(&client, id, &["untake".into()])?,
+        Command::Give { id, user } => change(&client, id, &[format!("owner={user}")])?,
+        Command::Raw { transaction } => write_bytes(&client.bytes(&format!("/v1/transactions/{transaction}/raw"))?),
+        Command::Attachment { id } => write_bytes(&client.bytes(&format!("/v1/attachments/{id}"))?),
+        Command::Quarantine { command } => quarantine(&client, command)?,
+        Command::Whoami { json } => {
+            print_as(
+                client.json(Method::GET, "/v1/whoami", None)?,
+                json,
+                |u: crate::user::User| render::user(&u),
+            )?;
         }
-        Command::Raw { transaction } => {
-            let _ = out.write_all(&client.bytes(&format!("/v1/transactions/{transaction}/raw"))?);
-        }
-        Command::Attachment { id } => {
-            let _ = out.write_all(&client.bytes(&format!("/v1/attachments/{id}"))?);
-        }
-        Command::Quarantine { command } => match command.unwrap_or(QuarantineCommand::List {
-            all: false,
-            json: false,
-        }) {
-            QuarantineCommand::List { all, json } => {
-                let path = format!("/v1/quarantine?all={all}");
-                let entries: serde_json::Value = client.json(Method::GET, &path, None)?;
-                if json {
-                    print(&mut out, pretty(&entries));
-                } else {
-                    let entries: Vec<QuarantineEntry> = decode(entries)?;
-                    if entries.is_empty() {
-                        print(&mut out, "The quarantine is empty.\n".into());
-                    }
-                    for e in entries {
-                        print(
-                            &mut out,
-                            format!("{:>5}  {}  {}  {}\n", e.id, e.received.to_rfc3339(), e.status, e.error),
-                        );
-                    }
-                }
-            }
-            QuarantineCommand::Show { id, json } => {
-                let entry: serde_json::Value = client.json(Method::GET, &format!("/v1/quarantine/{id}"), None)?;
-                if json {
-                    print(&mut out, pretty(&entry));
-                } else {
-                    let e: QuarantineEntry = decode(entry)?;
-                    print(
-                        &mut out,
-                        format!(
-                            "Quarantine entry {}\nReceived: {}\nStatus: {}\nAttempts: {}\nTicket: {}\n\
-                             Delivery: {}\nSize: {} bytes\nError: {}\n\n{}\n",
-                            e.id,
-                            e.received.to_rfc3339(),
-                            e.status,
-                            e.attempts,
-                            e.ticket.map_or("-".into(), |t| t.to_string()),
-                            e.delivery,
-                            e.size,
-                            e.error,
-                            e.summary
-                        ),
-                    );
-                }
-            }
-            QuarantineCommand::Raw { id } => {
-                let _ = out.write_all(&client.bytes(&format!("/v1/quarantine/{id}/raw"))?);
-            }
-            QuarantineCommand::Retry { id } => {
-                let outcome: IngestOutcome = client.json(Method::POST, &format!("/v1/quarantine/{id}/retry"), None)?;
-                let ticket = outcome.ticket.map_or("-".into(), |t| t.to_string());
-                print(&mut out, format!("Quarantine entry {id} processed: ticket {ticket}.\n"));
-            }
-        },
+        Command::Admin(command) => admin::run(&client, command)?,
     }
     Ok(())
 }
 
-fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ClientError> {
-    serde_json::from_value(value).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))
+fn change(client: &Client, id: i64, changes: &[String]) -> Result<(), ClientError> {
+    let body = json!({ "changes": changes });
+    let done: serde_json::Value = client.json(Method::POST, &format!("/v1/tickets/{id}/changes"), Some(&body))?;
+    let count = done["transactions"].as_array().map_or(0, Vec::len);
+    print(format!("Ticket {id}: {count} change(s) recorded.\n"));
+    Ok(())
 }
 
-fn pretty(value: &serde_json::Value) -> String {
-    format!("{}\n", serde_json::to_string_pretty(value).unwrap_or_default())
+fn quarantine(client: &Client, command: Option<QuarantineCommand>) -> Result<(), ClientError> {
+    match command.unwrap_or(QuarantineCommand::List {
+        all: false,
+        json: false,
+    }) {
+        QuarantineCommand::List { all, json } => {
+            let entries = client.json(Method::GET, &format!("/v1/quarantine?all={all}"), None)?;
+            print_as(entries, json, |e: Vec<QuarantineEntry>| render::quarantine_list(&e))
+        }
+        QuarantineCommand::Show { id, json } => {
+            let entry = client.json(Method::GET, &format!("/v1/quarantine/{id}"), None)?;
+            print_as(entry, json, |e: QuarantineEntry| render::quarantine_entry(&e))
+        }
+        QuarantineCommand::Raw { id } => {
+            write_bytes(&client.bytes(&format!("/v1/quarantine/{id}/raw"))?);
+            Ok(())
+        }
+        QuarantineCommand::Retry { id } => {
+            let outcome: IngestOutcome = client.json(Method::POST, &format!("/v1/quarantine/{id}/retry"), None)?;
+            let ticket = outcome.ticket.map_or("-".into(), |t| t.to_string());
+            print(format!("Quarantine entry {id} processed: ticket {ticket}.\n"));
+            Ok(())
+        }
+    }
+}
+
+/// Prints an answer as pretty JSON (`--json`) or through its text renderer.
+fn print_as<T: DeserializeOwned>(
+    value: serde_json::Value,
+    json: bool,
+    render: impl FnOnce(T) -> String,
+) -> Result<(), ClientError> {
+    if json {
+        print(format!(
+            "{}\n",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        ));
+    } else {
+        let decoded = serde_json::from_value(value).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))?;
+        print(render(decoded));
+    }
+    Ok(())
+}
+
+fn print(text: String) {
+    write_bytes(text.as_bytes());
+}
+
+fn write_bytes(bytes: &[u8]) {
+    let _ = std::io::stdout().lock().write_all(bytes);
 }
 
 /// The text of a reply, comment or new ticket: --message, else standard input (unless it
@@ -313,81 +318,6 @@ pub fn parse_minutes(text: &str) -> Result<i64, ClientError> {
         None => return Err(bad()),
     };
     Ok(hours * 60 + minutes)
-}
-
-/// A ticket as RT's CLI shows it.
-pub fn render_ticket(t: &Ticket) -> String {
-    let mut s = format!(
-        "Ticket #{}: {}\nQueue: {}  Status: {}  Owner: {}  Priority: {}\n\
-         Requestors: {}\nCc: {}\nAdminCc: {}\nCreated: {}  Updated: {}\nTime worked: {} min\n",
-        t.id,
-        t.subject,
-        t.queue,
-        t.status,
-        t.owner,
-        t.priority,
-        t.requestors.join(", "),
-        t.cc.join(", "),
-        t.admincc.join(", "),
-        t.created.to_rfc3339(),
-        t.updated.to_rfc3339(),
-        t.time_worked,
-    );
-    for x in t.transactions.iter().flatten() {
-        s.push_str(&render_transaction(x));
-    }
-    s
-}
-
-fn render_transaction(x: &Transaction) -> String {
-    let what = match (&x.field, &x.old_value, &x.new_value) {
-        (Some(field), old, new) if matches!(x.kind, TransactionKind::Set | TransactionKind::Status) => format!(
-            "{field}: {} -> {}",
-            old.as_deref().unwrap_or("(none)"),
-            new.as_deref().unwrap_or("(none)")
-        ),
-        (Some(field), old, new) => {
-            format!(
-                "{} {field} {}",
-                x.kind,
-                new.as_deref().or(old.as_deref()).unwrap_or_default()
-            )
-        }
-        _ => x.kind.to_string(),
-    };
-    let mut s = format!(
-        "\n--- #{} {what} by {} at {}\n",
-        x.id,
-        x.creator,
-        x.created.to_rfc3339()
-    );
-    if !x.content.is_empty() {
-        s.push_str(x.content.trim_end());
-        s.push('\n');
-    }
-    for a in &x.attachments {
-        let name = a.filename.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
-        s.push_str(&format!(
-            "  [attachment {}:{name} {} {} bytes]\n",
-            a.id, a.content_type, a.size
-        ));
-    }
-    s
-}
-
-/// Search results, one line each.
-pub fn render_list(tickets: &[Ticket]) -> String {
-    let mut s = String::new();
-    for t in tickets {
-        s.push_str(&format!(
-            "{:>6}  {:<9} {:<12} {:<24} {}\n",
-            t.id, t.status, t.queue, t.owner, t.subject
-        ));
-    }
-    if tickets.is_empty() {
-        s.push_str("No matching tickets.\n");
-    }
-    s
 }
 
 #[cfg(test)]

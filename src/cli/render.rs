@@ -1,0 +1,202 @@
+//! tkt's text output: what people read when they do not ask for `--json`.
+
+use crate::queue::Queue;
+use crate::rights::Right;
+use crate::store::{GroupInfo, QuarantineEntry, TokenInfo};
+use crate::ticket::{Ticket, Transaction, TransactionKind};
+use crate::user::User;
+use crate::workflow::admin::RightHeld;
+
+/// A ticket as RT's CLI shows it.
+pub fn render_ticket(t: &Ticket) -> String {
+    let mut s = format!(
+        "Ticket #{}: {}\nQueue: {}  Status: {}  Owner: {}  Priority: {}\n\
+         Requestors: {}\nCc: {}\nAdminCc: {}\nCreated: {}  Updated: {}\nTime worked: {} min\n",
+        t.id,
+        t.subject,
+        t.queue,
+        t.status,
+        t.owner,
+        t.priority,
+        t.requestors.join(", "),
+        t.cc.join(", "),
+        t.admincc.join(", "),
+        t.created.to_rfc3339(),
+        t.updated.to_rfc3339(),
+        t.time_worked,
+    );
+    for x in t.transactions.iter().flatten() {
+        s.push_str(&render_transaction(x));
+    }
+    s
+}
+
+fn render_transaction(x: &Transaction) -> String {
+    let what = match (&x.field, &x.old_value, &x.new_value) {
+        (Some(field), old, new) if matches!(x.kind, TransactionKind::Set | TransactionKind::Status) => format!(
+            "{field}: {} -> {}",
+            old.as_deref().unwrap_or("(none)"),
+            new.as_deref().unwrap_or("(none)")
+        ),
+        (Some(field), old, new) => {
+            format!(
+                "{} {field} {}",
+                x.kind,
+                new.as_deref().or(old.as_deref()).unwrap_or_default()
+            )
+        }
+        _ => x.kind.to_string(),
+    };
+    let mut s = format!(
+        "\n--- #{} {what} by {} at {}\n",
+        x.id,
+        x.creator,
+        x.created.to_rfc3339()
+    );
+    if !x.content.is_empty() {
+        s.push_str(x.content.trim_end());
+        s.push('\n');
+    }
+    for a in &x.attachments {
+        let name = a.filename.as_deref().map(|f| format!(" {f}")).unwrap_or_default();
+        s.push_str(&format!(
+            "  [attachment {}:{name} {} {} bytes]\n",
+            a.id, a.content_type, a.size
+        ));
+    }
+    s
+}
+
+/// Search results, one line each.
+pub fn render_list(tickets: &[Ticket]) -> String {
+    let mut s = String::new();
+    for t in tickets {
+        s.push_str(&format!(
+            "{:>6}  {:<9} {:<12} {:<24} {}\n",
+            t.id, t.status, t.queue, t.owner, t.subject
+        ));
+    }
+    if tickets.is_empty() {
+        s.push_str("No matching tickets.\n");
+    }
+    s
+}
+
+/// Quarantined messages, one line each.
+pub fn quarantine_list(entries: &[QuarantineEntry]) -> String {
+    if entries.is_empty() {
+        return "The quarantine is empty.\n".into();
+    }
+    entries
+        .iter()
+        .map(|e| format!("{:>5}  {}  {}  {}\n", e.id, e.received.to_rfc3339(), e.status, e.error))
+        .collect()
+}
+
+/// One quarantined message.
+pub fn quarantine_entry(e: &QuarantineEntry) -> String {
+    format!(
+        "Quarantine entry {}\nReceived: {}\nStatus: {}\nAttempts: {}\nTicket: {}\nDelivery: {}\nSize: {} bytes\n\
+         Error: {}\n\n{}\n",
+        e.id,
+        e.received.to_rfc3339(),
+        e.status,
+        e.attempts,
+        e.ticket.map_or("-".into(), |t| t.to_string()),
+        e.delivery,
+        e.size,
+        e.error,
+        e.summary
+    )
+}
+
+/// A user.
+pub fn user(u: &User) -> String {
+    format!(
+        "User {}: {}\nEmail: {}\nName: {}\nPrivileged: {}\nDisabled: {}\n",
+        u.id,
+        u.name,
+        u.email.as_deref().unwrap_or("-"),
+        u.real_name,
+        if u.privileged { "yes" } else { "no" },
+        if u.disabled { "yes" } else { "no" },
+    )
+}
+
+/// Users, one line each.
+pub fn users(users: &[User]) -> String {
+    let mut s = String::new();
+    for u in users {
+        let flags = match (u.privileged, u.disabled) {
+            (_, true) => "disabled",
+            (true, false) => "staff",
+            (false, false) => "requestor",
+        };
+        s.push_str(&format!("{:>6}  {:<10} {:<32} {}\n", u.id, flags, u.name, u.real_name));
+    }
+    s
+}
+
+/// Groups with their members.
+pub fn groups(groups: &[GroupInfo]) -> String {
+    let mut s = String::new();
+    for g in groups {
+        let members = if g.domain == "system" {
+            "(implied)".to_string()
+        } else {
+            g.members.join(", ")
+        };
+        s.push_str(&format!("{:<20} {:<13} {}\n", g.name, g.domain, members));
+    }
+    s
+}
+
+/// Queues with their addresses and watchers.
+pub fn queues(queues: &[Queue]) -> String {
+    let mut s = String::new();
+    for q in queues {
+        s.push_str(&format!(
+            "{:<16} {} (comments: {})  [{}; non-watcher mail: {}]\n",
+            q.name, q.address, q.comment_address, q.source, q.non_watcher_mail
+        ));
+        if !q.cc.is_empty() {
+            s.push_str(&format!("{:<16} Cc: {}\n", "", q.cc.join(", ")));
+        }
+        if !q.admincc.is_empty() {
+            s.push_str(&format!("{:<16} AdminCc: {}\n", "", q.admincc.join(", ")));
+        }
+    }
+    s
+}
+
+/// Every right, held or not, and why.
+pub fn rights(rights: &[RightHeld]) -> String {
+    let width = Right::ALL.iter().map(|r| r.as_str().len()).max().unwrap_or(0);
+    rights
+        .iter()
+        .map(|r| match &r.via {
+            Some(via) => format!("yes  {:<width$}  {via}\n", r.right.as_str()),
+            None => format!("no   {:<width$}  ({})\n", r.right.as_str(), r.right.description()),
+        })
+        .collect()
+}
+
+/// Tokens, one line each (never the secret).
+pub fn tokens(tokens: &[TokenInfo]) -> String {
+    let mut s = String::new();
+    for t in tokens {
+        let state = match (&t.revoked, &t.expires) {
+            (Some(at), _) => format!("revoked {}", at.to_rfc3339()),
+            (None, Some(at)) => format!("expires {}", at.to_rfc3339()),
+            (None, None) => "valid".into(),
+        };
+        s.push_str(&format!(
+            "{:>5}  {:<32} {:<30} {}\n",
+            t.id, t.user, state, t.description
+        ));
+    }
+    if tokens.is_empty() {
+        s.push_str("No tokens.\n");
+    }
+    s
+}

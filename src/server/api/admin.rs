@@ -1,0 +1,270 @@
+//! Administration: users, groups, queues, grants, rights, tokens, `admin init`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::Deserialize;
+
+use super::{Actor, ApiResult, App, read_as, write_as};
+use crate::server::now;
+use crate::workflow::admin::{self, GrantRequest, NewUser};
+
+fn ok<T: serde::Serialize>(value: T) -> ApiResult<Response> {
+    Ok(Json(value).into_response())
+}
+
+/// The acting user.
+pub async fn whoami(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
+    ok(read_as(&app, actor, |_, access| Ok(access.user.clone())).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AllParam {
+    #[serde(default)]
+    all: bool,
+}
+
+pub async fn users(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Query(p): Query<AllParam>,
+) -> ApiResult<Response> {
+    ok(read_as(&app, actor, move |db, access| admin::users(db, access, p.all)).await?)
+}
+
+pub async fn create_user(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<NewUser>,
+) -> ApiResult<Response> {
+    let user = write_as(&app, actor, move |tx, access, _| {
+        admin::create_user(tx, access, &req, now())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(user)).into_response())
+}
+
+pub async fn show_user(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(who): Path<String>,
+) -> ApiResult<Response> {
+    ok(read_as(&app, actor, move |db, access| admin::show_user(db, access, &who)).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Changes {
+    changes: Vec<String>,
+}
+
+pub async fn set_user(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(who): Path<String>,
+    Json(req): Json<Changes>,
+) -> ApiResult<Response> {
+    ok(write_as(&app, actor, move |tx, access, _| {
+        admin::set_user(tx, access, &who, &req.changes)
+    })
+    .await?)
+}
+
+pub async fn groups(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
+    ok(read_as(&app, actor, admin::groups).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewGroup {
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn create_group(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<NewGroup>,
+) -> ApiResult<Response> {
+    let id = write_as(&app, actor, move |tx, access, _| {
+        admin::create_group(tx, access, &req.name, &req.description)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Member {
+    member: String,
+    add: bool,
+}
+
+pub async fn change_member(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(group): Path<String>,
+    Json(req): Json<Member>,
+) -> ApiResult<Response> {
+    let changed = write_as(&app, actor, move |tx, access, _| {
+        admin::change_member(tx, access, &group, &req.member, req.add)
+    })
+    .await?;
+    ok(serde_json::json!({ "changed": changed }))
+}
+
+pub async fn queues(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
+    ok(read_as(&app, actor, admin::queues).await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewQueue {
+    name: String,
+    #[serde(default)]
+    address: Option<String>,
+    #[serde(default)]
+    comment_address: Option<String>,
+}
+
+pub async fn create_queue(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<NewQueue>,
+) -> ApiResult<Response> {
+    let domain = app
+        .config
+        .mail
+        .from
+        .rsplit_once('@')
+        .map_or("localhost", |(_, d)| d)
+        .to_string();
+    let queue = write_as(&app, actor, move |tx, access, _| {
+        admin::create_queue(
+            tx,
+            access,
+            &req.name,
+            req.address.as_deref(),
+            req.comment_address.as_deref(),
+            &domain,
+            now(),
+        )
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(queue)).into_response())
+}
+
+pub async fn set_queue(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+    Json(req): Json<Changes>,
+) -> ApiResult<Response> {
+    ok(write_as(&app, actor, move |tx, access, _| {
+        admin::set_queue(tx, access, &name, &req.changes, now())
+    })
+    .await?)
+}
+
+pub async fn grant(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<GrantRequest>,
+) -> ApiResult<Response> {
+    let changed = write_as(&app, actor, move |tx, access, _| admin::grant(tx, access, &req, true)).await?;
+    ok(serde_json::json!({ "changed": changed }))
+}
+
+pub async fn revoke(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<GrantRequest>,
+) -> ApiResult<Response> {
+    let changed = write_as(&app, actor, move |tx, access, _| admin::grant(tx, access, &req, false)).await?;
+    ok(serde_json::json!({ "changed": changed }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RightsParams {
+    user: String,
+    #[serde(default)]
+    queue: Option<String>,
+}
+
+pub async fn rights(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Query(p): Query<RightsParams>,
+) -> ApiResult<Response> {
+    ok(read_as(&app, actor, move |db, access| {
+        admin::explain(db, access, &p.user, p.queue.as_deref())
+    })
+    .await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenParams {
+    #[serde(default)]
+    user: Option<String>,
+}
+
+pub async fn tokens(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Query(p): Query<TokenParams>,
+) -> ApiResult<Response> {
+    ok(read_as(&app, actor, move |db, access| {
+        admin::tokens(db, access, p.user.as_deref())
+    })
+    .await?)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NewToken {
+    user: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn create_token(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<NewToken>,
+) -> ApiResult<Response> {
+    let (id, token) = write_as(&app, actor, move |tx, access, _| {
+        admin::create_token(tx, access, &req.user, &req.description, now())
+    })
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "id": id, "token": token })),
+    )
+        .into_response())
+}
+
+pub async fn revoke_token(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let changed = write_as(&app, actor, move |tx, access, _| {
+        admin::revoke_token(tx, access, id, now())
+    })
+    .await?;
+    ok(serde_json::json!({ "changed": changed }))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Init {
+    #[serde(default)]
+    admin: Option<String>,
+}
+
+pub async fn init(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<Init>,
+) -> ApiResult<Response> {
+    ok(write_as(&app, actor, move |tx, access, _| {
+        admin::admin_init(tx, access, req.admin.as_deref(), now())
+    })
+    .await?)
+}

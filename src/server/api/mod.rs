@@ -1,0 +1,156 @@
+//! The HTTP API on ticketd's sockets: the ingest endpoint for mailgate and the API for
+//! `tkt` (later the web UI).
+//!
+//! Errors are JSON, `{"error": {"kind": "not_found", "message": "..."}}`, with an HTTP
+//! status to match; clients act on `kind` (see [`Error::kind`]). Every request but ingest
+//! acts as a user ([`auth`]), whose rights the workflow checks.
+
+mod admin;
+mod auth;
+mod ingest;
+mod tickets;
+
+pub use tickets::{ChangeRequest, MessageRequest};
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::{StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use super::writer::Writer;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::store::{Db, ReadPool, WriteTx};
+use crate::workflow::{Access, Settings};
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct App {
+    pub writer: Writer,
+    pub reads: Arc<ReadPool>,
+    pub settings: Arc<Settings>,
+    pub config: Arc<Config>,
+    /// The user ticketd runs as (the owner of its Unix sockets).
+    pub daemon_uid: Option<u32>,
+}
+
+/// The user a request acts as, set by [`auth::authenticate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor(pub i64);
+
+/// The routes, with authentication in front of them.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .route(
+            "/v1/health",
+            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
+        )
+        .route("/v1/ingest", post(ingest::ingest))
+        .route("/v1/whoami", get(admin::whoami))
+        .route("/v1/tickets", post(tickets::create))
+        .route("/v1/tickets/{id}", get(tickets::show))
+        .route("/v1/tickets/{id}/correspond", post(tickets::correspond))
+        .route("/v1/tickets/{id}/comment", post(tickets::comment))
+        .route("/v1/tickets/{id}/changes", post(tickets::change))
+        .route("/v1/search", get(tickets::search))
+        .route("/v1/transactions/{id}/raw", get(tickets::raw_message))
+        .route("/v1/attachments/{id}", get(tickets::attachment))
+        .route("/v1/quarantine", get(tickets::quarantine_list))
+        .route("/v1/quarantine/{id}", get(tickets::quarantine_show))
+        .route("/v1/quarantine/{id}/raw", get(tickets::quarantine_raw))
+        .route("/v1/quarantine/{id}/retry", post(tickets::quarantine_retry))
+        .route("/v1/users", get(admin::users).post(admin::create_user))
+        .route("/v1/users/{who}", get(admin::show_user))
+        .route("/v1/users/{who}/changes", post(admin::set_user))
+        .route("/v1/groups", get(admin::groups).post(admin::create_group))
+        .route("/v1/groups/{name}/members", post(admin::change_member))
+        .route("/v1/queues", get(admin::queues).post(admin::create_queue))
+        .route("/v1/queues/{name}/changes", post(admin::set_queue))
+        .route("/v1/grants", post(admin::grant))
+        .route("/v1/grants/revoke", post(admin::revoke))
+        .route("/v1/rights", get(admin::rights))
+        .route("/v1/tokens", get(admin::tokens).post(admin::create_token))
+        .route("/v1/tokens/{id}/revoke", post(admin::revoke_token))
+        .route("/v1/admin/init", post(admin::init))
+        .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
+        .with_state(app)
+}
+
+/// An error as the API sends it.
+pub struct ApiError(Error);
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> ApiError {
+        ApiError(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self.0 {
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Error::Denied(_) => StatusCode::FORBIDDEN,
+            Error::Invalid(_) => StatusCode::BAD_REQUEST,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Temporary(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %self.0, "request failed");
+        }
+        let body = serde_json::json!({ "error": { "kind": self.0.kind(), "message": self.0.to_string() } });
+        (status, Json(body)).into_response()
+    }
+}
+
+type ApiResult<T> = std::result::Result<T, ApiError>;
+
+/// Runs a read on the read pool, off the async threads.
+async fn read<T: Send + 'static>(app: &App, f: impl FnOnce(Db<'_>) -> Result<T> + Send + 'static) -> ApiResult<T> {
+    let reads = app.reads.clone();
+    tokio::task::spawn_blocking(move || reads.read(f))
+        .await
+        .map_err(|e| Error::Internal(format!("read task failed: {e}")))?
+        .map_err(ApiError)
+}
+
+/// Runs a read as the actor.
+async fn read_as<T: Send + 'static>(
+    app: &App,
+    actor: Actor,
+    f: impl FnOnce(&Db<'_>, &Access) -> Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    read(app, move |db| {
+        let access = Access::load(&db, actor.0)?;
+        f(&db, &access)
+    })
+    .await
+}
+
+/// Runs a change as the actor, in the writer.
+async fn write_as<T: Send + 'static>(
+    app: &App,
+    actor: Actor,
+    f: impl FnOnce(&WriteTx<'_>, &Access, &Settings) -> Result<T> + Send + 'static,
+) -> ApiResult<T> {
+    let settings = app.settings.clone();
+    Ok(app
+        .writer
+        .run(move |tx| {
+            let access = Access::load(tx, actor.0)?;
+            f(tx, &access, &settings)
+        })
+        .await?)
+}
+
+fn bytes_response(content_type: &str, bytes: Vec<u8>) -> Response {
+    let content_type = header::HeaderValue::from_str(content_type)
+        .unwrap_or(header::HeaderValue::from_static("application/octet-stream"));
+    ([(header::CONTENT_TYPE, content_type)], Bytes::from(bytes)).into_response()
+}

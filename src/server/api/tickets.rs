@@ -1,0 +1,202 @@
+//! Tickets: show, search, create, reply, comment, change; raw messages and attachments;
+//! the quarantine.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
+use serde::{Deserialize, Serialize};
+
+use super::{Actor, ApiResult, App, bytes_response, read_as, write_as};
+use crate::error::{Error, Result};
+use crate::rights::Right;
+use crate::server::now;
+use crate::ticket::{Action, Change};
+use crate::workflow::{self, NewTicketRequest, On, view};
+
+pub async fn show(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    Ok(Json(read_as(&app, actor, move |db, access| view::ticket(db, access, id)).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SearchParams {
+    #[serde(default)]
+    q: String,
+}
+
+pub async fn search(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Query(p): Query<SearchParams>,
+) -> ApiResult<Response> {
+    let query = crate::search::parse(&p.q)?;
+    Ok(Json(read_as(&app, actor, move |db, access| view::search(db, access, &query)).await?).into_response())
+}
+
+pub async fn create(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<NewTicketRequest>,
+) -> ApiResult<Response> {
+    let id = write_as(&app, actor, move |tx, access, s| {
+        workflow::create(tx, s, &req, access, now())
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
+}
+
+/// The body of a reply or comment.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct MessageRequest {
+    pub content: String,
+    /// Minutes worked.
+    #[serde(default)]
+    pub minutes: i64,
+}
+
+pub async fn correspond(
+    state: State<App>,
+    actor: Extension<Actor>,
+    id: Path<i64>,
+    body: Json<MessageRequest>,
+) -> ApiResult<Response> {
+    respond(state, actor, id, body, Action::Correspond).await
+}
+
+pub async fn comment(
+    state: State<App>,
+    actor: Extension<Actor>,
+    id: Path<i64>,
+    body: Json<MessageRequest>,
+) -> ApiResult<Response> {
+    respond(state, actor, id, body, Action::Comment).await
+}
+
+async fn respond(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(req): Json<MessageRequest>,
+    action: Action,
+) -> ApiResult<Response> {
+    let transaction = write_as(&app, actor, move |tx, access, s| {
+        workflow::reply(tx, s, id, action, &req.content, req.minutes, access, now())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "transaction": transaction })).into_response())
+}
+
+/// Field changes, each written as `tkt set` takes them: `status=open`, `AdminCc+=x@y`,
+/// `take`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChangeRequest {
+    pub changes: Vec<String>,
+}
+
+pub async fn change(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(req): Json<ChangeRequest>,
+) -> ApiResult<Response> {
+    let changes = req
+        .changes
+        .iter()
+        .map(|c| c.parse::<Change>())
+        .collect::<Result<Vec<_>>>()?;
+    let transactions = write_as(&app, actor, move |tx, access, s| {
+        workflow::update(tx, s, id, &changes, access, now())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "transactions": transactions })).into_response())
+}
+
+pub async fn raw_message(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let bytes = read_as(&app, actor, move |db, access| view::raw_message(db, access, id)).await?;
+    Ok(bytes_response("message/rfc822", bytes))
+}
+
+pub async fn attachment(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let (content_type, bytes) = read_as(&app, actor, move |db, access| view::attachment(db, access, id)).await?;
+    Ok(bytes_response(&content_type, bytes))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QuarantineParams {
+    #[serde(default)]
+    all: bool,
+}
+
+/// The quarantine holds mail nobody has read yet: it is for queue admins.
+fn quarantine_admin(db: &crate::store::Db<'_>, access: &workflow::Access) -> Result<()> {
+    access.require(db, Right::AdminQueue, On::Global)
+}
+
+pub async fn quarantine_list(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Query(p): Query<QuarantineParams>,
+) -> ApiResult<Response> {
+    let entries = read_as(&app, actor, move |db, access| {
+        quarantine_admin(db, access)?;
+        db.quarantine_list(p.all)
+    })
+    .await?;
+    Ok(Json(entries).into_response())
+}
+
+pub async fn quarantine_show(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let entry = read_as(&app, actor, move |db, access| {
+        quarantine_admin(db, access)?;
+        db.quarantine_entry(id)
+    })
+    .await?;
+    Ok(Json(entry).into_response())
+}
+
+pub async fn quarantine_raw(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let bytes = read_as(&app, actor, move |db, access| {
+        quarantine_admin(db, access)?;
+        let (raw_id, _, _) = db.quarantined_message(id)?;
+        db.raw_message(raw_id)
+    })
+    .await?;
+    Ok(bytes_response("message/rfc822", bytes))
+}
+
+pub async fn quarantine_retry(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let outcome = write_as(&app, actor, move |tx, access, s| {
+        quarantine_admin(tx, access)?;
+        workflow::retry_quarantined(tx, s, id, now())
+    })
+    .await?;
+    if outcome.outcome == workflow::Outcome::Quarantined {
+        let entry = read_as(&app, actor, move |db, _| db.quarantine_entry(id)).await?;
+        return Err(Error::Conflict(format!("quarantine entry {id} still fails: {}", entry.error)).into());
+    }
+    Ok(Json(outcome).into_response())
+}

@@ -1,0 +1,119 @@
+//! User-defined groups and their members.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Db, WriteTx, cached_execute, cached_row};
+use crate::error::{Error, Result};
+
+/// A group with its direct members, as `tkt group list` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    /// `system` (Everyone, Privileged, Unprivileged: membership is implied) or
+    /// `user-defined`.
+    pub domain: String,
+    /// Users by address or name, groups by name.
+    pub members: Vec<String>,
+}
+
+impl Db<'_> {
+    /// Every group with its direct members.
+    pub fn groups(&self) -> Result<Vec<GroupInfo>> {
+        let rows: Vec<(i64, String, String, String)> = self
+            .conn
+            .prepare_cached("SELECT id, name, description, domain FROM groups ORDER BY domain, name")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(id, name, description, domain)| {
+                let members = self
+                    .conn
+                    .prepare_cached(
+                        "SELECT COALESCE(u.email, u.name, g.name) FROM group_members m \
+                         LEFT JOIN users u ON u.id = m.member_id LEFT JOIN groups g ON g.id = m.member_id \
+                         WHERE m.group_id = ?1 ORDER BY 1",
+                    )?
+                    .query_map([id], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                Ok(GroupInfo {
+                    id,
+                    name,
+                    description,
+                    domain,
+                    members,
+                })
+            })
+            .collect()
+    }
+
+    /// The user-defined group with this name.
+    pub fn user_group(&self, name: &str) -> Result<i64> {
+        let found: Option<(i64, String)> = cached_row(
+            self.conn,
+            "SELECT id, domain FROM groups WHERE name = ?1",
+            [name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+        match found {
+            Some((id, domain)) if domain == "user-defined" => Ok(id),
+            Some(_) => Err(Error::Invalid(format!(
+                "`{name}` is a system group: its members are implied (every user, privileged or not)"
+            ))),
+            None => Err(Error::NotFound(format!("no group named `{name}`"))),
+        }
+    }
+
+    /// Whether `group` is `member` or contains it, directly or through nested groups.
+    fn contains(&self, group: i64, member: i64) -> Result<bool> {
+        Ok(cached_row(
+            self.conn,
+            "WITH RECURSIVE inside(id) AS (SELECT ?1 UNION SELECT m.member_id FROM group_members m \
+               JOIN inside i ON m.group_id = i.id) SELECT EXISTS (SELECT 1 FROM inside WHERE id = ?2)",
+            params![group, member],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+impl WriteTx<'_> {
+    /// Creates a user-defined group.
+    pub fn create_group(&self, name: &str, description: &str) -> Result<i64> {
+        if self.group_id(name)?.is_some() {
+            return Err(Error::Conflict(format!("a group named `{name}` exists already")));
+        }
+        cached_execute(self.conn(), "INSERT INTO principals (kind) VALUES ('group')", [])?;
+        let id = self.conn().last_insert_rowid();
+        cached_execute(
+            self.conn(),
+            "INSERT INTO groups (id, name, domain, description) VALUES (?1, ?2, 'user-defined', ?3)",
+            params![id, name, description],
+        )?;
+        Ok(id)
+    }
+
+    /// Adds a user or group to a group; false when it was a member already. A group that
+    /// would end up inside itself is refused.
+    pub fn add_member(&self, group: i64, member: i64) -> Result<bool> {
+        if self.contains(member, group)? {
+            return Err(Error::Conflict("that would put the group inside itself".into()));
+        }
+        Ok(cached_execute(
+            self.conn(),
+            "INSERT OR IGNORE INTO group_members (group_id, member_id) VALUES (?1, ?2)",
+            params![group, member],
+        )? == 1)
+    }
+
+    /// Removes a direct member; false when it was none.
+    pub fn remove_member(&self, group: i64, member: i64) -> Result<bool> {
+        Ok(cached_execute(
+            self.conn(),
+            "DELETE FROM group_members WHERE group_id = ?1 AND member_id = ?2",
+            params![group, member],
+        )? == 1)
+    }
+}

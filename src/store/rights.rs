@@ -1,0 +1,176 @@
+//! Grants, group membership and ticket roles: what `rights` decides from.
+
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{Db, TicketRow, WriteTx, cached_execute, cached_row};
+use crate::error::{Error, Result};
+use crate::rights::{EVERYONE, Grant, Grantee, PRIVILEGED, Principal, Right, UNPRIVILEGED};
+use crate::ticket::Role;
+use crate::user::User;
+
+/// An acl row: id, principal, role, right, queue, whether the principal is a group.
+type AclRow = (i64, Option<i64>, Option<String>, String, Option<i64>, bool);
+
+fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<AclRow> {
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        row.get(2)?,
+        row.get(3)?,
+        row.get(4)?,
+        row.get(5)?,
+    ))
+}
+
+/// A JSON array of ids, for `IN (SELECT value FROM json_each(?))`.
+fn id_list(ids: &[i64]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+impl Db<'_> {
+    /// The user with every group they are in: direct and nested memberships, Everyone, and
+    /// Privileged or Unprivileged. Disabled groups give nothing.
+    pub fn principal(&self, user: &User) -> Result<Principal> {
+        let system = if user.privileged { PRIVILEGED } else { UNPRIVILEGED };
+        let groups: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "WITH RECURSIVE member_of(id) AS ( \
+                   SELECT ?1 UNION SELECT ?2 UNION SELECT ?3 \
+                   UNION SELECT m.group_id FROM group_members m \
+                     JOIN member_of o ON m.member_id = o.id \
+                     JOIN principals p ON p.id = m.group_id AND p.disabled = 0 \
+                 ) SELECT id FROM member_of WHERE id != ?1 ORDER BY id",
+            )?
+            .query_map(params![user.id, EVERYONE, system], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(Principal {
+            user_id: user.id,
+            groups,
+        })
+    }
+
+    /// Every grant. The table is small (grants are made by hand), so rights are decided
+    /// in memory from all of it.
+    pub fn grants(&self) -> Result<Vec<Grant>> {
+        let rows: Vec<_> = self
+            .conn
+            .prepare_cached(
+                "SELECT a.id, a.principal_id, a.role, a.right_name, a.queue_id, COALESCE(p.kind = 'group', 0) \
+                 FROM acl a LEFT JOIN principals p ON p.id = a.principal_id ORDER BY a.id",
+            )?
+            .query_map([], grant_from_row)?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut grants = Vec::with_capacity(rows.len());
+        for (id, principal, role, right, queue, is_group) in rows {
+            let grantee = match (principal, role) {
+                (Some(p), _) if is_group => Grantee::Group(p),
+                (Some(p), _) => Grantee::User(p),
+                (None, Some(role)) => Grantee::Role(role.parse()?),
+                (None, None) => continue,
+            };
+            // a right this version does not know (from a newer one) grants nothing
+            let Ok(right) = right.parse::<Right>() else { continue };
+            grants.push(Grant {
+                id,
+                grantee,
+                right,
+                queue,
+            });
+        }
+        Ok(grants)
+    }
+
+    /// The roles `who` holds on a ticket: as a watcher of it (themselves or through a
+    /// group), as a watcher of its queue, or as its owner.
+    pub fn roles_on_ticket(&self, ticket: &TicketRow, who: &Principal) -> Result<Vec<Role>> {
+        let mut ids = who.groups.clone();
+        ids.push(who.user_id);
+        let names: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT role FROM ticket_roles WHERE ticket_id = ?1 \
+                   AND principal_id IN (SELECT value FROM json_each(?3)) \
+                 UNION SELECT role FROM queue_watchers WHERE queue_id = ?2 \
+                   AND principal_id IN (SELECT value FROM json_each(?3))",
+            )?
+            .query_map(params![ticket.id, ticket.queue_id, id_list(&ids)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut roles = names.iter().map(|n| n.parse()).collect::<Result<Vec<Role>>>()?;
+        if ticket.owner_id == who.user_id {
+            roles.push(Role::Owner);
+        }
+        Ok(roles)
+    }
+
+    /// The id of a group by name.
+    pub fn group_id(&self, name: &str) -> Result<Option<i64>> {
+        Ok(cached_row(self.conn, "SELECT id FROM groups WHERE name = ?1", [name], |r| r.get(0)).optional()?)
+    }
+
+    /// A principal's display name: a user's address or name, or a group's name.
+    pub fn principal_name(&self, id: i64) -> Result<String> {
+        cached_row(
+            self.conn,
+            "SELECT COALESCE(u.email, u.name, g.name) FROM principals p \
+             LEFT JOIN users u ON u.id = p.id LEFT JOIN groups g ON g.id = p.id WHERE p.id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("no user or group with id {id}")))
+    }
+}
+
+impl WriteTx<'_> {
+    /// Grants a right; false when it was granted already.
+    pub fn add_grant(&self, grantee: Grantee, right: Right, queue: Option<i64>) -> Result<bool> {
+        let (principal, role) = match grantee {
+            Grantee::User(id) | Grantee::Group(id) => (Some(id), None),
+            Grantee::Role(role) => (None, Some(role.as_str())),
+        };
+        Ok(cached_execute(
+            self.conn(),
+            "INSERT OR IGNORE INTO acl (principal_id, role, right_name, queue_id) VALUES (?1, ?2, ?3, ?4)",
+            params![principal, role, right.as_str(), queue],
+        )? == 1)
+    }
+
+    /// Revokes a grant; false when there was none.
+    pub fn revoke_grant(&self, grantee: Grantee, right: Right, queue: Option<i64>) -> Result<bool> {
+        let (principal, role) = match grantee {
+            Grantee::User(id) | Grantee::Group(id) => (Some(id), None),
+            Grantee::Role(role) => (None, Some(role.as_str())),
+        };
+        Ok(cached_execute(
+            self.conn(),
+            "DELETE FROM acl WHERE principal_id IS ?1 AND role IS ?2 AND right_name = ?3 AND queue_id IS ?4",
+            params![principal, role, right.as_str(), queue],
+        )? == 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rights::default_grants;
+    use crate::store::Store;
+
+    #[test]
+    fn a_new_database_holds_exactly_the_default_grants() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mut seeded: Vec<(Grantee, Right)> = store
+            .db()
+            .grants()
+            .unwrap()
+            .into_iter()
+            .map(|g| (g.grantee, g.right))
+            .collect();
+        let mut defaults = default_grants();
+        let key = |(g, r): &(Grantee, Right)| (format!("{g:?}"), *r);
+        seeded.sort_by_key(key);
+        defaults.sort_by_key(key);
+        assert_eq!(seeded, defaults);
+    }
+}

@@ -1,0 +1,115 @@
+//! API tokens. Only a SHA-256 of each secret is stored: a stolen database gives no
+//! usable tokens.
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Db, WriteTx, cached_execute, cached_row, parse_opt_ts, parse_ts, ts};
+use crate::error::Result;
+use crate::ticket::Timestamp;
+
+/// A token as `tkt token list` shows it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub user: String,
+    pub description: String,
+    pub created: Timestamp,
+    pub expires: Option<Timestamp>,
+    pub revoked: Option<Timestamp>,
+}
+
+/// A token row: id, user, description, created, expires, revoked.
+type TokenRow = (i64, String, String, String, Option<String>, Option<String>);
+
+/// What a presented token is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenState {
+    Valid { user_id: i64 },
+    Revoked,
+    Expired,
+    Unknown,
+}
+
+impl Db<'_> {
+    /// Looks a token up by the hash of its secret.
+    pub fn token(&self, hash: &str, now: Timestamp) -> Result<TokenState> {
+        let row: Option<(i64, Option<String>, Option<String>)> = cached_row(
+            self.conn,
+            "SELECT user_id, expires, revoked FROM api_tokens WHERE token_hash = ?1",
+            [hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+        Ok(match row {
+            None => TokenState::Unknown,
+            Some((_, _, Some(_))) => TokenState::Revoked,
+            Some((_, Some(expires), None)) if parse_ts(&expires)? <= now => TokenState::Expired,
+            Some((user_id, _, None)) => TokenState::Valid { user_id },
+        })
+    }
+
+    /// Tokens, of one user or of all.
+    pub fn tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>> {
+        let rows: Vec<TokenRow> = self
+            .conn
+            .prepare_cached(
+                "SELECT t.id, COALESCE(u.email, u.name), t.description, t.created, t.expires, t.revoked \
+                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id",
+            )?
+            .query_map([user_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(id, user, description, created, expires, revoked)| {
+                Ok(TokenInfo {
+                    id,
+                    user,
+                    description,
+                    created: parse_ts(&created)?,
+                    expires: parse_opt_ts(expires)?,
+                    revoked: parse_opt_ts(revoked)?,
+                })
+            })
+            .collect()
+    }
+
+    /// The user a token belongs to.
+    pub fn token_owner(&self, id: i64) -> Result<Option<i64>> {
+        Ok(
+            cached_row(self.conn, "SELECT user_id FROM api_tokens WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .optional()?,
+        )
+    }
+}
+
+impl WriteTx<'_> {
+    /// Stores a new token by the hash of its secret.
+    pub fn create_token(
+        &self,
+        user_id: i64,
+        hash: &str,
+        description: &str,
+        expires: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<i64> {
+        cached_execute(
+            self.conn(),
+            "INSERT INTO api_tokens (user_id, token_hash, description, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![user_id, hash, description, ts(now), expires.map(ts)],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Revokes a token; false when it was revoked already.
+    pub fn revoke_token(&self, id: i64, now: Timestamp) -> Result<bool> {
+        Ok(cached_execute(
+            self.conn(),
+            "UPDATE api_tokens SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
+            params![id, ts(now)],
+        )? == 1)
+    }
+}

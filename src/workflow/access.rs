@@ -1,0 +1,122 @@
+//! The acting user and what they may do: the one place every interface asks.
+
+use crate::error::{Error, Result};
+use crate::rights::{self, Grant, Principal, Right, Scope, Visibility};
+use crate::store::{Db, QueueRow, TicketRow};
+use crate::ticket::Role;
+use crate::user::User;
+
+/// Someone acting, with their groups and the grants that decide for them.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub user: User,
+    principal: Principal,
+    grants: Vec<Grant>,
+}
+
+/// What a right is asked on.
+#[derive(Debug, Clone, Copy)]
+pub enum On<'a> {
+    /// Nothing in particular (administration, global grants).
+    Global,
+    Queue(&'a QueueRow),
+    Ticket(&'a TicketRow),
+}
+
+impl Access {
+    /// The user with this id, ready to be asked about. A disabled user may do nothing.
+    pub fn load(db: &Db<'_>, user_id: i64) -> Result<Access> {
+        Access::of(db, db.user(user_id)?)
+    }
+
+    /// The given user, ready to be asked about.
+    pub fn of(db: &Db<'_>, user: User) -> Result<Access> {
+        if user.disabled {
+            return Err(Error::Denied(format!("{} is disabled", user.display_name())));
+        }
+        let principal = db.principal(&user)?;
+        Ok(Access {
+            user,
+            principal,
+            grants: db.grants()?,
+        })
+    }
+
+    /// Who is acting, as messages name them.
+    pub fn who(&self) -> &str {
+        self.user.display_name()
+    }
+
+    /// The roles the user holds on a ticket (queue watchers and groups included).
+    pub fn roles(&self, db: &Db<'_>, ticket: &TicketRow) -> Result<Vec<Role>> {
+        db.roles_on_ticket(ticket, &self.principal)
+    }
+
+    fn scope(&self, db: &Db<'_>, on: On<'_>) -> Result<Scope> {
+        Ok(match on {
+            On::Global => Scope::Global,
+            On::Queue(queue) => Scope::Queue(queue.id),
+            On::Ticket(ticket) => Scope::Ticket {
+                queue: ticket.queue_id,
+                roles: self.roles(db, ticket)?,
+            },
+        })
+    }
+
+    /// The grant that gives the user `right` on `on`, if any.
+    pub fn granting(&self, db: &Db<'_>, right: Right, on: On<'_>) -> Result<Option<Grant>> {
+        let scope = self.scope(db, on)?;
+        Ok(rights::granting(&self.grants, &self.principal, right, &scope).cloned())
+    }
+
+    /// Whether the user holds `right` on `on`.
+    pub fn can(&self, db: &Db<'_>, right: Right, on: On<'_>) -> Result<bool> {
+        Ok(self.granting(db, right, on)?.is_some())
+    }
+
+    /// Fails with a clear `Denied` unless the user holds `right` on `on`.
+    pub fn require(&self, db: &Db<'_>, right: Right, on: On<'_>) -> Result<()> {
+        if self.can(db, right, on)? {
+            return Ok(());
+        }
+        Err(self.denied(db, right, on))
+    }
+
+    /// Fails unless the user holds at least one of `rights` on `on`.
+    pub fn require_any(&self, db: &Db<'_>, rights: &[Right], on: On<'_>) -> Result<()> {
+        for right in rights {
+            if self.can(db, *right, on)? {
+                return Ok(());
+            }
+        }
+        Err(self.denied(db, rights[0], on))
+    }
+
+    /// The error for a missing right.
+    pub fn denied(&self, db: &Db<'_>, right: Right, on: On<'_>) -> Error {
+        let target = match on {
+            On::Global => "this system".to_string(),
+            On::Queue(queue) => format!("queue {}", queue.name),
+            On::Ticket(ticket) => match db.queue(ticket.queue_id) {
+                Ok(queue) => format!("ticket {} (queue {})", ticket.id, queue.name),
+                Err(_) => format!("ticket {}", ticket.id),
+            },
+        };
+        Error::Denied(format!(
+            "{} may not {}: that needs the right {right} on {target}",
+            self.who(),
+            right.description(),
+            right = right.as_str()
+        ))
+    }
+
+    /// The user with their groups.
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// Which tickets the user may see.
+    pub fn visibility(&self) -> Visibility {
+        rights::visibility(&self.grants, &self.principal, Right::ShowTicket)
+    }
+}

@@ -1,0 +1,465 @@
+//! Administration: users, groups, queues, grants, tokens, and explaining rights. Every
+//! function checks the acting user's rights first.
+
+use argon2::password_hash::{PasswordHasher, SaltString};
+use rand_core::{OsRng, RngCore};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::access::{Access, On};
+use crate::error::{Error, Result};
+use crate::mail::parse::hex;
+use crate::queue::{NonWatcherMail, Queue};
+use crate::rights::{Grantee, Right, default_grants};
+use crate::store::{Db, GroupInfo, QueueField, QueueRow, TokenInfo, UserChange, WriteTx};
+use crate::ticket::{Role, Timestamp};
+use crate::user::{User, normalize_address};
+
+/// A new user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewUser {
+    /// Login name; an address is used as both name and email.
+    pub name: String,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub real_name: String,
+    #[serde(default)]
+    pub privileged: bool,
+}
+
+/// Who a grant is for, as given on the command line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRequest {
+    pub right: String,
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+    /// A queue name; global when absent.
+    #[serde(default)]
+    pub queue: Option<String>,
+}
+
+/// One right of a user, held or not, and the grant that gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RightHeld {
+    pub right: Right,
+    pub held: bool,
+    /// The grant, in words: "granted to group noc on queue network".
+    pub via: Option<String>,
+}
+
+/// What `tkt admin init` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InitReport {
+    /// Default grants that were missing and are back.
+    pub restored: usize,
+    /// The first admin, with their new token, when one was asked for.
+    pub admin: Option<String>,
+    pub token: Option<String>,
+}
+
+/// A user by login name or address.
+pub fn user_named(db: &Db<'_>, who: &str) -> Result<User> {
+    db.user_by_name_or_email(who.trim())?
+        .ok_or_else(|| Error::NotFound(format!("no user `{who}`")))
+}
+
+fn queue_named(db: &Db<'_>, name: &str) -> Result<QueueRow> {
+    db.queue_by_name(name)?
+        .ok_or_else(|| Error::NotFound(format!("no queue named `{name}`")))
+}
+
+/// Users may look at and change themselves; anyone else needs AdminUsers.
+fn self_or_admin(db: &Db<'_>, access: &Access, user: &User) -> Result<()> {
+    if user.id == access.user.id {
+        Ok(())
+    } else {
+        access.require(db, Right::AdminUsers, On::Global)
+    }
+}
+
+/// Creates a user (AdminUsers).
+pub fn create_user(tx: &WriteTx<'_>, access: &Access, req: &NewUser, now: Timestamp) -> Result<User> {
+    access.require(tx, Right::AdminUsers, On::Global)?;
+    let name = req.name.trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err(Error::Invalid(format!(
+            "`{name}` is not a login name: one word, or an address"
+        )));
+    }
+    let email = match &req.email {
+        Some(e) => Some(normalize_address(e).ok_or_else(|| Error::Invalid(format!("`{e}` is not an email address")))?),
+        None => normalize_address(name),
+    };
+    tx.create_user(name, email.as_deref(), req.real_name.trim(), req.privileged, now)
+}
+
+/// Every user (AdminUsers).
+pub fn users(db: &Db<'_>, access: &Access, all: bool) -> Result<Vec<User>> {
+    access.require(db, Right::AdminUsers, On::Global)?;
+    db.users(all)
+}
+
+/// A user (themselves, or AdminUsers).
+pub fn show_user(db: &Db<'_>, access: &Access, who: &str) -> Result<User> {
+    let user = user_named(db, who)?;
+    self_or_admin(db, access, &user)?;
+    Ok(user)
+}
+
+/// Changes a user: `real_name=`, `email=`, `privileged=yes|no`, `disabled=yes|no`, or
+/// `password=` (stored as an argon2 hash). Users may change their own name, address and
+/// password; the rest needs AdminUsers.
+pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]) -> Result<User> {
+    let user = user_named(tx, who)?;
+    if user.id <= crate::user::ROOT_ID {
+        return Err(Error::Invalid(format!(
+            "{} is built in and cannot be changed",
+            user.name
+        )));
+    }
+    for change in changes {
+        let (field, value) = change
+            .split_once('=')
+            .ok_or_else(|| Error::Invalid(format!("`{change}` is not field=value")))?;
+        let yes_no = || match value.trim().to_ascii_lowercase().as_str() {
+            "yes" | "true" | "1" => Ok(true),
+            "no" | "false" | "0" => Ok(false),
+            _ => Err(Error::Invalid(format!("{field} takes yes or no, not `{value}`"))),
+        };
+        let change = match field.trim().to_ascii_lowercase().as_str() {
+            "real_name" | "realname" | "name" => UserChange::RealName(value.trim().to_string()),
+            "email" if value.trim().is_empty() => UserChange::Email(None),
+            "email" => UserChange::Email(Some(
+                normalize_address(value).ok_or_else(|| Error::Invalid(format!("`{value}` is not an email address")))?,
+            )),
+            "password" if value.is_empty() => UserChange::PasswordHash(None),
+            "password" => UserChange::PasswordHash(Some(hash_password(value)?)),
+            "privileged" => UserChange::Privileged(yes_no()?),
+            "disabled" => UserChange::Disabled(yes_no()?),
+            other => {
+                return Err(Error::Invalid(format!(
+                    "`{other}` is not a user field; use real_name, email, password, privileged, disabled"
+                )));
+            }
+        };
+        match change {
+            UserChange::RealName(_) | UserChange::Email(_) | UserChange::PasswordHash(_) => {
+                self_or_admin(tx, access, &user)?
+            }
+            _ => access.require(tx, Right::AdminUsers, On::Global)?,
+        }
+        tx.change_user(user.id, &change)?;
+    }
+    tx.user(user.id)
+}
+
+/// An argon2id hash in PHC form, for the web login to come.
+fn hash_password(password: &str) -> Result<String> {
+    if password.chars().count() < 8 {
+        return Err(Error::Invalid("a password needs at least 8 characters".into()));
+    }
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| Error::Internal(format!("cannot hash the password: {e}")))
+}
+
+/// Creates a group (AdminGroups).
+pub fn create_group(tx: &WriteTx<'_>, access: &Access, name: &str, description: &str) -> Result<i64> {
+    access.require(tx, Right::AdminGroups, On::Global)?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(Error::Invalid("a group needs a name".into()));
+    }
+    tx.create_group(name, description)
+}
+
+/// Adds or removes a user or group (named `member`) in a group (AdminGroups). A member
+/// name is looked up as a user first, then as a group.
+pub fn change_member(tx: &WriteTx<'_>, access: &Access, group: &str, member: &str, add: bool) -> Result<bool> {
+    access.require(tx, Right::AdminGroups, On::Global)?;
+    let group_id = tx.user_group(group)?;
+    let member_id = match tx.user_by_name_or_email(member.trim())? {
+        Some(user) => user.id,
+        None => tx
+            .group_id(member.trim())?
+            .ok_or_else(|| Error::NotFound(format!("no user or group `{member}`")))?,
+    };
+    if add {
+        tx.add_member(group_id, member_id)
+    } else {
+        tx.remove_member(group_id, member_id)
+    }
+}
+
+/// Every group (AdminGroups).
+pub fn groups(db: &Db<'_>, access: &Access) -> Result<Vec<GroupInfo>> {
+    access.require(db, Right::AdminGroups, On::Global)?;
+    db.groups()
+}
+
+/// Creates a queue (AdminQueue, globally). Addresses default as in the config.
+pub fn create_queue(
+    tx: &WriteTx<'_>,
+    access: &Access,
+    name: &str,
+    address: Option<&str>,
+    comment_address: Option<&str>,
+    domain: &str,
+    now: Timestamp,
+) -> Result<Queue> {
+    access.require(tx, Right::AdminQueue, On::Global)?;
+    let name = name.trim();
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err(Error::Invalid(format!("queue name `{name}` must be one word")));
+    }
+    let address = checked_address(address.map(String::from).unwrap_or_else(|| format!("{name}@{domain}")))?;
+    let comment = checked_address(
+        comment_address
+            .map(String::from)
+            .unwrap_or_else(|| format!("{name}-comment@{domain}")),
+    )?;
+    let row = tx.create_queue(name, &address, &comment, now)?;
+    queue_info(tx, &row)
+}
+
+fn checked_address(address: String) -> Result<String> {
+    normalize_address(&address).ok_or_else(|| Error::Invalid(format!("`{address}` is not an email address")))
+}
+
+/// Changes a queue made by `tkt queue create` (AdminQueue on it): `address=`,
+/// `comment_address=`, `description=`, `non_watcher_mail=accept|comment|refuse`,
+/// `Cc+=`/`Cc-=`/`AdminCc+=`/`AdminCc-=` a user or group. Queues from the config file are
+/// changed there.
+pub fn set_queue(tx: &WriteTx<'_>, access: &Access, name: &str, changes: &[String], now: Timestamp) -> Result<Queue> {
+    let queue = queue_named(tx, name)?;
+    access.require(tx, Right::AdminQueue, On::Queue(&queue))?;
+    if queue.from_config {
+        return Err(Error::Conflict(format!(
+            "queue {} is defined in the config file; change it there (it is re-read at every start)",
+            queue.name
+        )));
+    }
+    for change in changes {
+        let (field, value) = change
+            .split_once('=')
+            .ok_or_else(|| Error::Invalid(format!("`{change}` is not field=value")))?;
+        let value = value.trim();
+        if let Some(role) = field.strip_suffix('+').or_else(|| field.strip_suffix('-')) {
+            let role: Role = role.trim().parse()?;
+            if !matches!(role, Role::Cc | Role::AdminCc) {
+                return Err(Error::Invalid("queues have Cc and AdminCc watchers only".into()));
+            }
+            let principal = match normalize_address(value) {
+                Some(address) => tx.ensure_user(&address, "", role == Role::AdminCc, now)?.id,
+                None => tx
+                    .group_id(value)?
+                    .ok_or_else(|| Error::NotFound(format!("no user or group `{value}`")))?,
+            };
+            if field.ends_with('+') {
+                tx.add_queue_watcher(queue.id, role, principal)?;
+            } else {
+                tx.remove_queue_watcher(queue.id, role, principal)?;
+            }
+            continue;
+        }
+        let (field, value) = match field.trim().to_ascii_lowercase().as_str() {
+            "address" => (QueueField::Address, checked_address(value.to_string())?),
+            "comment_address" => (QueueField::CommentAddress, checked_address(value.to_string())?),
+            "description" => (QueueField::Description, value.to_string()),
+            "non_watcher_mail" => (
+                QueueField::NonWatcherMail,
+                value.parse::<NonWatcherMail>()?.as_str().to_string(),
+            ),
+            other => {
+                return Err(Error::Invalid(format!(
+                    "`{other}` is not a queue field; use address, comment_address, description, non_watcher_mail, \
+                     or Cc/AdminCc += and -="
+                )));
+            }
+        };
+        tx.set_queue_field(queue.id, field, &value)?;
+    }
+    queue_info(tx, &tx.queue(queue.id)?)
+}
+
+fn queue_info(db: &Db<'_>, q: &QueueRow) -> Result<Queue> {
+    let names = |role| -> Result<Vec<String>> {
+        Ok(db
+            .queue_watchers(q.id, role)?
+            .iter()
+            .map(|u| u.display_name().to_string())
+            .collect())
+    };
+    Ok(Queue {
+        id: q.id,
+        name: q.name.clone(),
+        address: q.address.clone(),
+        comment_address: q.comment_address.clone(),
+        description: q.description.clone(),
+        non_watcher_mail: q.non_watcher_mail,
+        source: if q.from_config { "config".into() } else { "admin".into() },
+        cc: names(Role::Cc)?,
+        admincc: names(Role::AdminCc)?,
+    })
+}
+
+/// The queues the user may see (SeeQueue on each).
+pub fn queues(db: &Db<'_>, access: &Access) -> Result<Vec<Queue>> {
+    let mut out = Vec::new();
+    for q in db.queues()? {
+        if access.can(db, Right::SeeQueue, On::Queue(&q))? {
+            out.push(queue_info(db, &q)?);
+        }
+    }
+    Ok(out)
+}
+
+/// Grants (or revokes) a right. On one queue this needs AdminQueue there; globally,
+/// SuperUser. Returns whether anything changed.
+pub fn grant(tx: &WriteTx<'_>, access: &Access, req: &GrantRequest, give: bool) -> Result<bool> {
+    let right: Right = req.right.parse()?;
+    let queue = req.queue.as_deref().map(|q| queue_named(tx, q)).transpose()?;
+    match &queue {
+        Some(q) => access.require(tx, Right::AdminQueue, On::Queue(q))?,
+        None => access.require(tx, Right::SuperUser, On::Global)?,
+    }
+    let grantee = match (&req.user, &req.group, &req.role) {
+        (Some(user), None, None) => Grantee::User(user_named(tx, user)?.id),
+        (None, Some(group), None) => Grantee::Group(
+            tx.group_id(group.trim())?
+                .ok_or_else(|| Error::NotFound(format!("no group named `{group}`")))?,
+        ),
+        (None, None, Some(role)) => Grantee::Role(role.parse()?),
+        _ => return Err(Error::Invalid("name exactly one of --user, --group or --role".into())),
+    };
+    let queue_id = queue.map(|q| q.id);
+    if give {
+        tx.add_grant(grantee, right, queue_id)
+    } else {
+        tx.revoke_grant(grantee, right, queue_id)
+    }
+}
+
+/// Every right of a user on a queue (or globally), held or not, with the grant that gives
+/// it: what admins ask when someone "cannot do X" (themselves, or AdminUsers).
+pub fn explain(db: &Db<'_>, access: &Access, who: &str, queue: Option<&str>) -> Result<Vec<RightHeld>> {
+    let user = user_named(db, who)?;
+    self_or_admin(db, access, &user)?;
+    let theirs = Access::of(db, user)?;
+    let queue = queue.map(|q| queue_named(db, q)).transpose()?;
+    let on = queue.as_ref().map_or(On::Global, On::Queue);
+    let mut out = Vec::new();
+    for right in Right::ALL {
+        let grant = theirs.granting(db, *right, on)?;
+        let via = match grant {
+            None => None,
+            Some(g) => {
+                let to = match g.grantee {
+                    Grantee::User(id) => format!("user {}", db.principal_name(id)?),
+                    Grantee::Group(id) => format!("group {}", db.principal_name(id)?),
+                    Grantee::Role(role) => format!("role {role}"),
+                };
+                let scope = match g.queue {
+                    Some(q) => format!("on queue {}", db.queue(q)?.name),
+                    None => "globally".to_string(),
+                };
+                let through = if g.right == *right {
+                    String::new()
+                } else {
+                    format!(" (through {})", g.right)
+                };
+                Some(format!("granted to {to} {scope}{through}"))
+            }
+        };
+        out.push(RightHeld {
+            right: *right,
+            held: via.is_some(),
+            via,
+        });
+    }
+    Ok(out)
+}
+
+/// Creates a token for a user (themselves, or AdminUsers) and returns its id and secret.
+/// Only a hash is kept: the secret is shown this once.
+pub fn create_token(
+    tx: &WriteTx<'_>,
+    access: &Access,
+    who: &str,
+    description: &str,
+    now: Timestamp,
+) -> Result<(i64, String)> {
+    let user = user_named(tx, who)?;
+    self_or_admin(tx, access, &user)?;
+    if user.disabled {
+        return Err(Error::Invalid(format!("{} is disabled", user.display_name())));
+    }
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let secret = format!("tkd_{}", hex(&bytes));
+    let id = tx.create_token(user.id, &token_hash(&secret), description, None, now)?;
+    Ok((id, secret))
+}
+
+/// The hash under which a token's secret is stored.
+pub fn token_hash(secret: &str) -> String {
+    hex(&Sha256::digest(secret.trim().as_bytes()))
+}
+
+/// Revokes a token (its owner, or AdminUsers).
+pub fn revoke_token(tx: &WriteTx<'_>, access: &Access, id: i64, now: Timestamp) -> Result<bool> {
+    let owner = tx
+        .token_owner(id)?
+        .ok_or_else(|| Error::NotFound(format!("no token {id}")))?;
+    if owner != access.user.id {
+        access.require(tx, Right::AdminUsers, On::Global)?;
+    }
+    tx.revoke_token(id, now)
+}
+
+/// Tokens of a user (themselves, or AdminUsers), or of everyone (AdminUsers).
+pub fn tokens(db: &Db<'_>, access: &Access, who: Option<&str>) -> Result<Vec<TokenInfo>> {
+    match who {
+        Some(who) => {
+            let user = user_named(db, who)?;
+            self_or_admin(db, access, &user)?;
+            db.tokens(Some(user.id))
+        }
+        None => {
+            access.require(db, Right::AdminUsers, On::Global)?;
+            db.tokens(None)
+        }
+    }
+}
+
+/// Restores the default grants and, when asked, makes a first admin: a privileged user
+/// with SuperUser and a token (SuperUser; on a new system that is local root).
+pub fn admin_init(tx: &WriteTx<'_>, access: &Access, admin: Option<&str>, now: Timestamp) -> Result<InitReport> {
+    access.require(tx, Right::SuperUser, On::Global)?;
+    let mut restored = 0;
+    for (grantee, right) in default_grants() {
+        if tx.add_grant(grantee, right, None)? {
+            restored += 1;
+        }
+    }
+    let (admin, token) = match admin {
+        None => (None, None),
+        Some(address) => {
+            let address = normalize_address(address)
+                .ok_or_else(|| Error::Invalid(format!("`{address}` is not an email address")))?;
+            let user = tx.ensure_user(&address, "", true, now)?;
+            tx.change_user(user.id, &UserChange::Disabled(false))?;
+            tx.add_grant(Grantee::User(user.id), Right::SuperUser, None)?;
+            let (_, secret) = create_token(tx, access, &address, "created by tkt admin init", now)?;
+            (Some(address), Some(secret))
+        }
+    };
+    Ok(InitReport { restored, admin, token })
+}
