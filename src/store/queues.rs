@@ -61,17 +61,17 @@ impl Db<'_> {
         .ok_or_else(|| Error::NotFound(format!("no queue with id {id}")))
     }
 
-    /// The users watching every ticket of a queue in `role` (Cc or AdminCc).
+    /// The users watching every ticket of a queue in `role` (Cc or AdminCc), members of
+    /// watching groups included.
     pub fn queue_watchers(&self, queue_id: i64, role: Role) -> Result<Vec<User>> {
         let ids: Vec<i64> = self
             .conn
             .prepare_cached(
-                "SELECT w.principal_id FROM queue_watchers w JOIN users u ON u.id = w.principal_id \
-                 WHERE w.queue_id = ?1 AND w.role = ?2 ORDER BY w.principal_id",
+                "SELECT principal_id FROM queue_watchers WHERE queue_id = ?1 AND role = ?2 ORDER BY principal_id",
             )?
             .query_map(params![queue_id, role.as_str()], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        ids.into_iter().map(|id| self.user(id)).collect()
+        self.users_in(&ids)
     }
 }
 

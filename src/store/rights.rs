@@ -103,6 +103,24 @@ impl Db<'_> {
         Ok(roles)
     }
 
+    /// The users among `principals`, with the members of the groups among them, through
+    /// nested groups (disabled groups give none). System groups are not expanded: their
+    /// membership is implied, not listed.
+    pub fn users_in(&self, principals: &[i64]) -> Result<Vec<User>> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "WITH RECURSIVE members(id) AS ( \
+                   SELECT value FROM json_each(?1) \
+                   UNION SELECT m.member_id FROM group_members m JOIN members x ON m.group_id = x.id \
+                     JOIN principals p ON p.id = m.group_id AND p.disabled = 0 \
+                 ) SELECT u.id FROM members JOIN users u ON u.id = members.id ORDER BY u.id",
+            )?
+            .query_map([id_list(principals)], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.user(id)).collect()
+    }
+
     /// The id of a group by name.
     pub fn group_id(&self, name: &str) -> Result<Option<i64>> {
         Ok(cached_row(self.conn, "SELECT id FROM groups WHERE name = ?1", [name], |r| r.get(0)).optional()?)

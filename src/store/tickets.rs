@@ -117,17 +117,17 @@ impl Db<'_> {
         Ok(self.ticket_row(id)?.map(|t| t.effective_id))
     }
 
-    /// The users in a role of a ticket (not the Owner, which is a field).
+    /// The users in a role of a ticket (not the Owner, which is a field), members of
+    /// groups in the role included.
     pub fn ticket_watchers(&self, ticket_id: i64, role: Role) -> Result<Vec<User>> {
         let ids: Vec<i64> = self
             .conn
             .prepare_cached(
-                "SELECT r.principal_id FROM ticket_roles r JOIN users u ON u.id = r.principal_id \
-                 WHERE r.ticket_id = ?1 AND r.role = ?2 ORDER BY r.principal_id",
+                "SELECT principal_id FROM ticket_roles WHERE ticket_id = ?1 AND role = ?2 ORDER BY principal_id",
             )?
             .query_map(params![ticket_id, role.as_str()], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
-        ids.into_iter().map(|id| self.user(id)).collect()
+        self.users_in(&ids)
     }
 
     /// Whether the user holds the role on the ticket.

@@ -190,9 +190,33 @@ impl Daemon {
         self.tkt_stdin(args, b"")
     }
 
+    /// Runs tkt as the owner of `token`.
+    pub fn tkt_as(&self, token: &str, args: &[&str]) -> Output {
+        run_with_stdin(
+            Command::new(TKT)
+                .arg("--url")
+                .arg(self.url())
+                .env("TICKETD_TOKEN", token)
+                .args(args),
+            b"",
+        )
+    }
+
+    /// A new API token for `user` (made by local root, the superuser).
+    pub fn token_for(&self, user: &str) -> String {
+        self.tkt_ok(&["token", "create", user]).trim().to_string()
+    }
+
     /// Runs tkt with text on standard input.
     pub fn tkt_stdin(&self, args: &[&str], input: &[u8]) -> Output {
-        run_with_stdin(Command::new(TKT).arg("--url").arg(self.url()).args(args), input)
+        run_with_stdin(
+            Command::new(TKT)
+                .arg("--url")
+                .arg(self.url())
+                .env_remove("TICKETD_TOKEN")
+                .args(args),
+            input,
+        )
     }
 
     /// Runs tkt and returns its stdout, asserting success.

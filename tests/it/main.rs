@@ -9,5 +9,6 @@ mod loops;
 mod notify;
 mod outbound;
 mod postfix;
+mod rights;
 mod staff;
 mod threading;
