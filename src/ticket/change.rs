@@ -37,7 +37,7 @@ pub enum OwnerAction {
     Untake,
 }
 
-/// Adding or removing a watcher.
+/// Adding or removing a watcher: a user by address, or a group by name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WatcherChange {
     pub role: Role,
@@ -68,8 +68,10 @@ impl FromStr for Change {
             if role == Role::Owner {
                 return Err(Error::Invalid("the owner is set with owner=NAME, not added".into()));
             }
-            if !value.contains('@') {
-                return Err(Error::Invalid(format!("`{value}` is not an email address")));
+            if value.is_empty() {
+                return Err(Error::Invalid(format!(
+                    "`{s}` names no watcher: give an address or a group"
+                )));
             }
             return Ok(Change::Watcher(WatcherChange {
                 role,

@@ -335,13 +335,20 @@ fn apply(
             (TransactionKind::Set, field, old.to_string(), p.to_string())
         }
         Change::Watcher(WatcherChange { role, address, add }) => {
-            let address = normalize_address(address)
-                .ok_or_else(|| Error::Invalid(format!("`{address}` is not an email address")))?;
-            let user = tx.ensure_user(&address, "", false, now)?;
+            // an address is a user (made if unknown); anything else names a group
+            let (principal, name) = match normalize_address(address) {
+                Some(address) => (tx.ensure_user(&address, "", false, now)?.id, address),
+                None => {
+                    let group = tx.group_id(address.trim())?.ok_or_else(|| {
+                        Error::NotFound(format!("`{address}` is neither an email address nor a group"))
+                    })?;
+                    (group, address.trim().to_string())
+                }
+            };
             let changed = if *add {
-                tx.add_watcher(ticket_id, *role, user.id)?
+                tx.add_watcher(ticket_id, *role, principal)?
             } else {
-                tx.remove_watcher(ticket_id, *role, user.id)?
+                tx.remove_watcher(ticket_id, *role, principal)?
             };
             if !changed {
                 return Ok(None);
@@ -352,9 +359,9 @@ fn apply(
                 TransactionKind::DelWatcher
             };
             let (old, new) = if *add {
-                (String::new(), address)
+                (String::new(), name)
             } else {
-                (address, String::new())
+                (name, String::new())
             };
             (kind, role.as_str(), old, new)
         }

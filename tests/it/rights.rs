@@ -187,6 +187,22 @@ fn nested_groups_and_queue_admincc_groups_get_the_comments() {
     // and erin, as a watcher through her groups, may work the ticket
     let erin = d.token_for("erin@tickets.test");
     assert!(ok(&d.tkt_as(&erin, &["show", "1"])));
+    // a group can be a ticket's AdminCc too
+    d.deliver("general", &mail("zoe@example.net", "Printer", "x", &[]));
+    d.tkt_ok(&["set", "2", "AdminCc+=noc-oncall"]);
+    let before = d.outbox().len();
+    d.tkt_ok(&["comment", "2", "-m", "Erin knows printers."]);
+    let sent: Vec<Queued> = d.outbox().into_iter().skip(before).collect();
+    assert_eq!(
+        sent.iter().flat_map(|q| q.recipients.clone()).collect::<Vec<_>>(),
+        ["erin@tickets.test"]
+    );
+    let out = d.tkt(&["set", "2", "Cc+=no-such-group"]);
+    assert!(
+        stderr(&out).contains("neither an email address nor a group"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
