@@ -68,6 +68,8 @@ CREATE TABLE queues (
     address         TEXT,
     comment_address TEXT,
     description     TEXT NOT NULL DEFAULT '',
+    -- this queue's subject tag name, instead of mail.tag
+    subject_tag     TEXT,
     lifecycle       TEXT NOT NULL DEFAULT 'default',
     -- mail from someone who is neither a watcher of the ticket nor staff
     non_watcher_mail TEXT NOT NULL DEFAULT 'comment'

@@ -115,6 +115,10 @@ pub struct QueueConfig {
     pub comment_address: Option<String>,
     #[serde(default)]
     pub description: String,
+    /// This queue's subject tag name, instead of `mail.tag` (RT's per-queue SubjectTag).
+    /// Mail tagged with any of the system's tags threads.
+    #[serde(default)]
+    pub tag: Option<String>,
     /// Watchers who get replies of every ticket in the queue.
     #[serde(default)]
     pub cc: Vec<String>,
@@ -312,6 +316,7 @@ impl Config {
                 address: None,
                 comment_address: None,
                 description: "The default queue".into(),
+                tag: None,
                 cc: Vec::new(),
                 admin_cc: Vec::new(),
                 non_watcher_mail: Default::default(),
@@ -346,6 +351,14 @@ impl Config {
             }
             if !names.insert(queue.name.to_lowercase()) {
                 return Err(format!("queue `{}` is defined twice", queue.name));
+            }
+            if let Some(tag) = &queue.tag
+                && (tag.trim().is_empty() || tag.contains(['[', ']', '#']))
+            {
+                return Err(format!(
+                    "queue `{}`: tag `{tag}` must be a name without [, ] or #",
+                    queue.name
+                ));
             }
             for address in queue.cc.iter().chain(&queue.admin_cc) {
                 if !address.contains('@') {

@@ -61,6 +61,8 @@ pub struct Queue {
     pub address: String,
     pub comment_address: String,
     pub description: String,
+    /// The queue's own subject tag name, when it has one.
+    pub tag: Option<String>,
     pub non_watcher_mail: NonWatcherMail,
     /// `config` (the config file manages it) or `admin` (tkt does).
     pub source: String,

@@ -107,7 +107,7 @@ pub enum QueueCommand {
         #[arg(long)]
         comment_address: Option<String>,
     },
-    /// address=... comment_address=... description=... non_watcher_mail=accept|comment|refuse
+    /// address=... comment_address=... description=... tag=... non_watcher_mail=accept|comment|refuse
     /// Cc+=x AdminCc-=y
     Set {
         name: String,

@@ -155,8 +155,9 @@ pub fn groups(groups: &[GroupInfo]) -> String {
 pub fn queues(queues: &[Queue]) -> String {
     let mut s = String::new();
     for q in queues {
+        let tag = q.tag.as_deref().map(|t| format!("; tag {t}")).unwrap_or_default();
         s.push_str(&format!(
-            "{:<16} {} (comments: {})  [{}; non-watcher mail: {}]\n",
+            "{:<16} {} (comments: {})  [{}; non-watcher mail: {}{tag}]\n",
             q.name, q.address, q.comment_address, q.source, q.non_watcher_mail
         ));
         if !q.cc.is_empty() {

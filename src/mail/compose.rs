@@ -56,9 +56,10 @@ pub fn new_message_id(ticket_id: i64, from: &str) -> String {
     format!("ticketd.{ticket_id}.{}@{domain}", uuid::Uuid::new_v4().simple())
 }
 
-/// Writes the message. Recipients that are not valid addresses are left out; if none is
-/// left the result is `None`.
-pub fn compose(notice: &Notice<'_>, tag: &SubjectTag) -> Result<Option<Composed>, Error> {
+/// Writes the message, tagged with `tag` (the queue's) and with our loop header naming
+/// `system` (`mail.tag`). Recipients that are not valid addresses are left out; if none
+/// is left the result is `None`.
+pub fn compose(notice: &Notice<'_>, tag: &SubjectTag, system: &str) -> Result<Option<Composed>, Error> {
     let invalid = |what: &str, value: &str| Error::Invalid(format!("{what} `{value}` is not a valid address"));
     let from_address: Address = notice.from.parse().map_err(|_| invalid("mail.from", notice.from))?;
     let reply_to: Address = notice
@@ -87,7 +88,7 @@ pub fn compose(notice: &Notice<'_>, tag: &SubjectTag) -> Result<Option<Composed>
         .header(ContentType::TEXT_PLAIN)
         .raw_header(raw_header("Auto-Submitted", auto_submitted))
         .raw_header(raw_header("Precedence", "bulk"))
-        .raw_header(raw_header(LOOP_HEADER, tag.name()))
+        .raw_header(raw_header(LOOP_HEADER, system))
         .raw_header(raw_header("X-Ticketd-Ticket", &notice.ticket_id.to_string()));
     if let Some(parent) = notice.in_reply_to {
         builder = builder.in_reply_to(format!("<{parent}>"));
@@ -253,9 +254,13 @@ mod tests {
     #[test]
     fn autoreply_carries_every_header_design_asks_for() {
         let to = vec!["alice@example.com".to_string()];
-        let m = compose(&notice(Template::Autoreply, &to), &SubjectTag::new("tickets.test"))
-            .unwrap()
-            .unwrap();
+        let m = compose(
+            &notice(Template::Autoreply, &to),
+            &SubjectTag::new("tickets.test"),
+            "tickets.test",
+        )
+        .unwrap()
+        .unwrap();
         let text = String::from_utf8(m.bytes).unwrap();
         for needle in [
             "Subject: [tickets.test #7] AutoReply: Printer on fire",
@@ -287,7 +292,7 @@ mod tests {
     fn invalid_recipients_are_left_out() {
         let to = vec!["not an address".to_string()];
         assert!(
-            compose(&notice(Template::Correspondence, &to), &SubjectTag::new("t"))
+            compose(&notice(Template::Correspondence, &to), &SubjectTag::new("t"), "t")
                 .unwrap()
                 .is_none()
         );

@@ -17,6 +17,8 @@ pub struct QueueRow {
     pub address: String,
     pub comment_address: String,
     pub description: String,
+    /// The queue's own subject tag name, if it has one.
+    pub subject_tag: Option<String>,
     pub non_watcher_mail: NonWatcherMail,
     /// Defined in the config file (which wins at every start), not by `tkt queue`.
     pub from_config: bool,
@@ -32,10 +34,11 @@ fn queue_from_row(row: &Row<'_>) -> rusqlite::Result<QueueRow> {
         description: row.get(4)?,
         non_watcher_mail: policy.parse().unwrap_or_default(),
         from_config: row.get::<_, String>(6)? == "config",
+        subject_tag: row.get(7)?,
     })
 }
 
-const QUEUE_COLUMNS: &str = "id, name, address, comment_address, description, non_watcher_mail, source";
+const QUEUE_COLUMNS: &str = "id, name, address, comment_address, description, non_watcher_mail, source, subject_tag";
 
 impl Db<'_> {
     /// The enabled queue with this name (case-insensitive).
@@ -87,6 +90,15 @@ impl Db<'_> {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The queues' own subject tag names.
+    pub fn queue_tags(&self) -> Result<Vec<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT DISTINCT subject_tag FROM queues WHERE subject_tag IS NOT NULL ORDER BY 1")?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Whether the address is one of a queue's: mail from it is our own.
     pub fn is_queue_address(&self, address: &str) -> Result<bool> {
         Ok(cached_row(
@@ -113,17 +125,19 @@ impl WriteTx<'_> {
         for q in queues {
             cached_execute(
                 self.conn(),
-                "INSERT INTO queues (name, address, comment_address, description, non_watcher_mail, source, created) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'config', ?6) \
+                "INSERT INTO queues (name, address, comment_address, description, non_watcher_mail, subject_tag, \
+                   source, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'config', ?7) \
                  ON CONFLICT (name) DO UPDATE SET address = excluded.address, \
                    comment_address = excluded.comment_address, description = excluded.description, \
-                   non_watcher_mail = excluded.non_watcher_mail, source = 'config', disabled = 0",
+                   non_watcher_mail = excluded.non_watcher_mail, subject_tag = excluded.subject_tag, \
+                   source = 'config', disabled = 0",
                 params![
                     q.name,
                     q.address(),
                     q.comment_address(),
                     q.description,
                     q.non_watcher_mail.as_str(),
+                    q.tag,
                     ts(now)
                 ],
             )?;
@@ -160,15 +174,18 @@ impl WriteTx<'_> {
         self.queue(self.conn().last_insert_rowid())
     }
 
-    /// Changes a queue's field: `address`, `comment_address`, `description` or
-    /// `non_watcher_mail`.
+    /// Changes a queue's field: `address`, `comment_address`, `description`,
+    /// `non_watcher_mail` or `subject_tag`.
     pub fn set_queue_field(&self, queue_id: i64, field: QueueField, value: &str) -> Result<()> {
         let column = match field {
             QueueField::Address => "address",
             QueueField::CommentAddress => "comment_address",
             QueueField::Description => "description",
             QueueField::NonWatcherMail => "non_watcher_mail",
+            QueueField::SubjectTag => "subject_tag",
         };
+        // an empty tag means "use mail.tag"; other fields may be empty
+        let value = Some(value).filter(|v| !v.is_empty() || field != QueueField::SubjectTag);
         cached_execute(
             self.conn(),
             &format!("UPDATE queues SET {column} = ?2 WHERE id = ?1"),
@@ -203,4 +220,6 @@ pub enum QueueField {
     CommentAddress,
     Description,
     NonWatcherMail,
+    /// Empty clears it.
+    SubjectTag,
 }

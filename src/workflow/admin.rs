@@ -234,7 +234,7 @@ fn checked_address(address: String) -> Result<String> {
 }
 
 /// Changes a queue made by `tkt queue create` (AdminQueue on it): `address=`,
-/// `comment_address=`, `description=`, `non_watcher_mail=accept|comment|refuse`,
+/// `comment_address=`, `description=`, `tag=` (empty: the system's), `non_watcher_mail=accept|comment|refuse`,
 /// `Cc+=`/`Cc-=`/`AdminCc+=`/`AdminCc-=` a user or group. Queues from the config file are
 /// changed there.
 pub fn set_queue(tx: &WriteTx<'_>, access: &Access, name: &str, changes: &[String], now: Timestamp) -> Result<Queue> {
@@ -273,14 +273,18 @@ pub fn set_queue(tx: &WriteTx<'_>, access: &Access, name: &str, changes: &[Strin
             "address" => (QueueField::Address, checked_address(value.to_string())?),
             "comment_address" => (QueueField::CommentAddress, checked_address(value.to_string())?),
             "description" => (QueueField::Description, value.to_string()),
+            "tag" if value.contains(['[', ']', '#']) => {
+                return Err(Error::Invalid(format!("tag `{value}` must not contain [, ] or #")));
+            }
+            "tag" => (QueueField::SubjectTag, value.to_string()),
             "non_watcher_mail" => (
                 QueueField::NonWatcherMail,
                 value.parse::<NonWatcherMail>()?.as_str().to_string(),
             ),
             other => {
                 return Err(Error::Invalid(format!(
-                    "`{other}` is not a queue field; use address, comment_address, description, non_watcher_mail, \
-                     or Cc/AdminCc += and -="
+                    "`{other}` is not a queue field; use address, comment_address, description, tag, \
+                     non_watcher_mail, or Cc/AdminCc += and -="
                 )));
             }
         };
@@ -303,6 +307,7 @@ fn queue_info(db: &Db<'_>, q: &QueueRow) -> Result<Queue> {
         address: q.address.clone(),
         comment_address: q.comment_address.clone(),
         description: q.description.clone(),
+        tag: q.subject_tag.clone(),
         non_watcher_mail: q.non_watcher_mail,
         source: if q.from_config { "config".into() } else { "admin".into() },
         cc: names(Role::Cc)?,

@@ -270,14 +270,19 @@ fn permitted_kind(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, action:
     }
 }
 
-/// The ticket a message belongs to (DESIGN.md, Threading): our subject tag, else a
+/// The ticket a message belongs to (DESIGN.md, Threading): one of our subject tags (the
+/// system's or a queue's), else a
 /// Message-ID we stored or sent in In-Reply-To/References, else the address extension.
 /// A number that names no ticket falls through: the message is never rejected for it.
 fn find_ticket(tx: &WriteTx<'_>, s: &Settings, delivery: &Delivery, inbound: &Inbound) -> Result<Option<i64>> {
-    if let Some(id) = s.tag.ticket_in(&inbound.subject)
-        && let Some(effective) = tx.effective_ticket(id)?
-    {
-        return Ok(Some(effective));
+    let mut tags = vec![s.tag.clone()];
+    tags.extend(tx.queue_tags()?.iter().map(|name| s.tag_named(name)));
+    for tag in &tags {
+        if let Some(id) = tag.ticket_in(&inbound.subject)
+            && let Some(effective) = tx.effective_ticket(id)?
+        {
+            return Ok(Some(effective));
+        }
     }
     let mut ids: Vec<String> = inbound.in_reply_to.clone();
     ids.extend(inbound.references.iter().rev().cloned());

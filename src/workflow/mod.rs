@@ -15,14 +15,21 @@ pub use access::{Access, On};
 pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
 pub use staff::{NewTicketRequest, create, reply, update};
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use crate::config::Config;
 use crate::mail::SubjectTag;
 use crate::rules::{Rule, default_rules};
 
 /// The parts of the configuration the workflow needs, prepared once.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Settings {
+    /// The system's tag (`mail.tag`): every queue's unless it has its own, and the name
+    /// in our loop header.
     pub tag: SubjectTag,
+    /// Compiled queue tags, by name (queues may get new tags while we run).
+    queue_tags: Mutex<HashMap<String, SubjectTag>>,
     /// `mail.from`.
     pub from: String,
     /// Our own addresses, lowercased: never a recipient.
@@ -38,6 +45,7 @@ impl Settings {
     pub fn from_config(config: &Config) -> Settings {
         Settings {
             tag: SubjectTag::new(&config.mail.tag),
+            queue_tags: Mutex::new(HashMap::new()),
             from: config.mail.from.clone(),
             own_addresses: config.own_addresses(),
             autoreply_limit_per_hour: config.mail.autoreply_limit_per_hour,
@@ -46,6 +54,25 @@ impl Settings {
             undeclared_charset: config.undeclared_charset().unwrap_or_default(),
             rules: default_rules(),
         }
+    }
+
+    /// The tag named `name`, compiled once.
+    pub fn tag_named(&self, name: &str) -> SubjectTag {
+        if name == self.tag.name() {
+            return self.tag.clone();
+        }
+        let mut tags = self.queue_tags.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        tags.entry(name.to_string())
+            .or_insert_with(|| SubjectTag::new(name))
+            .clone()
+    }
+
+    /// The tag of a queue: its own, or the system's.
+    pub fn queue_tag(&self, queue: &crate::store::QueueRow) -> SubjectTag {
+        queue
+            .subject_tag
+            .as_deref()
+            .map_or_else(|| self.tag.clone(), |name| self.tag_named(name))
     }
 
     /// Parse options for inbound mail under these settings.

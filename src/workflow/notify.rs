@@ -228,7 +228,7 @@ fn send(
         message_id: &message_id,
         date: now,
     };
-    let Some(composed) = compose::compose(&notice, &s.tag)? else {
+    let Some(composed) = compose::compose(&notice, &s.queue_tag(&queue), s.tag.name())? else {
         return Ok(false);
     };
     tx.enqueue(&NewOutgoing {

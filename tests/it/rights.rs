@@ -368,3 +368,23 @@ fn the_first_admin_bootstraps_from_local_root_and_others_cannot_administer() {
         .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
 }
+
+#[test]
+fn mail_from_someone_without_create_ticket_bounces_with_the_reason() {
+    let d = Daemon::start();
+    d.tkt_ok(&["revoke", "CreateTicket", "--group", "Everyone"]);
+    d.tkt_ok(&["grant", "CreateTicket", "--group", "Everyone", "--queue", "general"]);
+    d.deliver("general", &mail("zoe@example.net", "Printer", "x", &[]));
+    let out = d.mailgate(&["--queue", "network"], &mail("zoe@example.net", "Router", "x", &[]));
+    assert_eq!(out.status.code(), Some(77), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1);
+    assert!(
+        stderr(&out).contains("CreateTicket on queue network"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 1);
+    // staff still create there: the Privileged group's grant is global
+    d.deliver("network", &mail("staff@tickets.test", "Router", "x", &[]));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 2);
+}

@@ -193,3 +193,47 @@ fn a_requestor_reply_reopens_a_resolved_ticket_and_a_staff_reply_opens_a_new_one
     assert_eq!(last["old_value"], "resolved");
     assert_eq!(last["new_value"], "open");
 }
+
+#[test]
+fn a_queue_with_its_own_tag_uses_it_and_every_tag_of_ours_threads() {
+    let queues = r#"
+[[queues]]
+name = "general"
+address = "help@tickets.test"
+
+[[queues]]
+name = "network"
+address = "noc@tickets.test"
+tag = "noc.test"
+"#;
+    let d = Daemon::start_with(Setup {
+        queues: Some(queues.into()),
+        ..Setup::default()
+    });
+    d.deliver("network", &mail("zoe@example.net", "Link down", "x", &[]));
+    let autoreply = d.outbox().into_iter().find(|q| q.kind == "autoreply").unwrap();
+    assert_eq!(
+        header(&autoreply.message, "Subject").unwrap(),
+        "[noc.test #1] AutoReply: Link down"
+    );
+    assert_eq!(
+        header(&autoreply.message, "X-Ticketd-Loop").unwrap(),
+        TAG,
+        "the loop header names the system"
+    );
+    d.deliver(
+        "network",
+        &mail("zoe@example.net", "Re: [noc.test #1] Link down", "y", &[]),
+    );
+    d.deliver(
+        "general",
+        &mail("zoe@example.net", "Re: [tickets.test #1] Link down", "z", &[]),
+    );
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(transactions_of(&d.show(1), "Correspond").len(), 2);
+    // tkt-made queues get tags too
+    d.tkt_ok(&["queue", "create", "ops"]);
+    d.tkt_ok(&["queue", "set", "ops", "tag=ops.test"]);
+    d.deliver("general", &mail("zoe@example.net", "Re: [ops.test #1] still", "w", &[]));
+    assert_eq!(transactions_of(&d.show(1), "Correspond").len(), 3);
+}
