@@ -26,6 +26,9 @@ pub struct Config {
     pub outbox: OutboxConfig,
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
+    /// Custom lifecycles by name, beside the built-in `default`.
+    #[serde(default)]
+    pub lifecycles: std::collections::BTreeMap<String, crate::ticket::Lifecycle>,
 }
 
 /// Where the daemon keeps its data and where it listens.
@@ -126,6 +129,9 @@ pub struct QueueConfig {
     /// privileged users.
     #[serde(default)]
     pub admin_cc: Vec<String>,
+    /// The lifecycle of the queue's tickets: `default` or one of `[lifecycles.NAME]`.
+    #[serde(default)]
+    pub lifecycle: Option<String>,
     /// Mail to an existing ticket from someone who is neither its watcher nor staff:
     /// `comment` (for staff to review), `accept` (as a reply, as RT does) or `refuse`.
     #[serde(default)]
@@ -304,6 +310,9 @@ impl Config {
 
     /// Fills the defaults that depend on other keys.
     fn finish(&mut self) {
+        for (name, lifecycle) in &mut self.lifecycles {
+            lifecycle.name = name.clone();
+        }
         if self.server.listen.is_empty() {
             self.server.listen = vec![Listen::Unix(self.server.data_dir.join("ticketd.sock"))];
         }
@@ -317,6 +326,7 @@ impl Config {
                 comment_address: None,
                 description: "The default queue".into(),
                 tag: None,
+                lifecycle: None,
                 cc: Vec::new(),
                 admin_cc: Vec::new(),
                 non_watcher_mail: Default::default(),
@@ -333,6 +343,12 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
+        for lifecycle in self.lifecycles.values() {
+            lifecycle.validate()?;
+        }
+        if self.lifecycles.contains_key("default") {
+            return Err("lifecycle `default` is built in; give yours another name".into());
+        }
         if self.mail.tag.trim().is_empty() {
             return Err("mail.tag must not be empty".into());
         }
@@ -351,6 +367,12 @@ impl Config {
             }
             if !names.insert(queue.name.to_lowercase()) {
                 return Err(format!("queue `{}` is defined twice", queue.name));
+            }
+            if let Some(lifecycle) = &queue.lifecycle
+                && lifecycle != "default"
+                && !self.lifecycles.contains_key(lifecycle)
+            {
+                return Err(format!("queue `{}`: there is no lifecycle `{lifecycle}`", queue.name));
             }
             if let Some(tag) = &queue.tag
                 && (tag.trim().is_empty() || tag.contains(['[', ']', '#']))

@@ -111,7 +111,8 @@ impl Rule {
             Condition::OnComment => event.kind == TransactionKind::Comment,
             Condition::OnStatusChange { to } => event
                 .status_change
-                .is_some_and(|(_, new)| to.is_none_or(|to| to == new)),
+                .as_ref()
+                .is_some_and(|(_, new)| to.as_ref().is_none_or(|to| to == new)),
             Condition::OnOwnerChange => event.new_owner.is_some(),
         };
         let actor = match self.actor {
@@ -140,20 +141,20 @@ pub fn default_rules() -> Vec<Rule> {
         ),
         Rule {
             actor: Actor::Requestor,
-            when_status: vec![Status::Resolved, Status::Stalled],
+            when_status: vec![Status::named(Status::RESOLVED), Status::named(Status::STALLED)],
             ..Rule::new(
                 "reopen-on-requestor-reply",
                 Condition::OnCorrespond,
-                vec![SetStatus(Status::Open)],
+                vec![SetStatus(Status::named(Status::OPEN))],
             )
         },
         Rule {
             actor: Actor::Staff,
-            when_status: vec![Status::New],
+            when_status: vec![Status::named(Status::NEW)],
             ..Rule::new(
                 "open-on-staff-reply",
                 Condition::OnCorrespond,
-                vec![SetStatus(Status::Open)],
+                vec![SetStatus(Status::named(Status::OPEN))],
             )
         },
         Rule::new(
@@ -179,7 +180,7 @@ pub fn default_rules() -> Vec<Rule> {
         Rule::new(
             "notify-requestors-on-resolve",
             Condition::OnStatusChange {
-                to: Some(Status::Resolved),
+                to: Some(Status::named(Status::RESOLVED)),
             },
             vec![notify(&[Role::Requestor], false, Template::Resolved)],
         ),
@@ -197,7 +198,7 @@ mod tests {
             new_owner: None,
             actor_privileged: false,
             actor_is_requestor: true,
-            status: Status::New,
+            status: Status::named("new"),
         }
     }
 
@@ -221,9 +222,9 @@ mod tests {
     fn requestor_reply_reopens_only_resolved_or_stalled() {
         let mut e = event(TransactionKind::Correspond);
         assert!(!fired(&e).contains(&"reopen-on-requestor-reply".to_string()));
-        e.status = Status::Resolved;
+        e.status = Status::named("resolved");
         assert!(fired(&e).contains(&"reopen-on-requestor-reply".to_string()));
-        e.status = Status::Rejected;
+        e.status = Status::named("rejected");
         assert!(!fired(&e).contains(&"reopen-on-requestor-reply".to_string()));
     }
 
@@ -233,16 +234,16 @@ mod tests {
         e.actor_privileged = true;
         e.actor_is_requestor = false;
         assert!(fired(&e).contains(&"open-on-staff-reply".to_string()));
-        e.status = Status::Open;
+        e.status = Status::named("open");
         assert!(!fired(&e).contains(&"open-on-staff-reply".to_string()));
     }
 
     #[test]
     fn resolve_notifies_requestors_and_other_changes_do_not() {
         let mut e = event(TransactionKind::Status);
-        e.status_change = Some((Status::Open, Status::Resolved));
+        e.status_change = Some((Status::named("open"), Status::named("resolved")));
         assert_eq!(fired(&e), ["notify-requestors-on-resolve"]);
-        e.status_change = Some((Status::Open, Status::Stalled));
+        e.status_change = Some((Status::named("open"), Status::named("stalled")));
         assert!(fired(&e).is_empty());
     }
 }

@@ -9,8 +9,6 @@ mod parser;
 
 pub use parser::parse;
 
-use crate::ticket::Status;
-
 /// A parsed query: a condition (none means every ticket), an order and a limit.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Query {
@@ -70,8 +68,9 @@ pub enum Op {
 pub enum Value {
     Text(String),
     Integer(i64),
-    /// `Status = '__Active__'` or `'__Inactive__'`: a set of statuses.
-    Statuses(Vec<Status>),
+    /// `Status = '__Active__'` (true: initial and active statuses of each ticket's
+    /// lifecycle) or `'__Inactive__'` (false).
+    Active(bool),
 }
 
 /// Sort order.

@@ -368,12 +368,16 @@ fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize) -> Result<Con
                 if !matches!(op, Op::Eq | Op::Ne) {
                     return Err(wrong("Status is compared with = or != only".into()));
                 }
-                let statuses = match text.as_str() {
-                    t if t.eq_ignore_ascii_case("__Active__") => Status::active(),
-                    t if t.eq_ignore_ascii_case("__Inactive__") => Status::inactive(),
-                    t => vec![t.parse::<Status>().map_err(|e| wrong(e.to_string()))?],
-                };
-                Value::Statuses(statuses)
+                match text.as_str() {
+                    t if t.eq_ignore_ascii_case("__Active__") => Value::Active(true),
+                    t if t.eq_ignore_ascii_case("__Inactive__") => Value::Active(false),
+                    t => Value::Text(
+                        t.parse::<Status>()
+                            .map_err(|e| wrong(e.to_string()))?
+                            .as_str()
+                            .to_string(),
+                    ),
+                }
             } else if matches!(op, Op::Lt | Op::Gt | Op::Le | Op::Ge) {
                 return Err(wrong(format!("{} is text; use =, != or LIKE", field.name())));
             } else {
@@ -425,7 +429,7 @@ mod tests {
             q.filter,
             Some(Expr::And(
                 Box::new(cond(Field::Queue, Op::Eq, Value::Text("general".into()))),
-                Box::new(cond(Field::Status, Op::Eq, Value::Statuses(Status::active()))),
+                Box::new(cond(Field::Status, Op::Eq, Value::Active(true))),
             ))
         );
     }
@@ -468,7 +472,7 @@ mod tests {
             ("Queue 'x'", "position 7: expected an operator"),
             ("Colour = 'red'", "`Colour` is not a field"),
             ("id = 'x'", "id takes a number"),
-            ("Status = 'closed'", "is not a status"),
+            ("Status = 'two words'", "is not a status"),
             ("Subject > 'a'", "Subject is text"),
             ("(id = 1", "expected `)`"),
             ("id = 1 id = 2", "position 8: expected AND, OR"),

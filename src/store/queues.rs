@@ -19,6 +19,8 @@ pub struct QueueRow {
     pub description: String,
     /// The queue's own subject tag name, if it has one.
     pub subject_tag: Option<String>,
+    /// The name of its tickets' lifecycle.
+    pub lifecycle: String,
     pub non_watcher_mail: NonWatcherMail,
     /// Defined in the config file (which wins at every start), not by `tkt queue`.
     pub from_config: bool,
@@ -35,10 +37,12 @@ fn queue_from_row(row: &Row<'_>) -> rusqlite::Result<QueueRow> {
         non_watcher_mail: policy.parse().unwrap_or_default(),
         from_config: row.get::<_, String>(6)? == "config",
         subject_tag: row.get(7)?,
+        lifecycle: row.get(8)?,
     })
 }
 
-const QUEUE_COLUMNS: &str = "id, name, address, comment_address, description, non_watcher_mail, source, subject_tag";
+const QUEUE_COLUMNS: &str =
+    "id, name, address, comment_address, description, non_watcher_mail, source, subject_tag, lifecycle";
 
 impl Db<'_> {
     /// The enabled queue with this name (case-insensitive).
@@ -126,11 +130,11 @@ impl WriteTx<'_> {
             cached_execute(
                 self.conn(),
                 "INSERT INTO queues (name, address, comment_address, description, non_watcher_mail, subject_tag, \
-                   source, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'config', ?7) \
+                   lifecycle, source, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, 'config', ?7) \
                  ON CONFLICT (name) DO UPDATE SET address = excluded.address, \
                    comment_address = excluded.comment_address, description = excluded.description, \
                    non_watcher_mail = excluded.non_watcher_mail, subject_tag = excluded.subject_tag, \
-                   source = 'config', disabled = 0",
+                   lifecycle = excluded.lifecycle, source = 'config', disabled = 0",
                 params![
                     q.name,
                     q.address(),
@@ -138,7 +142,8 @@ impl WriteTx<'_> {
                     q.description,
                     q.non_watcher_mail.as_str(),
                     q.tag,
-                    ts(now)
+                    ts(now),
+                    q.lifecycle.as_deref().unwrap_or("default")
                 ],
             )?;
             let id: i64 = cached_row(self.conn(), "SELECT id FROM queues WHERE name = ?1", [&q.name], |r| {

@@ -6,7 +6,7 @@ use super::Db;
 use crate::error::Result;
 use crate::rights::{Principal, Visibility};
 use crate::search::{Condition, Direction, Expr, Field, Op, Query, Value};
-use crate::ticket::{Role, Ticket};
+use crate::ticket::{Lifecycle, Role, Status, Ticket};
 
 /// More results than this need `LIMIT` (pagination comes with the full search issue).
 const DEFAULT_LIMIT: u32 = 10_000;
@@ -16,7 +16,13 @@ impl Db<'_> {
     /// (their survivor is), and deleted ones only when the query asks about Status, as RT.
     ///
     /// With `seen_by`, only the tickets that user may see are listed.
-    pub fn search(&self, query: &Query, seen_by: Option<(&Principal, &Visibility)>) -> Result<Vec<Ticket>> {
+    /// `lifecycles` decide what `__Active__` and `__Inactive__` mean in each queue.
+    pub fn search(
+        &self,
+        query: &Query,
+        seen_by: Option<(&Principal, &Visibility)>,
+        lifecycles: &[&Lifecycle],
+    ) -> Result<Vec<Ticket>> {
         let mut params = Vec::new();
         let mut sql = String::from("SELECT t.id FROM tickets t WHERE t.id = t.effective_id");
         if !query.filter.as_ref().is_some_and(mentions_status) {
@@ -27,7 +33,7 @@ impl Db<'_> {
         }
         if let Some(filter) = &query.filter {
             sql.push_str(" AND (");
-            compile(filter, &mut sql, &mut params);
+            compile(filter, lifecycles, &mut sql, &mut params);
             sql.push(')');
         }
         sql.push_str(" ORDER BY ");
@@ -104,12 +110,12 @@ fn mentions_status(expr: &Expr) -> bool {
     }
 }
 
-fn compile(expr: &Expr, sql: &mut String, params: &mut Vec<SqlValue>) {
+fn compile(expr: &Expr, lifecycles: &[&Lifecycle], sql: &mut String, params: &mut Vec<SqlValue>) {
     let mut binary = |a: &Expr, op: &str, b: &Expr, sql: &mut String| {
         sql.push('(');
-        compile(a, sql, params);
+        compile(a, lifecycles, sql, params);
         sql.push_str(op);
-        compile(b, sql, params);
+        compile(b, lifecycles, sql, params);
         sql.push(')');
     };
     match expr {
@@ -117,10 +123,10 @@ fn compile(expr: &Expr, sql: &mut String, params: &mut Vec<SqlValue>) {
         Expr::Or(a, b) => binary(a, " OR ", b, sql),
         Expr::Not(e) => {
             sql.push_str("NOT (");
-            compile(e, sql, params);
+            compile(e, lifecycles, sql, params);
             sql.push(')');
         }
-        Expr::Condition(c) => condition(c, sql, params),
+        Expr::Condition(c) => condition(c, lifecycles, sql, params),
     }
 }
 
@@ -152,11 +158,11 @@ fn text_param(c: &Condition) -> SqlValue {
         Value::Text(t) if matches!(c.op, Op::Like | Op::NotLike) => SqlValue::Text(like_pattern(t)),
         Value::Text(t) => SqlValue::Text(t.clone()),
         Value::Integer(n) => SqlValue::Integer(*n),
-        Value::Statuses(_) => SqlValue::Null,
+        Value::Active(_) => SqlValue::Null,
     }
 }
 
-fn condition(c: &Condition, sql: &mut String, params: &mut Vec<SqlValue>) {
+fn condition(c: &Condition, lifecycles: &[&Lifecycle], sql: &mut String, params: &mut Vec<SqlValue>) {
     let op = c.op.symbol();
     match c.field {
         Field::Id | Field::Priority | Field::Created | Field::Updated | Field::Subject => {
@@ -180,11 +186,26 @@ fn condition(c: &Condition, sql: &mut String, params: &mut Vec<SqlValue>) {
             params.push(text_param(c));
         }
         Field::Status => match &c.value {
-            Value::Statuses(statuses) => {
-                let marks = vec!["?"; statuses.len()].join(", ");
+            Value::Active(active) => {
+                // each queue's lifecycle says which of its statuses are active
+                let mut any = vec!["0".to_string()];
+                for lifecycle in lifecycles {
+                    let statuses: Vec<&Status> = lifecycle
+                        .statuses()
+                        .filter(|st| lifecycle.is_active(st) == *active)
+                        .collect();
+                    if statuses.is_empty() {
+                        continue;
+                    }
+                    let marks = vec!["?"; statuses.len()].join(", ");
+                    any.push(format!(
+                        "((SELECT lifecycle FROM queues WHERE id = t.queue_id) = ? AND t.status IN ({marks}))"
+                    ));
+                    params.push(SqlValue::Text(lifecycle.name.clone()));
+                    params.extend(statuses.iter().map(|st| SqlValue::Text(st.as_str().into())));
+                }
                 let negate = if c.op == Op::Ne { "NOT " } else { "" };
-                sql.push_str(&format!("t.status {negate}IN ({marks})"));
-                params.extend(statuses.iter().map(|s| SqlValue::Text(s.as_str().into())));
+                sql.push_str(&format!("{negate}({})", any.join(" OR ")));
             }
             _ => {
                 sql.push_str(&format!("t.status {op} ?"));

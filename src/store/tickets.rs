@@ -23,6 +23,7 @@ pub struct TicketRow {
     pub initial_priority: i64,
     pub final_priority: i64,
     pub started: Option<Timestamp>,
+    pub resolved: Option<Timestamp>,
 }
 
 /// What a new ticket starts with.
@@ -70,22 +71,23 @@ impl<'a> NewTransaction<'a> {
     }
 }
 
-fn ticket_row_from(row: &Row<'_>) -> rusqlite::Result<(TicketRow, String, Option<String>)> {
+fn ticket_row_from(row: &Row<'_>) -> rusqlite::Result<(TicketRow, Option<String>, Option<String>)> {
     Ok((
         TicketRow {
             id: row.get(0)?,
             effective_id: row.get(1)?,
             queue_id: row.get(2)?,
             subject: row.get(3)?,
-            status: Status::Open, // replaced below from column 4
+            status: Status::named(&row.get::<_, String>(4)?),
             owner_id: row.get(5)?,
             priority: row.get(6)?,
             initial_priority: row.get(7)?,
             final_priority: row.get(8)?,
             started: None,
+            resolved: None,
         },
-        row.get(4)?,
         row.get(9)?,
+        row.get(10)?,
     ))
 }
 
@@ -99,14 +101,14 @@ impl Db<'_> {
             .conn
             .prepare_cached(
                 "SELECT id, effective_id, queue_id, subject, status, owner_id, priority, \
-                 initial_priority, final_priority, started FROM tickets WHERE id = ?1",
+                 initial_priority, final_priority, started, resolved FROM tickets WHERE id = ?1",
             )?
             .query_row([id], ticket_row_from)
             .optional()?;
         found
-            .map(|(mut row, status, started)| {
-                row.status = status.parse()?;
+            .map(|(mut row, started, resolved)| {
                 row.started = parse_opt_ts(started)?;
+                row.resolved = parse_opt_ts(resolved)?;
                 Ok(row)
             })
             .transpose()
@@ -195,7 +197,7 @@ impl Db<'_> {
                         effective_id,
                         queue,
                         subject,
-                        status: status.parse()?,
+                        status: Status::named(&status),
                         owner,
                         priority,
                         initial_priority,
@@ -456,16 +458,21 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Changes the status and keeps the Started and Resolved dates as RT does: Started is
-    /// the first time a ticket left `new`; Resolved the last time it became resolved or
-    /// rejected.
-    pub fn set_status(&self, ticket: &TicketRow, status: Status, now: Timestamp) -> Result<()> {
-        self.set_column(ticket.id, "status", &status.as_str())?;
-        if ticket.started.is_none() && status != Status::New {
-            self.set_column(ticket.id, "started", &ts(now))?;
+    /// Changes the status, and the Started and Resolved dates when given (the lifecycle
+    /// decides: see `workflow`).
+    pub fn set_status(
+        &self,
+        ticket_id: i64,
+        status: &Status,
+        started: Option<Timestamp>,
+        resolved: Option<Timestamp>,
+    ) -> Result<()> {
+        self.set_column(ticket_id, "status", &status.as_str())?;
+        if let Some(started) = started {
+            self.set_column(ticket_id, "started", &ts(started))?;
         }
-        if matches!(status, Status::Resolved | Status::Rejected) {
-            self.set_column(ticket.id, "resolved", &ts(now))?;
+        if let Some(resolved) = resolved {
+            self.set_column(ticket_id, "resolved", &ts(resolved))?;
         }
         Ok(())
     }

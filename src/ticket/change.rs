@@ -108,7 +108,7 @@ mod tests {
     fn parses_fields_and_watchers() {
         assert_eq!(
             "status=resolved".parse::<Change>().unwrap(),
-            Change::Status(Status::Resolved)
+            Change::Status(Status::named("resolved"))
         );
         assert_eq!("Priority= 80".parse::<Change>().unwrap(), Change::Priority(80));
         assert_eq!("subject=a=b".parse::<Change>().unwrap(), Change::Subject("a=b".into()));

@@ -7,7 +7,7 @@ mod change;
 mod status;
 
 pub use change::{Change, OwnerAction, WatcherChange};
-pub use status::Status;
+pub use status::{Category, Lifecycle, Status};
 
 use std::fmt;
 use std::str::FromStr;

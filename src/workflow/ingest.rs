@@ -17,7 +17,7 @@ use crate::mail::{AutoReason, Inbound, parse};
 use crate::queue::NonWatcherMail;
 use crate::rights::Right;
 use crate::store::{NewTicket, NewTransaction, QueueRow, Seen, TicketRow, WriteTx};
-use crate::ticket::{Action, Role, Status, Timestamp, TransactionKind};
+use crate::ticket::{Action, Role, Timestamp, TransactionKind};
 use crate::user::{NOBODY_ID, User};
 
 /// How the MTA handed a message over: mailgate's command line.
@@ -209,7 +209,7 @@ fn process(
             let ticket_id = tx.insert_ticket(&NewTicket {
                 queue_id: queue.id,
                 subject: &inbound.subject,
-                status: Status::New,
+                status: s.lifecycle(queue).default_initial().clone(),
                 owner_id: NOBODY_ID,
                 priority: 0,
                 creator_id: actor.id,

@@ -7,6 +7,7 @@
 mod access;
 pub mod admin;
 mod ingest;
+mod lifecycle;
 mod notify;
 mod staff;
 pub mod view;
@@ -15,12 +16,13 @@ pub use access::{Access, On};
 pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
 pub use staff::{NewTicketRequest, create, reply, update};
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use crate::config::Config;
 use crate::mail::SubjectTag;
 use crate::rules::{Rule, default_rules};
+use crate::ticket::Lifecycle;
 
 /// The parts of the configuration the workflow needs, prepared once.
 #[derive(Debug)]
@@ -38,6 +40,8 @@ pub struct Settings {
     pub max_mime_parts: usize,
     pub undeclared_charset: Option<&'static encoding_rs::Encoding>,
     pub rules: Vec<Rule>,
+    /// Every lifecycle by name, `default` included.
+    pub lifecycles: BTreeMap<String, Lifecycle>,
 }
 
 impl Settings {
@@ -53,7 +57,24 @@ impl Settings {
             // validated when the config was loaded
             undeclared_charset: config.undeclared_charset().unwrap_or_default(),
             rules: default_rules(),
+            lifecycles: std::iter::once(Lifecycle::default_lifecycle())
+                .chain(config.lifecycles.values().cloned())
+                .map(|l| (l.name.clone(), l))
+                .collect(),
         }
+    }
+
+    /// The lifecycle of a queue's tickets (`default` when the queue names an unknown one,
+    /// which the config check prevents).
+    pub fn lifecycle(&self, queue: &crate::store::QueueRow) -> &Lifecycle {
+        self.lifecycles
+            .get(&queue.lifecycle)
+            .unwrap_or_else(|| &self.lifecycles["default"])
+    }
+
+    /// Every lifecycle.
+    pub fn all_lifecycles(&self) -> Vec<&Lifecycle> {
+        self.lifecycles.values().collect()
     }
 
     /// The tag named `name`, compiled once.

@@ -4,7 +4,8 @@
 //! gets no autoreply and only notifies staff; our own mail coming back notifies nobody.
 
 use super::Settings;
-use crate::error::Result;
+use super::lifecycle::move_status;
+use crate::error::{Error, Result};
 use crate::mail::AutoReason;
 use crate::mail::compose::{self, Notice};
 use crate::rules::{Event, RuleAction, Template};
@@ -24,7 +25,7 @@ pub(crate) struct MailOrigin<'a> {
 }
 
 /// A transaction that rules should answer.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(crate) struct Happening<'a> {
     pub ticket_id: i64,
     pub transaction_id: i64,
@@ -71,17 +72,17 @@ fn run(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp, depth:
     };
     let event = Event {
         kind: h.kind,
-        status_change: h.status_change,
+        status_change: h.status_change.clone(),
         new_owner: h.new_owner,
         actor_privileged: h.actor.privileged,
         actor_is_requestor: tx.is_watcher(ticket.id, Role::Requestor, h.actor.id)?,
-        status: ticket.status,
+        status: ticket.status.clone(),
     };
     let auto = h.mail.and_then(|m| m.auto);
     for rule in s.rules.iter().filter(|r| r.matches(&event)) {
         for action in &rule.actions {
             match action {
-                RuleAction::SetStatus(status) => set_status(tx, s, h, *status, now, depth)?,
+                RuleAction::SetStatus(status) => set_status(tx, s, h, status, now, depth)?,
                 _ if auto.is_some_and(AutoReason::is_own) => {
                     tracing::info!(ticket = ticket.id, rule = %rule.name, "no mail: the message is our own come back");
                 }
@@ -250,17 +251,19 @@ fn set_status(
     tx: &WriteTx<'_>,
     s: &Settings,
     h: &Happening<'_>,
-    status: Status,
+    status: &Status,
     now: Timestamp,
     depth: u32,
 ) -> Result<()> {
     let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
         return Ok(());
     };
-    if !ticket.status.can_become(status) {
-        return Ok(());
+    // a rule's status the ticket's lifecycle does not allow (or have) is skipped
+    match move_status(tx, s, &ticket, status, now) {
+        Ok(true) => {}
+        Ok(false) | Err(Error::Conflict(_) | Error::Invalid(_)) => return Ok(()),
+        Err(e) => return Err(e),
     }
-    tx.set_status(&ticket, status, now)?;
     let transaction_id = tx.insert_transaction(&NewTransaction {
         field: Some("Status"),
         old_value: Some(ticket.status.as_str()),
@@ -271,11 +274,11 @@ fn set_status(
     let next = Happening {
         transaction_id,
         kind: TransactionKind::Status,
-        status_change: Some((ticket.status, status)),
+        status_change: Some((ticket.status, status.clone())),
         new_owner: None,
         actor: &system,
         content: "",
-        ..*h
+        ..h.clone()
     };
     run(tx, s, &next, now, depth + 1)
 }

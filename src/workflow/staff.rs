@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use super::access::{Access, On};
+use super::lifecycle::move_status;
 use super::notify::{Happening, run_rules};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::store::{NewTicket, NewTransaction, PriorityField, TicketRow, WriteTx};
-use crate::ticket::{Action, Change, OwnerAction, Role, Status, Timestamp, TransactionKind, WatcherChange};
+use crate::ticket::{Action, Change, OwnerAction, Role, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, User, normalize_address};
 
 /// A ticket made by hand.
@@ -56,11 +57,7 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, access: &A
     let ticket_id = tx.insert_ticket(&NewTicket {
         queue_id: queue.id,
         subject: req.subject.trim(),
-        status: if owner.id == NOBODY_ID {
-            Status::New
-        } else {
-            Status::Open
-        },
+        status: s.lifecycle(&queue).default_initial().clone(),
         owner_id: owner.id,
         priority: req.priority,
         creator_id: access.user.id,
@@ -237,12 +234,20 @@ fn new_owner(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, change: &Cha
     Ok(owner)
 }
 
-/// The rights a change needs, beyond those `new_owner` checks.
-fn check_change(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, change: &Change) -> Result<()> {
+/// The rights a change needs, beyond those `new_owner` checks. A status change needs what
+/// the ticket's lifecycle names for that transition.
+fn check_change(tx: &WriteTx<'_>, s: &Settings, access: &Access, ticket: &TicketRow, change: &Change) -> Result<()> {
     let on = On::Ticket(ticket);
     match change {
-        Change::Status(Status::Deleted) => access.require(tx, Right::DeleteTicket, on),
-        Change::Status(_) => access.require_any(tx, &[Right::ModifyTicketStatus, Right::ModifyTicket], on),
+        Change::Status(to) => {
+            // the lifecycle names the right; ModifyTicket covers the ordinary one
+            let right = s.lifecycle(&tx.queue(ticket.queue_id)?).right_for(&ticket.status, to);
+            if right == Right::ModifyTicketStatus {
+                access.require_any(tx, &[Right::ModifyTicketStatus, Right::ModifyTicket], on)
+            } else {
+                access.require(tx, right, on)
+            }
+        }
         Change::Owner(_) | Change::Ownership(_) => Ok(()),
         Change::Watcher(WatcherChange { role, address, .. }) => {
             let own = access
@@ -270,22 +275,15 @@ fn apply(
     now: Timestamp,
 ) -> Result<Option<i64>> {
     let ticket = row(tx, ticket_id)?;
-    check_change(tx, access, &ticket, change)?;
+    check_change(tx, s, access, &ticket, change)?;
     let mut status_change = None;
     let mut new_owner_id = None;
     let (kind, field, old, new): (TransactionKind, &str, String, String) = match change {
         Change::Status(status) => {
-            if ticket.status == *status {
+            if !move_status(tx, s, &ticket, status, now)? {
                 return Ok(None);
             }
-            if !ticket.status.can_become(*status) {
-                return Err(Error::Conflict(format!(
-                    "ticket {ticket_id} cannot go from {} to {status}",
-                    ticket.status
-                )));
-            }
-            tx.set_status(&ticket, *status, now)?;
-            status_change = Some((ticket.status, *status));
+            status_change = Some((ticket.status.clone(), status.clone()));
             (
                 TransactionKind::Status,
                 "Status",
@@ -318,6 +316,14 @@ fn apply(
                 return Ok(None);
             }
             access.require(tx, Right::CreateTicket, On::Queue(&queue))?;
+            let lifecycle = s.lifecycle(&queue);
+            if lifecycle.category(&ticket.status).is_none() {
+                return Err(Error::Conflict(format!(
+                    "ticket {ticket_id} is {}, a status queue {} (lifecycle {}) does not have; change the status \
+                     first",
+                    ticket.status, queue.name, lifecycle.name
+                )));
+            }
             let old = tx.queue(ticket.queue_id)?;
             tx.set_queue(ticket_id, queue.id)?;
             (TransactionKind::Set, "Queue", old.name, queue.name)

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::search::Query;
 use crate::store::{Db, TicketRow};
-use crate::ticket::{Ticket, TransactionKind};
+use crate::ticket::{Lifecycle, Ticket, TransactionKind};
 
 /// A ticket with its history. Needs ShowTicket; comments are left out without
 /// ShowTicketComments. A ticket the user may not see is reported as missing, so numbers
@@ -23,8 +23,8 @@ pub fn ticket(db: &Db<'_>, access: &Access, id: i64) -> Result<Ticket> {
 }
 
 /// The tickets matching a query that the user may see.
-pub fn search(db: &Db<'_>, access: &Access, query: &Query) -> Result<Vec<Ticket>> {
-    db.search(query, Some((access.principal(), &access.visibility())))
+pub fn search(db: &Db<'_>, access: &Access, query: &Query, lifecycles: &[&Lifecycle]) -> Result<Vec<Ticket>> {
+    db.search(query, Some((access.principal(), &access.visibility())), lifecycles)
 }
 
 /// The raw message of a transaction, for someone who may see that transaction.

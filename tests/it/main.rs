@@ -5,6 +5,7 @@ mod delivery;
 mod golden;
 mod harness;
 mod ingest;
+mod lifecycle;
 mod loops;
 mod notify;
 mod outbound;

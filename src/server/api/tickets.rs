@@ -34,7 +34,12 @@ pub async fn search(
     Query(p): Query<SearchParams>,
 ) -> ApiResult<Response> {
     let query = crate::search::parse(&p.q)?;
-    Ok(Json(read_as(&app, actor, move |db, access| view::search(db, access, &query)).await?).into_response())
+    let settings = app.settings.clone();
+    let tickets = read_as(&app, actor, move |db, access| {
+        view::search(db, access, &query, &settings.all_lifecycles())
+    })
+    .await?;
+    Ok(Json(tickets).into_response())
 }
 
 pub async fn create(

@@ -1,0 +1,36 @@
+//! Moving tickets through their queue's lifecycle.
+
+use super::Settings;
+use crate::error::{Error, Result};
+use crate::store::{TicketRow, WriteTx};
+use crate::ticket::{Category, Status, Timestamp};
+
+/// Moves a ticket to `to` if its lifecycle allows it, keeping the dates as RT does:
+/// Started the first time it leaves an initial status, Resolved whenever it becomes
+/// inactive. Returns whether anything changed. Rights are the caller's to check.
+pub(crate) fn move_status(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    ticket: &TicketRow,
+    to: &Status,
+    now: Timestamp,
+) -> Result<bool> {
+    if ticket.status == *to {
+        return Ok(false);
+    }
+    let queue = tx.queue(ticket.queue_id)?;
+    let lifecycle = s.lifecycle(&queue);
+    let to = lifecycle.status(to.as_str())?;
+    if !lifecycle.can_transition(&ticket.status, &to) {
+        return Err(Error::Conflict(format!(
+            "ticket {} cannot go from {} to {to} (lifecycle {})",
+            ticket.id, ticket.status, lifecycle.name
+        )));
+    }
+    let from_initial = lifecycle.category(&ticket.status) == Some(Category::Initial);
+    let to_initial = lifecycle.category(&to) == Some(Category::Initial);
+    let started = (ticket.started.is_none() && from_initial && !to_initial).then_some(now);
+    let resolved = (lifecycle.category(&to) == Some(Category::Inactive)).then_some(now);
+    tx.set_status(ticket.id, &to, started, resolved)?;
+    Ok(true)
+}
