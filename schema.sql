@@ -74,6 +74,12 @@ CREATE TABLE queues (
     -- mail from someone who is neither a watcher of the ticket nor staff
     non_watcher_mail TEXT NOT NULL DEFAULT 'comment'
                      CHECK (non_watcher_mail IN ('accept', 'comment', 'refuse')),
+    -- whether a ticket may become inactive while tickets it depends on are still active
+    resolve_with_open_dependencies INTEGER NOT NULL DEFAULT 0,
+    -- whether a parent becomes resolved when its last child does
+    resolve_parent_with_children   INTEGER NOT NULL DEFAULT 0,
+    -- a requestor's reply to a ticket inactive for longer opens a new ticket; NULL: never
+    reopen_window_days             INTEGER,
     -- 'config': defined in the config file, which wins at every start; 'admin': by tkt
     source          TEXT NOT NULL DEFAULT 'admin' CHECK (source IN ('config', 'admin')),
     disabled        INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
@@ -154,7 +160,7 @@ CREATE TABLE links (
     created    TEXT NOT NULL,
     CHECK ((target_id IS NULL) <> (target_uri IS NULL))
 );
-CREATE INDEX links_by_base ON links (base_id, type);
+CREATE UNIQUE INDEX links_unique ON links (base_id, type, target_id);
 CREATE INDEX links_by_target ON links (target_id, type);
 
 CREATE TABLE custom_fields (

@@ -26,6 +26,9 @@ pub struct Config {
     pub outbox: OutboxConfig,
     #[serde(default)]
     pub queues: Vec<QueueConfig>,
+    /// Custom fields, each for some queues or all.
+    #[serde(default)]
+    pub custom_fields: Vec<crate::ticket::CustomFieldDef>,
     /// Custom lifecycles by name, beside the built-in `default`.
     #[serde(default)]
     pub lifecycles: std::collections::BTreeMap<String, crate::ticket::Lifecycle>,
@@ -129,6 +132,16 @@ pub struct QueueConfig {
     /// privileged users.
     #[serde(default)]
     pub admin_cc: Vec<String>,
+    /// Whether a ticket may become inactive while tickets it depends on are active.
+    #[serde(default)]
+    pub resolve_with_open_dependencies: bool,
+    /// Whether a parent (a ticket with Members) is resolved when its last child is.
+    #[serde(default)]
+    pub resolve_parent_with_children: bool,
+    /// A requestor's reply to a ticket that has been inactive (resolved) for more days
+    /// than this opens a new ticket that RefersTo the old one, instead of reopening it.
+    #[serde(default)]
+    pub reopen_window_days: Option<u32>,
     /// The lifecycle of the queue's tickets: `default` or one of `[lifecycles.NAME]`.
     #[serde(default)]
     pub lifecycle: Option<String>,
@@ -327,6 +340,9 @@ impl Config {
                 description: "The default queue".into(),
                 tag: None,
                 lifecycle: None,
+                resolve_with_open_dependencies: false,
+                resolve_parent_with_children: false,
+                reopen_window_days: None,
                 cc: Vec::new(),
                 admin_cc: Vec::new(),
                 non_watcher_mail: Default::default(),
@@ -345,6 +361,13 @@ impl Config {
     fn validate(&self) -> Result<(), String> {
         for lifecycle in self.lifecycles.values() {
             lifecycle.validate()?;
+        }
+        let mut field_names = std::collections::HashSet::new();
+        for field in &self.custom_fields {
+            field.validate()?;
+            if !field_names.insert(field.name.to_lowercase()) {
+                return Err(format!("custom field {} is defined twice", field.name));
+            }
         }
         if self.lifecycles.contains_key("default") {
             return Err("lifecycle `default` is built in; give yours another name".into());

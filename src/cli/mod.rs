@@ -183,7 +183,12 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             print(format!("Ticket {} created.\n", created["id"]));
         }
         Command::Reply { id, message, time } | Command::Comment { id, message, time } => {
-            let minutes = time.as_deref().map(parse_minutes).transpose()?.unwrap_or(0);
+            let minutes = time
+                .as_deref()
+                .map(crate::ticket::parse_minutes)
+                .transpose()
+                .map_err(ClientError::Api)?
+                .unwrap_or(0);
             let body = json!({ "content": message_text(message, false)?, "minutes": minutes });
             let kind = if is_reply { "correspond" } else { "comment" };
             let done: serde_json::Value =
@@ -295,42 +300,4 @@ fn message_text(message: Option<String>, may_be_empty: bool) -> Result<String, C
         .read_to_string(&mut text)
         .map_err(|e| ClientError::Api(Error::Invalid(format!("cannot read standard input: {e}"))))?;
     Ok(text)
-}
-
-/// Minutes from `15m`, `2h`, `1h30m` or a plain number of minutes.
-pub fn parse_minutes(text: &str) -> Result<i64, ClientError> {
-    let bad = || {
-        ClientError::Api(Error::Invalid(format!(
-            "`{text}` is not a time; write 15m, 2h, 1h30m or minutes"
-        )))
-    };
-    let text = text.trim().to_ascii_lowercase();
-    if let Ok(minutes) = text.parse::<i64>() {
-        return if minutes >= 0 { Ok(minutes) } else { Err(bad()) };
-    }
-    let (hours, rest) = match text.split_once('h') {
-        Some((h, rest)) => (h.parse::<i64>().map_err(|_| bad())?, rest),
-        None => (0, text.as_str()),
-    };
-    let minutes = match rest.strip_suffix('m') {
-        Some(m) => m.parse::<i64>().map_err(|_| bad())?,
-        None if rest.is_empty() => 0,
-        None => return Err(bad()),
-    };
-    Ok(hours * 60 + minutes)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn minutes_parse() {
-        assert_eq!(parse_minutes("15m").unwrap(), 15);
-        assert_eq!(parse_minutes("2h").unwrap(), 120);
-        assert_eq!(parse_minutes("1h30m").unwrap(), 90);
-        assert_eq!(parse_minutes("45").unwrap(), 45);
-        assert!(parse_minutes("soon").is_err());
-        assert!(parse_minutes("-5").is_err());
-    }
 }

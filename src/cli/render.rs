@@ -10,21 +10,48 @@ use crate::workflow::admin::RightHeld;
 /// A ticket as RT's CLI shows it.
 pub fn render_ticket(t: &Ticket) -> String {
     let mut s = format!(
-        "Ticket #{}: {}\nQueue: {}  Status: {}  Owner: {}  Priority: {}\n\
-         Requestors: {}\nCc: {}\nAdminCc: {}\nCreated: {}  Updated: {}\nTime worked: {} min\n",
+        "Ticket #{}: {}\nQueue: {}  Status: {}  Owner: {}  Priority: {} (initial {}, final {})\n\
+         Requestors: {}\nCc: {}\nAdminCc: {}\nCreated: {}  Updated: {}\n",
         t.id,
         t.subject,
         t.queue,
         t.status,
         t.owner,
         t.priority,
+        t.initial_priority,
+        t.final_priority,
         t.requestors.join(", "),
         t.cc.join(", "),
         t.admincc.join(", "),
         t.created.to_rfc3339(),
         t.updated.to_rfc3339(),
-        t.time_worked,
     );
+    let dates = [
+        ("Starts", t.starts),
+        ("Started", t.started),
+        ("Due", t.due),
+        ("Resolved", t.resolved),
+        ("Told", t.told),
+    ];
+    let dates: Vec<String> = dates
+        .iter()
+        .filter_map(|(name, at)| at.map(|at| format!("{name}: {}", at.to_rfc3339())))
+        .collect();
+    if !dates.is_empty() {
+        s.push_str(&dates.join("  "));
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        "Time worked: {} min  estimated: {} min  left: {} min\n",
+        t.time_worked, t.time_estimated, t.time_left
+    ));
+    if !t.links.is_empty() {
+        let links: Vec<String> = t.links.iter().map(|l| format!("{} #{}", l.name, l.target)).collect();
+        s.push_str(&format!("Links: {}\n", links.join(", ")));
+    }
+    for (name, values) in &t.custom_fields {
+        s.push_str(&format!("CF.{{{name}}}: {}\n", values.join(", ")));
+    }
     for x in t.transactions.iter().flatten() {
         s.push_str(&render_transaction(x));
     }

@@ -35,7 +35,7 @@ pub struct Condition {
 }
 
 /// A field a query can test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Field {
     Id,
     Queue,
@@ -48,6 +48,8 @@ pub enum Field {
     Priority,
     Created,
     Updated,
+    /// `CF.{Name}`: a custom field.
+    CustomField(String),
 }
 
 /// A comparison.
@@ -86,6 +88,8 @@ pub enum FieldKind {
     Integer,
     Text,
     Date,
+    /// A custom field: any operator; its values decide how they compare.
+    Custom,
 }
 
 impl Field {
@@ -105,8 +109,8 @@ impl Field {
     ];
 
     /// The name as written in queries.
-    pub fn name(self) -> &'static str {
-        match self {
+    pub fn name(&self) -> String {
+        let name = match self {
             Field::Id => "id",
             Field::Queue => "Queue",
             Field::Status => "Status",
@@ -118,11 +122,18 @@ impl Field {
             Field::Priority => "Priority",
             Field::Created => "Created",
             Field::Updated => "Updated",
-        }
+            Field::CustomField(name) => return format!("CF.{{{name}}}"),
+        };
+        name.to_string()
     }
 
-    /// Finds a field by name, case-insensitively; RT's aliases are accepted.
+    /// Finds a field by name, case-insensitively; RT's aliases are accepted, and
+    /// `CF.{Name}` (or `CF.Name`) names a custom field.
     pub fn from_name(name: &str) -> Option<Field> {
+        if name.len() > 3 && name[..3].eq_ignore_ascii_case("cf.") {
+            let field = name[3..].trim_start_matches('{').trim_end_matches('}').trim();
+            return (!field.is_empty()).then(|| Field::CustomField(field.to_string()));
+        }
         let lower = name.to_ascii_lowercase();
         let alias = match lower.as_str() {
             "requestors" | "requestor.emailaddress" => "requestor",
@@ -133,10 +144,11 @@ impl Field {
     }
 
     /// The kind of values the field holds.
-    pub fn kind(self) -> FieldKind {
+    pub fn kind(&self) -> FieldKind {
         match self {
             Field::Id | Field::Priority => FieldKind::Integer,
             Field::Created | Field::Updated => FieldKind::Date,
+            Field::CustomField(_) => FieldKind::Custom,
             _ => FieldKind::Text,
         }
     }

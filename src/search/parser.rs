@@ -166,10 +166,15 @@ fn tokenize(text: &str) -> Result<Vec<Spanned>, Error> {
             }
             c if c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | '-') => {
                 let start = i;
-                while chars
-                    .get(i)
-                    .is_some_and(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | '-'))
-                {
+                let mut braced = false;
+                while let Some(&c) = chars.get(i) {
+                    // `CF.{Users affected}`: inside braces a name may hold spaces
+                    match c {
+                        '{' => braced = true,
+                        '}' => braced = false,
+                        c if braced || c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '-') => {}
+                        _ => break,
+                    }
                     i += 1;
                 }
                 push(&mut tokens, Token::Word(chars[start..i].iter().collect()));
@@ -332,6 +337,10 @@ enum RawValue {
 fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize) -> Result<Condition, Error> {
     let wrong = |why: String| Error::Invalid(format!("query: at position {at}: {why}"));
     let value = match field.kind() {
+        FieldKind::Custom => Value::Text(match raw {
+            RawValue::Text(t) => t,
+            RawValue::Number(n) => n.to_string(),
+        }),
         FieldKind::Integer => {
             if matches!(op, Op::Like | Op::NotLike) {
                 return Err(wrong(format!("{} is a number; LIKE works on text", field.name())));
@@ -388,18 +397,11 @@ fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize) -> Result<Con
     Ok(Condition { field, op, value })
 }
 
-/// `2026-11-27` or a full RFC 3339 time, as the stored form `2026-11-27T10:00:00Z`.
+/// A date in any form `ticket::parse_date` reads, as the stored form `2026-11-27T10:00:00Z`.
 fn normalize_date(text: &str) -> Option<String> {
-    let text = text.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&chrono::Utc).format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    }
-    if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
-        return Some(t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+    crate::ticket::parse_date(text)
         .ok()
-        .map(|d| d.format("%Y-%m-%dT00:00:00Z").to_string())
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
 fn describe(token: &Token) -> String {
@@ -452,6 +454,28 @@ mod tests {
         assert_eq!(q.limit, Some(5));
         assert_eq!(parse("").unwrap(), Query::default());
         assert_eq!(parse("ORDER BY id DESC").unwrap().filter, None);
+    }
+
+    #[test]
+    fn custom_fields_are_fields() {
+        let q = parse("CF.{Users affected} > 10 AND CF.Severity = 'high'").unwrap();
+        let Some(Expr::And(a, b)) = q.filter else { panic!() };
+        assert_eq!(
+            *a,
+            cond(
+                Field::CustomField("Users affected".into()),
+                Op::Gt,
+                Value::Text("10".into())
+            )
+        );
+        assert_eq!(
+            *b,
+            cond(
+                Field::CustomField("Severity".into()),
+                Op::Eq,
+                Value::Text("high".into())
+            )
+        );
     }
 
     #[test]

@@ -42,11 +42,13 @@ pub fn now() -> crate::ticket::Timestamp {
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
     let data_dir = config.server.data_dir.clone();
     let queues = config.queues.clone();
+    let fields = config.custom_fields.clone();
     let store = tokio::task::spawn_blocking(move || -> Result<Store> {
         let mut store = Store::open(&data_dir)?;
         let tx = store.begin()?;
         let now = now();
         tx.sync_queues(&queues, now)?;
+        tx.sync_custom_fields(&fields)?;
         tx.prune_autoreply_log(now - chrono::Duration::days(1))?;
         tx.commit()?;
         Ok(store)

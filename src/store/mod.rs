@@ -11,7 +11,9 @@
 //! `WriteTx` derefs to `Db`); changes are methods of [`WriteTx`]. A PostgreSQL backend will
 //! be a second implementation of these same methods.
 
+mod custom_fields;
 mod groups;
+mod links;
 mod mail;
 mod outbox;
 mod queues;
@@ -26,7 +28,7 @@ pub use groups::GroupInfo;
 pub use mail::{QuarantineEntry, Seen};
 pub use outbox::{NewOutgoing, Outgoing};
 pub use queues::{QueueField, QueueRow};
-pub use tickets::{NewTicket, NewTransaction, PriorityField, TicketRow};
+pub use tickets::{DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField};
 pub use tokens::{TokenInfo, TokenState};
 pub use users::UserChange;
 

@@ -21,6 +21,9 @@ pub struct QueueRow {
     pub subject_tag: Option<String>,
     /// The name of its tickets' lifecycle.
     pub lifecycle: String,
+    pub resolve_with_open_dependencies: bool,
+    pub resolve_parent_with_children: bool,
+    pub reopen_window_days: Option<u32>,
     pub non_watcher_mail: NonWatcherMail,
     /// Defined in the config file (which wins at every start), not by `tkt queue`.
     pub from_config: bool,
@@ -38,11 +41,14 @@ fn queue_from_row(row: &Row<'_>) -> rusqlite::Result<QueueRow> {
         from_config: row.get::<_, String>(6)? == "config",
         subject_tag: row.get(7)?,
         lifecycle: row.get(8)?,
+        resolve_with_open_dependencies: row.get(9)?,
+        resolve_parent_with_children: row.get(10)?,
+        reopen_window_days: row.get(11)?,
     })
 }
 
-const QUEUE_COLUMNS: &str =
-    "id, name, address, comment_address, description, non_watcher_mail, source, subject_tag, lifecycle";
+const QUEUE_COLUMNS: &str = "id, name, address, comment_address, description, non_watcher_mail, source, subject_tag, lifecycle, \
+     resolve_with_open_dependencies, resolve_parent_with_children, reopen_window_days";
 
 impl Db<'_> {
     /// The enabled queue with this name (case-insensitive).
@@ -130,11 +136,15 @@ impl WriteTx<'_> {
             cached_execute(
                 self.conn(),
                 "INSERT INTO queues (name, address, comment_address, description, non_watcher_mail, subject_tag, \
-                   lifecycle, source, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, 'config', ?7) \
+                   lifecycle, resolve_with_open_dependencies, resolve_parent_with_children, reopen_window_days, \
+                   source, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?11, 'config', ?7) \
                  ON CONFLICT (name) DO UPDATE SET address = excluded.address, \
                    comment_address = excluded.comment_address, description = excluded.description, \
                    non_watcher_mail = excluded.non_watcher_mail, subject_tag = excluded.subject_tag, \
-                   lifecycle = excluded.lifecycle, source = 'config', disabled = 0",
+                   lifecycle = excluded.lifecycle, \
+                   resolve_with_open_dependencies = excluded.resolve_with_open_dependencies, \
+                   resolve_parent_with_children = excluded.resolve_parent_with_children, \
+                   reopen_window_days = excluded.reopen_window_days, source = 'config', disabled = 0",
                 params![
                     q.name,
                     q.address(),
@@ -143,7 +153,10 @@ impl WriteTx<'_> {
                     q.non_watcher_mail.as_str(),
                     q.tag,
                     ts(now),
-                    q.lifecycle.as_deref().unwrap_or("default")
+                    q.lifecycle.as_deref().unwrap_or("default"),
+                    q.resolve_with_open_dependencies,
+                    q.resolve_parent_with_children,
+                    q.reopen_window_days
                 ],
             )?;
             let id: i64 = cached_row(self.conn(), "SELECT id FROM queues WHERE name = ?1", [&q.name], |r| {

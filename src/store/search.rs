@@ -2,7 +2,7 @@
 
 use rusqlite::types::Value as SqlValue;
 
-use super::Db;
+use super::{Db, ts};
 use crate::error::Result;
 use crate::rights::{Principal, Visibility};
 use crate::search::{Condition, Direction, Expr, Field, Op, Query, Value};
@@ -38,7 +38,7 @@ impl Db<'_> {
         }
         sql.push_str(" ORDER BY ");
         for (field, direction) in &query.order_by {
-            sql.push_str(order_column(*field));
+            sql.push_str(&order_column(field, &mut params));
             sql.push_str(if *direction == Direction::Desc {
                 " DESC, "
             } else {
@@ -130,8 +130,8 @@ fn compile(expr: &Expr, lifecycles: &[&Lifecycle], sql: &mut String, params: &mu
     }
 }
 
-fn order_column(field: Field) -> &'static str {
-    match field {
+fn order_column(field: &Field, params: &mut Vec<SqlValue>) -> String {
+    let column = match field {
         Field::Id => "t.id",
         Field::Queue => "(SELECT name FROM queues WHERE id = t.queue_id)",
         Field::Status => "t.status",
@@ -141,7 +141,13 @@ fn order_column(field: Field) -> &'static str {
         Field::Created => "t.created",
         Field::Updated => "t.updated",
         Field::Requestor | Field::Cc | Field::AdminCc => "t.id",
-    }
+        Field::CustomField(name) => {
+            params.push(SqlValue::Text(name.clone()));
+            "(SELECT MIN(v.value) FROM ticket_custom_field_values v JOIN custom_fields f \
+              ON f.id = v.custom_field_id WHERE v.ticket_id = t.id AND f.name = ?)"
+        }
+    };
+    column.to_string()
 }
 
 /// RT's LIKE matches substrings: a value without wildcards is wrapped in `%`.
@@ -164,7 +170,7 @@ fn text_param(c: &Condition) -> SqlValue {
 
 fn condition(c: &Condition, lifecycles: &[&Lifecycle], sql: &mut String, params: &mut Vec<SqlValue>) {
     let op = c.op.symbol();
-    match c.field {
+    match &c.field {
         Field::Id | Field::Priority | Field::Created | Field::Updated | Field::Subject => {
             let column = match c.field {
                 Field::Id => "t.id",
@@ -219,6 +225,31 @@ fn condition(c: &Condition, lifecycles: &[&Lifecycle], sql: &mut String, params:
             ));
             params.push(text_param(c));
             params.push(text_param(c));
+        }
+        Field::CustomField(name) => {
+            // a comparison with a number compares numbers; anything else compares text
+            // (dates are stored in RFC 3339, so text order is time order)
+            let (negate, cmp) = positive(c.op);
+            let cmp = if matches!(c.op, Op::Lt | Op::Gt | Op::Le | Op::Ge) {
+                op
+            } else {
+                cmp
+            };
+            let numeric = matches!(c.op, Op::Lt | Op::Gt | Op::Le | Op::Ge)
+                && matches!(&c.value, Value::Text(t) if t.trim().parse::<i64>().is_ok());
+            let column = if numeric { "CAST(v.value AS INTEGER)" } else { "v.value" };
+            sql.push_str(&format!(
+                "{negate}EXISTS (SELECT 1 FROM ticket_custom_field_values v JOIN custom_fields f \
+                 ON f.id = v.custom_field_id WHERE v.ticket_id = t.id AND f.name = ? AND {column} {cmp} ?)"
+            ));
+            params.push(SqlValue::Text(name.clone()));
+            params.push(match &c.value {
+                Value::Text(t) if numeric => SqlValue::Integer(t.trim().parse().unwrap_or_default()),
+                Value::Text(t) if matches!(c.op, Op::Lt | Op::Gt | Op::Le | Op::Ge) => {
+                    SqlValue::Text(crate::ticket::parse_date(t).map_or_else(|_| t.clone(), ts))
+                }
+                _ => text_param(c),
+            });
         }
         Field::Requestor | Field::Cc | Field::AdminCc => {
             let role = match c.field {

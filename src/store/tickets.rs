@@ -24,6 +24,11 @@ pub struct TicketRow {
     pub final_priority: i64,
     pub started: Option<Timestamp>,
     pub resolved: Option<Timestamp>,
+    pub due: Option<Timestamp>,
+    pub starts: Option<Timestamp>,
+    pub time_estimated: i64,
+    pub time_left: i64,
+    pub time_worked: i64,
 }
 
 /// What a new ticket starts with.
@@ -71,7 +76,10 @@ impl<'a> NewTransaction<'a> {
     }
 }
 
-fn ticket_row_from(row: &Row<'_>) -> rusqlite::Result<(TicketRow, Option<String>, Option<String>)> {
+/// A ticket row with its dates still as stored (started, resolved, due, starts).
+type RawTicketRow = (TicketRow, [Option<String>; 4]);
+
+fn ticket_row_from(row: &Row<'_>) -> rusqlite::Result<RawTicketRow> {
     Ok((
         TicketRow {
             id: row.get(0)?,
@@ -85,9 +93,13 @@ fn ticket_row_from(row: &Row<'_>) -> rusqlite::Result<(TicketRow, Option<String>
             final_priority: row.get(8)?,
             started: None,
             resolved: None,
+            due: None,
+            starts: None,
+            time_estimated: row.get(13)?,
+            time_left: row.get(14)?,
+            time_worked: row.get(15)?,
         },
-        row.get(9)?,
-        row.get(10)?,
+        [row.get(9)?, row.get(10)?, row.get(11)?, row.get(12)?],
     ))
 }
 
@@ -101,14 +113,17 @@ impl Db<'_> {
             .conn
             .prepare_cached(
                 "SELECT id, effective_id, queue_id, subject, status, owner_id, priority, \
-                 initial_priority, final_priority, started, resolved FROM tickets WHERE id = ?1",
+                 initial_priority, final_priority, started, resolved, due, starts, time_estimated, time_left, \
+                 time_worked FROM tickets WHERE id = ?1",
             )?
             .query_row([id], ticket_row_from)
             .optional()?;
         found
-            .map(|(mut row, started, resolved)| {
+            .map(|(mut row, [started, resolved, due, starts])| {
                 row.started = parse_opt_ts(started)?;
                 row.resolved = parse_opt_ts(resolved)?;
+                row.due = parse_opt_ts(due)?;
+                row.starts = parse_opt_ts(starts)?;
                 Ok(row)
             })
             .transpose()
@@ -152,7 +167,7 @@ impl Db<'_> {
                    t.priority, t.initial_priority, t.final_priority, \
                    (SELECT COALESCE(c.email, c.name) FROM users c WHERE c.id = t.creator_id), \
                    t.created, t.updated, t.started, t.resolved, t.told, t.due, \
-                   t.time_worked, t.time_estimated, t.time_left \
+                   t.time_worked, t.time_estimated, t.time_left, t.starts \
                  FROM tickets t JOIN queues q ON q.id = t.queue_id JOIN users u ON u.id = t.owner_id \
                  WHERE t.id = ?1",
                 nobody = crate::user::NOBODY_ID
@@ -175,7 +190,13 @@ impl Db<'_> {
                     ],
                     r.get::<_, String>(9)?,
                     [r.get::<_, String>(10)?, r.get(11)?],
-                    [r.get::<_, Option<String>>(12)?, r.get(13)?, r.get(14)?, r.get(15)?],
+                    [
+                        r.get::<_, Option<String>>(12)?,
+                        r.get(13)?,
+                        r.get(14)?,
+                        r.get(15)?,
+                        r.get(19)?,
+                    ],
                 ))
             })
             .optional()?
@@ -191,7 +212,7 @@ impl Db<'_> {
                         time_left,
                     ] = numbers;
                     let [created, updated] = times;
-                    let [started, resolved, told, due] = dates;
+                    let [started, resolved, told, due, starts] = dates;
                     Ok(Ticket {
                         id,
                         effective_id,
@@ -216,6 +237,8 @@ impl Db<'_> {
                         time_estimated,
                         time_left,
                         links: Vec::new(),
+                        custom_fields: Default::default(),
+                        starts: parse_opt_ts(starts)?,
                         transactions: None,
                     })
                 },
@@ -230,6 +253,8 @@ impl Db<'_> {
         ticket.requestors = addresses(Role::Requestor)?;
         ticket.cc = addresses(Role::Cc)?;
         ticket.admincc = addresses(Role::AdminCc)?;
+        ticket.links = self.links(id)?;
+        ticket.custom_fields = self.custom_field_values(id)?;
         if with_history {
             ticket.transactions = Some(self.transactions(id)?);
         }
@@ -502,10 +527,44 @@ impl WriteTx<'_> {
         self.set_column(ticket_id, column, &value)
     }
 
+    /// Sets or clears one of the planning dates: `due` or `starts`.
+    pub fn set_date(&self, ticket_id: i64, which: DateField, value: Option<Timestamp>) -> Result<()> {
+        let column = match which {
+            DateField::Due => "due",
+            DateField::Starts => "starts",
+        };
+        self.set_column(ticket_id, column, &value.map(ts))
+    }
+
+    /// Sets one of the time counters (minutes).
+    pub fn set_time(&self, ticket_id: i64, which: TimeField, minutes: i64) -> Result<()> {
+        let column = match which {
+            TimeField::Estimated => "time_estimated",
+            TimeField::Left => "time_left",
+            TimeField::Worked => "time_worked",
+        };
+        self.set_column(ticket_id, column, &minutes)
+    }
+
     /// Records that a requestor was just sent a reply.
     pub fn set_told(&self, ticket_id: i64, now: Timestamp) -> Result<()> {
         self.set_column(ticket_id, "told", &ts(now))
     }
+}
+
+/// Which planning date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateField {
+    Due,
+    Starts,
+}
+
+/// Which time counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeField {
+    Estimated,
+    Left,
+    Worked,
 }
 
 /// Which of a ticket's priorities.

@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Role, Status};
+use super::{LinkName, Role, Status, Timestamp, parse_date, parse_minutes};
 use crate::error::Error;
 
 /// One change to a ticket's fields or watchers.
@@ -23,6 +23,31 @@ pub enum Change {
     /// Move to the named queue.
     Queue(String),
     Watcher(WatcherChange),
+    Link(LinkChange),
+    /// When the ticket is due; `None` clears it.
+    Due(Option<Timestamp>),
+    /// When work should start; `None` clears it.
+    Starts(Option<Timestamp>),
+    /// Minutes.
+    TimeEstimated(i64),
+    /// Minutes.
+    TimeLeft(i64),
+    /// Minutes, the new total (replies and comments add to it as they go).
+    TimeWorked(i64),
+    /// A custom field's value as written (`CF.{Severity}=high`); the field's type decides
+    /// how it is read (a multi-select takes a comma-separated list). Empty clears it.
+    CustomField {
+        name: String,
+        value: String,
+    },
+}
+
+/// Adding or removing a link to another ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkChange {
+    pub name: LinkName,
+    pub ticket: i64,
+    pub add: bool,
 }
 
 /// An ownership change by the acting user for themselves.
@@ -63,8 +88,20 @@ impl FromStr for Change {
             ))
         })?;
         let value = value.trim();
-        if let Some(role) = field.strip_suffix('+').or_else(|| field.strip_suffix('-')) {
-            let role: Role = role.trim().parse()?;
+        if let Some(name) = field.strip_suffix('+').or_else(|| field.strip_suffix('-')) {
+            let add = field.ends_with('+');
+            if let Ok(link) = name.parse::<LinkName>() {
+                let ticket = value
+                    .trim_start_matches('#')
+                    .parse::<i64>()
+                    .map_err(|_| Error::Invalid(format!("`{value}` is not a ticket number (in {s})")))?;
+                return Ok(Change::Link(LinkChange {
+                    name: link,
+                    ticket,
+                    add,
+                }));
+            }
+            let role: Role = name.trim().parse()?;
             if role == Role::Owner {
                 return Err(Error::Invalid("the owner is set with owner=NAME, not added".into()));
             }
@@ -92,11 +129,38 @@ impl FromStr for Change {
             "finalpriority" | "final_priority" => Ok(Change::FinalPriority(number("final priority")?)),
             "subject" => Ok(Change::Subject(value.to_string())),
             "queue" => Ok(Change::Queue(value.to_string())),
+            "due" => Ok(Change::Due(optional_date(value)?)),
+            "starts" => Ok(Change::Starts(optional_date(value)?)),
+            "timeestimated" | "time_estimated" => Ok(Change::TimeEstimated(parse_minutes(value)?)),
+            "timeleft" | "time_left" => Ok(Change::TimeLeft(parse_minutes(value)?)),
+            "timeworked" | "time_worked" => Ok(Change::TimeWorked(parse_minutes(value)?)),
+            other if other.starts_with("cf.") => {
+                let name = field.trim()[3..].trim_start_matches('{').trim_end_matches('}').trim();
+                if name.is_empty() {
+                    return Err(Error::Invalid(format!(
+                        "`{field}` names no custom field: write CF.{{Name}}=value"
+                    )));
+                }
+                Ok(Change::CustomField {
+                    name: name.to_string(),
+                    value: value.to_string(),
+                })
+            }
             other => Err(Error::Invalid(format!(
                 "`{other}` is not a field you can set; use status, owner, priority, initialpriority, \
-                 finalpriority, subject, queue, or Requestor/Cc/AdminCc+= and -="
+                 finalpriority, subject, queue, due, starts, time_estimated, time_left, time_worked, \
+                 CF.{{Name}}, Requestor/Cc/AdminCc+= and -=, or DependsOn/MemberOf/RefersTo (and their \
+                 reverses)+= and -="
             ))),
         }
+    }
+}
+
+fn optional_date(value: &str) -> Result<Option<Timestamp>, Error> {
+    if value.is_empty() {
+        Ok(None)
+    } else {
+        parse_date(value).map(Some)
     }
 }
 
@@ -127,6 +191,56 @@ mod tests {
                 address: "x@y".into(),
                 add: false
             })
+        );
+    }
+
+    #[test]
+    fn links_dates_times_and_custom_fields() {
+        assert_eq!(
+            "DependsOn+=12".parse::<Change>().unwrap(),
+            Change::Link(LinkChange {
+                name: LinkName::DependsOn,
+                ticket: 12,
+                add: true
+            })
+        );
+        assert_eq!(
+            "members-=#4".parse::<Change>().unwrap(),
+            Change::Link(LinkChange {
+                name: LinkName::Members,
+                ticket: 4,
+                add: false
+            })
+        );
+        assert!(matches!(
+            "due=2026-12-01".parse::<Change>().unwrap(),
+            Change::Due(Some(_))
+        ));
+        assert_eq!("due=".parse::<Change>().unwrap(), Change::Due(None));
+        assert_eq!(
+            "time_estimated=1h30m".parse::<Change>().unwrap(),
+            Change::TimeEstimated(90)
+        );
+        assert_eq!(
+            "CF.{Severity}=high".parse::<Change>().unwrap(),
+            Change::CustomField {
+                name: "Severity".into(),
+                value: "high".into()
+            }
+        );
+        assert!(
+            "due=soon"
+                .parse::<Change>()
+                .unwrap_err()
+                .to_string()
+                .contains("not a date")
+        );
+        assert!(
+            "DependsOn+=x"
+                .parse::<Change>()
+                .unwrap_err()
+                .to_string()
+                .contains("ticket number")
         );
     }
 

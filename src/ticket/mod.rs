@@ -4,9 +4,13 @@
 //! server sends them as they are.
 
 mod change;
+mod custom_field;
+mod link;
 mod status;
 
-pub use change::{Change, OwnerAction, WatcherChange};
+pub use change::{Change, LinkChange, OwnerAction, WatcherChange};
+pub use custom_field::{CustomFieldDef, FieldType};
+pub use link::{Link, LinkKind, LinkName};
 pub use status::{Category, Lifecycle, Status};
 
 use std::fmt;
@@ -49,6 +53,9 @@ pub struct Ticket {
     pub time_estimated: i64,
     pub time_left: i64,
     pub links: Vec<Link>,
+    /// Custom field values by field name.
+    pub custom_fields: std::collections::BTreeMap<String, Vec<String>>,
+    pub starts: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transactions: Option<Vec<Transaction>>,
 }
@@ -81,14 +88,6 @@ pub struct AttachmentInfo {
     pub filename: Option<String>,
     pub content_type: String,
     pub size: i64,
-}
-
-/// A relation between tickets (a later issue fills these).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Link {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub target: String,
 }
 
 /// A per-ticket role. The Owner is a single user; the others are sets of watchers.
@@ -151,11 +150,19 @@ pub enum TransactionKind {
     /// Something went wrong that staff must know about, such as mail that could not be
     /// delivered.
     SystemError,
+    /// A link was added (`field` is its name from this ticket, `new_value` the other).
+    AddLink,
+    /// A link was removed (`old_value` the other ticket).
+    DeleteLink,
+    /// Another ticket was merged into this one, or this one into another.
+    Merge,
+    /// A custom field changed (`field` is `CF.Name`).
+    CustomField,
 }
 
 impl TransactionKind {
     /// Every kind.
-    pub const ALL: [TransactionKind; 8] = [
+    pub const ALL: [TransactionKind; 12] = [
         TransactionKind::Create,
         TransactionKind::Correspond,
         TransactionKind::Comment,
@@ -164,6 +171,10 @@ impl TransactionKind {
         TransactionKind::AddWatcher,
         TransactionKind::DelWatcher,
         TransactionKind::SystemError,
+        TransactionKind::AddLink,
+        TransactionKind::DeleteLink,
+        TransactionKind::Merge,
+        TransactionKind::CustomField,
     ];
 
     /// The name as stored and shown.
@@ -177,6 +188,10 @@ impl TransactionKind {
             TransactionKind::AddWatcher => "AddWatcher",
             TransactionKind::DelWatcher => "DelWatcher",
             TransactionKind::SystemError => "SystemError",
+            TransactionKind::AddLink => "AddLink",
+            TransactionKind::DeleteLink => "DeleteLink",
+            TransactionKind::Merge => "Merge",
+            TransactionKind::CustomField => "CustomField",
         }
     }
 }
@@ -233,5 +248,83 @@ impl FromStr for Action {
                 "`{s}` is not an action; use correspond or comment"
             ))),
         }
+    }
+}
+
+/// Minutes from `15m`, `2h`, `1h30m` or a plain number of minutes.
+pub fn parse_minutes(text: &str) -> Result<i64, Error> {
+    let bad = || Error::Invalid(format!("`{text}` is not a time; write 15m, 2h, 1h30m or minutes"));
+    let text = text.trim().to_ascii_lowercase();
+    if let Ok(minutes) = text.parse::<i64>() {
+        return if minutes >= 0 { Ok(minutes) } else { Err(bad()) };
+    }
+    let (hours, rest) = match text.split_once('h') {
+        Some((h, rest)) => (h.parse::<i64>().map_err(|_| bad())?, rest),
+        None => (0, text.as_str()),
+    };
+    let minutes = match rest.strip_suffix('m') {
+        Some(m) => m.parse::<i64>().map_err(|_| bad())?,
+        None if rest.is_empty() => 0,
+        None => return Err(bad()),
+    };
+    if hours < 0 || minutes < 0 {
+        return Err(bad());
+    }
+    Ok(hours * 60 + minutes)
+}
+
+/// A date as people write it: `2026-12-01` (midnight UTC), `2026-12-01 14:30`, or RFC 3339.
+pub fn parse_date(text: &str) -> Result<Timestamp, Error> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone};
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    for format in [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(Utc.from_utc_datetime(&t));
+        }
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| Utc.from_utc_datetime(&t))
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "`{text}` is not a date; write 2026-12-01, 2026-12-01 14:30 or RFC 3339"
+            ))
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minutes_and_dates_parse() {
+        assert_eq!(parse_minutes("15m").unwrap(), 15);
+        assert_eq!(parse_minutes("2h").unwrap(), 120);
+        assert_eq!(parse_minutes("1h30m").unwrap(), 90);
+        assert_eq!(parse_minutes("45").unwrap(), 45);
+        assert!(parse_minutes("soon").is_err());
+        assert!(parse_minutes("-5").is_err());
+        assert_eq!(
+            parse_date("2026-12-01").unwrap().to_rfc3339(),
+            "2026-12-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_date("2026-12-01 14:30").unwrap().to_rfc3339(),
+            "2026-12-01T14:30:00+00:00"
+        );
+        assert_eq!(
+            parse_date("2026-12-01T10:00:00+02:00").unwrap().to_rfc3339(),
+            "2026-12-01T08:00:00+00:00"
+        );
+        assert!(parse_date("tomorrow").is_err());
     }
 }

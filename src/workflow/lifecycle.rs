@@ -1,6 +1,7 @@
 //! Moving tickets through their queue's lifecycle.
 
 use super::Settings;
+use super::links::open_dependencies;
 use crate::error::{Error, Result};
 use crate::store::{TicketRow, WriteTx};
 use crate::ticket::{Category, Status, Timestamp};
@@ -27,10 +28,25 @@ pub(crate) fn move_status(
             ticket.id, ticket.status, lifecycle.name
         )));
     }
+    let becomes_inactive = lifecycle.category(&to) == Some(Category::Inactive);
+    if becomes_inactive && !to.is(Status::DELETED) && !queue.resolve_with_open_dependencies {
+        let open = open_dependencies(tx, s, ticket.id)?;
+        if !open.is_empty() {
+            let list: Vec<String> = open.iter().map(|id| format!("#{id}")).collect();
+            return Err(Error::Conflict(format!(
+                "ticket {} depends on {}, which {} not done yet; finish {} first (or set the queue's \
+                 resolve_with_open_dependencies)",
+                ticket.id,
+                list.join(", "),
+                if open.len() == 1 { "is" } else { "are" },
+                if open.len() == 1 { "it" } else { "them" },
+            )));
+        }
+    }
     let from_initial = lifecycle.category(&ticket.status) == Some(Category::Initial);
     let to_initial = lifecycle.category(&to) == Some(Category::Initial);
     let started = (ticket.started.is_none() && from_initial && !to_initial).then_some(now);
-    let resolved = (lifecycle.category(&to) == Some(Category::Inactive)).then_some(now);
+    let resolved = becomes_inactive.then_some(now);
     tx.set_status(ticket.id, &to, started, resolved)?;
     Ok(true)
 }

@@ -8,6 +8,7 @@ mod access;
 pub mod admin;
 mod ingest;
 mod lifecycle;
+mod links;
 mod notify;
 mod staff;
 pub mod view;
@@ -22,7 +23,7 @@ use std::sync::Mutex;
 use crate::config::Config;
 use crate::mail::SubjectTag;
 use crate::rules::{Rule, default_rules};
-use crate::ticket::Lifecycle;
+use crate::ticket::{CustomFieldDef, Lifecycle};
 
 /// The parts of the configuration the workflow needs, prepared once.
 #[derive(Debug)]
@@ -42,6 +43,7 @@ pub struct Settings {
     pub rules: Vec<Rule>,
     /// Every lifecycle by name, `default` included.
     pub lifecycles: BTreeMap<String, Lifecycle>,
+    pub custom_fields: Vec<CustomFieldDef>,
 }
 
 impl Settings {
@@ -61,6 +63,7 @@ impl Settings {
                 .chain(config.lifecycles.values().cloned())
                 .map(|l| (l.name.clone(), l))
                 .collect(),
+            custom_fields: config.custom_fields.clone(),
         }
     }
 

@@ -5,6 +5,7 @@
 
 use super::Settings;
 use super::lifecycle::move_status;
+use super::links::resolve_parents;
 use crate::error::{Error, Result};
 use crate::mail::AutoReason;
 use crate::mail::compose::{self, Notice};
@@ -82,7 +83,9 @@ fn run(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp, depth:
     for rule in s.rules.iter().filter(|r| r.matches(&event)) {
         for action in &rule.actions {
             match action {
-                RuleAction::SetStatus(status) => set_status(tx, s, h, status, now, depth)?,
+                RuleAction::SetStatus(status) => {
+                    system_status(tx, s, h.ticket_id, status, h.mail, now, depth)?;
+                }
                 _ if auto.is_some_and(AutoReason::is_own) => {
                     tracing::info!(ticket = ticket.id, rule = %rule.name, "no mail: the message is our own come back");
                 }
@@ -246,22 +249,24 @@ fn send(
     Ok(true)
 }
 
-/// A rule's status change: recorded as the system's, and answered by the rules in turn.
-fn set_status(
+/// A status change by the system (a rule, a parent whose last child was resolved):
+/// recorded as RT_System's and answered by the rules in turn. What the ticket's lifecycle
+/// does not allow (or have) is skipped. Returns whether the status changed.
+pub(crate) fn system_status(
     tx: &WriteTx<'_>,
     s: &Settings,
-    h: &Happening<'_>,
+    ticket_id: i64,
     status: &Status,
+    mail: Option<MailOrigin<'_>>,
     now: Timestamp,
     depth: u32,
-) -> Result<()> {
-    let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
-        return Ok(());
+) -> Result<bool> {
+    let Some(ticket) = tx.ticket_row(ticket_id)? else {
+        return Ok(false);
     };
-    // a rule's status the ticket's lifecycle does not allow (or have) is skipped
     match move_status(tx, s, &ticket, status, now) {
         Ok(true) => {}
-        Ok(false) | Err(Error::Conflict(_) | Error::Invalid(_)) => return Ok(()),
+        Ok(false) | Err(Error::Conflict(_) | Error::Invalid(_)) => return Ok(false),
         Err(e) => return Err(e),
     }
     let transaction_id = tx.insert_transaction(&NewTransaction {
@@ -272,13 +277,11 @@ fn set_status(
     })?;
     let system = tx.user(SYSTEM_USER_ID)?;
     let next = Happening {
-        transaction_id,
-        kind: TransactionKind::Status,
         status_change: Some((ticket.status, status.clone())),
-        new_owner: None,
-        actor: &system,
-        content: "",
-        ..h.clone()
+        mail,
+        ..Happening::new(ticket.id, transaction_id, TransactionKind::Status, &system)
     };
-    run(tx, s, &next, now, depth + 1)
+    run(tx, s, &next, now, depth + 1)?;
+    resolve_parents(tx, s, ticket.id, now, depth + 1)?;
+    Ok(true)
 }

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 use super::Settings;
 use super::access::{Access, On};
 use super::lifecycle::move_status;
+use super::links::{change_link, resolve_parents};
 use super::notify::{Happening, run_rules};
 use crate::error::{Error, Result};
 use crate::rights::Right;
-use crate::store::{NewTicket, NewTransaction, PriorityField, TicketRow, WriteTx};
+use crate::store::{DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField, WriteTx};
 use crate::ticket::{Action, Change, OwnerAction, Role, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, User, normalize_address};
 
@@ -275,6 +276,10 @@ fn apply(
     now: Timestamp,
 ) -> Result<Option<i64>> {
     let ticket = row(tx, ticket_id)?;
+    if let Change::Link(link) = change {
+        // a link is recorded on both tickets; the rules have nothing to say about it yet
+        return change_link(tx, access, &ticket, link, now);
+    }
     check_change(tx, s, access, &ticket, change)?;
     let mut status_change = None;
     let mut new_owner_id = None;
@@ -340,6 +345,67 @@ fn apply(
             tx.set_priority(ticket_id, which, *p)?;
             (TransactionKind::Set, field, old.to_string(), p.to_string())
         }
+        Change::Due(when) | Change::Starts(when) => {
+            let (which, field, old) = match change {
+                Change::Due(_) => (DateField::Due, "Due", ticket.due),
+                _ => (DateField::Starts, "Starts", ticket.starts),
+            };
+            if old == *when {
+                return Ok(None);
+            }
+            tx.set_date(ticket_id, which, *when)?;
+            let show = |t: Option<Timestamp>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+            (TransactionKind::Set, field, show(old), show(*when))
+        }
+        Change::TimeEstimated(minutes) | Change::TimeLeft(minutes) | Change::TimeWorked(minutes) => {
+            let (which, field, old) = match change {
+                Change::TimeEstimated(_) => (TimeField::Estimated, "TimeEstimated", ticket.time_estimated),
+                Change::TimeLeft(_) => (TimeField::Left, "TimeLeft", ticket.time_left),
+                _ => (TimeField::Worked, "TimeWorked", ticket.time_worked),
+            };
+            if old == *minutes {
+                return Ok(None);
+            }
+            tx.set_time(ticket_id, which, *minutes)?;
+            (TransactionKind::Set, field, old.to_string(), minutes.to_string())
+        }
+        Change::CustomField { name, value } => {
+            let queue = tx.queue(ticket.queue_id)?;
+            let def = s
+                .custom_fields
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(name))
+                .ok_or_else(|| Error::NotFound(format!("there is no custom field {name}")))?;
+            if !def.applies_to(&queue.name) {
+                return Err(Error::Invalid(format!(
+                    "custom field {} is not one of queue {}'s",
+                    def.name, queue.name
+                )));
+            }
+            let values = def.parse_value(value)?;
+            let id = tx
+                .custom_field_id(&def.name)?
+                .ok_or_else(|| Error::Internal(format!("custom field {} is not in the database", def.name)))?;
+            let old = tx.custom_field_values(ticket_id)?.remove(&def.name).unwrap_or_default();
+            if old == values {
+                return Ok(None);
+            }
+            tx.set_custom_field_values(ticket_id, id, &values)?;
+            let field = format!("CF.{}", def.name);
+            let (old, new) = (old.join(", "), values.join(", "));
+            return record_change(
+                tx,
+                access,
+                ticket_id,
+                TransactionKind::CustomField,
+                &field,
+                &old,
+                &new,
+                now,
+            )
+            .map(Some);
+        }
+        Change::Link(_) => unreachable!("links are recorded above"),
         Change::Watcher(WatcherChange { role, address, add }) => {
             // an address is a user (made if unknown); anything else names a group
             let (principal, name) = match normalize_address(address) {
@@ -372,17 +438,37 @@ fn apply(
             (kind, role.as_str(), old, new)
         }
     };
-    let transaction_id = tx.insert_transaction(&NewTransaction {
-        field: Some(field),
-        old_value: Some(&old).filter(|v| !v.is_empty()).map(String::as_str),
-        new_value: Some(&new).filter(|v| !v.is_empty()).map(String::as_str),
-        ..NewTransaction::new(ticket_id, kind, access.user.id, now)
-    })?;
+    let id = record_change(tx, access, ticket_id, kind, field, &old, &new, now)?;
+    let status_changed = status_change.is_some();
     let happening = Happening {
         status_change,
         new_owner: new_owner_id,
-        ..Happening::new(ticket_id, transaction_id, kind, &access.user)
+        ..Happening::new(ticket_id, id, kind, &access.user)
     };
     run_rules(tx, s, &happening, now)?;
-    Ok(Some(transaction_id))
+    if status_changed {
+        resolve_parents(tx, s, ticket_id, now, 0)?;
+    }
+    Ok(Some(id))
+}
+
+/// Records a field change as a transaction (empty values as none). The rules are run by
+/// the caller, which knows what changed.
+#[allow(clippy::too_many_arguments, reason = "a transaction's columns, named")]
+fn record_change(
+    tx: &WriteTx<'_>,
+    access: &Access,
+    ticket_id: i64,
+    kind: TransactionKind,
+    field: &str,
+    old: &str,
+    new: &str,
+    now: Timestamp,
+) -> Result<i64> {
+    tx.insert_transaction(&NewTransaction {
+        field: Some(field),
+        old_value: Some(old).filter(|v| !v.is_empty()),
+        new_value: Some(new).filter(|v| !v.is_empty()),
+        ..NewTransaction::new(ticket_id, kind, access.user.id, now)
+    })
 }

@@ -7,6 +7,7 @@ mod harness;
 mod ingest;
 mod lifecycle;
 mod loops;
+mod model;
 mod notify;
 mod outbound;
 mod postfix;

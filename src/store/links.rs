@@ -1,0 +1,81 @@
+//! Links between tickets.
+
+use rusqlite::params;
+
+use super::{Db, TicketRow, WriteTx, cached_execute, cached_row, ts};
+use crate::error::Result;
+use crate::ticket::{Link, LinkKind, LinkName, Timestamp};
+
+impl Db<'_> {
+    /// Every link of a ticket, named from its side, by the other ticket's number.
+    pub fn links(&self, ticket_id: i64) -> Result<Vec<Link>> {
+        let rows: Vec<(String, i64, bool)> = self
+            .conn
+            .prepare_cached(
+                "SELECT type, target_id, 1 FROM links WHERE base_id = ?1 AND target_id IS NOT NULL \
+                 UNION ALL SELECT type, base_id, 0 FROM links WHERE target_id = ?1 ORDER BY 2, 1",
+            )?
+            .query_map([ticket_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(kind, other, from_base)| {
+                Ok(Link {
+                    name: LinkName::of(kind.parse::<LinkKind>()?, from_base),
+                    target: other,
+                })
+            })
+            .collect()
+    }
+
+    /// The tickets at the other end of a ticket's links of one name (its dependencies,
+    /// its children, ...).
+    pub fn linked(&self, ticket_id: i64, name: LinkName) -> Result<Vec<TicketRow>> {
+        let (kind, from_base) = name.stored();
+        let sql = if from_base {
+            "SELECT target_id FROM links WHERE base_id = ?1 AND type = ?2 AND target_id IS NOT NULL ORDER BY target_id"
+        } else {
+            "SELECT base_id FROM links WHERE target_id = ?1 AND type = ?2 ORDER BY base_id"
+        };
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(sql)?
+            .query_map(params![ticket_id, kind.as_str()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter()
+            .filter_map(|id| self.ticket_row(id).transpose())
+            .collect()
+    }
+
+    /// Whether `from` reaches `to` through links of `kind`, directly or in steps: adding
+    /// `to -> from` would close a circle.
+    pub fn reaches(&self, from: i64, to: i64, kind: LinkKind) -> Result<bool> {
+        Ok(cached_row(
+            self.conn,
+            "WITH RECURSIVE reach(id) AS (SELECT ?1 UNION SELECT l.target_id FROM links l JOIN reach r \
+               ON l.base_id = r.id WHERE l.type = ?3 AND l.target_id IS NOT NULL) \
+             SELECT EXISTS (SELECT 1 FROM reach WHERE id = ?2)",
+            params![from, to, kind.as_str()],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+impl WriteTx<'_> {
+    /// Adds a link; false when it existed.
+    pub fn add_link(&self, base: i64, kind: LinkKind, target: i64, creator: i64, now: Timestamp) -> Result<bool> {
+        Ok(cached_execute(
+            self.conn(),
+            "INSERT OR IGNORE INTO links (base_id, type, target_id, creator_id, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![base, kind.as_str(), target, creator, ts(now)],
+        )? == 1)
+    }
+
+    /// Removes a link; false when there was none.
+    pub fn remove_link(&self, base: i64, kind: LinkKind, target: i64) -> Result<bool> {
+        Ok(cached_execute(
+            self.conn(),
+            "DELETE FROM links WHERE base_id = ?1 AND type = ?2 AND target_id = ?3",
+            params![base, kind.as_str(), target],
+        )? == 1)
+    }
+}
