@@ -103,6 +103,20 @@ pub enum Command {
     Untake { id: i64 },
     /// Give a ticket to someone (they need OwnTicket).
     Give { id: i64, user: String },
+    /// Merge a ticket into another: `tkt merge 12 into 9`.
+    Merge {
+        ticket: i64,
+        #[arg(value_parser = ["into", "INTO"], hide_possible_values = true)]
+        into_word: String,
+        into: i64,
+    },
+    /// Remove a ticket and everything only it has, for good (ShredTicket). Without --yes
+    /// it only lists what would go.
+    Shred {
+        id: i64,
+        #[arg(long)]
+        yes: bool,
+    },
     /// Print the raw message a transaction was made from, byte for byte.
     Raw { transaction: i64 },
     /// Print an attachment's content.
@@ -204,6 +218,22 @@ pub fn run(args: Args) -> Result<(), ClientError> {
         Command::Steal { id } => change(&client, id, &["steal".into()])?,
         Command::Untake { id } => change(&client, id, &["untake".into()])?,
         Command::Give { id, user } => change(&client, id, &[format!("owner={user}")])?,
+        Command::Merge { ticket, into, .. } => {
+            let _: serde_json::Value = client.json(
+                Method::POST,
+                &format!("/v1/tickets/{ticket}/merge"),
+                Some(&json!({ "into": into })),
+            )?;
+            print(format!("Ticket {ticket} merged into {into}.\n"));
+        }
+        Command::Shred { id, yes } => {
+            let counts: Vec<crate::store::ShredCount> = client.json(
+                Method::POST,
+                &format!("/v1/tickets/{id}/shred"),
+                Some(&json!({ "apply": yes })),
+            )?;
+            print(render::shred(id, &counts, yes));
+        }
         Command::Raw { transaction } => write_bytes(&client.bytes(&format!("/v1/transactions/{transaction}/raw"))?),
         Command::Attachment { id } => write_bytes(&client.bytes(&format!("/v1/attachments/{id}"))?),
         Command::Quarantine { command } => quarantine(&client, command)?,

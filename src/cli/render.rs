@@ -228,3 +228,16 @@ pub fn tokens(tokens: &[TokenInfo]) -> String {
     }
     s
 }
+
+/// What a shred removed, or would remove.
+pub fn shred(id: i64, counts: &[crate::store::ShredCount], done: bool) -> String {
+    let mut s = if done {
+        format!("Ticket {id} shredded; removed:\n")
+    } else {
+        format!("Shredding ticket {id} would remove (run again with --yes to do it):\n")
+    };
+    for c in counts.iter().filter(|c| c.rows > 0) {
+        s.push_str(&format!("  {:<28} {}\n", c.table, c.rows));
+    }
+    s
+}

@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::Settings;
 use super::access::{Access, On};
+use super::links::link_as_system;
 use super::notify::{Happening, MailOrigin, run_rules};
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
@@ -17,7 +18,7 @@ use crate::mail::{AutoReason, Inbound, parse};
 use crate::queue::NonWatcherMail;
 use crate::rights::Right;
 use crate::store::{NewTicket, NewTransaction, QueueRow, Seen, TicketRow, WriteTx};
-use crate::ticket::{Action, Role, Timestamp, TransactionKind};
+use crate::ticket::{Action, Category, LinkChange, LinkName, Role, Timestamp, TransactionKind};
 use crate::user::{NOBODY_ID, User};
 
 /// How the MTA handed a message over: mailgate's command line.
@@ -195,7 +196,40 @@ fn process(
         references: &inbound.references,
         auto: auto.as_ref(),
     };
+    let new_ticket = || -> Result<(i64, i64)> {
+        access.require(tx, Right::CreateTicket, On::Queue(queue))?;
+        let ticket_id = tx.insert_ticket(&NewTicket {
+            queue_id: queue.id,
+            subject: &inbound.subject,
+            status: s.lifecycle(queue).default_initial().clone(),
+            owner_id: NOBODY_ID,
+            priority: 0,
+            creator_id: actor.id,
+            now,
+        })?;
+        if inbound.sender.is_some() {
+            tx.add_watcher(ticket_id, Role::Requestor, actor.id)?;
+        }
+        let transaction_id = record(tx, ticket_id, TransactionKind::Create, &actor, inbound, raw_id, now)?;
+        tracing::info!(ticket = ticket_id, queue = %queue.name, from = %actor.display_name(), "ticket created");
+        Ok((ticket_id, transaction_id))
+    };
     let (outcome, ticket_id, transaction_id, kind) = match find_ticket(tx, s, delivery, inbound)? {
+        Some(old) if past_reopen_window(tx, s, &access, old, delivery.action, now)? => {
+            // a requestor writing again long after: a new ticket that refers to the old one
+            let (ticket_id, transaction_id) = new_ticket()?;
+            let refers = LinkChange {
+                name: LinkName::RefersTo,
+                ticket: old,
+                add: true,
+            };
+            let new_row = tx
+                .ticket_row(ticket_id)?
+                .ok_or_else(|| Error::Internal("new ticket vanished".into()))?;
+            link_as_system(tx, &new_row, &refers, now)?;
+            tracing::info!(ticket = ticket_id, old, "reply after the reopen window: new ticket");
+            (Outcome::Created, ticket_id, transaction_id, TransactionKind::Create)
+        }
         Some(ticket_id) => {
             let ticket = tx
                 .ticket_row(ticket_id)?
@@ -205,21 +239,7 @@ fn process(
             (Outcome::Updated, ticket_id, transaction_id, kind)
         }
         None => {
-            access.require(tx, Right::CreateTicket, On::Queue(queue))?;
-            let ticket_id = tx.insert_ticket(&NewTicket {
-                queue_id: queue.id,
-                subject: &inbound.subject,
-                status: s.lifecycle(queue).default_initial().clone(),
-                owner_id: NOBODY_ID,
-                priority: 0,
-                creator_id: actor.id,
-                now,
-            })?;
-            if inbound.sender.is_some() {
-                tx.add_watcher(ticket_id, Role::Requestor, actor.id)?;
-            }
-            let transaction_id = record(tx, ticket_id, TransactionKind::Create, &actor, inbound, raw_id, now)?;
-            tracing::info!(ticket = ticket_id, queue = %queue.name, from = %actor.display_name(), "ticket created");
+            let (ticket_id, transaction_id) = new_ticket()?;
             (Outcome::Created, ticket_id, transaction_id, TransactionKind::Create)
         }
     };
@@ -235,6 +255,30 @@ fn process(
         transaction: Some(transaction_id),
         quarantine: None,
     })
+}
+
+/// Whether a reply by a requestor comes after the queue's reopen window: the ticket has
+/// been inactive for longer than `reopen_window_days`.
+fn past_reopen_window(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    access: &Access,
+    ticket_id: i64,
+    action: Action,
+    now: Timestamp,
+) -> Result<bool> {
+    let Some(ticket) = tx.ticket_row(ticket_id)? else {
+        return Ok(false);
+    };
+    let queue = tx.queue(ticket.queue_id)?;
+    let (Some(days), Some(resolved)) = (queue.reopen_window_days, ticket.resolved) else {
+        return Ok(false);
+    };
+    let inactive = s.lifecycle(&queue).category(&ticket.status) == Some(Category::Inactive);
+    Ok(action == Action::Correspond
+        && inactive
+        && now - resolved > chrono::Duration::days(i64::from(days))
+        && access.roles(tx, &ticket)?.contains(&Role::Requestor))
 }
 
 /// What mail to an existing ticket becomes, if the sender may send it. A comment needs

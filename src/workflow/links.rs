@@ -46,6 +46,22 @@ pub(crate) fn change_link(
     }
     access.require(tx, Right::ModifyTicket, On::Ticket(ticket))?;
     access.require(tx, Right::ModifyTicket, On::Ticket(&other))?;
+    record_link(tx, access, ticket, change, now)
+}
+
+/// Adds or removes a link and records it on both tickets, without asking for rights.
+fn record_link(
+    tx: &WriteTx<'_>,
+    access: &Access,
+    ticket: &TicketRow,
+    change: &LinkChange,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    let other = tx
+        .effective_ticket(change.ticket)?
+        .and_then(|id| tx.ticket_row(id).transpose())
+        .transpose()?
+        .ok_or_else(|| Error::NotFound(format!("ticket {} does not exist", change.ticket)))?;
     let (kind, from_base) = change.name.stored();
     let (base, target) = if from_base {
         (ticket.id, other.id)
@@ -83,6 +99,13 @@ pub(crate) fn change_link(
     let mine = record(ticket.id, change.name, other.id)?;
     record(other.id, change.name.reverse(), ticket.id)?;
     Ok(Some(mine))
+}
+
+/// Adds a link on the system's behalf (no rights asked): for links ticketd makes itself,
+/// such as a new ticket referring to the old one a late reply was meant for.
+pub(crate) fn link_as_system(tx: &WriteTx<'_>, ticket: &TicketRow, change: &LinkChange, now: Timestamp) -> Result<()> {
+    let system = Access::of(tx, tx.user(crate::user::SYSTEM_USER_ID)?)?;
+    record_link(tx, &system, ticket, change, now).map(|_| ())
 }
 
 /// After `child` changed status: each parent whose queue resolves parents with their

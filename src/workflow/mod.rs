@@ -9,12 +9,14 @@ pub mod admin;
 mod ingest;
 mod lifecycle;
 mod links;
+mod merge;
 mod notify;
 mod staff;
 pub mod view;
 
 pub use access::{Access, On};
 pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
+pub use merge::{merge, shred};
 pub use staff::{NewTicketRequest, create, reply, update};
 
 use std::collections::{BTreeMap, HashMap};

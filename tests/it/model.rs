@@ -203,3 +203,157 @@ fn custom_fields_are_validated_shown_and_searchable() {
     d.tkt_ok(&["set", "1", "CF.{Severity}="]);
     assert!(d.show(1)["custom_fields"].get("Severity").is_none());
 }
+
+#[test]
+fn merge_keeps_both_histories_and_mail_for_the_old_number_threads_to_the_survivor() {
+    let d = Daemon::start();
+    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    d.deliver("general", &mail("bob@example.net", "Printer too", "Also jams.", &[]));
+    d.tkt_ok(&["reply", "1", "-m", "Looking.", "--time", "20m"]);
+    d.tkt_ok(&["reply", "2", "-m", "Same problem?", "--time", "10m"]);
+    d.tkt_ok(&["merge", "1", "into", "2"]);
+    let t = d.show(2);
+    assert_eq!(
+        t["requestors"],
+        serde_json::json!(["zoe@example.net", "bob@example.net"])
+    );
+    assert_eq!(t["time_worked"], 30);
+    let contents: Vec<&str> = t["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|x| x["content"].as_str())
+        .collect();
+    assert!(contents.iter().any(|c| c.contains("It jams.")) && contents.iter().any(|c| c.contains("Also jams.")));
+    assert_eq!(transactions_of(&t, "Merge").len(), 2, "recorded on both");
+    assert_eq!(d.show(1)["id"], 2, "the old number shows the survivor");
+    assert_eq!(d.search("Subject LIKE 'Printer'"), [2]);
+    // mail tagged with the old number threads onto the survivor
+    d.deliver(
+        "general",
+        &mail("zoe@example.net", "Re: [tickets.test #1] Printer", "Still jams.", &[]),
+    );
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 2);
+    let replies: Vec<i64> = transactions_of(&d.show(2), "Correspond")
+        .iter()
+        .map(|x| x["ticket"].as_i64().unwrap())
+        .collect();
+    assert_eq!(replies.last(), Some(&2));
+    let out = d.tkt(&["merge", "2", "into", "1"]);
+    assert!(stderr(&out).contains("already one ticket"), "{}", stderr(&out));
+}
+
+/// Rows per table, for checking that shredding removes a ticket's rows and nothing else.
+fn table_counts(d: &Daemon) -> std::collections::BTreeMap<String, i64> {
+    let tables = [
+        "tickets",
+        "transactions",
+        "attachments",
+        "raw_messages",
+        "links",
+        "ticket_roles",
+        "outbox",
+        "message_ids",
+        "seen_messages",
+        "quarantine",
+        "ticket_custom_field_values",
+        "users",
+        "queues",
+        "acl",
+        "transaction_text",
+    ];
+    tables
+        .iter()
+        .map(|t| (t.to_string(), d.count(&format!("SELECT COUNT(*) FROM {t}"))))
+        .collect()
+}
+
+#[test]
+fn shred_removes_every_row_of_the_ticket_and_nothing_else() {
+    let d = Daemon::start();
+    d.deliver("network", &mail("zoe@example.net", "Link down", "Down.", &[]));
+    d.deliver(
+        "network",
+        &mail("zoe@example.net", "Re: [tickets.test #1] Link down", "Still down.", &[]),
+    );
+    d.deliver("network", &mail("bob@example.net", "Other", "Keep me.", &[]));
+    d.tkt_ok(&["set", "1", "DependsOn+=2", "AdminCc+=extra@example.org"]);
+    d.tkt_ok(&["comment", "1", "-m", "internal"]);
+    let before = table_counts(&d);
+    let text = d.tkt_ok(&["shred", "1"]);
+    assert_eq!(table_counts(&d), before, "the dry run changes nothing");
+    assert!(text.contains("run again with --yes"), "{text}");
+    let listed: std::collections::BTreeMap<String, i64> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut parts = l.split_whitespace();
+            (
+                parts.next().unwrap().to_string(),
+                parts.next().unwrap().parse().unwrap(),
+            )
+        })
+        .collect();
+    d.tkt_ok(&["shred", "1", "--yes"]);
+    let after = table_counts(&d);
+    for (table, was) in &before {
+        let gone = listed.get(table).copied().unwrap_or(0)
+            + if table == "transaction_text" {
+                listed["transactions"]
+            } else {
+                0
+            };
+        assert_eq!(after[table], was - gone, "{table}: {was} before, {} listed", gone);
+    }
+    assert!(
+        listed["raw_messages"] >= 2 && listed["transactions"] >= 4 && listed["links"] == 1,
+        "{listed:?}"
+    );
+    assert!(!d.tkt(&["show", "1"]).status.success());
+    assert_eq!(d.show(2)["subject"], "Other", "the other ticket is whole");
+    assert!(d.show(2)["links"].as_array().unwrap().is_empty());
+    // shredding needs ShredTicket, which staff do not have
+    d.tkt_ok(&["user", "create", "carol@tickets.test", "--privileged"]);
+    let carol = d.token_for("carol@tickets.test");
+    let out = d.tkt_as(&carol, &["shred", "2"]);
+    assert!(stderr(&out).contains("ShredTicket"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_reply_long_after_resolving_opens_a_new_ticket_that_refers_to_the_old() {
+    let queues = DEFAULT_QUEUES.replace(
+        "comment_address = \"help-comment@tickets.test\"",
+        "comment_address = \"help-comment@tickets.test\"\nreopen_window_days = 30",
+    );
+    let d = Daemon::start_with(Setup {
+        queues: Some(queues),
+        ..Setup::default()
+    });
+    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    d.tkt_ok(&["set", "1", "status=resolved"]);
+    // within the window: reopened as always
+    d.deliver(
+        "general",
+        &mail("zoe@example.net", "Re: [tickets.test #1] Printer", "Again.", &[]),
+    );
+    assert_eq!(d.show(1)["status"], "open");
+    d.tkt_ok(&["set", "1", "status=resolved"]);
+    // forty days on (the database is told so: tests cannot wait)
+    let db = rusqlite::Connection::open(d.dir.path().join("data/ticketd.sqlite3")).unwrap();
+    db.execute("UPDATE tickets SET resolved = '2020-01-01T00:00:00Z' WHERE id = 1", [])
+        .unwrap();
+    d.deliver(
+        "general",
+        &mail("zoe@example.net", "Re: [tickets.test #1] Printer", "It is back!", &[]),
+    );
+    assert_eq!(d.show(1)["status"], "resolved", "the old ticket stays resolved");
+    let new = d.show(2);
+    assert_eq!(new["requestors"], serde_json::json!(["zoe@example.net"]));
+    assert_eq!(new["links"], serde_json::json!([{ "type": "RefersTo", "target": 1 }]));
+    assert!(
+        new["transactions"][0]["content"]
+            .as_str()
+            .unwrap()
+            .contains("It is back!")
+    );
+}

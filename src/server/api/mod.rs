@@ -56,6 +56,8 @@ pub fn router(app: App) -> Router {
         .route("/v1/tickets/{id}/correspond", post(tickets::correspond))
         .route("/v1/tickets/{id}/comment", post(tickets::comment))
         .route("/v1/tickets/{id}/changes", post(tickets::change))
+        .route("/v1/tickets/{id}/merge", post(tickets::merge))
+        .route("/v1/tickets/{id}/shred", post(tickets::shred))
         .route("/v1/search", get(tickets::search))
         .route("/v1/transactions/{id}/raw", get(tickets::raw_message))
         .route("/v1/attachments/{id}", get(tickets::attachment))

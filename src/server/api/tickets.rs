@@ -120,6 +120,43 @@ pub async fn change(
     Ok(Json(serde_json::json!({ "transactions": transactions })).into_response())
 }
 
+#[derive(Debug, Deserialize)]
+pub struct MergeRequest {
+    into: i64,
+}
+
+pub async fn merge(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(req): Json<MergeRequest>,
+) -> ApiResult<Response> {
+    let transaction = write_as(&app, actor, move |tx, access, _| {
+        workflow::merge(tx, access, id, req.into, now())
+    })
+    .await?;
+    Ok(Json(serde_json::json!({ "transaction": transaction })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ShredRequest {
+    #[serde(default)]
+    apply: bool,
+}
+
+pub async fn shred(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+    Json(req): Json<ShredRequest>,
+) -> ApiResult<Response> {
+    let counts = write_as(&app, actor, move |tx, access, _| {
+        workflow::shred(tx, access, id, req.apply)
+    })
+    .await?;
+    Ok(Json(counts).into_response())
+}
+
 pub async fn raw_message(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
