@@ -134,6 +134,15 @@ impl Db<'_> {
         Ok(self.ticket_row(id)?.map(|t| t.effective_id))
     }
 
+    /// The row of the ticket a number refers to now (a merged ticket's survivor), or
+    /// `NotFound`.
+    pub fn current_ticket(&self, id: i64) -> Result<TicketRow> {
+        self.effective_ticket(id)?
+            .and_then(|e| self.ticket_row(e).transpose())
+            .transpose()?
+            .ok_or_else(|| Error::NotFound(format!("ticket {id} does not exist")))
+    }
+
     /// The users in a role of a ticket (not the Owner, which is a field), members of
     /// groups in the role included.
     pub fn ticket_watchers(&self, ticket_id: i64, role: Role) -> Result<Vec<User>> {

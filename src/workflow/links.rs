@@ -32,12 +32,7 @@ pub(crate) fn change_link(
     change: &LinkChange,
     now: Timestamp,
 ) -> Result<Option<i64>> {
-    let other_id = tx
-        .effective_ticket(change.ticket)?
-        .ok_or_else(|| Error::NotFound(format!("ticket {} does not exist", change.ticket)))?;
-    let other = tx
-        .ticket_row(other_id)?
-        .ok_or_else(|| Error::NotFound(format!("ticket {other_id} does not exist")))?;
+    let other = tx.current_ticket(change.ticket)?;
     if other.id == ticket.id {
         return Err(Error::Invalid(format!(
             "ticket {} cannot be linked to itself",
@@ -57,11 +52,7 @@ fn record_link(
     change: &LinkChange,
     now: Timestamp,
 ) -> Result<Option<i64>> {
-    let other = tx
-        .effective_ticket(change.ticket)?
-        .and_then(|id| tx.ticket_row(id).transpose())
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("ticket {} does not exist", change.ticket)))?;
+    let other = tx.current_ticket(change.ticket)?;
     let (kind, from_base) = change.name.stored();
     let (base, target) = if from_base {
         (ticket.id, other.id)

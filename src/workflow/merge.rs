@@ -3,22 +3,15 @@
 use super::access::{Access, On};
 use crate::error::{Error, Result};
 use crate::rights::Right;
-use crate::store::{NewTransaction, ShredCount, TicketRow, WriteTx};
+use crate::store::{NewTransaction, ShredCount, WriteTx};
 use crate::ticket::{Timestamp, TransactionKind};
-
-fn row(tx: &WriteTx<'_>, id: i64) -> Result<TicketRow> {
-    tx.effective_ticket(id)?
-        .and_then(|e| tx.ticket_row(e).transpose())
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("ticket {id} does not exist")))
-}
 
 /// Merges ticket `from` into `into` (ModifyTicket on both): `into` keeps the history of
 /// both, gets their watchers, links and time worked, and mail for `from` threads onto it
 /// from now on. Returns the transaction on `into`.
 pub fn merge(tx: &WriteTx<'_>, access: &Access, from: i64, into: i64, now: Timestamp) -> Result<i64> {
-    let source = row(tx, from)?;
-    let target = row(tx, into)?;
+    let source = tx.current_ticket(from)?;
+    let target = tx.current_ticket(into)?;
     if source.id == target.id {
         return Err(Error::Invalid(format!(
             "tickets {from} and {into} are already one ticket ({})",
@@ -44,7 +37,7 @@ pub fn merge(tx: &WriteTx<'_>, access: &Access, from: i64, into: i64, now: Times
 /// What shredding a ticket (with the tickets merged into it) removes, table by table;
 /// with `apply`, removes it for good. Needs ShredTicket.
 pub fn shred(tx: &WriteTx<'_>, access: &Access, ticket: i64, apply: bool) -> Result<Vec<ShredCount>> {
-    let row = row(tx, ticket)?;
+    let row = tx.current_ticket(ticket)?;
     access.require(tx, Right::ShredTicket, On::Ticket(&row))?;
     let group = tx.merged_group(row.id)?;
     let counts = tx.shred(&group, apply)?;

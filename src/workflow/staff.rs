@@ -68,7 +68,7 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, access: &A
         tx.add_watcher(ticket_id, Role::Requestor, requestor.id)?;
     }
     if owner.id != NOBODY_ID {
-        let ticket = row(tx, ticket_id)?;
+        let ticket = tx.current_ticket(ticket_id)?;
         may_own(tx, &owner, &ticket)?;
     }
     let transaction_id = tx.insert_transaction(&NewTransaction {
@@ -96,7 +96,7 @@ pub fn reply(
     access: &Access,
     now: Timestamp,
 ) -> Result<i64> {
-    let ticket = row(tx, ticket)?;
+    let ticket = tx.current_ticket(ticket)?;
     let right = match action {
         Action::Correspond => Right::ReplyToTicket,
         Action::Comment => Right::CommentOnTicket,
@@ -134,7 +134,7 @@ pub fn update(
     access: &Access,
     now: Timestamp,
 ) -> Result<Vec<i64>> {
-    let ticket_id = row(tx, ticket)?.id;
+    let ticket_id = tx.current_ticket(ticket)?.id;
     if changes.is_empty() {
         return Err(Error::Invalid("nothing to change: give field=value pairs".into()));
     }
@@ -145,14 +145,6 @@ pub fn update(
         }
     }
     Ok(transactions)
-}
-
-/// The row of the ticket a number refers to now (merged tickets resolve to their survivor).
-fn row(tx: &WriteTx<'_>, ticket: i64) -> Result<TicketRow> {
-    tx.effective_ticket(ticket)?
-        .and_then(|id| tx.ticket_row(id).transpose())
-        .transpose()?
-        .ok_or_else(|| Error::NotFound(format!("ticket {ticket} does not exist")))
 }
 
 /// A user by login name or address, or Nobody.
@@ -275,7 +267,7 @@ fn apply(
     access: &Access,
     now: Timestamp,
 ) -> Result<Option<i64>> {
-    let ticket = row(tx, ticket_id)?;
+    let ticket = tx.current_ticket(ticket_id)?;
     if let Change::Link(link) = change {
         // a link is recorded on both tickets; the rules have nothing to say about it yet
         return change_link(tx, access, &ticket, link, now);
