@@ -85,6 +85,10 @@ pub struct MailConfig {
     /// disabled user, a non-watcher where the queue refuses them): `bounce` (mailgate
     /// exits 77 with the reason) or `drop` (accepted and discarded, logged).
     pub denied_mail: DeniedMail,
+    /// Commands by mail (`Status: resolved` at the top of a staff member's message) are
+    /// honoured only when an `Authentication-Results` header from one of these servers
+    /// (authserv-ids) says DKIM, SPF or DMARC passed. Empty: From alone is trusted.
+    pub commands_need_authentication_by: Vec<String>,
 }
 
 /// What happens to mail from a sender without the right to send it.
@@ -207,6 +211,7 @@ impl Default for MailConfig {
             undeclared_charset: "auto".into(),
             own_addresses: Vec::new(),
             denied_mail: DeniedMail::Bounce,
+            commands_need_authentication_by: Vec::new(),
         }
     }
 }

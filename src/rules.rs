@@ -62,6 +62,8 @@ pub enum Template {
     OwnerChanged,
     /// To the requestors of a resolved ticket.
     Resolved,
+    /// To a staff member: the commands in their mail that were refused.
+    CommandErrors,
 }
 
 /// What a rule does.

@@ -210,6 +210,14 @@ fn render(n: &Notice<'_>, tag: &SubjectTag) -> (String, String) {
              further questions or concerns, please respond to this message.\n"
                 .to_string(),
         ),
+        Template::CommandErrors => (
+            tagged(&format!("Commands refused: {}", n.ticket_subject)),
+            format!(
+                "Your message was added to ticket #{id}, but these commands in it were not\n\
+                 carried out:\n\n{}\n\nThe other commands, if any, were.\n",
+                n.content
+            ),
+        ),
     }
 }
 

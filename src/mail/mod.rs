@@ -4,6 +4,7 @@
 //! upload later): whatever arrives becomes an [`Inbound`] here.
 
 mod charset;
+pub mod commands;
 pub mod compose;
 pub mod loops;
 pub mod parse;

@@ -37,6 +37,9 @@ pub struct Inbound {
     pub auto: Option<AutoReason>,
     /// The decoded text: text/plain parts, or HTML converted to text.
     pub content: String,
+    /// Every `Authentication-Results` header, as the MTA added them.
+    #[serde(default)]
+    pub authentication_results: Vec<String>,
     /// Every MIME part, parents before children.
     pub parts: Vec<Part>,
 }
@@ -139,6 +142,12 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
         auto,
         content,
         parts,
+        authentication_results: message
+            .headers()
+            .iter()
+            .filter(|h| h.name().eq_ignore_ascii_case("Authentication-Results"))
+            .map(|h| unfold(raw_value(&buffer, h.offset_start, h.offset_end)))
+            .collect(),
     })
 }
 
@@ -171,6 +180,7 @@ fn headerless(raw: &[u8], fallback: &'static Encoding) -> Inbound {
         in_reply_to: Vec::new(),
         references: Vec::new(),
         auto: None,
+        authentication_results: Vec::new(),
         content: text.clone(),
         parts: vec![Part {
             parent: None,

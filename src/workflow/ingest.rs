@@ -11,8 +11,10 @@ use sha2::{Digest, Sha256};
 use super::Settings;
 use super::access::{Access, On};
 use super::links::link_as_system;
-use super::notify::{Happening, MailOrigin, run_rules};
+use super::notify::{Happening, MailOrigin, report_refused_commands, run_rules};
+use super::staff::update;
 use crate::error::{Error, Result};
+use crate::mail::commands::{self, MailCommands};
 use crate::mail::parse::hex;
 use crate::mail::{AutoReason, Inbound, parse};
 use crate::queue::NonWatcherMail;
@@ -191,6 +193,9 @@ fn process(
     } else {
         inbound.auto.clone()
     };
+    let commands = mail_commands(s, &actor, inbound, auto.as_ref());
+    let content = commands.as_ref().map_or(inbound.content.as_str(), |c| c.text.as_str());
+    let minutes = commands.as_ref().map_or(0, |c| c.time_worked);
     let mail = MailOrigin {
         message_id: inbound.message_id.as_deref(),
         references: &inbound.references,
@@ -210,7 +215,12 @@ fn process(
         if inbound.sender.is_some() {
             tx.add_watcher(ticket_id, Role::Requestor, actor.id)?;
         }
-        let transaction_id = record(tx, ticket_id, TransactionKind::Create, &actor, inbound, raw_id, now)?;
+        let message = Message {
+            content,
+            minutes,
+            raw_id,
+        };
+        let transaction_id = record(tx, ticket_id, TransactionKind::Create, &actor, inbound, &message, now)?;
         tracing::info!(ticket = ticket_id, queue = %queue.name, from = %actor.display_name(), "ticket created");
         Ok((ticket_id, transaction_id))
     };
@@ -235,7 +245,12 @@ fn process(
                 .ticket_row(ticket_id)?
                 .ok_or_else(|| Error::Internal(format!("ticket {ticket_id} vanished")))?;
             let kind = permitted_kind(tx, &access, &ticket, delivery.action)?;
-            let transaction_id = record(tx, ticket_id, kind, &actor, inbound, raw_id, now)?;
+            let message = Message {
+                content,
+                minutes,
+                raw_id,
+            };
+            let transaction_id = record(tx, ticket_id, kind, &actor, inbound, &message, now)?;
             (Outcome::Updated, ticket_id, transaction_id, kind)
         }
         None => {
@@ -244,11 +259,17 @@ fn process(
         }
     };
     let happening = Happening {
-        content: &inbound.content,
+        content,
         mail: Some(mail),
         ..Happening::new(ticket_id, transaction_id, kind, &actor)
     };
     run_rules(tx, s, &happening, now)?;
+    if let Some(commands) = &commands {
+        let refused = apply_commands(tx, s, &access, ticket_id, commands, now)?;
+        if !refused.is_empty() {
+            report_refused_commands(tx, s, &happening, &refused, now)?;
+        }
+    }
     Ok(IngestOutcome {
         outcome,
         ticket: Some(ticket_id),
@@ -341,6 +362,15 @@ fn find_ticket(tx: &WriteTx<'_>, s: &Settings, delivery: &Delivery, inbound: &In
     }
 }
 
+/// What of a message is stored as its transaction.
+struct Message<'a> {
+    /// The text, without command lines.
+    content: &'a str,
+    /// Time worked, from a `TimeWorked:` command.
+    minutes: i64,
+    raw_id: i64,
+}
+
 /// Records the message as a transaction of `kind` with its MIME tree.
 fn record(
     tx: &WriteTx<'_>,
@@ -348,12 +378,13 @@ fn record(
     kind: TransactionKind,
     actor: &User,
     inbound: &Inbound,
-    raw_id: i64,
+    message: &Message<'_>,
     now: Timestamp,
 ) -> Result<i64> {
     let transaction_id = tx.insert_transaction(&NewTransaction {
-        content: &inbound.content,
-        raw_message_id: Some(raw_id),
+        content: message.content,
+        time_taken: message.minutes,
+        raw_message_id: Some(message.raw_id),
         ..NewTransaction::new(ticket_id, kind, actor.id, now)
     })?;
     tx.insert_parts(transaction_id, &inbound.parts)?;
@@ -361,4 +392,57 @@ fn record(
         tx.record_message_id(message_id, ticket_id, Some(transaction_id), false)?;
     }
     Ok(transaction_id)
+}
+
+/// The commands at the top of the message, if its sender may give them: staff, not a
+/// machine, and (when the site asks for it) vouched for by a trusted server's
+/// Authentication-Results. From anyone else the lines are plain text.
+fn mail_commands(s: &Settings, actor: &User, inbound: &Inbound, auto: Option<&AutoReason>) -> Option<MailCommands> {
+    if !actor.privileged || auto.is_some() {
+        return None;
+    }
+    let commands = commands::extract(&inbound.content);
+    if commands.changes.is_empty() && commands.time_worked == 0 {
+        return None;
+    }
+    let trusted = &s.command_authenticators;
+    if !trusted.is_empty()
+        && !inbound
+            .authentication_results
+            .iter()
+            .any(|r| commands::authenticated(r, trusted))
+    {
+        tracing::warn!(from = %actor.display_name(), "commands by mail ignored: no passing Authentication-Results from a trusted server");
+        return None;
+    }
+    Some(commands)
+}
+
+/// Applies each command as the same change from `tkt` would be, each in its own
+/// savepoint: one refused command does not undo the others. Returns the refused ones,
+/// each with the reason.
+fn apply_commands(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    access: &Access,
+    ticket_id: i64,
+    commands: &MailCommands,
+    now: Timestamp,
+) -> Result<Vec<String>> {
+    let mut refused = Vec::new();
+    for (line, change) in &commands.changes {
+        let result = match change {
+            Ok(change) => tx.savepoint(|tx| update(tx, s, ticket_id, std::slice::from_ref(change), access, now)),
+            Err(e) => Err(e.clone()),
+        };
+        match result {
+            Ok(_) => tracing::info!(ticket = ticket_id, command = %line, "command by mail applied"),
+            Err(e) if e.is_temporary() => return Err(e),
+            Err(e) => {
+                tracing::info!(ticket = ticket_id, command = %line, error = %e, "command by mail refused");
+                refused.push(format!("{line}\n    {e}"));
+            }
+        }
+    }
+    Ok(refused)
 }

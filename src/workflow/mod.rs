@@ -46,6 +46,8 @@ pub struct Settings {
     /// Every lifecycle by name, `default` included.
     pub lifecycles: BTreeMap<String, Lifecycle>,
     pub custom_fields: Vec<CustomFieldDef>,
+    /// Trusted authserv-ids for commands by mail; empty: none needed.
+    pub command_authenticators: Vec<String>,
 }
 
 impl Settings {
@@ -66,6 +68,7 @@ impl Settings {
                 .map(|l| (l.name.clone(), l))
                 .collect(),
             custom_fields: config.custom_fields.clone(),
+            command_authenticators: config.mail.commands_need_authentication_by.clone(),
         }
     }
 

@@ -180,6 +180,40 @@ fn autoreply(
     Ok(())
 }
 
+/// Tells a staff member which of the commands in their mail were refused, and why: one
+/// reply for all of them.
+pub(crate) fn report_refused_commands(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    h: &Happening<'_>,
+    refused: &[String],
+    now: Timestamp,
+) -> Result<()> {
+    let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
+        return Ok(());
+    };
+    let mut to = Vec::new();
+    push_address(s, h.actor, &mut to);
+    let text = refused.join("\n\n");
+    let report = Happening {
+        content: &text,
+        ..h.clone()
+    };
+    send(
+        tx,
+        s,
+        &report,
+        &ticket,
+        "command-errors",
+        Template::CommandErrors,
+        false,
+        &to,
+        &[],
+        now,
+    )?;
+    Ok(())
+}
+
 /// Writes one message into the outbox; false when there was nobody to send it to.
 #[allow(
     clippy::too_many_arguments,
