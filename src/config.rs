@@ -18,6 +18,10 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// Run the built-in rules (DESIGN.md's notifications) with `[[rules]]` merged in by
+    /// name; false: `[[rules]]` is the whole list.
+    #[serde(default = "yes")]
+    pub default_rules: bool,
     #[serde(default)]
     pub server: ServerConfig,
     #[serde(default)]
@@ -32,6 +36,16 @@ pub struct Config {
     /// Custom lifecycles by name, beside the built-in `default`.
     #[serde(default)]
     pub lifecycles: std::collections::BTreeMap<String, crate::ticket::Lifecycle>,
+    /// Rules (RT's scrips), in the order they run.
+    #[serde(default)]
+    pub rules: Vec<crate::rules::Rule>,
+    /// Templates by name, replacing built-in ones or adding new ones for rules.
+    #[serde(default)]
+    pub templates: std::collections::BTreeMap<String, String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// Where the daemon keeps its data and where it listens.
@@ -153,6 +167,9 @@ pub struct QueueConfig {
     /// `comment` (for staff to review), `accept` (as a reply, as RT does) or `refuse`.
     #[serde(default)]
     pub non_watcher_mail: crate::queue::NonWatcherMail,
+    /// This queue's own versions of templates, by name.
+    #[serde(default)]
+    pub templates: std::collections::BTreeMap<String, String>,
 }
 
 /// A listening address.
@@ -351,6 +368,7 @@ impl Config {
                 cc: Vec::new(),
                 admin_cc: Vec::new(),
                 non_watcher_mail: Default::default(),
+                templates: Default::default(),
             });
         }
         let domain = self.mail.from.rsplit_once('@').map(|(_, d)| d.to_string());
@@ -385,6 +403,8 @@ impl Config {
         }
         self.socket_mode()?;
         self.undeclared_charset()?;
+        let templates = self.templates().map_err(|e| e.to_string())?;
+        crate::rules::validate(&self.effective_rules(), |name| templates.exists(name)).map_err(|e| e.to_string())?;
         if self.server.listen.iter().any(|l| matches!(l, Listen::Tcp(_))) && self.server.token_file.is_none() {
             return Err("a TCP listener needs server.token_file: a shared secret its clients send".into());
         }
@@ -443,6 +463,22 @@ impl Config {
             .ok_or_else(|| format!("mail.undeclared_charset `{label}` is not a charset name (or `auto`)"))
     }
 
+    /// Every template, compiled: the built-in ones, `[templates]` and the queues' own.
+    pub fn templates(&self) -> Result<crate::template::Templates> {
+        let per_queue = self
+            .queues
+            .iter()
+            .filter(|q| !q.templates.is_empty())
+            .map(|q| (q.name.clone(), q.templates.clone()))
+            .collect();
+        crate::template::Templates::new(&self.templates, &per_queue)
+    }
+
+    /// The rules that run, in order: the built-in ones with `[[rules]]` merged in.
+    pub fn effective_rules(&self) -> Vec<crate::rules::Rule> {
+        crate::rules::effective_rules(&self.rules, self.default_rules)
+    }
+
     /// The queue with this name (case-insensitive).
     pub fn queue(&self, name: &str) -> Option<&QueueConfig> {
         self.queues.iter().find(|q| q.name.eq_ignore_ascii_case(name))
@@ -498,6 +534,17 @@ mod tests {
         let c = Config::from_toml(text, "etc/ticketd.toml").unwrap();
         assert_eq!(c.mail.tag, "tickets.example");
         assert!(c.queues.len() >= 2);
+        // the built-in rules are shown as they are, examples follow
+        let defaults = crate::rules::default_rules();
+        assert_eq!(c.rules[..defaults.len()], defaults[..]);
+        assert!(c.rules.len() > defaults.len());
+        assert_eq!(c.effective_rules().len(), c.rules.len());
+        assert!(
+            c.templates()
+                .unwrap()
+                .names()
+                .contains(&"network/autoreply".to_string())
+        );
     }
 
     #[test]

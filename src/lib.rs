@@ -36,6 +36,7 @@ pub mod rules;
 pub mod search;
 pub mod server;
 pub mod store;
+pub mod template;
 pub mod ticket;
 pub mod user;
 pub mod workflow;

@@ -126,6 +126,16 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<QuarantineCommand>,
     },
+    /// The rules in effect, and dry runs of a message against them.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+    /// Mail templates.
+    Template {
+        #[command(subcommand)]
+        command: TemplateCommand,
+    },
     /// Who you are to ticketd.
     Whoami {
         #[arg(long)]
@@ -155,6 +165,44 @@ pub enum QuarantineCommand {
     Raw { id: i64 },
     /// Process the message again (after raising a limit or upgrading).
     Retry { id: i64 },
+}
+
+/// `tkt rules ...`
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// The rules in effect, in the order they run (--queue: those for one queue).
+    List {
+        #[arg(long)]
+        queue: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a message (a file, or standard input) through ingest and the rules without
+    /// keeping anything: which rules fire, what they would send, the ticket after.
+    Test {
+        #[arg(long)]
+        queue: String,
+        /// correspond or comment
+        #[arg(long, default_value = "correspond")]
+        action: String,
+        /// The envelope sender, as the MTA would pass it.
+        #[arg(long)]
+        sender: Option<String>,
+        /// The message file; standard input when absent.
+        file: Option<PathBuf>,
+        /// Print every message in full.
+        #[arg(long)]
+        full: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `tkt template ...`
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Render a template for a ticket, as its latest message would be sent.
+    Render { name: String, ticket: i64 },
 }
 
 /// Runs a command and prints its result. Errors are for one line on stderr.
@@ -237,6 +285,14 @@ pub fn run(args: Args) -> Result<(), ClientError> {
         Command::Raw { transaction } => write_bytes(&client.bytes(&format!("/v1/transactions/{transaction}/raw"))?),
         Command::Attachment { id } => write_bytes(&client.bytes(&format!("/v1/attachments/{id}"))?),
         Command::Quarantine { command } => quarantine(&client, command)?,
+        Command::Rules { command } => rules(&client, command)?,
+        Command::Template {
+            command: TemplateCommand::Render { name, ticket },
+        } => {
+            let path = format!("/v1/templates/{name}/render?ticket={ticket}");
+            let rendered: crate::template::Rendered = client.json(Method::GET, &path, None)?;
+            print(render::rendered_template(&rendered));
+        }
         Command::Whoami { json } => {
             print_as(
                 client.json(Method::GET, "/v1/whoami", None)?,
@@ -279,6 +335,47 @@ fn quarantine(client: &Client, command: Option<QuarantineCommand>) -> Result<(),
             let ticket = outcome.ticket.map_or("-".into(), |t| t.to_string());
             print(format!("Quarantine entry {id} processed: ticket {ticket}.\n"));
             Ok(())
+        }
+    }
+}
+
+fn rules(client: &Client, command: RulesCommand) -> Result<(), ClientError> {
+    match command {
+        RulesCommand::List { queue, json } => {
+            let path = match &queue {
+                Some(q) => format!("/v1/rules?{}", query_string(&[("queue", q)])),
+                None => "/v1/rules".into(),
+            };
+            print_as(
+                client.json(Method::GET, &path, None)?,
+                json,
+                |r: Vec<crate::rules::Rule>| render::rules(&r),
+            )
+        }
+        RulesCommand::Test {
+            queue,
+            action,
+            sender,
+            file,
+            full,
+            json,
+        } => {
+            let raw = match file {
+                Some(path) => std::fs::read(&path)
+                    .map_err(|e| ClientError::Api(Error::Invalid(format!("cannot read {}: {e}", path.display()))))?,
+                None => message_text(None, false)?.into_bytes(),
+            };
+            let mut pairs = vec![("queue", queue.as_str()), ("action", action.as_str())];
+            if let Some(sender) = &sender {
+                pairs.push(("sender", sender));
+            }
+            let path = format!("/v1/rules/test?{}", query_string(&pairs));
+            let answer = crate::client::check(client.send(Method::POST, &path, Some(("message/rfc822", raw)))?)?;
+            let value: serde_json::Value =
+                serde_json::from_slice(&answer.body).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))?;
+            print_as(value, json, |t: crate::workflow::rule_tools::RuleTest| {
+                render::rule_test(&t, full)
+            })
         }
     }
 }

@@ -241,3 +241,74 @@ pub fn shred(id: i64, counts: &[crate::store::ShredCount], done: bool) -> String
     }
     s
 }
+
+/// The rules, numbered in the order they run, each in the config's own syntax.
+pub fn rules(rules: &[crate::rules::Rule]) -> String {
+    let mut out = String::new();
+    for (n, rule) in rules.iter().enumerate() {
+        let state = if rule.disabled { " (disabled)" } else { "" };
+        out.push_str(&format!("# {}. {}{state}\n", n + 1, rule.name));
+        out.push_str(&toml::to_string(rule).unwrap_or_else(|e| format!("# cannot show: {e}\n")));
+        out.push('\n');
+    }
+    if rules.is_empty() {
+        out.push_str("No rules.\n");
+    }
+    out
+}
+
+/// A rendered template, as the mail would start.
+pub fn rendered_template(t: &crate::template::Rendered) -> String {
+    let mut out = format!("Subject: {}\n", t.subject);
+    for (name, value) in &t.headers {
+        out.push_str(&format!("{name}: {value}\n"));
+    }
+    out.push('\n');
+    out.push_str(&t.body);
+    out
+}
+
+/// What a dry run of a message did.
+pub fn rule_test(t: &crate::workflow::rule_tools::RuleTest, full: bool) -> String {
+    let mut out = String::from("Dry run: nothing was kept.\n");
+    let ticket = t.outcome.ticket.map_or("-".into(), |id| id.to_string());
+    out.push_str(&format!("Outcome: {:?}, ticket {ticket}\n", t.outcome.outcome).to_lowercase());
+    out.push_str("\nRules that fire:\n");
+    if t.trace.fired.is_empty() {
+        out.push_str("  none\n");
+    }
+    for f in &t.trace.fired {
+        let indent = "  ".repeat(f.depth as usize + 1);
+        out.push_str(&format!(
+            "{indent}{} (ticket {}, transaction {})\n",
+            f.rule, f.ticket, f.transaction
+        ));
+    }
+    out.push_str("\nMail they send:\n");
+    if t.trace.mail.is_empty() {
+        out.push_str("  none\n");
+    }
+    for m in &t.trace.mail {
+        let subject = m
+            .message
+            .lines()
+            .take_while(|l| !l.is_empty())
+            .find_map(|l| l.strip_prefix("Subject: "))
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "  {}: to {}\n    Subject: {subject}\n",
+            m.rule,
+            m.recipients.join(", ")
+        ));
+        if full {
+            out.push_str(&format!("\n{}\n", m.message));
+        }
+    }
+    if let Some(ticket) = &t.ticket {
+        out.push_str(&format!(
+            "\nTicket {} after: status {}, owner {}, priority {}, queue {}\n",
+            ticket.id, ticket.status, ticket.owner, ticket.priority, ticket.queue
+        ));
+    }
+    out
+}

@@ -14,15 +14,18 @@ use lettre::{Address, Message};
 use super::loops::LOOP_HEADER;
 use super::thread::SubjectTag;
 use crate::error::Error;
-use crate::rules::Template;
+use crate::template::Rendered;
 use crate::ticket::Timestamp;
 
 /// Everything a notification is written from.
 #[derive(Debug, Clone)]
 pub struct Notice<'a> {
-    pub template: Template,
+    /// Subject, extra headers and body, from the template.
+    pub text: &'a Rendered,
+    /// An answer to a requestor's new ticket (`Auto-Submitted: auto-replied`) rather than
+    /// a notification (`auto-generated`).
+    pub autoreply: bool,
     pub ticket_id: i64,
-    pub ticket_subject: &'a str,
     pub queue: &'a str,
     /// The queue's correspond or comment address.
     pub reply_to: &'a str,
@@ -30,8 +33,6 @@ pub struct Notice<'a> {
     pub from: &'a str,
     /// Who acted, as shown in the From name.
     pub actor: &'a str,
-    /// The transaction's text.
-    pub content: &'a str,
     pub to: &'a [String],
     pub cc: &'a [String],
     /// The Message-ID of the mail this answers, if it came from mail.
@@ -71,9 +72,10 @@ pub fn compose(notice: &Notice<'_>, tag: &SubjectTag, system: &str) -> Result<Op
     if to.is_empty() && cc.is_empty() {
         return Ok(None);
     }
-    let (subject, body) = render(notice, tag);
+    let subject = tag.tagged_subject(&notice.text.subject, notice.ticket_id);
+    let body = notice.text.body.clone();
     let display = format!("{} via {}", notice.actor, notice.queue);
-    let auto_submitted = if notice.template == Template::Autoreply {
+    let auto_submitted = if notice.autoreply {
         "auto-replied"
     } else {
         "auto-generated"
@@ -90,6 +92,13 @@ pub fn compose(notice: &Notice<'_>, tag: &SubjectTag, system: &str) -> Result<Op
         .raw_header(raw_header("Precedence", "bulk"))
         .raw_header(raw_header(LOOP_HEADER, system))
         .raw_header(raw_header("X-Ticketd-Ticket", &notice.ticket_id.to_string()));
+    for (name, value) in &notice.text.headers {
+        let Ok(name) = HeaderName::new_from_ascii(name.clone()) else {
+            tracing::warn!(header = %name, "leaving out a template header with a bad name");
+            continue;
+        };
+        builder = builder.raw_header(HeaderValue::new(name, value.clone()));
+    }
     if let Some(parent) = notice.in_reply_to {
         builder = builder.in_reply_to(format!("<{parent}>"));
     }
@@ -142,114 +151,27 @@ fn raw_header(name: &'static str, value: &str) -> HeaderValue {
     HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_string())
 }
 
-/// Subject and body of a notification.
-fn render(n: &Notice<'_>, tag: &SubjectTag) -> (String, String) {
-    let id = n.ticket_id;
-    let tagged = |s: &str| tag.tagged_subject(s, id);
-    match n.template {
-        Template::Autoreply => (
-            format!("{} AutoReply: {}", tag.for_ticket(id), n.ticket_subject),
-            format!(
-                "Greetings,\n\n\
-                 This message has been automatically generated in response to the\n\
-                 creation of a ticket regarding:\n\
-                 \t\"{subject}\",\n\
-                 a summary of which appears below.\n\n\
-                 There is no need to reply to this message right now. Your ticket has been\n\
-                 assigned an ID of {tag}.\n\n\
-                 Please include the string:\n\n\
-                 \x20        {tag}\n\n\
-                 in the subject line of all future correspondence about this issue. To do so,\n\
-                 you may reply to this message.\n\n\
-                 \x20                       Thank you,\n\
-                 \x20                       {address}\n\n\
-                 -------------------------------------------------------------------------\n\
-                 {content}\n",
-                subject = n.ticket_subject,
-                tag = tag.for_ticket(id),
-                address = n.reply_to,
-                content = summary(n.content),
-            ),
-        ),
-        Template::NewTicket => (
-            tagged(n.ticket_subject),
-            format!(
-                "New ticket #{id} in queue {queue} from {actor}:\n\
-                 Subject: {subject}\n\n{content}\n",
-                queue = n.queue,
-                actor = n.actor,
-                subject = n.ticket_subject,
-                content = n.content,
-            ),
-        ),
-        Template::Correspondence => (tagged(n.ticket_subject), format!("{}\n", n.content)),
-        Template::AdminCorrespondence => (
-            tagged(n.ticket_subject),
-            format!("Ticket #{id}: reply from {}\n\n{}\n", n.actor, n.content),
-        ),
-        Template::AdminComment => (
-            format!("{} [Comment] {}", tag.for_ticket(id), n.ticket_subject),
-            format!(
-                "This is a comment. It is not sent to the Requestor(s):\n\n{}\n",
-                n.content
-            ),
-        ),
-        Template::OwnerChanged => (
-            tagged(&format!("Ticket assigned to you: {}", n.ticket_subject)),
-            format!(
-                "Ticket #{id} in queue {queue} has been given to you by {actor}.\n\n\
-                 Subject: {subject}\n",
-                queue = n.queue,
-                actor = n.actor,
-                subject = n.ticket_subject,
-            ),
-        ),
-        Template::Resolved => (
-            format!("{} Resolved: {}", tag.for_ticket(id), n.ticket_subject),
-            "According to our records, your request has been resolved. If you have any\n\
-             further questions or concerns, please respond to this message.\n"
-                .to_string(),
-        ),
-        Template::CommandErrors => (
-            tagged(&format!("Commands refused: {}", n.ticket_subject)),
-            format!(
-                "Your message was added to ticket #{id}, but these commands in it were not\n\
-                 carried out:\n\n{}\n\nThe other commands, if any, were.\n",
-                n.content
-            ),
-        ),
-    }
-}
-
-/// The start of a message, for quoting back to its sender: a summary, not a copy of
-/// everything they sent.
-fn summary(content: &str) -> String {
-    const LINES: usize = 30;
-    const CHARS: usize = 3000;
-    let mut out: String = content.lines().take(LINES).collect::<Vec<_>>().join("\n");
-    if out.chars().count() > CHARS {
-        out = out.chars().take(CHARS).collect();
-    }
-    if out.len() < content.trim_end().len() {
-        out.push_str("\n[...]");
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn notice<'a>(template: Template, to: &'a [String]) -> Notice<'a> {
+    fn text() -> Rendered {
+        Rendered {
+            subject: "AutoReply: Printer on fire".into(),
+            headers: vec![("X-Custom".into(), "yes".into())],
+            body: "It is really burning.\n".into(),
+        }
+    }
+
+    fn notice<'a>(text: &'a Rendered, to: &'a [String]) -> Notice<'a> {
         Notice {
-            template,
+            text,
+            autoreply: true,
             ticket_id: 7,
-            ticket_subject: "Printer on fire",
             queue: "general",
             reply_to: "help@tickets.test",
             from: "tickets@tickets.test",
             actor: "alice@example.com",
-            content: "It is really burning.",
             to,
             cc: &[],
             in_reply_to: Some("c1@example.com"),
@@ -262,13 +184,9 @@ mod tests {
     #[test]
     fn autoreply_carries_every_header_design_asks_for() {
         let to = vec!["alice@example.com".to_string()];
-        let m = compose(
-            &notice(Template::Autoreply, &to),
-            &SubjectTag::new("tickets.test"),
-            "tickets.test",
-        )
-        .unwrap()
-        .unwrap();
+        let m = compose(&notice(&text(), &to), &SubjectTag::new("tickets.test"), "tickets.test")
+            .unwrap()
+            .unwrap();
         let text = String::from_utf8(m.bytes).unwrap();
         for needle in [
             "Subject: [tickets.test #7] AutoReply: Printer on fire",
@@ -280,6 +198,7 @@ mod tests {
             "Precedence: bulk",
             "X-Ticketd-Loop: tickets.test",
             "To: alice@example.com",
+            "X-Custom: yes",
         ] {
             assert!(text.contains(needle), "missing {needle:?} in\n{text}");
         }
@@ -288,19 +207,10 @@ mod tests {
     }
 
     #[test]
-    fn the_autoreply_quotes_a_summary() {
-        let long: String = (0..100).map(|n| format!("line {n}\n")).collect();
-        let short = summary(&long);
-        assert!(short.starts_with("line 0\nline 1"));
-        assert!(short.ends_with("line 29\n[...]"), "{short}");
-        assert_eq!(summary("one line\n"), "one line");
-    }
-
-    #[test]
     fn invalid_recipients_are_left_out() {
         let to = vec!["not an address".to_string()];
         assert!(
-            compose(&notice(Template::Correspondence, &to), &SubjectTag::new("t"), "t")
+            compose(&notice(&text(), &to), &SubjectTag::new("t"), "t")
                 .unwrap()
                 .is_none()
         );

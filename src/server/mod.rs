@@ -85,7 +85,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
     let app = api::App {
         writer: writer.clone(),
         reads: reads.clone(),
-        settings: Arc::new(Settings::from_config(&config)),
+        settings: Arc::new(Settings::from_config(&config)?),
         config: Arc::new(config.clone()),
         daemon_uid,
     };

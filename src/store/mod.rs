@@ -158,6 +158,16 @@ impl<'c> WriteTx<'c> {
     /// Runs `f` inside a savepoint: if it fails, only its own changes are undone and the
     /// transaction goes on. This is how one bad message in a batch leaves the others alone.
     pub fn savepoint<T>(&self, f: impl FnOnce(&WriteTx<'c>) -> Result<T>) -> Result<T> {
+        self.in_savepoint(f, true)
+    }
+
+    /// Runs `f` inside a savepoint that is always undone, and returns what it returned:
+    /// for what-if questions such as `tkt rules test`.
+    pub fn dry_run<T>(&self, f: impl FnOnce(&WriteTx<'c>) -> Result<T>) -> Result<T> {
+        self.in_savepoint(f, false)
+    }
+
+    fn in_savepoint<T>(&self, f: impl FnOnce(&WriteTx<'c>) -> Result<T>, keep: bool) -> Result<T> {
         let depth = self.savepoints.get();
         let name = format!("sp{depth}");
         cached_execute(self.db.conn, &format!("SAVEPOINT {name}"), [])?;
@@ -170,15 +180,10 @@ impl<'c> WriteTx<'c> {
             )))
         });
         self.savepoints.set(depth);
-        match &result {
-            Ok(_) => {
-                cached_execute(self.db.conn, &format!("RELEASE {name}"), [])?;
-            }
-            Err(_) => {
-                cached_execute(self.db.conn, &format!("ROLLBACK TO {name}"), [])?;
-                cached_execute(self.db.conn, &format!("RELEASE {name}"), [])?;
-            }
+        if !keep || result.is_err() {
+            cached_execute(self.db.conn, &format!("ROLLBACK TO {name}"), [])?;
         }
+        cached_execute(self.db.conn, &format!("RELEASE {name}"), [])?;
         result
     }
 

@@ -3,7 +3,7 @@
 
 use super::Settings;
 use super::access::{Access, On};
-use super::notify::system_status;
+use super::fields::system_change;
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::store::NewTransaction;
@@ -122,7 +122,17 @@ pub(crate) fn resolve_parents(tx: &WriteTx<'_>, s: &Settings, child: i64, now: T
                 child,
                 "the last child is done: resolving the parent"
             );
-            system_status(tx, s, parent.id, &done, None, now, depth)?;
+            let resolve = crate::ticket::Change::Status(done);
+            system_change(
+                tx,
+                s,
+                parent.id,
+                &resolve,
+                "resolve-parent-with-children",
+                None,
+                now,
+                depth + 1,
+            )?;
         }
     }
     Ok(())

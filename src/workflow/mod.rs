@@ -6,25 +6,30 @@
 
 mod access;
 pub mod admin;
+mod fields;
 mod ingest;
 mod lifecycle;
 mod links;
 mod merge;
 mod notify;
+pub mod rule_tools;
 mod staff;
 pub mod view;
 
 pub use access::{Access, On};
 pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
 pub use merge::{merge, shred};
+pub use notify::{FiredRule, MAX_RULE_DEPTH, RuleTrace, TracedMail};
 pub use staff::{NewTicketRequest, create, reply, update};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
 
 use crate::config::Config;
+use crate::error::Result;
 use crate::mail::SubjectTag;
-use crate::rules::{Rule, default_rules};
+use crate::rules::Rule;
+use crate::template::Templates;
 use crate::ticket::{CustomFieldDef, Lifecycle};
 
 /// The parts of the configuration the workflow needs, prepared once.
@@ -48,12 +53,17 @@ pub struct Settings {
     pub custom_fields: Vec<CustomFieldDef>,
     /// Trusted authserv-ids for commands by mail; empty: none needed.
     pub command_authenticators: Vec<String>,
+    pub templates: Templates,
+    /// Whether some rule filters on custom fields, which rules then need looked up.
+    pub rules_need_custom_fields: bool,
 }
 
 impl Settings {
-    /// Prepares the settings from a loaded config.
-    pub fn from_config(config: &Config) -> Settings {
-        Settings {
+    /// Prepares the settings from a loaded config; fails only where the config check would
+    /// have (a template that does not compile).
+    pub fn from_config(config: &Config) -> Result<Settings> {
+        let rules = config.effective_rules();
+        Ok(Settings {
             tag: SubjectTag::new(&config.mail.tag),
             queue_tags: Mutex::new(HashMap::new()),
             from: config.mail.from.clone(),
@@ -62,14 +72,16 @@ impl Settings {
             max_mime_parts: config.mail.max_mime_parts,
             // validated when the config was loaded
             undeclared_charset: config.undeclared_charset().unwrap_or_default(),
-            rules: default_rules(),
+            rules_need_custom_fields: rules.iter().any(Rule::needs_custom_fields),
+            rules,
+            templates: config.templates()?,
             lifecycles: std::iter::once(Lifecycle::default_lifecycle())
                 .chain(config.lifecycles.values().cloned())
                 .map(|l| (l.name.clone(), l))
                 .collect(),
             custom_fields: config.custom_fields.clone(),
             command_authenticators: config.mail.commands_need_authentication_by.clone(),
-        }
+        })
     }
 
     /// The lifecycle of a queue's tickets (`default` when the queue names an unknown one,

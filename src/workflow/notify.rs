@@ -1,21 +1,73 @@
-//! Running the rules for a transaction: status rules and notifications into the outbox.
+//! Running the rules for a transaction: field changes, and mail into the outbox.
 //!
 //! Loop protection lives here, in one place for every source: mail that a machine sent
-//! gets no autoreply and only notifies staff; our own mail coming back notifies nobody.
+//! gets no autoreply and only notifies staff; our own mail coming back sends nothing; and
+//! rules triggered by rule actions stop at [`MAX_RULE_DEPTH`].
+
+use std::cell::RefCell;
+
+use serde::{Deserialize, Serialize};
 
 use super::Settings;
-use super::lifecycle::move_status;
-use super::links::resolve_parents;
-use crate::error::{Error, Result};
+use super::fields::system_change;
+use crate::error::Result;
 use crate::mail::AutoReason;
 use crate::mail::compose::{self, Notice};
-use crate::rules::{Event, RuleAction, Template};
-use crate::store::{NewOutgoing, NewTransaction, TicketRow, WriteTx};
-use crate::ticket::{Role, Status, Timestamp, TransactionKind};
-use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User, is_mailer_address};
+use crate::rules::{ACTOR, Event, FieldChange, Recipient, Rule, RuleAction};
+use crate::store::{Db, NewOutgoing, QueueRow, TicketRow, WriteTx};
+use crate::template::{ActorVars, Context, QueueVars, TicketVars, TransactionVars};
+use crate::ticket::{Change, Role, Status, Timestamp, TransactionKind, WatcherChange};
+use crate::user::{NOBODY_ID, User, is_mailer_address};
 
 /// Rules that fire because of rule actions stop at this depth, so rules cannot loop.
-const MAX_RULE_DEPTH: u32 = 4;
+pub const MAX_RULE_DEPTH: u32 = 4;
+
+/// What the rules did while traced: for `tkt rules test`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleTrace {
+    pub fired: Vec<FiredRule>,
+    pub mail: Vec<TracedMail>,
+}
+
+/// A rule that fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FiredRule {
+    pub rule: String,
+    pub ticket: i64,
+    pub transaction: i64,
+    /// 0 for a person's change; one more for each rule action that led to it.
+    pub depth: u32,
+}
+
+/// A message a rule queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TracedMail {
+    pub rule: String,
+    pub recipients: Vec<String>,
+    pub message: String,
+}
+
+thread_local! {
+    /// Set while `traced` runs. The writer runs every change on one thread, so a
+    /// thread-local sees exactly the rules of the change being traced.
+    static TRACE: RefCell<Option<RuleTrace>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` and returns, beside its result, what the rules did meanwhile.
+pub(crate) fn traced<T>(f: impl FnOnce() -> T) -> (T, RuleTrace) {
+    TRACE.with(|t| *t.borrow_mut() = Some(RuleTrace::default()));
+    let result = f();
+    let trace = TRACE.with(|t| t.borrow_mut().take()).unwrap_or_default();
+    (result, trace)
+}
+
+fn trace(record: impl FnOnce(&mut RuleTrace)) {
+    TRACE.with(|t| {
+        if let Some(trace) = t.borrow_mut().as_mut() {
+            record(trace);
+        }
+    });
+}
 
 /// The mail a transaction came from.
 #[derive(Debug, Clone, Copy)]
@@ -32,7 +84,8 @@ pub(crate) struct Happening<'a> {
     pub transaction_id: i64,
     pub kind: TransactionKind,
     pub status_change: Option<(Status, Status)>,
-    pub new_owner: Option<i64>,
+    /// The field it changed, if it changed one.
+    pub change: Option<FieldChange>,
     pub actor: &'a User,
     pub content: &'a str,
     pub mail: Option<MailOrigin<'a>>,
@@ -46,7 +99,7 @@ impl<'a> Happening<'a> {
             transaction_id,
             kind,
             status_change: None,
-            new_owner: None,
+            change: None,
             actor,
             content: "",
             mail: None,
@@ -54,113 +107,260 @@ impl<'a> Happening<'a> {
     }
 }
 
-/// Runs every rule that matches the happening.
+/// Runs every rule that matches a transaction someone made.
 pub(crate) fn run_rules(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp) -> Result<()> {
-    run(tx, s, h, now, 0)
+    run_rules_at(tx, s, h, now, 0)
 }
 
-fn run(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp, depth: u32) -> Result<()> {
+/// Runs the rules at `depth`: how many rule actions led to this transaction.
+pub(crate) fn run_rules_at(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    h: &Happening<'_>,
+    now: Timestamp,
+    depth: u32,
+) -> Result<()> {
     if depth >= MAX_RULE_DEPTH {
         tracing::warn!(
             ticket = h.ticket_id,
+            transaction = h.transaction_id,
             depth,
-            "rules triggered by rules stopped here: possible rule loop"
+            "rule loop stopped: rules set off by rule actions {depth} deep; the rules are not run for this \
+             transaction (check rules whose actions trigger each other)"
         );
         return Ok(());
     }
     let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
         return Ok(());
     };
-    let event = Event {
-        kind: h.kind,
-        status_change: h.status_change.clone(),
-        new_owner: h.new_owner,
-        actor_privileged: h.actor.privileged,
-        actor_is_requestor: tx.is_watcher(ticket.id, Role::Requestor, h.actor.id)?,
-        status: ticket.status.clone(),
-    };
-    let auto = h.mail.and_then(|m| m.auto);
+    let queue = tx.queue(ticket.queue_id)?;
+    let event = event(tx, s, h, &ticket, &queue)?;
     for rule in s.rules.iter().filter(|r| r.matches(&event)) {
+        tracing::debug!(ticket = ticket.id, rule = %rule.name, depth, "rule fires");
+        trace(|t| {
+            t.fired.push(FiredRule {
+                rule: rule.name.clone(),
+                ticket: ticket.id,
+                transaction: h.transaction_id,
+                depth,
+            });
+        });
         for action in &rule.actions {
-            match action {
-                RuleAction::SetStatus(status) => {
-                    system_status(tx, s, h.ticket_id, status, h.mail, now, depth)?;
-                }
-                _ if auto.is_some_and(AutoReason::is_own) => {
-                    tracing::info!(ticket = ticket.id, rule = %rule.name, "no mail: the message is our own come back");
-                }
-                RuleAction::Autoreply if auto.is_some() => {
-                    tracing::info!(ticket = ticket.id, reason = %auto.map(ToString::to_string).unwrap_or_default(),
-                        "no autoreply to machine-made mail");
-                }
-                RuleAction::Autoreply => autoreply(tx, s, h, &ticket, &rule.name, now)?,
-                RuleAction::Notify {
-                    recipients,
-                    as_comment,
-                    template,
-                } => {
-                    let mut to = Vec::new();
-                    let mut cc = Vec::new();
-                    for role in recipients {
-                        let list = if *role == Role::Cc && recipients.contains(&Role::Requestor) {
-                            &mut cc
-                        } else {
-                            &mut to
-                        };
-                        for user in watchers(tx, &ticket, *role)? {
-                            // mail made by a machine reaches staff only: two autoresponders
-                            // must not be able to talk to each other through a ticket
-                            if auto.is_some() && !user.privileged {
-                                continue;
-                            }
-                            if user.id != h.actor.id {
-                                push_address(s, &user, list);
-                            }
-                        }
-                    }
-                    cc.retain(|a| !to.contains(a));
-                    // Told: when a requestor was last sent something (requestors are `to`)
-                    let told = recipients.contains(&Role::Requestor) && !to.is_empty();
-                    if send(tx, s, h, &ticket, &rule.name, *template, *as_comment, &to, &cc, now)? && told {
-                        tx.set_told(ticket.id, now)?;
-                    }
-                }
-            }
+            perform(tx, s, h, &ticket, &queue, rule, action, now, depth)?;
         }
     }
     Ok(())
 }
 
-/// The users in a role, the queue's watchers included.
-fn watchers(tx: &WriteTx<'_>, ticket: &TicketRow, role: Role) -> Result<Vec<User>> {
-    Ok(match role {
-        Role::Owner if ticket.owner_id == NOBODY_ID => Vec::new(),
-        Role::Owner => vec![tx.user(ticket.owner_id)?],
-        Role::Requestor => tx.ticket_watchers(ticket.id, role)?,
-        Role::Cc | Role::AdminCc => {
-            let mut users = tx.ticket_watchers(ticket.id, role)?;
-            users.extend(tx.queue_watchers(ticket.queue_id, role)?);
+/// The facts the rules look at.
+fn event(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, ticket: &TicketRow, queue: &QueueRow) -> Result<Event> {
+    let owner = owner_name(tx, ticket)?;
+    let fields = [
+        ("status", ticket.status.to_string()),
+        ("owner", owner),
+        ("queue", queue.name.clone()),
+        ("priority", ticket.priority.to_string()),
+        ("subject", ticket.subject.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let custom_fields = if s.rules_need_custom_fields {
+        tx.custom_field_values(ticket.id)?
+            .into_iter()
+            .map(|(k, v)| (k.to_lowercase(), v))
+            .collect()
+    } else {
+        Default::default()
+    };
+    Ok(Event {
+        kind: h.kind,
+        status_change: h.status_change.clone(),
+        change: h.change.clone(),
+        actor_privileged: h.actor.privileged,
+        actor_is_requestor: tx.is_watcher(ticket.id, Role::Requestor, h.actor.id)?,
+        sender: h.actor.email.clone().unwrap_or_else(|| h.actor.name.clone()),
+        queue: queue.name.clone(),
+        status: ticket.status.clone(),
+        subject: ticket.subject.clone(),
+        content: h.content.to_string(),
+        fields,
+        custom_fields,
+    })
+}
+
+fn owner_name(tx: &Db<'_>, ticket: &TicketRow) -> Result<String> {
+    Ok(if ticket.owner_id == NOBODY_ID {
+        "Nobody".into()
+    } else {
+        tx.user(ticket.owner_id)?.name
+    })
+}
+
+/// Carries out one action of a rule that fired.
+#[allow(clippy::too_many_arguments, reason = "the rule run's state, passed down once")]
+fn perform(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    h: &Happening<'_>,
+    ticket: &TicketRow,
+    queue: &QueueRow,
+    rule: &Rule,
+    action: &RuleAction,
+    now: Timestamp,
+    depth: u32,
+) -> Result<()> {
+    let auto = h.mail.and_then(|m| m.auto);
+    let change = |change: Change| system_change(tx, s, ticket.id, &change, &rule.name, h.mail, now, depth + 1);
+    match action {
+        RuleAction::SetStatus { status } => change(Change::Status(status.clone())).map(drop),
+        RuleAction::SetPriority { priority } => change(Change::Priority(*priority)).map(drop),
+        RuleAction::SetCustomField { field, value } => change(Change::CustomField {
+            name: field.clone(),
+            value: value.clone(),
+        })
+        .map(drop),
+        RuleAction::MoveQueue { queue } => change(Change::Queue(queue.clone())).map(drop),
+        RuleAction::AddWatcher { role, address } => change(Change::Watcher(WatcherChange {
+            role: *role,
+            address: address.clone(),
+            add: true,
+        }))
+        .map(drop),
+        RuleAction::SetOwner { owner } if owner == ACTOR => {
+            if !h.actor.privileged {
+                tracing::debug!(ticket = ticket.id, rule = %rule.name, "set_owner: the actor is not staff");
+                return Ok(());
+            }
+            change(Change::Owner(h.actor.name.clone())).map(drop)
+        }
+        RuleAction::SetOwner { owner } => change(Change::Owner(owner.clone())).map(drop),
+        _ if auto.is_some_and(AutoReason::is_own) => {
+            tracing::info!(ticket = ticket.id, rule = %rule.name, "no mail: the message is our own come back");
+            Ok(())
+        }
+        RuleAction::Autoreply { .. } if auto.is_some() => {
+            tracing::info!(ticket = ticket.id, reason = %auto.map(ToString::to_string).unwrap_or_default(),
+                "no autoreply to machine-made mail");
+            Ok(())
+        }
+        RuleAction::Autoreply { template } => autoreply(tx, s, h, ticket, queue, &rule.name, template, now),
+        RuleAction::Page { to, template } => {
+            let mut list = Vec::new();
+            for address in to {
+                push_fixed(s, address, &mut list);
+            }
+            let out = Outgoing {
+                rule: &rule.name,
+                template,
+                as_comment: false,
+                autoreply: false,
+                to: &list,
+                cc: &[],
+            };
+            send(tx, s, h, ticket, queue, &out, now).map(drop)
+        }
+        RuleAction::Notify {
+            to: recipients,
+            as_comment,
+            template,
+        } => {
+            let mut to = Vec::new();
+            let mut cc = Vec::new();
+            let with_requestors = recipients.contains(&Recipient::Role(Role::Requestor));
+            for recipient in recipients {
+                // Ccs are copied on what goes to the requestors
+                let list = if *recipient == Recipient::Role(Role::Cc) && with_requestors {
+                    &mut cc
+                } else {
+                    &mut to
+                };
+                if let Recipient::Address(address) = recipient {
+                    push_fixed(s, address, list);
+                    continue;
+                }
+                for user in users_of(tx, ticket, recipient)? {
+                    // mail made by a machine reaches staff only: two autoresponders
+                    // must not be able to talk to each other through a ticket
+                    if auto.is_some() && !user.privileged {
+                        continue;
+                    }
+                    if user.id != h.actor.id {
+                        push_address(s, &user, list);
+                    }
+                }
+            }
+            cc.retain(|a| !to.contains(a));
+            // Told: when a requestor was last sent something (requestors are `to`)
+            let told = with_requestors && !to.is_empty();
+            let out = Outgoing {
+                rule: &rule.name,
+                template,
+                as_comment: *as_comment,
+                autoreply: false,
+                to: &to,
+                cc: &cc,
+            };
+            if send(tx, s, h, ticket, queue, &out, now)? && told {
+                tx.set_told(ticket.id, now)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The users a recipient names: a role's watchers (the queue's included), or a group's
+/// members.
+fn users_of(tx: &WriteTx<'_>, ticket: &TicketRow, recipient: &Recipient) -> Result<Vec<User>> {
+    Ok(match recipient {
+        Recipient::Role(Role::Owner) if ticket.owner_id == NOBODY_ID => Vec::new(),
+        Recipient::Role(Role::Owner) => vec![tx.user(ticket.owner_id)?],
+        Recipient::Role(Role::Requestor) => tx.ticket_watchers(ticket.id, Role::Requestor)?,
+        Recipient::Role(role) => {
+            let mut users = tx.ticket_watchers(ticket.id, *role)?;
+            users.extend(tx.queue_watchers(ticket.queue_id, *role)?);
             users
         }
+        Recipient::Group(name) => match tx.group_id(name)? {
+            Some(group) => tx.users_in(&[group])?,
+            None => {
+                tracing::warn!(group = %name, "a rule notifies a group that does not exist");
+                Vec::new()
+            }
+        },
+        Recipient::Address(_) => Vec::new(),
     })
 }
 
 /// Adds the user's address unless it must never get mail from us.
 fn push_address(s: &Settings, user: &User, list: &mut Vec<String>) {
-    let Some(email) = &user.email else { return };
-    let lower = email.to_lowercase();
-    if user.disabled || s.own_addresses.contains(&lower) || is_mailer_address(email) || list.contains(email) {
+    if user.disabled {
         return;
     }
-    list.push(email.clone());
+    if let Some(email) = &user.email {
+        push_fixed(s, email, list);
+    }
 }
 
+/// Adds an address unless it is ours or a mailer's (or already there).
+fn push_fixed(s: &Settings, address: &str, list: &mut Vec<String>) {
+    let lower = address.to_lowercase();
+    if s.own_addresses.contains(&lower) || is_mailer_address(address) || list.iter().any(|a| a.to_lowercase() == lower)
+    {
+        return;
+    }
+    list.push(address.to_string());
+}
+
+#[allow(clippy::too_many_arguments, reason = "the rule run's state, passed down once")]
 fn autoreply(
     tx: &WriteTx<'_>,
     s: &Settings,
     h: &Happening<'_>,
     ticket: &TicketRow,
+    queue: &QueueRow,
     rule: &str,
+    template: &str,
     now: Timestamp,
 ) -> Result<()> {
     let hour_ago = now - chrono::Duration::hours(1);
@@ -173,7 +373,15 @@ fn autoreply(
                 "autoreply rate limit reached: no autoreply");
             continue;
         }
-        if send(tx, s, h, ticket, rule, Template::Autoreply, false, &to, &[], now)? {
+        let out = Outgoing {
+            rule,
+            template,
+            as_comment: false,
+            autoreply: true,
+            to: &to,
+            cc: &[],
+        };
+        if send(tx, s, h, ticket, queue, &out, now)? {
             tx.log_autoreply(address, now)?;
         }
     }
@@ -192,6 +400,7 @@ pub(crate) fn report_refused_commands(
     let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
         return Ok(());
     };
+    let queue = tx.queue(ticket.queue_id)?;
     let mut to = Vec::new();
     push_address(s, h.actor, &mut to);
     let text = refused.join("\n\n");
@@ -199,80 +408,77 @@ pub(crate) fn report_refused_commands(
         content: &text,
         ..h.clone()
     };
-    send(
-        tx,
-        s,
-        &report,
-        &ticket,
-        "command-errors",
-        Template::CommandErrors,
-        false,
-        &to,
-        &[],
-        now,
-    )?;
-    Ok(())
+    let out = Outgoing {
+        rule: "command-errors",
+        template: "command_errors",
+        as_comment: false,
+        autoreply: false,
+        to: &to,
+        cc: &[],
+    };
+    send(tx, s, &report, &ticket, &queue, &out, now).map(drop)
+}
+
+/// One message a rule sends.
+struct Outgoing<'a> {
+    rule: &'a str,
+    template: &'a str,
+    /// With the comment address as Reply-To.
+    as_comment: bool,
+    /// An autoreply (`Auto-Submitted: auto-replied`) rather than a notification.
+    autoreply: bool,
+    to: &'a [String],
+    cc: &'a [String],
 }
 
 /// Writes one message into the outbox; false when there was nobody to send it to.
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site per kind of rule action; a struct would only rename them"
-)]
 fn send(
     tx: &WriteTx<'_>,
     s: &Settings,
     h: &Happening<'_>,
     ticket: &TicketRow,
-    rule: &str,
-    template: Template,
-    as_comment: bool,
-    to: &[String],
-    cc: &[String],
+    queue: &QueueRow,
+    out: &Outgoing<'_>,
     now: Timestamp,
 ) -> Result<bool> {
-    if to.is_empty() && cc.is_empty() {
+    if out.to.is_empty() && out.cc.is_empty() {
         return Ok(false);
     }
-    let queue = tx.queue(ticket.queue_id)?;
+    let tag = s.queue_tag(queue);
+    let context = template_context(tx, h, ticket, queue, out.rule, &tag.for_ticket(ticket.id), now)?;
+    let text = s.templates.render(out.template, &queue.name, &context)?;
     let message_id = compose::new_message_id(ticket.id, &s.from);
     let first_message = match h.mail.and_then(|m| m.message_id) {
         Some(_) => None,
         None => tx.first_message_id(ticket.id)?,
     };
     let in_reply_to = h.mail.and_then(|m| m.message_id).or(first_message.as_deref());
-    let actor = if h.actor.real_name.is_empty() {
-        h.actor.display_name()
-    } else {
-        &h.actor.real_name
-    };
     let notice = Notice {
-        template,
+        text: &text,
+        autoreply: out.autoreply,
         ticket_id: ticket.id,
-        ticket_subject: &ticket.subject,
         queue: &queue.name,
-        reply_to: if as_comment {
+        reply_to: if out.as_comment {
             &queue.comment_address
         } else {
             &queue.address
         },
         from: &s.from,
-        actor,
-        content: h.content,
-        to,
-        cc,
+        actor: &context.actor.name,
+        to: out.to,
+        cc: out.cc,
         in_reply_to,
         references: h.mail.map_or(&[], |m| m.references),
         message_id: &message_id,
         date: now,
     };
-    let Some(composed) = compose::compose(&notice, &s.queue_tag(&queue), s.tag.name())? else {
+    let Some(composed) = compose::compose(&notice, &tag, s.tag.name())? else {
         return Ok(false);
     };
     tx.enqueue(&NewOutgoing {
         ticket_id: Some(ticket.id),
         transaction_id: Some(h.transaction_id),
-        kind: rule,
+        kind: out.rule,
         message_id: &message_id,
         envelope_from: &composed.envelope_from,
         recipients: &composed.recipients,
@@ -280,42 +486,78 @@ fn send(
         now,
     })?;
     tx.record_message_id(&message_id, ticket.id, Some(h.transaction_id), true)?;
+    trace(|t| {
+        t.mail.push(TracedMail {
+            rule: out.rule.to_string(),
+            recipients: composed.recipients.clone(),
+            message: String::from_utf8_lossy(&composed.bytes).into_owned(),
+        });
+    });
     Ok(true)
 }
 
-/// A status change by the system (a rule, a parent whose last child was resolved):
-/// recorded as RT_System's and answered by the rules in turn. What the ticket's lifecycle
-/// does not allow (or have) is skipped. Returns whether the status changed.
-pub(crate) fn system_status(
-    tx: &WriteTx<'_>,
-    s: &Settings,
-    ticket_id: i64,
-    status: &Status,
-    mail: Option<MailOrigin<'_>>,
+/// Everything a template may use, as the ticket stands now.
+pub(crate) fn template_context(
+    tx: &Db<'_>,
+    h: &Happening<'_>,
+    ticket: &TicketRow,
+    queue: &QueueRow,
+    rule: &str,
+    tag: &str,
     now: Timestamp,
-    depth: u32,
-) -> Result<bool> {
-    let Some(ticket) = tx.ticket_row(ticket_id)? else {
-        return Ok(false);
+) -> Result<Context> {
+    let emails = |role| -> Result<Vec<String>> {
+        Ok(tx
+            .ticket_watchers(ticket.id, role)?
+            .into_iter()
+            .filter_map(|u| u.email)
+            .collect())
     };
-    match move_status(tx, s, &ticket, status, now) {
-        Ok(true) => {}
-        Ok(false) | Err(Error::Conflict(_) | Error::Invalid(_)) => return Ok(false),
-        Err(e) => return Err(e),
-    }
-    let transaction_id = tx.insert_transaction(&NewTransaction {
-        field: Some("Status"),
-        old_value: Some(ticket.status.as_str()),
-        new_value: Some(status.as_str()),
-        ..NewTransaction::new(ticket.id, TransactionKind::Status, SYSTEM_USER_ID, now)
-    })?;
-    let system = tx.user(SYSTEM_USER_ID)?;
-    let next = Happening {
-        status_change: Some((ticket.status, status.clone())),
-        mail,
-        ..Happening::new(ticket.id, transaction_id, TransactionKind::Status, &system)
-    };
-    run(tx, s, &next, now, depth + 1)?;
-    resolve_parents(tx, s, ticket.id, now, depth + 1)?;
-    Ok(true)
+    let custom_fields = tx
+        .custom_field_values(ticket.id)?
+        .into_iter()
+        .map(|(k, v)| (k, v.join(", ")))
+        .collect();
+    let change = h.change.as_ref();
+    Ok(Context {
+        ticket: TicketVars {
+            id: ticket.id,
+            subject: ticket.subject.clone(),
+            status: ticket.status.to_string(),
+            priority: ticket.priority,
+            owner: owner_name(tx, ticket)?,
+            queue: queue.name.clone(),
+            requestors: emails(Role::Requestor)?,
+            cc: emails(Role::Cc)?,
+            admincc: emails(Role::AdminCc)?,
+            due: ticket.due.map(|d| d.to_rfc3339()),
+            time_worked: ticket.time_worked,
+            custom_fields,
+        },
+        transaction: TransactionVars {
+            id: h.transaction_id,
+            kind: h.kind.as_str().to_string(),
+            field: change.map(|c| c.field.clone()),
+            old_value: change.map(|c| c.old.clone()),
+            new_value: change.map(|c| c.new.clone()),
+            created: now.to_rfc3339(),
+        },
+        queue: QueueVars {
+            name: queue.name.clone(),
+            address: queue.address.clone(),
+            comment_address: queue.comment_address.clone(),
+        },
+        actor: ActorVars {
+            name: if h.actor.real_name.is_empty() {
+                h.actor.display_name().to_string()
+            } else {
+                h.actor.real_name.clone()
+            },
+            email: h.actor.email.clone().unwrap_or_default(),
+            privileged: h.actor.privileged,
+        },
+        message: h.content.to_string(),
+        tag: tag.to_string(),
+        rule: rule.to_string(),
+    })
 }

@@ -6,12 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use super::access::{Access, On};
-use super::lifecycle::move_status;
-use super::links::{change_link, resolve_parents};
+use super::fields::{By, change_field, may_own};
+use super::links::change_link;
 use super::notify::{Happening, run_rules};
 use crate::error::{Error, Result};
 use crate::rights::Right;
-use crate::store::{DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField, WriteTx};
+use crate::store::{NewTicket, NewTransaction, TicketRow, WriteTx};
 use crate::ticket::{Action, Change, OwnerAction, Role, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, User, normalize_address};
 
@@ -153,22 +153,6 @@ fn user_named(tx: &WriteTx<'_>, who: &str) -> Result<User> {
         .ok_or_else(|| Error::NotFound(format!("no user `{who}` (use a login name or address, or Nobody)")))
 }
 
-/// Only someone with OwnTicket on the ticket can be its owner.
-fn may_own(tx: &WriteTx<'_>, owner: &User, ticket: &TicketRow) -> Result<()> {
-    let theirs = Access::of(tx, owner.clone())
-        .map_err(|_| Error::Invalid(format!("{} is disabled and cannot own tickets", owner.display_name())))?;
-    if theirs.can(tx, Right::OwnTicket, On::Ticket(ticket))? {
-        Ok(())
-    } else {
-        let queue = tx.queue(ticket.queue_id)?;
-        Err(Error::Invalid(format!(
-            "{} may not own tickets in queue {}: that needs the right OwnTicket",
-            owner.display_name(),
-            queue.name
-        )))
-    }
-}
-
 /// The new owner an ownership change asks for, after checking it is allowed: take an
 /// unowned ticket (TakeTicket or ModifyTicket), steal one owned by someone else
 /// (StealTicket), untake one's own (its owner may), give to someone (ModifyTicket).
@@ -242,6 +226,14 @@ fn check_change(tx: &WriteTx<'_>, s: &Settings, access: &Access, ticket: &Ticket
             }
         }
         Change::Owner(_) | Change::Ownership(_) => Ok(()),
+        Change::Queue(name) => {
+            access.require(tx, Right::ModifyTicket, on)?;
+            // moving a ticket into a queue is creating one there
+            match tx.queue_by_name(name)? {
+                Some(queue) => access.require(tx, Right::CreateTicket, On::Queue(&queue)),
+                None => Err(Error::NotFound(format!("no queue named `{name}`"))),
+            }
+        }
         Change::Watcher(WatcherChange { role, address, .. }) => {
             let own = access
                 .user
@@ -258,7 +250,7 @@ fn check_change(tx: &WriteTx<'_>, s: &Settings, access: &Access, ticket: &Ticket
     }
 }
 
-/// One change; `None` when it changed nothing (already so).
+/// One change, after checking the actor may make it; `None` when it changed nothing.
 fn apply(
     tx: &WriteTx<'_>,
     s: &Settings,
@@ -273,194 +265,14 @@ fn apply(
         return change_link(tx, access, &ticket, link, now);
     }
     check_change(tx, s, access, &ticket, change)?;
-    let mut status_change = None;
-    let mut new_owner_id = None;
-    let (kind, field, old, new): (TransactionKind, &str, String, String) = match change {
-        Change::Status(status) => {
-            if !move_status(tx, s, &ticket, status, now)? {
-                return Ok(None);
-            }
-            status_change = Some((ticket.status.clone(), status.clone()));
-            (
-                TransactionKind::Status,
-                "Status",
-                ticket.status.to_string(),
-                status.to_string(),
-            )
-        }
-        Change::Owner(_) | Change::Ownership(_) => {
-            let owner = new_owner(tx, access, &ticket, change)?;
-            if owner.id == ticket.owner_id {
-                return Ok(None);
-            }
-            let old = tx.user(ticket.owner_id)?;
-            tx.set_owner(ticket_id, owner.id)?;
-            new_owner_id = (owner.id != NOBODY_ID).then_some(owner.id);
-            (TransactionKind::Set, "Owner", old.name, owner.name)
-        }
-        Change::Subject(subject) => {
-            if *subject == ticket.subject {
-                return Ok(None);
-            }
-            tx.set_subject(ticket_id, subject)?;
-            (TransactionKind::Set, "Subject", ticket.subject.clone(), subject.clone())
-        }
-        Change::Queue(name) => {
-            let queue = tx
-                .queue_by_name(name)?
-                .ok_or_else(|| Error::NotFound(format!("no queue named `{name}`")))?;
-            if queue.id == ticket.queue_id {
-                return Ok(None);
-            }
-            access.require(tx, Right::CreateTicket, On::Queue(&queue))?;
-            let lifecycle = s.lifecycle(&queue);
-            if lifecycle.category(&ticket.status).is_none() {
-                return Err(Error::Conflict(format!(
-                    "ticket {ticket_id} is {}, a status queue {} (lifecycle {}) does not have; change the status \
-                     first",
-                    ticket.status, queue.name, lifecycle.name
-                )));
-            }
-            let old = tx.queue(ticket.queue_id)?;
-            tx.set_queue(ticket_id, queue.id)?;
-            (TransactionKind::Set, "Queue", old.name, queue.name)
-        }
-        Change::Priority(p) | Change::InitialPriority(p) | Change::FinalPriority(p) => {
-            let (which, field, old) = match change {
-                Change::Priority(_) => (PriorityField::Current, "Priority", ticket.priority),
-                Change::InitialPriority(_) => (PriorityField::Initial, "InitialPriority", ticket.initial_priority),
-                _ => (PriorityField::Final, "FinalPriority", ticket.final_priority),
-            };
-            if old == *p {
-                return Ok(None);
-            }
-            tx.set_priority(ticket_id, which, *p)?;
-            (TransactionKind::Set, field, old.to_string(), p.to_string())
-        }
-        Change::Due(when) | Change::Starts(when) => {
-            let (which, field, old) = match change {
-                Change::Due(_) => (DateField::Due, "Due", ticket.due),
-                _ => (DateField::Starts, "Starts", ticket.starts),
-            };
-            if old == *when {
-                return Ok(None);
-            }
-            tx.set_date(ticket_id, which, *when)?;
-            let show = |t: Option<Timestamp>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
-            (TransactionKind::Set, field, show(old), show(*when))
-        }
-        Change::TimeEstimated(minutes) | Change::TimeLeft(minutes) | Change::TimeWorked(minutes) => {
-            let (which, field, old) = match change {
-                Change::TimeEstimated(_) => (TimeField::Estimated, "TimeEstimated", ticket.time_estimated),
-                Change::TimeLeft(_) => (TimeField::Left, "TimeLeft", ticket.time_left),
-                _ => (TimeField::Worked, "TimeWorked", ticket.time_worked),
-            };
-            if old == *minutes {
-                return Ok(None);
-            }
-            tx.set_time(ticket_id, which, *minutes)?;
-            (TransactionKind::Set, field, old.to_string(), minutes.to_string())
-        }
-        Change::CustomField { name, value } => {
-            let queue = tx.queue(ticket.queue_id)?;
-            let def = s
-                .custom_fields
-                .iter()
-                .find(|f| f.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| Error::NotFound(format!("there is no custom field {name}")))?;
-            if !def.applies_to(&queue.name) {
-                return Err(Error::Invalid(format!(
-                    "custom field {} is not one of queue {}'s",
-                    def.name, queue.name
-                )));
-            }
-            let values = def.parse_value(value)?;
-            let id = tx
-                .custom_field_id(&def.name)?
-                .ok_or_else(|| Error::Internal(format!("custom field {} is not in the database", def.name)))?;
-            let old = tx.custom_field_values(ticket_id)?.remove(&def.name).unwrap_or_default();
-            if old == values {
-                return Ok(None);
-            }
-            tx.set_custom_field_values(ticket_id, id, &values)?;
-            let field = format!("CF.{}", def.name);
-            let (old, new) = (old.join(", "), values.join(", "));
-            return record_change(
-                tx,
-                access,
-                ticket_id,
-                TransactionKind::CustomField,
-                &field,
-                &old,
-                &new,
-                now,
-            )
-            .map(Some);
-        }
-        Change::Link(_) => unreachable!("links are recorded above"),
-        Change::Watcher(WatcherChange { role, address, add }) => {
-            // an address is a user (made if unknown); anything else names a group
-            let (principal, name) = match normalize_address(address) {
-                Some(address) => (tx.ensure_user(&address, "", false, now)?.id, address),
-                None => {
-                    let group = tx.group_id(address.trim())?.ok_or_else(|| {
-                        Error::NotFound(format!("`{address}` is neither an email address nor a group"))
-                    })?;
-                    (group, address.trim().to_string())
-                }
-            };
-            let changed = if *add {
-                tx.add_watcher(ticket_id, *role, principal)?
-            } else {
-                tx.remove_watcher(ticket_id, *role, principal)?
-            };
-            if !changed {
-                return Ok(None);
-            }
-            let kind = if *add {
-                TransactionKind::AddWatcher
-            } else {
-                TransactionKind::DelWatcher
-            };
-            let (old, new) = if *add {
-                (String::new(), name)
-            } else {
-                (name, String::new())
-            };
-            (kind, role.as_str(), old, new)
-        }
+    let owner = match change {
+        Change::Owner(_) | Change::Ownership(_) => Some(new_owner(tx, access, &ticket, change)?),
+        _ => None,
     };
-    let id = record_change(tx, access, ticket_id, kind, field, &old, &new, now)?;
-    let status_changed = status_change.is_some();
-    let happening = Happening {
-        status_change,
-        new_owner: new_owner_id,
-        ..Happening::new(ticket_id, id, kind, &access.user)
+    let by = By {
+        actor: &access.user,
+        mail: None,
+        depth: 0,
     };
-    run_rules(tx, s, &happening, now)?;
-    if status_changed {
-        resolve_parents(tx, s, ticket_id, now, 0)?;
-    }
-    Ok(Some(id))
-}
-
-/// Records a field change as a transaction (empty values as none). The rules are run by
-/// the caller, which knows what changed.
-#[allow(clippy::too_many_arguments, reason = "a transaction's columns, named")]
-fn record_change(
-    tx: &WriteTx<'_>,
-    access: &Access,
-    ticket_id: i64,
-    kind: TransactionKind,
-    field: &str,
-    old: &str,
-    new: &str,
-    now: Timestamp,
-) -> Result<i64> {
-    tx.insert_transaction(&NewTransaction {
-        field: Some(field),
-        old_value: Some(old).filter(|v| !v.is_empty()),
-        new_value: Some(new).filter(|v| !v.is_empty()),
-        ..NewTransaction::new(ticket_id, kind, access.user.id, now)
-    })
+    change_field(tx, s, &ticket, change, owner.as_ref(), &by, now)
 }

@@ -13,5 +13,6 @@ mod notify;
 mod outbound;
 mod postfix;
 mod rights;
+mod rules;
 mod staff;
 mod threading;

@@ -95,7 +95,7 @@ pub async fn ingest(State(app): State<App>, Query(p): Query<IngestParams>, body:
 
 /// Reads a request body of at most `limit` bytes. A larger body is read to its end (and
 /// dropped) before the refusal, so the client gets the answer rather than a broken pipe.
-async fn read_limited(body: Body, limit: u64) -> Result<Vec<u8>> {
+pub(super) async fn read_limited(body: Body, limit: u64) -> Result<Vec<u8>> {
     let mut body = body;
     let mut data = Vec::new();
     let mut total: u64 = 0;

@@ -8,6 +8,7 @@
 mod admin;
 mod auth;
 mod ingest;
+mod rules;
 mod tickets;
 
 pub use tickets::{ChangeRequest, MessageRequest};
@@ -78,6 +79,9 @@ pub fn router(app: App) -> Router {
         .route("/v1/tokens", get(admin::tokens).post(admin::create_token))
         .route("/v1/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/v1/admin/init", post(admin::init))
+        .route("/v1/rules", get(rules::list))
+        .route("/v1/rules/test", post(rules::test))
+        .route("/v1/templates/{name}/render", get(rules::render_template))
         .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
         .with_state(app)
 }

@@ -1,0 +1,402 @@
+//! The texts of the mail ticketd sends, as minijinja templates written the RT way: header
+//! lines (`Subject:` and any extra ones), a blank line, the body.
+//!
+//! The built-in templates follow RT's shipped ones. The config may replace any of them
+//! globally (`[templates]`) or for one queue (`[[queues]] templates`), and add new ones for
+//! its own rules. Every template is compiled when the config is loaded, so a typo is an
+//! error at start-up rather than a missing notification later.
+
+use std::collections::BTreeMap;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+
+/// The templates ticketd ships, by name.
+pub const BUILT_IN: &[(&str, &str)] = &[
+    (
+        "autoreply",
+        "Subject: AutoReply: {{ ticket.subject }}\n\
+         \n\
+         Greetings,\n\
+         \n\
+         This message has been automatically generated in response to the\n\
+         creation of a ticket regarding:\n\
+         \t\"{{ ticket.subject }}\",\n\
+         a summary of which appears below.\n\
+         \n\
+         There is no need to reply to this message right now. Your ticket has been\n\
+         assigned an ID of {{ tag }}.\n\
+         \n\
+         Please include the string:\n\
+         \n\
+         \x20        {{ tag }}\n\
+         \n\
+         in the subject line of all future correspondence about this issue. To do so,\n\
+         you may reply to this message.\n\
+         \n\
+         \x20                       Thank you,\n\
+         \x20                       {{ queue.address }}\n\
+         \n\
+         -------------------------------------------------------------------------\n\
+         {{ message | summary }}\n",
+    ),
+    (
+        "new_ticket",
+        "Subject: {{ ticket.subject }}\n\
+         \n\
+         New ticket #{{ ticket.id }} in queue {{ queue.name }} from {{ actor.name }}:\n\
+         Subject: {{ ticket.subject }}\n\
+         \n\
+         {{ message }}\n",
+    ),
+    ("correspondence", "Subject: {{ ticket.subject }}\n\n{{ message }}\n"),
+    (
+        "admin_correspondence",
+        "Subject: {{ ticket.subject }}\n\nTicket #{{ ticket.id }}: reply from {{ actor.name }}\n\n{{ message }}\n",
+    ),
+    (
+        "admin_comment",
+        "Subject: [Comment] {{ ticket.subject }}\n\
+         \n\
+         This is a comment. It is not sent to the Requestor(s):\n\
+         \n\
+         {{ message }}\n",
+    ),
+    (
+        "owner_changed",
+        "Subject: Ticket assigned to you: {{ ticket.subject }}\n\
+         \n\
+         Ticket #{{ ticket.id }} in queue {{ queue.name }} has been given to you by {{ actor.name }}.\n\
+         \n\
+         Subject: {{ ticket.subject }}\n",
+    ),
+    (
+        "resolved",
+        "Subject: Resolved: {{ ticket.subject }}\n\
+         \n\
+         According to our records, your request has been resolved. If you have any\n\
+         further questions or concerns, please respond to this message.\n",
+    ),
+    (
+        "command_errors",
+        "Subject: Commands refused: {{ ticket.subject }}\n\
+         \n\
+         Your message was added to ticket #{{ ticket.id }}, but these commands in it were not\n\
+         carried out:\n\
+         \n\
+         {{ message }}\n\
+         \n\
+         The other commands, if any, were.\n",
+    ),
+    (
+        "page",
+        "Subject: #{{ ticket.id }} P{{ ticket.priority }} {{ ticket.subject }}\n\
+         \n\
+         {{ queue.name }} #{{ ticket.id }} priority {{ ticket.priority }} {{ ticket.status }}, owner {{ ticket.owner }}: \
+         {{ ticket.subject }}\n",
+    ),
+];
+
+/// Headers ticketd writes itself; a template cannot set them.
+const RESERVED_HEADERS: &[&str] = &[
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "reply-to",
+    "message-id",
+    "in-reply-to",
+    "references",
+    "date",
+    "auto-submitted",
+    "precedence",
+    "content-type",
+    "content-transfer-encoding",
+    "mime-version",
+];
+
+/// A rendered template: the subject (without the ticket's tag, which the mail adds),
+/// extra headers, and the body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rendered {
+    pub subject: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+/// What a template can use. Every template gets all of it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Context {
+    pub ticket: TicketVars,
+    pub transaction: TransactionVars,
+    pub queue: QueueVars,
+    pub actor: ActorVars,
+    /// The transaction's text (the message without its command lines), or what the
+    /// notification is about (refused commands).
+    pub message: String,
+    /// The ticket's subject tag, `[tickets.example #42]`.
+    pub tag: String,
+    /// The rule sending the mail.
+    pub rule: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TicketVars {
+    pub id: i64,
+    pub subject: String,
+    pub status: String,
+    pub priority: i64,
+    pub owner: String,
+    pub queue: String,
+    pub requestors: Vec<String>,
+    pub cc: Vec<String>,
+    pub admincc: Vec<String>,
+    pub due: Option<String>,
+    pub time_worked: i64,
+    pub custom_fields: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TransactionVars {
+    pub id: i64,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub field: Option<String>,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub created: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct QueueVars {
+    pub name: String,
+    pub address: String,
+    pub comment_address: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ActorVars {
+    /// The real name if known, else the address or login name.
+    pub name: String,
+    pub email: String,
+    pub privileged: bool,
+}
+
+/// Every template, compiled.
+#[derive(Debug)]
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    /// The built-in templates, replaced or extended by `global` (name → text) and, per
+    /// queue, by `per_queue` (queue → name → text). Fails naming the first template that
+    /// does not compile.
+    pub fn new(
+        global: &BTreeMap<String, String>,
+        per_queue: &BTreeMap<String, BTreeMap<String, String>>,
+    ) -> Result<Templates, Error> {
+        let mut env = Environment::new();
+        env.set_keep_trailing_newline(true);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        env.set_undefined_behavior(UndefinedBehavior::Chainable);
+        env.add_filter("summary", summary);
+        let compile = |env: &mut Environment<'static>, key: String, text: &str, shown: &str| {
+            env.add_template_owned(key, text.to_string())
+                .map_err(|e| Error::Invalid(format!("template {shown} does not compile: {e:#}")))
+        };
+        for (name, text) in BUILT_IN {
+            if !global.contains_key(*name) {
+                compile(&mut env, (*name).to_string(), text, name)?;
+            }
+        }
+        for (name, text) in global {
+            compile(&mut env, name.clone(), text, name)?;
+        }
+        for (queue, templates) in per_queue {
+            for (name, text) in templates {
+                let shown = format!("{name} of queue {queue}");
+                compile(&mut env, queue_key(queue, name), text, &shown)?;
+            }
+        }
+        Ok(Templates { env })
+    }
+
+    /// Whether a template of this name exists (globally).
+    pub fn exists(&self, name: &str) -> bool {
+        self.env.get_template(name).is_ok()
+    }
+
+    /// Every template name, the per-queue ones as `queue/name`.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.env.templates().map(|(n, _)| n.to_string()).collect();
+        names.sort();
+        names
+    }
+
+    /// Renders `name` for a ticket in `queue`: the queue's own version if it has one.
+    pub fn render(&self, name: &str, queue: &str, context: &Context) -> Result<Rendered, Error> {
+        let template = self
+            .env
+            .get_template(&queue_key(queue, name))
+            .or_else(|_| self.env.get_template(name))
+            .map_err(|_| Error::NotFound(format!("there is no template `{name}`")))?;
+        let text = template
+            .render(context)
+            .map_err(|e| Error::Invalid(format!("template {name} failed: {e:#}")))?;
+        Ok(split(&text))
+    }
+}
+
+fn queue_key(queue: &str, name: &str) -> String {
+    format!("{}/{name}", queue.to_lowercase())
+}
+
+/// Splits a rendered text into its header lines and body, as RT does: leading
+/// `Name: value` lines (with continuations) up to a blank line. Text that does not start
+/// with a header is all body.
+fn split(text: &str) -> Rendered {
+    let mut rendered = Rendered {
+        subject: String::new(),
+        headers: Vec::new(),
+        body: String::new(),
+    };
+    let mut headers: Vec<(String, String)> = Vec::new();
+    let mut rest = text;
+    loop {
+        let (line, after) = rest.split_once('\n').unwrap_or((rest, ""));
+        if line.trim().is_empty() {
+            rest = after;
+            break;
+        }
+        if line.starts_with([' ', '\t'])
+            && let Some((_, value)) = headers.last_mut()
+        {
+            value.push(' ');
+            value.push_str(line.trim());
+        } else if let Some((name, value)) = line.split_once(':')
+            && !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            headers.push((name.to_string(), value.trim().to_string()));
+        } else {
+            // not a header block after all
+            rendered.body = text.to_string();
+            return rendered;
+        }
+        if after.is_empty() {
+            rest = after;
+            break;
+        }
+        rest = after;
+    }
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("subject") {
+            rendered.subject = value;
+        } else if RESERVED_HEADERS.contains(&name.to_ascii_lowercase().as_str()) {
+            tracing::warn!(header = %name, "a template cannot set this header; left out");
+        } else {
+            rendered.headers.push((name, value));
+        }
+    }
+    rendered.body = rest.to_string();
+    rendered
+}
+
+/// The start of a message, for quoting back to its sender: a summary, not a copy of
+/// everything they sent.
+fn summary(content: &str) -> String {
+    const LINES: usize = 30;
+    const CHARS: usize = 3000;
+    let mut out: String = content.lines().take(LINES).collect::<Vec<_>>().join("\n");
+    if out.chars().count() > CHARS {
+        out = out.chars().take(CHARS).collect();
+    }
+    if out.len() < content.trim_end().len() {
+        out.push_str("\n[...]");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context() -> Context {
+        Context {
+            ticket: TicketVars {
+                id: 7,
+                subject: "Printer on fire".into(),
+                priority: 90,
+                ..TicketVars::default()
+            },
+            queue: QueueVars {
+                name: "general".into(),
+                address: "help@tickets.test".into(),
+                ..QueueVars::default()
+            },
+            message: "It is really burning.".into(),
+            tag: "[tickets.test #7]".into(),
+            ..Context::default()
+        }
+    }
+
+    #[test]
+    fn built_in_autoreply_renders_subject_and_body() {
+        let t = Templates::new(&BTreeMap::new(), &BTreeMap::new()).unwrap();
+        let r = t.render("autoreply", "general", &context()).unwrap();
+        assert_eq!(r.subject, "AutoReply: Printer on fire");
+        assert!(r.body.starts_with("Greetings,\n"), "{}", r.body);
+        assert!(r.body.contains("assigned an ID of [tickets.test #7]."));
+        assert!(r.body.ends_with("----\nIt is really burning.\n"), "{}", r.body);
+    }
+
+    #[test]
+    fn queue_overrides_win_for_their_queue_only() {
+        let per_queue = BTreeMap::from([(
+            "Network".to_string(),
+            BTreeMap::from([(
+                "autoreply".to_string(),
+                "Subject: NOC got it\nX-Noc: yes\n\nOn it.\n".to_string(),
+            )]),
+        )]);
+        let t = Templates::new(&BTreeMap::new(), &per_queue).unwrap();
+        let r = t.render("autoreply", "network", &context()).unwrap();
+        assert_eq!(r.subject, "NOC got it");
+        assert_eq!(r.headers, [("X-Noc".to_string(), "yes".to_string())]);
+        assert_eq!(r.body, "On it.\n");
+        assert_eq!(
+            t.render("autoreply", "general", &context()).unwrap().subject,
+            "AutoReply: Printer on fire"
+        );
+    }
+
+    #[test]
+    fn a_template_that_does_not_compile_is_named() {
+        let global = BTreeMap::from([("page".to_string(), "Subject: {{ ticket.id \n\nx".to_string())]);
+        let e = Templates::new(&global, &BTreeMap::new()).unwrap_err().to_string();
+        assert!(e.contains("template page does not compile"), "{e}");
+    }
+
+    #[test]
+    fn headers_end_at_the_blank_line_and_reserved_ones_are_dropped() {
+        let r = split("Subject: a\n  b\nTo: evil@example.net\n\nbody: text\n");
+        assert_eq!(r.subject, "a b");
+        assert!(r.headers.is_empty());
+        assert_eq!(r.body, "body: text\n");
+        let r = split("Just text, no headers.\nSubject: no\n");
+        assert_eq!(r.subject, "");
+        assert_eq!(r.body, "Just text, no headers.\nSubject: no\n");
+    }
+
+    #[test]
+    fn the_summary_is_the_start() {
+        let long: String = (0..100).map(|n| format!("line {n}\n")).collect();
+        let short = summary(&long);
+        assert!(short.starts_with("line 0\nline 1"));
+        assert!(short.ends_with("line 29\n[...]"), "{short}");
+        assert_eq!(summary("one line\n"), "one line");
+    }
+}

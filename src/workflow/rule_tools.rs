@@ -1,0 +1,100 @@
+//! The admin's view of the rules: the rules in effect, template previews, and dry runs of
+//! a message (`tkt rules list|test`, `tkt template render`).
+
+use serde::{Deserialize, Serialize};
+
+use super::access::Access;
+use super::ingest::{Delivery, IngestOutcome, ingest};
+use super::notify::{Happening, RuleTrace, template_context, traced};
+use super::{Settings, view};
+use crate::error::{Error, Result};
+use crate::mail::parse;
+use crate::rules::Rule;
+use crate::store::{Db, WriteTx};
+use crate::template::Rendered;
+use crate::ticket::{Ticket, Timestamp, TransactionKind};
+
+/// Rules and templates are the site's configuration: staff may read them.
+fn staff_only(access: &Access, what: &str) -> Result<()> {
+    if access.user.privileged {
+        Ok(())
+    } else {
+        Err(Error::Denied(format!(
+            "{} may not {what}: that is for staff",
+            access.who()
+        )))
+    }
+}
+
+/// The rules in effect, in the order they run: for one queue, or all of them.
+pub fn rules(s: &Settings, access: &Access, queue: Option<&str>) -> Result<Vec<Rule>> {
+    staff_only(access, "read the rules")?;
+    Ok(s.rules
+        .iter()
+        .filter(|r| queue.is_none_or(|q| r.queues.is_empty() || r.queues.iter().any(|x| x.eq_ignore_ascii_case(q))))
+        .cloned()
+        .collect())
+}
+
+/// A template rendered for a ticket (its queue's version, if it has one), as its latest
+/// message would be sent, with the previewing user as the actor.
+pub fn render_template(
+    db: &Db<'_>,
+    s: &Settings,
+    access: &Access,
+    name: &str,
+    ticket_id: i64,
+    now: Timestamp,
+) -> Result<Rendered> {
+    staff_only(access, "preview templates")?;
+    let shown: Ticket = view::ticket(db, access, ticket_id)?;
+    let ticket = db.current_ticket(shown.id)?;
+    let queue = db.queue(ticket.queue_id)?;
+    let latest = shown.transactions.iter().flatten().rev().find(|x| {
+        matches!(
+            x.kind,
+            TransactionKind::Create | TransactionKind::Correspond | TransactionKind::Comment
+        )
+    });
+    let (transaction, kind, content) =
+        latest.map_or((0, TransactionKind::Create, ""), |x| (x.id, x.kind, x.content.as_str()));
+    let happening = Happening {
+        content,
+        ..Happening::new(ticket.id, transaction, kind, &access.user)
+    };
+    let tag = s.queue_tag(&queue).for_ticket(ticket.id);
+    let context = template_context(db, &happening, &ticket, &queue, "preview", &tag, now)?;
+    s.templates.render(name, &queue.name, &context)
+}
+
+/// What a message would do: the outcome, the rules that would fire, the mail they would
+/// send, and the ticket as it would be. Nothing is kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleTest {
+    pub outcome: IngestOutcome,
+    #[serde(flatten)]
+    pub trace: RuleTrace,
+    pub ticket: Option<Ticket>,
+}
+
+/// Runs a message through ingest and the rules in a savepoint that is undone.
+pub fn test_rules(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    access: &Access,
+    delivery: &Delivery,
+    raw: &[u8],
+    now: Timestamp,
+) -> Result<RuleTest> {
+    staff_only(access, "test the rules")?;
+    let parsed = parse(raw, &s.parse_options(delivery.envelope_sender.as_deref())).map_err(|e| e.to_string());
+    tx.dry_run(|tx| {
+        let (outcome, trace) = traced(|| ingest(tx, s, delivery, raw, parsed, now));
+        let outcome = outcome?;
+        let ticket = match outcome.ticket {
+            Some(id) => Some(view::ticket(tx, access, id)?),
+            None => None,
+        };
+        Ok(RuleTest { outcome, trace, ticket })
+    })
+}

@@ -1,0 +1,234 @@
+//! Rules and templates from the config (issue 5).
+
+use crate::harness::*;
+
+/// A daemon whose config has these rules (and anything else) after the default queues.
+fn with_rules(rules: &str) -> Daemon {
+    Daemon::start_with(Setup {
+        queues: Some(format!("{DEFAULT_QUEUES}\n{rules}")),
+        ..Setup::default()
+    })
+}
+
+#[test]
+fn a_staff_reply_to_an_unowned_ticket_makes_them_the_owner() {
+    let d = with_rules(
+        r#"
+[[rules]]
+name = "owner-is-first-staff-to-reply"
+on = "correspond"
+when = { actor = "staff", ticket = { Owner = "^Nobody$" } }
+actions = [{ action = "set_owner", owner = "actor" }]
+"#,
+    );
+    d.tkt_ok(&["user", "create", "alice@tickets.test", "--privileged"]);
+    d.tkt_ok(&["user", "create", "bob@tickets.test", "--privileged"]);
+    d.deliver("general", &mail("zoe@example.net", "VPN down", "Cannot connect.", &[]));
+    d.deliver(
+        "general",
+        &mail("zoe@example.net", "Re: [tickets.test #1] VPN down", "Still down.", &[]),
+    );
+    assert_eq!(d.show(1)["owner"], "Nobody", "a requestor's reply changes no owner");
+    d.deliver(
+        "general",
+        &mail("alice@tickets.test", "Re: [tickets.test #1] VPN down", "Looking.", &[]),
+    );
+    let t = d.show(1);
+    assert_eq!(t["owner"], "alice@tickets.test");
+    let set = transactions_of(&t, "Set");
+    assert_eq!(set.len(), 1, "{set:?}");
+    assert_eq!(set[0]["field"], "Owner");
+    assert_eq!(set[0]["creator"], "RT_System");
+    // a second staff reply leaves the owner alone
+    d.deliver(
+        "general",
+        &mail("bob@tickets.test", "Re: [tickets.test #1] VPN down", "Me too.", &[]),
+    );
+    assert_eq!(d.show(1)["owner"], "alice@tickets.test");
+}
+
+#[test]
+fn priority_reaching_90_pages_oncall_once() {
+    let d = with_rules(
+        r#"
+[[rules]]
+name = "page-oncall"
+on = "priority_change"
+reaches = 90
+actions = [{ action = "page", to = ["oncall@pager.test"] }]
+"#,
+    );
+    d.deliver(
+        "network",
+        &mail("zoe@example.net", "Core router down", "All links dark.", &[]),
+    );
+    let pages = |d: &Daemon| -> Vec<Queued> { d.outbox().into_iter().filter(|m| m.kind == "page-oncall").collect() };
+    d.tkt_ok(&["set", "1", "priority=50"]);
+    assert!(pages(&d).is_empty());
+    d.tkt_ok(&["set", "1", "priority=90"]);
+    d.tkt_ok(&["set", "1", "priority=95"]);
+    let sent = pages(&d);
+    assert_eq!(sent.len(), 1, "only the crossing pages");
+    assert_eq!(sent[0].recipients, ["oncall@pager.test"]);
+    let subject = header(&sent[0].message, "Subject").unwrap();
+    assert_eq!(subject, "[tickets.test #1] #1 P90 Core router down");
+    assert!(
+        sent[0]
+            .message
+            .contains("network #1 priority 90 new, owner Nobody: Core router down"),
+        "{}",
+        sent[0].message
+    );
+    // falling and climbing again pages again
+    d.tkt_ok(&["set", "1", "priority=10"]);
+    d.tkt_ok(&["set", "1", "priority=99"]);
+    assert_eq!(pages(&d).len(), 2);
+}
+
+#[test]
+fn a_queue_template_changes_only_that_queues_autoreply() {
+    let queues = DEFAULT_QUEUES.replace(
+        "cc = [\"watcher@example.org\"]\n",
+        "cc = [\"watcher@example.org\"]\n[queues.templates]\nautoreply = \"\"\"\nSubject: NOC has it: {{ ticket.subject }}\nX-Noc: {{ queue.name }}\n\nThe NOC is on {{ tag }}, opened by {{ actor.email }}.\n\"\"\"\n",
+    );
+    let d = Daemon::start_with(Setup {
+        queues: Some(queues),
+        ..Setup::default()
+    });
+    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    d.deliver("network", &mail("zoe@example.net", "Link down", "Port 3.", &[]));
+    let autoreplies: Vec<Queued> = d.outbox().into_iter().filter(|m| m.kind == "autoreply").collect();
+    assert_eq!(autoreplies.len(), 2);
+    let general = autoreplies.iter().find(|m| m.ticket == Some(1)).unwrap();
+    let network = autoreplies.iter().find(|m| m.ticket == Some(2)).unwrap();
+    assert_eq!(
+        header(&general.message, "Subject").unwrap(),
+        "[tickets.test #1] AutoReply: Printer"
+    );
+    assert!(general.message.contains("Greetings,"));
+    assert_eq!(
+        header(&network.message, "Subject").unwrap(),
+        "[tickets.test #2] NOC has it: Link down"
+    );
+    assert_eq!(header(&network.message, "X-Noc").as_deref(), Some("network"));
+    assert!(
+        network
+            .message
+            .contains("The NOC is on [tickets.test #2], opened by zoe@example.net.")
+    );
+    assert_eq!(
+        header(&network.message, "Auto-Submitted").as_deref(),
+        Some("auto-replied")
+    );
+    // the preview shows the same
+    let preview = d.tkt_ok(&["template", "render", "autoreply", "2"]);
+    assert!(preview.contains("Subject: NOC has it: Link down"), "{preview}");
+}
+
+#[test]
+fn a_rule_loop_stops_at_the_depth_limit() {
+    let mut d = with_rules(
+        r#"
+[[rules]]
+name = "ping"
+on = "status_change"
+to = "open"
+actions = [{ action = "set_status", status = "stalled" }]
+
+[[rules]]
+name = "pong"
+on = "status_change"
+to = "stalled"
+actions = [{ action = "set_status", status = "open" }]
+"#,
+    );
+    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    d.tkt_ok(&["set", "1", "status=open"]);
+    let t = d.show(1);
+    let changes = transactions_of(&t, "Status");
+    // the person's change, then four rule actions deep
+    assert_eq!(changes.len(), 5, "{changes:?}");
+    assert!(changes[1..].iter().all(|c| c["creator"] == "RT_System"));
+    assert_eq!(t["status"], "open");
+    d.stop();
+    assert!(d.log().contains("rule loop stopped"), "{}", d.log());
+}
+
+#[test]
+fn a_template_that_does_not_compile_stops_the_daemon_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ticketd.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[server]\ndata_dir = \"{}\"\n[templates]\npage = \"Subject: {{{{ ticket.id \\n\\nx\"\n",
+            dir.path().display()
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ticketd"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("template page does not compile"), "{err}");
+}
+
+#[test]
+fn rules_list_and_a_dry_run_that_keeps_nothing() {
+    let d = with_rules(
+        r#"
+[[rules]]
+name = "network-urgent"
+on = "create"
+queues = ["network"]
+when = { subject = "(?i)urgent" }
+actions = [{ action = "set_priority", priority = 95 }, { action = "page", to = ["oncall@pager.test"] }]
+
+[[rules]]
+name = "notify-admincc"
+on = "correspond"
+disabled = true
+actions = [{ action = "notify", to = ["AdminCc"], template = "admin_correspondence" }]
+"#,
+    );
+    let all = d.tkt_ok(&["rules", "list"]);
+    assert!(all.contains("# 1. autoreply\n"), "{all}");
+    assert!(all.contains("notify-admincc (disabled)"), "{all}");
+    assert!(all.contains("network-urgent"), "{all}");
+    let general = d.tkt_ok(&["rules", "list", "--queue", "general"]);
+    assert!(!general.contains("network-urgent"), "{general}");
+    let json: serde_json::Value = serde_json::from_str(&d.tkt_ok(&["rules", "list", "--json"])).unwrap();
+    assert_eq!(json.as_array().unwrap().last().unwrap()["name"], "network-urgent");
+
+    let message = mail("zoe@example.net", "URGENT: core down", "All links dark.", &[]);
+    let out = d.tkt_stdin(&["rules", "test", "--queue", "network"], &message);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "Dry run: nothing was kept.",
+        "outcome: created, ticket 1",
+        "  autoreply (ticket 1",
+        "  network-urgent (ticket 1",
+        "autoreply: to zoe@example.net",
+        "network-urgent: to oncall@pager.test",
+        "notify-admincc-on-create: to staff@tickets.test",
+        "priority 95",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    let json = d.tkt_stdin(&["rules", "test", "--queue", "network", "--json"], &message);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["ticket"]["priority"], 95);
+    // nothing was kept: the same message is new again, and nothing was queued
+    assert_eq!(d.count("SELECT count(*) FROM tickets"), 0);
+    assert_eq!(d.count("SELECT count(*) FROM outbox"), 0);
+    assert_eq!(d.count("SELECT count(*) FROM raw_messages"), 0);
+    d.deliver("network", &message);
+    assert_eq!(d.show(1)["priority"], 95);
+    // requestors may not read the rules
+    let token = d.token_for("zoe@example.net");
+    assert!(!d.tkt_as(&token, &["rules", "list"]).status.success());
+}
