@@ -296,7 +296,11 @@ CREATE TABLE outbox (
     next_attempt   TEXT NOT NULL,
     last_error     TEXT,
     created        TEXT NOT NULL,
-    sent           TEXT
+    sent           TEXT,
+    -- a webhook (rule action `webhook`): `message` is the JSON POSTed to this URL;
+    -- NULL for mail
+    webhook_url    TEXT,
+    webhook_timeout_secs INTEGER
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt);
 
@@ -351,4 +355,4 @@ INSERT INTO acl (principal_id, role, right_name) VALUES
     (5, NULL, 'WatchAsAdminCc'),
     (5, NULL, 'ShowTemplate');
 
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;

@@ -281,6 +281,18 @@ pub enum RuleAction {
         role: Role,
         address: String,
     },
+    /// POST the ticket, transaction, queue, actor and message as JSON to a URL. Calls go
+    /// through the outbox like mail: written in the same transaction, retried with
+    /// backoff, and a permanent failure is written on the ticket.
+    Webhook {
+        url: String,
+        #[serde(default = "webhook_timeout")]
+        timeout_secs: u64,
+    },
+}
+
+fn webhook_timeout() -> u64 {
+    10
 }
 
 fn autoreply_template() -> String {
@@ -437,6 +449,14 @@ pub fn validate(rules: &[Rule], template_exists: impl Fn(&str) -> bool) -> Resul
             return bad("it has no actions".into());
         }
         for action in &rule.actions {
+            if let RuleAction::Webhook { url, timeout_secs } = action {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return bad(format!("webhook `{url}` is not an http:// or https:// URL"));
+                }
+                if !(1..=300).contains(timeout_secs) {
+                    return bad("a webhook's timeout_secs must be between 1 and 300".into());
+                }
+            }
             if let Some(template) = action.template()
                 && !template_exists(template)
             {

@@ -14,7 +14,7 @@ use lettre::{Address, AsyncFileTransport, AsyncSendmailTransport, AsyncTransport
 
 use crate::config::{Outbound, OutboxConfig};
 use crate::error::{Error, Result};
-use crate::store::{NewTransaction, Outgoing, WriteTx};
+use crate::store::{NewTransaction, Outgoing, Webhook, WriteTx};
 use crate::ticket::{Timestamp, TransactionKind};
 use crate::user::SYSTEM_USER_ID;
 
@@ -91,6 +91,57 @@ impl Transport {
     }
 }
 
+/// The HTTP client for webhook calls (reqwest, with rustls and the web PKI roots).
+#[derive(Debug, Clone)]
+pub struct Webhooks {
+    client: reqwest::Client,
+}
+
+impl Webhooks {
+    pub fn new() -> Result<Webhooks> {
+        let client = reqwest::Client::builder()
+            .user_agent(concat!("ticketd/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::limited(3))
+            .build()
+            .map_err(|e| Error::Internal(format!("cannot set up the webhook client: {e}")))?;
+        Ok(Webhooks { client })
+    }
+
+    /// POSTs a webhook call. 2xx is done; 408, 429, 5xx and network errors are worth
+    /// retrying; any other answer will not change.
+    pub async fn post(&self, hook: &Webhook, body: &[u8]) -> Attempt {
+        let sent = self
+            .client
+            .post(&hook.url)
+            .timeout(std::time::Duration::from_secs(hook.timeout_secs))
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_vec())
+            .send()
+            .await;
+        match sent {
+            Ok(answer) if answer.status().is_success() => Attempt::Sent,
+            Ok(answer) => {
+                let status = answer.status();
+                let why = format!("webhook {}: HTTP {status}", hook.url);
+                if status.is_server_error() || status.as_u16() == 408 || status.as_u16() == 429 {
+                    Attempt::Temporary(why)
+                } else {
+                    Attempt::Permanent(why)
+                }
+            }
+            Err(e) => Attempt::Temporary(format!("webhook {}: {e}", hook.url)),
+        }
+    }
+}
+
+/// Delivers one outbox entry: a webhook call or a mail.
+pub async fn deliver(transport: &Transport, webhooks: &Webhooks, message: &Outgoing) -> Attempt {
+    match &message.webhook {
+        Some(hook) => webhooks.post(hook, &message.message).await,
+        None => transport.send(message).await,
+    }
+}
+
 fn envelope(message: &Outgoing) -> Result<Envelope, String> {
     let parse = |a: &str| {
         a.parse::<Address>()
@@ -139,11 +190,14 @@ pub fn record_attempt(
     tracing::error!(outbox = message.id, error = %failure, "delivery failed permanently");
     tx.outbox_failed(message.id, &failure)?;
     if let Some(ticket_id) = message.ticket_id {
-        let content = format!(
-            "Mail to {} could not be delivered: {failure}\nMessage-ID: <{}>",
-            message.recipients.join(", "),
-            message.message_id
-        );
+        let content = match &message.webhook {
+            Some(hook) => format!("Webhook call to {} failed: {failure}", hook.url),
+            None => format!(
+                "Mail to {} could not be delivered: {failure}\nMessage-ID: <{}>",
+                message.recipients.join(", "),
+                message.message_id
+            ),
+        };
         tx.insert_transaction(&NewTransaction {
             content: &content,
             ..NewTransaction::new(ticket_id, TransactionKind::SystemError, SYSTEM_USER_ID, now)

@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Listen};
 use crate::error::{Error, Result};
-use crate::outbox::Transport;
+use crate::outbox::{Transport, Webhooks};
 use crate::store::Store;
 use crate::workflow::Settings;
 use peer::Peer;
@@ -105,6 +105,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
     drop(router);
     let sender = tokio::spawn(sender::run(
         transport,
+        Webhooks::new()?,
         reads,
         writer,
         config.outbox.clone(),

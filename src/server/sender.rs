@@ -14,7 +14,7 @@ use super::now;
 use super::writer::Writer;
 use crate::config::OutboxConfig;
 use crate::error::{Error, Result};
-use crate::outbox::{Transport, record_attempt};
+use crate::outbox::{Transport, Webhooks, deliver, record_attempt};
 use crate::store::{Outgoing, ReadPool};
 
 /// Messages taken per round.
@@ -26,6 +26,7 @@ const IDLE: Duration = Duration::from_secs(3600);
 /// server aborts the task if that takes longer than the grace period).
 pub async fn run(
     transport: Transport,
+    webhooks: Webhooks,
     reads: Arc<ReadPool>,
     writer: Writer,
     config: OutboxConfig,
@@ -33,7 +34,7 @@ pub async fn run(
     shutdown: CancellationToken,
 ) {
     while !shutdown.is_cancelled() {
-        let wait = match deliver_due(&transport, &reads, &writer, &config, &shutdown).await {
+        let wait = match deliver_due(&transport, &webhooks, &reads, &writer, &config, &shutdown).await {
             Ok(0) => time_to_next(&reads).await.unwrap_or(IDLE),
             Ok(_) => continue,
             Err(e) => {
@@ -56,6 +57,7 @@ pub async fn run(
 /// crash later in the round does not send it again.
 async fn deliver_due(
     transport: &Transport,
+    webhooks: &Webhooks,
     reads: &Arc<ReadPool>,
     writer: &Writer,
     config: &OutboxConfig,
@@ -70,7 +72,7 @@ async fn deliver_due(
         if shutdown.is_cancelled() {
             break;
         }
-        let attempt = transport.send(&message).await;
+        let attempt = deliver(transport, webhooks, &message).await;
         let writer = writer.clone();
         let config = config.clone();
         records.spawn(async move {

@@ -27,7 +27,7 @@ mod users;
 
 pub use groups::GroupInfo;
 pub use mail::{QuarantineEntry, Seen};
-pub use outbox::{NewOutgoing, Outgoing};
+pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};
 pub use shred::ShredCount;
 pub use tickets::{DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField};

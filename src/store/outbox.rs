@@ -18,7 +18,16 @@ pub struct NewOutgoing<'a> {
     pub envelope_from: &'a str,
     pub recipients: &'a [String],
     pub message: &'a [u8],
+    /// For a webhook: where `message` (JSON) is POSTed; `None` for mail.
+    pub webhook: Option<&'a Webhook>,
     pub now: Timestamp,
+}
+
+/// A webhook call waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: String,
+    pub timeout_secs: u64,
 }
 
 /// A queued message due for delivery.
@@ -31,13 +40,16 @@ pub struct Outgoing {
     pub recipients: Vec<String>,
     pub message: Vec<u8>,
     pub attempts: u32,
+    /// Set for webhook calls, whose `message` is the JSON body.
+    pub webhook: Option<Webhook>,
 }
 
 impl Db<'_> {
     /// Pending messages whose next attempt is due by `now`, oldest first.
     pub fn outbox_due(&self, now: Timestamp, limit: u32) -> Result<Vec<Outgoing>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, ticket_id, message_id, envelope_from, recipients, message, attempts FROM outbox \
+            "SELECT id, ticket_id, message_id, envelope_from, recipients, message, attempts, webhook_url, \
+               webhook_timeout_secs FROM outbox \
              WHERE status = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![ts(now), limit], |r| {
@@ -49,10 +61,11 @@ impl Db<'_> {
                 r.get::<_, String>(4)?,
                 r.get::<_, Vec<u8>>(5)?,
                 r.get::<_, u32>(6)?,
+                (r.get::<_, Option<String>>(7)?, r.get::<_, Option<i64>>(8)?),
             ))
         })?;
         rows.map(|row| {
-            let (id, ticket_id, message_id, envelope_from, recipients, message, attempts) = row?;
+            let (id, ticket_id, message_id, envelope_from, recipients, message, attempts, (url, timeout)) = row?;
             let recipients = serde_json::from_str(&recipients)
                 .map_err(|e| Error::Internal(format!("outbox {id}: bad recipients: {e}")))?;
             Ok(Outgoing {
@@ -63,6 +76,10 @@ impl Db<'_> {
                 recipients,
                 message,
                 attempts,
+                webhook: url.map(|url| Webhook {
+                    url,
+                    timeout_secs: timeout.and_then(|t| u64::try_from(t).ok()).unwrap_or(10),
+                }),
             })
         })
         .collect()
@@ -89,7 +106,8 @@ impl WriteTx<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO outbox (ticket_id, transaction_id, kind, message_id, envelope_from, recipients, message, \
-                   status, next_attempt, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8)",
+                   status, next_attempt, created, webhook_url, webhook_timeout_secs) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8, ?9, ?10)",
             )?
             .execute(params![
                 m.ticket_id,
@@ -99,7 +117,9 @@ impl WriteTx<'_> {
                 m.envelope_from,
                 recipients,
                 m.message,
-                ts(m.now)
+                ts(m.now),
+                m.webhook.map(|w| &w.url),
+                m.webhook.map(|w| i64::try_from(w.timeout_secs).unwrap_or(i64::MAX)),
             ])?;
         self.queued_mail.set(true);
         Ok(self.conn().last_insert_rowid())

@@ -2,9 +2,9 @@
 //!
 //! `schema.sql` is the whole current schema and ends with `PRAGMA user_version = N`.
 //! A database at version `v < N` gets `MIGRATIONS[v-1..]` applied in order, each in the
-//! same transaction as its version bump. When the first migration is written, freeze the
-//! version-1 schema beside it so the test below can build a version-1 database and check
-//! that migrating it gives exactly what `schema.sql` gives.
+//! same transaction as its version bump. `schema_v1.sql` is the first released schema,
+//! frozen: the tests build a version-1 database from it and check that migrating it gives
+//! exactly the tables, columns and indexes `schema.sql` gives.
 
 use rusqlite::Connection;
 
@@ -14,7 +14,11 @@ use crate::error::{Error, Result};
 pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`.
-const MIGRATIONS: &[&str] = &[];
+const MIGRATIONS: &[&str] = &[
+    // 1 → 2: webhooks travel through the outbox beside mail
+    "ALTER TABLE outbox ADD COLUMN webhook_url TEXT; \
+     ALTER TABLE outbox ADD COLUMN webhook_timeout_secs INTEGER;",
+];
 
 /// The version `schema.sql` declares.
 pub fn current_version() -> u32 {
@@ -92,6 +96,52 @@ mod tests {
         upgrade(&mut conn).unwrap();
         assert_eq!(before, dump(&conn));
         let v: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+        assert_eq!(v, current_version());
+    }
+
+    /// Every table's columns and every index, in a form that does not depend on how the
+    /// CREATE statement was written (ALTER TABLE rewrites it).
+    fn shape(conn: &Connection) -> Vec<String> {
+        let mut names = conn
+            .prepare("SELECT type, name, tbl_name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+            .unwrap();
+        let objects: Vec<(String, String, String)> = names
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let mut shape = Vec::new();
+        for (kind, name, table) in objects {
+            shape.push(format!("{kind} {name} on {table}"));
+            if kind == "table" {
+                let mut columns = conn.prepare(&format!("PRAGMA table_info({name})")).unwrap();
+                let rows = columns
+                    .query_map([], |r| {
+                        Ok(format!(
+                            "  {} {} notnull={} default={:?} pk={}",
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, Option<String>>(4)?,
+                            r.get::<_, i64>(5)?
+                        ))
+                    })
+                    .unwrap();
+                shape.extend(rows.map(Result::unwrap));
+            }
+        }
+        shape
+    }
+
+    #[test]
+    fn a_version_1_database_migrates_to_what_schema_sql_makes() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(include_str!("schema_v1.sql")).unwrap();
+        upgrade(&mut old).unwrap();
+        let mut new = Connection::open_in_memory().unwrap();
+        upgrade(&mut new).unwrap();
+        assert_eq!(shape(&old), shape(&new));
+        let v: u32 = old.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(v, current_version());
     }
 

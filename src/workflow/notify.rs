@@ -10,11 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use super::fields::system_change;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::mail::AutoReason;
 use crate::mail::compose::{self, Notice};
 use crate::rules::{ACTOR, Event, FieldChange, Recipient, Rule, RuleAction};
-use crate::store::{Db, NewOutgoing, QueueRow, TicketRow, WriteTx};
+use crate::store::{Db, NewOutgoing, QueueRow, TicketRow, Webhook, WriteTx};
 use crate::template::{ActorVars, Context, QueueVars, TicketVars, TransactionVars};
 use crate::ticket::{Change, Role, Status, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, User, is_mailer_address};
@@ -235,6 +235,14 @@ fn perform(
             change(Change::Owner(h.actor.name.clone())).map(drop)
         }
         RuleAction::SetOwner { owner } => change(Change::Owner(owner.clone())).map(drop),
+        // not mail: machines calling machines is what webhooks are for
+        RuleAction::Webhook { url, timeout_secs } => {
+            let hook = Webhook {
+                url: url.clone(),
+                timeout_secs: *timeout_secs,
+            };
+            webhook(tx, s, h, ticket, queue, &rule.name, &hook, now)
+        }
         _ if auto.is_some_and(AutoReason::is_own) => {
             tracing::info!(ticket = ticket.id, rule = %rule.name, "no mail: the message is our own come back");
             Ok(())
@@ -446,7 +454,16 @@ fn send(
     }
     let tag = s.queue_tag(queue);
     let context = template_context(tx, h, ticket, queue, out.rule, &tag.for_ticket(ticket.id), now)?;
-    let text = s.templates.render(out.template, &queue.name, &context)?;
+    let text = match s.templates.render(out.template, &queue.name, &context) {
+        Ok(text) => text,
+        // a broken template must not fail the change (or quarantine the mail) it reports
+        Err(e) if !e.is_temporary() => {
+            tracing::error!(ticket = ticket.id, rule = out.rule, template = out.template, error = %e,
+                "template failed: no mail sent");
+            return Ok(false);
+        }
+        Err(e) => return Err(e),
+    };
     let message_id = compose::new_message_id(ticket.id, &s.from);
     let first_message = match h.mail.and_then(|m| m.message_id) {
         Some(_) => None,
@@ -483,6 +500,7 @@ fn send(
         envelope_from: &composed.envelope_from,
         recipients: &composed.recipients,
         message: &composed.bytes,
+        webhook: None,
         now,
     })?;
     tx.record_message_id(&message_id, ticket.id, Some(h.transaction_id), true)?;
@@ -494,6 +512,42 @@ fn send(
         });
     });
     Ok(true)
+}
+
+/// Queues a webhook call: the template variables as JSON.
+#[allow(clippy::too_many_arguments, reason = "the rule run's state, passed down once")]
+fn webhook(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    h: &Happening<'_>,
+    ticket: &TicketRow,
+    queue: &QueueRow,
+    rule: &str,
+    hook: &Webhook,
+    now: Timestamp,
+) -> Result<()> {
+    let tag = s.queue_tag(queue).for_ticket(ticket.id);
+    let context = template_context(tx, h, ticket, queue, rule, &tag, now)?;
+    let body = serde_json::to_vec(&context).map_err(|e| Error::Internal(format!("webhook payload: {e}")))?;
+    tx.enqueue(&NewOutgoing {
+        ticket_id: Some(ticket.id),
+        transaction_id: Some(h.transaction_id),
+        kind: rule,
+        message_id: &format!("webhook.{}", uuid::Uuid::new_v4().simple()),
+        envelope_from: "",
+        recipients: std::slice::from_ref(&hook.url),
+        message: &body,
+        webhook: Some(hook),
+        now,
+    })?;
+    trace(|t| {
+        t.mail.push(TracedMail {
+            rule: rule.to_string(),
+            recipients: vec![hook.url.clone()],
+            message: String::from_utf8_lossy(&body).into_owned(),
+        });
+    });
+    Ok(())
 }
 
 /// Everything a template may use, as the ticket stands now.

@@ -232,3 +232,117 @@ actions = [{ action = "notify", to = ["AdminCc"], template = "admin_corresponden
     let token = d.token_for("zoe@example.net");
     assert!(!d.tkt_as(&token, &["rules", "list"]).status.success());
 }
+
+/// A tiny HTTP server: answers each request with the next status of `statuses` (the last
+/// one repeated) and hands over the bodies it got.
+fn http_sink(statuses: Vec<u16>) -> (String, std::sync::mpsc::Receiver<(String, String)>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().enumerate() {
+            let Ok(mut stream) = stream else { return };
+            let mut data = Vec::new();
+            let mut buf = [0u8; 4096];
+            let (head, body) = loop {
+                let read = stream.read(&mut buf).unwrap_or(0);
+                if read == 0 {
+                    break (String::new(), String::new());
+                }
+                data.extend_from_slice(&buf[..read]);
+                let text = String::from_utf8_lossy(&data).into_owned();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let length: usize = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= length {
+                        break (head.to_string(), body.to_string());
+                    }
+                }
+            };
+            let status = statuses[n.min(statuses.len() - 1)];
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = tx.send((head, body));
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn webhooks_post_json_through_the_outbox_with_retries() {
+    let (good, calls) = http_sink(vec![503, 200]);
+    let (gone, _) = http_sink(vec![404]);
+    let d = Daemon::start_with(Setup {
+        outbox: vec!["retry_initial_secs = 1".into()],
+        queues: Some(format!(
+            r#"{DEFAULT_QUEUES}
+[[rules]]
+name = "chatops"
+on = "create"
+actions = [{{ action = "webhook", url = "{good}", timeout_secs = 5 }}]
+
+[[rules]]
+name = "old-hook"
+on = "create"
+queues = ["network"]
+actions = [{{ action = "webhook", url = "{gone}" }}]
+"#
+        )),
+        ..Setup::default()
+    });
+    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    let timeout = std::time::Duration::from_secs(20);
+    let (head, first) = calls.recv_timeout(timeout).expect("the first call");
+    assert!(head.starts_with("POST /hook "), "{head}");
+    assert!(
+        head.to_ascii_lowercase().contains("content-type: application/json"),
+        "{head}"
+    );
+    let (_, second) = calls.recv_timeout(timeout).expect("the retry after a 503");
+    assert_eq!(first, second);
+    let payload: serde_json::Value = serde_json::from_str(&second).unwrap();
+    assert_eq!(payload["ticket"]["id"], 1);
+    assert_eq!(payload["ticket"]["subject"], "Printer");
+    assert_eq!(payload["transaction"]["type"], "Create");
+    assert_eq!(payload["actor"]["email"], "zoe@example.net");
+    assert_eq!(payload["rule"], "chatops");
+    assert_eq!(payload["message"].as_str().unwrap().trim(), "It jams.");
+    let deadline = std::time::Instant::now() + timeout;
+    while d.count("SELECT count(*) FROM outbox WHERE kind = 'chatops' AND status = 'sent'") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the call is never recorded as sent"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(d.count("SELECT attempts FROM outbox WHERE kind = 'chatops'"), 2);
+
+    // a 404 will not get better: failed at once, and written on the ticket
+    d.deliver("network", &mail("zoe@example.net", "Link", "Down.", &[]));
+    while d.count("SELECT count(*) FROM outbox WHERE kind = 'old-hook' AND status = 'failed'") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline + timeout,
+            "the 404 is never recorded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let errors = transactions_of(&d.show(2), "SystemError")
+        .iter()
+        .map(|x| x["content"].to_string())
+        .collect::<Vec<_>>();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("Webhook call to") && e.contains("404")),
+        "{errors:?}"
+    );
+}
