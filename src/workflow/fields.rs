@@ -23,6 +23,21 @@ pub(crate) struct By<'a> {
     /// The mail the chain of changes started from, for threading what the rules send.
     pub mail: Option<MailOrigin<'a>>,
     pub depth: u32,
+    /// For the system's changes: the person whose action set them off.
+    pub behalf_of: Option<i64>,
+}
+
+/// Why the system makes a change.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cause<'a> {
+    /// The rule (or built-in behaviour) making it, for the log.
+    pub rule: &'a str,
+    pub mail: Option<MailOrigin<'a>>,
+    /// How many rule actions led here.
+    pub depth: u32,
+    /// The person whose action set the chain off: like an actor, they get no copy of the
+    /// notifications it causes (a staff member made owner by a rule is not told so).
+    pub behalf_of: Option<i64>,
 }
 
 /// Makes one change, already permitted, and runs the rules on it. `owner` is the new
@@ -197,6 +212,7 @@ pub(crate) fn change_field(
         status_change,
         change: Some(FieldChange { field, old, new }),
         mail: by.mail,
+        behalf_of: by.behalf_of,
         ..Happening::new(ticket_id, id, kind, by.actor)
     };
     run_rules_at(tx, s, &happening, now, by.depth)?;
@@ -211,16 +227,13 @@ pub(crate) fn change_field(
 /// allowed to own the ticket, and the lifecycle still rules. A change that cannot be made
 /// is logged and skipped, undone by its savepoint: a rule must not make the mail that
 /// triggered it fail.
-#[allow(clippy::too_many_arguments, reason = "the change and where it comes from, named")]
 pub(crate) fn system_change(
     tx: &WriteTx<'_>,
     s: &Settings,
     ticket_id: i64,
     change: &Change,
-    rule: &str,
-    mail: Option<MailOrigin<'_>>,
+    cause: &Cause<'_>,
     now: Timestamp,
-    depth: u32,
 ) -> Result<Option<i64>> {
     let system = tx.user(SYSTEM_USER_ID)?;
     let result = tx.savepoint(|tx| {
@@ -242,14 +255,15 @@ pub(crate) fn system_change(
         };
         let by = By {
             actor: &system,
-            mail,
-            depth,
+            mail: cause.mail,
+            depth: cause.depth,
+            behalf_of: cause.behalf_of,
         };
         change_field(tx, s, &ticket, change, owner.as_ref(), &by, now)
     });
     match result {
         Err(e @ (Error::Invalid(_) | Error::Conflict(_) | Error::NotFound(_) | Error::Denied(_))) => {
-            tracing::warn!(ticket = ticket_id, rule, change = ?change, error = %e, "rule action skipped");
+            tracing::warn!(ticket = ticket_id, rule = cause.rule, change = ?change, error = %e, "rule action skipped");
             Ok(None)
         }
         other => other,

@@ -3,7 +3,7 @@
 
 use super::Settings;
 use super::access::{Access, On};
-use super::fields::system_change;
+use super::fields::{Cause, system_change};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::store::NewTransaction;
@@ -123,16 +123,13 @@ pub(crate) fn resolve_parents(tx: &WriteTx<'_>, s: &Settings, child: i64, now: T
                 "the last child is done: resolving the parent"
             );
             let resolve = crate::ticket::Change::Status(done);
-            system_change(
-                tx,
-                s,
-                parent.id,
-                &resolve,
-                "resolve-parent-with-children",
-                None,
-                now,
-                depth + 1,
-            )?;
+            let cause = Cause {
+                rule: "resolve-parent-with-children",
+                mail: None,
+                depth: depth + 1,
+                behalf_of: None,
+            };
+            system_change(tx, s, parent.id, &resolve, &cause, now)?;
         }
     }
     Ok(())

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
-use super::fields::system_change;
+use super::fields::{Cause, system_change};
 use crate::error::{Error, Result};
 use crate::mail::AutoReason;
 use crate::mail::compose::{self, Notice};
@@ -87,6 +87,9 @@ pub(crate) struct Happening<'a> {
     /// The field it changed, if it changed one.
     pub change: Option<FieldChange>,
     pub actor: &'a User,
+    /// For the system's changes: the person whose action set them off, who (like the
+    /// actor) gets no copy.
+    pub behalf_of: Option<i64>,
     pub content: &'a str,
     pub mail: Option<MailOrigin<'a>>,
 }
@@ -101,6 +104,7 @@ impl<'a> Happening<'a> {
             status_change: None,
             change: None,
             actor,
+            behalf_of: None,
             content: "",
             mail: None,
         }
@@ -211,7 +215,13 @@ fn perform(
     depth: u32,
 ) -> Result<()> {
     let auto = h.mail.and_then(|m| m.auto);
-    let change = |change: Change| system_change(tx, s, ticket.id, &change, &rule.name, h.mail, now, depth + 1);
+    let cause = Cause {
+        rule: &rule.name,
+        mail: h.mail,
+        depth: depth + 1,
+        behalf_of: h.behalf_of.or(Some(h.actor.id)),
+    };
+    let change = |change: Change| system_change(tx, s, ticket.id, &change, &cause, now);
     match action {
         RuleAction::SetStatus { status } => change(Change::Status(status.clone())).map(drop),
         RuleAction::SetPriority { priority } => change(Change::Priority(*priority)).map(drop),
@@ -258,14 +268,7 @@ fn perform(
             for address in to {
                 push_fixed(s, address, &mut list);
             }
-            let out = Outgoing {
-                rule: &rule.name,
-                template,
-                as_comment: false,
-                autoreply: false,
-                to: &list,
-                cc: &[],
-            };
+            let out = Outgoing::notice(&rule.name, template, &list, &[]);
             send(tx, s, h, ticket, queue, &out, now).map(drop)
         }
         RuleAction::Notify {
@@ -293,7 +296,7 @@ fn perform(
                     if auto.is_some() && !user.privileged {
                         continue;
                     }
-                    if user.id != h.actor.id {
+                    if user.id != h.actor.id && Some(user.id) != h.behalf_of {
                         push_address(s, &user, list);
                     }
                 }
@@ -302,12 +305,8 @@ fn perform(
             // Told: when a requestor was last sent something (requestors are `to`)
             let told = with_requestors && !to.is_empty();
             let out = Outgoing {
-                rule: &rule.name,
-                template,
                 as_comment: *as_comment,
-                autoreply: false,
-                to: &to,
-                cc: &cc,
+                ..Outgoing::notice(&rule.name, template, &to, &cc)
             };
             if send(tx, s, h, ticket, queue, &out, now)? && told {
                 tx.set_told(ticket.id, now)?;
@@ -382,12 +381,8 @@ fn autoreply(
             continue;
         }
         let out = Outgoing {
-            rule,
-            template,
-            as_comment: false,
             autoreply: true,
-            to: &to,
-            cc: &[],
+            ..Outgoing::notice(rule, template, &to, &[])
         };
         if send(tx, s, h, ticket, queue, &out, now)? {
             tx.log_autoreply(address, now)?;
@@ -416,14 +411,7 @@ pub(crate) fn report_refused_commands(
         content: &text,
         ..h.clone()
     };
-    let out = Outgoing {
-        rule: "command-errors",
-        template: "command_errors",
-        as_comment: false,
-        autoreply: false,
-        to: &to,
-        cc: &[],
-    };
+    let out = Outgoing::notice("command-errors", "command_errors", &to, &[]);
     send(tx, s, &report, &ticket, &queue, &out, now).map(drop)
 }
 
@@ -437,6 +425,20 @@ struct Outgoing<'a> {
     autoreply: bool,
     to: &'a [String],
     cc: &'a [String],
+}
+
+impl<'a> Outgoing<'a> {
+    /// A notification with the queue's correspond address as Reply-To.
+    fn notice(rule: &'a str, template: &'a str, to: &'a [String], cc: &'a [String]) -> Outgoing<'a> {
+        Outgoing {
+            rule,
+            template,
+            as_comment: false,
+            autoreply: false,
+            to,
+            cc,
+        }
+    }
 }
 
 /// Writes one message into the outbox; false when there was nobody to send it to.

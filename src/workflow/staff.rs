@@ -273,6 +273,7 @@ fn apply(
         actor: &access.user,
         mail: None,
         depth: 0,
+        behalf_of: None,
     };
     change_field(tx, s, &ticket, change, owner.as_ref(), &by, now)
 }

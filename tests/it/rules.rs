@@ -39,6 +39,8 @@ actions = [{ action = "set_owner", owner = "actor" }]
     assert_eq!(set.len(), 1, "{set:?}");
     assert_eq!(set[0]["field"], "Owner");
     assert_eq!(set[0]["creator"], "RT_System");
+    // the rule acted for alice: she is not told she was made owner
+    assert!(d.outbox().iter().all(|m| m.kind != "notify-new-owner"));
     // a second staff reply leaves the owner alone
     d.deliver(
         "general",
