@@ -238,7 +238,7 @@ pub const ACTOR: &str = "actor";
 
 /// What a rule does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RuleAction {
     /// Answer the requestors of a new ticket; loop protection and the hourly limit apply.
     Autoreply {
@@ -593,6 +593,27 @@ actions = [{ action = "set_priority", priority = 80 }]"#,
         let mut other = e;
         other.sender = "x@example.org".into();
         assert!(fired(&rules, &other).is_empty());
+    }
+
+    #[test]
+    fn typos_in_rules_are_named() {
+        #[derive(Debug, Deserialize)]
+        struct File {
+            #[allow(dead_code, reason = "only whether it parses matters")]
+            rules: Vec<Rule>,
+        }
+        let parse = |text: &str| toml::from_str::<File>(text).unwrap_err().to_string();
+        let e =
+            parse("[[rules]]\nname = \"a\"\non = \"create\"\nactions = [{ action = \"autoreply\", templat = \"x\" }]");
+        assert!(e.contains("templat"), "{e}");
+        let e = parse("[[rules]]\nname = \"a\"\non = \"created\"\nactions = []");
+        assert!(e.contains("created"), "{e}");
+        let e = parse("[[rules]]\nname = \"a\"\non = \"create\"\nwhen = { subject = \"(\" }\nactions = []");
+        assert!(e.contains("bad regular expression"), "{e}");
+        let e = parse(
+            "[[rules]]\nname = \"a\"\non = \"create\"\nactions = [{ action = \"notify\", to = [\"Boss\"], template = \"x\" }]",
+        );
+        assert!(e.contains("not a recipient"), "{e}");
     }
 
     #[test]

@@ -188,6 +188,9 @@ pub struct ActorVars {
 #[derive(Debug)]
 pub struct Templates {
     env: Environment<'static>,
+    /// The queues that have templates of their own (lowercase), so that rendering for
+    /// the others goes straight to the global ones.
+    queues_with_own: std::collections::BTreeSet<String>,
 }
 
 impl Templates {
@@ -221,7 +224,8 @@ impl Templates {
                 compile(&mut env, queue_key(queue, name), text, &shown)?;
             }
         }
-        Ok(Templates { env })
+        let queues_with_own = per_queue.keys().map(|q| q.to_lowercase()).collect();
+        Ok(Templates { env, queues_with_own })
     }
 
     /// Whether a template of this name exists (globally).
@@ -238,11 +242,17 @@ impl Templates {
 
     /// Renders `name` for a ticket in `queue`: the queue's own version if it has one.
     pub fn render(&self, name: &str, queue: &str, context: &Context) -> Result<Rendered, Error> {
-        let template = self
-            .env
-            .get_template(&queue_key(queue, name))
-            .or_else(|_| self.env.get_template(name))
-            .map_err(|_| Error::NotFound(format!("there is no template `{name}`")))?;
+        let own = match self.queues_with_own.contains(&queue.to_lowercase()) {
+            true => self.env.get_template(&queue_key(queue, name)).ok(),
+            false => None,
+        };
+        let template = match own {
+            Some(template) => template,
+            None => self
+                .env
+                .get_template(name)
+                .map_err(|_| Error::NotFound(format!("there is no template `{name}`")))?,
+        };
         let text = template
             .render(context)
             .map_err(|e| Error::Invalid(format!("template {name} failed: {e:#}")))?;
