@@ -17,9 +17,10 @@ use serde_json::json;
 
 use crate::client::{Client, ClientError, query_string};
 use crate::error::Error;
-use crate::store::QuarantineEntry;
+use crate::store::{ContentHit, QuarantineEntry, SavedSearch};
 use crate::ticket::Ticket;
 use crate::workflow::IngestOutcome;
+use crate::workflow::view::{Explained, ReportRow};
 
 /// tkt's command line.
 #[derive(Debug, Parser)]
@@ -48,10 +49,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Find tickets: `tkt search "Queue = 'general' AND Status = '__Active__'"`.
-    Search {
+    /// Find tickets with TicketSQL (`tkt search "Queue = 'general' AND Status = '__Active__'"`)
+    /// or the simple form (`tkt search 'printer queue:network owner:me'`); save and run
+    /// searches by name.
+    Search(SearchArgs),
+    /// Count the tickets of a query by Status, Queue, Owner, Creator, Priority, CF.{Name}
+    /// or a date per day, month or year: `tkt report "Queue = 'network'" --by Status
+    /// --by CreatedMonthly`.
+    Report {
         #[arg(default_value = "")]
         query: String,
+        #[arg(long = "by", required = true)]
+        by: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -167,6 +176,50 @@ pub enum QuarantineCommand {
     Retry { id: i64 },
 }
 
+/// `tkt search ...`
+#[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct SearchArgs {
+    #[command(subcommand)]
+    pub command: Option<SearchCommand>,
+    /// TicketSQL, or words with queue:, status:, owner: (me), requestor:, #N.
+    #[arg(default_value = "")]
+    pub query: String,
+    /// Show the TicketSQL and SQL the query compiles to instead of running it.
+    #[arg(long)]
+    pub sql: bool,
+    /// Full-text search of every message, ranked, with snippets.
+    #[arg(long)]
+    pub content: bool,
+    /// Show this page of results (1-based), --per-page at a time.
+    #[arg(long)]
+    pub page: Option<u32>,
+    #[arg(long, default_value_t = 50)]
+    pub per_page: u32,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `tkt search save|run|saved|delete`
+#[derive(Debug, Subcommand)]
+pub enum SearchCommand {
+    /// Save a query under a name (yours only).
+    Save { name: String, query: String },
+    /// Run a saved query.
+    Run {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List your saved queries.
+    Saved {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget a saved query.
+    Delete { name: String },
+}
+
 /// `tkt rules ...`
 #[derive(Debug, Subcommand)]
 pub enum RulesCommand {
@@ -224,10 +277,13 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             let ticket = client.json(Method::GET, &format!("/v1/tickets/{id}"), None)?;
             print_as(ticket, json, |t: Ticket| render_ticket(&t))?;
         }
-        Command::Search { query, json } => {
-            let path = format!("/v1/search?{}", query_string(&[("q", &query)]));
-            print_as(client.json(Method::GET, &path, None)?, json, |t: Vec<Ticket>| {
-                render_list(&t)
+        Command::Search(args) => search(&client, args)?,
+        Command::Report { query, by, json } => {
+            let by = by.join(",");
+            let path = format!("/v1/report?{}", query_string(&[("q", &query), ("by", &by)]));
+            let groups: Vec<String> = by.split(',').map(str::to_string).collect();
+            print_as(client.json(Method::GET, &path, None)?, json, |rows: Vec<ReportRow>| {
+                render::report(&groups, &rows)
             })?;
         }
         Command::Create {
@@ -303,6 +359,78 @@ pub fn run(args: Args) -> Result<(), ClientError> {
         Command::Admin(command) => admin::run(&client, command)?,
     }
     Ok(())
+}
+
+fn search(client: &Client, args: SearchArgs) -> Result<(), ClientError> {
+    let run = |query: &str, json: bool| -> Result<(), ClientError> {
+        let mut pairs = vec![("q", query.to_string())];
+        if let Some(page) = args.page {
+            pairs.push(("page", page.to_string()));
+            pairs.push(("per_page", args.per_page.to_string()));
+        }
+        let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let path = format!("/v1/search?{}", query_string(&pairs));
+        print_as(client.json(Method::GET, &path, None)?, json, |t: Vec<Ticket>| {
+            render_list(&t)
+        })
+    };
+    match args.command {
+        Some(SearchCommand::Save { name, query }) => {
+            let body = json!({ "name": name, "query": query });
+            crate::client::check(client.send(
+                Method::POST,
+                "/v1/searches",
+                Some(("application/json", body.to_string().into_bytes())),
+            )?)?;
+            print(format!("Saved search `{name}`.\n"));
+            Ok(())
+        }
+        Some(SearchCommand::Run { name, json }) => {
+            let saved: Vec<SavedSearch> = client.json(Method::GET, "/v1/searches", None)?;
+            let found = saved
+                .into_iter()
+                .find(|s| s.name == name)
+                .ok_or_else(|| ClientError::Api(Error::NotFound(format!("you have no saved search `{name}`"))))?;
+            run(&found.query, json)
+        }
+        Some(SearchCommand::Saved { json }) => print_as(
+            client.json(Method::GET, "/v1/searches", None)?,
+            json,
+            |saved: Vec<SavedSearch>| render::saved_searches(&saved),
+        ),
+        Some(SearchCommand::Delete { name }) => {
+            let body = json!({ "name": name }).to_string().into_bytes();
+            crate::client::check(client.send(
+                Method::POST,
+                "/v1/searches/delete",
+                Some(("application/json", body)),
+            )?)?;
+            print(format!("Forgot saved search `{name}`.\n"));
+            Ok(())
+        }
+        None if args.sql => {
+            let path = format!(
+                "/v1/search?{}",
+                query_string(&[("q", &args.query), ("explain", "true")])
+            );
+            print_as(client.json(Method::GET, &path, None)?, args.json, |e: Explained| {
+                render::explained(&e)
+            })
+        }
+        None if args.content => {
+            let limit = args.per_page.to_string();
+            let path = format!(
+                "/v1/search/content?{}",
+                query_string(&[("q", &args.query), ("limit", &limit)])
+            );
+            print_as(
+                client.json(Method::GET, &path, None)?,
+                args.json,
+                |hits: Vec<ContentHit>| render::content_hits(&hits),
+            )
+        }
+        None => run(&args.query, args.json),
+    }
 }
 
 fn change(client: &Client, id: i64, changes: &[String]) -> Result<(), ClientError> {

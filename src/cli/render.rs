@@ -312,3 +312,83 @@ pub fn rule_test(t: &crate::workflow::rule_tools::RuleTest, full: bool) -> Strin
     }
     out
 }
+
+/// A report: one row per group, with counts, and a total.
+pub fn report(groups: &[String], rows: &[crate::workflow::view::ReportRow]) -> String {
+    let mut header: Vec<String> = groups.to_vec();
+    header.push("Tickets".into());
+    let mut table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut cells = r.group.clone();
+            cells.push(r.count.to_string());
+            cells
+        })
+        .collect();
+    let total: i64 = rows.iter().map(|r| r.count).sum();
+    let mut last = vec![String::new(); groups.len()];
+    if let Some(first) = last.first_mut() {
+        *first = "Total".into();
+    }
+    last.push(total.to_string());
+    table.push(last);
+    let widths: Vec<usize> = (0..header.len())
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([header[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| {
+                if i + 1 == cells.len() {
+                    format!("{c:>w$}")
+                } else {
+                    format!("{c:<w$}")
+                }
+            })
+            .collect();
+        format!("{}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(&header);
+    for row in &table {
+        out.push_str(&line(row));
+    }
+    out
+}
+
+/// Full-text hits, best first.
+pub fn content_hits(hits: &[crate::store::ContentHit]) -> String {
+    if hits.is_empty() {
+        return "No ticket matches.\n".into();
+    }
+    hits.iter()
+        .map(|h| format!("#{} {}\n    {}\n", h.ticket, h.subject, h.snippet))
+        .collect()
+}
+
+/// A user's saved searches.
+pub fn saved_searches(saved: &[crate::store::SavedSearch]) -> String {
+    if saved.is_empty() {
+        return "No saved searches.\n".into();
+    }
+    saved.iter().map(|s| format!("{}: {}\n", s.name, s.query)).collect()
+}
+
+/// What a query compiles to.
+pub fn explained(e: &crate::workflow::view::Explained) -> String {
+    let params: Vec<String> = e.params.iter().map(ToString::to_string).collect();
+    format!(
+        "TicketSQL: {}\nSQL: {}\nParameters: [{}]\n",
+        e.ticketsql,
+        e.sql,
+        params.join(", ")
+    )
+}

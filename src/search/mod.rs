@@ -1,20 +1,30 @@
-//! The query language: a first form of RT's TicketSQL, parsed to an AST.
+//! The query language, close to RT's TicketSQL, parsed to an AST; and the simple
+//! free-text form (`printer broken queue:network owner:me`) mapped onto it.
 //!
-//! `Queue = 'general' AND Status = '__Active__' AND Subject LIKE 'printer'`
+//! `Queue = 'general' AND Status = '__Active__' AND Content LIKE 'toner'`
 //!
 //! The store compiles the AST to parameterised SQL; no text of a query is ever spliced
-//! into SQL. A syntax error says where it is and what was expected.
+//! into SQL. A syntax error says where it is and what was expected. Relative dates
+//! (`'-7 days'`, `'yesterday'`) are resolved against the `now` the caller passes.
 
 mod parser;
+mod report;
+mod simple;
 
-pub use parser::parse;
+pub use parser::{fts_query, parse};
+pub use report::{Grouping, parse_grouping};
+pub use simple::{looks_like_ticketsql, simple_to_ticketsql};
 
-/// A parsed query: a condition (none means every ticket), an order and a limit.
+use crate::ticket::LinkName;
+
+/// A parsed query: a condition (none means every ticket), an order, a limit and an
+/// offset (for pages).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Query {
     pub filter: Option<Expr>,
     pub order_by: Vec<(Field, Direction)>,
     pub limit: Option<u32>,
+    pub offset: Option<u32>,
 }
 
 /// A boolean combination of conditions.
@@ -41,13 +51,26 @@ pub enum Field {
     Queue,
     Status,
     Owner,
+    Creator,
     Requestor,
     Cc,
     AdminCc,
+    /// Any of Requestor, Cc and AdminCc.
+    Watcher,
     Subject,
+    /// The text of every transaction, through the full-text index.
+    Content,
     Priority,
+    TimeWorked,
     Created,
     Updated,
+    Started,
+    Starts,
+    Resolved,
+    Due,
+    Told,
+    /// `DependsOn = 12`, `MemberOf IS NULL`, ...: linked tickets.
+    Link(LinkName),
     /// `CF.{Name}`: a custom field.
     CustomField(String),
 }
@@ -63,6 +86,8 @@ pub enum Op {
     Ge,
     Like,
     NotLike,
+    IsNull,
+    IsNotNull,
 }
 
 /// What a field is compared with.
@@ -73,6 +98,10 @@ pub enum Value {
     /// `Status = '__Active__'` (true: initial and active statuses of each ticket's
     /// lifecycle) or `'__Inactive__'` (false).
     Active(bool),
+    /// `__CurrentUser__`: whoever runs the search.
+    CurrentUser,
+    /// With IS NULL and IS NOT NULL.
+    Null,
 }
 
 /// Sort order.
@@ -90,23 +119,42 @@ pub enum FieldKind {
     Date,
     /// A custom field: any operator; its values decide how they compare.
     Custom,
+    /// Words and phrases matched by the full-text index.
+    FullText,
+    /// A user: by login name or address, `Nobody`, or `__CurrentUser__`.
+    User,
+    /// Another ticket's number.
+    Ticket,
 }
 
 impl Field {
-    /// Every field, for error messages.
-    pub const ALL: [Field; 11] = [
-        Field::Id,
-        Field::Queue,
-        Field::Status,
-        Field::Owner,
-        Field::Requestor,
-        Field::Cc,
-        Field::AdminCc,
-        Field::Subject,
-        Field::Priority,
-        Field::Created,
-        Field::Updated,
-    ];
+    /// Every field but custom ones, for error messages and lookups.
+    pub fn all() -> Vec<Field> {
+        let mut all = vec![
+            Field::Id,
+            Field::Queue,
+            Field::Status,
+            Field::Owner,
+            Field::Creator,
+            Field::Requestor,
+            Field::Cc,
+            Field::AdminCc,
+            Field::Watcher,
+            Field::Subject,
+            Field::Content,
+            Field::Priority,
+            Field::TimeWorked,
+            Field::Created,
+            Field::Updated,
+            Field::Started,
+            Field::Starts,
+            Field::Resolved,
+            Field::Due,
+            Field::Told,
+        ];
+        all.extend(LinkName::ALL.into_iter().map(Field::Link));
+        all
+    }
 
     /// The name as written in queries.
     pub fn name(&self) -> String {
@@ -115,13 +163,23 @@ impl Field {
             Field::Queue => "Queue",
             Field::Status => "Status",
             Field::Owner => "Owner",
+            Field::Creator => "Creator",
             Field::Requestor => "Requestor",
             Field::Cc => "Cc",
             Field::AdminCc => "AdminCc",
+            Field::Watcher => "Watcher",
             Field::Subject => "Subject",
+            Field::Content => "Content",
             Field::Priority => "Priority",
+            Field::TimeWorked => "TimeWorked",
             Field::Created => "Created",
             Field::Updated => "Updated",
+            Field::Started => "Started",
+            Field::Starts => "Starts",
+            Field::Resolved => "Resolved",
+            Field::Due => "Due",
+            Field::Told => "Told",
+            Field::Link(link) => link.as_str(),
             Field::CustomField(name) => return format!("CF.{{{name}}}"),
         };
         name.to_string()
@@ -137,20 +195,45 @@ impl Field {
         let lower = name.to_ascii_lowercase();
         let alias = match lower.as_str() {
             "requestors" | "requestor.emailaddress" => "requestor",
+            "cc.emailaddress" => "cc",
+            "admincc.emailaddress" => "admincc",
+            "watcher.emailaddress" => "watcher",
             "lastupdated" => "updated",
+            "told" | "lastcontacted" => "told",
+            "content" | "attachment.content" => "content",
+            "owner.name" | "owner.emailaddress" => "owner",
             other => other,
         };
-        Field::ALL.into_iter().find(|f| f.name().eq_ignore_ascii_case(alias))
+        Field::all().into_iter().find(|f| f.name().eq_ignore_ascii_case(alias))
     }
 
     /// The kind of values the field holds.
     pub fn kind(&self) -> FieldKind {
         match self {
-            Field::Id | Field::Priority => FieldKind::Integer,
-            Field::Created | Field::Updated => FieldKind::Date,
+            Field::Id | Field::Priority | Field::TimeWorked => FieldKind::Integer,
+            Field::Created
+            | Field::Updated
+            | Field::Started
+            | Field::Starts
+            | Field::Resolved
+            | Field::Due
+            | Field::Told => FieldKind::Date,
+            Field::Owner | Field::Creator | Field::Requestor | Field::Cc | Field::AdminCc | Field::Watcher => {
+                FieldKind::User
+            }
+            Field::Content => FieldKind::FullText,
+            Field::Link(_) => FieldKind::Ticket,
             Field::CustomField(_) => FieldKind::Custom,
-            _ => FieldKind::Text,
+            Field::Queue | Field::Status | Field::Subject => FieldKind::Text,
         }
+    }
+
+    /// Whether the field may have no value (IS NULL makes sense).
+    pub fn nullable(&self) -> bool {
+        matches!(
+            self.kind(),
+            FieldKind::Date | FieldKind::Custom | FieldKind::Ticket | FieldKind::User
+        ) && !matches!(self, Field::Created | Field::Updated | Field::Creator)
     }
 }
 
@@ -166,6 +249,8 @@ impl Op {
             Op::Ge => ">=",
             Op::Like => "LIKE",
             Op::NotLike => "NOT LIKE",
+            Op::IsNull => "IS NULL",
+            Op::IsNotNull => "IS NOT NULL",
         }
     }
 }

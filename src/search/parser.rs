@@ -4,14 +4,15 @@
 //! query     := [expr] [ORDER BY field [ASC|DESC] {, field [ASC|DESC]}] [LIMIT n]
 //! expr      := and_expr {OR and_expr}
 //! and_expr  := unary {AND unary}
-//! unary     := NOT unary | '(' expr ')' | field op value
+//! unary     := NOT unary | '(' expr ')' | Unowned | HasNoOwner | condition
+//! condition := field op value | field IS [NOT] NULL | field [NOT] IN '(' value {, value} ')'
 //! op        := = | != | <> | < | > | <= | >= | LIKE | NOT LIKE
 //! value     := 'text' | "text" | number | word
 //! ```
 
 use super::{Condition, Direction, Expr, Field, FieldKind, Op, Query, Value};
 use crate::error::Error;
-use crate::ticket::Status;
+use crate::ticket::{Status, Timestamp};
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -31,13 +32,15 @@ struct Spanned {
     at: usize,
 }
 
-/// Parses a query. Errors name the position and what was expected there.
-pub fn parse(text: &str) -> Result<Query, Error> {
+/// Parses a query; relative dates count from `now`. Errors name the position and what
+/// was expected there.
+pub fn parse(text: &str, now: Timestamp) -> Result<Query, Error> {
     let tokens = tokenize(text)?;
     let mut parser = Parser {
         tokens,
         pos: 0,
         end: text.chars().count() + 1,
+        now,
     };
     let mut query = Query::default();
     if !parser.at_keyword("ORDER") && !parser.at_keyword("LIMIT") && !parser.done() {
@@ -191,6 +194,7 @@ struct Parser {
     tokens: Vec<Spanned>,
     pos: usize,
     end: usize,
+    now: Timestamp,
 }
 
 impl Parser {
@@ -282,7 +286,14 @@ impl Parser {
             }
             return Ok(inner);
         }
-        self.condition().map(Expr::Condition)
+        if self.eat_keyword("Unowned") || self.eat_keyword("HasNoOwner") {
+            return Ok(Expr::Condition(Condition {
+                field: Field::Owner,
+                op: Op::Eq,
+                value: Value::Text("Nobody".into()),
+            }));
+        }
+        self.condition()
     }
 
     fn field(&mut self) -> Result<Field, Error> {
@@ -291,7 +302,7 @@ impl Parser {
                 token: Token::Word(w),
                 at,
             }) => Field::from_name(&w).ok_or_else(|| {
-                let names: Vec<_> = Field::ALL.iter().map(|f| f.name()).collect();
+                let names: Vec<_> = Field::all().iter().map(Field::name).collect();
                 Error::Invalid(format!(
                     "query: at position {at}: `{w}` is not a field; use one of {}",
                     names.join(", ")
@@ -301,9 +312,41 @@ impl Parser {
         }
     }
 
-    fn condition(&mut self) -> Result<Condition, Error> {
+    fn condition(&mut self) -> Result<Expr, Error> {
         let field = self.field()?;
         let op_token = self.next();
+        let at = op_token.as_ref().map_or(self.end, |t| t.at);
+        let word =
+            |w: &str| matches!(op_token.as_ref().map(|t| &t.token), Some(Token::Word(x)) if x.eq_ignore_ascii_case(w));
+        if word("IS") {
+            let op = if self.eat_keyword("NOT") {
+                Op::IsNotNull
+            } else {
+                Op::IsNull
+            };
+            if !self.eat_keyword("NULL") {
+                let found = self.peek().cloned();
+                return Err(self.error_at(found.as_ref(), "NULL after IS (or IS NOT)"));
+            }
+            if !field.nullable() {
+                return Err(Error::Invalid(format!(
+                    "query: at position {at}: {} always has a value; IS NULL does not apply",
+                    field.name()
+                )));
+            }
+            return Ok(Expr::Condition(Condition {
+                field,
+                op,
+                value: Value::Null,
+            }));
+        }
+        let negated_in = word("NOT") && self.at_keyword("IN");
+        if word("IN") || negated_in {
+            if negated_in {
+                self.pos += 1;
+            }
+            return self.in_list(field, negated_in, at);
+        }
         let op = match op_token.as_ref().map(|t| &t.token) {
             Some(Token::Op(symbol)) => match *symbol {
                 "=" => Op::Eq,
@@ -315,16 +358,51 @@ impl Parser {
             },
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("LIKE") => Op::Like,
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("NOT") && self.eat_keyword("LIKE") => Op::NotLike,
-            _ => return Err(self.error_at(op_token.as_ref(), "an operator (=, !=, <, >, <=, >=, LIKE, NOT LIKE)")),
+            _ => {
+                return Err(self.error_at(
+                    op_token.as_ref(),
+                    "an operator (=, !=, <, >, <=, >=, LIKE, NOT LIKE, IN, NOT IN, IS NULL, IS NOT NULL)",
+                ));
+            }
         };
-        let at = op_token.map_or(self.end, |t| t.at);
+        let raw = self.value()?;
+        typed_condition(field, op, raw, at, self.now).map(Expr::Condition)
+    }
+
+    /// `field IN ('a', 'b')` is `field = 'a' OR field = 'b'`; NOT IN is the AND of `!=`.
+    fn in_list(&mut self, field: Field, negated: bool, at: usize) -> Result<Expr, Error> {
+        if !self.eat(&Token::Open) {
+            let found = self.peek().cloned();
+            return Err(self.error_at(found.as_ref(), "`(` and a list of values after IN"));
+        }
+        let op = if negated { Op::Ne } else { Op::Eq };
+        let mut expr: Option<Expr> = None;
+        loop {
+            let raw = self.value()?;
+            let one = Expr::Condition(typed_condition(field.clone(), op, raw, at, self.now)?);
+            expr = Some(match expr {
+                None => one,
+                Some(e) if negated => Expr::And(Box::new(e), Box::new(one)),
+                Some(e) => Expr::Or(Box::new(e), Box::new(one)),
+            });
+            if self.eat(&Token::Close) {
+                break;
+            }
+            if !self.eat(&Token::Comma) {
+                let found = self.peek().cloned();
+                return Err(self.error_at(found.as_ref(), "`,` or `)` in the IN list"));
+            }
+        }
+        Ok(expr.expect("an IN list has a value"))
+    }
+
+    fn value(&mut self) -> Result<RawValue, Error> {
         let value_token = self.next();
-        let raw = match value_token.as_ref().map(|t| &t.token) {
-            Some(Token::Quoted(s) | Token::Word(s)) => RawValue::Text(s.clone()),
-            Some(Token::Number(n)) => RawValue::Number(*n),
-            _ => return Err(self.error_at(value_token.as_ref(), "a value ('text' or a number)")),
-        };
-        typed_condition(field, op, raw, at)
+        match value_token.as_ref().map(|t| &t.token) {
+            Some(Token::Quoted(s) | Token::Word(s)) => Ok(RawValue::Text(s.clone())),
+            Some(Token::Number(n)) => Ok(RawValue::Number(*n)),
+            _ => Err(self.error_at(value_token.as_ref(), "a value ('text' or a number)")),
+        }
     }
 }
 
@@ -334,9 +412,48 @@ enum RawValue {
 }
 
 /// Checks that the operator and value fit the field, and gives the value its type.
-fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize) -> Result<Condition, Error> {
+fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize, now: Timestamp) -> Result<Condition, Error> {
     let wrong = |why: String| Error::Invalid(format!("query: at position {at}: {why}"));
+    let text = |raw: RawValue| match raw {
+        RawValue::Text(t) => t,
+        RawValue::Number(n) => n.to_string(),
+    };
     let value = match field.kind() {
+        FieldKind::User => {
+            if matches!(op, Op::Lt | Op::Gt | Op::Le | Op::Ge) {
+                return Err(wrong(format!("{} is a user; use =, != or LIKE", field.name())));
+            }
+            match text(raw) {
+                t if t.eq_ignore_ascii_case("__CurrentUser__") && !matches!(op, Op::Like | Op::NotLike) => {
+                    Value::CurrentUser
+                }
+                t => Value::Text(t),
+            }
+        }
+        FieldKind::FullText => {
+            if !matches!(op, Op::Eq | Op::Ne | Op::Like | Op::NotLike) {
+                return Err(wrong("Content is matched with LIKE (or =), NOT LIKE (or !=)".into()));
+            }
+            let t = text(raw);
+            if fts_query(&t).is_none() {
+                return Err(wrong(format!("`{t}` has no word to look for")));
+            }
+            Value::Text(t)
+        }
+        FieldKind::Ticket => {
+            if !matches!(op, Op::Eq | Op::Ne) {
+                return Err(wrong(format!("{} takes = or != and a ticket number", field.name())));
+            }
+            match raw {
+                RawValue::Number(n) => Value::Integer(n),
+                RawValue::Text(t) => Value::Integer(
+                    t.trim()
+                        .trim_start_matches('#')
+                        .parse()
+                        .map_err(|_| wrong(format!("{} takes a ticket number, not `{t}`", field.name())))?,
+                ),
+            }
+        }
         FieldKind::Custom => Value::Text(match raw {
             RawValue::Text(t) => t,
             RawValue::Number(n) => n.to_string(),
@@ -362,9 +479,10 @@ fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize) -> Result<Con
             if matches!(op, Op::Like | Op::NotLike) {
                 return Err(wrong(format!("{} is a date; compare it with <, >, =", field.name())));
             }
-            Value::Text(normalize_date(&text).ok_or_else(|| {
+            Value::Text(date_value(&text, now).ok_or_else(|| {
                 wrong(format!(
-                    "`{text}` is not a date; write 2026-11-27 or 2026-11-27T10:00:00Z"
+                    "`{text}` is not a date; write 2026-11-27, 2026-11-27T10:00:00Z, 'today', 'yesterday', \
+                     '-7 days' or '3 hours ago'"
                 ))
             })?)
         }
@@ -397,11 +515,80 @@ fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize) -> Result<Con
     Ok(Condition { field, op, value })
 }
 
-/// A date in any form `ticket::parse_date` reads, as the stored form `2026-11-27T10:00:00Z`.
-fn normalize_date(text: &str) -> Option<String> {
-    crate::ticket::parse_date(text)
+/// A date in any form `ticket::parse_date` reads, or relative to `now` (`now`, `today`,
+/// `yesterday`, `tomorrow`, `-7 days`, `+2 hours`, `3 weeks ago`), as the stored form
+/// `2026-11-27T10:00:00Z`.
+fn date_value(text: &str, now: Timestamp) -> Option<String> {
+    let when = crate::ticket::parse_date(text)
         .ok()
-        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .or_else(|| relative_date(text, now))?;
+    Some(when.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+fn relative_date(text: &str, now: Timestamp) -> Option<Timestamp> {
+    let text = text.trim().to_ascii_lowercase();
+    let midnight = |days: i64| {
+        let day = now.date_naive() + chrono::Duration::days(days);
+        day.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
+    };
+    match text.as_str() {
+        "now" => return Some(now),
+        "today" => return midnight(0),
+        "yesterday" => return midnight(-1),
+        "tomorrow" => return midnight(1),
+        _ => {}
+    }
+    let (text, ago) = match text.strip_suffix(" ago") {
+        Some(rest) => (rest.trim().to_string(), true),
+        None => (text, false),
+    };
+    let mut words = text.split_whitespace();
+    let number: i64 = words.next()?.trim_start_matches('+').parse().ok()?;
+    let unit = words.next()?;
+    if words.next().is_some() {
+        return None;
+    }
+    let seconds = match unit.trim_end_matches('s') {
+        "second" | "sec" => 1,
+        "minute" | "min" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        "week" => 7 * 86_400,
+        "month" => 30 * 86_400,
+        "year" => 365 * 86_400,
+        _ => return None,
+    };
+    let signed = if ago { -number } else { number };
+    Some(now + chrono::Duration::seconds(signed.checked_mul(seconds)?))
+}
+
+/// The full-text query for what someone typed: every word must occur (`printer toner`),
+/// `"a phrase"` as written, `word*` as a prefix. Anything else FTS5 would read as syntax
+/// is dropped, so no text can be a syntax error or reach another column. `None` when no
+/// word is left.
+pub fn fts_query(text: &str) -> Option<String> {
+    let mut terms = Vec::new();
+    for (n, part) in text.split('"').enumerate() {
+        let phrase = n % 2 == 1;
+        let words: Vec<String> = part
+            .split(|c: char| !(c.is_alphanumeric() || c == '*' || c == '_'))
+            .filter_map(|w| {
+                let prefix = w.ends_with('*') && !phrase;
+                let word: String = w.chars().filter(|c| c.is_alphanumeric() || *c == '_').collect();
+                (!word.is_empty()).then(|| format!("\"{word}\"{}", if prefix { "*" } else { "" }))
+            })
+            .collect();
+        if words.is_empty() {
+            continue;
+        }
+        if phrase {
+            let inner: Vec<String> = words.iter().map(|w| w.trim_matches('"').to_string()).collect();
+            terms.push(format!("\"{}\"", inner.join(" ")));
+        } else {
+            terms.extend(words);
+        }
+    }
+    (!terms.is_empty()).then(|| terms.join(" AND "))
 }
 
 fn describe(token: &Token) -> String {
@@ -419,6 +606,14 @@ fn describe(token: &Token) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(text: &str) -> Result<Query, Error> {
+        super::parse(text, now())
+    }
+
+    fn now() -> Timestamp {
+        crate::ticket::parse_date("2026-11-27T15:00:00Z").unwrap()
+    }
 
     fn cond(field: Field, op: Op, value: Value) -> Expr {
         Expr::Condition(Condition { field, op, value })
@@ -503,11 +698,85 @@ mod tests {
             ("Subject = 'abc", "not closed"),
             ("id = 1 LIMIT 0", "positive number"),
             ("Created < 'soon'", "not a date"),
+            ("Created IS NULL", "always has a value"),
+            ("Queue IN ('a' 'b')", "expected `,` or `)`"),
+            ("Due IS NOTHING", "expected NULL"),
+            ("Content > 'x'", "Content is matched with LIKE"),
+            ("Content LIKE '***'", "no word"),
+            ("DependsOn LIKE 'x'", "takes = or !="),
+            ("Owner > 'a'", "Owner is a user"),
         ];
         for (query, needle) in cases {
             let e = parse(query).unwrap_err().to_string();
             assert!(e.contains(needle), "{query:?}: {e}");
         }
+    }
+
+    #[test]
+    fn in_lists_null_tests_shorthands_and_current_user() {
+        let q = parse("Queue IN ('a', 'b') AND Owner = '__CurrentUser__'").unwrap();
+        let Some(Expr::And(list, me)) = q.filter else { panic!() };
+        assert_eq!(
+            *list,
+            Expr::Or(
+                Box::new(cond(Field::Queue, Op::Eq, Value::Text("a".into()))),
+                Box::new(cond(Field::Queue, Op::Eq, Value::Text("b".into())))
+            )
+        );
+        assert_eq!(*me, cond(Field::Owner, Op::Eq, Value::CurrentUser));
+        let q = parse("Status NOT IN ('new', 'open')").unwrap();
+        assert!(matches!(q.filter, Some(Expr::And(_, _))));
+        assert_eq!(
+            parse("Due IS NULL").unwrap().filter,
+            Some(cond(Field::Due, Op::IsNull, Value::Null))
+        );
+        assert_eq!(
+            parse("DependsOn IS NOT NULL").unwrap().filter,
+            Some(cond(
+                Field::Link(crate::ticket::LinkName::DependsOn),
+                Op::IsNotNull,
+                Value::Null
+            ))
+        );
+        assert_eq!(
+            parse("Unowned").unwrap().filter,
+            Some(cond(Field::Owner, Op::Eq, Value::Text("Nobody".into())))
+        );
+        assert!(matches!(
+            parse("HasNoOwner AND Priority > 5").unwrap().filter,
+            Some(Expr::And(_, _))
+        ));
+    }
+
+    #[test]
+    fn relative_dates_count_from_now() {
+        let date = |q: &str| match parse(q).unwrap().filter {
+            Some(Expr::Condition(Condition {
+                value: Value::Text(t), ..
+            })) => t,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(date("Created > '-7 days'"), "2026-11-20T15:00:00Z");
+        assert_eq!(date("Created > '3 hours ago'"), "2026-11-27T12:00:00Z");
+        assert_eq!(date("Resolved < 'yesterday'"), "2026-11-26T00:00:00Z");
+        assert_eq!(date("Due < 'tomorrow'"), "2026-11-28T00:00:00Z");
+        assert_eq!(date("Told < '+2 weeks'"), "2026-12-11T15:00:00Z");
+        assert_eq!(date("Updated >= today"), "2026-11-27T00:00:00Z");
+    }
+
+    #[test]
+    fn full_text_queries_are_words_phrases_and_prefixes_only() {
+        assert_eq!(fts_query("printer toner").unwrap(), "\"printer\" AND \"toner\"");
+        assert_eq!(
+            fts_query("\"paper jam\" print*").unwrap(),
+            "\"paper jam\" AND \"print\"*"
+        );
+        assert_eq!(
+            fts_query("a OR b) NEAR(").unwrap(),
+            "\"a\" AND \"OR\" AND \"b\" AND \"NEAR\""
+        );
+        assert_eq!(fts_query("'); DROP --"), Some("\"DROP\"".into()));
+        assert_eq!(fts_query("*** --"), None);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub use groups::GroupInfo;
 pub use mail::{QuarantineEntry, Seen};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};
+pub use search::{CompiledQuery, ContentHit, SavedSearch, SeenBy, compile_query};
 pub use shred::ShredCount;
 pub use tickets::{DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField};
 pub use tokens::{TokenInfo, TokenState};

@@ -2,14 +2,53 @@
 
 use rusqlite::types::Value as SqlValue;
 
+use serde::{Deserialize, Serialize};
+
 use super::{Db, ts};
 use crate::error::Result;
 use crate::rights::{Principal, Visibility};
-use crate::search::{Condition, Direction, Expr, Field, Op, Query, Value};
+use crate::search::{Condition, Direction, Expr, Field, Grouping, Op, Query, Value};
 use crate::ticket::{Lifecycle, Role, Status, Ticket};
+use crate::user::NOBODY_ID;
 
-/// More results than this need `LIMIT` (pagination comes with the full search issue).
+/// At most this many results unless the query says `LIMIT` (or the API asks for a page).
 const DEFAULT_LIMIT: u32 = 10_000;
+
+/// Who runs a search: what they may see, and who `__CurrentUser__` is. `None` in the
+/// store's own calls means everything, as the system.
+pub type SeenBy<'a> = Option<(&'a Principal, &'a Visibility)>;
+
+/// A query compiled to SQL: the WHERE clause over `tickets t` and its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledQuery {
+    pub sql: String,
+    pub params: Vec<SqlValue>,
+}
+
+impl CompiledQuery {
+    /// The parameters as JSON, for showing a query (`tkt search --sql`).
+    pub fn params_json(&self) -> Vec<serde_json::Value> {
+        self.params
+            .iter()
+            .map(|p| match p {
+                SqlValue::Integer(i) => serde_json::json!(i),
+                SqlValue::Text(t) => serde_json::json!(t),
+                SqlValue::Real(f) => serde_json::json!(f),
+                SqlValue::Null | SqlValue::Blob(_) => serde_json::Value::Null,
+            })
+            .collect()
+    }
+}
+
+/// One full-text hit: a ticket, the transaction that matched, and the words around the
+/// match (`[` `]` mark it).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentHit {
+    pub ticket: i64,
+    pub subject: String,
+    pub transaction: i64,
+    pub snippet: String,
+}
 
 impl Db<'_> {
     /// The tickets matching a query, without their history. Merged tickets are not listed
@@ -17,43 +56,155 @@ impl Db<'_> {
     ///
     /// With `seen_by`, only the tickets that user may see are listed.
     /// `lifecycles` decide what `__Active__` and `__Inactive__` mean in each queue.
-    pub fn search(
-        &self,
-        query: &Query,
-        seen_by: Option<(&Principal, &Visibility)>,
-        lifecycles: &[&Lifecycle],
-    ) -> Result<Vec<Ticket>> {
-        let mut params = Vec::new();
-        let mut sql = String::from("SELECT t.id FROM tickets t WHERE t.id = t.effective_id");
-        if !query.filter.as_ref().is_some_and(mentions_status) {
-            sql.push_str(" AND t.status != 'deleted'");
-        }
-        if let Some((who, visibility)) = seen_by {
-            visible_to(who, visibility, &mut sql, &mut params);
-        }
-        if let Some(filter) = &query.filter {
-            sql.push_str(" AND (");
-            compile(filter, lifecycles, &mut sql, &mut params);
-            sql.push(')');
-        }
-        sql.push_str(" ORDER BY ");
-        for (field, direction) in &query.order_by {
-            sql.push_str(&order_column(field, &mut params));
-            sql.push_str(if *direction == Direction::Desc {
-                " DESC, "
-            } else {
-                " ASC, "
-            });
-        }
-        sql.push_str("t.id ASC LIMIT ?");
-        params.push(SqlValue::Integer(query.limit.unwrap_or(DEFAULT_LIMIT).into()));
+    pub fn search(&self, query: &Query, seen_by: SeenBy<'_>, lifecycles: &[&Lifecycle]) -> Result<Vec<Ticket>> {
+        let compiled = compile_query(query, seen_by, lifecycles, true);
         let ids: Vec<i64> = self
             .conn
-            .prepare(&sql)?
-            .query_map(rusqlite::params_from_iter(params), |r| r.get(0))?
+            .prepare(&compiled.sql)?
+            .query_map(rusqlite::params_from_iter(compiled.params), |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         ids.into_iter().map(|id| self.ticket(id, false)).collect()
     }
+
+    /// Counts the tickets matching a query, grouped by `by` (one or more groupings):
+    /// each row the group's values and its count, in the groups' order.
+    pub fn report(
+        &self,
+        query: &Query,
+        by: &[Grouping],
+        seen_by: SeenBy<'_>,
+        lifecycles: &[&Lifecycle],
+    ) -> Result<Vec<(Vec<String>, i64)>> {
+        let unordered = Query {
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+            ..query.clone()
+        };
+        let compiled = compile_query(&unordered, seen_by, lifecycles, false);
+        let mut params = Vec::new();
+        let columns: Vec<String> = by.iter().map(|g| group_column(g, &mut params)).collect();
+        params.extend(compiled.params);
+        let groups: Vec<String> = (1..=by.len()).map(|n| n.to_string()).collect();
+        let sql = format!(
+            "SELECT {}, count(*) FROM tickets t WHERE {} GROUP BY {} ORDER BY {}",
+            columns.join(", "),
+            compiled.sql,
+            groups.join(", "),
+            groups.join(", ")
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            let mut values = Vec::with_capacity(by.len());
+            for n in 0..by.len() {
+                let value: Option<SqlValue> = r.get(n)?;
+                values.push(match value {
+                    Some(SqlValue::Text(t)) => t,
+                    Some(SqlValue::Integer(i)) => i.to_string(),
+                    Some(SqlValue::Real(f)) => f.to_string(),
+                    _ => "(none)".into(),
+                });
+            }
+            Ok((values, r.get(by.len())?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The best full-text matches for `fts` (a query from `search::fts_query`) among the
+    /// tickets the user may see, best first, one hit per ticket, with snippets.
+    pub fn content_search(&self, fts: &str, seen_by: SeenBy<'_>, limit: u32) -> Result<Vec<ContentHit>> {
+        let mut params = vec![SqlValue::Text(fts.to_string())];
+        let mut sql = String::from(
+            "SELECT t.effective_id, x.id, snippet(transaction_text, 0, '[', ']', ' … ', 16) \
+             FROM transaction_text JOIN transactions x ON x.id = transaction_text.rowid \
+             JOIN tickets t ON t.id = x.ticket_id \
+             WHERE transaction_text MATCH ? AND t.status != 'deleted'",
+        );
+        if let Some((who, visibility)) = seen_by {
+            visible_to(who, visibility, &mut sql, &mut params);
+            if hides_comments(seen_by) {
+                sql.push_str(" AND x.type != 'Comment'");
+            }
+        }
+        // more rows than tickets wanted: several hits of one ticket make one result
+        sql.push_str(" ORDER BY bm25(transaction_text) LIMIT ?");
+        params.push(SqlValue::Integer(i64::from(limit.saturating_mul(4))));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
+        })?;
+        let mut hits: Vec<ContentHit> = Vec::new();
+        for row in rows {
+            let (ticket, transaction, snippet) = row?;
+            if hits.iter().any(|h| h.ticket == ticket) {
+                continue;
+            }
+            if hits.len() == limit as usize {
+                break;
+            }
+            let subject = self.ticket_row(ticket)?.map(|t| t.subject).unwrap_or_default();
+            hits.push(ContentHit {
+                ticket,
+                subject,
+                transaction,
+                snippet: snippet.split_whitespace().collect::<Vec<_>>().join(" "),
+            });
+        }
+        Ok(hits)
+    }
+}
+
+/// Compiles a query to `SELECT t.id FROM tickets t WHERE …` (with `ordered`, its ORDER BY,
+/// LIMIT and OFFSET; without, only the WHERE clause, for reports).
+pub fn compile_query(query: &Query, seen_by: SeenBy<'_>, lifecycles: &[&Lifecycle], ordered: bool) -> CompiledQuery {
+    let mut params = Vec::new();
+    let mut sql = String::from("t.id = t.effective_id");
+    if !query.filter.as_ref().is_some_and(mentions_status) {
+        sql.push_str(" AND t.status != 'deleted'");
+    }
+    if let Some((who, visibility)) = seen_by {
+        visible_to(who, visibility, &mut sql, &mut params);
+    }
+    if let Some(filter) = &query.filter {
+        let context = Context {
+            lifecycles,
+            me: seen_by.map_or(-1, |(who, _)| who.user_id),
+            hide_comments: hides_comments(seen_by),
+        };
+        sql.push_str(" AND (");
+        compile(filter, &context, &mut sql, &mut params);
+        sql.push(')');
+    }
+    if !ordered {
+        return CompiledQuery { sql, params };
+    }
+    let mut sql = format!("SELECT t.id FROM tickets t WHERE {sql} ORDER BY ");
+    for (field, direction) in &query.order_by {
+        sql.push_str(&order_column(field, &mut params));
+        sql.push_str(if *direction == Direction::Desc {
+            " DESC, "
+        } else {
+            " ASC, "
+        });
+    }
+    sql.push_str("t.id ASC LIMIT ? OFFSET ?");
+    params.push(SqlValue::Integer(query.limit.unwrap_or(DEFAULT_LIMIT).into()));
+    params.push(SqlValue::Integer(query.offset.unwrap_or(0).into()));
+    CompiledQuery { sql, params }
+}
+
+/// Someone who cannot see everything does not find tickets by the text of comments,
+/// which they may not be allowed to read.
+fn hides_comments(seen_by: SeenBy<'_>) -> bool {
+    seen_by.is_some_and(|(_, v)| !v.everything)
+}
+
+/// What compiling a condition needs beyond the condition.
+struct Context<'a> {
+    lifecycles: &'a [&'a Lifecycle],
+    /// `__CurrentUser__`.
+    me: i64,
+    hide_comments: bool,
 }
 
 /// Limits a search to the tickets a user may see: everything, whole queues, or tickets
@@ -110,12 +261,12 @@ fn mentions_status(expr: &Expr) -> bool {
     }
 }
 
-fn compile(expr: &Expr, lifecycles: &[&Lifecycle], sql: &mut String, params: &mut Vec<SqlValue>) {
+fn compile(expr: &Expr, cx: &Context<'_>, sql: &mut String, params: &mut Vec<SqlValue>) {
     let mut binary = |a: &Expr, op: &str, b: &Expr, sql: &mut String| {
         sql.push('(');
-        compile(a, lifecycles, sql, params);
+        compile(a, cx, sql, params);
         sql.push_str(op);
-        compile(b, lifecycles, sql, params);
+        compile(b, cx, sql, params);
         sql.push(')');
     };
     match expr {
@@ -123,10 +274,10 @@ fn compile(expr: &Expr, lifecycles: &[&Lifecycle], sql: &mut String, params: &mu
         Expr::Or(a, b) => binary(a, " OR ", b, sql),
         Expr::Not(e) => {
             sql.push_str("NOT (");
-            compile(e, lifecycles, sql, params);
+            compile(e, cx, sql, params);
             sql.push(')');
         }
-        Expr::Condition(c) => condition(c, lifecycles, sql, params),
+        Expr::Condition(c) => condition(c, cx, sql, params),
     }
 }
 
@@ -140,7 +291,14 @@ fn order_column(field: &Field, params: &mut Vec<SqlValue>) -> String {
         Field::Priority => "t.priority",
         Field::Created => "t.created",
         Field::Updated => "t.updated",
-        Field::Requestor | Field::Cc | Field::AdminCc => "t.id",
+        Field::Started => "t.started",
+        Field::Starts => "t.starts",
+        Field::Resolved => "t.resolved",
+        Field::Due => "t.due",
+        Field::Told => "t.told",
+        Field::TimeWorked => "t.time_worked",
+        Field::Creator => "(SELECT COALESCE(email, name) FROM users WHERE id = t.creator_id)",
+        Field::Requestor | Field::Cc | Field::AdminCc | Field::Watcher | Field::Content | Field::Link(_) => "t.id",
         Field::CustomField(name) => {
             params.push(SqlValue::Text(name.clone()));
             "(SELECT MIN(v.value) FROM ticket_custom_field_values v JOIN custom_fields f \
@@ -164,21 +322,45 @@ fn text_param(c: &Condition) -> SqlValue {
         Value::Text(t) if matches!(c.op, Op::Like | Op::NotLike) => SqlValue::Text(like_pattern(t)),
         Value::Text(t) => SqlValue::Text(t.clone()),
         Value::Integer(n) => SqlValue::Integer(*n),
-        Value::Active(_) => SqlValue::Null,
+        Value::Active(_) | Value::CurrentUser | Value::Null => SqlValue::Null,
     }
 }
 
-fn condition(c: &Condition, lifecycles: &[&Lifecycle], sql: &mut String, params: &mut Vec<SqlValue>) {
+fn condition(c: &Condition, cx: &Context<'_>, sql: &mut String, params: &mut Vec<SqlValue>) {
     let op = c.op.symbol();
+    let null_test = matches!(c.op, Op::IsNull | Op::IsNotNull);
+    // "some value exists" conditions: IS NULL is NOT EXISTS, IS NOT NULL is EXISTS
+    let (exists, _) = positive(c.op);
+    let exists_for_null = if c.op == Op::IsNull { "NOT " } else { "" };
     match &c.field {
-        Field::Id | Field::Priority | Field::Created | Field::Updated | Field::Subject => {
+        Field::Id
+        | Field::Priority
+        | Field::TimeWorked
+        | Field::Created
+        | Field::Updated
+        | Field::Started
+        | Field::Starts
+        | Field::Resolved
+        | Field::Due
+        | Field::Told
+        | Field::Subject => {
             let column = match c.field {
                 Field::Id => "t.id",
                 Field::Priority => "t.priority",
+                Field::TimeWorked => "t.time_worked",
                 Field::Created => "t.created",
                 Field::Updated => "t.updated",
+                Field::Started => "t.started",
+                Field::Starts => "t.starts",
+                Field::Resolved => "t.resolved",
+                Field::Due => "t.due",
+                Field::Told => "t.told",
                 _ => "t.subject",
             };
+            if null_test {
+                sql.push_str(&format!("{column} {op}"));
+                return;
+            }
             let collate = if c.field == Field::Subject && !matches!(c.op, Op::Like | Op::NotLike) {
                 " COLLATE NOCASE"
             } else {
@@ -195,7 +377,7 @@ fn condition(c: &Condition, lifecycles: &[&Lifecycle], sql: &mut String, params:
             Value::Active(active) => {
                 // each queue's lifecycle says which of its statuses are active
                 let mut any = vec!["0".to_string()];
-                for lifecycle in lifecycles {
+                for lifecycle in cx.lifecycles {
                     let statuses: Vec<&Status> = lifecycle
                         .statuses()
                         .filter(|st| lifecycle.is_active(st) == *active)
@@ -218,51 +400,147 @@ fn condition(c: &Condition, lifecycles: &[&Lifecycle], sql: &mut String, params:
                 params.push(text_param(c));
             }
         },
-        Field::Owner => {
-            let (negate, cmp) = positive(c.op);
+        Field::Owner | Field::Creator => {
+            let column = if c.field == Field::Owner {
+                "t.owner_id"
+            } else {
+                "t.creator_id"
+            };
+            match (&c.value, c.op) {
+                // an unowned ticket is owned by Nobody
+                (_, Op::IsNull | Op::IsNotNull) => {
+                    let cmp = if c.op == Op::IsNull { "=" } else { "!=" };
+                    sql.push_str(&format!("{column} {cmp} ?"));
+                    params.push(SqlValue::Integer(NOBODY_ID));
+                }
+                (Value::CurrentUser, _) => {
+                    let cmp = if c.op == Op::Ne { "!=" } else { "=" };
+                    sql.push_str(&format!("{column} {cmp} ?"));
+                    params.push(SqlValue::Integer(cx.me));
+                }
+                _ => {
+                    let (negate, cmp) = positive(c.op);
+                    sql.push_str(&format!(
+                        "{negate}EXISTS (SELECT 1 FROM users u WHERE u.id = {column} AND (u.name {cmp} ? OR u.email {cmp} ?))"
+                    ));
+                    params.push(text_param(c));
+                    params.push(text_param(c));
+                }
+            }
+        }
+        Field::Content => {
+            // the parser made sure there is something to look for
+            let fts = crate::search::fts_query(match &c.value {
+                Value::Text(t) => t,
+                _ => "",
+            })
+            .unwrap_or_else(|| "\"\"".into());
+            let (negate, _) = positive(c.op);
+            let comments = if cx.hide_comments {
+                " AND x.type != 'Comment'"
+            } else {
+                ""
+            };
             sql.push_str(&format!(
-                "{negate}EXISTS (SELECT 1 FROM users u WHERE u.id = t.owner_id AND (u.name {cmp} ? OR u.email {cmp} ?))"
+                "t.id {negate}IN (SELECT m.effective_id FROM transaction_text f \
+                 JOIN transactions x ON x.id = f.rowid JOIN tickets m ON m.id = x.ticket_id \
+                 WHERE transaction_text MATCH ?{comments})"
             ));
-            params.push(text_param(c));
-            params.push(text_param(c));
+            params.push(SqlValue::Text(fts));
+        }
+        Field::Link(name) => {
+            let (kind, from_base) = name.stored();
+            let (this, other) = if from_base {
+                ("l.base_id", "l.target_id")
+            } else {
+                ("l.target_id", "l.base_id")
+            };
+            let base = format!("SELECT 1 FROM links l WHERE l.type = ? AND {this} = t.id AND {other} IS NOT NULL");
+            params.push(SqlValue::Text(kind.as_str().into()));
+            if null_test {
+                sql.push_str(&format!("{exists_for_null}EXISTS ({base})"));
+            } else {
+                sql.push_str(&format!("{exists}EXISTS ({base} AND {other} = ?)"));
+                params.push(text_param(c));
+            }
         }
         Field::CustomField(name) => {
+            let base = "SELECT 1 FROM ticket_custom_field_values v JOIN custom_fields f \
+                        ON f.id = v.custom_field_id WHERE v.ticket_id = t.id AND f.name = ?";
+            params.push(SqlValue::Text(name.clone()));
+            if null_test {
+                sql.push_str(&format!("{exists_for_null}EXISTS ({base})"));
+                return;
+            }
             // a comparison with a number compares numbers; anything else compares text
             // (dates are stored in RFC 3339, so text order is time order)
             let (negate, cmp) = positive(c.op);
-            let cmp = if matches!(c.op, Op::Lt | Op::Gt | Op::Le | Op::Ge) {
-                op
-            } else {
-                cmp
-            };
-            let numeric = matches!(c.op, Op::Lt | Op::Gt | Op::Le | Op::Ge)
-                && matches!(&c.value, Value::Text(t) if t.trim().parse::<i64>().is_ok());
+            let ordering = matches!(c.op, Op::Lt | Op::Gt | Op::Le | Op::Ge);
+            let cmp = if ordering { op } else { cmp };
+            let numeric = ordering && matches!(&c.value, Value::Text(t) if t.trim().parse::<i64>().is_ok());
             let column = if numeric { "CAST(v.value AS INTEGER)" } else { "v.value" };
-            sql.push_str(&format!(
-                "{negate}EXISTS (SELECT 1 FROM ticket_custom_field_values v JOIN custom_fields f \
-                 ON f.id = v.custom_field_id WHERE v.ticket_id = t.id AND f.name = ? AND {column} {cmp} ?)"
-            ));
-            params.push(SqlValue::Text(name.clone()));
+            sql.push_str(&format!("{negate}EXISTS ({base} AND {column} {cmp} ?)"));
             params.push(match &c.value {
                 Value::Text(t) if numeric => SqlValue::Integer(t.trim().parse().unwrap_or_default()),
-                Value::Text(t) if matches!(c.op, Op::Lt | Op::Gt | Op::Le | Op::Ge) => {
+                Value::Text(t) if ordering => {
                     SqlValue::Text(crate::ticket::parse_date(t).map_or_else(|_| t.clone(), ts))
                 }
                 _ => text_param(c),
             });
         }
-        Field::Requestor | Field::Cc | Field::AdminCc => {
-            let role = match c.field {
-                Field::Requestor => "Requestor",
-                Field::Cc => "Cc",
-                _ => "AdminCc",
+        Field::Requestor | Field::Cc | Field::AdminCc | Field::Watcher => {
+            // constants of ours, never the query's text
+            let roles = match c.field {
+                Field::Requestor => "'Requestor'",
+                Field::Cc => "'Cc'",
+                Field::AdminCc => "'AdminCc'",
+                _ => "'Requestor', 'Cc', 'AdminCc'",
             };
-            let (negate, cmp) = positive(c.op);
-            sql.push_str(&format!(
-                "{negate}EXISTS (SELECT 1 FROM ticket_roles r JOIN users u ON u.id = r.principal_id \
-                 WHERE r.ticket_id = t.id AND r.role = '{role}' AND u.email {cmp} ?)"
-            ));
-            params.push(text_param(c));
+            let base = format!("SELECT 1 FROM ticket_roles r WHERE r.ticket_id = t.id AND r.role IN ({roles})");
+            match &c.value {
+                _ if null_test => sql.push_str(&format!("{exists_for_null}EXISTS ({base})")),
+                Value::CurrentUser => {
+                    sql.push_str(&format!("{exists}EXISTS ({base} AND r.principal_id = ?)"));
+                    params.push(SqlValue::Integer(cx.me));
+                }
+                _ => {
+                    let (negate, cmp) = positive(c.op);
+                    sql.push_str(&format!(
+                        "{negate}EXISTS ({base} AND r.principal_id IN \
+                         (SELECT id FROM users u WHERE u.email {cmp} ? OR u.name {cmp} ?))"
+                    ));
+                    params.push(text_param(c));
+                    params.push(text_param(c));
+                }
+            }
+        }
+    }
+}
+
+/// The SQL of a report grouping.
+fn group_column(g: &Grouping, params: &mut Vec<SqlValue>) -> String {
+    let period = |column: &str, length: u8| format!("substr({column}, 1, {length})");
+    match g {
+        Grouping::Status => "t.status".into(),
+        Grouping::Queue => "(SELECT name FROM queues WHERE id = t.queue_id)".into(),
+        Grouping::Owner => "(SELECT COALESCE(email, name) FROM users WHERE id = t.owner_id)".into(),
+        Grouping::Creator => "(SELECT COALESCE(email, name) FROM users WHERE id = t.creator_id)".into(),
+        Grouping::Priority => "t.priority".into(),
+        Grouping::Date { field, length } => period(
+            match field {
+                Field::Resolved => "t.resolved",
+                Field::Due => "t.due",
+                Field::Updated => "t.updated",
+                Field::Started => "t.started",
+                _ => "t.created",
+            },
+            *length,
+        ),
+        Grouping::CustomField(name) => {
+            params.push(SqlValue::Text(name.clone()));
+            "(SELECT MIN(v.value) FROM ticket_custom_field_values v JOIN custom_fields f \
+              ON f.id = v.custom_field_id WHERE v.ticket_id = t.id AND f.name = ?)"
+                .into()
         }
     }
 }
@@ -275,5 +553,51 @@ fn positive(op: Op) -> (&'static str, &'static str) {
         Op::NotLike => ("NOT ", "LIKE"),
         Op::Like => ("", "LIKE"),
         _ => ("", "="),
+    }
+}
+
+/// A search saved under a name by its owner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedSearch {
+    pub name: String,
+    pub query: String,
+}
+
+impl Db<'_> {
+    /// A user's saved searches, by name.
+    pub fn saved_searches(&self, owner: i64) -> Result<Vec<SavedSearch>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT name, query FROM saved_searches WHERE owner_id = ?1 ORDER BY name")?;
+        let rows = stmt.query_map([owner], |r| {
+            Ok(SavedSearch {
+                name: r.get(0)?,
+                query: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+impl super::WriteTx<'_> {
+    /// Saves (or replaces) a user's search under a name.
+    pub fn save_search(&self, owner: i64, name: &str, query: &str) -> Result<()> {
+        super::cached_execute(
+            self.conn(),
+            "INSERT INTO saved_searches (owner_id, name, query) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (owner_id, name) DO UPDATE SET query = excluded.query",
+            rusqlite::params![owner, name, query],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets a saved search; false when there was none of that name.
+    pub fn delete_saved_search(&self, owner: i64, name: &str) -> Result<bool> {
+        let n = super::cached_execute(
+            self.conn(),
+            "DELETE FROM saved_searches WHERE owner_id = ?1 AND name = ?2",
+            rusqlite::params![owner, name],
+        )?;
+        Ok(n > 0)
     }
 }

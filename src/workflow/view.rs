@@ -1,12 +1,14 @@
 //! Reading tickets through the rights: what `tkt show`, `search`, `raw` and `attachment`
 //! may return to the acting user.
 
+use serde::{Deserialize, Serialize};
+
 use super::access::{Access, On};
 use crate::error::{Error, Result};
 use crate::rights::Right;
-use crate::search::Query;
-use crate::store::{Db, TicketRow};
-use crate::ticket::{Lifecycle, Ticket, TransactionKind};
+use crate::search::{self, Grouping, Query};
+use crate::store::{ContentHit, Db, TicketRow, compile_query};
+use crate::ticket::{Lifecycle, Ticket, Timestamp, TransactionKind};
 
 /// A ticket with its history. Needs ShowTicket; comments are left out without
 /// ShowTicketComments. A ticket the user may not see is reported as missing, so numbers
@@ -25,6 +27,69 @@ pub fn ticket(db: &Db<'_>, access: &Access, id: i64) -> Result<Ticket> {
 /// The tickets matching a query that the user may see.
 pub fn search(db: &Db<'_>, access: &Access, query: &Query, lifecycles: &[&Lifecycle]) -> Result<Vec<Ticket>> {
     db.search(query, Some((access.principal(), &access.visibility())), lifecycles)
+}
+
+/// What someone typed into a search box, as TicketSQL and parsed: TicketSQL as it is, the
+/// simple form (`printer queue:network owner:me`) mapped onto it.
+pub fn interpret(text: &str, now: Timestamp) -> Result<(String, Query)> {
+    let ticketsql = if text.trim().is_empty() || search::looks_like_ticketsql(text, now) {
+        text.to_string()
+    } else {
+        search::simple_to_ticketsql(text)
+    };
+    let query = search::parse(&ticketsql, now)?;
+    Ok((ticketsql, query))
+}
+
+/// A query as it would run for this user: the TicketSQL, the SQL and its parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explained {
+    pub ticketsql: String,
+    pub sql: String,
+    pub params: Vec<serde_json::Value>,
+}
+
+/// Shows what a search compiles to (`tkt search --sql`).
+pub fn explain(access: &Access, ticketsql: &str, query: &Query, lifecycles: &[&Lifecycle]) -> Explained {
+    let visibility = access.visibility();
+    let compiled = compile_query(query, Some((access.principal(), &visibility)), lifecycles, true);
+    let params = compiled.params_json();
+    Explained {
+        ticketsql: ticketsql.to_string(),
+        sql: compiled.sql,
+        params,
+    }
+}
+
+/// Full-text search ranked by relevance, with snippets, over what the user may see.
+pub fn content(db: &Db<'_>, access: &Access, text: &str, limit: u32) -> Result<Vec<ContentHit>> {
+    let fts = search::fts_query(text).ok_or_else(|| Error::Invalid(format!("`{text}` has no word to look for")))?;
+    db.content_search(&fts, Some((access.principal(), &access.visibility())), limit)
+}
+
+/// One row of a report: the group's values and how many tickets are in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportRow {
+    pub group: Vec<String>,
+    pub count: i64,
+}
+
+/// Counts the tickets of a query the user may see, grouped.
+pub fn report(
+    db: &Db<'_>,
+    access: &Access,
+    query: &Query,
+    by: &[Grouping],
+    lifecycles: &[&Lifecycle],
+) -> Result<Vec<ReportRow>> {
+    if by.is_empty() {
+        return Err(Error::Invalid("a report needs at least one --by".into()));
+    }
+    let rows = db.report(query, by, Some((access.principal(), &access.visibility())), lifecycles)?;
+    Ok(rows
+        .into_iter()
+        .map(|(group, count)| ReportRow { group, count })
+        .collect())
 }
 
 /// The raw message of a transaction, for someone who may see that transaction.

@@ -26,20 +26,138 @@ pub async fn show(
 pub struct SearchParams {
     #[serde(default)]
     q: String,
+    /// 1-based; with it, `per_page` results (default 50) from that page.
+    #[serde(default)]
+    page: Option<u32>,
+    #[serde(default)]
+    per_page: Option<u32>,
+    /// Answer what the query compiles to instead of running it.
+    #[serde(default)]
+    explain: bool,
 }
 
+/// Tickets matching TicketSQL or the simple form (`printer queue:network owner:me`).
 pub async fn search(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
     Query(p): Query<SearchParams>,
 ) -> ApiResult<Response> {
-    let query = crate::search::parse(&p.q)?;
+    let (ticketsql, mut query) = view::interpret(&p.q, now())?;
+    if let Some(page) = p.page {
+        let per_page = p.per_page.unwrap_or(50).clamp(1, 1000);
+        query.limit = Some(per_page);
+        query.offset = Some(page.max(1).saturating_sub(1).saturating_mul(per_page));
+    }
     let settings = app.settings.clone();
+    if p.explain {
+        let explained = read_as(&app, actor, move |_, access| {
+            Ok(view::explain(access, &ticketsql, &query, &settings.all_lifecycles()))
+        })
+        .await?;
+        return Ok(Json(explained).into_response());
+    }
     let tickets = read_as(&app, actor, move |db, access| {
         view::search(db, access, &query, &settings.all_lifecycles())
     })
     .await?;
     Ok(Json(tickets).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ContentParams {
+    q: String,
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+/// Full text, ranked, with snippets.
+pub async fn content_search(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Query(p): Query<ContentParams>,
+) -> ApiResult<Response> {
+    let limit = p.limit.unwrap_or(20).clamp(1, 1000);
+    let hits = read_as(&app, actor, move |db, access| view::content(db, access, &p.q, limit)).await?;
+    Ok(Json(hits).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ReportParams {
+    #[serde(default)]
+    q: String,
+    /// Groupings, comma-separated: `Status,CreatedMonthly`.
+    by: String,
+}
+
+/// Ticket counts of a query, grouped.
+pub async fn report(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Query(p): Query<ReportParams>,
+) -> ApiResult<Response> {
+    let (_, query) = view::interpret(&p.q, now())?;
+    let by =
+        p.by.split(',')
+            .filter(|b| !b.trim().is_empty())
+            .map(crate::search::parse_grouping)
+            .collect::<Result<Vec<_>>>()?;
+    let settings = app.settings.clone();
+    let rows = read_as(&app, actor, move |db, access| {
+        view::report(db, access, &query, &by, &settings.all_lifecycles())
+    })
+    .await?;
+    Ok(Json(rows).into_response())
+}
+
+/// The caller's saved searches.
+pub async fn saved_searches(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
+    let saved = read_as(&app, actor, move |db, access| db.saved_searches(access.user.id)).await?;
+    Ok(Json(saved).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SaveSearch {
+    name: String,
+    query: String,
+}
+
+/// Saves a search under a name (replacing one of that name); the query must parse.
+pub async fn save_search(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<SaveSearch>,
+) -> ApiResult<Response> {
+    let name = req.name.trim().to_string();
+    if name.is_empty() {
+        return Err(Error::Invalid("a saved search needs a name".into()).into());
+    }
+    view::interpret(&req.query, now())?;
+    write_as(&app, actor, move |tx, access, _| {
+        tx.save_search(access.user.id, &name, &req.query)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NamedSearch {
+    name: String,
+}
+
+/// Forgets one of the caller's saved searches.
+pub async fn delete_saved_search(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<NamedSearch>,
+) -> ApiResult<Response> {
+    let deleted = write_as(&app, actor, move |tx, access, _| {
+        tx.delete_saved_search(access.user.id, &req.name)
+    })
+    .await?;
+    if !deleted {
+        return Err(Error::NotFound("no saved search of that name".into()).into());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn create(
