@@ -14,5 +14,6 @@ mod outbound;
 mod postfix;
 mod rights;
 mod rules;
+mod search;
 mod staff;
 mod threading;
