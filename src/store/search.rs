@@ -369,8 +369,11 @@ fn condition(c: &Condition, cx: &Context<'_>, sql: &mut String, params: &mut Vec
             sql.push_str(&format!("{column} {op} ?{collate}"));
             params.push(text_param(c));
         }
+        // written as `t.queue_id IN (…)` rather than a lookup per ticket, so that the
+        // (queue_id, status, priority) index serves it
         Field::Queue => {
-            sql.push_str(&format!("(SELECT name FROM queues WHERE id = t.queue_id) {op} ?"));
+            let (negate, cmp) = positive(c.op);
+            sql.push_str(&format!("t.queue_id {negate}IN (SELECT id FROM queues WHERE name {cmp} ?)"));
             params.push(text_param(c));
         }
         Field::Status => match &c.value {
@@ -387,7 +390,7 @@ fn condition(c: &Condition, cx: &Context<'_>, sql: &mut String, params: &mut Vec
                     }
                     let marks = vec!["?"; statuses.len()].join(", ");
                     any.push(format!(
-                        "((SELECT lifecycle FROM queues WHERE id = t.queue_id) = ? AND t.status IN ({marks}))"
+                        "(t.queue_id IN (SELECT id FROM queues WHERE lifecycle = ?) AND t.status IN ({marks}))"
                     ));
                     params.push(SqlValue::Text(lifecycle.name.clone()));
                     params.extend(statuses.iter().map(|st| SqlValue::Text(st.as_str().into())));
@@ -421,7 +424,7 @@ fn condition(c: &Condition, cx: &Context<'_>, sql: &mut String, params: &mut Vec
                 _ => {
                     let (negate, cmp) = positive(c.op);
                     sql.push_str(&format!(
-                        "{negate}EXISTS (SELECT 1 FROM users u WHERE u.id = {column} AND (u.name {cmp} ? OR u.email {cmp} ?))"
+                        "{column} {negate}IN (SELECT id FROM users u WHERE u.name {cmp} ? OR u.email {cmp} ?)"
                     ));
                     params.push(text_param(c));
                     params.push(text_param(c));
@@ -496,18 +499,20 @@ fn condition(c: &Condition, cx: &Context<'_>, sql: &mut String, params: &mut Vec
                 Field::AdminCc => "'AdminCc'",
                 _ => "'Requestor', 'Cc', 'AdminCc'",
             };
+            // "is there one" per ticket; "whose is it" from the person's side, through
+            // the (principal_id, role) index
             let base = format!("SELECT 1 FROM ticket_roles r WHERE r.ticket_id = t.id AND r.role IN ({roles})");
+            let held = format!("SELECT r.ticket_id FROM ticket_roles r WHERE r.role IN ({roles}) AND r.principal_id");
             match &c.value {
                 _ if null_test => sql.push_str(&format!("{exists_for_null}EXISTS ({base})")),
                 Value::CurrentUser => {
-                    sql.push_str(&format!("{exists}EXISTS ({base} AND r.principal_id = ?)"));
+                    sql.push_str(&format!("t.id {exists}IN ({held} = ?)"));
                     params.push(SqlValue::Integer(cx.me));
                 }
                 _ => {
                     let (negate, cmp) = positive(c.op);
                     sql.push_str(&format!(
-                        "{negate}EXISTS ({base} AND r.principal_id IN \
-                         (SELECT id FROM users u WHERE u.email {cmp} ? OR u.name {cmp} ?))"
+                        "t.id {negate}IN ({held} IN (SELECT id FROM users u WHERE u.email {cmp} ? OR u.name {cmp} ?))"
                     ));
                     params.push(text_param(c));
                     params.push(text_param(c));
