@@ -373,7 +373,9 @@ fn condition(c: &Condition, cx: &Context<'_>, sql: &mut String, params: &mut Vec
         // (queue_id, status, priority) index serves it
         Field::Queue => {
             let (negate, cmp) = positive(c.op);
-            sql.push_str(&format!("t.queue_id {negate}IN (SELECT id FROM queues WHERE name {cmp} ?)"));
+            sql.push_str(&format!(
+                "t.queue_id {negate}IN (SELECT id FROM queues WHERE name {cmp} ?)"
+            ));
             params.push(text_param(c));
         }
         Field::Status => match &c.value {
