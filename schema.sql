@@ -139,6 +139,9 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_by_queue_status ON tickets (queue_id, status, priority);
 CREATE INDEX tickets_by_owner_status ON tickets (owner_id, status);
 CREATE INDEX tickets_by_effective_id ON tickets (effective_id);
+-- date ranges and "recently updated" in searches
+CREATE INDEX tickets_by_created ON tickets (created);
+CREATE INDEX tickets_by_updated ON tickets (updated);
 
 -- Requestor, Cc and AdminCc of one ticket; the Owner is tickets.owner_id
 CREATE TABLE ticket_roles (

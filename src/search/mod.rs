@@ -254,3 +254,56 @@ impl Op {
         }
     }
 }
+
+/// Queries print as TicketSQL that parses back to the same query (dates in their absolute
+/// form): for showing what a search means, and for the round-trip tests.
+impl std::fmt::Display for Query {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut parts = Vec::new();
+        if let Some(filter) = &self.filter {
+            parts.push(filter.to_string());
+        }
+        if !self.order_by.is_empty() {
+            let keys: Vec<String> = self
+                .order_by
+                .iter()
+                .map(|(field, direction)| {
+                    let word = if *direction == Direction::Desc { "DESC" } else { "ASC" };
+                    format!("{} {word}", field.name())
+                })
+                .collect();
+            parts.push(format!("ORDER BY {}", keys.join(", ")));
+        }
+        if let Some(limit) = self.limit {
+            parts.push(format!("LIMIT {limit}"));
+        }
+        f.write_str(&parts.join(" "))
+    }
+}
+
+impl std::fmt::Display for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expr::And(a, b) => write!(f, "({a} AND {b})"),
+            Expr::Or(a, b) => write!(f, "({a} OR {b})"),
+            Expr::Not(e) => write!(f, "NOT {e}"),
+            Expr::Condition(c) => write!(f, "{c}"),
+        }
+    }
+}
+
+impl std::fmt::Display for Condition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = self.field.name();
+        let quote = |t: &str| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "\\'"));
+        let value = match &self.value {
+            Value::Null => return write!(f, "{field} {}", self.op.symbol()),
+            Value::Text(t) => quote(t),
+            Value::Integer(n) => n.to_string(),
+            Value::Active(true) => "'__Active__'".into(),
+            Value::Active(false) => "'__Inactive__'".into(),
+            Value::CurrentUser => "'__CurrentUser__'".into(),
+        };
+        write!(f, "{field} {} {value}", self.op.symbol())
+    }
+}

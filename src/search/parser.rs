@@ -749,6 +749,25 @@ mod tests {
     }
 
     #[test]
+    fn queries_print_as_ticketsql_that_parses_back_the_same() {
+        for text in [
+            "",
+            "Queue = 'general' AND Status = '__Active__'",
+            "id IN (1, 2, 3) OR NOT (Priority >= 50 AND Owner = '__CurrentUser__')",
+            "Subject LIKE 'it\\'s \"quoted\" \\\\ here' AND Content NOT LIKE '\"paper jam\" print*'",
+            "Due IS NULL AND DependsOn IS NOT NULL AND MemberOf = 7 AND Unowned",
+            "CF.{Users affected} > 10 AND Requestor NOT IN ('a@b.c', 'd@e.f')",
+            "Created > '-7 days' AND Resolved < 'yesterday' ORDER BY Priority DESC, id LIMIT 20",
+            "Watcher LIKE 'noc' OR Creator = 'root' OR TimeWorked <= 30 OR Told >= '2026-01-01'",
+        ] {
+            let first = parse(text).unwrap();
+            let printed = first.to_string();
+            let again = parse(&printed).unwrap_or_else(|e| panic!("{text:?} printed as {printed:?}: {e}"));
+            assert_eq!(first, again, "{text:?} printed as {printed:?}");
+        }
+    }
+
+    #[test]
     fn relative_dates_count_from_now() {
         let date = |q: &str| match parse(q).unwrap().filter {
             Some(Expr::Condition(Condition {

@@ -15,9 +15,11 @@ pub const SCHEMA: &str = include_str!("../../schema.sql");
 
 /// `MIGRATIONS[i]` takes a database from version `i + 1` to `i + 2`.
 const MIGRATIONS: &[&str] = &[
-    // 1 → 2: webhooks travel through the outbox beside mail
+    // 1 → 2: webhooks travel through the outbox beside mail; searches by date use indexes
     "ALTER TABLE outbox ADD COLUMN webhook_url TEXT; \
-     ALTER TABLE outbox ADD COLUMN webhook_timeout_secs INTEGER;",
+     ALTER TABLE outbox ADD COLUMN webhook_timeout_secs INTEGER; \
+     CREATE INDEX tickets_by_created ON tickets (created); \
+     CREATE INDEX tickets_by_updated ON tickets (updated);",
 ];
 
 /// The version `schema.sql` declares.

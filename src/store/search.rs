@@ -82,13 +82,21 @@ impl Db<'_> {
             ..query.clone()
         };
         let compiled = compile_query(&unordered, seen_by, lifecycles, false);
+        // group by the tickets' own columns (ids, not names), then name the groups: the
+        // names are looked up once per group instead of once per ticket
         let mut params = Vec::new();
-        let columns: Vec<String> = by.iter().map(|g| group_column(g, &mut params)).collect();
+        let (keys, names): (Vec<String>, Vec<String>) = by
+            .iter()
+            .enumerate()
+            .map(|(n, g)| group_column(g, &format!("g{n}"), &mut params))
+            .unzip();
         params.extend(compiled.params);
+        let keys: Vec<String> = keys.iter().enumerate().map(|(n, k)| format!("{k} AS g{n}")).collect();
         let groups: Vec<String> = (1..=by.len()).map(|n| n.to_string()).collect();
         let sql = format!(
-            "SELECT {}, count(*) FROM tickets t WHERE {} GROUP BY {} ORDER BY {}",
-            columns.join(", "),
+            "SELECT {}, n FROM (SELECT {}, count(*) AS n FROM tickets t WHERE {} GROUP BY {}) ORDER BY {}",
+            names.join(", "),
+            keys.join(", "),
             compiled.sql,
             groups.join(", "),
             groups.join(", ")
@@ -235,9 +243,10 @@ fn visible_to(who: &Principal, v: &Visibility, sql: &mut String, params: &mut Ve
                     SqlValue::Text(role.as_str().into()),
                     SqlValue::Text(principals.clone()),
                 ]);
-                "(EXISTS (SELECT 1 FROM ticket_roles r WHERE r.ticket_id = t.id AND r.role = ? \
+                // from the person's side (the (principal_id, role) index), not per ticket
+                "(t.id IN (SELECT r.ticket_id FROM ticket_roles r WHERE r.role = ? \
                    AND r.principal_id IN (SELECT value FROM json_each(?))) \
-                 OR EXISTS (SELECT 1 FROM queue_watchers w WHERE w.queue_id = t.queue_id AND w.role = ? \
+                 OR t.queue_id IN (SELECT w.queue_id FROM queue_watchers w WHERE w.role = ? \
                    AND w.principal_id IN (SELECT value FROM json_each(?))))"
                     .to_string()
             }
@@ -524,30 +533,42 @@ fn condition(c: &Condition, cx: &Context<'_>, sql: &mut String, params: &mut Vec
     }
 }
 
-/// The SQL of a report grouping.
-fn group_column(g: &Grouping, params: &mut Vec<SqlValue>) -> String {
-    let period = |column: &str, length: u8| format!("substr({column}, 1, {length})");
+/// A report grouping as the key to group tickets by, and the expression that names a
+/// group from its key (`key` is the key's column in the grouped rows).
+fn group_column(g: &Grouping, key: &str, params: &mut Vec<SqlValue>) -> (String, String) {
+    let user = |column: &str| {
+        (
+            column.to_string(),
+            format!("(SELECT COALESCE(email, name) FROM users WHERE id = {key})"),
+        )
+    };
     match g {
-        Grouping::Status => "t.status".into(),
-        Grouping::Queue => "(SELECT name FROM queues WHERE id = t.queue_id)".into(),
-        Grouping::Owner => "(SELECT COALESCE(email, name) FROM users WHERE id = t.owner_id)".into(),
-        Grouping::Creator => "(SELECT COALESCE(email, name) FROM users WHERE id = t.creator_id)".into(),
-        Grouping::Priority => "t.priority".into(),
-        Grouping::Date { field, length } => period(
-            match field {
+        Grouping::Status => ("t.status".into(), key.into()),
+        Grouping::Queue => (
+            "t.queue_id".into(),
+            format!("(SELECT name FROM queues WHERE id = {key})"),
+        ),
+        Grouping::Owner => user("t.owner_id"),
+        Grouping::Creator => user("t.creator_id"),
+        Grouping::Priority => ("t.priority".into(), key.into()),
+        Grouping::Date { field, length } => {
+            let column = match field {
                 Field::Resolved => "t.resolved",
                 Field::Due => "t.due",
                 Field::Updated => "t.updated",
                 Field::Started => "t.started",
                 _ => "t.created",
-            },
-            *length,
-        ),
+            };
+            (format!("substr({column}, 1, {length})"), key.into())
+        }
         Grouping::CustomField(name) => {
             params.push(SqlValue::Text(name.clone()));
-            "(SELECT MIN(v.value) FROM ticket_custom_field_values v JOIN custom_fields f \
-              ON f.id = v.custom_field_id WHERE v.ticket_id = t.id AND f.name = ?)"
-                .into()
+            (
+                "(SELECT MIN(v.value) FROM ticket_custom_field_values v JOIN custom_fields f \
+                  ON f.id = v.custom_field_id WHERE v.ticket_id = t.id AND f.name = ?)"
+                    .into(),
+                key.into(),
+            )
         }
     }
 }
