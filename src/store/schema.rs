@@ -19,7 +19,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE outbox ADD COLUMN webhook_url TEXT; \
      ALTER TABLE outbox ADD COLUMN webhook_timeout_secs INTEGER; \
      CREATE INDEX tickets_by_created ON tickets (created); \
-     CREATE INDEX tickets_by_updated ON tickets (updated);",
+     CREATE INDEX tickets_by_updated ON tickets (updated); \
+     DROP INDEX tickets_by_queue_status; \
+     CREATE INDEX tickets_by_queue_status ON tickets (queue_id, status, priority, effective_id);",
 ];
 
 /// The version `schema.sql` declares.

@@ -537,7 +537,8 @@ fn condition(c: &Condition, cx: &Context<'_>, sql: &mut String, params: &mut Vec
 /// group from its key (`key` is the key's column in the grouped rows).
 fn group_column(g: &Grouping, key: &str, params: &mut Vec<SqlValue>) -> (String, String) {
     // `+column`: a plain table scan with a sort beats walking an index of the grouping
-    // column, which would fetch every ticket's row in index order
+    // column that does not cover the query, fetching every ticket's row in index order;
+    // the (queue_id, status, priority, effective_id) index does cover status and queue
     let user = |column: &str| {
         (
             format!("+{column}"),
