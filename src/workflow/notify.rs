@@ -149,8 +149,17 @@ pub(crate) fn run_rules_at(
                 depth,
             });
         });
+        let run = RuleRun {
+            tx,
+            s,
+            h,
+            ticket: &ticket,
+            queue: &queue,
+            now,
+            depth,
+        };
         for action in &rule.actions {
-            perform(tx, s, h, &ticket, &queue, rule, action, now, depth)?;
+            run.perform(rule, action)?;
         }
     }
     Ok(())
@@ -201,117 +210,129 @@ fn owner_name(tx: &Db<'_>, ticket: &TicketRow) -> Result<String> {
     })
 }
 
-/// Carries out one action of a rule that fired.
-#[allow(clippy::too_many_arguments, reason = "the rule run's state, passed down once")]
-fn perform(
-    tx: &WriteTx<'_>,
-    s: &Settings,
-    h: &Happening<'_>,
-    ticket: &TicketRow,
-    queue: &QueueRow,
-    rule: &Rule,
-    action: &RuleAction,
+/// One run of the rules on a transaction: what every action of every rule needs.
+#[derive(Clone, Copy)]
+struct RuleRun<'r, 'c> {
+    tx: &'r WriteTx<'c>,
+    s: &'r Settings,
+    h: &'r Happening<'r>,
+    ticket: &'r TicketRow,
+    queue: &'r QueueRow,
     now: Timestamp,
     depth: u32,
-) -> Result<()> {
-    let auto = h.mail.and_then(|m| m.auto);
-    let cause = Cause {
-        rule: &rule.name,
-        mail: h.mail,
-        depth: depth + 1,
-        behalf_of: h.behalf_of.or(Some(h.actor.id)),
-    };
-    let change = |change: Change| system_change(tx, s, ticket.id, &change, &cause, now);
-    match action {
-        RuleAction::SetStatus { status } => change(Change::Status(status.clone())).map(drop),
-        RuleAction::SetPriority { priority } => change(Change::Priority(*priority)).map(drop),
-        RuleAction::SetCustomField { field, value } => change(Change::CustomField {
-            name: field.clone(),
-            value: value.clone(),
-        })
-        .map(drop),
-        RuleAction::MoveQueue { queue } => change(Change::Queue(queue.clone())).map(drop),
-        RuleAction::AddWatcher { role, address } => change(Change::Watcher(WatcherChange {
-            role: *role,
-            address: address.clone(),
-            add: true,
-        }))
-        .map(drop),
-        RuleAction::SetOwner { owner } if owner == ACTOR => {
-            if !h.actor.privileged {
-                tracing::debug!(ticket = ticket.id, rule = %rule.name, "set_owner: the actor is not staff");
-                return Ok(());
-            }
-            change(Change::Owner(h.actor.name.clone())).map(drop)
-        }
-        RuleAction::SetOwner { owner } => change(Change::Owner(owner.clone())).map(drop),
-        // not mail: machines calling machines is what webhooks are for
-        RuleAction::Webhook { url, timeout_secs } => {
-            let hook = Webhook {
-                url: url.clone(),
-                timeout_secs: *timeout_secs,
-            };
-            webhook(tx, s, h, ticket, queue, &rule.name, &hook, now)
-        }
-        _ if auto.is_some_and(AutoReason::is_own) => {
-            tracing::info!(ticket = ticket.id, rule = %rule.name, "no mail: the message is our own come back");
-            Ok(())
-        }
-        RuleAction::Autoreply { .. } if auto.is_some() => {
-            tracing::info!(ticket = ticket.id, reason = %auto.map(ToString::to_string).unwrap_or_default(),
-                "no autoreply to machine-made mail");
-            Ok(())
-        }
-        RuleAction::Autoreply { template } => autoreply(tx, s, h, ticket, queue, &rule.name, template, now),
-        RuleAction::Page { to, template } => {
-            let mut list = Vec::new();
-            for address in to {
-                push_fixed(s, address, &mut list);
-            }
-            let out = Outgoing::notice(&rule.name, template, &list, &[]);
-            send(tx, s, h, ticket, queue, &out, now).map(drop)
-        }
-        RuleAction::Notify {
-            to: recipients,
-            as_comment,
-            template,
-        } => {
-            let mut to = Vec::new();
-            let mut cc = Vec::new();
-            let with_requestors = recipients.contains(&Recipient::Role(Role::Requestor));
-            for recipient in recipients {
-                // Ccs are copied on what goes to the requestors
-                let list = if *recipient == Recipient::Role(Role::Cc) && with_requestors {
-                    &mut cc
-                } else {
-                    &mut to
-                };
-                if let Recipient::Address(address) = recipient {
-                    push_fixed(s, address, list);
-                    continue;
+}
+
+impl RuleRun<'_, '_> {
+    /// Carries out one action of a rule that fired.
+    fn perform(&self, rule: &Rule, action: &RuleAction) -> Result<()> {
+        let RuleRun {
+            tx,
+            s,
+            h,
+            ticket,
+            now,
+            depth,
+            ..
+        } = *self;
+        let auto = h.mail.and_then(|m| m.auto);
+        let cause = Cause {
+            rule: &rule.name,
+            mail: h.mail,
+            depth: depth + 1,
+            behalf_of: h.behalf_of.or(Some(h.actor.id)),
+        };
+        let change = |change: Change| system_change(tx, s, ticket.id, &change, &cause, now);
+        match action {
+            RuleAction::SetStatus { status } => change(Change::Status(status.clone())).map(drop),
+            RuleAction::SetPriority { priority } => change(Change::Priority(*priority)).map(drop),
+            RuleAction::SetCustomField { field, value } => change(Change::CustomField {
+                name: field.clone(),
+                value: value.clone(),
+            })
+            .map(drop),
+            RuleAction::MoveQueue { queue } => change(Change::Queue(queue.clone())).map(drop),
+            RuleAction::AddWatcher { role, address } => change(Change::Watcher(WatcherChange {
+                role: *role,
+                address: address.clone(),
+                add: true,
+            }))
+            .map(drop),
+            RuleAction::SetOwner { owner } if owner == ACTOR => {
+                if !h.actor.privileged {
+                    tracing::debug!(ticket = ticket.id, rule = %rule.name, "set_owner: the actor is not staff");
+                    return Ok(());
                 }
-                for user in users_of(tx, ticket, recipient)? {
-                    // mail made by a machine reaches staff only: two autoresponders
-                    // must not be able to talk to each other through a ticket
-                    if auto.is_some() && !user.privileged {
+                change(Change::Owner(h.actor.name.clone())).map(drop)
+            }
+            RuleAction::SetOwner { owner } => change(Change::Owner(owner.clone())).map(drop),
+            // not mail: machines calling machines is what webhooks are for
+            RuleAction::Webhook { url, timeout_secs } => {
+                let hook = Webhook {
+                    url: url.clone(),
+                    timeout_secs: *timeout_secs,
+                };
+                self.webhook(&rule.name, &hook)
+            }
+            _ if auto.is_some_and(AutoReason::is_own) => {
+                tracing::info!(ticket = ticket.id, rule = %rule.name, "no mail: the message is our own come back");
+                Ok(())
+            }
+            RuleAction::Autoreply { .. } if auto.is_some() => {
+                tracing::info!(ticket = ticket.id, reason = %auto.map(ToString::to_string).unwrap_or_default(),
+                "no autoreply to machine-made mail");
+                Ok(())
+            }
+            RuleAction::Autoreply { template } => self.autoreply(&rule.name, template),
+            RuleAction::Page { to, template } => {
+                let mut list = Vec::new();
+                for address in to {
+                    push_fixed(s, address, &mut list);
+                }
+                let out = Outgoing::notice(&rule.name, template, &list, &[]);
+                self.send(&out).map(drop)
+            }
+            RuleAction::Notify {
+                to: recipients,
+                as_comment,
+                template,
+            } => {
+                let mut to = Vec::new();
+                let mut cc = Vec::new();
+                let with_requestors = recipients.contains(&Recipient::Role(Role::Requestor));
+                for recipient in recipients {
+                    // Ccs are copied on what goes to the requestors
+                    let list = if *recipient == Recipient::Role(Role::Cc) && with_requestors {
+                        &mut cc
+                    } else {
+                        &mut to
+                    };
+                    if let Recipient::Address(address) = recipient {
+                        push_fixed(s, address, list);
                         continue;
                     }
-                    if user.id != h.actor.id && Some(user.id) != h.behalf_of {
-                        push_address(s, &user, list);
+                    for user in users_of(tx, ticket, recipient)? {
+                        // mail made by a machine reaches staff only: two autoresponders
+                        // must not be able to talk to each other through a ticket
+                        if auto.is_some() && !user.privileged {
+                            continue;
+                        }
+                        if user.id != h.actor.id && Some(user.id) != h.behalf_of {
+                            push_address(s, &user, list);
+                        }
                     }
                 }
+                cc.retain(|a| !to.contains(a));
+                // Told: when a requestor was last sent something (requestors are `to`)
+                let told = with_requestors && !to.is_empty();
+                let out = Outgoing {
+                    as_comment: *as_comment,
+                    ..Outgoing::notice(&rule.name, template, &to, &cc)
+                };
+                if self.send(&out)? && told {
+                    tx.set_told(ticket.id, now)?;
+                }
+                Ok(())
             }
-            cc.retain(|a| !to.contains(a));
-            // Told: when a requestor was last sent something (requestors are `to`)
-            let told = with_requestors && !to.is_empty();
-            let out = Outgoing {
-                as_comment: *as_comment,
-                ..Outgoing::notice(&rule.name, template, &to, &cc)
-            };
-            if send(tx, s, h, ticket, queue, &out, now)? && told {
-                tx.set_told(ticket.id, now)?;
-            }
-            Ok(())
         }
     }
 }
@@ -359,36 +380,30 @@ fn push_fixed(s: &Settings, address: &str, list: &mut Vec<String>) {
     list.push(address.to_string());
 }
 
-#[allow(clippy::too_many_arguments, reason = "the rule run's state, passed down once")]
-fn autoreply(
-    tx: &WriteTx<'_>,
-    s: &Settings,
-    h: &Happening<'_>,
-    ticket: &TicketRow,
-    queue: &QueueRow,
-    rule: &str,
-    template: &str,
-    now: Timestamp,
-) -> Result<()> {
-    let hour_ago = now - chrono::Duration::hours(1);
-    for user in tx.ticket_watchers(ticket.id, Role::Requestor)? {
-        let mut to = Vec::new();
-        push_address(s, &user, &mut to);
-        let Some(address) = to.first() else { continue };
-        if tx.autoreplies_since(address, hour_ago)? >= s.autoreply_limit_per_hour {
-            tracing::warn!(ticket = ticket.id, %address, limit = s.autoreply_limit_per_hour,
+impl RuleRun<'_, '_> {
+    /// Answers each requestor of a new ticket, within the hourly limit per address.
+    fn autoreply(&self, rule: &str, template: &str) -> Result<()> {
+        let RuleRun { tx, s, ticket, now, .. } = *self;
+        let hour_ago = now - chrono::Duration::hours(1);
+        for user in tx.ticket_watchers(ticket.id, Role::Requestor)? {
+            let mut to = Vec::new();
+            push_address(s, &user, &mut to);
+            let Some(address) = to.first() else { continue };
+            if tx.autoreplies_since(address, hour_ago)? >= s.autoreply_limit_per_hour {
+                tracing::warn!(ticket = ticket.id, %address, limit = s.autoreply_limit_per_hour,
                 "autoreply rate limit reached: no autoreply");
-            continue;
+                continue;
+            }
+            let out = Outgoing {
+                autoreply: true,
+                ..Outgoing::notice(rule, template, &to, &[])
+            };
+            if self.send(&out)? {
+                tx.log_autoreply(address, now)?;
+            }
         }
-        let out = Outgoing {
-            autoreply: true,
-            ..Outgoing::notice(rule, template, &to, &[])
-        };
-        if send(tx, s, h, ticket, queue, &out, now)? {
-            tx.log_autoreply(address, now)?;
-        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// Tells a staff member which of the commands in their mail were refused, and why: one
@@ -412,7 +427,16 @@ pub(crate) fn report_refused_commands(
         ..h.clone()
     };
     let out = Outgoing::notice("command-errors", "command_errors", &to, &[]);
-    send(tx, s, &report, &ticket, &queue, &out, now).map(drop)
+    let run = RuleRun {
+        tx,
+        s,
+        h: &report,
+        ticket: &ticket,
+        queue: &queue,
+        now,
+        depth: 0,
+    };
+    run.send(&out).map(drop)
 }
 
 /// One message a rule sends.
@@ -441,115 +465,117 @@ impl<'a> Outgoing<'a> {
     }
 }
 
-/// Writes one message into the outbox; false when there was nobody to send it to.
-fn send(
-    tx: &WriteTx<'_>,
-    s: &Settings,
-    h: &Happening<'_>,
-    ticket: &TicketRow,
-    queue: &QueueRow,
-    out: &Outgoing<'_>,
-    now: Timestamp,
-) -> Result<bool> {
-    if out.to.is_empty() && out.cc.is_empty() {
-        return Ok(false);
-    }
-    let tag = s.queue_tag(queue);
-    let context = template_context(tx, h, ticket, queue, out.rule, &tag.for_ticket(ticket.id), now)?;
-    let text = match s.templates.render(out.template, &queue.name, &context) {
-        Ok(text) => text,
-        // a broken template must not fail the change (or quarantine the mail) it reports
-        Err(e) if !e.is_temporary() => {
-            tracing::error!(ticket = ticket.id, rule = out.rule, template = out.template, error = %e,
-                "template failed: no mail sent");
+impl RuleRun<'_, '_> {
+    /// Writes one message into the outbox; false when there was nobody to send it to.
+    fn send(&self, out: &Outgoing<'_>) -> Result<bool> {
+        let RuleRun {
+            tx,
+            s,
+            h,
+            ticket,
+            queue,
+            now,
+            ..
+        } = *self;
+        if out.to.is_empty() && out.cc.is_empty() {
             return Ok(false);
         }
-        Err(e) => return Err(e),
-    };
-    let message_id = compose::new_message_id(ticket.id, &s.from);
-    let first_message = match h.mail.and_then(|m| m.message_id) {
-        Some(_) => None,
-        None => tx.first_message_id(ticket.id)?,
-    };
-    let in_reply_to = h.mail.and_then(|m| m.message_id).or(first_message.as_deref());
-    let notice = Notice {
-        text: &text,
-        autoreply: out.autoreply,
-        ticket_id: ticket.id,
-        queue: &queue.name,
-        reply_to: if out.as_comment {
-            &queue.comment_address
-        } else {
-            &queue.address
-        },
-        from: &s.from,
-        actor: &context.actor.name,
-        to: out.to,
-        cc: out.cc,
-        in_reply_to,
-        references: h.mail.map_or(&[], |m| m.references),
-        message_id: &message_id,
-        date: now,
-    };
-    let Some(composed) = compose::compose(&notice, &tag, s.tag.name())? else {
-        return Ok(false);
-    };
-    tx.enqueue(&NewOutgoing {
-        ticket_id: Some(ticket.id),
-        transaction_id: Some(h.transaction_id),
-        kind: out.rule,
-        message_id: &message_id,
-        envelope_from: &composed.envelope_from,
-        recipients: &composed.recipients,
-        message: &composed.bytes,
-        webhook: None,
-        now,
-    })?;
-    tx.record_message_id(&message_id, ticket.id, Some(h.transaction_id), true)?;
-    trace(|t| {
-        t.mail.push(TracedMail {
-            rule: out.rule.to_string(),
-            recipients: composed.recipients.clone(),
-            message: String::from_utf8_lossy(&composed.bytes).into_owned(),
+        let tag = s.queue_tag(queue);
+        let context = template_context(tx, h, ticket, queue, out.rule, &tag.for_ticket(ticket.id), now)?;
+        let text = match s.templates.render(out.template, &queue.name, &context) {
+            Ok(text) => text,
+            // a broken template must not fail the change (or quarantine the mail) it reports
+            Err(e) if !e.is_temporary() => {
+                tracing::error!(ticket = ticket.id, rule = out.rule, template = out.template, error = %e,
+                "template failed: no mail sent");
+                return Ok(false);
+            }
+            Err(e) => return Err(e),
+        };
+        let message_id = compose::new_message_id(ticket.id, &s.from);
+        let first_message = match h.mail.and_then(|m| m.message_id) {
+            Some(_) => None,
+            None => tx.first_message_id(ticket.id)?,
+        };
+        let in_reply_to = h.mail.and_then(|m| m.message_id).or(first_message.as_deref());
+        let notice = Notice {
+            text: &text,
+            autoreply: out.autoreply,
+            ticket_id: ticket.id,
+            queue: &queue.name,
+            reply_to: if out.as_comment {
+                &queue.comment_address
+            } else {
+                &queue.address
+            },
+            from: &s.from,
+            actor: &context.actor.name,
+            to: out.to,
+            cc: out.cc,
+            in_reply_to,
+            references: h.mail.map_or(&[], |m| m.references),
+            message_id: &message_id,
+            date: now,
+        };
+        let Some(composed) = compose::compose(&notice, &tag, s.tag.name())? else {
+            return Ok(false);
+        };
+        tx.enqueue(&NewOutgoing {
+            ticket_id: Some(ticket.id),
+            transaction_id: Some(h.transaction_id),
+            kind: out.rule,
+            message_id: &message_id,
+            envelope_from: &composed.envelope_from,
+            recipients: &composed.recipients,
+            message: &composed.bytes,
+            webhook: None,
+            now,
+        })?;
+        tx.record_message_id(&message_id, ticket.id, Some(h.transaction_id), true)?;
+        trace(|t| {
+            t.mail.push(TracedMail {
+                rule: out.rule.to_string(),
+                recipients: composed.recipients.clone(),
+                message: String::from_utf8_lossy(&composed.bytes).into_owned(),
+            });
         });
-    });
-    Ok(true)
-}
+        Ok(true)
+    }
 
-/// Queues a webhook call: the template variables as JSON.
-#[allow(clippy::too_many_arguments, reason = "the rule run's state, passed down once")]
-fn webhook(
-    tx: &WriteTx<'_>,
-    s: &Settings,
-    h: &Happening<'_>,
-    ticket: &TicketRow,
-    queue: &QueueRow,
-    rule: &str,
-    hook: &Webhook,
-    now: Timestamp,
-) -> Result<()> {
-    let tag = s.queue_tag(queue).for_ticket(ticket.id);
-    let context = template_context(tx, h, ticket, queue, rule, &tag, now)?;
-    let body = serde_json::to_vec(&context).map_err(|e| Error::Internal(format!("webhook payload: {e}")))?;
-    tx.enqueue(&NewOutgoing {
-        ticket_id: Some(ticket.id),
-        transaction_id: Some(h.transaction_id),
-        kind: rule,
-        message_id: &format!("webhook.{}", uuid::Uuid::new_v4().simple()),
-        envelope_from: "",
-        recipients: std::slice::from_ref(&hook.url),
-        message: &body,
-        webhook: Some(hook),
-        now,
-    })?;
-    trace(|t| {
-        t.mail.push(TracedMail {
-            rule: rule.to_string(),
-            recipients: vec![hook.url.clone()],
-            message: String::from_utf8_lossy(&body).into_owned(),
+    /// Queues a webhook call: the template variables as JSON.
+    fn webhook(&self, rule: &str, hook: &Webhook) -> Result<()> {
+        let RuleRun {
+            tx,
+            s,
+            h,
+            ticket,
+            queue,
+            now,
+            ..
+        } = *self;
+        let tag = s.queue_tag(queue).for_ticket(ticket.id);
+        let context = template_context(tx, h, ticket, queue, rule, &tag, now)?;
+        let body = serde_json::to_vec(&context).map_err(|e| Error::Internal(format!("webhook payload: {e}")))?;
+        tx.enqueue(&NewOutgoing {
+            ticket_id: Some(ticket.id),
+            transaction_id: Some(h.transaction_id),
+            kind: rule,
+            message_id: &format!("webhook.{}", uuid::Uuid::new_v4().simple()),
+            envelope_from: "",
+            recipients: std::slice::from_ref(&hook.url),
+            message: &body,
+            webhook: Some(hook),
+            now,
+        })?;
+        trace(|t| {
+            t.mail.push(TracedMail {
+                rule: rule.to_string(),
+                recipients: vec![hook.url.clone()],
+                message: String::from_utf8_lossy(&body).into_owned(),
+            });
         });
-    });
-    Ok(())
+        Ok(())
+    }
 }
 
 /// Everything a template may use, as the ticket stands now.
