@@ -353,7 +353,12 @@ fn is_default(f: &Filter) -> bool {
 impl Rule {
     /// Whether the rule is for tickets in this queue.
     pub fn applies_to(&self, queue: &str) -> bool {
-        !self.disabled && (self.queues.is_empty() || self.queues.iter().any(|q| q.eq_ignore_ascii_case(queue)))
+        !self.disabled && self.is_for(queue)
+    }
+
+    /// Whether the rule names the queue (or names none), enabled or not.
+    pub fn is_for(&self, queue: &str) -> bool {
+        self.queues.is_empty() || self.queues.iter().any(|q| q.eq_ignore_ascii_case(queue))
     }
 
     /// Whether the rule fires for this event.

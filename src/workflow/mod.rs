@@ -54,8 +54,6 @@ pub struct Settings {
     /// Trusted authserv-ids for commands by mail; empty: none needed.
     pub command_authenticators: Vec<String>,
     pub templates: Templates,
-    /// Whether some rule filters on custom fields, which rules then need looked up.
-    pub rules_need_custom_fields: bool,
 }
 
 impl Settings {
@@ -72,7 +70,6 @@ impl Settings {
             max_mime_parts: config.mail.max_mime_parts,
             // validated when the config was loaded
             undeclared_charset: config.undeclared_charset().unwrap_or_default(),
-            rules_need_custom_fields: rules.iter().any(Rule::needs_custom_fields),
             rules,
             templates: config.templates()?,
             lifecycles: std::iter::once(Lifecycle::default_lifecycle())

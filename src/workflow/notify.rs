@@ -178,7 +178,8 @@ fn event(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, ticket: &TicketRow, 
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let custom_fields = if s.rules_need_custom_fields {
+    // custom fields cost a lookup: only when some rule filters on them
+    let custom_fields = if s.rules.iter().any(Rule::needs_custom_fields) {
         tx.custom_field_values(ticket.id)?
             .into_iter()
             .map(|(k, v)| (k.to_lowercase(), v))
@@ -466,6 +467,11 @@ impl<'a> Outgoing<'a> {
 }
 
 impl RuleRun<'_, '_> {
+    /// The template variables for what `rule` sends.
+    fn context(&self, rule: &str) -> Result<Context> {
+        template_context(self.tx, self.s, self.h, self.ticket, self.queue, rule, self.now)
+    }
+
     /// Writes one message into the outbox; false when there was nobody to send it to.
     fn send(&self, out: &Outgoing<'_>) -> Result<bool> {
         let RuleRun {
@@ -480,8 +486,7 @@ impl RuleRun<'_, '_> {
         if out.to.is_empty() && out.cc.is_empty() {
             return Ok(false);
         }
-        let tag = s.queue_tag(queue);
-        let context = template_context(tx, h, ticket, queue, out.rule, &tag.for_ticket(ticket.id), now)?;
+        let context = self.context(out.rule)?;
         let text = match s.templates.render(out.template, &queue.name, &context) {
             Ok(text) => text,
             // a broken template must not fail the change (or quarantine the mail) it reports
@@ -517,7 +522,7 @@ impl RuleRun<'_, '_> {
             message_id: &message_id,
             date: now,
         };
-        let Some(composed) = compose::compose(&notice, &tag, s.tag.name())? else {
+        let Some(composed) = compose::compose(&notice, &s.queue_tag(queue), s.tag.name())? else {
             return Ok(false);
         };
         tx.enqueue(&NewOutgoing {
@@ -544,17 +549,8 @@ impl RuleRun<'_, '_> {
 
     /// Queues a webhook call: the template variables as JSON.
     fn webhook(&self, rule: &str, hook: &Webhook) -> Result<()> {
-        let RuleRun {
-            tx,
-            s,
-            h,
-            ticket,
-            queue,
-            now,
-            ..
-        } = *self;
-        let tag = s.queue_tag(queue).for_ticket(ticket.id);
-        let context = template_context(tx, h, ticket, queue, rule, &tag, now)?;
+        let RuleRun { tx, h, ticket, now, .. } = *self;
+        let context = self.context(rule)?;
         let body = serde_json::to_vec(&context).map_err(|e| Error::Internal(format!("webhook payload: {e}")))?;
         tx.enqueue(&NewOutgoing {
             ticket_id: Some(ticket.id),
@@ -581,11 +577,11 @@ impl RuleRun<'_, '_> {
 /// Everything a template may use, as the ticket stands now.
 pub(crate) fn template_context(
     tx: &Db<'_>,
+    s: &Settings,
     h: &Happening<'_>,
     ticket: &TicketRow,
     queue: &QueueRow,
     rule: &str,
-    tag: &str,
     now: Timestamp,
 ) -> Result<Context> {
     let emails = |role| -> Result<Vec<String>> {
@@ -639,7 +635,7 @@ pub(crate) fn template_context(
             privileged: h.actor.privileged,
         },
         message: h.content.to_string(),
-        tag: tag.to_string(),
+        tag: s.queue_tag(queue).for_ticket(ticket.id),
         rule: rule.to_string(),
     })
 }

@@ -31,7 +31,7 @@ pub fn rules(s: &Settings, access: &Access, queue: Option<&str>) -> Result<Vec<R
     staff_only(access, "read the rules")?;
     Ok(s.rules
         .iter()
-        .filter(|r| queue.is_none_or(|q| r.queues.is_empty() || r.queues.iter().any(|x| x.eq_ignore_ascii_case(q))))
+        .filter(|r| queue.is_none_or(|q| r.is_for(q)))
         .cloned()
         .collect())
 }
@@ -62,8 +62,7 @@ pub fn render_template(
         content,
         ..Happening::new(ticket.id, transaction, kind, &access.user)
     };
-    let tag = s.queue_tag(&queue).for_ticket(ticket.id);
-    let context = template_context(db, &happening, &ticket, &queue, "preview", &tag, now)?;
+    let context = template_context(db, s, &happening, &ticket, &queue, "preview", now)?;
     s.templates.render(name, &queue.name, &context)
 }
 
