@@ -348,3 +348,85 @@ actions = [{{ action = "webhook", url = "{gone}" }}]
         "{errors:?}"
     );
 }
+
+#[test]
+fn field_actions_filters_groups_and_comment_notices_work_together() {
+    let d = with_rules(
+        r#"
+[[custom_fields]]
+name = "Severity"
+type = "select"
+values = ["low", "high"]
+
+[[rules]]
+name = "outage-mail"
+on = "create"
+queues = ["general"]
+when = { body = "(?i)outage", sender = "@example\\.net$" }
+actions = [
+    { action = "set_custom_field", field = "Severity", value = "high" },
+    { action = "add_watcher", role = "AdminCc", address = "noc-lead@tickets.test" },
+]
+
+[[rules]]
+name = "severe-to-network"
+on = "custom_field_change"
+when = { custom_fields = { Severity = "^high$" } }
+actions = [{ action = "move_queue", queue = "network" }]
+
+[[rules]]
+name = "tell-oncall"
+on = "queue_change"
+actions = [{ action = "notify", to = ["group:oncall", "duty@pager.test"], as_comment = true, template = "admin_comment" }]
+"#,
+    );
+    d.tkt_ok(&["user", "create", "carol@tickets.test", "--privileged"]);
+    d.tkt_ok(&["group", "create", "oncall"]);
+    d.tkt_ok(&["group", "add", "oncall", "carol@tickets.test"]);
+    d.deliver(
+        "general",
+        &mail("zoe@example.net", "Building 3", "Total OUTAGE since 9:00.", &[]),
+    );
+    // the sender filter keeps this one out
+    d.deliver(
+        "general",
+        &mail("bob@example.org", "Building 4", "An outage here too.", &[]),
+    );
+    let t = d.show(1);
+    assert_eq!(t["custom_fields"]["Severity"], serde_json::json!(["high"]));
+    assert_eq!(t["admincc"], serde_json::json!(["noc-lead@tickets.test"]));
+    assert_eq!(t["queue"], "network", "the custom field change moved it");
+    let set_by_rules: Vec<_> = t["transactions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| !x["field"].is_null())
+        .map(|x| {
+            (
+                x["field"].as_str().unwrap().to_string(),
+                x["creator"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        set_by_rules,
+        [
+            ("CF.Severity".to_string(), "RT_System".to_string()),
+            ("Queue".to_string(), "RT_System".to_string()),
+            ("AdminCc".to_string(), "RT_System".to_string()),
+        ]
+    );
+    let notices: Vec<Queued> = d.outbox().into_iter().filter(|m| m.kind == "tell-oncall").collect();
+    assert_eq!(notices.len(), 1);
+    let mut to = notices[0].recipients.clone();
+    to.sort();
+    assert_eq!(to, ["carol@tickets.test", "duty@pager.test"]);
+    let reply_to = header(&notices[0].message, "Reply-To").unwrap();
+    assert!(
+        reply_to.contains("noc-comment@tickets.test"),
+        "as a comment, from the new queue: {reply_to}"
+    );
+    let other = d.show(2);
+    assert_eq!(other["queue"], "general");
+    assert_eq!(other["custom_fields"], serde_json::json!({}));
+}
