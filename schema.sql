@@ -9,7 +9,7 @@
 --     so that text order is time order;
 --   * users and groups share one id space, `principals`, so rights, watchers and group
 --     membership can name either (as RT does);
---   * nothing is deleted except by the shredder (a later issue): status 'deleted' hides.
+--   * nothing is deleted except by the shredder (`tkt shred`): status 'deleted' hides.
 
 -- Users and groups -----------------------------------------------------------------------
 
