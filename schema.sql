@@ -29,7 +29,9 @@ CREATE TABLE users (
     privileged    INTEGER NOT NULL DEFAULT 0 CHECK (privileged IN (0, 1)),
     password_hash TEXT,
     comments      TEXT NOT NULL DEFAULT '',
-    created       TEXT NOT NULL
+    created       TEXT NOT NULL,
+    -- the digest of activity on watched tickets the user asked for; NULL: none
+    digest        TEXT CHECK (digest IN ('daily', 'weekly'))
 );
 
 CREATE TABLE groups (
@@ -359,4 +361,22 @@ INSERT INTO acl (principal_id, role, right_name) VALUES
     (5, NULL, 'WatchAsAdminCc'),
     (5, NULL, 'ShowTemplate');
 
-PRAGMA user_version = 2;
+-- Scheduler ---------------------------------------------------------------------------
+
+-- every run of a scheduled job; a successful run of a job for a slot happens once
+CREATE TABLE job_runs (
+    id          INTEGER PRIMARY KEY,
+    job         TEXT NOT NULL,
+    -- the scheduled instant the run is for; for a run asked for by hand, that instant
+    slot        TEXT NOT NULL,
+    -- on ticketd's clock
+    started     TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('ok', 'failed')),
+    -- what it did, or why it failed
+    detail      TEXT NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX job_runs_once ON job_runs (job, slot) WHERE outcome = 'ok';
+CREATE INDEX job_runs_by_job ON job_runs (job, id);
+
+PRAGMA user_version = 3;

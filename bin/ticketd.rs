@@ -17,6 +17,11 @@ struct Args {
     /// Check the config and exit.
     #[arg(long)]
     check_config: bool,
+    /// Freeze the clock at this instant (RFC 3339, e.g. 2026-12-01T09:00:00Z) instead of
+    /// following the system's; `tkt admin clock set` moves it. For tests and drills of
+    /// escalation, service levels and digests.
+    #[arg(long, value_name = "INSTANT")]
+    now: Option<String>,
 }
 
 fn main() {
@@ -40,6 +45,11 @@ fn run(args: Args) -> anyhow::Result<()> {
     if args.check_config {
         println!("configuration ok");
         return Ok(());
+    }
+    if let Some(instant) = &args.now {
+        let at = ticketd::ticket::parse_date(instant).context("--now")?;
+        ticketd::server::clock::freeze(at);
+        tracing::warn!(now = %at, "the clock is frozen (--now); it moves only with tkt admin clock set");
     }
     let runtime = tokio::runtime::Runtime::new().context("while starting the async runtime")?;
     runtime.block_on(async {

@@ -42,6 +42,37 @@ pub struct Config {
     /// Templates by name, replacing built-in ones or adding new ones for rules.
     #[serde(default)]
     pub templates: std::collections::BTreeMap<String, String>,
+    /// Run the built-in jobs (`schedule::DEFAULT_JOBS`) with `[[jobs]]` merged in by name;
+    /// false: `[[jobs]]` is the whole list.
+    #[serde(default = "yes")]
+    pub default_jobs: bool,
+    #[serde(default)]
+    pub scheduler: SchedulerConfig,
+    /// Scheduled jobs (escalation, SLA checks, digests, stalled tickets).
+    #[serde(default)]
+    pub jobs: Vec<crate::schedule::Job>,
+    /// Business-hours calendars by name, for service levels.
+    #[serde(default)]
+    pub calendars: std::collections::BTreeMap<String, crate::calendar::CalendarConfig>,
+    /// Service levels by name; a queue's `service_level` applies one to its tickets.
+    #[serde(default)]
+    pub service_levels: std::collections::BTreeMap<String, crate::sla::ServiceLevel>,
+}
+
+/// The scheduler's settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchedulerConfig {
+    /// The IANA time zone the jobs' cron schedules are read in.
+    pub time_zone: String,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        SchedulerConfig {
+            time_zone: "UTC".into(),
+        }
+    }
 }
 
 fn yes() -> bool {
@@ -170,6 +201,21 @@ pub struct QueueConfig {
     /// This queue's own versions of templates, by name.
     #[serde(default)]
     pub templates: std::collections::BTreeMap<String, String>,
+    /// The priority new tickets start at (RT's InitialPriority); default 0.
+    #[serde(default)]
+    pub initial_priority: Option<i64>,
+    /// The priority escalation climbs towards (RT's FinalPriority); default 0.
+    #[serde(default)]
+    pub final_priority: Option<i64>,
+    /// The `[service_levels.NAME]` its tickets are held to.
+    #[serde(default)]
+    pub service_level: Option<String>,
+    /// How the `escalate` job raises its tickets' priority.
+    #[serde(default)]
+    pub escalation: Option<crate::queue::Escalation>,
+    /// What the `stalled` job does with tickets stalled for long.
+    #[serde(default)]
+    pub stalled: Option<crate::queue::StalledPolicy>,
 }
 
 /// A listening address.
@@ -369,6 +415,11 @@ impl Config {
                 admin_cc: Vec::new(),
                 non_watcher_mail: Default::default(),
                 templates: Default::default(),
+                initial_priority: None,
+                final_priority: None,
+                service_level: None,
+                escalation: None,
+                stalled: None,
             });
         }
         let domain = self.mail.from.rsplit_once('@').map(|(_, d)| d.to_string());
@@ -405,6 +456,7 @@ impl Config {
         self.undeclared_charset()?;
         let templates = self.templates().map_err(|e| e.to_string())?;
         crate::rules::validate(&self.effective_rules(), |name| templates.exists(name)).map_err(|e| e.to_string())?;
+        self.validate_time()?;
         if self.server.listen.iter().any(|l| matches!(l, Listen::Tcp(_))) && self.server.token_file.is_none() {
             return Err("a TCP listener needs server.token_file: a shared secret its clients send".into());
         }
@@ -437,6 +489,42 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Jobs, calendars, service levels and the queues' time policies.
+    fn validate_time(&self) -> Result<(), String> {
+        crate::schedule::validate(&self.effective_jobs(), &self.scheduler.time_zone)?;
+        for (name, calendar) in &self.calendars {
+            crate::calendar::Calendar::from_config(calendar).map_err(|e| format!("calendar `{name}`: {e}"))?;
+        }
+        for (name, level) in &self.service_levels {
+            if let Some(calendar) = &level.calendar
+                && !self.calendars.contains_key(calendar)
+            {
+                return Err(format!("service level `{name}`: there is no calendar `{calendar}`"));
+            }
+            if level.response.is_none() && level.resolve.is_none() {
+                return Err(format!("service level `{name}` needs a response or a resolve time"));
+            }
+        }
+        for queue in &self.queues {
+            if let Some(level) = &queue.service_level
+                && !self.service_levels.contains_key(level)
+            {
+                return Err(format!("queue `{}`: there is no service level `{level}`", queue.name));
+            }
+            if let Some(escalation) = &queue.escalation {
+                escalation
+                    .validate()
+                    .map_err(|e| format!("queue `{}`: {e}", queue.name))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The jobs that run: the built-in ones with `[[jobs]]` merged in.
+    pub fn effective_jobs(&self) -> Vec<crate::schedule::Job> {
+        crate::schedule::effective_jobs(&self.jobs, self.default_jobs)
     }
 
     /// The Unix socket permission bits.
@@ -539,6 +627,10 @@ mod tests {
         assert_eq!(c.rules[..defaults.len()], defaults[..]);
         assert!(c.rules.len() > defaults.len());
         assert_eq!(c.effective_rules().len(), c.rules.len());
+        // the built-in jobs are shown as they are
+        assert_eq!(c.jobs, crate::schedule::default_jobs());
+        assert_eq!(c.effective_jobs(), c.jobs);
+        assert!(c.queue("general").unwrap().escalation.is_some());
         assert!(
             c.templates()
                 .unwrap()

@@ -23,6 +23,7 @@
 //! | [`config`] | typed configuration and the embedded default |
 //! | [`error`] | the one error type and its kinds |
 
+pub mod calendar;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -33,8 +34,10 @@ pub mod outbox;
 pub mod queue;
 pub mod rights;
 pub mod rules;
+pub mod schedule;
 pub mod search;
 pub mod server;
+pub mod sla;
 pub mod store;
 pub mod template;
 pub mod ticket;

@@ -63,6 +63,16 @@ actions = [{ action = "notify", to = ["Owner"], template = "owner_changed" }]
 name = "notify-requestors-on-resolve"
 on = "resolve"
 actions = [{ action = "notify", to = ["Requestor"], template = "resolved" }]
+
+[[rules]]
+name = "notify-sla-warning"
+on = "sla_warning"
+actions = [{ action = "notify", to = ["Owner", "AdminCc"], as_comment = true, template = "sla_warning" }]
+
+[[rules]]
+name = "notify-sla-breach"
+on = "sla_breach"
+actions = [{ action = "notify", to = ["Owner", "AdminCc"], as_comment = true, template = "sla_breach" }]
 "#;
 
 /// The built-in rules, parsed.
@@ -127,6 +137,10 @@ pub enum Condition {
     PriorityChange,
     QueueChange,
     CustomFieldChange,
+    /// The scheduler warns that a service level's due date is near.
+    SlaWarning,
+    /// The scheduler reports that a service level's due date has passed.
+    SlaBreach,
     /// Any transaction at all.
     Any,
 }
@@ -403,6 +417,8 @@ impl Rule {
                         number(&change.old) < threshold && number(&change.new) >= threshold
                     })
             }
+            Condition::SlaWarning => event.kind == TransactionKind::Sla && field_is("Warning"),
+            Condition::SlaBreach => event.kind == TransactionKind::Sla && field_is("Breach"),
             Condition::Any => true,
         }
     }

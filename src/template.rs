@@ -16,6 +16,63 @@ use crate::error::Error;
 /// The templates ticketd ships, by name.
 pub const BUILT_IN: &[(&str, &str)] = &[
     (
+        "sla_warning",
+        "Subject: SLA warning: {{ ticket.subject }}\n\
+         \n\
+         Ticket #{{ ticket.id }} in queue {{ queue.name }} is close to its service level:\n\
+         {{ message }}\n\
+         \n\
+         Owner: {{ ticket.owner }}\n\
+         Requestors: {{ ticket.requestors | join(\", \") }}\n",
+    ),
+    (
+        "sla_breach",
+        "Subject: SLA breached: {{ ticket.subject }}\n\
+         \n\
+         Ticket #{{ ticket.id }} in queue {{ queue.name }} has missed its service level:\n\
+         {{ message }}\n\
+         \n\
+         Owner: {{ ticket.owner }}\n\
+         Requestors: {{ ticket.requestors | join(\", \") }}\n",
+    ),
+    (
+        "stalled_reminder",
+        "This ticket has been waiting for an answer from you since {{ since }}.\n\
+         \n\
+         Please reply to this message with the information we asked for, or let us know\n\
+         if the matter is settled.\n",
+    ),
+    (
+        "untaken_digest",
+        "Subject: {{ tickets | length }} new ticket{{ tickets | length | pluralize }} nobody has taken in {{ queue.name }}\n\
+         \n\
+         New tickets in queue {{ queue.name }} without an owner, oldest first:\n\
+         \n\
+         {% for t in tickets %}#{{ t.id }}  {{ t.age }} old  priority {{ t.priority }}  {{ t.subject }}\n\
+         \x20   from {{ t.requestors | join(\", \") }}\n\
+         {% endfor %}",
+    ),
+    (
+        "owner_digest",
+        "Subject: Your {{ tickets | length }} open ticket{{ tickets | length | pluralize }}\n\
+         \n\
+         Tickets you own that are still active, by priority and age:\n\
+         \n\
+         {% for t in tickets %}#{{ t.id }}  priority {{ t.priority }}  {{ t.status }}  {{ t.age }} old  \
+         [{{ t.queue }}] {{ t.subject }}{% if t.due %}  due {{ t.due }}{% endif %}\n\
+         {% endfor %}",
+    ),
+    (
+        "activity_digest",
+        "Subject: Your {{ period }} digest: {{ tickets | length }} ticket{{ tickets | length | pluralize }} changed\n\
+         \n\
+         What happened since {{ since }} on the tickets you watch:\n\
+         {% for t in tickets %}\n\
+         #{{ t.id }} [{{ t.queue }}] {{ t.subject }} ({{ t.status }})\n\
+         {% for e in t.events %}  {{ e }}\n\
+         {% endfor %}{% endfor %}",
+    ),
+    (
         "autoreply",
         "Subject: AutoReply: {{ ticket.subject }}\n\
          \n\
@@ -206,6 +263,7 @@ impl Templates {
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.add_filter("summary", summary);
+        env.add_filter("pluralize", |n: usize| if n == 1 { "" } else { "s" });
         let compile = |env: &mut Environment<'static>, key: String, text: &str, shown: &str| {
             env.add_template_owned(key, text.to_string())
                 .map_err(|e| Error::Invalid(format!("template {shown} does not compile: {e:#}")))
@@ -241,7 +299,8 @@ impl Templates {
     }
 
     /// Renders `name` for a ticket in `queue`: the queue's own version if it has one.
-    pub fn render(&self, name: &str, queue: &str, context: &Context) -> Result<Rendered, Error> {
+    /// `context` is a [`Context`] for mail about one ticket, or a digest's variables.
+    pub fn render(&self, name: &str, queue: &str, context: &impl Serialize) -> Result<Rendered, Error> {
         let own = match self.queues_with_own.contains(&queue.to_lowercase()) {
             true => self.env.get_template(&queue_key(queue, name)).ok(),
             false => None,

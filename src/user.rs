@@ -19,6 +19,9 @@ pub struct User {
     pub real_name: String,
     pub privileged: bool,
     pub disabled: bool,
+    /// The activity digest of watched tickets they asked for (`digest=daily|weekly`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<crate::schedule::DigestPeriod>,
 }
 
 impl User {

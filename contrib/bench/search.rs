@@ -233,6 +233,7 @@ fn generate(store: &mut Store, args: &Args, tickets: u64, requestors: u64) -> an
                 status: Status::named(status),
                 owner_id: owner,
                 priority: rng.below(100) as i64,
+                final_priority: 0,
                 creator_id: requestor,
                 now: created,
             })?;

@@ -7,7 +7,8 @@ use serde_json::json;
 use super::{print, print_as, render};
 use crate::client::{Client, ClientError, query_string};
 use crate::queue::Queue;
-use crate::store::{GroupInfo, TokenInfo};
+use crate::server::scheduler::JobStatus;
+use crate::store::{GroupInfo, JobRun, TokenInfo};
 use crate::user::User;
 use crate::workflow::admin::{InitReport, RightHeld};
 
@@ -162,6 +163,38 @@ pub enum InitCommand {
         #[arg(long)]
         admin: Option<String>,
     },
+    /// The scheduled jobs: list them (default), run one now, or show one's past runs.
+    Jobs {
+        #[command(subcommand)]
+        command: Option<JobsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show ticketd's clock, or move a frozen one (`ticketd --now`) and run what became due.
+    Clock {
+        #[command(subcommand)]
+        command: Option<ClockCommand>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run a job now (SuperUser); a second run at the same instant does nothing.
+    Run { name: String },
+    /// A job's most recent runs.
+    History {
+        name: String,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClockCommand {
+    /// Move the frozen clock forward to INSTANT (RFC 3339 or `2026-12-01 09:00`).
+    Set { instant: String },
 }
 
 /// A value for a URL path segment, percent-encoded.
@@ -196,7 +229,66 @@ pub fn run(client: &Client, command: AdminCommand) -> Result<(), ClientError> {
             }
             Ok(())
         }
+        AdminCommand::Admin(InitCommand::Jobs { command, json }) => jobs(client, command, json),
+        AdminCommand::Admin(InitCommand::Clock { command }) => clock(client, command),
     }
+}
+
+fn jobs(client: &Client, command: Option<JobsCommand>, json: bool) -> Result<(), ClientError> {
+    match command {
+        None => print_as(
+            client.json(Method::GET, "/v1/admin/jobs", None)?,
+            json,
+            |jobs: Vec<JobStatus>| render::jobs(&jobs),
+        ),
+        Some(JobsCommand::Run { name }) => {
+            let path = format!("/v1/admin/jobs/{}/run", path_part(&name));
+            let answer: RunAnswer = client.json(Method::POST, &path, Some(&json!({})))?;
+            match answer.run {
+                Some(run) => print(render::job_runs(std::slice::from_ref(&run))),
+                None => print(format!("{name} has already run at this instant; nothing done.\n")),
+            }
+            Ok(())
+        }
+        Some(JobsCommand::History { name, limit, json }) => {
+            let path = format!("/v1/admin/jobs/{}?limit={limit}", path_part(&name));
+            print_as(client.json(Method::GET, &path, None)?, json, |runs: Vec<JobRun>| {
+                render::job_runs(&runs)
+            })
+        }
+    }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RunAnswer {
+    run: Option<JobRun>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ClockAnswer {
+    now: crate::ticket::Timestamp,
+    #[serde(default)]
+    frozen: bool,
+    #[serde(default)]
+    runs: Vec<JobRun>,
+}
+
+fn clock(client: &Client, command: Option<ClockCommand>) -> Result<(), ClientError> {
+    match command {
+        None => {
+            let clock: ClockAnswer = client.json(Method::GET, "/v1/admin/clock", None)?;
+            let kind = if clock.frozen { "frozen" } else { "the system's" };
+            print(format!("{} ({kind})\n", clock.now.to_rfc3339()));
+        }
+        Some(ClockCommand::Set { instant }) => {
+            let clock: ClockAnswer = client.json(Method::POST, "/v1/admin/clock", Some(&json!({ "now": instant })))?;
+            print(format!("{}\n", clock.now.to_rfc3339()));
+            if !clock.runs.is_empty() {
+                print(render::job_runs(&clock.runs));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn user(client: &Client, command: UserCommand) -> Result<(), ClientError> {

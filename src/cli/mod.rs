@@ -145,6 +145,13 @@ pub enum Command {
         #[command(subcommand)]
         command: TemplateCommand,
     },
+    /// Where a ticket stands against its queue's service level: due dates, time left,
+    /// warnings and breaches.
+    Sla {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Who you are to ticketd.
     Whoami {
         #[arg(long)]
@@ -348,6 +355,10 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             let path = format!("/v1/templates/{name}/render?ticket={ticket}");
             let rendered: crate::template::Rendered = client.json(Method::GET, &path, None)?;
             print(render::rendered_template(&rendered));
+        }
+        Command::Sla { id, json } => {
+            let report = client.json(Method::GET, &format!("/v1/tickets/{id}/sla"), None)?;
+            print_as(report, json, |r: crate::workflow::time::SlaReport| render::sla(&r))?;
         }
         Command::Whoami { json } => {
             print_as(

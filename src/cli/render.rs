@@ -392,3 +392,90 @@ pub fn explained(e: &crate::workflow::view::Explained) -> String {
         params.join(", ")
     )
 }
+
+/// `tkt admin jobs`: each job, its schedule, next slot and last run.
+pub fn jobs(jobs: &[crate::server::scheduler::JobStatus]) -> String {
+    let mut out = format!(
+        "{:<18} {:<16} {:<18} {:<21} {}\n",
+        "JOB", "TASK", "SCHEDULE", "NEXT", "LAST RUN"
+    );
+    for status in jobs {
+        let task = serde_json::to_value(status.job.task)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let next = status
+            .next
+            .map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+        let last = status.last.as_ref().map_or("never".into(), |r| {
+            format!(
+                "{} {} ({} ms): {}",
+                r.slot.format("%Y-%m-%d %H:%M"),
+                r.outcome,
+                r.duration_ms,
+                r.detail
+            )
+        });
+        out.push_str(&format!(
+            "{:<18} {:<16} {:<18} {:<21} {last}\n",
+            status.job.name, task, status.job.schedule, next
+        ));
+    }
+    out
+}
+
+/// Runs of jobs, one per line.
+pub fn job_runs(runs: &[crate::store::JobRun]) -> String {
+    runs.iter()
+        .map(|r| {
+            format!(
+                "{} {} slot {} started {} {} ms: {} {}\n",
+                r.job,
+                r.outcome,
+                r.slot.format("%Y-%m-%d %H:%M"),
+                r.started.format("%Y-%m-%d %H:%M:%S"),
+                r.duration_ms,
+                r.outcome,
+                r.detail
+            )
+        })
+        .collect()
+}
+
+/// `tkt sla N`: where a ticket stands against its service level.
+pub fn sla(r: &crate::workflow::time::SlaReport) -> String {
+    let at = |t: Option<crate::ticket::Timestamp>| t.map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
+    let Some(level) = &r.level else {
+        return format!(
+            "Ticket #{}: its queue has no service level (due {}).\n",
+            r.ticket,
+            at(r.due)
+        );
+    };
+    let mut out = format!("Ticket #{}: service level {level}", r.ticket);
+    if let Some(calendar) = &r.calendar {
+        out.push_str(&format!(" (calendar {calendar})"));
+    }
+    out.push('\n');
+    out.push_str(&format!("  State:          {}\n", r.state));
+    if let Some(response) = &r.response {
+        out.push_str(&format!("  Response:       {response}\n"));
+    }
+    if let Some(resolve) = &r.resolve {
+        out.push_str(&format!("  Resolve:        {resolve}\n"));
+    }
+    out.push_str(&format!(
+        "  Waiting since:  {}\n",
+        r.waiting_since.map_or("- (answered)".into(), |t| at(Some(t)))
+    ));
+    out.push_str(&format!("  Response due:   {}\n", at(r.response_due)));
+    out.push_str(&format!("  Resolve due:    {}\n", at(r.resolve_due)));
+    out.push_str(&format!("  Due:            {}\n", at(r.due)));
+    if let Some(left) = &r.left {
+        out.push_str(&format!("  Left:           {left}\n"));
+    }
+    for (alarm, when) in &r.alarms {
+        out.push_str(&format!("  {alarm:<15} {}\n", at(Some(*when))));
+    }
+    out
+}

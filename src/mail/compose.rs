@@ -25,7 +25,8 @@ pub struct Notice<'a> {
     /// An answer to a requestor's new ticket (`Auto-Submitted: auto-replied`) rather than
     /// a notification (`auto-generated`).
     pub autoreply: bool,
-    pub ticket_id: i64,
+    /// The ticket it is about; `None` for digests, which cover many.
+    pub ticket_id: Option<i64>,
     pub queue: &'a str,
     /// The queue's correspond or comment address.
     pub reply_to: &'a str,
@@ -72,7 +73,10 @@ pub fn compose(notice: &Notice<'_>, tag: &SubjectTag, system: &str) -> Result<Op
     if to.is_empty() && cc.is_empty() {
         return Ok(None);
     }
-    let subject = tag.tagged_subject(&notice.text.subject, notice.ticket_id);
+    let subject = match notice.ticket_id {
+        Some(id) => tag.tagged_subject(&notice.text.subject, id),
+        None => notice.text.subject.clone(),
+    };
     let body = notice.text.body.clone();
     let display = format!("{} via {}", notice.actor, notice.queue);
     let auto_submitted = if notice.autoreply {
@@ -90,8 +94,10 @@ pub fn compose(notice: &Notice<'_>, tag: &SubjectTag, system: &str) -> Result<Op
         .header(ContentType::TEXT_PLAIN)
         .raw_header(raw_header("Auto-Submitted", auto_submitted))
         .raw_header(raw_header("Precedence", "bulk"))
-        .raw_header(raw_header(LOOP_HEADER, system))
-        .raw_header(raw_header("X-Ticketd-Ticket", &notice.ticket_id.to_string()));
+        .raw_header(raw_header(LOOP_HEADER, system));
+    if let Some(id) = notice.ticket_id {
+        builder = builder.raw_header(raw_header("X-Ticketd-Ticket", &id.to_string()));
+    }
     for (name, value) in &notice.text.headers {
         let Ok(name) = HeaderName::new_from_ascii(name.clone()) else {
             tracing::warn!(header = %name, "leaving out a template header with a bad name");
@@ -167,7 +173,7 @@ mod tests {
         Notice {
             text,
             autoreply: true,
-            ticket_id: 7,
+            ticket_id: Some(7),
             queue: "general",
             reply_to: "help@tickets.test",
             from: "tickets@tickets.test",

@@ -13,7 +13,7 @@ mod simple;
 
 pub use parser::{fts_query, parse};
 pub use report::{Grouping, parse_grouping};
-pub use simple::{looks_like_ticketsql, simple_to_ticketsql};
+pub use simple::{looks_like_ticketsql, quote, simple_to_ticketsql};
 
 use crate::ticket::LinkName;
 

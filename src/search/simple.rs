@@ -123,7 +123,7 @@ fn terms(text: &str) -> Vec<String> {
 }
 
 /// A TicketSQL string literal: single quotes, with `\` and `'` escaped.
-fn quote(value: &str) -> String {
+pub fn quote(value: &str) -> String {
     format!("'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 

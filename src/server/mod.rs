@@ -7,7 +7,9 @@
 //! sleeps for a fixed time; the only limit is `server.shutdown_grace_secs`.
 
 mod api;
+pub mod clock;
 pub(crate) mod peer;
+pub mod scheduler;
 mod sender;
 mod writer;
 
@@ -31,12 +33,7 @@ use crate::store::Store;
 use crate::workflow::Settings;
 use peer::Peer;
 
-/// The current time, truncated to the second as timestamps are stored. The clock is read
-/// here, at the edge; everything below takes the time as an argument.
-pub fn now() -> crate::ticket::Timestamp {
-    use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(0)
-}
+pub use clock::now;
 
 /// Runs the daemon until `shutdown` is cancelled.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
@@ -82,12 +79,22 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         let wake = wake.clone();
         move || wake.notify_one()
     })?;
+    let settings = Arc::new(Settings::from_config(&config)?);
+    let scheduler = scheduler::Scheduler::start(
+        config.effective_jobs(),
+        &config.scheduler.time_zone,
+        writer.clone(),
+        reads.clone(),
+        settings.clone(),
+    )
+    .await?;
     let app = api::App {
         writer: writer.clone(),
         reads: reads.clone(),
-        settings: Arc::new(Settings::from_config(&config)?),
+        settings,
         config: Arc::new(config.clone()),
         daemon_uid,
+        scheduler: scheduler.clone(),
     };
     let router = api::router(app);
     let mut servers = JoinSet::new();
@@ -112,6 +119,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         wake,
         shutdown.clone(),
     ));
+    let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
     tracing::info!("ticketd ready");
 
     shutdown.cancelled().await;
@@ -131,6 +139,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
             "requests still running after the grace period; dropping them"
         );
         servers.shutdown().await;
+    }
+    // the scheduler stops between jobs; a job in the writer finishes with the writer
+    if let Err(e) = scheduling.await {
+        tracing::error!(error = %e, "the scheduler failed");
     }
     let mut sender = sender;
     if tokio::time::timeout(grace, &mut sender).await.is_err() {

@@ -13,6 +13,7 @@
 
 mod custom_fields;
 mod groups;
+mod jobs;
 mod links;
 mod mail;
 mod outbox;
@@ -26,6 +27,7 @@ mod tokens;
 mod users;
 
 pub use groups::GroupInfo;
+pub use jobs::{ExchangeEntry, JobRun};
 pub use mail::{QuarantineEntry, Seen};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};

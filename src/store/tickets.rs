@@ -39,6 +39,8 @@ pub struct NewTicket<'a> {
     pub status: Status,
     pub owner_id: i64,
     pub priority: i64,
+    /// Where escalation takes it (RT's FinalPriority).
+    pub final_priority: i64,
     pub creator_id: i64,
     pub now: Timestamp,
 }
@@ -392,8 +394,8 @@ impl WriteTx<'_> {
         cached_execute(
             self.conn(),
             "INSERT INTO tickets (effective_id, queue_id, subject, status, owner_id, priority, \
-               initial_priority, creator_id, created, last_updated_by, updated) \
-             VALUES (0, ?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?6, ?7)",
+               initial_priority, final_priority, creator_id, created, last_updated_by, updated) \
+             VALUES (0, ?1, ?2, ?3, ?4, ?5, ?5, ?8, ?6, ?7, ?6, ?7)",
             params![
                 t.queue_id,
                 t.subject,
@@ -401,7 +403,8 @@ impl WriteTx<'_> {
                 t.owner_id,
                 t.priority,
                 t.creator_id,
-                now
+                now,
+                t.final_priority
             ],
         )?;
         let id = self.conn().last_insert_rowid();

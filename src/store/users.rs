@@ -4,10 +4,11 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{Db, WriteTx, cached_execute, cached_row, ts};
 use crate::error::{Error, Result};
+use crate::schedule::DigestPeriod;
 use crate::ticket::Timestamp;
 use crate::user::User;
 
-const USER_COLUMNS: &str = "u.id, u.name, u.email, u.real_name, u.privileged, p.disabled";
+const USER_COLUMNS: &str = "u.id, u.name, u.email, u.real_name, u.privileged, p.disabled, u.digest";
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -17,6 +18,9 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         real_name: row.get(3)?,
         privileged: row.get(4)?,
         disabled: row.get(5)?,
+        digest: row
+            .get::<_, Option<String>>(6)?
+            .and_then(|d| d.parse::<DigestPeriod>().ok()),
     })
 }
 
@@ -107,6 +111,7 @@ impl WriteTx<'_> {
             real_name: real_name.to_string(),
             privileged,
             disabled: false,
+            digest: None,
         })
     }
 }
@@ -134,6 +139,8 @@ pub enum UserChange {
     Disabled(bool),
     /// An argon2 hash, never the password.
     PasswordHash(Option<String>),
+    /// The activity digest they asked for, if any.
+    Digest(Option<DigestPeriod>),
 }
 
 impl WriteTx<'_> {
@@ -190,6 +197,11 @@ impl WriteTx<'_> {
                 self.conn(),
                 "UPDATE users SET password_hash = ?2 WHERE id = ?1",
                 params![id, v],
+            ),
+            UserChange::Digest(v) => cached_execute(
+                self.conn(),
+                "UPDATE users SET digest = ?2 WHERE id = ?1",
+                params![id, v.map(DigestPeriod::as_str)],
             ),
         }
         .map_err(|e| match e.sqlite_error_code() {

@@ -158,11 +158,15 @@ pub enum TransactionKind {
     Merge,
     /// A custom field changed (`field` is `CF.Name`).
     CustomField,
+    /// A service-level alarm (`field` Warning or Breach, `new_value` the due date it is
+    /// about), raised by the scheduler.
+    #[serde(rename = "SLA")]
+    Sla,
 }
 
 impl TransactionKind {
     /// Every kind.
-    pub const ALL: [TransactionKind; 12] = [
+    pub const ALL: [TransactionKind; 13] = [
         TransactionKind::Create,
         TransactionKind::Correspond,
         TransactionKind::Comment,
@@ -175,6 +179,7 @@ impl TransactionKind {
         TransactionKind::DeleteLink,
         TransactionKind::Merge,
         TransactionKind::CustomField,
+        TransactionKind::Sla,
     ];
 
     /// The name as stored and shown.
@@ -192,6 +197,7 @@ impl TransactionKind {
             TransactionKind::DeleteLink => "DeleteLink",
             TransactionKind::Merge => "Merge",
             TransactionKind::CustomField => "CustomField",
+            TransactionKind::Sla => "SLA",
         }
     }
 }

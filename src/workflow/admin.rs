@@ -111,9 +111,9 @@ pub fn show_user(db: &Db<'_>, access: &Access, who: &str) -> Result<User> {
     Ok(user)
 }
 
-/// Changes a user: `real_name=`, `email=`, `privileged=yes|no`, `disabled=yes|no`, or
-/// `password=` (stored as an argon2 hash). Users may change their own name, address and
-/// password; the rest needs AdminUsers.
+/// Changes a user: `real_name=`, `email=`, `privileged=yes|no`, `disabled=yes|no`,
+/// `digest=daily|weekly|off`, or `password=` (stored as an argon2 hash). Users may change
+/// their own name, address, digest and password; the rest needs AdminUsers.
 pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]) -> Result<User> {
     let user = user_named(tx, who)?;
     if user.id <= crate::user::ROOT_ID {
@@ -141,14 +141,18 @@ pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]
             "password" => UserChange::PasswordHash(Some(hash_password(value)?)),
             "privileged" => UserChange::Privileged(yes_no()?),
             "disabled" => UserChange::Disabled(yes_no()?),
+            "digest" => UserChange::Digest(match value.trim() {
+                "" | "off" | "none" | "no" => None,
+                period => Some(period.parse().map_err(Error::Invalid)?),
+            }),
             other => {
                 return Err(Error::Invalid(format!(
-                    "`{other}` is not a user field; use real_name, email, password, privileged, disabled"
+                    "`{other}` is not a user field; use real_name, email, password, privileged, disabled, digest"
                 )));
             }
         };
         match change {
-            UserChange::RealName(_) | UserChange::Email(_) | UserChange::PasswordHash(_) => {
+            UserChange::RealName(_) | UserChange::Email(_) | UserChange::PasswordHash(_) | UserChange::Digest(_) => {
                 self_or_admin(tx, access, &user)?
             }
             _ => access.require(tx, Right::AdminUsers, On::Global)?,

@@ -208,7 +208,8 @@ fn process(
             subject: &inbound.subject,
             status: s.lifecycle(queue).default_initial().clone(),
             owner_id: NOBODY_ID,
-            priority: 0,
+            priority: s.time.initial_priority(&queue.name),
+            final_priority: s.time.final_priority(&queue.name),
             creator_id: actor.id,
             now,
         })?;

@@ -8,12 +8,14 @@ mod access;
 pub mod admin;
 mod fields;
 mod ingest;
+pub mod jobs;
 mod lifecycle;
 mod links;
 mod merge;
 mod notify;
 pub mod rule_tools;
 mod staff;
+pub mod time;
 pub mod view;
 
 pub use access::{Access, On};
@@ -54,6 +56,8 @@ pub struct Settings {
     /// Trusted authserv-ids for commands by mail; empty: none needed.
     pub command_authenticators: Vec<String>,
     pub templates: Templates,
+    /// The queues' priorities, escalation, service levels and stalled-ticket policies.
+    pub time: time::TimePolicies,
 }
 
 impl Settings {
@@ -78,6 +82,7 @@ impl Settings {
                 .collect(),
             custom_fields: config.custom_fields.clone(),
             command_authenticators: config.mail.commands_need_authentication_by.clone(),
+            time: time::TimePolicies::from_config(config)?,
         })
     }
 

@@ -17,7 +17,7 @@ use crate::rules::{ACTOR, Event, FieldChange, Recipient, Rule, RuleAction};
 use crate::store::{Db, NewOutgoing, QueueRow, TicketRow, Webhook, WriteTx};
 use crate::template::{ActorVars, Context, QueueVars, TicketVars, TransactionVars};
 use crate::ticket::{Change, Role, Status, Timestamp, TransactionKind, WatcherChange};
-use crate::user::{NOBODY_ID, User, is_mailer_address};
+use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User, is_mailer_address};
 
 /// Rules that fire because of rule actions stop at this depth, so rules cannot loop.
 pub const MAX_RULE_DEPTH: u32 = 4;
@@ -113,6 +113,10 @@ impl<'a> Happening<'a> {
 
 /// Runs every rule that matches a transaction someone made.
 pub(crate) fn run_rules(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp) -> Result<()> {
+    // the Due date first, so that what the rules send shows it
+    if matches!(h.kind, TransactionKind::Create | TransactionKind::Correspond) && h.actor.id != SYSTEM_USER_ID {
+        super::time::follow_service_level(tx, s, h, now)?;
+    }
     run_rules_at(tx, s, h, now, 0)
 }
 
@@ -506,7 +510,7 @@ impl RuleRun<'_, '_> {
         let notice = Notice {
             text: &text,
             autoreply: out.autoreply,
-            ticket_id: ticket.id,
+            ticket_id: Some(ticket.id),
             queue: &queue.name,
             reply_to: if out.as_comment {
                 &queue.comment_address

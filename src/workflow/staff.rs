@@ -60,7 +60,12 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, access: &A
         subject: req.subject.trim(),
         status: s.lifecycle(&queue).default_initial().clone(),
         owner_id: owner.id,
-        priority: req.priority,
+        // 0 (not given): the queue's InitialPriority
+        priority: match req.priority {
+            0 => s.time.initial_priority(&queue.name),
+            given => given,
+        },
+        final_priority: s.time.final_priority(&queue.name),
         creator_id: access.user.id,
         now,
     })?;

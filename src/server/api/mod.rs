@@ -8,6 +8,7 @@
 mod admin;
 mod auth;
 mod ingest;
+mod jobs;
 mod rules;
 mod tickets;
 
@@ -37,6 +38,7 @@ pub struct App {
     pub config: Arc<Config>,
     /// The user ticketd runs as (the owner of its Unix sockets).
     pub daemon_uid: Option<u32>,
+    pub scheduler: Arc<super::scheduler::Scheduler>,
 }
 
 /// The user a request acts as, set by [`auth::authenticate`].
@@ -84,6 +86,11 @@ pub fn router(app: App) -> Router {
         .route("/v1/tokens/{id}/revoke", post(admin::revoke_token))
         .route("/v1/admin/init", post(admin::init))
         .route("/v1/rules", get(rules::list))
+        .route("/v1/admin/jobs", get(jobs::list))
+        .route("/v1/admin/jobs/{name}", get(jobs::history))
+        .route("/v1/admin/jobs/{name}/run", post(jobs::run))
+        .route("/v1/admin/clock", get(jobs::show_clock).post(jobs::set_clock))
+        .route("/v1/tickets/{id}/sla", get(jobs::sla))
         .route("/v1/rules/test", post(rules::test))
         .route("/v1/templates/{name}/render", get(rules::render_template))
         .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))

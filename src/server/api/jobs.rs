@@ -1,0 +1,103 @@
+//! `/v1/admin/jobs`, `/v1/admin/clock` and `/v1/tickets/{id}/sla`: the scheduler's jobs,
+//! ticketd's clock, and where a ticket stands against its service level.
+
+use axum::Json;
+use axum::extract::{Extension, Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::{Actor, ApiResult, App, read_as};
+use crate::error::Error;
+use crate::rights::Right;
+use crate::server::{clock, now};
+use crate::workflow::{Access, On, time};
+
+/// Listing jobs is for staff; running them and moving the clock for SuperUsers.
+fn staff(access: &Access) -> crate::error::Result<()> {
+    if access.user.privileged {
+        Ok(())
+    } else {
+        Err(Error::Denied(format!(
+            "{} may not see the jobs: that is for staff",
+            access.who()
+        )))
+    }
+}
+
+async fn require_superuser(app: &App, actor: Actor) -> ApiResult<()> {
+    read_as(app, actor, |db, access| {
+        access.require(db, Right::SuperUser, On::Global)
+    })
+    .await
+}
+
+pub async fn list(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
+    read_as(&app, actor, |_, access| staff(access)).await?;
+    Ok(Json(app.scheduler.status(app.reads.clone()).await?).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryParams {
+    #[serde(default)]
+    limit: Option<u32>,
+}
+
+pub async fn history(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+    Query(p): Query<HistoryParams>,
+) -> ApiResult<Response> {
+    read_as(&app, actor, |_, access| staff(access)).await?;
+    let limit = p.limit.unwrap_or(20).clamp(1, 1000);
+    Ok(Json(app.scheduler.history(app.reads.clone(), &name, limit).await?).into_response())
+}
+
+/// Runs a job now; `{"run": null}` when it already ran at this instant.
+pub async fn run(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+) -> ApiResult<Response> {
+    require_superuser(&app, actor).await?;
+    let run = app.scheduler.run_now(&name).await?;
+    Ok(Json(serde_json::json!({ "run": run })).into_response())
+}
+
+pub async fn show_clock(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
+    read_as(&app, actor, |_, access| staff(access)).await?;
+    Ok(Json(serde_json::json!({ "now": now(), "frozen": clock::is_frozen() })).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SetClock {
+    now: String,
+}
+
+/// Moves a frozen clock and runs what became due, answering with those runs.
+pub async fn set_clock(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<SetClock>,
+) -> ApiResult<Response> {
+    require_superuser(&app, actor).await?;
+    let at = crate::ticket::parse_date(&req.now)?;
+    let now = clock::set(at)?;
+    tracing::info!(%now, "clock set");
+    let runs = app.scheduler.run_due().await;
+    app.scheduler.clock_moved();
+    Ok(Json(serde_json::json!({ "now": now, "runs": runs })).into_response())
+}
+
+pub async fn sla(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<i64>,
+) -> ApiResult<Response> {
+    let settings = app.settings.clone();
+    let report = read_as(&app, actor, move |db, access| {
+        time::sla_report(db, &settings, access, id, now())
+    })
+    .await?;
+    Ok(Json(report).into_response())
+}

@@ -1,0 +1,235 @@
+//! The scheduler: runs each job when its cron slot comes on ticketd's clock, in the
+//! writer (so a job's changes, its mail and the record of its run commit together).
+//!
+//! Each job remembers the last slot it ran for (from `job_runs`, so a restart picks up
+//! where the last run left off): when the clock passes one or more slots, the latest
+//! runs once; missed runs after downtime run once at start. A successful run of a slot
+//! is on record at most once, so a slot asked for twice does its work once.
+//!
+//! With a frozen clock (`ticketd --now`) nothing happens on its own: moving the clock
+//! (`tkt admin clock set`) runs what became due before it answers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::{Mutex, Notify};
+use tokio_util::sync::CancellationToken;
+
+use super::clock;
+use super::writer::Writer;
+use crate::error::{Error, Result};
+use crate::schedule::{Job, Schedule};
+use crate::store::{JobRun, ReadPool};
+use crate::ticket::Timestamp;
+use crate::workflow::{Settings, jobs};
+
+/// The longest the scheduler sleeps on the system clock before it looks again (the
+/// system clock may jump; a frozen one wakes it when moved).
+const LONGEST_NAP: Duration = Duration::from_secs(60);
+
+/// The jobs, their schedules, and the slot each last ran for.
+pub struct Scheduler {
+    jobs: Vec<(Job, Schedule)>,
+    writer: Writer,
+    settings: Arc<Settings>,
+    /// Per job: the instant after which its next slot is due. Held while running, so
+    /// runs never overlap.
+    since: Mutex<HashMap<String, Timestamp>>,
+    clock_moved: Notify,
+}
+
+/// A job as `tkt admin jobs` lists it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct JobStatus {
+    pub job: Job,
+    pub next: Option<Timestamp>,
+    pub last: Option<JobRun>,
+}
+
+impl Scheduler {
+    /// Reads the jobs' last slots; a job never run starts counting from now.
+    pub async fn start(
+        jobs: Vec<Job>,
+        time_zone: &str,
+        writer: Writer,
+        reads: Arc<ReadPool>,
+        settings: Arc<Settings>,
+    ) -> Result<Arc<Scheduler>> {
+        let jobs = jobs
+            .into_iter()
+            .map(|job| {
+                let schedule = Schedule::parse(&job.schedule, time_zone)
+                    .map_err(|e| Error::Invalid(format!("job `{}`: {e}", job.name)))?;
+                Ok((job, schedule))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let names: Vec<String> = jobs.iter().map(|(j, _)| j.name.clone()).collect();
+        let now = clock::now();
+        let since = tokio::task::spawn_blocking(move || {
+            reads.read(|db| {
+                names
+                    .into_iter()
+                    .map(|name| Ok((name.clone(), db.last_job_slot(&name)?.unwrap_or(now))))
+                    .collect::<Result<HashMap<_, _>>>()
+            })
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("scheduler start-up task failed: {e}")))??;
+        Ok(Arc::new(Scheduler {
+            jobs,
+            writer,
+            settings,
+            since: Mutex::new(since),
+            clock_moved: Notify::new(),
+        }))
+    }
+
+    /// Runs every job whose slot has come since it last ran, the latest slot of each once.
+    pub async fn run_due(&self) -> Vec<JobRun> {
+        let mut since = self.since.lock().await;
+        let now = clock::now();
+        let mut runs = Vec::new();
+        for (job, schedule) in &self.jobs {
+            let after = since.get(&job.name).copied().unwrap_or(now);
+            let Some(slot) = schedule.due(after, now) else {
+                continue;
+            };
+            match self.run_slot(job, slot).await {
+                Ok(Some(run)) => runs.push(run),
+                Ok(None) => {}
+                Err(e) => tracing::error!(job = %job.name, error = %e, "job could not run; tried again next slot"),
+            }
+            since.insert(job.name.clone(), slot);
+        }
+        runs
+    }
+
+    /// Runs a job now, for the slot `now` (asked for by hand). `None` when it has already
+    /// run successfully at this instant.
+    pub async fn run_now(&self, name: &str) -> Result<Option<JobRun>> {
+        let _running = self.since.lock().await;
+        let (job, _) = self
+            .jobs
+            .iter()
+            .find(|(j, _)| j.name == name)
+            .ok_or_else(|| Error::NotFound(format!("there is no job `{name}`; see tkt admin jobs")))?;
+        self.run_slot(job, clock::now()).await
+    }
+
+    /// Every job with its next slot and last run.
+    pub async fn status(&self, reads: Arc<ReadPool>) -> Result<Vec<JobStatus>> {
+        let since = self.since.lock().await.clone();
+        let jobs: Vec<(Job, Option<Timestamp>)> = self
+            .jobs
+            .iter()
+            .map(|(job, schedule)| {
+                let after = since.get(&job.name).copied().unwrap_or_else(clock::now);
+                (job.clone(), schedule.next_after(after))
+            })
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            reads.read(|db| {
+                jobs.into_iter()
+                    .map(|(job, next)| {
+                        let last = db.job_runs(&job.name, 1)?.pop();
+                        Ok(JobStatus { job, next, last })
+                    })
+                    .collect()
+            })
+        })
+        .await
+        .map_err(|e| Error::Internal(format!("job status task failed: {e}")))?
+    }
+
+    /// The last `limit` runs of a job.
+    pub async fn history(&self, reads: Arc<ReadPool>, name: &str, limit: u32) -> Result<Vec<JobRun>> {
+        if !self.jobs.iter().any(|(j, _)| j.name == name) {
+            return Err(Error::NotFound(format!("there is no job `{name}`; see tkt admin jobs")));
+        }
+        let name = name.to_string();
+        tokio::task::spawn_blocking(move || reads.read(|db| db.job_runs(&name, limit)))
+            .await
+            .map_err(|e| Error::Internal(format!("job history task failed: {e}")))?
+    }
+
+    /// Tells the loop that the frozen clock moved.
+    pub fn clock_moved(&self) {
+        self.clock_moved.notify_one();
+    }
+
+    /// One run of `job` for `slot`, recorded with its outcome; `None` if that slot has
+    /// run successfully before.
+    async fn run_slot(&self, job: &Job, slot: Timestamp) -> Result<Option<JobRun>> {
+        let job = job.clone();
+        let settings = self.settings.clone();
+        let now = clock::now();
+        let name = job.name.clone();
+        let run = self
+            .writer
+            .run(move |tx| {
+                if tx.job_ran(&job.name, slot)? {
+                    return Ok(None);
+                }
+                let started = Instant::now();
+                let outcome = tx.savepoint(|tx| jobs::run_job(tx, &settings, &job, now));
+                let (outcome, detail) = match outcome {
+                    Ok(detail) => ("ok", detail),
+                    // temporary trouble (a busy disk) fails the batch and is retried
+                    Err(e) if e.is_temporary() => return Err(e),
+                    Err(e) => ("failed", e.to_string()),
+                };
+                let run = JobRun {
+                    job: job.name.clone(),
+                    slot,
+                    started: now,
+                    duration_ms: started.elapsed().as_millis().try_into().unwrap_or(i64::MAX),
+                    outcome: outcome.into(),
+                    detail,
+                };
+                tx.record_job_run(&run)?;
+                Ok(Some(run))
+            })
+            .await?;
+        if let Some(run) = &run {
+            match run.outcome.as_str() {
+                "ok" => {
+                    tracing::info!(job = %name, slot = %run.slot, detail = %run.detail, ms = run.duration_ms, "job ran")
+                }
+                _ => tracing::error!(job = %name, slot = %run.slot, error = %run.detail, "job failed"),
+            }
+        }
+        Ok(run)
+    }
+
+    /// Runs due jobs until `shutdown`: at start (missed runs), then at each slot.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        loop {
+            self.run_due().await;
+            let nap = if clock::is_frozen() {
+                None
+            } else {
+                let since = self.since.lock().await.clone();
+                let now = clock::now();
+                let next = self
+                    .jobs
+                    .iter()
+                    .filter_map(|(job, schedule)| schedule.next_after(since.get(&job.name).copied().unwrap_or(now)))
+                    .min();
+                Some(next.map_or(LONGEST_NAP, |next| {
+                    (next - now).to_std().unwrap_or(Duration::ZERO).min(LONGEST_NAP)
+                }))
+            };
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = self.clock_moved.notified() => {}
+                _ = async {
+                    match nap {
+                        Some(nap) => tokio::time::sleep(nap).await,
+                        None => std::future::pending().await,
+                    }
+                } => {}
+            }
+        }
+    }
+}

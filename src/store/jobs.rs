@@ -1,0 +1,178 @@
+//! The scheduler's records, and the few facts about tickets its jobs need beyond search.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Db, WriteTx, cached_execute, cached_row, parse_opt_ts, parse_ts, ts};
+use crate::error::Result;
+use crate::schedule::DigestPeriod;
+use crate::ticket::{Timestamp, TransactionKind};
+use crate::user::{SYSTEM_USER_ID, User};
+
+/// One run of a scheduled job.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JobRun {
+    pub job: String,
+    /// The scheduled instant the run is for.
+    pub slot: Timestamp,
+    /// When it started, on ticketd's clock.
+    pub started: Timestamp,
+    pub duration_ms: i64,
+    /// `ok` or `failed`.
+    pub outcome: String,
+    /// What it did, or why it failed.
+    pub detail: String,
+}
+
+/// One message of a ticket's exchange with its requestors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExchangeEntry {
+    pub at: Timestamp,
+    /// The ticket's creation rather than a reply.
+    pub opening: bool,
+    pub privileged: bool,
+    pub requestor: bool,
+}
+
+impl WriteTx<'_> {
+    /// Records a run; false when a successful run of the job for that slot is on record
+    /// already (the run then must not have done anything).
+    pub fn record_job_run(&self, run: &JobRun) -> Result<bool> {
+        Ok(cached_execute(
+            self.conn(),
+            "INSERT OR IGNORE INTO job_runs (job, slot, started, duration_ms, outcome, detail) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                run.job,
+                ts(run.slot),
+                ts(run.started),
+                run.duration_ms,
+                run.outcome,
+                run.detail
+            ],
+        )? == 1)
+    }
+}
+
+impl Db<'_> {
+    /// Whether the job ran successfully for this slot.
+    pub fn job_ran(&self, job: &str, slot: Timestamp) -> Result<bool> {
+        Ok(cached_row(
+            self.conn,
+            "SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = ?1 AND slot = ?2 AND outcome = 'ok')",
+            params![job, ts(slot)],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The latest slot the job ran for, successfully or not: where a restarted scheduler
+    /// picks up.
+    pub fn last_job_slot(&self, job: &str) -> Result<Option<Timestamp>> {
+        let slot: Option<String> =
+            cached_row(self.conn, "SELECT MAX(slot) FROM job_runs WHERE job = ?1", [job], |r| {
+                r.get(0)
+            })?;
+        parse_opt_ts(slot)
+    }
+
+    /// The most recent runs of a job, newest first.
+    pub fn job_runs(&self, job: &str, limit: u32) -> Result<Vec<JobRun>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT job, slot, started, duration_ms, outcome, detail FROM job_runs WHERE job = ?1 \
+             ORDER BY id DESC LIMIT ?2",
+        )?;
+        let rows = statement
+            .query_map(params![job, limit], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter()
+            .map(|(job, slot, started, duration_ms, outcome, detail)| {
+                Ok(JobRun {
+                    job,
+                    slot: parse_ts(&slot)?,
+                    started: parse_ts(&started)?,
+                    duration_ms,
+                    outcome,
+                    detail,
+                })
+            })
+            .collect()
+    }
+
+    /// Enabled users with an address who asked for this digest.
+    pub fn digest_subscribers(&self, period: DigestPeriod) -> Result<Vec<User>> {
+        let ids: Vec<i64> = self
+            .conn
+            .prepare_cached(
+                "SELECT u.id FROM users u JOIN principals p ON p.id = u.id \
+                 WHERE u.digest = ?1 AND p.disabled = 0 AND u.email IS NOT NULL ORDER BY u.id",
+            )?
+            .query_map([period.as_str()], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        ids.into_iter().map(|id| self.user(id)).collect()
+    }
+
+    /// When a person (not the system) last did anything on the ticket, and when the
+    /// system last changed its priority: what idle escalation measures from.
+    pub fn last_touches(&self, ticket_id: i64) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
+        let (person, system): (Option<String>, Option<String>) = cached_row(
+            self.conn,
+            "SELECT (SELECT MAX(created) FROM transactions WHERE ticket_id = ?1 AND creator_id != ?2), \
+                    (SELECT MAX(created) FROM transactions WHERE ticket_id = ?1 AND creator_id = ?2 \
+                       AND type = 'Set' AND field = 'Priority')",
+            params![ticket_id, SYSTEM_USER_ID],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok((parse_opt_ts(person)?, parse_opt_ts(system)?))
+    }
+
+    /// The ticket's messages (its creation and replies) in order, with whether each
+    /// came from staff and whether from a requestor. The system's own replies (reminders)
+    /// are no answer and left out.
+    pub fn exchange(&self, ticket_id: i64) -> Result<Vec<ExchangeEntry>> {
+        let rows: Vec<(String, bool, bool, bool)> = self
+            .conn
+            .prepare_cached(
+                "SELECT tr.created, tr.type = 'Create', u.privileged, \
+                        EXISTS (SELECT 1 FROM ticket_roles r WHERE r.ticket_id = t.effective_id \
+                                AND r.role = 'Requestor' AND r.principal_id = tr.creator_id) \
+                 FROM transactions tr JOIN tickets t ON t.id = tr.ticket_id JOIN users u ON u.id = tr.creator_id \
+                 WHERE t.effective_id = ?1 AND tr.type IN ('Create', 'Correspond') AND tr.creator_id != ?2 \
+                 ORDER BY tr.created, tr.id",
+            )?
+            .query_map(params![ticket_id, SYSTEM_USER_ID], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.into_iter()
+            .map(|(at, opening, privileged, requestor)| {
+                Ok(ExchangeEntry {
+                    at: parse_ts(&at)?,
+                    opening,
+                    privileged,
+                    requestor,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether the ticket's history already has this service-level alarm for this due
+    /// date: each is raised once per due date.
+    pub fn sla_alarm_raised(&self, ticket_id: i64, alarm: &str, due: Timestamp) -> Result<bool> {
+        Ok(cached_row(
+            self.conn,
+            "SELECT 1 FROM transactions WHERE ticket_id = ?1 AND type = ?2 AND field = ?3 AND new_value = ?4",
+            params![ticket_id, TransactionKind::Sla.as_str(), alarm, ts(due)],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+        .is_some())
+    }
+}

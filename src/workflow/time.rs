@@ -1,0 +1,233 @@
+//! The queues' time policies (priorities, escalation, service level, stalled tickets),
+//! and the service level followed as mail comes and goes: the Due date set when a ticket
+//! is created, moved when a requestor writes and when staff answer.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::LazyLock;
+
+use serde::{Deserialize, Serialize};
+
+use super::Settings;
+use super::access::{Access, On};
+use super::fields::{Cause, system_change};
+use super::notify::Happening;
+use crate::calendar::{Calendar, format_duration};
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::queue::{Escalation, StalledPolicy};
+use crate::rights::Right;
+use crate::sla::{self, ServiceLevel};
+use crate::store::{Db, WriteTx};
+use crate::ticket::{Change, Timestamp, TransactionKind};
+
+/// A queue's time policies, from its `[[queues]]` entry.
+#[derive(Debug, Clone, Default)]
+pub struct QueuePolicy {
+    pub initial_priority: i64,
+    pub final_priority: i64,
+    pub service_level: Option<String>,
+    pub escalation: Option<Escalation>,
+    pub stalled: Option<StalledPolicy>,
+}
+
+/// Every queue's time policies, the service levels and their calendars.
+#[derive(Debug, Default)]
+pub struct TimePolicies {
+    calendars: BTreeMap<String, Calendar>,
+    levels: BTreeMap<String, ServiceLevel>,
+    /// By lowercased queue name.
+    queues: HashMap<String, QueuePolicy>,
+}
+
+/// A service level without a calendar counts every hour.
+static ALWAYS_OPEN: LazyLock<Calendar> = LazyLock::new(Calendar::always);
+
+impl TimePolicies {
+    /// From a config that passed its checks.
+    pub fn from_config(config: &Config) -> Result<TimePolicies> {
+        let calendars = config
+            .calendars
+            .iter()
+            .map(|(name, c)| {
+                Calendar::from_config(c)
+                    .map(|c| (name.clone(), c))
+                    .map_err(|e| Error::Invalid(format!("calendar `{name}`: {e}")))
+            })
+            .collect::<Result<_>>()?;
+        let queues = config
+            .queues
+            .iter()
+            .map(|q| {
+                let policy = QueuePolicy {
+                    initial_priority: q.initial_priority.unwrap_or(0),
+                    final_priority: q.final_priority.unwrap_or(0),
+                    service_level: q.service_level.clone(),
+                    escalation: q.escalation.clone(),
+                    stalled: q.stalled.clone(),
+                };
+                (q.name.to_lowercase(), policy)
+            })
+            .collect();
+        Ok(TimePolicies {
+            calendars,
+            levels: config.service_levels.clone(),
+            queues,
+        })
+    }
+
+    /// The queue's policies; `None` for queues made by `tkt` (policies live in the config).
+    pub fn queue(&self, name: &str) -> Option<&QueuePolicy> {
+        self.queues.get(&name.to_lowercase())
+    }
+
+    pub fn initial_priority(&self, queue: &str) -> i64 {
+        self.queue(queue).map_or(0, |p| p.initial_priority)
+    }
+
+    pub fn final_priority(&self, queue: &str) -> i64 {
+        self.queue(queue).map_or(0, |p| p.final_priority)
+    }
+
+    /// The service level the queue's tickets are held to, with its name and calendar.
+    pub fn service_level(&self, queue: &str) -> Option<(&str, &ServiceLevel, &Calendar)> {
+        let name = self.queue(queue)?.service_level.as_deref()?;
+        let level = self.levels.get(name)?;
+        let calendar = match &level.calendar {
+            Some(c) => self.calendars.get(c)?,
+            None => &ALWAYS_OPEN,
+        };
+        Some((name, level, calendar))
+    }
+}
+
+/// After a ticket's creation or a reply: sets its Due date to what its service level
+/// asks now (RT_System's change, which rules see like any other).
+pub(crate) fn follow_service_level(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp) -> Result<()> {
+    let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
+        return Ok(());
+    };
+    let queue = tx.queue(ticket.queue_id)?;
+    let Some((_, level, calendar)) = s.time.service_level(&queue.name) else {
+        return Ok(());
+    };
+    if !s.lifecycle(&queue).is_active(&ticket.status) {
+        return Ok(());
+    }
+    let standing = standing(tx, level, calendar, ticket.id)?;
+    if standing.due == ticket.due {
+        return Ok(());
+    }
+    let cause = Cause {
+        rule: "service level",
+        mail: h.mail,
+        depth: 0,
+        behalf_of: Some(h.actor.id),
+    };
+    system_change(tx, s, ticket.id, &Change::Due(standing.due), &cause, now)?;
+    Ok(())
+}
+
+/// Where the ticket stands against `level`, from its history.
+fn standing(db: &Db<'_>, level: &ServiceLevel, calendar: &Calendar, ticket_id: i64) -> Result<sla::Standing> {
+    let created = db.ticket(ticket_id, false)?.created;
+    let exchange: Vec<sla::Message> = db
+        .exchange(ticket_id)?
+        .into_iter()
+        .map(|m| sla::Message {
+            at: m.at,
+            // a new ticket always waits for an answer, whoever opened it
+            from_staff: !m.opening && m.privileged && !m.requestor,
+        })
+        .collect();
+    Ok(sla::standing(level, calendar, created, &exchange))
+}
+
+/// What `tkt sla N` shows.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SlaReport {
+    pub ticket: i64,
+    /// The service level's name; `None`: the queue has none.
+    pub level: Option<String>,
+    pub calendar: Option<String>,
+    pub response: Option<String>,
+    pub resolve: Option<String>,
+    pub waiting_since: Option<Timestamp>,
+    pub response_due: Option<Timestamp>,
+    pub resolve_due: Option<Timestamp>,
+    /// The ticket's Due date (which staff may have moved by hand).
+    pub due: Option<Timestamp>,
+    /// `met` (inactive before due), `ok`, `warning`, `breached`, or `none`.
+    pub state: String,
+    /// Time left to Due, in the level's kind of time ("1h 20m business"); negative past it.
+    pub left: Option<String>,
+    /// The alarms raised so far: (Warning|Breach, when).
+    pub alarms: Vec<(String, Timestamp)>,
+}
+
+/// Where a ticket stands against its queue's service level (ShowTicket).
+pub fn sla_report(db: &Db<'_>, s: &Settings, access: &Access, id: i64, now: Timestamp) -> Result<SlaReport> {
+    let row = db.current_ticket(id)?;
+    access.require(db, Right::ShowTicket, On::Ticket(&row))?;
+    let ticket = db.ticket(row.id, true)?;
+    let queue = db.queue(row.queue_id)?;
+    let alarms = ticket
+        .transactions
+        .iter()
+        .flatten()
+        .filter(|t| t.kind == TransactionKind::Sla)
+        .map(|t| (t.field.clone().unwrap_or_default(), t.created))
+        .collect();
+    let mut report = SlaReport {
+        ticket: row.id,
+        level: None,
+        calendar: None,
+        response: None,
+        resolve: None,
+        waiting_since: None,
+        response_due: None,
+        resolve_due: None,
+        due: row.due,
+        state: "none".into(),
+        left: None,
+        alarms,
+    };
+    let Some((name, level, calendar)) = s.time.service_level(&queue.name) else {
+        return Ok(report);
+    };
+    let standing = standing(db, level, calendar, row.id)?;
+    let business = level.calendar.is_some();
+    report.level = Some(name.to_string());
+    report.calendar = level.calendar.clone();
+    report.response = level.response.map(|d| d.to_string());
+    report.resolve = level.resolve.map(|d| d.to_string());
+    report.waiting_since = standing.waiting_since;
+    report.response_due = standing.response_due;
+    report.resolve_due = standing.resolve_due;
+    let active = s.lifecycle(&queue).is_active(&row.status);
+    report.state = match (row.due, active) {
+        (_, false) => match (row.due, ticket.resolved) {
+            (Some(due), Some(resolved)) if resolved > due => "breached".into(),
+            _ => "met".into(),
+        },
+        (None, true) => "ok".into(),
+        (Some(due), true) => match sla::alarm(level, calendar, due, now) {
+            Some(sla::Alarm::Breach) => "breached".into(),
+            Some(sla::Alarm::Warning) => "warning".into(),
+            None => "ok".into(),
+        },
+    };
+    if let Some(due) = row.due.filter(|_| active) {
+        let left = if due >= now {
+            if business {
+                calendar.business_between(now, due)
+            } else {
+                due - now
+            }
+        } else {
+            -(now - due)
+        };
+        let kind = if business && due >= now { " business" } else { "" };
+        report.left = Some(format!("{}{kind}", format_duration(left)));
+    }
+    Ok(report)
+}
