@@ -40,8 +40,33 @@ pub struct CalendarConfig {
     /// (one range per day; a day not listed is closed; "24:00" closes at midnight).
     /// Default: mon..fri "09:00-17:00".
     pub hours: BTreeMap<String, String>,
-    /// Dates ("2026-12-25") on which the office is closed, in the calendar's zone.
+    /// Dates ("2026-12-25", quoted or a bare TOML date) on which the office is closed, in
+    /// the calendar's zone.
+    #[serde(deserialize_with = "holiday_dates")]
     pub holidays: Vec<NaiveDate>,
+}
+
+/// Holidays as text or as TOML's own dates, which people write without quotes.
+fn holiday_dates<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<NaiveDate>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Holiday {
+        Text(NaiveDate),
+        Toml(toml::value::Datetime),
+    }
+    Vec::<Holiday>::deserialize(deserializer)?
+        .into_iter()
+        .map(|h| match h {
+            Holiday::Text(date) => Ok(date),
+            Holiday::Toml(datetime) => match (datetime.date, datetime.time) {
+                (Some(d), None) => NaiveDate::from_ymd_opt(i32::from(d.year), u32::from(d.month), u32::from(d.day))
+                    .ok_or_else(|| serde::de::Error::custom(format!("holiday {datetime} is not a date"))),
+                _ => Err(serde::de::Error::custom(format!(
+                    "holiday {datetime} must be a date such as 2026-12-25, without a time"
+                ))),
+            },
+        })
+        .collect()
 }
 
 impl Default for CalendarConfig {
@@ -593,6 +618,20 @@ mod tests {
             ..CalendarConfig::default()
         })
         .unwrap()
+    }
+
+    #[test]
+    fn holidays_may_be_bare_toml_dates_or_text() {
+        let config: CalendarConfig = toml::from_str("holidays = [2026-12-25, \"2026-12-26\"]").unwrap();
+        assert_eq!(
+            config.holidays,
+            [
+                NaiveDate::from_ymd_opt(2026, 12, 25).unwrap(),
+                NaiveDate::from_ymd_opt(2026, 12, 26).unwrap()
+            ]
+        );
+        let timed = toml::from_str::<CalendarConfig>("holidays = [2026-12-25T10:00:00]").unwrap_err();
+        assert!(timed.to_string().contains("without a time"), "{timed}");
     }
 
     #[test]

@@ -429,13 +429,12 @@ pub fn job_runs(runs: &[crate::store::JobRun]) -> String {
     runs.iter()
         .map(|r| {
             format!(
-                "{} {} slot {} started {} {} ms: {} {}\n",
+                "{} {} for {} (started {}, {} ms): {}\n",
                 r.job,
                 r.outcome,
                 r.slot.format("%Y-%m-%d %H:%M"),
                 r.started.format("%Y-%m-%d %H:%M:%S"),
                 r.duration_ms,
-                r.outcome,
                 r.detail
             )
         })

@@ -8,8 +8,6 @@
 //! that made it act (a priority reached, an alarm on record for that due date, a reminder
 //! that updated the ticket), and the scheduler runs a job once per slot.
 
-use std::fmt::Write as _;
-
 use serde::Serialize;
 
 use super::Settings;
@@ -431,21 +429,17 @@ fn activity_digest(tx: &WriteTx<'_>, s: &Settings, period: DigestPeriod, now: Ti
     Ok(format!("{sent} digest(s) sent"))
 }
 
-/// One line for a transaction in an activity digest.
+/// One line for a transaction in an activity digest: when, what, who.
 fn describe(t: &crate::ticket::Transaction) -> String {
     let when = t.created.format("%Y-%m-%d %H:%M");
-    let mut line = format!("{when}  {}", t.kind);
-    match (&t.field, &t.old_value, &t.new_value) {
-        (Some(field), Some(old), Some(new)) => {
-            let _ = write!(line, " {field}: {old} -> {new}");
+    let what = match (t.kind, &t.field, &t.old_value, &t.new_value) {
+        (TransactionKind::Status | TransactionKind::Set, Some(field), old, Some(new)) => {
+            format!("{field}: {} -> {new}", old.as_deref().unwrap_or("-"))
         }
-        (Some(field), None, Some(new)) => {
-            let _ = write!(line, " {field}: {new}");
-        }
-        _ => {}
-    }
-    let _ = write!(line, " by {}", t.creator);
-    line
+        (kind, Some(field), _, Some(new)) => format!("{kind} {field} {new}"),
+        (kind, _, _, _) => kind.to_string(),
+    };
+    format!("{when}  {what} by {}", t.creator)
 }
 
 /// Tickets stalled for longer than their queue allows: resolved, or their requestors

@@ -31,6 +31,8 @@ pub struct Setup {
     pub queues: Option<String>,
     /// Also listen on this TCP address, with this shared token.
     pub tcp: Option<(String, String)>,
+    /// Start with the clock frozen here (`ticketd --now`).
+    pub now: Option<String>,
 }
 
 /// The default queues: `general` (help@) with no staff, `network` (noc@) with an AdminCc.
@@ -54,6 +56,8 @@ pub struct Daemon {
     pub socket: PathBuf,
     pub config: PathBuf,
     pub outgoing: PathBuf,
+    /// `--now` for the next launch.
+    pub now: Option<String>,
     child: Option<Child>,
 }
 
@@ -99,6 +103,7 @@ impl Daemon {
             socket,
             config,
             outgoing,
+            now: setup.now.clone(),
             child: None,
         };
         daemon.launch();
@@ -112,9 +117,12 @@ impl Daemon {
             .append(true)
             .open(self.dir.path().join("ticketd.log"))
             .expect("log file");
-        let child = Command::new(TICKETD)
-            .arg("--config")
-            .arg(&self.config)
+        let mut command = Command::new(TICKETD);
+        command.arg("--config").arg(&self.config);
+        if let Some(now) = &self.now {
+            command.arg("--now").arg(now);
+        }
+        let child = command
             .env("TICKETD_LOG", "info,ticketd=debug")
             .stdout(log.try_clone().unwrap())
             .stderr(log)

@@ -14,6 +14,7 @@ mod outbound;
 mod postfix;
 mod rights;
 mod rules;
+mod schedule;
 mod search;
 mod staff;
 mod threading;
