@@ -159,47 +159,61 @@ impl Scheduler {
     }
 
     /// One run of `job` for `slot`, recorded with its outcome; `None` if that slot has
-    /// run successfully before.
+    /// run successfully before. The work goes to the writer a step at a time (a bounded
+    /// batch of tickets or recipients each), so mail is taken in between; the run is
+    /// recorded after the last step.
     async fn run_slot(&self, job: &Job, slot: Timestamp) -> Result<Option<JobRun>> {
-        let job = job.clone();
-        let settings = self.settings.clone();
         let now = clock::now();
         let name = job.name.clone();
-        let run = self
-            .writer
-            .run(move |tx| {
-                if tx.job_ran(&job.name, slot)? {
-                    return Ok(None);
+        let started = Instant::now();
+        let mut tally = jobs::Tally::default();
+        let mut cursor = 0;
+        let mut steps = 0;
+        let failure = loop {
+            let job = job.clone();
+            let settings = self.settings.clone();
+            let first = steps == 0;
+            let step = self
+                .writer
+                .run(move |tx| {
+                    if first && tx.job_ran(&job.name, slot)? {
+                        return Ok(None);
+                    }
+                    jobs::run_step(tx, &settings, &job, cursor, now).map(Some)
+                })
+                .await;
+            steps += 1;
+            match step {
+                Ok(None) => return Ok(None),
+                Ok(Some(step)) => {
+                    tally.merge(&step.tally);
+                    match step.next {
+                        Some(next) => cursor = next,
+                        None => break None,
+                    }
                 }
-                let started = Instant::now();
-                let outcome = tx.savepoint(|tx| jobs::run_job(tx, &settings, &job, now));
-                let (outcome, detail) = match outcome {
-                    Ok(detail) => ("ok", detail),
-                    // temporary trouble (a busy disk) fails the batch and is retried
-                    Err(e) if e.is_temporary() => return Err(e),
-                    Err(e) => ("failed", e.to_string()),
-                };
-                let run = JobRun {
-                    job: job.name.clone(),
-                    slot,
-                    started: now,
-                    duration_ms: started.elapsed().as_millis().try_into().unwrap_or(i64::MAX),
-                    outcome: outcome.into(),
-                    detail,
-                };
-                tx.record_job_run(&run)?;
-                Ok(Some(run))
-            })
-            .await?;
-        if let Some(run) = &run {
-            match run.outcome.as_str() {
-                "ok" => {
-                    tracing::info!(job = %name, slot = %run.slot, detail = %run.detail, ms = run.duration_ms, "job ran")
-                }
-                _ => tracing::error!(job = %name, slot = %run.slot, error = %run.detail, "job failed"),
+                // a busy disk or a full one: this slot is tried again at the next start
+                Err(e) if e.is_temporary() => return Err(e),
+                Err(e) => break Some(format!("{e} (after {tally})")),
             }
+        };
+        let run = JobRun {
+            job: name.clone(),
+            slot,
+            started: now,
+            duration_ms: started.elapsed().as_millis().try_into().unwrap_or(i64::MAX),
+            outcome: if failure.is_some() { "failed" } else { "ok" }.into(),
+            detail: failure.unwrap_or_else(|| tally.to_string()),
+        };
+        let record = run.clone();
+        self.writer.run(move |tx| tx.record_job_run(&record)).await?;
+        match run.outcome.as_str() {
+            "ok" => {
+                tracing::info!(job = %name, slot = %run.slot, detail = %run.detail, steps, ms = run.duration_ms, "job ran")
+            }
+            _ => tracing::error!(job = %name, slot = %run.slot, error = %run.detail, "job failed"),
         }
-        Ok(run)
+        Ok(Some(run))
     }
 
     /// Runs due jobs until `shutdown`: at start (missed runs), then at each slot.

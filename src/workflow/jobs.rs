@@ -14,6 +14,7 @@ use super::Settings;
 use super::access::Access;
 use super::fields::{Cause, system_change};
 use super::notify::{Happening, run_rules};
+use crate::calendar::format_duration;
 use crate::error::{Error, Result};
 use crate::mail::compose::{self, Notice};
 use crate::queue::{StalledAction, idle_step, linear_priority};
@@ -25,16 +26,84 @@ use crate::store::{Db, NewOutgoing, NewTransaction, QueueRow, WriteTx, ts};
 use crate::ticket::{Change, Role, Status, Ticket, Timestamp, TransactionKind};
 use crate::user::SYSTEM_USER_ID;
 
-/// Does one job's work at `now`; returns a line saying what it did.
-pub fn run_job(tx: &WriteTx<'_>, s: &Settings, job: &Job, now: Timestamp) -> Result<String> {
-    match job.task {
-        Task::Escalate => escalate(tx, s, now),
-        Task::Slas => check_service_levels(tx, s, now),
-        Task::UntakenDigest => untaken_digest(tx, s, now),
-        Task::OwnerDigest => owner_digest(tx, s, now),
-        Task::ActivityDigest => activity_digest(tx, s, job.period.unwrap_or(DigestPeriod::Daily), now),
-        Task::Stalled => stalled(tx, s, now),
+/// Tickets one step of a job looks at: a step is one write transaction, and the writer
+/// serves mail between steps, so a big job never holds up incoming mail for long.
+pub const TICKETS_PER_STEP: usize = 200;
+
+/// Recipients one step of a digest job writes to.
+pub const RECIPIENTS_PER_STEP: usize = 10;
+
+/// What one step of a job did, and where the next begins (`None`: the job is done).
+#[derive(Debug, Default)]
+pub struct Step {
+    pub tally: Tally,
+    pub next: Option<i64>,
+}
+
+/// Counts of what a job did, in the order first counted: "3 escalated".
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tally(Vec<(&'static str, u64)>);
+
+impl Tally {
+    fn of(labels: &[&'static str]) -> Tally {
+        Tally(labels.iter().map(|l| (*l, 0)).collect())
     }
+
+    fn add(&mut self, label: &'static str, n: u64) {
+        match self.0.iter_mut().find(|(l, _)| *l == label) {
+            Some((_, count)) => *count += n,
+            None => self.0.push((label, n)),
+        }
+    }
+
+    /// Adds another step's counts.
+    pub fn merge(&mut self, other: &Tally) {
+        for (label, n) in &other.0 {
+            self.add(label, *n);
+        }
+    }
+}
+
+impl std::fmt::Display for Tally {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self.0.iter().map(|(l, n)| format!("{n} {l}")).collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
+/// Does one step of a job's work at `now`, from `cursor` (0 to begin; then the `next` of
+/// the step before). The scheduler calls it until `next` is `None`.
+pub fn run_step(tx: &WriteTx<'_>, s: &Settings, job: &Job, cursor: i64, now: Timestamp) -> Result<Step> {
+    match job.task {
+        Task::Escalate => escalate(tx, s, cursor, now),
+        Task::Slas => check_service_levels(tx, s, cursor, now),
+        Task::UntakenDigest => untaken_digest(tx, s, cursor, now),
+        Task::OwnerDigest => owner_digest(tx, s, cursor, now),
+        Task::ActivityDigest => activity_digest(tx, s, job.period.unwrap_or(DigestPeriod::Daily), cursor, now),
+        Task::Stalled => stalled(tx, s, cursor, now),
+    }
+}
+
+/// The next batch of tickets matching `filter` past `cursor`, in ticket order, and where
+/// the batch after begins.
+fn batch(db: &Db<'_>, s: &Settings, filter: &str, cursor: i64, now: Timestamp) -> Result<(Vec<Ticket>, Option<i64>)> {
+    let ticketsql = format!("({filter}) AND id > {cursor} ORDER BY id ASC LIMIT {TICKETS_PER_STEP}");
+    let tickets = find(db, s, &ticketsql, now)?;
+    let next = (tickets.len() == TICKETS_PER_STEP)
+        .then(|| tickets.last().map(|t| t.id))
+        .flatten();
+    Ok((tickets, next))
+}
+
+/// `Queue IN (...)` for the queues that have a policy, or `None` when none has.
+fn queues_with(db: &Db<'_>, has: impl Fn(&str) -> bool) -> Result<Option<String>> {
+    let names: Vec<String> = db
+        .queues()?
+        .into_iter()
+        .filter(|q| has(&q.name))
+        .map(|q| quote(&q.name))
+        .collect();
+    Ok((!names.is_empty()).then(|| format!("Queue IN ({})", names.join(", "))))
 }
 
 /// The tickets a TicketSQL query finds, without rights (the system looks at everything;
@@ -55,89 +124,93 @@ fn cause(rule: &str) -> Cause<'_> {
 
 /// Raises priorities per queue: linearly towards FinalPriority as Due nears (never
 /// lowering what staff set), or by a step for tickets idle too long.
-fn escalate(tx: &WriteTx<'_>, s: &Settings, now: Timestamp) -> Result<String> {
-    let mut raised = 0;
-    for queue in tx.queues()? {
-        let Some(escalation) = s.time.queue(&queue.name).and_then(|p| p.escalation.as_ref()) else {
+fn escalate(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
+    let mut tally = Tally::of(&["escalated"]);
+    let escalation_of = |queue: &str| s.time.queue(queue).and_then(|p| p.escalation.as_ref());
+    let Some(queues) = queues_with(tx, |q| escalation_of(q).is_some())? else {
+        return Ok(Step { tally, next: None });
+    };
+    let (tickets, next) = batch(tx, s, &format!("{queues} AND Status = '__Active__'"), cursor, now)?;
+    for ticket in tickets {
+        let Some(escalation) = escalation_of(&ticket.queue) else {
             continue;
         };
-        let active = format!("Queue = {} AND Status = '__Active__'", quote(&queue.name));
-        for ticket in find(tx, s, &active, now)? {
-            let linear = match ticket.due {
-                Some(due) if escalation.linear && ticket.final_priority != ticket.initial_priority => Some(
-                    linear_priority(ticket.initial_priority, ticket.final_priority, ticket.created, due, now),
-                ),
-                _ => None,
-            };
-            let target = match (linear, escalation.idle_period()) {
-                (Some(priority), _) => Some(priority).filter(|p| *p > ticket.priority),
-                (None, Some(idle)) => {
-                    let (person, system) = tx.last_touches(ticket.id)?;
-                    let since = [Some(ticket.created), person, system].into_iter().flatten().max();
-                    let idle_long_enough = since.is_some_and(|since| now - since >= idle);
-                    idle_long_enough
-                        .then(|| idle_step(escalation, ticket.priority, ticket.final_priority))
-                        .flatten()
-                }
-                (None, None) => None,
-            };
-            if let Some(priority) = target
-                && system_change(tx, s, ticket.id, &Change::Priority(priority), &cause("escalate"), now)?.is_some()
-            {
-                raised += 1;
+        let linear = match ticket.due {
+            Some(due) if escalation.linear && ticket.final_priority != ticket.initial_priority => Some(
+                linear_priority(ticket.initial_priority, ticket.final_priority, ticket.created, due, now),
+            ),
+            _ => None,
+        };
+        let target = match (linear, escalation.idle_period()) {
+            (Some(priority), _) => Some(priority).filter(|p| *p > ticket.priority),
+            (None, Some(idle)) => {
+                let (person, system) = tx.last_touches(ticket.id)?;
+                let since = [Some(ticket.created), person, system].into_iter().flatten().max();
+                let idle_long_enough = since.is_some_and(|since| now - since >= idle);
+                idle_long_enough
+                    .then(|| idle_step(escalation, ticket.priority, ticket.final_priority))
+                    .flatten()
             }
+            (None, None) => None,
+        };
+        if let Some(priority) = target
+            && system_change(tx, s, ticket.id, &Change::Priority(priority), &cause("escalate"), now)?.is_some()
+        {
+            tally.add("escalated", 1);
         }
     }
-    Ok(format!("{raised} ticket(s) escalated"))
+    Ok(Step { tally, next })
 }
 
 /// Warns before, and reports, missed service levels: each alarm once per due date, as a
 /// transaction on the ticket that the `sla_warning` and `sla_breach` rules answer.
-fn check_service_levels(tx: &WriteTx<'_>, s: &Settings, now: Timestamp) -> Result<String> {
-    let (mut warnings, mut breaches) = (0, 0);
-    for queue in tx.queues()? {
-        let Some((name, level, calendar)) = s.time.service_level(&queue.name) else {
+fn check_service_levels(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
+    let mut tally = Tally::of(&["warning(s)", "breach(es)"]);
+    let Some(queues) = queues_with(tx, |q| s.time.service_level(q).is_some())? else {
+        return Ok(Step { tally, next: None });
+    };
+    let filter = format!("{queues} AND Status = '__Active__' AND Due IS NOT NULL");
+    let (tickets, next) = batch(tx, s, &filter, cursor, now)?;
+    for ticket in tickets {
+        let (Some(due), Some((name, level, calendar))) = (ticket.due, s.time.service_level(&ticket.queue)) else {
             continue;
         };
-        let due_tickets = format!(
-            "Queue = {} AND Status = '__Active__' AND Due IS NOT NULL",
-            quote(&queue.name)
-        );
-        for ticket in find(tx, s, &due_tickets, now)? {
-            let Some(due) = ticket.due else { continue };
-            let Some(alarm) = sla::alarm(level, calendar, due, now) else {
-                continue;
-            };
-            if tx.sla_alarm_raised(ticket.id, alarm.as_str(), due)? {
-                continue;
-            }
-            let left = if level.calendar.is_some() {
+        let Some(alarm) = sla::alarm(level, calendar, due, now) else {
+            continue;
+        };
+        if tx.sla_alarm_raised(ticket.id, alarm.as_str(), due)? {
+            continue;
+        }
+        let content = match alarm {
+            Alarm::Warning => {
+                let left = match level.calendar {
+                    Some(_) => format!(
+                        "{} business time left",
+                        format_duration(calendar.business_between(now, due))
+                    ),
+                    None => format!("{} left", format_duration(due - now)),
+                };
                 format!(
-                    "{} business time left",
-                    crate::calendar::format_duration(calendar.business_between(now, due))
-                )
-            } else {
-                format!("{} left", crate::calendar::format_duration(due - now))
-            };
-            let content = match alarm {
-                Alarm::Warning => format!(
                     "Service level {name}: due {} ({left}).",
                     due.format("%Y-%m-%d %H:%M UTC")
-                ),
-                Alarm::Breach => format!(
-                    "Service level {name}: was due {}, {} ago.",
-                    due.format("%Y-%m-%d %H:%M UTC"),
-                    crate::calendar::format_duration(now - due)
-                ),
-            };
-            raise_alarm(tx, s, ticket.id, alarm, due, &content, now)?;
-            match alarm {
-                Alarm::Warning => warnings += 1,
-                Alarm::Breach => breaches += 1,
+                )
             }
-        }
+            Alarm::Breach => format!(
+                "Service level {name}: was due {}, {} ago.",
+                due.format("%Y-%m-%d %H:%M UTC"),
+                format_duration(now - due)
+            ),
+        };
+        raise_alarm(tx, s, ticket.id, alarm, due, &content, now)?;
+        tally.add(
+            match alarm {
+                Alarm::Warning => "warning(s)",
+                Alarm::Breach => "breach(es)",
+            },
+            1,
+        );
     }
-    Ok(format!("{warnings} warning(s), {breaches} breach(es)"))
+    Ok(Step { tally, next })
 }
 
 fn raise_alarm(
@@ -204,7 +277,7 @@ impl DigestTicket {
             owner: ticket.owner.clone(),
             requestors: ticket.requestors.clone(),
             created: ts(ticket.created),
-            age: crate::calendar::format_duration(now - ticket.created),
+            age: format_duration(now - ticket.created),
             due: ticket.due.map(ts),
             events: Vec::new(),
         }
@@ -292,57 +365,75 @@ fn send_digest(
     Ok(true)
 }
 
-/// To each queue's AdminCcs: its new tickets that nobody has taken, oldest first.
-fn untaken_digest(tx: &WriteTx<'_>, s: &Settings, now: Timestamp) -> Result<String> {
-    let mut sent = 0;
-    for queue in tx.queues()? {
-        let to: Vec<String> = tx
-            .queue_watchers(queue.id, Role::AdminCc)?
-            .into_iter()
-            .filter(|u| !u.disabled)
-            .filter_map(|u| u.email)
-            .collect();
-        if to.is_empty() {
-            continue;
-        }
-        let untaken = format!(
-            "Queue = {} AND Status = 'new' AND Owner = 'Nobody' ORDER BY Created ASC, id ASC",
-            quote(&queue.name)
-        );
-        let tickets: Vec<DigestTicket> = find(tx, s, &untaken, now)?
-            .iter()
-            .map(|t| DigestTicket::of(t, now))
-            .collect();
-        if tickets.is_empty() {
-            continue;
-        }
-        let context = DigestContext {
-            queue: DigestQueue::of(&queue),
-            recipient: "",
-            period: "daily",
-            since: String::new(),
-            now: ts(now),
-            tickets,
-        };
-        if send_digest(tx, s, "untaken_digest", Some(&queue), &to, &context, now)? {
-            sent += 1;
-        }
+/// To each queue's AdminCcs: its new tickets that nobody has taken, oldest first. One
+/// queue per step (the cursor is the queue's id).
+fn untaken_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
+    let mut tally = Tally::of(&["digest(s) sent"]);
+    let mut queues: Vec<QueueRow> = tx.queues()?.into_iter().filter(|q| q.id > cursor).collect();
+    queues.sort_by_key(|q| q.id);
+    let Some(queue) = queues.first() else {
+        return Ok(Step { tally, next: None });
+    };
+    let next = Some(queue.id);
+    let to: Vec<String> = tx
+        .queue_watchers(queue.id, Role::AdminCc)?
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .filter_map(|u| u.email)
+        .collect();
+    if to.is_empty() {
+        return Ok(Step { tally, next });
     }
-    Ok(format!("{sent} digest(s) sent"))
+    let untaken = format!(
+        "Queue = {} AND Status = 'new' AND Owner = 'Nobody' ORDER BY Created ASC, id ASC",
+        quote(&queue.name)
+    );
+    let tickets: Vec<DigestTicket> = find(tx, s, &untaken, now)?
+        .iter()
+        .map(|t| DigestTicket::of(t, now))
+        .collect();
+    if tickets.is_empty() {
+        return Ok(Step { tally, next });
+    }
+    let context = DigestContext {
+        queue: DigestQueue::of(queue),
+        recipient: "",
+        period: "daily",
+        since: String::new(),
+        now: ts(now),
+        tickets,
+    };
+    if send_digest(tx, s, "untaken_digest", Some(queue), &to, &context, now)? {
+        tally.add("digest(s) sent", 1);
+    }
+    Ok(Step { tally, next })
 }
 
-/// To each owner: their active tickets, highest priority first, then oldest.
-fn owner_digest(tx: &WriteTx<'_>, s: &Settings, now: Timestamp) -> Result<String> {
+/// To each owner: their active tickets, highest priority first, then oldest. A few
+/// owners per step, in user-id order (the cursor is the last one's id).
+fn owner_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
+    let mut tally = Tally::of(&["digest(s) sent"]);
     let owned = parse("Status = '__Active__' AND Owner != 'Nobody'", now)
         .map_err(|e| Error::Internal(format!("owner digest query: {e}")))?;
     let by_owner = crate::search::parse_grouping("Owner").map_err(|e| Error::Internal(e.to_string()))?;
-    let owners = tx.report(&owned, &[by_owner], None, &s.all_lifecycles())?;
-    let mut sent = 0;
-    for (values, _) in owners {
-        let Some(name) = values.first() else { continue };
-        let Some(owner) = tx.user_by_name_or_email(name)? else {
-            continue;
-        };
+    let mut owners = Vec::new();
+    for (values, _) in tx.report(&owned, &[by_owner], None, &s.all_lifecycles())? {
+        if let Some(owner) = values
+            .first()
+            .map(|name| tx.user_by_name_or_email(name))
+            .transpose()?
+            .flatten()
+            && owner.id > cursor
+        {
+            owners.push(owner);
+        }
+    }
+    owners.sort_by_key(|u| u.id);
+    owners.truncate(RECIPIENTS_PER_STEP);
+    let next = (owners.len() == RECIPIENTS_PER_STEP)
+        .then(|| owners.last().map(|u| u.id))
+        .flatten();
+    for owner in owners {
         let Some(email) = owner.email.clone().filter(|_| !owner.disabled) else {
             continue;
         };
@@ -366,18 +457,27 @@ fn owner_digest(tx: &WriteTx<'_>, s: &Settings, now: Timestamp) -> Result<String
             tickets,
         };
         if send_digest(tx, s, "owner_digest", None, std::slice::from_ref(&email), &context, now)? {
-            sent += 1;
+            tally.add("digest(s) sent", 1);
         }
     }
-    Ok(format!("{sent} digest(s) sent"))
+    Ok(Step { tally, next })
 }
 
 /// To each user who asked for this period's digest: what happened on the tickets they
-/// watch or own, as far as they may see it.
-fn activity_digest(tx: &WriteTx<'_>, s: &Settings, period: DigestPeriod, now: Timestamp) -> Result<String> {
+/// watch or own, as far as they may see it. A few users per step, in id order.
+fn activity_digest(tx: &WriteTx<'_>, s: &Settings, period: DigestPeriod, cursor: i64, now: Timestamp) -> Result<Step> {
+    let mut tally = Tally::of(&["digest(s) sent"]);
     let since = now - period.span();
-    let mut sent = 0;
-    for user in tx.digest_subscribers(period)? {
+    let mut users: Vec<_> = tx
+        .digest_subscribers(period)?
+        .into_iter()
+        .filter(|u| u.id > cursor)
+        .collect();
+    users.truncate(RECIPIENTS_PER_STEP);
+    let next = (users.len() == RECIPIENTS_PER_STEP)
+        .then(|| users.last().map(|u| u.id))
+        .flatten();
+    for user in users {
         let Some(email) = user.email.clone() else { continue };
         let access = Access::of(tx, user.clone())?;
         let watched = format!(
@@ -423,10 +523,10 @@ fn activity_digest(tx: &WriteTx<'_>, s: &Settings, period: DigestPeriod, now: Ti
             &context,
             now,
         )? {
-            sent += 1;
+            tally.add("digest(s) sent", 1);
         }
     }
-    Ok(format!("{sent} digest(s) sent"))
+    Ok(Step { tally, next })
 }
 
 /// One line for a transaction in an activity digest: when, what, who.
@@ -444,37 +544,40 @@ fn describe(t: &crate::ticket::Transaction) -> String {
 
 /// Tickets stalled for longer than their queue allows: resolved, or their requestors
 /// reminded (a reply on the ticket, which also restarts the wait).
-fn stalled(tx: &WriteTx<'_>, s: &Settings, now: Timestamp) -> Result<String> {
-    let (mut resolved, mut reminded) = (0, 0);
-    for queue in tx.queues()? {
-        let Some(policy) = s.time.queue(&queue.name).and_then(|p| p.stalled.as_ref()) else {
+fn stalled(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
+    let mut tally = Tally::of(&["resolved", "reminded"]);
+    let policy_of = |queue: &str| s.time.queue(queue).and_then(|p| p.stalled.as_ref());
+    let Some(queues) = queues_with(tx, |q| policy_of(q).is_some())? else {
+        return Ok(Step { tally, next: None });
+    };
+    let (tickets, next) = batch(tx, s, &format!("{queues} AND Status = 'stalled'"), cursor, now)?;
+    for ticket in tickets {
+        let Some(policy) = policy_of(&ticket.queue) else {
             continue;
         };
         let crate::calendar::SlaDuration::Wall(after) = policy.after else {
             continue;
         };
-        let cutoff = now - after;
-        let long_stalled = format!(
-            "Queue = {} AND Status = 'stalled' AND Updated <= {} ORDER BY id ASC",
-            quote(&queue.name),
-            quote(&ts(cutoff))
-        );
-        for ticket in find(tx, s, &long_stalled, now)? {
-            match policy.action {
-                StalledAction::Resolve => {
-                    let resolve = Change::Status(Status::named("resolved"));
-                    if system_change(tx, s, ticket.id, &resolve, &cause("stalled"), now)?.is_some() {
-                        resolved += 1;
-                    }
+        if ticket.updated > now - after {
+            continue;
+        }
+        match policy.action {
+            StalledAction::Resolve => {
+                let resolve = Change::Status(Status::named("resolved"));
+                if system_change(tx, s, ticket.id, &resolve, &cause("stalled"), now)?.is_some() {
+                    tally.add("resolved", 1);
                 }
-                StalledAction::Remind => {
-                    remind(tx, s, &queue, &ticket, now)?;
-                    reminded += 1;
-                }
+            }
+            StalledAction::Remind => {
+                let queue = tx
+                    .queue_by_name(&ticket.queue)?
+                    .ok_or_else(|| Error::NotFound(format!("queue {} is gone", ticket.queue)))?;
+                remind(tx, s, &queue, &ticket, now)?;
+                tally.add("reminded", 1);
             }
         }
     }
-    Ok(format!("{resolved} resolved, {reminded} reminded"))
+    Ok(Step { tally, next })
 }
 
 /// A reply from the system on a stalled ticket, asking the requestors to answer; the

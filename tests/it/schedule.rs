@@ -404,3 +404,31 @@ fn the_clock_moves_only_forward_and_only_when_frozen() {
     assert!(!refused.status.success());
     assert!(stderr(&refused).contains("started with --now"), "{}", stderr(&refused));
 }
+
+#[test]
+fn a_job_over_more_tickets_than_one_step_takes_does_them_all_in_steps() {
+    let config = format!("{DEFAULT_QUEUES}\n[queues.escalation]\nidle_after = \"1 day\"\nstep = 5\n");
+    let mut d = at("2026-11-30T00:00:00Z", &config);
+    let count = 205;
+    for n in 0..count {
+        d.tkt_ok(&[
+            "create",
+            "--queue",
+            "network",
+            "--subject",
+            &format!("Port {n}"),
+            "-m",
+            "down",
+        ]);
+    }
+    set_clock(&d, "2026-12-01T01:00:00Z");
+    let escalated = d.count("SELECT COUNT(*) FROM tickets WHERE priority = 5");
+    assert_eq!(escalated, count);
+    let history = d.tkt_ok(&["admin", "jobs", "history", "escalate", "--limit", "1"]);
+    assert!(history.contains(&format!("{count} escalated")), "{history}");
+    // the same day again: they were just raised, nothing is idle
+    set_clock(&d, "2026-12-01T02:00:00Z");
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets WHERE priority = 10"), 0);
+    d.stop();
+    assert!(d.log().contains("steps=2"), "two steps of 200 and 5, then done");
+}
