@@ -78,8 +78,9 @@ pub struct Escalation {
     /// goes from its creation to its Due date. Tickets without a Due date are left alone.
     #[serde(default)]
     pub linear: bool,
-    /// Tickets no person has touched for this long climb by `step`, and again each time
-    /// this much more time passes (wall-clock time: "2 days").
+    /// Tickets no staff member has touched for this long (a requestor asking for news
+    /// does not count) climb by `step`, and again each time this much more time passes
+    /// (wall-clock time: "2 days").
     #[serde(default)]
     pub idle_after: Option<crate::calendar::SlaDuration>,
     /// How much an idle ticket climbs at a time.

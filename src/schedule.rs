@@ -309,6 +309,35 @@ mod tests {
     }
 
     #[test]
+    fn daylight_saving_changes_neither_skip_nor_double_a_daily_job() {
+        // 02:30 Berlin does not exist on 2026-03-29 and exists twice on 2026-10-25
+        let nightly = Schedule::parse("30 2 * * *", "Europe/Berlin").unwrap();
+        let spring: Vec<Timestamp> =
+            std::iter::successors(Some(at("2026-03-27T12:00:00Z")), |t| nightly.next_after(*t))
+                .skip(1)
+                .take(3)
+                .collect();
+        assert_eq!(spring.len(), 3);
+        assert_eq!(spring[0], at("2026-03-28T01:30:00Z"), "CET");
+        assert_eq!(spring[2], at("2026-03-30T00:30:00Z"), "CEST");
+        assert!(
+            spring[1] > spring[0] && spring[1] < spring[2],
+            "once on the day of the change"
+        );
+        let autumn: Vec<Timestamp> =
+            std::iter::successors(Some(at("2026-10-24T12:00:00Z")), |t| nightly.next_after(*t))
+                .skip(1)
+                .take(2)
+                .collect();
+        assert_eq!(
+            autumn[1],
+            at("2026-10-26T01:30:00Z"),
+            "CET again, and the doubled hour ran once"
+        );
+        assert!(autumn[0] >= at("2026-10-25T00:30:00Z") && autumn[0] <= at("2026-10-25T01:30:00Z"));
+    }
+
+    #[test]
     fn a_clock_that_jumps_runs_the_latest_missed_slot_once() {
         let hourly = Schedule::parse("0 * * * *", "UTC").unwrap();
         let start = at("2026-12-01T09:00:00Z");

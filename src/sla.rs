@@ -95,21 +95,15 @@ impl Alarm {
     }
 }
 
-/// The alarm due at `now` for a ticket due at `due`, if any.
+/// The alarm due at `now` for a ticket due at `due`, if any: a breach once it has passed,
+/// a warning once `warn_before` from now (counted in the calendar, as the due date was)
+/// reaches it.
 pub fn alarm(level: &ServiceLevel, calendar: &Calendar, due: Timestamp, now: Timestamp) -> Option<Alarm> {
     if now >= due {
         return Some(Alarm::Breach);
     }
     let warn = level.warn_before.as_ref()?;
-    let left = match warn {
-        SlaDuration::Wall(_) => due - now,
-        SlaDuration::Business(_) | SlaDuration::BusinessDays(_) => calendar.business_between(now, due),
-    };
-    let threshold = match *warn {
-        SlaDuration::Wall(d) | SlaDuration::Business(d) => d,
-        SlaDuration::BusinessDays(n) => chrono::Duration::days(i64::from(n)),
-    };
-    (left <= threshold).then_some(Alarm::Warning)
+    (due <= calendar.add(now, warn)).then_some(Alarm::Warning)
 }
 
 #[cfg(test)]
@@ -191,6 +185,18 @@ mod tests {
             Some(Alarm::Warning)
         );
         assert_eq!(alarm(&level(), &office(), due, due), Some(Alarm::Breach));
+        // a day's warning in working days: the working day before, not 24 hours of work
+        let a_day = ServiceLevel {
+            warn_before: Some("1 business day".parse().unwrap()),
+            ..level()
+        };
+        let wednesday = at("2026-12-02T16:00:00Z");
+        assert_eq!(alarm(&a_day, &office(), wednesday, at("2026-11-30T10:00:00Z")), None);
+        assert_eq!(alarm(&a_day, &office(), wednesday, at("2026-12-01T15:59:00Z")), None);
+        assert_eq!(
+            alarm(&a_day, &office(), wednesday, at("2026-12-01T16:00:00Z")),
+            Some(Alarm::Warning)
+        );
         let no_warning = ServiceLevel {
             warn_before: None,
             ..level()

@@ -81,8 +81,9 @@ baseline
 for job in slas escalate stalled untaken-digest owner-digest; do
     rm -f "$work/stop"
     ( tkt admin jobs run "$job" > "$work/run.$job"; touch "$work/stop" ) &
+    runner=$!
     load=$(deliver_until "$work/stop")
-    wait
+    wait $runner
     printf '%-16s %s | during: %s\n' "$job" "$(cat "$work/run.$job")" "$load"
 done
 baseline

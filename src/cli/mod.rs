@@ -74,8 +74,9 @@ pub enum Command {
         requestors: Vec<String>,
         #[arg(long)]
         owner: Option<String>,
-        #[arg(long, default_value_t = 0)]
-        priority: i64,
+        /// Default: the queue's initial priority.
+        #[arg(long)]
+        priority: Option<i64>,
         #[arg(long, short)]
         message: Option<String>,
     },

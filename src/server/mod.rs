@@ -95,6 +95,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         config: Arc::new(config.clone()),
         daemon_uid,
         scheduler: scheduler.clone(),
+        outbox_wake: wake.clone(),
     };
     let router = api::router(app);
     let mut servers = JoinSet::new();

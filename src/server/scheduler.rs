@@ -28,6 +28,10 @@ use crate::workflow::{Settings, jobs};
 /// system clock may jump; a frozen one wakes it when moved).
 const LONGEST_NAP: Duration = Duration::from_secs(60);
 
+/// How long the scheduler waits before trying a slot again that failed to run (the
+/// database busy or full).
+const RETRY_NAP: Duration = Duration::from_secs(15);
+
 /// The jobs, their schedules, and the slot each last ran for.
 pub struct Scheduler {
     jobs: Vec<(Job, Schedule)>,
@@ -96,9 +100,13 @@ impl Scheduler {
                 continue;
             };
             match self.run_slot(job, slot).await {
-                Ok(Some(run)) => runs.push(run),
-                Ok(None) => {}
-                Err(e) => tracing::error!(job = %job.name, error = %e, "job could not run; tried again next slot"),
+                Ok(run) => runs.extend(run),
+                Err(e) => {
+                    // not recorded, and `since` stays: the slot is tried again on the next
+                    // look (within a minute, or when a frozen clock moves)
+                    tracing::error!(job = %job.name, error = %e, "job could not run; trying again");
+                    continue;
+                }
             }
             since.insert(job.name.clone(), slot);
         }
@@ -123,10 +131,7 @@ impl Scheduler {
         let jobs: Vec<(Job, Option<Timestamp>)> = self
             .jobs
             .iter()
-            .map(|(job, schedule)| {
-                let after = since.get(&job.name).copied().unwrap_or_else(clock::now);
-                (job.clone(), schedule.next_after(after))
-            })
+            .map(|(job, schedule)| (job.clone(), next_slot(job, schedule, &since)))
             .collect();
         tokio::task::spawn_blocking(move || {
             reads.read(|db| {
@@ -192,7 +197,7 @@ impl Scheduler {
                         None => break None,
                     }
                 }
-                // a busy disk or a full one: this slot is tried again at the next start
+                // a busy disk or a full one: the caller tries the slot again
                 Err(e) if e.is_temporary() => return Err(e),
                 Err(e) => break Some(format!("{e} (after {tally})")),
             }
@@ -228,11 +233,14 @@ impl Scheduler {
                 let next = self
                     .jobs
                     .iter()
-                    .filter_map(|(job, schedule)| schedule.next_after(since.get(&job.name).copied().unwrap_or(now)))
+                    .filter_map(|(job, schedule)| next_slot(job, schedule, &since))
                     .min();
-                Some(next.map_or(LONGEST_NAP, |next| {
-                    (next - now).to_std().unwrap_or(Duration::ZERO).min(LONGEST_NAP)
-                }))
+                Some(match next {
+                    // a slot that could not run: try again after a pause
+                    Some(next) if next <= now => RETRY_NAP,
+                    Some(next) => (next - now).to_std().unwrap_or(RETRY_NAP).min(LONGEST_NAP),
+                    None => LONGEST_NAP,
+                })
             };
             tokio::select! {
                 _ = shutdown.cancelled() => return,
@@ -246,4 +254,9 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// A job's next slot after the one it last ran for.
+fn next_slot(job: &Job, schedule: &Schedule, since: &HashMap<String, Timestamp>) -> Option<Timestamp> {
+    schedule.next_after(since.get(&job.name).copied().unwrap_or_else(clock::now))
 }

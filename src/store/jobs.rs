@@ -33,6 +33,19 @@ pub struct ExchangeEntry {
     pub requestor: bool,
 }
 
+/// When people and the system last acted on a ticket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Touches {
+    /// Anyone but the system (requestors included).
+    pub person: Option<Timestamp>,
+    /// Staff: privileged users other than the system.
+    pub staff: Option<Timestamp>,
+    /// The system's last priority change (escalation, or a rule's).
+    pub escalated: Option<Timestamp>,
+    /// The system's last reply (a stalled-ticket reminder).
+    pub reminded: Option<Timestamp>,
+}
+
 impl WriteTx<'_> {
     /// Records a run; false when a successful run of the job for that slot is on record
     /// already (the run then must not have done anything).
@@ -119,18 +132,29 @@ impl Db<'_> {
         ids.into_iter().map(|id| self.user(id)).collect()
     }
 
-    /// When a person (not the system) last did anything on the ticket, and when the
-    /// system last changed its priority: what idle escalation measures from.
-    pub fn last_touches(&self, ticket_id: i64) -> Result<(Option<Timestamp>, Option<Timestamp>)> {
-        let (person, system): (Option<String>, Option<String>) = cached_row(
+    /// When people and the system last acted on a ticket (merged tickets included):
+    /// what idle escalation and the stalled job measure from, since the system's own
+    /// changes (escalation, alarms) must not count as activity.
+    pub fn touches(&self, ticket_id: i64) -> Result<Touches> {
+        let row: [Option<String>; 4] = cached_row(
             self.conn,
-            "SELECT (SELECT MAX(created) FROM transactions WHERE ticket_id = ?1 AND creator_id != ?2), \
-                    (SELECT MAX(created) FROM transactions WHERE ticket_id = ?1 AND creator_id = ?2 \
-                       AND type = 'Set' AND field = 'Priority')",
+            "SELECT MAX(CASE WHEN tr.creator_id != ?2 THEN tr.created END), \
+                    MAX(CASE WHEN tr.creator_id != ?2 AND u.privileged THEN tr.created END), \
+                    MAX(CASE WHEN tr.creator_id = ?2 AND tr.type = 'Set' AND tr.field = 'Priority' \
+                             THEN tr.created END), \
+                    MAX(CASE WHEN tr.creator_id = ?2 AND tr.type = 'Correspond' THEN tr.created END) \
+             FROM transactions tr JOIN tickets t ON t.id = tr.ticket_id JOIN users u ON u.id = tr.creator_id \
+             WHERE t.effective_id = ?1",
             params![ticket_id, SYSTEM_USER_ID],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]),
         )?;
-        Ok((parse_opt_ts(person)?, parse_opt_ts(system)?))
+        let [person, staff, escalated, reminded] = row;
+        Ok(Touches {
+            person: parse_opt_ts(person)?,
+            staff: parse_opt_ts(staff)?,
+            escalated: parse_opt_ts(escalated)?,
+            reminded: parse_opt_ts(reminded)?,
+        })
     }
 
     /// The ticket's messages (its creation and replies) in order, with whether each

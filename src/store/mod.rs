@@ -27,7 +27,7 @@ mod tokens;
 mod users;
 
 pub use groups::GroupInfo;
-pub use jobs::{ExchangeEntry, JobRun};
+pub use jobs::{ExchangeEntry, JobRun, Touches};
 pub use mail::{QuarantineEntry, Seen};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};

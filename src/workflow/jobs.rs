@@ -1,19 +1,25 @@
 //! What the scheduled jobs do: escalation, service-level alarms, digests and stalled
-//! tickets. Each runs in one write transaction on the scheduler's clock, finds its
-//! tickets with TicketSQL (the same compiler as `tkt search`), changes them through the
-//! same path as people and rules (`fields::system_change`), and sends through templates
-//! and the outbox.
+//! tickets. They find tickets with TicketSQL (the same compiler as `tkt search`), change
+//! them through the path people and rules use (`fields::system_change`), and send through
+//! templates and the outbox.
+//!
+//! A job runs in steps, each one write transaction: a bounded batch of tickets (or a few
+//! recipients of digests) past a cursor, cut short once it has taken [`STEP_BUDGET`], so
+//! the writer takes mail between steps however big the job.
 //!
 //! Each is idempotent at an instant: what it changes moves the ticket past the condition
 //! that made it act (a priority reached, an alarm on record for that due date, a reminder
-//! that updated the ticket), and the scheduler runs a job once per slot.
+//! that restarts the wait), and the scheduler runs a job once per slot.
+
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
 use super::Settings;
 use super::access::Access;
 use super::fields::{Cause, system_change};
-use super::notify::{Happening, run_rules};
+use super::notify::record_and_run;
+use super::time::time_left;
 use crate::calendar::format_duration;
 use crate::error::{Error, Result};
 use crate::mail::compose::{self, Notice};
@@ -26,12 +32,15 @@ use crate::store::{Db, NewOutgoing, NewTransaction, QueueRow, WriteTx, ts};
 use crate::ticket::{Change, Role, Status, Ticket, Timestamp, TransactionKind};
 use crate::user::SYSTEM_USER_ID;
 
-/// Tickets one step of a job looks at: a step is one write transaction, and the writer
-/// serves mail between steps, so a big job never holds up incoming mail for long.
+/// The most tickets one step looks at.
 pub const TICKETS_PER_STEP: usize = 200;
 
-/// Recipients one step of a digest job writes to.
+/// The most recipients one step of a digest job writes to.
 pub const RECIPIENTS_PER_STEP: usize = 10;
+
+/// Once a step has worked this long it stops after the ticket in hand: mail waiting for
+/// the writer waits at most about this long for a job.
+pub const STEP_BUDGET: Duration = Duration::from_millis(50);
 
 /// What one step of a job did, and where the next begins (`None`: the job is done).
 #[derive(Debug, Default)]
@@ -75,35 +84,67 @@ impl std::fmt::Display for Tally {
 /// the step before). The scheduler calls it until `next` is `None`.
 pub fn run_step(tx: &WriteTx<'_>, s: &Settings, job: &Job, cursor: i64, now: Timestamp) -> Result<Step> {
     match job.task {
-        Task::Escalate => escalate(tx, s, cursor, now),
-        Task::Slas => check_service_levels(tx, s, cursor, now),
+        Task::Escalate => per_ticket(tx, s, cursor, now, &Escalate),
+        Task::Slas => per_ticket(tx, s, cursor, now, &ServiceLevels),
+        Task::Stalled => per_ticket(tx, s, cursor, now, &Stalled),
         Task::UntakenDigest => untaken_digest(tx, s, cursor, now),
         Task::OwnerDigest => owner_digest(tx, s, cursor, now),
         Task::ActivityDigest => activity_digest(tx, s, job.period.unwrap_or(DigestPeriod::Daily), cursor, now),
-        Task::Stalled => stalled(tx, s, cursor, now),
     }
 }
 
-/// The next batch of tickets matching `filter` past `cursor`, in ticket order, and where
-/// the batch after begins.
-fn batch(db: &Db<'_>, s: &Settings, filter: &str, cursor: i64, now: Timestamp) -> Result<(Vec<Ticket>, Option<i64>)> {
-    let ticketsql = format!("({filter}) AND id > {cursor} ORDER BY id ASC LIMIT {TICKETS_PER_STEP}");
-    let tickets = find(db, s, &ticketsql, now)?;
-    let next = (tickets.len() == TICKETS_PER_STEP)
-        .then(|| tickets.last().map(|t| t.id))
-        .flatten();
-    Ok((tickets, next))
+/// A job that acts on tickets one at a time.
+trait TicketJob {
+    /// What it counts, in order.
+    const COUNTS: &'static [&'static str];
+    /// Whether the queue has the policy this job applies.
+    fn applies_to(&self, s: &Settings, queue: &str) -> bool;
+    /// The tickets it looks at (TicketSQL), within the queues it applies to.
+    fn filter(&self) -> &'static str;
+    /// Acts on one ticket; returns what to count, if anything.
+    fn act(&self, tx: &WriteTx<'_>, s: &Settings, ticket: &Ticket, now: Timestamp) -> Result<Option<&'static str>>;
 }
 
-/// `Queue IN (...)` for the queues that have a policy, or `None` when none has.
-fn queues_with(db: &Db<'_>, has: impl Fn(&str) -> bool) -> Result<Option<String>> {
-    let names: Vec<String> = db
+/// Runs a ticket job over the next batch past `cursor`, within the step's budget.
+fn per_ticket(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp, job: &impl TicketJob) -> Result<Step> {
+    let started = Instant::now();
+    let mut step = Step {
+        tally: Tally::of(job_counts(job)),
+        next: None,
+    };
+    let queues: Vec<String> = tx
         .queues()?
         .into_iter()
-        .filter(|q| has(&q.name))
+        .filter(|q| job.applies_to(s, &q.name))
         .map(|q| quote(&q.name))
         .collect();
-    Ok((!names.is_empty()).then(|| format!("Queue IN ({})", names.join(", "))))
+    if queues.is_empty() {
+        return Ok(step);
+    }
+    let ticketsql = format!(
+        "Queue IN ({}) AND ({}) AND id > {cursor} ORDER BY id ASC LIMIT {TICKETS_PER_STEP}",
+        queues.join(", "),
+        job.filter()
+    );
+    let query = parse(&ticketsql, now).map_err(|e| Error::Internal(format!("job query `{ticketsql}`: {e}")))?;
+    let ids = tx.search_ids(&query, None, &s.all_lifecycles())?;
+    for &id in &ids {
+        // loaded one at a time: a step cut short by its budget loads no more than it used
+        let ticket = tx.ticket(id, false)?;
+        if let Some(counted) = job.act(tx, s, &ticket, now)? {
+            step.tally.add(counted, 1);
+        }
+        if started.elapsed() >= STEP_BUDGET {
+            step.next = Some(id);
+            return Ok(step);
+        }
+    }
+    step.next = (ids.len() == TICKETS_PER_STEP).then(|| ids.last().copied()).flatten();
+    Ok(step)
+}
+
+fn job_counts<J: TicketJob>(_: &J) -> &'static [&'static str] {
+    J::COUNTS
 }
 
 /// The tickets a TicketSQL query finds, without rights (the system looks at everything;
@@ -122,18 +163,26 @@ fn cause(rule: &str) -> Cause<'_> {
     }
 }
 
-/// Raises priorities per queue: linearly towards FinalPriority as Due nears (never
-/// lowering what staff set), or by a step for tickets idle too long.
-fn escalate(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
-    let mut tally = Tally::of(&["escalated"]);
-    let escalation_of = |queue: &str| s.time.queue(queue).and_then(|p| p.escalation.as_ref());
-    let Some(queues) = queues_with(tx, |q| escalation_of(q).is_some())? else {
-        return Ok(Step { tally, next: None });
-    };
-    let (tickets, next) = batch(tx, s, &format!("{queues} AND Status = '__Active__'"), cursor, now)?;
-    for ticket in tickets {
-        let Some(escalation) = escalation_of(&ticket.queue) else {
-            continue;
+/// Raises priorities per queue (`[queues.escalation]`): linearly towards FinalPriority as
+/// Due nears (never lowering what staff set), or by a step for tickets no staff member has
+/// touched for `idle_after` (a requestor asking for news does not make a ticket less
+/// forgotten).
+struct Escalate;
+
+impl TicketJob for Escalate {
+    const COUNTS: &'static [&'static str] = &["escalated"];
+
+    fn applies_to(&self, s: &Settings, queue: &str) -> bool {
+        s.time.queue(queue).is_some_and(|p| p.escalation.is_some())
+    }
+
+    fn filter(&self) -> &'static str {
+        "Status = '__Active__'"
+    }
+
+    fn act(&self, tx: &WriteTx<'_>, s: &Settings, ticket: &Ticket, now: Timestamp) -> Result<Option<&'static str>> {
+        let Some(escalation) = s.time.queue(&ticket.queue).and_then(|p| p.escalation.as_ref()) else {
+            return Ok(None);
         };
         let linear = match ticket.due {
             Some(due) if escalation.linear && ticket.final_priority != ticket.initial_priority => Some(
@@ -144,8 +193,11 @@ fn escalate(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Resu
         let target = match (linear, escalation.idle_period()) {
             (Some(priority), _) => Some(priority).filter(|p| *p > ticket.priority),
             (None, Some(idle)) => {
-                let (person, system) = tx.last_touches(ticket.id)?;
-                let since = [Some(ticket.created), person, system].into_iter().flatten().max();
+                let touches = tx.touches(ticket.id)?;
+                let since = [Some(ticket.created), touches.staff, touches.escalated]
+                    .into_iter()
+                    .flatten()
+                    .max();
                 let idle_long_enough = since.is_some_and(|since| now - since >= idle);
                 idle_long_enough
                     .then(|| idle_step(escalation, ticket.priority, ticket.final_priority))
@@ -153,99 +205,132 @@ fn escalate(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Resu
             }
             (None, None) => None,
         };
-        if let Some(priority) = target
-            && system_change(tx, s, ticket.id, &Change::Priority(priority), &cause("escalate"), now)?.is_some()
-        {
-            tally.add("escalated", 1);
-        }
+        let Some(priority) = target else { return Ok(None) };
+        let changed = system_change(tx, s, ticket.id, &Change::Priority(priority), &cause("escalate"), now)?;
+        Ok(changed.map(|_| "escalated"))
     }
-    Ok(Step { tally, next })
 }
 
-/// Warns before, and reports, missed service levels: each alarm once per due date, as a
-/// transaction on the ticket that the `sla_warning` and `sla_breach` rules answer.
-fn check_service_levels(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
-    let mut tally = Tally::of(&["warning(s)", "breach(es)"]);
-    let Some(queues) = queues_with(tx, |q| s.time.service_level(q).is_some())? else {
-        return Ok(Step { tally, next: None });
-    };
-    let filter = format!("{queues} AND Status = '__Active__' AND Due IS NOT NULL");
-    let (tickets, next) = batch(tx, s, &filter, cursor, now)?;
-    for ticket in tickets {
+/// Warns before, and reports, missed service levels: each alarm once per due date, as an
+/// SLA transaction on the ticket that the `sla_warning` and `sla_breach` rules answer.
+struct ServiceLevels;
+
+impl TicketJob for ServiceLevels {
+    const COUNTS: &'static [&'static str] = &["warning(s)", "breach(es)"];
+
+    fn applies_to(&self, s: &Settings, queue: &str) -> bool {
+        s.time.service_level(queue).is_some()
+    }
+
+    fn filter(&self) -> &'static str {
+        "Status = '__Active__' AND Due IS NOT NULL"
+    }
+
+    fn act(&self, tx: &WriteTx<'_>, s: &Settings, ticket: &Ticket, now: Timestamp) -> Result<Option<&'static str>> {
         let (Some(due), Some((name, level, calendar))) = (ticket.due, s.time.service_level(&ticket.queue)) else {
-            continue;
+            return Ok(None);
         };
         let Some(alarm) = sla::alarm(level, calendar, due, now) else {
-            continue;
+            return Ok(None);
         };
         if tx.sla_alarm_raised(ticket.id, alarm.as_str(), due)? {
-            continue;
+            return Ok(None);
         }
+        let due_text = due.format("%Y-%m-%d %H:%M UTC");
         let content = match alarm {
-            Alarm::Warning => {
-                let left = match level.calendar {
-                    Some(_) => format!(
-                        "{} business time left",
-                        format_duration(calendar.business_between(now, due))
-                    ),
-                    None => format!("{} left", format_duration(due - now)),
-                };
-                format!(
-                    "Service level {name}: due {} ({left}).",
-                    due.format("%Y-%m-%d %H:%M UTC")
-                )
-            }
+            Alarm::Warning => format!(
+                "Service level {name}: due {due_text} ({} left).",
+                time_left(level, calendar, due, now)
+            ),
             Alarm::Breach => format!(
-                "Service level {name}: was due {}, {} ago.",
-                due.format("%Y-%m-%d %H:%M UTC"),
+                "Service level {name}: was due {due_text}, {} ago.",
                 format_duration(now - due)
             ),
         };
-        raise_alarm(tx, s, ticket.id, alarm, due, &content, now)?;
-        tally.add(
-            match alarm {
-                Alarm::Warning => "warning(s)",
-                Alarm::Breach => "breach(es)",
-            },
-            1,
-        );
-    }
-    Ok(Step { tally, next })
-}
-
-fn raise_alarm(
-    tx: &WriteTx<'_>,
-    s: &Settings,
-    ticket_id: i64,
-    alarm: Alarm,
-    due: Timestamp,
-    content: &str,
-    now: Timestamp,
-) -> Result<()> {
-    let due = ts(due);
-    let transaction_id = tx.insert_transaction(&NewTransaction {
-        ticket_id,
-        kind: TransactionKind::Sla,
-        field: Some(alarm.as_str()),
-        old_value: None,
-        new_value: Some(&due),
-        content,
-        time_taken: 0,
-        creator_id: SYSTEM_USER_ID,
-        now,
-        raw_message_id: None,
-    })?;
-    let system = tx.user(SYSTEM_USER_ID)?;
-    let happening = Happening {
-        change: Some(FieldChange {
+        let due = ts(due);
+        let transaction = NewTransaction {
+            field: Some(alarm.as_str()),
+            new_value: Some(&due),
+            content: &content,
+            ..NewTransaction::new(ticket.id, TransactionKind::Sla, SYSTEM_USER_ID, now)
+        };
+        let change = FieldChange {
             field: alarm.as_str().into(),
             old: String::new(),
             new: due.clone(),
-        }),
-        content,
-        ..Happening::new(ticket_id, transaction_id, TransactionKind::Sla, &system)
+        };
+        record_and_run(tx, s, &transaction, &tx.user(SYSTEM_USER_ID)?, Some(change), now)?;
+        Ok(Some(match alarm {
+            Alarm::Warning => "warning(s)",
+            Alarm::Breach => "breach(es)",
+        }))
+    }
+}
+
+/// Tickets stalled with no one but the system acting on them for longer than their queue
+/// allows (`[queues.stalled]`): resolved, or their requestors reminded (a reply on the
+/// ticket, from which the wait starts again).
+struct Stalled;
+
+impl TicketJob for Stalled {
+    const COUNTS: &'static [&'static str] = &["resolved", "reminded"];
+
+    fn applies_to(&self, s: &Settings, queue: &str) -> bool {
+        s.time.queue(queue).is_some_and(|p| p.stalled.is_some())
+    }
+
+    fn filter(&self) -> &'static str {
+        "Status = 'stalled'"
+    }
+
+    fn act(&self, tx: &WriteTx<'_>, s: &Settings, ticket: &Ticket, now: Timestamp) -> Result<Option<&'static str>> {
+        let Some(policy) = s.time.queue(&ticket.queue).and_then(|p| p.stalled.as_ref()) else {
+            return Ok(None);
+        };
+        let crate::calendar::SlaDuration::Wall(after) = policy.after else {
+            return Ok(None);
+        };
+        let touches = tx.touches(ticket.id)?;
+        let since = [Some(ticket.created), touches.person, touches.reminded]
+            .into_iter()
+            .flatten()
+            .max();
+        if since.is_some_and(|since| now - since < after) {
+            return Ok(None);
+        }
+        match policy.action {
+            StalledAction::Resolve => {
+                let resolve = Change::Status(Status::named("resolved"));
+                let changed = system_change(tx, s, ticket.id, &resolve, &cause("stalled"), now)?;
+                Ok(changed.map(|_| "resolved"))
+            }
+            StalledAction::Remind => {
+                remind(tx, s, ticket, since.unwrap_or(ticket.created), now)?;
+                Ok(Some("reminded"))
+            }
+        }
+    }
+}
+
+/// A reply from the system on a stalled ticket, asking the requestors to answer; the
+/// rules send it as they send any reply.
+fn remind(tx: &WriteTx<'_>, s: &Settings, ticket: &Ticket, since: Timestamp, now: Timestamp) -> Result<()> {
+    #[derive(Serialize)]
+    struct Reminder<'a> {
+        since: String,
+        ticket: &'a Ticket,
+    }
+    let context = Reminder {
+        since: since.format("%Y-%m-%d").to_string(),
+        ticket,
     };
-    run_rules(tx, s, &happening, now)
+    let text = s.templates.render("stalled_reminder", &ticket.queue, &context)?;
+    let transaction = NewTransaction {
+        content: &text.body,
+        ..NewTransaction::new(ticket.id, TransactionKind::Correspond, SYSTEM_USER_ID, now)
+    };
+    record_and_run(tx, s, &transaction, &tx.user(SYSTEM_USER_ID)?, None, now)?;
+    Ok(())
 }
 
 /// A ticket as digests list it.
@@ -365,48 +450,60 @@ fn send_digest(
     Ok(true)
 }
 
+/// Sends one digest of the tickets `ticketsql` finds, unless it finds none.
+#[allow(clippy::too_many_arguments)]
+fn digest_of(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    template: &str,
+    ticketsql: &str,
+    queue: Option<&QueueRow>,
+    to: &[String],
+    recipient: &str,
+    now: Timestamp,
+) -> Result<bool> {
+    let tickets: Vec<DigestTicket> = find(tx, s, ticketsql, now)?
+        .iter()
+        .map(|t| DigestTicket::of(t, now))
+        .collect();
+    if tickets.is_empty() {
+        return Ok(false);
+    }
+    let context = DigestContext {
+        queue: queue.map(DigestQueue::of).unwrap_or_default(),
+        recipient,
+        period: "daily",
+        since: String::new(),
+        now: ts(now),
+        tickets,
+    };
+    send_digest(tx, s, template, queue, to, &context, now)
+}
+
 /// To each queue's AdminCcs: its new tickets that nobody has taken, oldest first. One
 /// queue per step (the cursor is the queue's id).
 fn untaken_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
     let mut tally = Tally::of(&["digest(s) sent"]);
-    let mut queues: Vec<QueueRow> = tx.queues()?.into_iter().filter(|q| q.id > cursor).collect();
-    queues.sort_by_key(|q| q.id);
-    let Some(queue) = queues.first() else {
+    let Some(queue) = tx.queues()?.into_iter().filter(|q| q.id > cursor).min_by_key(|q| q.id) else {
         return Ok(Step { tally, next: None });
     };
-    let next = Some(queue.id);
     let to: Vec<String> = tx
         .queue_watchers(queue.id, Role::AdminCc)?
         .into_iter()
         .filter(|u| !u.disabled)
         .filter_map(|u| u.email)
         .collect();
-    if to.is_empty() {
-        return Ok(Step { tally, next });
-    }
     let untaken = format!(
         "Queue = {} AND Status = 'new' AND Owner = 'Nobody' ORDER BY Created ASC, id ASC",
         quote(&queue.name)
     );
-    let tickets: Vec<DigestTicket> = find(tx, s, &untaken, now)?
-        .iter()
-        .map(|t| DigestTicket::of(t, now))
-        .collect();
-    if tickets.is_empty() {
-        return Ok(Step { tally, next });
-    }
-    let context = DigestContext {
-        queue: DigestQueue::of(queue),
-        recipient: "",
-        period: "daily",
-        since: String::new(),
-        now: ts(now),
-        tickets,
-    };
-    if send_digest(tx, s, "untaken_digest", Some(queue), &to, &context, now)? {
+    if !to.is_empty() && digest_of(tx, s, "untaken_digest", &untaken, Some(&queue), &to, "", now)? {
         tally.add("digest(s) sent", 1);
     }
-    Ok(Step { tally, next })
+    Ok(Step {
+        tally,
+        next: Some(queue.id),
+    })
 }
 
 /// To each owner: their active tickets, highest priority first, then oldest. A few
@@ -441,22 +538,16 @@ fn owner_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> 
             "Owner = {} AND Status = '__Active__' ORDER BY Priority DESC, Created ASC, id ASC",
             quote(&owner.name)
         );
-        let tickets: Vec<DigestTicket> = find(tx, s, &theirs, now)?
-            .iter()
-            .map(|t| DigestTicket::of(t, now))
-            .collect();
-        if tickets.is_empty() {
-            continue;
-        }
-        let context = DigestContext {
-            queue: DigestQueue::default(),
-            recipient: &email,
-            period: "daily",
-            since: String::new(),
-            now: ts(now),
-            tickets,
-        };
-        if send_digest(tx, s, "owner_digest", None, std::slice::from_ref(&email), &context, now)? {
+        if digest_of(
+            tx,
+            s,
+            "owner_digest",
+            &theirs,
+            None,
+            std::slice::from_ref(&email),
+            &email,
+            now,
+        )? {
             tally.add("digest(s) sent", 1);
         }
     }
@@ -540,75 +631,4 @@ fn describe(t: &crate::ticket::Transaction) -> String {
         (kind, _, _, _) => kind.to_string(),
     };
     format!("{when}  {what} by {}", t.creator)
-}
-
-/// Tickets stalled for longer than their queue allows: resolved, or their requestors
-/// reminded (a reply on the ticket, which also restarts the wait).
-fn stalled(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
-    let mut tally = Tally::of(&["resolved", "reminded"]);
-    let policy_of = |queue: &str| s.time.queue(queue).and_then(|p| p.stalled.as_ref());
-    let Some(queues) = queues_with(tx, |q| policy_of(q).is_some())? else {
-        return Ok(Step { tally, next: None });
-    };
-    let (tickets, next) = batch(tx, s, &format!("{queues} AND Status = 'stalled'"), cursor, now)?;
-    for ticket in tickets {
-        let Some(policy) = policy_of(&ticket.queue) else {
-            continue;
-        };
-        let crate::calendar::SlaDuration::Wall(after) = policy.after else {
-            continue;
-        };
-        if ticket.updated > now - after {
-            continue;
-        }
-        match policy.action {
-            StalledAction::Resolve => {
-                let resolve = Change::Status(Status::named("resolved"));
-                if system_change(tx, s, ticket.id, &resolve, &cause("stalled"), now)?.is_some() {
-                    tally.add("resolved", 1);
-                }
-            }
-            StalledAction::Remind => {
-                let queue = tx
-                    .queue_by_name(&ticket.queue)?
-                    .ok_or_else(|| Error::NotFound(format!("queue {} is gone", ticket.queue)))?;
-                remind(tx, s, &queue, &ticket, now)?;
-                tally.add("reminded", 1);
-            }
-        }
-    }
-    Ok(Step { tally, next })
-}
-
-/// A reply from the system on a stalled ticket, asking the requestors to answer; the
-/// rules send it as they send any reply.
-fn remind(tx: &WriteTx<'_>, s: &Settings, queue: &QueueRow, ticket: &Ticket, now: Timestamp) -> Result<()> {
-    #[derive(Serialize)]
-    struct Reminder<'a> {
-        since: String,
-        ticket: &'a Ticket,
-    }
-    let context = Reminder {
-        since: ticket.updated.format("%Y-%m-%d").to_string(),
-        ticket,
-    };
-    let text = s.templates.render("stalled_reminder", &queue.name, &context)?;
-    let transaction_id = tx.insert_transaction(&NewTransaction {
-        ticket_id: ticket.id,
-        kind: TransactionKind::Correspond,
-        field: None,
-        old_value: None,
-        new_value: None,
-        content: &text.body,
-        time_taken: 0,
-        creator_id: SYSTEM_USER_ID,
-        now,
-        raw_message_id: None,
-    })?;
-    let system = tx.user(SYSTEM_USER_ID)?;
-    let happening = Happening {
-        content: &text.body,
-        ..Happening::new(ticket.id, transaction_id, TransactionKind::Correspond, &system)
-    };
-    run_rules(tx, s, &happening, now)
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::mail::AutoReason;
 use crate::mail::compose::{self, Notice};
 use crate::rules::{ACTOR, Event, FieldChange, Recipient, Rule, RuleAction};
-use crate::store::{Db, NewOutgoing, QueueRow, TicketRow, Webhook, WriteTx};
+use crate::store::{Db, NewOutgoing, NewTransaction, QueueRow, TicketRow, Webhook, WriteTx};
 use crate::template::{ActorVars, Context, QueueVars, TicketVars, TransactionVars};
 use crate::ticket::{Change, Role, Status, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User, is_mailer_address};
@@ -111,13 +111,43 @@ impl<'a> Happening<'a> {
     }
 }
 
-/// Runs every rule that matches a transaction someone made.
+/// Runs every rule that matches a transaction someone made. The service level's Due
+/// date is brought up to date before (so what the rules send shows it) and after (a rule
+/// may have reopened the ticket).
 pub(crate) fn run_rules(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp) -> Result<()> {
-    // the Due date first, so that what the rules send shows it
-    if matches!(h.kind, TransactionKind::Create | TransactionKind::Correspond) && h.actor.id != SYSTEM_USER_ID {
+    let moves_due = h.actor.id != SYSTEM_USER_ID
+        && matches!(
+            h.kind,
+            TransactionKind::Create | TransactionKind::Correspond | TransactionKind::Status | TransactionKind::Merge
+        );
+    if moves_due {
         super::time::follow_service_level(tx, s, h, now)?;
     }
-    run_rules_at(tx, s, h, now, 0)
+    run_rules_at(tx, s, h, now, 0)?;
+    if moves_due {
+        super::time::follow_service_level(tx, s, h, now)?;
+    }
+    Ok(())
+}
+
+/// Records a transaction that carries a message or an alarm and runs the rules on it:
+/// staff replies, the scheduler's reminders and service-level alarms alike.
+pub(crate) fn record_and_run(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    transaction: &NewTransaction<'_>,
+    actor: &User,
+    change: Option<FieldChange>,
+    now: Timestamp,
+) -> Result<i64> {
+    let transaction_id = tx.insert_transaction(transaction)?;
+    let happening = Happening {
+        content: transaction.content,
+        change,
+        ..Happening::new(transaction.ticket_id, transaction_id, transaction.kind, actor)
+    };
+    run_rules(tx, s, &happening, now)?;
+    Ok(transaction_id)
 }
 
 /// Runs the rules at `depth`: how many rule actions led to this transaction.

@@ -14,8 +14,8 @@ use crate::store::{Db, WriteTx};
 use crate::template::Rendered;
 use crate::ticket::{Ticket, Timestamp, TransactionKind};
 
-/// Rules and templates are the site's configuration: staff may read them.
-fn staff_only(access: &Access, what: &str) -> Result<()> {
+/// Rules, templates and jobs are the site's configuration: staff may read them.
+pub fn staff_only(access: &Access, what: &str) -> Result<()> {
     if access.user.privileged {
         Ok(())
     } else {

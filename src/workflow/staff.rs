@@ -8,7 +8,7 @@ use super::Settings;
 use super::access::{Access, On};
 use super::fields::{By, change_field, may_own};
 use super::links::change_link;
-use super::notify::{Happening, run_rules};
+use super::notify::{Happening, record_and_run, run_rules};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::store::{NewTicket, NewTransaction, TicketRow, WriteTx};
@@ -26,7 +26,7 @@ pub struct NewTicketRequest {
     #[serde(default)]
     pub content: String,
     #[serde(default)]
-    pub priority: i64,
+    pub priority: Option<i64>,
     /// A user name or address; unowned when absent.
     #[serde(default)]
     pub owner: Option<String>,
@@ -60,11 +60,8 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, access: &A
         subject: req.subject.trim(),
         status: s.lifecycle(&queue).default_initial().clone(),
         owner_id: owner.id,
-        // 0 (not given): the queue's InitialPriority
-        priority: match req.priority {
-            0 => s.time.initial_priority(&queue.name),
-            given => given,
-        },
+        // not given: the queue's InitialPriority
+        priority: req.priority.unwrap_or_else(|| s.time.initial_priority(&queue.name)),
         final_priority: s.time.final_priority(&queue.name),
         creator_id: access.user.id,
         now,
@@ -115,18 +112,12 @@ pub fn reply(
     if minutes < 0 {
         return Err(Error::Invalid("time worked cannot be negative".into()));
     }
-    let kind = action.transaction_kind();
-    let transaction_id = tx.insert_transaction(&NewTransaction {
+    let transaction = NewTransaction {
         content,
         time_taken: minutes,
-        ..NewTransaction::new(ticket.id, kind, access.user.id, now)
-    })?;
-    let happening = Happening {
-        content,
-        ..Happening::new(ticket.id, transaction_id, kind, &access.user)
+        ..NewTransaction::new(ticket.id, action.transaction_kind(), access.user.id, now)
     };
-    run_rules(tx, s, &happening, now)?;
-    Ok(transaction_id)
+    record_and_run(tx, s, &transaction, &access.user, None, now)
 }
 
 /// Applies changes in order, each its own transaction; all or none are kept (the caller's

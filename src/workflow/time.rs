@@ -158,7 +158,8 @@ pub struct SlaReport {
     pub due: Option<Timestamp>,
     /// `met` (inactive before due), `ok`, `warning`, `breached`, or `none`.
     pub state: String,
-    /// Time left to Due, in the level's kind of time ("1h 20m business"); negative past it.
+    /// Time left to Due, in the level's kind of time ("1h 20m business time"); negative
+    /// past it.
     pub left: Option<String>,
     /// The alarms raised so far: (Warning|Breach, when).
     pub alarms: Vec<(String, Timestamp)>,
@@ -195,7 +196,6 @@ pub fn sla_report(db: &Db<'_>, s: &Settings, access: &Access, id: i64, now: Time
         return Ok(report);
     };
     let standing = standing(db, level, calendar, row.id)?;
-    let business = level.calendar.is_some();
     report.level = Some(name.to_string());
     report.calendar = level.calendar.clone();
     report.response = level.response.map(|d| d.to_string());
@@ -216,18 +216,19 @@ pub fn sla_report(db: &Db<'_>, s: &Settings, access: &Access, id: i64, now: Time
             None => "ok".into(),
         },
     };
-    if let Some(due) = row.due.filter(|_| active) {
-        let left = if due >= now {
-            if business {
-                calendar.business_between(now, due)
-            } else {
-                due - now
-            }
-        } else {
-            -(now - due)
-        };
-        let kind = if business && due >= now { " business" } else { "" };
-        report.left = Some(format!("{}{kind}", format_duration(left)));
-    }
+    report.left = row
+        .due
+        .filter(|_| active)
+        .map(|due| time_left(level, calendar, due, now));
     Ok(report)
+}
+
+/// The time from `now` to `due` as the level counts it: "1h 20m business time" for a
+/// level with a calendar, wall-clock time otherwise; past it, negative wall-clock time.
+pub(crate) fn time_left(level: &ServiceLevel, calendar: &Calendar, due: Timestamp, now: Timestamp) -> String {
+    match level.calendar {
+        _ if due < now => format_duration(due - now),
+        Some(_) => format!("{} business time", format_duration(calendar.business_between(now, due))),
+        None => format_duration(due - now),
+    }
 }

@@ -157,7 +157,7 @@ fn service_level_due_dates_skip_the_weekend_and_the_holiday() {
     let text = d.tkt_ok(&["sla", "1"]);
     assert!(text.contains("service level standard (calendar office)"), "{text}");
     assert!(text.contains("Response due:   2026-12-10 10:30 UTC"), "{text}");
-    assert!(text.contains("Left:           1h 45m business"), "{text}");
+    assert!(text.contains("Left:           1h 45m business time"), "{text}");
 }
 
 #[test]
@@ -340,6 +340,10 @@ comment_address = "noc-comment@tickets.test"
 [queues.stalled]
 after = "7 days"
 action = "remind"
+# escalation changes the ticket every day: that is not activity that restarts the wait
+[queues.escalation]
+idle_after = "1 day"
+step = 1
 "#;
     let d = at("2026-11-30T12:00:00Z", config);
     d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
@@ -362,6 +366,7 @@ action = "remind"
             .contains("waiting for an answer from you since 2026-11-30")
     );
     assert_eq!(d.show(2)["status"], "stalled", "a reminder keeps it stalled");
+    assert!(d.show(2)["priority"].as_i64().unwrap() > 0, "escalated meanwhile");
     // the reminder restarted the wait: nothing the next day
     set_clock(&d, "2026-12-09T03:00:00Z");
     set_clock(&d, "2026-12-15T03:00:00Z");
@@ -399,6 +404,13 @@ fn the_clock_moves_only_forward_and_only_when_frozen() {
         "staff may list jobs"
     );
 
+    // requestors see neither the jobs nor the service level of others' tickets
+    d.deliver("general", &mail("max@example.net", "Scanner", "Blurry.", &[]));
+    let max = d.token_for("max@example.net");
+    assert!(!d.tkt_as(&max, &["admin", "jobs"]).status.success());
+    assert!(!d.tkt_as(&max, &["sla", "1"]).status.success());
+    assert!(d.tkt_as(&max, &["sla", "2"]).status.success());
+
     let system = Daemon::start();
     let refused = system.tkt(&["admin", "clock", "set", "2030-01-01T00:00:00Z"]);
     assert!(!refused.status.success());
@@ -430,5 +442,64 @@ fn a_job_over_more_tickets_than_one_step_takes_does_them_all_in_steps() {
     set_clock(&d, "2026-12-01T02:00:00Z");
     assert_eq!(d.count("SELECT COUNT(*) FROM tickets WHERE priority = 10"), 0);
     d.stop();
-    assert!(d.log().contains("steps=2"), "two steps of 200 and 5, then done");
+    let log = d.log();
+    let line = log
+        .lines()
+        .find(|l| l.contains("job=escalate") && l.contains("205 escalated"))
+        .expect("the run is logged");
+    let steps: usize = line
+        .split("steps=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(steps >= 2, "at most 200 tickets a step: {line}");
+}
+
+#[test]
+fn a_requestor_reopening_a_resolved_ticket_starts_a_new_response_clock() {
+    let d = at("2026-11-30T09:00:00Z", SERVICE_LEVEL);
+    d.deliver("general", &mail("zoe@example.net", "Mail bounces", "Since 8am.", &[]));
+    set_clock(&d, "2026-11-30T10:00:00Z");
+    d.tkt_ok(&["reply", "1", "-m", "Fixed the MX record."]);
+    assert_eq!(d.show(1)["due"], "2026-12-03T09:00:00Z", "due for resolution");
+    d.tkt_ok(&["set", "1", "status=resolved"]);
+    // Thursday, after the resolve date: the requestor writes back, the rule reopens it
+    set_clock(&d, "2026-12-03T14:00:00Z");
+    d.deliver(
+        "general",
+        &mail(
+            "zoe@example.net",
+            "Re: [tickets.test #1] Mail bounces",
+            "Bouncing again.",
+            &[],
+        ),
+    );
+    let t = d.show(1);
+    assert_eq!(t["status"], "open");
+    assert_eq!(t["due"], "2026-12-03T09:00:00Z", "the resolve date still comes first");
+    // without a resolve time, the new message's response time is the due date
+    let d = at(
+        "2026-11-30T09:00:00Z",
+        &SERVICE_LEVEL.replace("resolve = \"3 business days\"\n", ""),
+    );
+    d.deliver("general", &mail("zoe@example.net", "Mail bounces", "Since 8am.", &[]));
+    d.tkt_ok(&["reply", "1", "-m", "Fixed the MX record."]);
+    assert_eq!(d.show(1)["due"], Value::Null, "answered, nothing more due");
+    d.tkt_ok(&["set", "1", "status=resolved"]);
+    set_clock(&d, "2026-12-03T14:00:00Z");
+    d.deliver(
+        "general",
+        &mail(
+            "zoe@example.net",
+            "Re: [tickets.test #1] Mail bounces",
+            "Bouncing again.",
+            &[],
+        ),
+    );
+    let t = d.show(1);
+    assert_eq!(t["status"], "open");
+    assert_eq!(t["due"], "2026-12-03T16:00:00Z", "two business hours from her message");
+    set_clock(&d, "2026-12-03T14:05:00Z");
+    assert!(sent(&d, "notify-sla-breach").is_empty(), "no breach of an old due date");
 }

@@ -7,21 +7,14 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{Actor, ApiResult, App, read_as};
-use crate::error::Error;
 use crate::rights::Right;
 use crate::server::{clock, now};
+use crate::workflow::rule_tools::staff_only;
 use crate::workflow::{Access, On, time};
 
 /// Listing jobs is for staff; running them and moving the clock for SuperUsers.
 fn staff(access: &Access) -> crate::error::Result<()> {
-    if access.user.privileged {
-        Ok(())
-    } else {
-        Err(Error::Denied(format!(
-            "{} may not see the jobs: that is for staff",
-            access.who()
-        )))
-    }
+    staff_only(access, "see the jobs")
 }
 
 async fn require_superuser(app: &App, actor: Actor) -> ApiResult<()> {
@@ -86,6 +79,8 @@ pub async fn set_clock(
     tracing::info!(%now, "clock set");
     let runs = app.scheduler.run_due().await;
     app.scheduler.clock_moved();
+    // retries that came due
+    app.outbox_wake.notify_one();
     Ok(Json(serde_json::json!({ "now": now, "runs": runs })).into_response())
 }
 

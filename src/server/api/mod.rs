@@ -39,6 +39,8 @@ pub struct App {
     /// The user ticketd runs as (the owner of its Unix sockets).
     pub daemon_uid: Option<u32>,
     pub scheduler: Arc<super::scheduler::Scheduler>,
+    /// Wakes the outbox sender (when the clock moves, mail due by then goes out).
+    pub outbox_wake: Arc<tokio::sync::Notify>,
 }
 
 /// The user a request acts as, set by [`auth::authenticate`].
