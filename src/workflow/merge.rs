@@ -1,6 +1,8 @@
 //! Merging tickets, and shredding them.
 
+use super::Settings;
 use super::access::{Access, On};
+use super::notify::Happening;
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::store::{NewTransaction, ShredCount, WriteTx};
@@ -8,8 +10,9 @@ use crate::ticket::{Timestamp, TransactionKind};
 
 /// Merges ticket `from` into `into` (ModifyTicket on both): `into` keeps the history of
 /// both, gets their watchers, links and time worked, and mail for `from` threads onto it
-/// from now on. Returns the transaction on `into`.
-pub fn merge(tx: &WriteTx<'_>, access: &Access, from: i64, into: i64, now: Timestamp) -> Result<i64> {
+/// from now on; its service level's Due date counts the messages of both. Returns the
+/// transaction on `into`.
+pub fn merge(tx: &WriteTx<'_>, s: &Settings, access: &Access, from: i64, into: i64, now: Timestamp) -> Result<i64> {
     let source = tx.current_ticket(from)?;
     let target = tx.current_ticket(into)?;
     if source.id == target.id {
@@ -30,6 +33,8 @@ pub fn merge(tx: &WriteTx<'_>, access: &Access, from: i64, into: i64, now: Times
     };
     record(source.id, "MergedInto", target.id)?;
     let id = record(target.id, "MergedFrom", source.id)?;
+    let merged = Happening::new(target.id, id, TransactionKind::Merge, &access.user);
+    super::time::follow_service_level(tx, s, &merged, now)?;
     tracing::info!(from = source.id, into = target.id, "tickets merged");
     Ok(id)
 }

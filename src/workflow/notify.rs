@@ -118,7 +118,7 @@ pub(crate) fn run_rules(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: 
     let moves_due = h.actor.id != SYSTEM_USER_ID
         && matches!(
             h.kind,
-            TransactionKind::Create | TransactionKind::Correspond | TransactionKind::Status | TransactionKind::Merge
+            TransactionKind::Create | TransactionKind::Correspond | TransactionKind::Status
         );
     if moves_due {
         super::time::follow_service_level(tx, s, h, now)?;

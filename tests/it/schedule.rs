@@ -503,3 +503,43 @@ fn a_requestor_reopening_a_resolved_ticket_starts_a_new_response_clock() {
     set_clock(&d, "2026-12-03T14:05:00Z");
     assert!(sent(&d, "notify-sla-breach").is_empty(), "no breach of an old due date");
 }
+
+#[test]
+fn a_merged_ticket_is_due_by_the_messages_of_both() {
+    let d = at("2026-11-30T09:00:00Z", SERVICE_LEVEL);
+    d.deliver("general", &mail("zoe@example.net", "Mail bounces", "Since 8am.", &[]));
+    d.tkt_ok(&["reply", "1", "-m", "Looking."]);
+    assert_eq!(d.show(1)["due"], "2026-12-03T09:00:00Z", "answered: due for resolution");
+    set_clock(&d, "2026-11-30T13:00:00Z");
+    d.deliver("general", &mail("zoe@example.net", "Bounces again", "Still.", &[]));
+    d.tkt_ok(&["merge", "2", "into", "1"]);
+    let s = sla(&d, 1);
+    assert_eq!(
+        s["waiting_since"], "2026-11-30T13:00:00Z",
+        "the merged message waits for an answer"
+    );
+    assert_eq!(d.show(1)["due"], "2026-11-30T15:00:00Z");
+    assert_eq!(s["due"], s["response_due"]);
+}
+
+#[test]
+fn a_job_that_fails_is_recorded_as_failed_and_its_slot_can_run_again() {
+    let config = format!(
+        "{DEFAULT_QUEUES}[queues.stalled]\nafter = \"1 day\"\n\n[templates]\nstalled_reminder = \"{{{{ ticket.subject | int }}}}\"\n"
+    );
+    let d = at("2026-11-30T12:00:00Z", &config);
+    d.deliver("network", &mail("zoe@example.net", "Slow link", "Since Monday.", &[]));
+    d.tkt_ok(&["set", "1", "status=stalled"]);
+    set_clock(&d, "2026-12-02T03:00:00Z");
+    let history = d.tkt_ok(&["admin", "jobs", "history", "stalled"]);
+    assert!(history.starts_with("stalled failed for 2026-12-02 03:00"), "{history}");
+    assert!(history.contains("stalled_reminder"), "the reason: {history}");
+    assert_eq!(d.show(1)["status"], "stalled");
+    assert!(
+        transactions_of(&d.show(1), "Correspond").is_empty(),
+        "the failed step left nothing"
+    );
+    // a failed slot is no successful run: asking again runs it again
+    let again = d.tkt_ok(&["admin", "jobs", "run", "stalled"]);
+    assert!(again.contains("stalled failed"), "{again}");
+}

@@ -249,8 +249,8 @@ pub async fn merge(
     Path(id): Path<i64>,
     Json(req): Json<MergeRequest>,
 ) -> ApiResult<Response> {
-    let transaction = write_as(&app, actor, move |tx, access, _| {
-        workflow::merge(tx, access, id, req.into, now())
+    let transaction = write_as(&app, actor, move |tx, access, s| {
+        workflow::merge(tx, s, access, id, req.into, now())
     })
     .await?;
     Ok(Json(serde_json::json!({ "transaction": transaction })).into_response())
