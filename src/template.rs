@@ -44,23 +44,23 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     (
         "untaken_digest",
-        "Subject: {{ tickets | length }} new ticket{{ tickets | length | pluralize }} nobody has taken in {{ queue.name }}\n\
+        "Subject: {{ total }} new ticket{{ total | pluralize }} nobody has taken in {{ queue.name }}\n\
          \n\
          New tickets in queue {{ queue.name }} without an owner, oldest first:\n\
          \n\
          {% for t in tickets %}#{{ t.id }}  {{ t.age }} old  priority {{ t.priority }}  {{ t.subject }}\n\
          \x20   from {{ t.requestors | join(\", \") }}\n\
-         {% endfor %}",
+         {% endfor %}{% if more %}... and {{ more }} more.\n{% endif %}",
     ),
     (
         "owner_digest",
-        "Subject: Your {{ tickets | length }} open ticket{{ tickets | length | pluralize }}\n\
+        "Subject: Your {{ total }} open ticket{{ total | pluralize }}\n\
          \n\
          Tickets you own that are still active, by priority and age:\n\
          \n\
          {% for t in tickets %}#{{ t.id }}  priority {{ t.priority }}  {{ t.status }}  {{ t.age }} old  \
          [{{ t.queue }}] {{ t.subject }}{% if t.due %}  due {{ t.due }}{% endif %}\n\
-         {% endfor %}",
+         {% endfor %}{% if more %}... and {{ more }} more.\n{% endif %}",
     ),
     (
         "activity_digest",

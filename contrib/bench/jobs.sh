@@ -5,6 +5,7 @@
 #   cargo bench --bench search -- --tickets 1000000 --data-dir /var/tmp/sb1m   # once
 #   cargo build --release
 #   sh contrib/bench/jobs.sh /var/tmp/sb1m/ticketd.sqlite3 [WORK_DIR]
+#   JOBS="owner-digest" sh contrib/bench/jobs.sh ...      # only some jobs
 #
 # The database is copied into WORK_DIR (default /var/tmp/ticketd-jobs-bench) and left
 # there; the original is not touched. Every one of its 50 queues (queue-0 .. queue-49) gets
@@ -78,7 +79,7 @@ baseline() {
 }
 
 baseline
-for job in slas escalate stalled untaken-digest owner-digest; do
+for job in ${JOBS:-slas escalate stalled untaken-digest owner-digest}; do
     rm -f "$work/stop"
     ( tkt admin jobs run "$job" > "$work/run.$job"; touch "$work/stop" ) &
     runner=$!

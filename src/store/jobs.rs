@@ -6,7 +6,7 @@ use super::{Db, WriteTx, cached_execute, cached_row, parse_opt_ts, parse_ts, ts}
 use crate::error::Result;
 use crate::schedule::DigestPeriod;
 use crate::ticket::{Timestamp, TransactionKind};
-use crate::user::{SYSTEM_USER_ID, User};
+use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User};
 
 /// One run of a scheduled job.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -117,6 +117,21 @@ impl Db<'_> {
                 })
             })
             .collect()
+    }
+
+    /// Owners (not Nobody) of tickets in any of `statuses`, by id, after `after`: whom
+    /// the owner digest goes to, a few at a time.
+    pub fn owners_of(&self, statuses: &[String], after: i64, limit: usize) -> Result<Vec<i64>> {
+        let statuses = serde_json::to_string(statuses).map_err(|e| crate::error::Error::Internal(e.to_string()))?;
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT owner_id FROM tickets \
+                 WHERE owner_id > ?1 AND owner_id != ?2 AND status IN (SELECT value FROM json_each(?3)) \
+                 ORDER BY owner_id LIMIT ?4",
+            )?
+            .query_map(params![after, NOBODY_ID, statuses, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
     }
 
     /// Enabled users with an address who asked for this digest.

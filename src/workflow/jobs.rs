@@ -38,6 +38,10 @@ pub const TICKETS_PER_STEP: usize = 200;
 /// The most recipients one step of a digest job writes to.
 pub const RECIPIENTS_PER_STEP: usize = 10;
 
+/// The most tickets a digest lists (it counts the rest): a longer list is read by nobody,
+/// and costs the writer time.
+pub const DIGEST_LISTS: usize = 100;
+
 /// Once a step has worked this long it stops after the ticket in hand: mail waiting for
 /// the writer waits at most about this long for a job.
 pub const STEP_BUDGET: Duration = Duration::from_millis(50);
@@ -126,8 +130,7 @@ fn per_ticket(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp, job: 
         queues.join(", "),
         job.filter()
     );
-    let query = parse(&ticketsql, now).map_err(|e| Error::Internal(format!("job query `{ticketsql}`: {e}")))?;
-    let ids = tx.search_ids(&query, None, &s.all_lifecycles())?;
+    let ids = ids_of(tx, s, &ticketsql, now)?;
     for &id in &ids {
         // loaded one at a time: a step cut short by its budget loads no more than it used
         let ticket = tx.ticket(id, false)?;
@@ -147,11 +150,11 @@ fn job_counts<J: TicketJob>(_: &J) -> &'static [&'static str] {
     J::COUNTS
 }
 
-/// The tickets a TicketSQL query finds, without rights (the system looks at everything;
-/// what is sent to whom is limited by who they are).
-fn find(db: &Db<'_>, s: &Settings, ticketsql: &str, now: Timestamp) -> Result<Vec<Ticket>> {
+/// The numbers of the tickets a TicketSQL query finds, without rights (the system looks
+/// at everything; what is sent to whom is limited by who they are).
+fn ids_of(db: &Db<'_>, s: &Settings, ticketsql: &str, now: Timestamp) -> Result<Vec<i64>> {
     let query: Query = parse(ticketsql, now).map_err(|e| Error::Internal(format!("job query `{ticketsql}`: {e}")))?;
-    db.search(&query, None, &s.all_lifecycles())
+    db.search_ids(&query, None, &s.all_lifecycles())
 }
 
 fn cause(rule: &str) -> Cause<'_> {
@@ -379,6 +382,10 @@ struct DigestContext<'a> {
     period: &'a str,
     since: String,
     now: String,
+    /// How many tickets the digest is about; `tickets` lists the first of them.
+    total: usize,
+    /// How many are not listed.
+    more: usize,
     tickets: Vec<DigestTicket>,
 }
 
@@ -450,7 +457,8 @@ fn send_digest(
     Ok(true)
 }
 
-/// Sends one digest of the tickets `ticketsql` finds, unless it finds none.
+/// Sends one digest of the tickets `ticketsql` finds, unless it finds none. It lists
+/// the first [`DIGEST_LISTS`] and counts the rest.
 #[allow(clippy::too_many_arguments)]
 fn digest_of(
     tx: &WriteTx<'_>,
@@ -462,19 +470,23 @@ fn digest_of(
     recipient: &str,
     now: Timestamp,
 ) -> Result<bool> {
-    let tickets: Vec<DigestTicket> = find(tx, s, ticketsql, now)?
-        .iter()
-        .map(|t| DigestTicket::of(t, now))
-        .collect();
-    if tickets.is_empty() {
+    let ids = ids_of(tx, s, ticketsql, now)?;
+    if ids.is_empty() {
         return Ok(false);
     }
+    let tickets = ids
+        .iter()
+        .take(DIGEST_LISTS)
+        .map(|&id| Ok(DigestTicket::of(&tx.ticket(id, false)?, now)))
+        .collect::<Result<Vec<_>>>()?;
     let context = DigestContext {
         queue: queue.map(DigestQueue::of).unwrap_or_default(),
         recipient,
         period: "daily",
         since: String::new(),
         now: ts(now),
+        total: ids.len(),
+        more: ids.len() - tickets.len(),
         tickets,
     };
     send_digest(tx, s, template, queue, to, &context, now)
@@ -506,51 +518,45 @@ fn untaken_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -
     })
 }
 
-/// To each owner: their active tickets, highest priority first, then oldest. A few
-/// owners per step, in user-id order (the cursor is the last one's id).
+/// To each owner: their active tickets, highest priority first, then oldest. Owners in
+/// user-id order (the cursor is the last one's id), as many per step as its budget allows.
 fn owner_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
+    let started = Instant::now();
     let mut tally = Tally::of(&["digest(s) sent"]);
-    let owned = parse("Status = '__Active__' AND Owner != 'Nobody'", now)
-        .map_err(|e| Error::Internal(format!("owner digest query: {e}")))?;
-    let by_owner = crate::search::parse_grouping("Owner").map_err(|e| Error::Internal(e.to_string()))?;
-    let mut owners = Vec::new();
-    for (values, _) in tx.report(&owned, &[by_owner], None, &s.all_lifecycles())? {
-        if let Some(owner) = values
-            .first()
-            .map(|name| tx.user_by_name_or_email(name))
-            .transpose()?
-            .flatten()
-            && owner.id > cursor
-        {
-            owners.push(owner);
+    let active: Vec<String> = s
+        .all_lifecycles()
+        .iter()
+        .flat_map(|l| l.initial.iter().chain(&l.active))
+        .map(|status| status.to_string())
+        .collect();
+    let owners = tx.owners_of(&active, cursor, RECIPIENTS_PER_STEP)?;
+    for &id in &owners {
+        let owner = tx.user(id)?;
+        if let Some(email) = owner.email.clone().filter(|_| !owner.disabled) {
+            let theirs = format!(
+                "Owner = {} AND Status = '__Active__' ORDER BY Priority DESC, Created ASC, id ASC",
+                quote(&owner.name)
+            );
+            if digest_of(
+                tx,
+                s,
+                "owner_digest",
+                &theirs,
+                None,
+                std::slice::from_ref(&email),
+                &email,
+                now,
+            )? {
+                tally.add("digest(s) sent", 1);
+            }
+        }
+        if started.elapsed() >= STEP_BUDGET {
+            return Ok(Step { tally, next: Some(id) });
         }
     }
-    owners.sort_by_key(|u| u.id);
-    owners.truncate(RECIPIENTS_PER_STEP);
     let next = (owners.len() == RECIPIENTS_PER_STEP)
-        .then(|| owners.last().map(|u| u.id))
+        .then(|| owners.last().copied())
         .flatten();
-    for owner in owners {
-        let Some(email) = owner.email.clone().filter(|_| !owner.disabled) else {
-            continue;
-        };
-        let theirs = format!(
-            "Owner = {} AND Status = '__Active__' ORDER BY Priority DESC, Created ASC, id ASC",
-            quote(&owner.name)
-        );
-        if digest_of(
-            tx,
-            s,
-            "owner_digest",
-            &theirs,
-            None,
-            std::slice::from_ref(&email),
-            &email,
-            now,
-        )? {
-            tally.add("digest(s) sent", 1);
-        }
-    }
     Ok(Step { tally, next })
 }
 
@@ -568,11 +574,19 @@ fn activity_digest(tx: &WriteTx<'_>, s: &Settings, period: DigestPeriod, cursor:
     let next = (users.len() == RECIPIENTS_PER_STEP)
         .then(|| users.last().map(|u| u.id))
         .flatten();
+    let started = Instant::now();
     for user in users {
+        if started.elapsed() >= STEP_BUDGET {
+            return Ok(Step {
+                tally,
+                next: Some(user.id - 1),
+            });
+        }
         let Some(email) = user.email.clone() else { continue };
         let access = Access::of(tx, user.clone())?;
         let watched = format!(
-            "(Watcher = {who} OR Owner = {name}) AND Updated > {since} ORDER BY Updated DESC, id ASC",
+            "(Watcher = {who} OR Owner = {name}) AND Updated > {since} ORDER BY Updated DESC, id ASC \
+             LIMIT {DIGEST_LISTS}",
             who = quote(&email),
             name = quote(&user.name),
             since = quote(&ts(since)),
@@ -603,6 +617,8 @@ fn activity_digest(tx: &WriteTx<'_>, s: &Settings, period: DigestPeriod, cursor:
             period: period.as_str(),
             since: ts(since),
             now: ts(now),
+            total: tickets.len(),
+            more: 0,
             tickets,
         };
         if send_digest(

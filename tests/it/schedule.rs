@@ -441,6 +441,15 @@ fn a_job_over_more_tickets_than_one_step_takes_does_them_all_in_steps() {
     // the same day again: they were just raised, nothing is idle
     set_clock(&d, "2026-12-01T02:00:00Z");
     assert_eq!(d.count("SELECT COUNT(*) FROM tickets WHERE priority = 10"), 0);
+    // a digest lists the first hundred and counts the rest
+    d.tkt_ok(&["admin", "jobs", "run", "untaken-digest"]);
+    let digest = sent(&d, "untaken_digest").pop().unwrap();
+    assert_eq!(
+        header(&digest.message, "Subject").unwrap(),
+        "205 new tickets nobody has taken in network"
+    );
+    assert_eq!(digest.message.lines().filter(|l| l.starts_with('#')).count(), 100);
+    assert!(digest.message.contains("... and 105 more."), "{}", digest.message);
     d.stop();
     let log = d.log();
     let line = log
