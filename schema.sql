@@ -136,7 +136,9 @@ CREATE TABLE tickets (
     resolved         TEXT,
     -- last time a requestor was sent a reply
     told             TEXT,
-    due              TEXT
+    due              TEXT,
+    -- the service level this ticket is held to instead of its queue's; NULL: the queue's
+    sla              TEXT
 );
 -- effective_id makes it cover reports by queue and status (merged tickets are left out)
 CREATE INDEX tickets_by_queue_status ON tickets (queue_id, status, priority, effective_id);

@@ -41,6 +41,9 @@ pub fn render_ticket(t: &Ticket) -> String {
         s.push_str(&dates.join("  "));
         s.push('\n');
     }
+    if let Some(level) = &t.sla {
+        s.push_str(&format!("SLA: {level}\n"));
+    }
     s.push_str(&format!(
         "Time worked: {} min  estimated: {} min  left: {} min\n",
         t.time_worked, t.time_estimated, t.time_left

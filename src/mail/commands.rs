@@ -93,7 +93,7 @@ fn command(line: &str) -> Option<Parsed> {
     let watcher = |role: &str, add: bool| change(format!("{role}{}={value}", if add { "+" } else { "-" }));
     match key.as_str() {
         "status" | "owner" | "priority" | "initialpriority" | "finalpriority" | "queue" | "subject" | "due"
-        | "starts" | "timeestimated" | "timeleft" => change(format!("{key}={value}")),
+        | "starts" | "timeestimated" | "timeleft" | "sla" => change(format!("{key}={value}")),
         "timeworked" => Some(Parsed::Time(parse_minutes(value))),
         "addcc" => watcher("Cc", true),
         "delcc" => watcher("Cc", false),

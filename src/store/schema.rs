@@ -22,8 +22,10 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX tickets_by_updated ON tickets (updated); \
      DROP INDEX tickets_by_queue_status; \
      CREATE INDEX tickets_by_queue_status ON tickets (queue_id, status, priority, effective_id);",
-    // 2 → 3: the scheduler records its runs; users may ask for a digest
+    // 2 → 3: the scheduler records its runs; users may ask for a digest; a ticket may have
+    // its own service level
     "ALTER TABLE users ADD COLUMN digest TEXT CHECK (digest IN ('daily', 'weekly')); \
+     ALTER TABLE tickets ADD COLUMN sla TEXT; \
      CREATE TABLE job_runs (id INTEGER PRIMARY KEY, job TEXT NOT NULL, slot TEXT NOT NULL, \
        started TEXT NOT NULL, duration_ms INTEGER NOT NULL, \
        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed')), detail TEXT NOT NULL DEFAULT ''); \

@@ -178,7 +178,7 @@ impl Db<'_> {
                    t.priority, t.initial_priority, t.final_priority, \
                    (SELECT COALESCE(c.email, c.name) FROM users c WHERE c.id = t.creator_id), \
                    t.created, t.updated, t.started, t.resolved, t.told, t.due, \
-                   t.time_worked, t.time_estimated, t.time_left, t.starts \
+                   t.time_worked, t.time_estimated, t.time_left, t.starts, t.sla \
                  FROM tickets t JOIN queues q ON q.id = t.queue_id JOIN users u ON u.id = t.owner_id \
                  WHERE t.id = ?1",
                 nobody = crate::user::NOBODY_ID
@@ -208,12 +208,13 @@ impl Db<'_> {
                         r.get(15)?,
                         r.get(19)?,
                     ],
+                    r.get::<_, Option<String>>(20)?,
                 ))
             })
             .optional()?
             .ok_or_else(|| Error::NotFound(format!("ticket {id} does not exist")))
             .and_then(
-                |(id, effective_id, queue, subject, status, owner, numbers, creator, times, dates)| {
+                |(id, effective_id, queue, subject, status, owner, numbers, creator, times, dates, sla)| {
                     let [
                         priority,
                         initial_priority,
@@ -250,6 +251,7 @@ impl Db<'_> {
                         links: Vec::new(),
                         custom_fields: Default::default(),
                         starts: parse_opt_ts(starts)?,
+                        sla,
                         transactions: None,
                     })
                 },
@@ -522,6 +524,11 @@ impl WriteTx<'_> {
     /// Changes the subject.
     pub fn set_subject(&self, ticket_id: i64, subject: &str) -> Result<()> {
         self.set_column(ticket_id, "subject", &subject)
+    }
+
+    /// Sets the ticket's own service level (`None`: its queue's).
+    pub fn set_sla(&self, ticket_id: i64, level: Option<&str>) -> Result<()> {
+        self.set_column(ticket_id, "sla", &level)
     }
 
     /// Moves the ticket to another queue.

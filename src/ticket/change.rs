@@ -28,6 +28,9 @@ pub enum Change {
     Due(Option<Timestamp>),
     /// When work should start; `None` clears it.
     Starts(Option<Timestamp>),
+    /// The service level the ticket is held to instead of its queue's; `None`: the
+    /// queue's again.
+    Sla(Option<String>),
     /// Minutes.
     TimeEstimated(i64),
     /// Minutes.
@@ -131,6 +134,7 @@ impl FromStr for Change {
             "queue" => Ok(Change::Queue(value.to_string())),
             "due" => Ok(Change::Due(optional_date(value)?)),
             "starts" => Ok(Change::Starts(optional_date(value)?)),
+            "sla" => Ok(Change::Sla(Some(value.trim().to_string()).filter(|v| !v.is_empty()))),
             "timeestimated" | "time_estimated" => Ok(Change::TimeEstimated(parse_minutes(value)?)),
             "timeleft" | "time_left" => Ok(Change::TimeLeft(parse_minutes(value)?)),
             "timeworked" | "time_worked" => Ok(Change::TimeWorked(parse_minutes(value)?)),
@@ -175,6 +179,8 @@ mod tests {
             Change::Status(Status::named("resolved"))
         );
         assert_eq!("Priority= 80".parse::<Change>().unwrap(), Change::Priority(80));
+        assert_eq!("sla=gold".parse::<Change>().unwrap(), Change::Sla(Some("gold".into())));
+        assert_eq!("SLA= ".parse::<Change>().unwrap(), Change::Sla(None));
         assert_eq!("subject=a=b".parse::<Change>().unwrap(), Change::Subject("a=b".into()));
         assert_eq!(
             "AdminCc+=bob@example.com".parse::<Change>().unwrap(),

@@ -56,6 +56,9 @@ pub struct Ticket {
     /// Custom field values by field name.
     pub custom_fields: std::collections::BTreeMap<String, Vec<String>>,
     pub starts: Option<Timestamp>,
+    /// The service level set on this ticket, instead of its queue's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transactions: Option<Vec<Transaction>>,
 }

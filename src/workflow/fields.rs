@@ -6,7 +6,7 @@
 use super::Settings;
 use super::lifecycle::move_status;
 use super::links::resolve_parents;
-use super::notify::{Happening, MailOrigin, run_rules_at};
+use super::notify::{Happening, MailOrigin, run_rules, run_rules_at};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::rules::FieldChange;
@@ -85,6 +85,26 @@ pub(crate) fn change_field(
                 "Subject".into(),
                 ticket.subject.clone(),
                 subject.clone(),
+            )
+        }
+        Change::Sla(level) => {
+            let current = tx.ticket(ticket_id, false)?.sla;
+            if *level == current {
+                return Ok(None);
+            }
+            if let Some(name) = level
+                && !s.time.has_level(name)
+            {
+                return Err(Error::Invalid(format!(
+                    "there is no service level `{name}`; the config's [service_levels] name them"
+                )));
+            }
+            tx.set_sla(ticket_id, level.as_deref())?;
+            (
+                TransactionKind::Set,
+                "SLA".into(),
+                current.unwrap_or_default(),
+                level.clone().unwrap_or_default(),
             )
         }
         Change::Queue(name) => {
@@ -215,7 +235,12 @@ pub(crate) fn change_field(
         behalf_of: by.behalf_of,
         ..Happening::new(ticket_id, id, kind, by.actor)
     };
-    run_rules_at(tx, s, &happening, now, by.depth)?;
+    // a person's change (depth 0) runs the rules as a person's reply does, Due first
+    if by.depth == 0 {
+        run_rules(tx, s, &happening, now)?;
+    } else {
+        run_rules_at(tx, s, &happening, now, by.depth)?;
+    }
     if status_changed {
         resolve_parents(tx, s, ticket_id, now, by.depth)?;
     }

@@ -222,7 +222,8 @@ impl TicketJob for ServiceLevels {
     const COUNTS: &'static [&'static str] = &["warning(s)", "breach(es)"];
 
     fn applies_to(&self, s: &Settings, queue: &str) -> bool {
-        s.time.service_level(queue).is_some()
+        // a ticket may have a level of its own in a queue without one
+        s.time.has_levels() && !queue.is_empty()
     }
 
     fn filter(&self) -> &'static str {
@@ -230,7 +231,9 @@ impl TicketJob for ServiceLevels {
     }
 
     fn act(&self, tx: &WriteTx<'_>, s: &Settings, ticket: &Ticket, now: Timestamp) -> Result<Option<&'static str>> {
-        let (Some(due), Some((name, level, calendar))) = (ticket.due, s.time.service_level(&ticket.queue)) else {
+        let (Some(due), Some((name, level, calendar))) =
+            (ticket.due, s.time.service_level(ticket.sla.as_deref(), &ticket.queue))
+        else {
             return Ok(None);
         };
         let Some(alarm) = sla::alarm(level, calendar, due, now) else {

@@ -115,11 +115,13 @@ impl<'a> Happening<'a> {
 /// date is brought up to date before (so what the rules send shows it) and after (a rule
 /// may have reopened the ticket).
 pub(crate) fn run_rules(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp) -> Result<()> {
+    let changed = |field: &str| h.change.as_ref().is_some_and(|c| c.field == field);
     let moves_due = h.actor.id != SYSTEM_USER_ID
-        && matches!(
-            h.kind,
-            TransactionKind::Create | TransactionKind::Correspond | TransactionKind::Status
-        );
+        && match h.kind {
+            TransactionKind::Create | TransactionKind::Correspond | TransactionKind::Status => true,
+            TransactionKind::Set => changed("SLA") || changed("Queue"),
+            _ => false,
+        };
     if moves_due {
         super::time::follow_service_level(tx, s, h, now)?;
     }

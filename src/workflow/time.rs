@@ -88,10 +88,24 @@ impl TimePolicies {
         self.queue(queue).map_or(0, |p| p.final_priority)
     }
 
-    /// The service level the queue's tickets are held to, with its name and calendar.
-    pub fn service_level(&self, queue: &str) -> Option<(&str, &ServiceLevel, &Calendar)> {
-        let name = self.queue(queue)?.service_level.as_deref()?;
-        let level = self.levels.get(name)?;
+    /// Whether a service level of this name is configured.
+    pub fn has_level(&self, name: &str) -> bool {
+        self.levels.contains_key(name)
+    }
+
+    /// Whether any service level is configured.
+    pub fn has_levels(&self) -> bool {
+        !self.levels.is_empty()
+    }
+
+    /// The service level a ticket is held to, with its name and calendar: its own
+    /// (`ticket_level`), else its queue's.
+    pub fn service_level(&self, ticket_level: Option<&str>, queue: &str) -> Option<(&str, &ServiceLevel, &Calendar)> {
+        let name = match ticket_level {
+            Some(name) => name,
+            None => self.queue(queue)?.service_level.as_deref()?,
+        };
+        let (name, level) = self.levels.get_key_value(name)?;
         let calendar = match &level.calendar {
             Some(c) => self.calendars.get(c)?,
             None => &ALWAYS_OPEN,
@@ -103,17 +117,17 @@ impl TimePolicies {
 /// After a ticket's creation or a reply: sets its Due date to what its service level
 /// asks now (RT_System's change, which rules see like any other).
 pub(crate) fn follow_service_level(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp) -> Result<()> {
-    let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
+    let Some(row) = tx.ticket_row(h.ticket_id)? else {
         return Ok(());
     };
-    let queue = tx.queue(ticket.queue_id)?;
-    let Some((_, level, calendar)) = s.time.service_level(&queue.name) else {
+    let ticket = tx.ticket(row.id, false)?;
+    let Some((_, level, calendar)) = s.time.service_level(ticket.sla.as_deref(), &ticket.queue) else {
         return Ok(());
     };
-    if !s.lifecycle(&queue).is_active(&ticket.status) {
+    if !s.lifecycle(&tx.queue(row.queue_id)?).is_active(&ticket.status) {
         return Ok(());
     }
-    let standing = standing(tx, level, calendar, ticket.id)?;
+    let standing = standing(tx, level, calendar, ticket.id, ticket.created)?;
     if standing.due == ticket.due {
         return Ok(());
     }
@@ -128,8 +142,13 @@ pub(crate) fn follow_service_level(tx: &WriteTx<'_>, s: &Settings, h: &Happening
 }
 
 /// Where the ticket stands against `level`, from its history.
-fn standing(db: &Db<'_>, level: &ServiceLevel, calendar: &Calendar, ticket_id: i64) -> Result<sla::Standing> {
-    let created = db.ticket(ticket_id, false)?.created;
+fn standing(
+    db: &Db<'_>,
+    level: &ServiceLevel,
+    calendar: &Calendar,
+    ticket_id: i64,
+    created: Timestamp,
+) -> Result<sla::Standing> {
     let exchange: Vec<sla::Message> = db
         .exchange(ticket_id)?
         .into_iter()
@@ -165,7 +184,7 @@ pub struct SlaReport {
     pub alarms: Vec<(String, Timestamp)>,
 }
 
-/// Where a ticket stands against its queue's service level (ShowTicket).
+/// Where a ticket stands against its service level (ShowTicket).
 pub fn sla_report(db: &Db<'_>, s: &Settings, access: &Access, id: i64, now: Timestamp) -> Result<SlaReport> {
     let row = db.current_ticket(id)?;
     access.require(db, Right::ShowTicket, On::Ticket(&row))?;
@@ -192,10 +211,10 @@ pub fn sla_report(db: &Db<'_>, s: &Settings, access: &Access, id: i64, now: Time
         left: None,
         alarms,
     };
-    let Some((name, level, calendar)) = s.time.service_level(&queue.name) else {
+    let Some((name, level, calendar)) = s.time.service_level(ticket.sla.as_deref(), &queue.name) else {
         return Ok(report);
     };
-    let standing = standing(db, level, calendar, row.id)?;
+    let standing = standing(db, level, calendar, row.id, ticket.created)?;
     report.level = Some(name.to_string());
     report.calendar = level.calendar.clone();
     report.response = level.response.map(|d| d.to_string());

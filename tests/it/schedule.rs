@@ -552,3 +552,35 @@ fn a_job_that_fails_is_recorded_as_failed_and_its_slot_can_run_again() {
     let again = d.tkt_ok(&["admin", "jobs", "run", "stalled"]);
     assert!(again.contains("stalled failed"), "{again}");
 }
+
+#[test]
+fn a_ticket_may_have_its_own_service_level() {
+    let config = format!("{SERVICE_LEVEL}\n[service_levels.gold]\nresponse = \"30m\"\nwarn_before = \"10m\"\n");
+    let d = at("2026-11-30T09:00:00Z", &config);
+    d.deliver(
+        "general",
+        &mail("zoe@example.net", "CEO cannot print", "Board meeting.", &[]),
+    );
+    assert_eq!(d.show(1)["due"], "2026-11-30T11:00:00Z", "the queue's level");
+    d.tkt_ok(&["set", "1", "sla=gold"]);
+    let t = d.show(1);
+    assert_eq!(t["sla"], "gold");
+    assert_eq!(t["due"], "2026-11-30T09:30:00Z", "gold: 30 minutes, any hour");
+    let s = sla(&d, 1);
+    assert_eq!(s["level"], "gold");
+    assert!(d.tkt_ok(&["show", "1"]).contains("SLA: gold"));
+    let refused = d.tkt(&["set", "1", "sla=platinum"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("no service level `platinum`"),
+        "{}",
+        stderr(&refused)
+    );
+    // the alarms follow the ticket's own level
+    set_clock(&d, "2026-11-30T09:25:00Z");
+    assert_eq!(sent(&d, "notify-sla-warning").len(), 1, "gold warns 10 minutes before");
+    // back to the queue's level
+    d.tkt_ok(&["set", "1", "sla="]);
+    assert_eq!(d.show(1)["due"], "2026-11-30T11:00:00Z");
+    assert_eq!(d.show(1)["sla"], Value::Null);
+}
