@@ -170,6 +170,9 @@ pub enum InitCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write a consistent copy of the database to FILE while ticketd runs (SuperUser).
+    /// ticketd writes it, so FILE is on ticketd's machine; it must not exist yet.
+    Backup { file: std::path::PathBuf },
     /// Show ticketd's clock, or move a frozen one (`ticketd --now`) and run what became due.
     Clock {
         #[command(subcommand)]
@@ -231,6 +234,7 @@ pub fn run(client: &Client, command: AdminCommand) -> Result<(), ClientError> {
         }
         AdminCommand::Admin(InitCommand::Jobs { command, json }) => jobs(client, command, json),
         AdminCommand::Admin(InitCommand::Clock { command }) => clock(client, command),
+        AdminCommand::Admin(InitCommand::Backup { file }) => backup(client, &file),
     }
 }
 
@@ -288,6 +292,20 @@ fn clock(client: &Client, command: Option<ClockCommand>) -> Result<(), ClientErr
             }
         }
     }
+    Ok(())
+}
+
+fn backup(client: &Client, file: &std::path::Path) -> Result<(), ClientError> {
+    // relative to where tkt runs, as a shell user expects; ticketd needs it absolute
+    let file = std::path::absolute(file)
+        .map_err(|e| ClientError::Protocol(format!("cannot resolve {}: {e}", file.display())))?;
+    let answer: serde_json::Value = client.json(
+        Method::POST,
+        "/v1/admin/backup",
+        Some(&json!({ "path": file.to_string_lossy() })),
+    )?;
+    let bytes = answer["bytes"].as_u64().unwrap_or_default();
+    print(format!("Backup written to {} ({bytes} bytes).\n", file.display()));
     Ok(())
 }
 

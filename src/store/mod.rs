@@ -122,7 +122,35 @@ impl Store {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
 
+/// Writes a consistent copy of the database at `database` to `target` while ticketd keeps
+/// running (SQLite's `VACUUM INTO`: one read transaction on its own connection, so
+/// writers go on; the copy is compact and needs no WAL beside it). `target` must not
+/// exist yet.
+pub fn backup(database: &Path, target: &Path) -> Result<u64> {
+    if target.exists() {
+        return Err(Error::Conflict(format!(
+            "{} exists already; a backup never overwrites a file",
+            target.display()
+        )));
+    }
+    let conn = Connection::open_with_flags(database, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(Duration::from_secs(30))?;
+    let text = target
+        .to_str()
+        .ok_or_else(|| Error::Invalid(format!("{} is not a UTF-8 path", target.display())))?;
+    conn.execute("VACUUM INTO ?1", [text])
+        .map_err(|e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::CannotOpen) => Error::Invalid(format!("cannot write {}: {e}", target.display())),
+            _ => e.into(),
+        })?;
+    std::fs::metadata(target)
+        .map(|m| m.len())
+        .map_err(|e| Error::Temporary(format!("the backup {} cannot be read back: {e}", target.display())))
+}
+
+impl Store {
     /// Merges the full-text index's segments and refreshes the planner's statistics:
     /// worth running after a bulk load (the search benchmark does).
     pub fn optimize(&mut self) -> Result<()> {

@@ -84,6 +84,36 @@ pub async fn set_clock(
     Ok(Json(serde_json::json!({ "now": now, "runs": runs })).into_response())
 }
 
+#[derive(Debug, Deserialize)]
+pub struct BackupRequest {
+    path: String,
+}
+
+/// Writes a consistent copy of the database to an absolute path on ticketd's machine
+/// (SuperUser), while mail keeps flowing.
+pub async fn backup(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<BackupRequest>,
+) -> ApiResult<Response> {
+    require_superuser(&app, actor).await?;
+    let target = std::path::PathBuf::from(&req.path);
+    if !target.is_absolute() {
+        return Err(crate::error::Error::Invalid(format!(
+            "the backup path `{}` must be absolute: ticketd writes it",
+            req.path
+        ))
+        .into());
+    }
+    let database = app.config.server.data_dir.join(crate::store::DATABASE_FILE);
+    let started = std::time::Instant::now();
+    let bytes = tokio::task::spawn_blocking(move || crate::store::backup(&database, &target))
+        .await
+        .map_err(|e| crate::error::Error::Internal(format!("backup task failed: {e}")))??;
+    tracing::info!(path = %req.path, bytes, ms = started.elapsed().as_millis() as u64, "backup written");
+    Ok(Json(serde_json::json!({ "path": req.path, "bytes": bytes })).into_response())
+}
+
 pub async fn sla(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,

@@ -92,6 +92,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/admin/jobs/{name}", get(jobs::history))
         .route("/v1/admin/jobs/{name}/run", post(jobs::run))
         .route("/v1/admin/clock", get(jobs::show_clock).post(jobs::set_clock))
+        .route("/v1/admin/backup", post(jobs::backup))
         .route("/v1/tickets/{id}/sla", get(jobs::sla))
         .route("/v1/rules/test", post(rules::test))
         .route("/v1/templates/{name}/render", get(rules::render_template))
