@@ -363,6 +363,20 @@ INSERT INTO acl (principal_id, role, right_name) VALUES
     (5, NULL, 'WatchAsAdminCc'),
     (5, NULL, 'ShowTemplate');
 
+-- alert queues: the ticket each alerting host/service is on, and how often it alerted
+CREATE TABLE alert_keys (
+    queue_id    INTEGER NOT NULL REFERENCES queues(id),
+    key         TEXT NOT NULL,
+    ticket_id   INTEGER NOT NULL REFERENCES tickets(id),
+    problems    INTEGER NOT NULL DEFAULT 0,
+    last_state  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,
+    -- when a recovery last resolved its ticket: the flap window counts from here
+    recovered   TEXT,
+    PRIMARY KEY (queue_id, key)
+);
+CREATE INDEX alert_keys_by_ticket ON alert_keys (ticket_id);
+
 -- Scheduler ---------------------------------------------------------------------------
 
 -- every run of a scheduled job; a successful run of a job for a slot happens once

@@ -216,6 +216,10 @@ pub struct QueueConfig {
     /// What the `stalled` job does with tickets stalled for long.
     #[serde(default)]
     pub stalled: Option<crate::queue::StalledPolicy>,
+    /// Read mail from monitoring systems as alerts: repeats onto one ticket, recoveries
+    /// resolve it.
+    #[serde(default)]
+    pub alerts: Option<crate::alerts::AlertConfig>,
 }
 
 /// A listening address.
@@ -420,6 +424,7 @@ impl Config {
                 service_level: None,
                 escalation: None,
                 stalled: None,
+                alerts: None,
             });
         }
         let domain = self.mail.from.rsplit_once('@').map(|(_, d)| d.to_string());
@@ -512,6 +517,9 @@ impl Config {
                 && !self.service_levels.contains_key(level)
             {
                 return Err(format!("queue `{}`: there is no service level `{level}`", queue.name));
+            }
+            if let Some(alerts) = &queue.alerts {
+                crate::alerts::Alerts::new(alerts).map_err(|e| format!("queue `{}`: {e}", queue.name))?;
             }
             if let Some(escalation) = &queue.escalation {
                 escalation

@@ -23,6 +23,7 @@
 //! | [`config`] | typed configuration and the embedded default |
 //! | [`error`] | the one error type and its kinds |
 
+pub mod alerts;
 pub mod calendar;
 pub mod cli;
 pub mod client;

@@ -31,6 +31,8 @@ pub enum AutoReason {
     OwnLoop,
     /// It comes from one of our own queue addresses.
     OwnAddress,
+    /// An alert from a monitoring system, read by an alert queue.
+    Monitoring,
 }
 
 impl AutoReason {
@@ -51,6 +53,7 @@ impl fmt::Display for AutoReason {
             AutoReason::DeliveryReport => f.write_str("delivery status notification"),
             AutoReason::OwnLoop => write!(f, "carries our own {LOOP_HEADER} header"),
             AutoReason::OwnAddress => f.write_str("sent from one of our own addresses"),
+            AutoReason::Monitoring => f.write_str("an alert from a monitoring system"),
         }
     }
 }

@@ -11,6 +11,7 @@
 //! `WriteTx` derefs to `Db`); changes are methods of [`WriteTx`]. A PostgreSQL backend will
 //! be a second implementation of these same methods.
 
+mod alerts;
 mod custom_fields;
 mod groups;
 mod jobs;
@@ -26,6 +27,7 @@ mod tickets;
 mod tokens;
 mod users;
 
+pub use alerts::{AlertKey, AlertSeen};
 pub use groups::GroupInfo;
 pub use jobs::{ExchangeEntry, JobRun, Touches};
 pub use mail::{QuarantineEntry, Seen};

@@ -30,7 +30,11 @@ const MIGRATIONS: &[&str] = &[
        started TEXT NOT NULL, duration_ms INTEGER NOT NULL, \
        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed')), detail TEXT NOT NULL DEFAULT ''); \
      CREATE UNIQUE INDEX job_runs_once ON job_runs (job, slot) WHERE outcome = 'ok'; \
-     CREATE INDEX job_runs_by_job ON job_runs (job, id);",
+     CREATE INDEX job_runs_by_job ON job_runs (job, id); \
+     CREATE TABLE alert_keys (queue_id INTEGER NOT NULL REFERENCES queues(id), key TEXT NOT NULL, \
+       ticket_id INTEGER NOT NULL REFERENCES tickets(id), problems INTEGER NOT NULL DEFAULT 0, \
+       last_state TEXT NOT NULL, last_seen TEXT NOT NULL, recovered TEXT, PRIMARY KEY (queue_id, key)); \
+     CREATE INDEX alert_keys_by_ticket ON alert_keys (ticket_id);",
 ];
 
 /// The version `schema.sql` declares.

@@ -17,6 +17,7 @@ pub struct ShredCount {
 /// a JSON array of ticket ids), in an order that deletes children before their parents.
 const SHRED_TABLES: &[(&str, &str)] = &[
     ("seen_messages", "ticket_id IN (SELECT value FROM json_each(?1))"),
+    ("alert_keys", "ticket_id IN (SELECT value FROM json_each(?1))"),
     ("message_ids", "ticket_id IN (SELECT value FROM json_each(?1))"),
     ("outbox", "ticket_id IN (SELECT value FROM json_each(?1))"),
     ("quarantine", "ticket_id IN (SELECT value FROM json_each(?1))"),

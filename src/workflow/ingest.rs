@@ -10,17 +10,19 @@ use sha2::{Digest, Sha256};
 
 use super::Settings;
 use super::access::{Access, On};
+use super::fields::{Cause, system_change};
 use super::links::link_as_system;
 use super::notify::{Happening, MailOrigin, report_refused_commands, run_rules};
 use super::staff::update;
+use crate::alerts::{Alert, Alerts, OnRecovery};
 use crate::error::{Error, Result};
 use crate::mail::commands::{self, MailCommands};
 use crate::mail::parse::hex;
 use crate::mail::{AutoReason, Inbound, parse};
 use crate::queue::NonWatcherMail;
 use crate::rights::Right;
-use crate::store::{NewTicket, NewTransaction, QueueRow, Seen, TicketRow, WriteTx};
-use crate::ticket::{Action, Category, LinkChange, LinkName, Role, Timestamp, TransactionKind};
+use crate::store::{AlertSeen, NewTicket, NewTransaction, QueueRow, Seen, TicketRow, WriteTx};
+use crate::ticket::{Action, Category, Change, LinkChange, LinkName, Role, Status, Timestamp, TransactionKind};
 use crate::user::{NOBODY_ID, User};
 
 /// How the MTA handed a message over: mailgate's command line.
@@ -188,8 +190,14 @@ fn process(
         Some(sender) => tx.is_queue_address(&sender.address)?,
         None => false,
     };
+    // an alert queue reads monitoring mail as alerts: never answered, threaded by key
+    let alert = s
+        .alerts(&queue.name)
+        .and_then(|alerts| alerts.read(&inbound.subject, &inbound.content).map(|a| (alerts, a)));
     let auto = if own_address {
         Some(AutoReason::OwnAddress)
+    } else if alert.is_some() {
+        inbound.auto.clone().or(Some(AutoReason::Monitoring))
     } else {
         inbound.auto.clone()
     };
@@ -201,7 +209,7 @@ fn process(
         references: &inbound.references,
         auto: auto.as_ref(),
     };
-    let new_ticket = || -> Result<(i64, i64)> {
+    let new_ticket = |with_requestor: bool| -> Result<(i64, i64)> {
         access.require(tx, Right::CreateTicket, On::Queue(queue))?;
         let ticket_id = tx.insert_ticket(&NewTicket {
             queue_id: queue.id,
@@ -213,7 +221,7 @@ fn process(
             creator_id: actor.id,
             now,
         })?;
-        if inbound.sender.is_some() {
+        if with_requestor && inbound.sender.is_some() {
             tx.add_watcher(ticket_id, Role::Requestor, actor.id)?;
         }
         let message = Message {
@@ -228,7 +236,7 @@ fn process(
     let (outcome, ticket_id, transaction_id, kind) = match find_ticket(tx, s, delivery, inbound)? {
         Some(old) if past_reopen_window(tx, s, &access, old, delivery.action, now)? => {
             // a requestor writing again long after: a new ticket that refers to the old one
-            let (ticket_id, transaction_id) = new_ticket()?;
+            let (ticket_id, transaction_id) = new_ticket(true)?;
             let refers = LinkChange {
                 name: LinkName::RefersTo,
                 ticket: old,
@@ -254,10 +262,33 @@ fn process(
             let transaction_id = record(tx, ticket_id, kind, &actor, inbound, &message, now)?;
             (Outcome::Updated, ticket_id, transaction_id, kind)
         }
-        None => {
-            let (ticket_id, transaction_id) = new_ticket()?;
-            (Outcome::Created, ticket_id, transaction_id, TransactionKind::Create)
-        }
+        None => match &alert {
+            // a known alert: onto its ticket, as a comment, quietly
+            Some((alerts, a)) if let Some(ticket_id) = alert_ticket(tx, s, queue, alerts, a, now)? => {
+                let message = Message {
+                    content,
+                    minutes,
+                    raw_id,
+                };
+                let transaction_id = record(tx, ticket_id, TransactionKind::Comment, &actor, inbound, &message, now)?;
+                follow_alert(tx, s, queue, alerts, a, ticket_id, false, now)?;
+                return Ok(IngestOutcome {
+                    outcome: Outcome::Updated,
+                    ticket: Some(ticket_id),
+                    transaction: Some(transaction_id),
+                    quarantine: None,
+                });
+            }
+            // a new alert has no requestor to write to: the monitoring system
+            Some(_) => {
+                let (ticket_id, transaction_id) = new_ticket(false)?;
+                (Outcome::Created, ticket_id, transaction_id, TransactionKind::Create)
+            }
+            None => {
+                let (ticket_id, transaction_id) = new_ticket(true)?;
+                (Outcome::Created, ticket_id, transaction_id, TransactionKind::Create)
+            }
+        },
     };
     let happening = Happening {
         content,
@@ -265,6 +296,11 @@ fn process(
         ..Happening::new(ticket_id, transaction_id, kind, &actor)
     };
     run_rules(tx, s, &happening, now)?;
+    if let Some((alerts, a)) = &alert
+        && kind == TransactionKind::Create
+    {
+        follow_alert(tx, s, queue, alerts, a, ticket_id, true, now)?;
+    }
     if let Some(commands) = &commands {
         let refused = apply_commands(tx, s, &access, ticket_id, commands, now)?;
         if !refused.is_empty() {
@@ -276,6 +312,81 @@ fn process(
         ticket: Some(ticket_id),
         transaction: Some(transaction_id),
         quarantine: None,
+    })
+}
+
+/// The ticket an alert belongs on: its key's ticket while that is active, or was
+/// resolved by a recovery within the flap window; `None`: a new ticket.
+fn alert_ticket(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    queue: &QueueRow,
+    alerts: &Alerts,
+    alert: &Alert,
+    now: Timestamp,
+) -> Result<Option<i64>> {
+    let Some(known) = tx.alert_key(queue.id, &alert.key)? else {
+        return Ok(None);
+    };
+    let ticket = tx.current_ticket(known.ticket_id)?;
+    let active = s.lifecycle(&tx.queue(ticket.queue_id)?).is_active(&ticket.status);
+    let flapping = known
+        .recovered
+        .is_some_and(|at| now - at <= chrono::Duration::minutes(i64::from(alerts.flap_minutes)));
+    Ok((active || !alert.problem || flapping).then_some(ticket.id))
+}
+
+/// What an alert does to its ticket once recorded: a new one gets the severity's
+/// priority, a problem reopens a ticket its recovery resolved (flapping), a recovery
+/// resolves it. Each is RT_System's change, which rules see.
+#[allow(clippy::too_many_arguments)]
+fn follow_alert(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    queue: &QueueRow,
+    alerts: &Alerts,
+    alert: &Alert,
+    ticket_id: i64,
+    created: bool,
+    now: Timestamp,
+) -> Result<()> {
+    let cause = Cause {
+        rule: "alerts",
+        mail: None,
+        depth: 0,
+        behalf_of: None,
+    };
+    let ticket = tx.current_ticket(ticket_id)?;
+    let lifecycle = s.lifecycle(&tx.queue(ticket.queue_id)?);
+    let active = lifecycle.is_active(&ticket.status);
+    let mut resolved = false;
+    if alert.problem {
+        if created && let Some(priority) = alerts.priority(alert) {
+            system_change(tx, s, ticket.id, &Change::Priority(priority), &cause, now)?;
+        }
+        if !active {
+            system_change(tx, s, ticket.id, &Change::Status(Status::named("open")), &cause, now)?;
+            tracing::info!(ticket = ticket.id, key = %alert.key, "alert flapping: ticket reopened");
+        }
+    } else if active && alerts.on_recovery == OnRecovery::Resolve {
+        resolved = system_change(
+            tx,
+            s,
+            ticket.id,
+            &Change::Status(Status::named("resolved")),
+            &cause,
+            now,
+        )?
+        .is_some();
+    }
+    tx.record_alert(&AlertSeen {
+        queue_id: queue.id,
+        key: &alert.key,
+        ticket_id: ticket.id,
+        problem: alert.problem,
+        state: &alert.state,
+        resolved,
+        now,
     })
 }
 

@@ -58,6 +58,8 @@ pub struct Settings {
     pub templates: Templates,
     /// The queues' priorities, escalation, service levels and stalled-ticket policies.
     pub time: time::TimePolicies,
+    /// The alert queues' compiled extraction rules, by lowercased queue name.
+    alerts: HashMap<String, crate::alerts::Alerts>,
 }
 
 impl Settings {
@@ -83,6 +85,16 @@ impl Settings {
             custom_fields: config.custom_fields.clone(),
             command_authenticators: config.mail.commands_need_authentication_by.clone(),
             time: time::TimePolicies::from_config(config)?,
+            alerts: config
+                .queues
+                .iter()
+                .filter_map(|q| q.alerts.as_ref().map(|a| (q, a)))
+                .map(|(q, a)| {
+                    crate::alerts::Alerts::new(a)
+                        .map(|a| (q.name.to_lowercase(), a))
+                        .map_err(crate::error::Error::Invalid)
+                })
+                .collect::<Result<_>>()?,
         })
     }
 
@@ -92,6 +104,11 @@ impl Settings {
         self.lifecycles
             .get(&queue.lifecycle)
             .unwrap_or_else(|| &self.lifecycles["default"])
+    }
+
+    /// The queue's alert reading, if it is an alert queue.
+    pub fn alerts(&self, queue: &str) -> Option<&crate::alerts::Alerts> {
+        self.alerts.get(&queue.to_lowercase())
     }
 
     /// Every lifecycle.

@@ -1,5 +1,6 @@
 //! The integration tests: the real binaries on temp dirs and sockets.
 
+mod alerts;
 mod backup;
 mod commands;
 mod corpus;

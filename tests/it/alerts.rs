@@ -1,0 +1,116 @@
+//! Alert queues (issue 8): monitoring mail read as alerts, repeats onto one ticket.
+
+use crate::harness::*;
+
+const ALERT_QUEUE: &str = r#"
+[[queues]]
+name = "network"
+address = "noc@tickets.test"
+comment_address = "noc-comment@tickets.test"
+admin_cc = ["staff@tickets.test"]
+[queues.alerts]
+flap_minutes = 30
+"#;
+
+fn nagios(kind: &str, host: &str, service: &str, state: &str) -> Vec<u8> {
+    let subject = format!("** {kind} Service Alert: {host}/{service} is {state} **");
+    let body =
+        format!("***** Nagios *****\n\nNotification Type: {kind}\nService: {service}\nHost: {host}\nState: {state}\n");
+    mail("nagios@mon.test", &subject, &body, &[])
+}
+
+fn status_of(d: &Daemon, id: i64) -> String {
+    d.show(id)["status"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn repeats_land_on_one_ticket_per_key_and_a_recovery_resolves_only_its_own() {
+    let d = Daemon::start_with(Setup {
+        now: Some("2026-12-01T09:00:00Z".into()),
+        queues: Some(ALERT_QUEUE.into()),
+        ..Setup::default()
+    });
+    let keys = [
+        ("web1", "HTTP", "CRITICAL"),
+        ("web2", "HTTP", "WARNING"),
+        ("db1", "Disk /var", "CRITICAL"),
+    ];
+    for n in 0..100 {
+        let (host, service, state) = keys[n % 3];
+        d.deliver("network", &nagios("PROBLEM", host, service, state));
+    }
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 3, "one ticket per key");
+    assert_eq!(d.count("SELECT SUM(problems) FROM alert_keys"), 100);
+    let (web1, web2, db1) = (1, 2, 3);
+    assert_eq!(
+        d.show(web1)["subject"],
+        "** PROBLEM Service Alert: web1/HTTP is CRITICAL **"
+    );
+    assert_eq!(
+        transactions_of(&d.show(web1), "Comment").len(),
+        33,
+        "34 alerts: the first and 33 repeats"
+    );
+    assert_eq!(transactions_of(&d.show(web2), "Comment").len(), 32);
+    assert_eq!(d.show(web1)["priority"], 90);
+    assert_eq!(d.show(web2)["priority"], 50);
+    assert_eq!(
+        d.show(web1)["requestors"].as_array().unwrap().len(),
+        0,
+        "nobody to answer"
+    );
+    let outbox = d.outbox();
+    assert!(
+        outbox.iter().all(|m| m.kind != "autoreply"),
+        "no autoreplies to the monitoring sender"
+    );
+    let told = outbox.iter().filter(|m| m.kind == "notify-admincc-on-create").count();
+    assert_eq!(told, 3, "staff hear of each new problem once, not of every repeat");
+
+    d.deliver("network", &nagios("RECOVERY", "web1", "HTTP", "OK"));
+    assert_eq!(status_of(&d, web1), "resolved");
+    assert_eq!(status_of(&d, web2), "new");
+    assert_eq!(status_of(&d, db1), "new");
+    let t = d.show(web1);
+    assert_eq!(transactions_of(&t, "Status").last().unwrap()["creator"], "RT_System");
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 3);
+
+    // ordinary mail to the queue is a ticket as always
+    d.deliver(
+        "network",
+        &mail("zoe@example.net", "Wifi slow on floor 2", "Since lunch.", &[]),
+    );
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 4);
+    assert!(d.outbox().iter().any(|m| m.kind == "autoreply" && m.ticket == Some(4)));
+}
+
+#[test]
+fn a_problem_after_recovery_reopens_within_the_flap_window_and_opens_a_new_ticket_after() {
+    let d = Daemon::start_with(Setup {
+        now: Some("2026-12-01T09:00:00Z".into()),
+        queues: Some(ALERT_QUEUE.into()),
+        ..Setup::default()
+    });
+    d.deliver("network", &nagios("PROBLEM", "web1", "HTTP", "CRITICAL"));
+    d.tkt_ok(&["admin", "clock", "set", "2026-12-01T09:05:00Z"]);
+    d.deliver("network", &nagios("RECOVERY", "web1", "HTTP", "OK"));
+    assert_eq!(status_of(&d, 1), "resolved");
+    // flapping: back within 30 minutes of the recovery
+    d.tkt_ok(&["admin", "clock", "set", "2026-12-01T09:20:00Z"]);
+    d.deliver("network", &nagios("PROBLEM", "web1", "HTTP", "CRITICAL"));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(status_of(&d, 1), "open", "reopened");
+    d.tkt_ok(&["admin", "clock", "set", "2026-12-01T09:25:00Z"]);
+    d.deliver("network", &nagios("RECOVERY", "web1", "HTTP", "OK"));
+    assert_eq!(status_of(&d, 1), "resolved");
+    // long after: a new problem, a new ticket
+    d.tkt_ok(&["admin", "clock", "set", "2026-12-01T10:30:00Z"]);
+    d.deliver("network", &nagios("PROBLEM", "web1", "HTTP", "CRITICAL"));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 2);
+    assert_eq!(status_of(&d, 1), "resolved");
+    assert_eq!(status_of(&d, 2), "new");
+    // a recovery nobody had seen the problem of is kept, on a resolved ticket
+    d.deliver("network", &nagios("RECOVERY", "mail1", "SMTP", "OK"));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 3);
+    assert_eq!(status_of(&d, 3), "resolved");
+}
