@@ -14,6 +14,7 @@ mod model;
 mod notify;
 mod outbound;
 mod postfix;
+mod realworld;
 mod rights;
 mod rules;
 mod schedule;
