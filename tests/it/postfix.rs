@@ -1,5 +1,6 @@
 //! End to end through a real Postfix: SMTP on 127.0.0.1:25, `/etc/aliases` piping into the
-//! real mailgate (run by Postfix as `nobody`, umask 0077), the real daemon behind it.
+//! real mailgate (run by Postfix as `nobody`, umask 0077), the real daemon behind it; and
+//! ticketd's own mail leaving over SMTP through Postfix to an `smtp-sink`.
 //!
 //! It reconfigures the machine's Postfix, so it runs only when asked to: under `CI=true`
 //! (where it fails if it cannot run) or with `TICKETD_POSTFIX_TESTS=1`; it needs root and
@@ -28,6 +29,8 @@ const END: &str = "# END ticketd-tests";
 /// Held while a test touches Postfix, by this and any other test process.
 const LOCK: &str = "/tmp/ticketd-postfix-tests.lock";
 const DEADLINE: Duration = Duration::from_secs(60);
+/// The transport map that sends the test's outside domain to smtp-sink.
+const TRANSPORT: &str = "/etc/postfix/ticketd-tests-transport";
 
 /// The envelope sender of every test message; its alias is a file, so bounces can be read.
 const TESTER: &str = "ticketd-tester@tickets.test";
@@ -196,6 +199,95 @@ fn mail_deferred_while_ticketd_is_down_is_stored_once_after_a_flush() {
     assert!(!mailq().contains(&qid), "{qid} still queued:\n{}", mailq());
 }
 
+#[test]
+fn replies_leave_through_postfix_and_reach_the_world() {
+    if !postfix_usable() {
+        return;
+    }
+    let sink = Sink::start();
+    // ticketd hands its mail to Postfix over SMTP; Postfix routes sink.test to the sink
+    let (d, postfix) = start_with(Some("smtp://127.0.0.1:25".into()));
+    let first = text_message("alice@sink.test", "tickets@tickets.test", "VPN down", "No tunnel.");
+    let qid = smtp_send(TESTER, "tickets@tickets.test", &first);
+    postfix.wait_status(&qid, "sent", &d);
+    d.tkt_ok(&["reply", "1", "-m", "Try again now."]);
+    let messages = wait_for("two messages at the sink", &d, &postfix, || {
+        let messages = sink.messages();
+        (messages.len() >= 2).then_some(messages)
+    });
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    for message in &messages {
+        assert!(message.contains("X-Rcpt-Args: <alice@sink.test>"), "{message}");
+        assert!(message.contains("X-Mail-Args: <tickets@tickets.test>"), "{message}");
+    }
+    let autoreply = messages
+        .iter()
+        .find(|m| m.contains("Subject: [tickets.test #1] AutoReply: VPN down"))
+        .expect("the autoreply");
+    assert!(autoreply.contains("Auto-Submitted: auto-replied"), "{autoreply}");
+    let reply = messages
+        .iter()
+        .find(|m| m.contains("Try again now."))
+        .expect("the reply");
+    assert!(reply.contains("Subject: [tickets.test #1] VPN down"), "{reply}");
+    assert!(
+        postfix
+            .log()
+            .contains("to=<alice@sink.test>, relay=127.0.0.1[127.0.0.1]:2525"),
+        "{}",
+        postfix.log()
+    );
+    // both left ticketd's outbox as delivered
+    assert_eq!(
+        d.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND recipients LIKE '%alice@sink.test%'"),
+        2
+    );
+}
+
+/// Postfix's smtp-sink on 127.0.0.1:2525, one file per message in a temp dir.
+struct Sink {
+    dir: tempfile::TempDir,
+    child: std::process::Child,
+}
+
+impl Sink {
+    fn start() -> Sink {
+        let dir = tempfile::Builder::new().prefix("ticketd-sink").tempdir().unwrap();
+        let nobody = output("id", &["-u", "nobody"]).trim().parse().unwrap();
+        std::os::unix::fs::chown(dir.path(), Some(nobody), None).unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        let child = Command::new("/usr/sbin/smtp-sink")
+            .args(["-u", "nobody", "-R"])
+            .arg(dir.path())
+            .args(["-d", "message.", "127.0.0.1:2525", "64"])
+            .spawn()
+            .expect("start smtp-sink");
+        wait_until("smtp-sink on 127.0.0.1:2525", || {
+            TcpStream::connect("127.0.0.1:2525").is_ok()
+        });
+        Sink { dir, child }
+    }
+
+    /// Every message received so far: the sink's envelope lines, then the message.
+    fn messages(&self) -> Vec<String> {
+        fs::read_dir(self.dir.path())
+            .map(|entries| {
+                entries
+                    .filter_map(|e| fs::read_to_string(e.ok()?.path()).ok())
+                    .filter(|text| text.contains("\n\n") || text.contains("\r\n\r\n"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Whether this machine can run the test; under `CI=true` it must.
 fn postfix_usable() -> bool {
     let ci = std::env::var("CI").as_deref() == Ok("true");
@@ -225,8 +317,14 @@ fn postfix_usable() -> bool {
 
 /// A daemon the pipe user can reach, and Postfix piping the test aliases into it.
 fn start() -> (Daemon, Postfix) {
+    start_with(None)
+}
+
+/// The same, with the daemon's `mail.outbound` set.
+fn start_with(outbound: Option<String>) -> (Daemon, Postfix) {
     let d = Daemon::start_with(Setup {
         queues: Some(QUEUES.into()),
+        outbound,
         ..Setup::default()
     });
     // the pipe runs as nobody: it must reach the socket (mode 0666) through the temp dir
@@ -316,7 +414,11 @@ impl Postfix {
             ("alias_database", "hash:/etc/aliases".to_string()),
             ("recipient_delimiter", "+".to_string()),
             ("maillog_file", log_file.clone()),
+            // mail to sink.test goes to the test's smtp-sink, the rest as configured
+            ("transport_maps", format!("hash:{TRANSPORT}")),
         ];
+        fs::write(TRANSPORT, "sink.test smtp:[127.0.0.1]:2525\n").expect("write the transport map");
+        run("postmap", &[TRANSPORT]);
         let changed: Vec<String> = wanted
             .iter()
             .filter(|(name, value)| postconf(name) != *value)
