@@ -62,6 +62,16 @@ pub fn render_ticket(t: &Ticket) -> String {
 }
 
 fn render_transaction(x: &Transaction) -> String {
+    // an alert repeated onto its ticket: one line each (`tkt raw` has the message)
+    if x.kind == TransactionKind::Comment && x.field.as_deref() == Some("Alert") {
+        return format!(
+            "--- #{} Alert {} by {} at {}\n",
+            x.id,
+            x.new_value.as_deref().unwrap_or_default(),
+            x.creator,
+            x.created.to_rfc3339()
+        );
+    }
     let what = match (&x.field, &x.old_value, &x.new_value) {
         (Some(field), old, new) if matches!(x.kind, TransactionKind::Set | TransactionKind::Status) => format!(
             "{field}: {} -> {}",

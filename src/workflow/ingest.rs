@@ -228,6 +228,7 @@ fn process(
             content,
             minutes,
             raw_id,
+            alert_state: None,
         };
         let transaction_id = record(tx, ticket_id, TransactionKind::Create, &actor, inbound, &message, now)?;
         tracing::info!(ticket = ticket_id, queue = %queue.name, from = %actor.display_name(), "ticket created");
@@ -258,6 +259,7 @@ fn process(
                 content,
                 minutes,
                 raw_id,
+                alert_state: None,
             };
             let transaction_id = record(tx, ticket_id, kind, &actor, inbound, &message, now)?;
             (Outcome::Updated, ticket_id, transaction_id, kind)
@@ -269,6 +271,8 @@ fn process(
                     content,
                     minutes,
                     raw_id,
+                    // marked, so that the history can show repeats in a line each
+                    alert_state: Some(&a.state),
                 };
                 let transaction_id = record(tx, ticket_id, TransactionKind::Comment, &actor, inbound, &message, now)?;
                 follow_alert(tx, s, queue, alerts, a, ticket_id, false, now)?;
@@ -481,6 +485,9 @@ struct Message<'a> {
     /// Time worked, from a `TimeWorked:` command.
     minutes: i64,
     raw_id: i64,
+    /// For an alert repeated onto its ticket: the state it reported (the transaction's
+    /// field is then `Alert`).
+    alert_state: Option<&'a str>,
 }
 
 /// Records the message as a transaction of `kind` with its MIME tree.
@@ -497,6 +504,8 @@ fn record(
         content: message.content,
         time_taken: message.minutes,
         raw_message_id: Some(message.raw_id),
+        field: message.alert_state.map(|_| "Alert"),
+        new_value: message.alert_state,
         ..NewTransaction::new(ticket_id, kind, actor.id, now)
     })?;
     tx.insert_parts(transaction_id, &inbound.parts)?;

@@ -53,6 +53,18 @@ fn repeats_land_on_one_ticket_per_key_and_a_recovery_resolves_only_its_own() {
     );
     assert_eq!(transactions_of(&d.show(web2), "Comment").len(), 32);
     assert_eq!(d.show(web1)["priority"], 90);
+    // the history shows each repeat in a line
+    let shown = d.tkt_ok(&["show", "1"]);
+    let repeats: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.contains(" Alert CRITICAL by nagios@mon.test"))
+        .collect();
+    assert_eq!(repeats.len(), 33, "{shown}");
+    assert_eq!(
+        shown.matches("***** Nagios *****").count(),
+        1,
+        "only the first alert in full"
+    );
     assert_eq!(d.show(web2)["priority"], 50);
     assert_eq!(
         d.show(web1)["requestors"].as_array().unwrap().len(),
