@@ -117,6 +117,10 @@ impl TimePolicies {
 /// After a ticket's creation or a reply: sets its Due date to what its service level
 /// asks now (RT_System's change, which rules see like any other).
 pub(crate) fn follow_service_level(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp) -> Result<()> {
+    // most sites have no service levels: then this costs nothing per message
+    if !s.time.has_levels() {
+        return Ok(());
+    }
     let Some(row) = tx.ticket_row(h.ticket_id)? else {
         return Ok(());
     };
