@@ -211,9 +211,11 @@ fn replies_leave_through_postfix_and_reach_the_world() {
     let qid = smtp_send(TESTER, "tickets@tickets.test", &first);
     postfix.wait_status(&qid, "sent", &d);
     d.tkt_ok(&["reply", "1", "-m", "Try again now."]);
-    let messages = wait_for("two messages at the sink", &d, &postfix, || {
+    // the sink writes a file as the message comes in: wait for both, whole
+    let messages = wait_for("both messages at the sink", &d, &postfix, || {
         let messages = sink.messages();
-        (messages.len() >= 2).then_some(messages)
+        let whole = |text: &str| messages.iter().any(|m| m.contains(text));
+        (whole("AutoReply: VPN down") && whole("Try again now.")).then_some(messages)
     });
     assert_eq!(messages.len(), 2, "{messages:#?}");
     for message in &messages {
