@@ -275,7 +275,7 @@ fn process(
                     alert_state: Some(&a.state),
                 };
                 let transaction_id = record(tx, ticket_id, TransactionKind::Comment, &actor, inbound, &message, now)?;
-                follow_alert(tx, s, queue, alerts, a, ticket_id, false, now)?;
+                follow_alert(tx, s, queue, a, ticket_id, false, now)?;
                 return Ok(IngestOutcome {
                     outcome: Outcome::Updated,
                     ticket: Some(ticket_id),
@@ -300,10 +300,10 @@ fn process(
         ..Happening::new(ticket_id, transaction_id, kind, &actor)
     };
     run_rules(tx, s, &happening, now)?;
-    if let Some((alerts, a)) = &alert
+    if let Some((_, a)) = &alert
         && kind == TransactionKind::Create
     {
-        follow_alert(tx, s, queue, alerts, a, ticket_id, true, now)?;
+        follow_alert(tx, s, queue, a, ticket_id, true, now)?;
     }
     if let Some(commands) = &commands {
         let refused = apply_commands(tx, s, &access, ticket_id, commands, now)?;
@@ -342,18 +342,20 @@ fn alert_ticket(
 
 /// What an alert does to its ticket once recorded: a new one gets the severity's
 /// priority, a problem reopens a ticket its recovery resolved (flapping), a recovery
-/// resolves it. Each is RT_System's change, which rules see.
-#[allow(clippy::too_many_arguments)]
+/// resolves it. Each is RT_System's change, which rules see. `queue` is the alert queue
+/// the mail came to (the key is its, wherever the ticket went).
 fn follow_alert(
     tx: &WriteTx<'_>,
     s: &Settings,
     queue: &QueueRow,
-    alerts: &Alerts,
     alert: &Alert,
     ticket_id: i64,
     created: bool,
     now: Timestamp,
 ) -> Result<()> {
+    let Some(alerts) = s.alerts(&queue.name) else {
+        return Ok(());
+    };
     let cause = Cause {
         rule: "alerts",
         mail: None,

@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::Settings;
 use super::access::Access;
 use super::fields::{Cause, system_change};
-use super::notify::record_and_run;
+use super::notify::{queue_notice, record_and_run, render_for_mail};
 use super::time::time_left;
 use crate::calendar::format_duration;
 use crate::error::{Error, Result};
@@ -28,7 +28,7 @@ use crate::rules::FieldChange;
 use crate::schedule::{DigestPeriod, Job, Task};
 use crate::search::{Query, parse, quote};
 use crate::sla::{self, Alarm};
-use crate::store::{Db, NewOutgoing, NewTransaction, QueueRow, WriteTx, ts};
+use crate::store::{Db, NewTransaction, QueueRow, WriteTx, ts};
 use crate::ticket::{Change, Role, Status, Ticket, Timestamp, TransactionKind};
 use crate::user::SYSTEM_USER_ID;
 
@@ -110,10 +110,10 @@ trait TicketJob {
 }
 
 /// Runs a ticket job over the next batch past `cursor`, within the step's budget.
-fn per_ticket(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp, job: &impl TicketJob) -> Result<Step> {
+fn per_ticket<J: TicketJob>(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp, job: &J) -> Result<Step> {
     let started = Instant::now();
     let mut step = Step {
-        tally: Tally::of(job_counts(job)),
+        tally: Tally::of(J::COUNTS),
         next: None,
     };
     let queues: Vec<String> = tx
@@ -144,10 +144,6 @@ fn per_ticket(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp, job: 
     }
     step.next = (ids.len() == TICKETS_PER_STEP).then(|| ids.last().copied()).flatten();
     Ok(step)
-}
-
-fn job_counts<J: TicketJob>(_: &J) -> &'static [&'static str] {
-    J::COUNTS
 }
 
 /// The numbers of the tickets a TicketSQL query finds, without rights (the system looks
@@ -380,6 +376,7 @@ impl DigestTicket {
 struct DigestContext<'a> {
     /// The queue it is about, if one.
     queue: DigestQueue,
+    /// The one address it goes to, when it goes to one.
     recipient: &'a str,
     /// `daily` or `weekly` for activity digests.
     period: &'a str,
@@ -419,13 +416,8 @@ fn send_digest(
     now: Timestamp,
 ) -> Result<bool> {
     let queue_name = queue.map_or("", |q| q.name.as_str());
-    let text = match s.templates.render(kind, queue_name, context) {
-        Ok(text) => text,
-        Err(e) if !e.is_temporary() => {
-            tracing::error!(template = kind, error = %e, "digest template failed: no mail sent");
-            return Ok(false);
-        }
-        Err(e) => return Err(e),
+    let Some(text) = render_for_mail(s, kind, queue_name, context, None)? else {
+        return Ok(false);
     };
     let message_id = compose::new_message_id(0, &s.from);
     let notice = Notice {
@@ -443,26 +435,11 @@ fn send_digest(
         message_id: &message_id,
         date: now,
     };
-    let Some(composed) = compose::compose(&notice, &s.tag, s.tag.name())? else {
-        return Ok(false);
-    };
-    tx.enqueue(&NewOutgoing {
-        ticket_id: None,
-        transaction_id: None,
-        kind,
-        message_id: &message_id,
-        envelope_from: &composed.envelope_from,
-        recipients: &composed.recipients,
-        message: &composed.bytes,
-        webhook: None,
-        now,
-    })?;
-    Ok(true)
+    Ok(queue_notice(tx, s, &notice, &s.tag, kind, None)?.is_some())
 }
 
 /// Sends one digest of the tickets `ticketsql` finds, unless it finds none. It lists
 /// the first [`DIGEST_LISTS`] and counts the rest.
-#[allow(clippy::too_many_arguments)]
 fn digest_of(
     tx: &WriteTx<'_>,
     s: &Settings,
@@ -470,7 +447,6 @@ fn digest_of(
     ticketsql: &str,
     queue: Option<&QueueRow>,
     to: &[String],
-    recipient: &str,
     now: Timestamp,
 ) -> Result<bool> {
     let ids = ids_of(tx, s, ticketsql, now)?;
@@ -484,7 +460,10 @@ fn digest_of(
         .collect::<Result<Vec<_>>>()?;
     let context = DigestContext {
         queue: queue.map(DigestQueue::of).unwrap_or_default(),
-        recipient,
+        recipient: match to {
+            [one] => one,
+            _ => "",
+        },
         period: "daily",
         since: String::new(),
         now: ts(now),
@@ -512,7 +491,7 @@ fn untaken_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -
         "Queue = {} AND Status = 'new' AND Owner = 'Nobody' ORDER BY Created ASC, id ASC",
         quote(&queue.name)
     );
-    if !to.is_empty() && digest_of(tx, s, "untaken_digest", &untaken, Some(&queue), &to, "", now)? {
+    if !to.is_empty() && digest_of(tx, s, "untaken_digest", &untaken, Some(&queue), &to, now)? {
         tally.add("digest(s) sent", 1);
     }
     Ok(Step {
@@ -540,16 +519,7 @@ fn owner_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> 
                 "Owner = {} AND Status = '__Active__' ORDER BY Priority DESC, Created ASC, id ASC",
                 quote(&owner.name)
             );
-            if digest_of(
-                tx,
-                s,
-                "owner_digest",
-                &theirs,
-                None,
-                std::slice::from_ref(&email),
-                &email,
-                now,
-            )? {
+            if digest_of(tx, s, "owner_digest", &theirs, None, std::slice::from_ref(&email), now)? {
                 tally.add("digest(s) sent", 1);
             }
         }

@@ -12,10 +12,11 @@ use super::Settings;
 use super::fields::{Cause, system_change};
 use crate::error::{Error, Result};
 use crate::mail::AutoReason;
-use crate::mail::compose::{self, Notice};
+use crate::mail::SubjectTag;
+use crate::mail::compose::{self, Composed, Notice};
 use crate::rules::{ACTOR, Event, FieldChange, Recipient, Rule, RuleAction};
 use crate::store::{Db, NewOutgoing, NewTransaction, QueueRow, TicketRow, Webhook, WriteTx};
-use crate::template::{ActorVars, Context, QueueVars, TicketVars, TransactionVars};
+use crate::template::{ActorVars, Context, QueueVars, Rendered, TicketVars, TransactionVars};
 use crate::ticket::{Change, Role, Status, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User, is_mailer_address};
 
@@ -476,6 +477,53 @@ pub(crate) fn report_refused_commands(
     run.send(&out).map(drop)
 }
 
+/// Renders a template for mail. One that fails to render sends nothing and is logged:
+/// a broken template must not fail the change (or quarantine the mail) it reports.
+pub(crate) fn render_for_mail(
+    s: &Settings,
+    template: &str,
+    queue: &str,
+    context: &impl Serialize,
+    ticket: Option<i64>,
+) -> Result<Option<Rendered>> {
+    match s.templates.render(template, queue, context) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if !e.is_temporary() => {
+            tracing::error!(?ticket, template, error = %e, "template failed: no mail sent");
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Composes a notice (tagged with `tag`) and puts it in the outbox as `kind`, on the
+/// notice's ticket and `transaction` if any: what rules and digests send alike. `None`
+/// when none of its recipients is a valid address.
+pub(crate) fn queue_notice(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    notice: &Notice<'_>,
+    tag: &SubjectTag,
+    kind: &str,
+    transaction: Option<i64>,
+) -> Result<Option<Composed>> {
+    let Some(composed) = compose::compose(notice, tag, s.tag.name())? else {
+        return Ok(None);
+    };
+    tx.enqueue(&NewOutgoing {
+        ticket_id: notice.ticket_id,
+        transaction_id: transaction,
+        kind,
+        message_id: notice.message_id,
+        envelope_from: &composed.envelope_from,
+        recipients: &composed.recipients,
+        message: &composed.bytes,
+        webhook: None,
+        now: notice.date,
+    })?;
+    Ok(Some(composed))
+}
+
 /// One message a rule sends.
 struct Outgoing<'a> {
     rule: &'a str,
@@ -523,15 +571,8 @@ impl RuleRun<'_, '_> {
             return Ok(false);
         }
         let context = self.context(out.rule)?;
-        let text = match s.templates.render(out.template, &queue.name, &context) {
-            Ok(text) => text,
-            // a broken template must not fail the change (or quarantine the mail) it reports
-            Err(e) if !e.is_temporary() => {
-                tracing::error!(ticket = ticket.id, rule = out.rule, template = out.template, error = %e,
-                "template failed: no mail sent");
-                return Ok(false);
-            }
-            Err(e) => return Err(e),
+        let Some(text) = render_for_mail(s, out.template, &queue.name, &context, Some(ticket.id))? else {
+            return Ok(false);
         };
         let message_id = compose::new_message_id(ticket.id, &s.from);
         let first_message = match h.mail.and_then(|m| m.message_id) {
@@ -558,20 +599,10 @@ impl RuleRun<'_, '_> {
             message_id: &message_id,
             date: now,
         };
-        let Some(composed) = compose::compose(&notice, &s.queue_tag(queue), s.tag.name())? else {
+        let Some(composed) = queue_notice(tx, s, &notice, &s.queue_tag(queue), out.rule, Some(h.transaction_id))?
+        else {
             return Ok(false);
         };
-        tx.enqueue(&NewOutgoing {
-            ticket_id: Some(ticket.id),
-            transaction_id: Some(h.transaction_id),
-            kind: out.rule,
-            message_id: &message_id,
-            envelope_from: &composed.envelope_from,
-            recipients: &composed.recipients,
-            message: &composed.bytes,
-            webhook: None,
-            now,
-        })?;
         tx.record_message_id(&message_id, ticket.id, Some(h.transaction_id), true)?;
         trace(|t| {
             t.mail.push(TracedMail {

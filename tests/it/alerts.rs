@@ -126,3 +126,44 @@ fn a_problem_after_recovery_reopens_within_the_flap_window_and_opens_a_new_ticke
     assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 3);
     assert_eq!(status_of(&d, 3), "resolved");
 }
+
+#[test]
+fn a_site_pattern_reads_its_own_alerts_and_a_recovery_may_only_comment() {
+    let config = r#"
+[[queues]]
+name = "power"
+address = "power@tickets.test"
+comment_address = "power-comment@tickets.test"
+[queues.alerts]
+presets = []
+on_recovery = "comment"
+priorities = { low = 20, critical = 95 }
+[[queues.alerts.patterns]]
+subject = '^UPS (?P<host>\S+): (?P<service>.+) is (?P<state>\w+)$'
+body = '(?m)^Severity: (?P<severity>\w+)$'
+"#;
+    let d = Daemon::start_with(Setup {
+        queues: Some(config.into()),
+        ..Setup::default()
+    });
+    let ups = |state: &str, severity: &str| {
+        mail(
+            "ups@mon.test",
+            &format!("UPS rack4: battery is {state}"),
+            &format!("Severity: {severity}\n"),
+            &[],
+        )
+    };
+    d.deliver("power", &ups("LOW", "critical"));
+    d.deliver("power", &ups("LOW", "critical"));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(d.show(1)["priority"], 95, "the site's own severity map");
+    d.deliver("power", &ups("OK", "low"));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 1);
+    assert_eq!(status_of(&d, 1), "new", "on_recovery = comment: recorded, not resolved");
+    assert_eq!(transactions_of(&d.show(1), "Comment").len(), 2);
+    // the presets are off here: a Nagios subject is ordinary mail
+    d.deliver("power", &nagios("PROBLEM", "web1", "HTTP", "CRITICAL"));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 2);
+    assert!(d.outbox().iter().any(|m| m.kind == "autoreply" && m.ticket == Some(2)));
+}
