@@ -68,18 +68,25 @@ pub enum ClientError {
 /// The packaged socket, used when neither `--url` nor `TICKETD_URL` says otherwise.
 pub const PACKAGED_SOCKET: &str = "/run/ticketd/ticketd.sock";
 
-/// The URL to use when none is given: `TICKETD_URL`, else the embedded default's socket
-/// when it exists in the working directory, else the packaged socket.
+/// mailgate's URL when `--url` is absent: `TICKETD_URL`, else the packaged socket. Never a
+/// socket that happens to be in the working directory: the MTA's mail must not go silently
+/// to whatever daemon runs there.
 pub fn default_url() -> String {
-    if let Ok(url) = std::env::var("TICKETD_URL")
-        && !url.is_empty()
-    {
-        return url;
+    match std::env::var("TICKETD_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => format!("unix:{PACKAGED_SOCKET}"),
     }
-    if std::path::Path::new("var/ticketd.sock").exists() {
-        return "unix:var/ticketd.sock".into();
+}
+
+/// tkt's URL when `--url` is absent: as [`default_url`], except that with `TICKETD_URL`
+/// unset the embedded default's `./var/ticketd.sock` is used when it exists, so a developer
+/// who ran the quick start can type `tkt show 1` in the checkout.
+pub fn default_staff_url() -> String {
+    let local = std::path::Path::new("var/ticketd.sock");
+    if std::env::var("TICKETD_URL").is_ok_and(|url| !url.is_empty()) || !local.exists() {
+        return default_url();
     }
-    format!("unix:{PACKAGED_SOCKET}")
+    "unix:var/ticketd.sock".into()
 }
 
 /// A connection-per-call client.

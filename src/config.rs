@@ -1,6 +1,6 @@
 //! Typed configuration: built-in defaults, then the TOML file, then command-line flags.
 //!
-//! With no file at all ticketd runs on the embedded default of DESIGN.md: data in `./var`,
+//! With no file at all ticketd runs on the embedded default of CONTRACT.md: data in `./var`,
 //! socket `./var/ticketd.sock`, outgoing mail written to `./var/outgoing/`, one queue
 //! `general`. `etc/ticketd.toml` documents every key beside its default; a test parses it.
 //! Relative paths are taken relative to the working directory, as a shell user expects.
@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
-    /// Run the built-in rules (DESIGN.md's notifications) with `[[rules]]` merged in by
+    /// Run the built-in rules (CONTRACT.md's notifications) with `[[rules]]` merged in by
     /// name; false: `[[rules]]` is the whole list.
     #[serde(default = "yes")]
     pub default_rules: bool,

@@ -1,6 +1,6 @@
 //! mailgate: hand one message from the MTA to ticketd and answer with a sysexits code.
 //!
-//! The code tells the MTA what to do (DESIGN.md): 0 only once the message is stored;
+//! The code tells the MTA what to do (CONTRACT.md): 0 only once the message is stored;
 //! 75 to retry later whenever there is any doubt; 67, 77, 65 and 64 to bounce, with one
 //! line on stderr that the bounce carries back to the sender.
 

@@ -2,7 +2,7 @@
 //!
 //! A rule is a condition (`on`), an optional filter (`when`), and actions, for every queue
 //! or some. Rules are data, never code: the engine that runs them (in `workflow`) asks
-//! [`Rule::matches`] and carries out the [`RuleAction`]s. The defaults of DESIGN.md are
+//! [`Rule::matches`] and carries out the [`RuleAction`]s. The defaults of CONTRACT.md are
 //! [`DEFAULT_RULES`], the same text etc/ticketd.toml shows.
 
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::ticket::{Role, Status, TransactionKind};
 
-/// The rules ticketd runs unless the config says otherwise: DESIGN.md's notifications and
+/// The rules ticketd runs unless the config says otherwise: CONTRACT.md's notifications and
 /// RT's status scrips. etc/ticketd.toml carries the same (a test keeps them equal).
 pub const DEFAULT_RULES: &str = r#"
 [[rules]]

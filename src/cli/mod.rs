@@ -277,7 +277,7 @@ pub fn run(args: Args) -> Result<(), ClientError> {
         ),
         None => std::env::var("TICKETD_TOKEN").ok().filter(|t| !t.is_empty()),
     };
-    let url = args.url.clone().unwrap_or_else(crate::client::default_url);
+    let url = args.url.clone().unwrap_or_else(crate::client::default_staff_url);
     let client = Client::new(&url, token, Duration::from_secs(args.timeout))?;
     let is_reply = matches!(args.command, Command::Reply { .. });
     match args.command {

@@ -1,6 +1,6 @@
 //! Writing outgoing mail: a rendered template (see `template`) made a message, with lettre.
 //!
-//! Every message carries what DESIGN.md asks of it: the subject tag, a Message-ID ticketd
+//! Every message carries what CONTRACT.md asks of it: the subject tag, a Message-ID ticketd
 //! stores, In-Reply-To and References to the message it answers, Reply-To the queue's
 //! address (or its comment address), `Auto-Submitted`, `Precedence: bulk` and our loop
 //! header. The subject and body come from the template; the headers above are ours.

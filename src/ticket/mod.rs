@@ -1,6 +1,6 @@
 //! Tickets, their watchers and their history: the records every interface shows.
 //!
-//! These types are the shape of `tkt show --json` (DESIGN.md); the store fills them and the
+//! These types are the shape of `tkt show --json` (CONTRACT.md); the store fills them and the
 //! server sends them as they are.
 
 mod change;

@@ -453,7 +453,7 @@ fn permitted_kind(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, action:
     }
 }
 
-/// The ticket a message belongs to (DESIGN.md, Threading): one of our subject tags (the
+/// The ticket a message belongs to (CONTRACT.md, Threading): one of our subject tags (the
 /// system's or a queue's), else a
 /// Message-ID we stored or sent in In-Reply-To/References, else the address extension.
 /// A number that names no ticket falls through: the message is never rejected for it.

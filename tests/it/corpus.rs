@@ -1,4 +1,4 @@
-//! Every message of ../shared/corpus is accepted, stored with its raw bytes, and none is
+//! Every message of tests/corpus is accepted, stored with its raw bytes, and none is
 //! quarantined.
 
 use sha2::{Digest, Sha256};

@@ -447,3 +447,41 @@ fn base64_lines(data: &[u8]) -> String {
     }
     out
 }
+
+/// mailgate without `--url` never picks up a socket from the directory it runs in (that is
+/// tkt's developer convenience): mail goes to `$TICKETD_URL` or the packaged socket, else
+/// the MTA is told to try again.
+#[test]
+fn mailgate_without_url_ignores_a_socket_in_the_working_directory() {
+    let d = Daemon::start();
+    let cwd = d.dir.path().join("checkout");
+    std::fs::create_dir_all(cwd.join("var")).unwrap();
+    std::os::unix::fs::symlink(&d.socket, cwd.join("var/ticketd.sock")).unwrap();
+    let message = mail("zoe@example.net", "Wrong daemon?", "Hello.", &[]);
+    let run = |url: Option<String>| {
+        let mut command = std::process::Command::new(MAILGATE);
+        command.current_dir(&cwd).args(["--queue", "general", "--timeout", "5"]);
+        for name in ["EXTENSION", "SENDER", "TICKETD_URL", "TICKETD_TOKEN"] {
+            command.env_remove(name);
+        }
+        if let Some(url) = url {
+            command.env("TICKETD_URL", url);
+        }
+        run_with_stdin(&mut command, &message)
+    };
+    let out = run(None);
+    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+    assert!(stderr(&out).contains("/run/ticketd/ticketd.sock"), "{}", stderr(&out));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 0);
+    let out = run(Some(d.url()));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 1);
+    // tkt, run by a person in the checkout, does use ./var/ticketd.sock
+    let mut tkt = std::process::Command::new(TKT);
+    tkt.current_dir(&cwd)
+        .env_remove("TICKETD_URL")
+        .env_remove("TICKETD_TOKEN");
+    let out = tkt.args(["show", "1"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Wrong daemon?"));
+}

@@ -441,7 +441,7 @@ pub fn header(message: &str, name: &str) -> Option<String> {
     None
 }
 
-/// The shared corpus directory.
+/// The real-world mail fixtures (tests/corpus/, each folder's README says where from).
 pub fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }

@@ -1,4 +1,4 @@
-//! Who gets mail: the default notifications of DESIGN.md.
+//! Who gets mail: the default notifications of CONTRACT.md.
 
 use crate::harness::*;
 

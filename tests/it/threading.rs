@@ -1,4 +1,4 @@
-//! Threading (DESIGN.md): subject tag, then In-Reply-To/References, then the address
+//! Threading (CONTRACT.md): subject tag, then In-Reply-To/References, then the address
 //! extension, else a new ticket. Nothing is ever rejected for naming a wrong ticket.
 
 use crate::harness::*;
