@@ -497,7 +497,8 @@ mod tests {
         rules.iter().filter(|r| r.matches(e)).map(|r| r.name.clone()).collect()
     }
 
-    fn parse(text: &str) -> Vec<Rule> {
+    /// The `[[rules]]` of a config text (also for `check`'s tests).
+    pub(super) fn parse(text: &str) -> Vec<Rule> {
         #[derive(Deserialize)]
         struct File {
             rules: Vec<Rule>,

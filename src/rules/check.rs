@@ -174,14 +174,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-
-    fn parse(text: &str) -> Vec<Rule> {
-        #[derive(serde::Deserialize)]
-        struct File {
-            rules: Vec<Rule>,
-        }
-        toml::from_str::<File>(text).unwrap().rules
-    }
+    use crate::rules::tests::parse;
 
     /// Validates against queues `general` and `network` (default lifecycle), a
     /// select field `Severity` for `network` only, and these templates.
