@@ -1,5 +1,6 @@
 //! ticketd: the daemon. `ticketd [--config FILE]`; with no config it runs on the embedded
-//! default (data in ./var).
+//! default (data in ./var). `--data-dir`, `--listen` and `--outbound` replace the file's
+//! keys, to run a file elsewhere than it says.
 
 use std::path::PathBuf;
 
@@ -17,6 +18,17 @@ struct Args {
     /// Check the config and exit.
     #[arg(long)]
     check_config: bool,
+    /// Keep the data here instead of the config's server.data_dir.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Listen here (unix:PATH or HOST:PORT; repeat for more) instead of the config's
+    /// server.listen.
+    #[arg(long, value_name = "ADDRESS")]
+    listen: Vec<ticketd::config::Listen>,
+    /// Send mail this way (file:DIR, smtp://HOST:PORT, sendmail:PATH) instead of the
+    /// config's mail.outbound; file:DIR tries a config without mailing anyone.
+    #[arg(long, value_name = "HOW")]
+    outbound: Option<ticketd::config::Outbound>,
     /// Freeze the clock at this instant (RFC 3339, e.g. 2026-12-01T09:00:00Z) instead of
     /// following the system's; `tkt admin clock set` moves it. For tests and drills of
     /// escalation, service levels and digests.
@@ -41,7 +53,13 @@ fn main() {
 }
 
 fn run(args: Args) -> anyhow::Result<()> {
-    let config = ticketd::config::Config::load(args.config.as_deref()).context("while loading the configuration")?;
+    let overrides = ticketd::config::Overrides {
+        data_dir: args.data_dir,
+        listen: args.listen,
+        outbound: args.outbound,
+    };
+    let config =
+        ticketd::config::Config::load(args.config.as_deref(), &overrides).context("while loading the configuration")?;
     if args.check_config {
         println!("configuration ok");
         return Ok(());

@@ -111,7 +111,7 @@ struct Interval {
 impl Calendar {
     /// Checks and compiles a calendar from the config.
     pub fn from_config(config: &CalendarConfig) -> Result<Calendar, String> {
-        let zone = parse_zone(&config.time_zone)?;
+        let zone = time_zone(&config.time_zone).map_err(|e| format!("time_zone {e}"))?;
         let mut week = [None; 7];
         for (key, range) in &config.hours {
             let day = day_index(key)?;
@@ -286,10 +286,12 @@ fn add_wall(t: Timestamp, d: Duration) -> Timestamp {
     t.checked_add_signed(d).unwrap_or(limit)
 }
 
-fn parse_zone(name: &str) -> Result<Tz, String> {
+/// The IANA time zone called `name`: the one lookup for calendars and the scheduler, so
+/// a mistyped zone reads the same wherever it is, and the caller names the key.
+pub fn time_zone(name: &str) -> Result<Tz, String> {
     name.trim()
         .parse()
-        .map_err(|_| format!("unknown time zone `{name}` (use an IANA name such as \"Europe/Berlin\" or \"UTC\")"))
+        .map_err(|_| format!("`{name}` is not an IANA time zone (such as Europe/Berlin or UTC)"))
 }
 
 /// The `week` index of a config day key ("mon", or "Monday").
@@ -1044,7 +1046,7 @@ mod tests {
     fn config_mistakes_are_named() {
         assert_eq!(
             calendar("Mars/Olympus", &[("mon", "09:00-17:00")]).unwrap_err(),
-            "unknown time zone `Mars/Olympus` (use an IANA name such as \"Europe/Berlin\" or \"UTC\")"
+            "time_zone `Mars/Olympus` is not an IANA time zone (such as Europe/Berlin or UTC)"
         );
         assert_eq!(
             calendar("UTC", &[("mond", "09:00-17:00")]).unwrap_err(),

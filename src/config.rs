@@ -2,8 +2,10 @@
 //!
 //! With no file at all ticketd runs on the embedded default of CONTRACT.md: data in `./var`,
 //! socket `./var/ticketd.sock`, outgoing mail written to `./var/outgoing/`, one queue
-//! `general`. `etc/ticketd.toml` documents every key beside its default; a test parses it.
-//! Relative paths are taken relative to the working directory, as a shell user expects.
+//! `general`. `etc/ticketd.toml` is the file an installation starts from (every key beside
+//! its default, only the safe ones set); `docs/examples/ticketd-showcase.toml` sets every
+//! key. Tests parse both. Relative paths are taken relative to the working directory, as a
+//! shell user expects.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -13,6 +15,8 @@ use std::str::FromStr;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+
+mod check;
 
 /// The whole configuration of the daemon.
 #[derive(Debug, Clone, Deserialize)]
@@ -65,6 +69,13 @@ pub struct Config {
 pub struct SchedulerConfig {
     /// The IANA time zone the jobs' cron schedules are read in.
     pub time_zone: String,
+}
+
+impl SchedulerConfig {
+    /// The zone, looked up; a bad one is named as `scheduler.time_zone`.
+    pub fn zone(&self) -> Result<chrono_tz::Tz, String> {
+        crate::calendar::time_zone(&self.time_zone).map_err(|e| format!("scheduler.time_zone {e}"))
+    }
 }
 
 impl Default for SchedulerConfig {
@@ -252,6 +263,35 @@ impl fmt::Debug for Secret {
     }
 }
 
+/// Keys given on ticketd's command line, over the file's (`--data-dir`, `--listen`,
+/// `--outbound`): to run a config file somewhere else than it says, such as the shipped
+/// one in a scratch directory, or to try a site's file with its mail written to a
+/// directory instead of sent. Defaults that follow from `data_dir` (the socket, the
+/// outgoing directory) follow the flag unless the file sets them.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// Replaces `server.data_dir`.
+    pub data_dir: Option<PathBuf>,
+    /// Replaces `server.listen` when not empty.
+    pub listen: Vec<Listen>,
+    /// Replaces `mail.outbound`.
+    pub outbound: Option<Outbound>,
+}
+
+impl Overrides {
+    fn apply(&self, config: &mut Config) {
+        if let Some(dir) = &self.data_dir {
+            config.server.data_dir = dir.clone();
+        }
+        if !self.listen.is_empty() {
+            config.server.listen = self.listen.clone();
+        }
+        if let Some(outbound) = &self.outbound {
+            config.mail.outbound = outbound.clone();
+        }
+    }
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
@@ -355,30 +395,23 @@ impl TryFrom<String> for Outbound {
 impl Config {
     /// The embedded default: what ticketd runs on when given no file.
     pub fn embedded_default() -> Config {
-        let mut config: Config = toml::from_str("").expect("the empty config parses");
-        config.finish();
-        config
+        Config::parse("", "the embedded default", &Overrides::default()).expect("the embedded default is valid")
     }
 
     /// Parses a config from TOML text; `origin` names it in error messages.
     pub fn from_toml(text: &str, origin: &str) -> Result<Config> {
-        let mut config: Config = toml::from_str(text).map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
-        config.finish();
-        config
-            .validate()
-            .map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
-        Ok(config)
+        Config::parse(text, origin, &Overrides::default())
     }
 
-    /// Loads the file at `path`, or the embedded default when there is none, and reads the
-    /// secrets it points to.
-    pub fn load(path: Option<&Path>) -> Result<Config> {
+    /// Loads the file at `path`, or the embedded default when there is none, with the
+    /// command line's keys over it, and reads the secrets it points to.
+    pub fn load(path: Option<&Path>, overrides: &Overrides) -> Result<Config> {
         let mut config = match path {
-            None => Config::embedded_default(),
+            None => Config::parse("", "the embedded default", overrides)?,
             Some(path) => {
                 let text = std::fs::read_to_string(path)
                     .map_err(|e| Error::Invalid(format!("cannot read config file {}: {e}", path.display())))?;
-                Config::from_toml(&text, &path.display().to_string())?
+                Config::parse(&text, &path.display().to_string(), overrides)?
             }
         };
         if let Some(file) = &config.server.token_file {
@@ -390,6 +423,18 @@ impl Config {
             }
             config.server.token = Some(Secret(token));
         }
+        Ok(config)
+    }
+
+    /// The file's keys, the overrides over them, the defaults that follow from both, then
+    /// the checks.
+    fn parse(text: &str, origin: &str, overrides: &Overrides) -> Result<Config> {
+        let mut config: Config = toml::from_str(text).map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
+        overrides.apply(&mut config);
+        config.finish();
+        config
+            .validate()
+            .map_err(|e| Error::Invalid(format!("{origin}: {e}")))?;
         Ok(config)
     }
 
@@ -435,99 +480,6 @@ impl Config {
                 .comment_address
                 .get_or_insert_with(|| format!("{}-comment@{domain}", queue.name));
         }
-    }
-
-    fn validate(&self) -> Result<(), String> {
-        for lifecycle in self.lifecycles.values() {
-            lifecycle.validate()?;
-        }
-        let mut field_names = std::collections::HashSet::new();
-        for field in &self.custom_fields {
-            field.validate()?;
-            if !field_names.insert(field.name.to_lowercase()) {
-                return Err(format!("custom field {} is defined twice", field.name));
-            }
-        }
-        if self.lifecycles.contains_key("default") {
-            return Err("lifecycle `default` is built in; give yours another name".into());
-        }
-        if self.mail.tag.trim().is_empty() {
-            return Err("mail.tag must not be empty".into());
-        }
-        if !self.mail.from.contains('@') {
-            return Err(format!("mail.from `{}` is not an address", self.mail.from));
-        }
-        self.socket_mode()?;
-        self.undeclared_charset()?;
-        let templates = self.templates().map_err(|e| e.to_string())?;
-        crate::rules::validate(&self.effective_rules(), |name| templates.exists(name)).map_err(|e| e.to_string())?;
-        self.validate_time()?;
-        if self.server.listen.iter().any(|l| matches!(l, Listen::Tcp(_))) && self.server.token_file.is_none() {
-            return Err("a TCP listener needs server.token_file: a shared secret its clients send".into());
-        }
-        let mut names = std::collections::HashSet::new();
-        for queue in &self.queues {
-            if queue.name.is_empty() || queue.name.contains(char::is_whitespace) {
-                return Err(format!("queue name `{}` must be one word", queue.name));
-            }
-            if !names.insert(queue.name.to_lowercase()) {
-                return Err(format!("queue `{}` is defined twice", queue.name));
-            }
-            if let Some(lifecycle) = &queue.lifecycle
-                && lifecycle != "default"
-                && !self.lifecycles.contains_key(lifecycle)
-            {
-                return Err(format!("queue `{}`: there is no lifecycle `{lifecycle}`", queue.name));
-            }
-            if let Some(tag) = &queue.tag
-                && (tag.trim().is_empty() || tag.contains(['[', ']', '#']))
-            {
-                return Err(format!(
-                    "queue `{}`: tag `{tag}` must be a name without [, ] or #",
-                    queue.name
-                ));
-            }
-            for address in queue.cc.iter().chain(&queue.admin_cc) {
-                if !address.contains('@') {
-                    return Err(format!("queue `{}`: watcher `{address}` is not an address", queue.name));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Jobs, calendars, service levels and the queues' time policies.
-    fn validate_time(&self) -> Result<(), String> {
-        crate::schedule::validate(&self.effective_jobs(), &self.scheduler.time_zone)?;
-        for (name, calendar) in &self.calendars {
-            crate::calendar::Calendar::from_config(calendar).map_err(|e| format!("calendar `{name}`: {e}"))?;
-        }
-        for (name, level) in &self.service_levels {
-            if let Some(calendar) = &level.calendar
-                && !self.calendars.contains_key(calendar)
-            {
-                return Err(format!("service level `{name}`: there is no calendar `{calendar}`"));
-            }
-            if level.response.is_none() && level.resolve.is_none() {
-                return Err(format!("service level `{name}` needs a response or a resolve time"));
-            }
-        }
-        for queue in &self.queues {
-            if let Some(level) = &queue.service_level
-                && !self.service_levels.contains_key(level)
-            {
-                return Err(format!("queue `{}`: there is no service level `{level}`", queue.name));
-            }
-            if let Some(alerts) = &queue.alerts {
-                crate::alerts::Alerts::new(alerts).map_err(|e| format!("queue `{}`: {e}", queue.name))?;
-            }
-            if let Some(escalation) = &queue.escalation {
-                escalation
-                    .validate()
-                    .map_err(|e| format!("queue `{}`: {e}", queue.name))?;
-            }
-        }
-        Ok(())
     }
 
     /// The jobs that run: the built-in ones with `[[jobs]]` merged in.
@@ -624,10 +576,12 @@ mod tests {
         assert_eq!(c.queues[0].address(), "general@localhost");
     }
 
+    const SHOWCASE: &str = include_str!("../docs/examples/ticketd-showcase.toml");
+    const SHIPPED: &str = include_str!("../etc/ticketd.toml");
+
     #[test]
-    fn the_commented_example_config_parses_with_every_key() {
-        let text = include_str!("../etc/ticketd.toml");
-        let c = Config::from_toml(text, "etc/ticketd.toml").unwrap();
+    fn the_showcase_parses_with_every_key() {
+        let c = Config::from_toml(SHOWCASE, "docs/examples/ticketd-showcase.toml").unwrap();
         assert_eq!(c.mail.tag, "tickets.example");
         assert!(c.queues.len() >= 2);
         // the built-in rules are shown as they are, examples follow
@@ -644,6 +598,125 @@ mod tests {
                 .unwrap()
                 .names()
                 .contains(&"network/autoreply".to_string())
+        );
+    }
+
+    /// The file an installation starts from sets only what is safe as it is: its own
+    /// paths, the local MTA, one queue without watchers, and the built-in rules and jobs
+    /// (nothing that pages, calls webhooks or mails a fixed address).
+    #[test]
+    fn the_shipped_file_sets_only_safe_keys() {
+        let c = Config::from_toml(SHIPPED, "etc/ticketd.toml").unwrap();
+        assert_eq!(c.server.data_dir, PathBuf::from("/var/lib/ticketd"));
+        assert_eq!(
+            c.server.listen,
+            vec![Listen::Unix(PathBuf::from("/run/ticketd/ticketd.sock"))]
+        );
+        assert_eq!(c.server.token_file, None);
+        assert_eq!(c.mail.outbound, Outbound::Smtp("smtp://localhost:25".into()));
+        assert_eq!(c.mail.from, "tickets@example.com");
+        assert!(c.mail.own_addresses.is_empty());
+        assert!(c.mail.commands_need_authentication_by.is_empty());
+        assert_eq!(c.queues.len(), 1);
+        let general = &c.queues[0];
+        assert_eq!(general.name, "general");
+        assert!(general.cc.is_empty() && general.admin_cc.is_empty());
+        assert!(general.escalation.is_none() && general.stalled.is_none() && general.alerts.is_none());
+        assert!(c.rules.is_empty() && c.jobs.is_empty() && c.templates.is_empty());
+        assert_eq!(c.effective_rules(), crate::rules::default_rules());
+        assert_eq!(c.effective_jobs(), crate::schedule::default_jobs());
+        assert!(c.custom_fields.is_empty() && c.lifecycles.is_empty());
+        assert!(c.calendars.is_empty() && c.service_levels.is_empty());
+    }
+
+    /// Every key the showcase sets is written in the shipped file too (set or commented
+    /// out), so a new key cannot be documented in one and forgotten in the other. Rules
+    /// and jobs are left to the showcase and docs/RULES.md.
+    #[test]
+    fn the_shipped_file_mentions_every_key_of_the_showcase() {
+        fn keys(table: &toml::Table, found: &mut std::collections::BTreeSet<String>) {
+            for (key, value) in table {
+                found.insert(key.clone());
+                // the site's own names (templates, statuses, days, severities) are not keys
+                let named = ["lifecycles", "calendars", "service_levels"].contains(&key.as_str());
+                let skipped = [
+                    "rules",
+                    "jobs",
+                    "templates",
+                    "priorities",
+                    "transitions",
+                    "rights",
+                    "hours",
+                ];
+                match value {
+                    _ if skipped.contains(&key.as_str()) => {}
+                    toml::Value::Table(t) if named => t
+                        .values()
+                        .filter_map(toml::Value::as_table)
+                        .for_each(|t| keys(t, found)),
+                    toml::Value::Table(t) => keys(t, found),
+                    toml::Value::Array(items) => items
+                        .iter()
+                        .filter_map(toml::Value::as_table)
+                        .for_each(|t| keys(t, found)),
+                    _ => {}
+                }
+            }
+        }
+        let mut found = std::collections::BTreeSet::new();
+        keys(&SHOWCASE.parse().unwrap(), &mut found);
+        assert!(found.len() > 60, "{found:?}");
+        let missing: Vec<&String> = found
+            .iter()
+            .filter(|key| {
+                let written = regex::Regex::new(&format!(r"(?m)(^|[\s\[.])({key})(\s*=|\]|\.)")).unwrap();
+                !written.is_match(SHIPPED)
+            })
+            .collect();
+        assert!(missing.is_empty(), "etc/ticketd.toml does not mention {missing:?}");
+    }
+
+    #[test]
+    fn the_command_line_moves_what_the_file_says_and_what_follows_from_it() {
+        let moved = Overrides {
+            data_dir: Some(PathBuf::from("/tmp/t")),
+            listen: Vec::new(),
+            outbound: None,
+        };
+        // defaults that follow from data_dir follow the flag
+        let c = Config::parse("[server]\ndata_dir = \"/var/lib/ticketd\"\n", "t", &moved).unwrap();
+        assert_eq!(
+            c.server.listen,
+            vec![Listen::Unix(PathBuf::from("/tmp/t/ticketd.sock"))]
+        );
+        assert_eq!(c.mail.outbound, Outbound::File(PathBuf::from("/tmp/t/outgoing")));
+        // keys the file sets are replaced only by their own flags
+        let c = Config::parse(SHIPPED, "t", &moved).unwrap();
+        assert_eq!(c.server.data_dir, PathBuf::from("/tmp/t"));
+        assert_eq!(
+            c.server.listen,
+            vec![Listen::Unix(PathBuf::from("/run/ticketd/ticketd.sock"))]
+        );
+        assert_eq!(c.mail.outbound, Outbound::Smtp("smtp://localhost:25".into()));
+        let all = Overrides {
+            listen: vec!["unix:/tmp/t/s".parse().unwrap()],
+            outbound: Some("file:/tmp/t/mail".parse().unwrap()),
+            ..moved
+        };
+        let c = Config::parse(SHIPPED, "t", &all).unwrap();
+        assert_eq!(c.server.listen, all.listen);
+        assert_eq!(c.mail.outbound, Outbound::File(PathBuf::from("/tmp/t/mail")));
+        assert_eq!(c.mail.from, "tickets@example.com", "the rest is the file's");
+        // and they are checked like the file
+        let tcp = Overrides {
+            listen: vec!["127.0.0.1:8025".parse().unwrap()],
+            ..Overrides::default()
+        };
+        assert!(
+            Config::parse("", "t", &tcp)
+                .unwrap_err()
+                .to_string()
+                .contains("token_file")
         );
     }
 

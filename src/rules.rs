@@ -3,7 +3,7 @@
 //! A rule is a condition (`on`), an optional filter (`when`), and actions, for every queue
 //! or some. Rules are data, never code: the engine that runs them (in `workflow`) asks
 //! [`Rule::matches`] and carries out the [`RuleAction`]s. The defaults of CONTRACT.md are
-//! [`DEFAULT_RULES`], the same text etc/ticketd.toml shows.
+//! [`DEFAULT_RULES`], the same text docs/examples/ticketd-showcase.toml shows.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -11,11 +11,14 @@ use std::fmt;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
 use crate::ticket::{Role, Status, TransactionKind};
 
+mod check;
+pub use check::{Defined, validate};
+
 /// The rules ticketd runs unless the config says otherwise: CONTRACT.md's notifications and
-/// RT's status scrips. etc/ticketd.toml carries the same (a test keeps them equal).
+/// RT's status scrips. docs/examples/ticketd-showcase.toml carries the same (a test keeps
+/// them equal).
 pub const DEFAULT_RULES: &str = r#"
 [[rules]]
 name = "autoreply"
@@ -451,42 +454,9 @@ impl Rule {
     }
 }
 
-/// Checks a rule set against what exists: templates, and that `from`/`to`/`reaches` sit
-/// on conditions that use them.
-pub fn validate(rules: &[Rule], template_exists: impl Fn(&str) -> bool) -> Result<(), Error> {
-    let mut names = std::collections::HashSet::new();
-    for rule in rules {
-        let bad = |why: String| Err(Error::Invalid(format!("rule `{}`: {why}", rule.name)));
-        if !names.insert(rule.name.to_lowercase()) {
-            return bad("the name is used twice".into());
-        }
-        if (rule.from.is_some() || rule.to.is_some()) && rule.on != Condition::StatusChange {
-            return bad("`from` and `to` go with on = \"status_change\"".into());
-        }
-        if rule.reaches.is_some() && rule.on != Condition::PriorityChange {
-            return bad("`reaches` goes with on = \"priority_change\"".into());
-        }
-        if rule.actions.is_empty() {
-            return bad("it has no actions".into());
-        }
-        for action in &rule.actions {
-            if let RuleAction::Webhook { url, timeout_secs } = action {
-                if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return bad(format!("webhook `{url}` is not an http:// or https:// URL"));
-                }
-                if !(1..=300).contains(timeout_secs) {
-                    return bad("a webhook's timeout_secs must be between 1 and 300".into());
-                }
-            }
-            if let Some(template) = action.template()
-                && !template_exists(template)
-            {
-                return bad(format!("there is no template `{template}`"));
-            }
-        }
-    }
-    Ok(())
-}
+/// The ticket fields a `when.ticket` filter tests: the engine fills [`Event::fields`] with
+/// these, by lowercase name.
+pub const TICKET_FIELDS: [&str; 5] = ["Status", "Owner", "Queue", "Priority", "Subject"];
 
 /// Merges the config's rules into the built-in ones: a rule named like a built-in one
 /// replaces it where it stands (so `disabled = true` turns it off); other rules follow, in
@@ -527,7 +497,8 @@ mod tests {
         rules.iter().filter(|r| r.matches(e)).map(|r| r.name.clone()).collect()
     }
 
-    fn parse(text: &str) -> Vec<Rule> {
+    /// The `[[rules]]` of a config text (also for `check`'s tests).
+    pub(super) fn parse(text: &str) -> Vec<Rule> {
         #[derive(Deserialize)]
         struct File {
             rules: Vec<Rule>,
@@ -660,7 +631,5 @@ actions = [{ action = "notify", to = ["group:netops", "noc@example.org", "Owner"
             ["notify-admincc-on-create", "extra"]
         );
         assert_eq!(effective_rules(&configured, false).len(), 2);
-        assert!(validate(&rules, |t| t != "correspondence").is_err());
-        assert!(validate(&rules, |_| true).is_ok());
     }
 }

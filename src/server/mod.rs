@@ -82,7 +82,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
     let settings = Arc::new(Settings::from_config(&config)?);
     let scheduler = scheduler::Scheduler::start(
         config.effective_jobs(),
-        &config.scheduler.time_zone,
+        config.scheduler.zone().map_err(Error::Invalid)?,
         writer.clone(),
         reads.clone(),
         settings.clone(),

@@ -55,7 +55,7 @@ impl Scheduler {
     /// Reads the jobs' last slots; a job never run starts counting from now.
     pub async fn start(
         jobs: Vec<Job>,
-        time_zone: &str,
+        zone: chrono_tz::Tz,
         writer: Writer,
         reads: Arc<ReadPool>,
         settings: Arc<Settings>,
@@ -63,7 +63,7 @@ impl Scheduler {
         let jobs = jobs
             .into_iter()
             .map(|job| {
-                let schedule = Schedule::parse(&job.schedule, time_zone)
+                let schedule = Schedule::parse(&job.schedule, zone)
                     .map_err(|e| Error::Invalid(format!("job `{}`: {e}", job.name)))?;
                 Ok((job, schedule))
             })

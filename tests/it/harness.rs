@@ -58,6 +58,8 @@ pub struct Daemon {
     pub outgoing: PathBuf,
     /// `--now` for the next launch.
     pub now: Option<String>,
+    /// More flags for every launch, after `--config`.
+    pub args: Vec<String>,
     child: Option<Child>,
 }
 
@@ -69,10 +71,7 @@ impl Daemon {
 
     /// Starts a daemon with extra config.
     pub fn start_with(setup: Setup) -> Daemon {
-        let dir = tempfile::Builder::new()
-            .prefix("ticketd-test")
-            .tempdir()
-            .expect("temp dir");
+        let dir = scratch_dir();
         let socket = dir.path().join("ticketd.sock");
         let outgoing = dir.path().join("outgoing");
         let config = dir.path().join("ticketd.toml");
@@ -104,6 +103,35 @@ impl Daemon {
             config,
             outgoing,
             now: setup.now.clone(),
+            args: Vec::new(),
+            child: None,
+        };
+        daemon.launch();
+        daemon
+    }
+
+    /// Starts a daemon on a config file as it is, copied unchanged into the temp dir. Its
+    /// paths are an installed system's, so `--data-dir`, `--listen` and `--outbound` move
+    /// the data, the socket and the outgoing mail into the temp dir, where the other
+    /// helpers look for them; every other key is the file's.
+    pub fn start_on_file(file: &Path) -> Daemon {
+        let dir = scratch_dir();
+        let config = dir.path().join("ticketd.toml");
+        std::fs::copy(file, &config).expect("copy config");
+        let socket = dir.path().join("ticketd.sock");
+        let outgoing = dir.path().join("outgoing");
+        let args = vec![
+            format!("--data-dir={}", dir.path().join("data").display()),
+            format!("--listen=unix:{}", socket.display()),
+            format!("--outbound=file:{}", outgoing.display()),
+        ];
+        let mut daemon = Daemon {
+            dir,
+            socket,
+            config,
+            outgoing,
+            now: None,
+            args,
             child: None,
         };
         daemon.launch();
@@ -118,7 +146,7 @@ impl Daemon {
             .open(self.dir.path().join("ticketd.log"))
             .expect("log file");
         let mut command = Command::new(TICKETD);
-        command.arg("--config").arg(&self.config);
+        command.arg("--config").arg(&self.config).args(&self.args);
         if let Some(now) = &self.now {
             command.arg("--now").arg(now);
         }
@@ -331,6 +359,14 @@ impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// A temp dir of its own for one daemon.
+fn scratch_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("ticketd-test")
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// A row of the outbox.

@@ -19,5 +19,6 @@ mod rights;
 mod rules;
 mod schedule;
 mod search;
+mod shipped_config;
 mod staff;
 mod threading;
