@@ -10,7 +10,7 @@ use super::access::{Access, On};
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
 use crate::queue::{NonWatcherMail, Queue};
-use crate::rights::{Grantee, Right, default_grants};
+use crate::rights::{Grantee, PRIVILEGED, QUEUE_WORK_RIGHTS, Right, default_grants};
 use crate::store::{Db, GroupInfo, QueueField, QueueRow, TokenInfo, UserChange, WriteTx};
 use crate::ticket::{Role, Timestamp};
 use crate::user::{User, normalize_address};
@@ -335,18 +335,16 @@ pub fn queues(db: &Db<'_>, access: &Access) -> Result<Vec<Queue>> {
 pub fn grant(tx: &WriteTx<'_>, access: &Access, req: &GrantRequest, give: bool) -> Result<bool> {
     let right: Right = req.right.parse()?;
     let queue = req.queue.as_deref().map(|q| queue_named(tx, q)).transpose()?;
-    match &queue {
-        Some(q) => access.require(tx, Right::AdminQueue, On::Queue(q))?,
-        None => access.require(tx, Right::SuperUser, On::Global)?,
-    }
+    may_grant(tx, access, queue.as_ref(), give)?;
     let grantee = match (&req.user, &req.group, &req.role) {
         (Some(user), None, None) => Grantee::User(user_named(tx, user)?.id),
-        (None, Some(group), None) => Grantee::Group(
-            tx.group_id(group.trim())?
-                .ok_or_else(|| Error::NotFound(format!("no group named `{group}`")))?,
-        ),
+        (None, Some(group), None) => Grantee::Group(group_named(tx, group)?),
         (None, None, Some(role)) => Grantee::Role(role.parse()?),
-        _ => return Err(Error::Invalid("name exactly one of --user, --group or --role".into())),
+        _ => {
+            return Err(Error::Invalid(
+                "a grant is for one user, group or role: name exactly one of --user, --group or --role".into(),
+            ));
+        }
     };
     let queue_id = queue.map(|q| q.id);
     if give {
@@ -354,6 +352,102 @@ pub fn grant(tx: &WriteTx<'_>, access: &Access, req: &GrantRequest, give: bool) 
     } else {
         tx.revoke_grant(grantee, right, queue_id)
     }
+}
+
+fn group_named(db: &Db<'_>, name: &str) -> Result<i64> {
+    db.group_id(name.trim())?
+        .ok_or_else(|| Error::NotFound(format!("no group named `{name}`")))
+}
+
+/// Who may grant and revoke: AdminQueue on the queue, or SuperUser for global grants.
+fn may_grant(db: &Db<'_>, access: &Access, queue: Option<&QueueRow>, give: bool) -> Result<()> {
+    let verb = if give { "grant" } else { "revoke" };
+    match queue {
+        Some(q) => access.require_to(
+            db,
+            Right::AdminQueue,
+            On::Queue(q),
+            &format!("{verb} rights on queue {}", q.name),
+        ),
+        None => access.require_to(
+            db,
+            Right::SuperUser,
+            On::Global,
+            &format!("{verb} rights on every queue"),
+        ),
+    }
+}
+
+/// `tkt rights preset per-queue`: a team (a group) gets the rights to work the tickets of
+/// its queues, and with `revoke_global` staff lose those rights everywhere, so that each
+/// team sees and works only its own queues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerQueueRequest {
+    /// The team; with it, at least one queue.
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub queues: Vec<String>,
+    /// Take [`QUEUE_WORK_RIGHTS`] from Privileged globally (the default grants).
+    #[serde(default)]
+    pub revoke_global: bool,
+}
+
+/// What a preset changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresetReport {
+    /// Grants that were not there before.
+    pub granted: usize,
+    /// Global staff grants taken back.
+    pub revoked: usize,
+}
+
+/// Applies the per-queue preset in one transaction: the team's grants first, then (when
+/// asked) the global ones go, so nobody is left unable to work in between. Each grant
+/// needs what `tkt grant` would: AdminQueue on the queue, SuperUser to revoke globally.
+pub fn per_queue_preset(tx: &WriteTx<'_>, access: &Access, req: &PerQueueRequest) -> Result<PresetReport> {
+    let mut report = PresetReport { granted: 0, revoked: 0 };
+    match (&req.group, req.queues.is_empty()) {
+        (Some(group), false) => {
+            let queues = req
+                .queues
+                .iter()
+                .map(|q| queue_named(tx, q))
+                .collect::<Result<Vec<_>>>()?;
+            for queue in &queues {
+                may_grant(tx, access, Some(queue), true)?;
+            }
+            let team = Grantee::Group(group_named(tx, group)?);
+            for queue in &queues {
+                for right in QUEUE_WORK_RIGHTS {
+                    report.granted += usize::from(tx.add_grant(team, *right, Some(queue.id))?);
+                }
+            }
+        }
+        (Some(group), true) => {
+            return Err(Error::Invalid(format!(
+                "the preset needs the queues that group {group} works: add --queue NAME (repeat it for more)"
+            )));
+        }
+        (None, false) => {
+            return Err(Error::Invalid(
+                "the preset needs the team that works these queues: add --group NAME".into(),
+            ));
+        }
+        (None, true) if !req.revoke_global => {
+            return Err(Error::Invalid(
+                "the preset needs --group and --queue, or --revoke-global".into(),
+            ));
+        }
+        (None, true) => {}
+    }
+    if req.revoke_global {
+        may_grant(tx, access, None, false)?;
+        for right in QUEUE_WORK_RIGHTS {
+            report.revoked += usize::from(tx.revoke_grant(Grantee::Group(PRIVILEGED), *right, None)?);
+        }
+    }
+    Ok(report)
 }
 
 /// Every right of a user on a queue (or globally), held or not, with the grant that gives
@@ -451,7 +545,7 @@ pub fn tokens(db: &Db<'_>, access: &Access, who: Option<&str>) -> Result<Vec<Tok
 /// Restores the default grants and, when asked, makes a first admin: a privileged user
 /// with SuperUser and a token (SuperUser; on a new system that is local root).
 pub fn admin_init(tx: &WriteTx<'_>, access: &Access, admin: Option<&str>, now: Timestamp) -> Result<InitReport> {
-    access.require(tx, Right::SuperUser, On::Global)?;
+    access.require_to(tx, Right::SuperUser, On::Global, "restore the default grants")?;
     let mut restored = 0;
     for (grantee, right) in default_grants() {
         if tx.add_grant(grantee, right, None)? {
