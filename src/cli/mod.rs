@@ -24,17 +24,24 @@ use crate::workflow::view::{Explained, ReportRow};
 
 /// tkt's command line.
 #[derive(Debug, Parser)]
-#[command(name = "tkt", version, about = "Work with ticketd's tickets from the shell.")]
+#[command(
+    name = "tkt",
+    version,
+    about = "Work with ticketd's tickets from the shell.",
+    after_help = "Exit status: 0 done; 1 ticketd refused the request or could not be reached; \
+                  64 a mistake on the command line."
+)]
 pub struct Args {
-    /// unix:/path/to/ticketd.sock or http://host:port [default: $TICKETD_URL, else ./var/ticketd.sock
-    /// when it exists, else the packaged socket]
-    #[arg(long, global = true)]
+    /// Where ticketd listens: unix:/path/to/ticketd.sock or http://host:port [default:
+    /// $TICKETD_URL, else ./var/ticketd.sock when it exists, else the packaged socket]
+    #[arg(long, global = true, value_name = "URL")]
     pub url: Option<String>,
-    /// File with your API token [default: $TICKETD_TOKEN; none: local root over the socket].
-    #[arg(long, global = true)]
+    /// A file holding your API token (from `tkt token create`) [default: the token itself,
+    /// from $TICKETD_TOKEN; with neither, over the socket local root acts as root]
+    #[arg(long, global = true, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
-    /// Seconds to wait for an answer.
-    #[arg(long, global = true, default_value_t = 60)]
+    /// Seconds to wait for ticketd's answer.
+    #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
     #[command(subcommand)]
     pub command: Command,
@@ -45,7 +52,9 @@ pub struct Args {
 pub enum Command {
     /// Show a ticket and its whole history.
     Show {
+        /// The ticket's number.
         id: i64,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -57,32 +66,44 @@ pub enum Command {
     /// or a date per day, month or year: `tkt report "Queue = 'network'" --by Status
     /// --by CreatedMonthly`.
     Report {
+        /// The tickets to count, as for `tkt search` (default: every ticket).
         #[arg(default_value = "")]
         query: String,
-        #[arg(long = "by", required = true)]
+        /// What to group by: Status, Queue, Owner, Creator, Priority, CF.{Name}, or
+        /// Created/Updated/Resolved/Due + Daily, Monthly or Annually. Repeat for rows
+        /// within rows.
+        #[arg(long = "by", required = true, value_name = "GROUPING")]
         by: Vec<String>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Create a ticket; the text comes from --message or standard input.
     Create {
+        /// The queue to create it in.
         #[arg(long)]
         queue: String,
+        /// The ticket's subject.
         #[arg(long)]
         subject: String,
-        #[arg(long = "requestor")]
+        /// A requestor's address; repeat for more.
+        #[arg(long = "requestor", value_name = "ADDRESS")]
         requestors: Vec<String>,
-        #[arg(long)]
+        /// Who owns it from the start (a login name or address).
+        #[arg(long, value_name = "USER")]
         owner: Option<String>,
-        /// Default: the queue's initial priority.
+        /// Its priority [default: the queue's initial priority].
         #[arg(long)]
         priority: Option<i64>,
+        /// The text of the first message [default: standard input].
         #[arg(long, short)]
         message: Option<String>,
     },
     /// Reply to the requestors; the text comes from --message or standard input.
     Reply {
+        /// The ticket's number.
         id: i64,
+        /// The text of the reply [default: standard input].
         #[arg(long, short)]
         message: Option<String>,
         /// Time worked: 15m, 2h, 1h30m, or minutes.
@@ -91,7 +112,9 @@ pub enum Command {
     },
     /// Comment for staff only; the text comes from --message or standard input.
     Comment {
+        /// The ticket's number.
         id: i64,
+        /// The text of the comment [default: standard input].
         #[arg(long, short)]
         message: Option<String>,
         /// Time worked: 15m, 2h, 1h30m, or minutes.
@@ -99,38 +122,65 @@ pub enum Command {
         time: Option<String>,
     },
     /// Change fields: status=resolved owner=alice priority=80 subject=... queue=...
-    /// Requestor+=a@b Cc-=c@d AdminCc+=e@f
+    /// due=tomorrow Requestor+=a@b Cc-=c@d AdminCc+=e@f
     Set {
+        /// The ticket's number.
         id: i64,
-        #[arg(required = true)]
+        /// field=value (due and starts also take `tomorrow`, `+3 days`, `2 hours ago`, as
+        /// searches do), Role+=address or Role-=address, DependsOn+=N, CF.{Name}=value.
+        #[arg(required = true, value_name = "CHANGE")]
         changes: Vec<String>,
     },
     /// Become the owner of an unowned ticket.
-    Take { id: i64 },
+    Take {
+        /// The ticket's number.
+        id: i64,
+    },
     /// Become the owner of a ticket someone else owns (StealTicket).
-    Steal { id: i64 },
+    Steal {
+        /// The ticket's number.
+        id: i64,
+    },
     /// Give your ticket back to Nobody.
-    Untake { id: i64 },
+    Untake {
+        /// The ticket's number.
+        id: i64,
+    },
     /// Give a ticket to someone (they need OwnTicket).
-    Give { id: i64, user: String },
-    /// Merge a ticket into another: `tkt merge 12 into 9`.
+    Give {
+        /// The ticket's number.
+        id: i64,
+        /// The new owner: a login name or address.
+        user: String,
+    },
+    /// Merge a ticket into another: `tkt merge 12 into 9` or `tkt merge 12 9`.
+    #[command(override_usage = "tkt merge <TICKET> [into] <TARGET>")]
     Merge {
+        /// The ticket that is merged away.
         ticket: i64,
-        #[arg(value_parser = ["into", "INTO"], hide_possible_values = true)]
-        into_word: String,
-        into: i64,
+        /// The ticket it is merged into, after an optional word `into`.
+        #[arg(value_name = "[into] TARGET", num_args = 1..=2, required = true, allow_hyphen_values = true)]
+        into: Vec<String>,
     },
     /// Remove a ticket and everything only it has, for good (ShredTicket). Without --yes
     /// it only lists what would go.
     Shred {
+        /// The ticket's number.
         id: i64,
+        /// Do it, rather than list what would go.
         #[arg(long)]
         yes: bool,
     },
     /// Print the raw message a transaction was made from, byte for byte.
-    Raw { transaction: i64 },
+    Raw {
+        /// The transaction's number (`tkt show` lists them as #N).
+        transaction: i64,
+    },
     /// Print an attachment's content.
-    Attachment { id: i64 },
+    Attachment {
+        /// The attachment's number (`tkt show` lists them).
+        id: i64,
+    },
     /// Messages whose processing failed.
     Quarantine {
         #[command(subcommand)]
@@ -149,12 +199,15 @@ pub enum Command {
     /// Where a ticket stands against its queue's service level: due dates, time left,
     /// warnings and breaches.
     Sla {
+        /// The ticket's number.
         id: i64,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Who you are to ticketd.
     Whoami {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -167,21 +220,31 @@ pub enum Command {
 pub enum QuarantineCommand {
     /// List held messages (--all: released ones too).
     List {
+        /// Released messages too.
         #[arg(long)]
         all: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Show one entry.
     Show {
+        /// The entry's number.
         id: i64,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Print the message as it arrived.
-    Raw { id: i64 },
+    Raw {
+        /// The entry's number.
+        id: i64,
+    },
     /// Process the message again (after raising a limit or upgrading).
-    Retry { id: i64 },
+    Retry {
+        /// The entry's number.
+        id: i64,
+    },
 }
 
 /// `tkt search ...`
@@ -202,8 +265,10 @@ pub struct SearchArgs {
     /// Show this page of results (1-based), --per-page at a time.
     #[arg(long)]
     pub page: Option<u32>,
+    /// Results per page with --page; with --content, how many hits.
     #[arg(long, default_value_t = 50)]
     pub per_page: u32,
+    /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
 }
@@ -212,20 +277,31 @@ pub struct SearchArgs {
 #[derive(Debug, Subcommand)]
 pub enum SearchCommand {
     /// Save a query under a name (yours only).
-    Save { name: String, query: String },
+    Save {
+        /// The name to run it by.
+        name: String,
+        /// The query, as for `tkt search`.
+        query: String,
+    },
     /// Run a saved query.
     Run {
+        /// The name it was saved under.
         name: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// List your saved queries.
     Saved {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Forget a saved query.
-    Delete { name: String },
+    Delete {
+        /// The name it was saved under.
+        name: String,
+    },
 }
 
 /// `tkt rules ...`
@@ -233,17 +309,20 @@ pub enum SearchCommand {
 pub enum RulesCommand {
     /// The rules in effect, in the order they run (--queue: those for one queue).
     List {
+        /// Only the rules that run for this queue.
         #[arg(long)]
         queue: Option<String>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Run a message (a file, or standard input) through ingest and the rules without
     /// keeping anything: which rules fire, what they would send, the ticket after.
     Test {
+        /// The queue the message is delivered to.
         #[arg(long)]
         queue: String,
-        /// correspond or comment
+        /// correspond or comment, as mailgate's --action.
         #[arg(long, default_value = "correspond")]
         action: String,
         /// The envelope sender, as the MTA would pass it.
@@ -254,6 +333,7 @@ pub enum RulesCommand {
         /// Print every message in full.
         #[arg(long)]
         full: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
@@ -263,7 +343,12 @@ pub enum RulesCommand {
 #[derive(Debug, Subcommand)]
 pub enum TemplateCommand {
     /// Render a template for a ticket, as its latest message would be sent.
-    Render { name: String, ticket: i64 },
+    Render {
+        /// The template's name (`tkt rules list` shows which rules use which).
+        name: String,
+        /// The ticket's number.
+        ticket: i64,
+    },
 }
 
 /// Runs a command and prints its result. Errors are for one line on stderr.
@@ -271,14 +356,25 @@ pub fn run(args: Args) -> Result<(), ClientError> {
     let token = match &args.token_file {
         Some(file) => Some(
             std::fs::read_to_string(file)
-                .map_err(|e| ClientError::Api(Error::Invalid(format!("cannot read {}: {e}", file.display()))))?
+                .map_err(|e| ClientError::Usage(format!("cannot read the token file {}: {e}", file.display())))?
                 .trim()
                 .to_string(),
         ),
         None => std::env::var("TICKETD_TOKEN").ok().filter(|t| !t.is_empty()),
     };
-    let url = args.url.clone().unwrap_or_else(crate::client::default_url);
-    let client = Client::new(&url, token, Duration::from_secs(args.timeout))?;
+    let client = match &args.url {
+        Some(url) => Client::new(url, token, Duration::from_secs(args.timeout))?,
+        None => {
+            Client::new(&crate::client::default_url(), token, Duration::from_secs(args.timeout)).map_err(
+                |e| match e {
+                    ClientError::Usage(why) if std::env::var_os("TICKETD_URL").is_some() => {
+                        ClientError::Usage(format!("TICKETD_URL: {why}"))
+                    }
+                    other => other,
+                },
+            )?
+        }
+    };
     let is_reply = matches!(args.command, Command::Reply { .. });
     match args.command {
         Command::Show { id, json } => {
@@ -330,7 +426,8 @@ pub fn run(args: Args) -> Result<(), ClientError> {
         Command::Steal { id } => change(&client, id, &["steal".into()])?,
         Command::Untake { id } => change(&client, id, &["untake".into()])?,
         Command::Give { id, user } => change(&client, id, &[format!("owner={user}")])?,
-        Command::Merge { ticket, into, .. } => {
+        Command::Merge { ticket, into } => {
+            let into = merge_target(&into)?;
             let _: serde_json::Value = client.json(
                 Method::POST,
                 &format!("/v1/tickets/{ticket}/merge"),
@@ -502,7 +599,7 @@ fn rules(client: &Client, command: RulesCommand) -> Result<(), ClientError> {
         } => {
             let raw = match file {
                 Some(path) => std::fs::read(&path)
-                    .map_err(|e| ClientError::Api(Error::Invalid(format!("cannot read {}: {e}", path.display()))))?,
+                    .map_err(|e| ClientError::Usage(format!("cannot read {}: {e}", path.display())))?,
                 None => message_text(None, false)?.into_bytes(),
             };
             let mut pairs = vec![("queue", queue.as_str()), ("action", action.as_str())];
@@ -518,6 +615,55 @@ fn rules(client: &Client, command: RulesCommand) -> Result<(), ClientError> {
             })
         }
     }
+}
+
+/// Every argument, option and subcommand of `command` (and of its subcommands) that has
+/// no help text, named as typed: `tkt merge <TICKET>`. The tests of each binary keep this
+/// empty, so that `--help` explains everything.
+pub fn unexplained(command: &clap::Command) -> Vec<String> {
+    let mut missing = Vec::new();
+    unexplained_in(command, command.get_name(), &mut missing);
+    missing
+}
+
+fn unexplained_in(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+    for arg in command.get_arguments() {
+        // clap's own --help and --version explain themselves
+        let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+        if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+            let name = match arg.get_long() {
+                Some(long) => format!("--{long}"),
+                None => format!("<{}>", arg.get_id()),
+            };
+            missing.push(format!("{path} {name}"));
+        }
+    }
+    for sub in command.get_subcommands() {
+        let path = format!("{path} {}", sub.get_name());
+        if sub.get_about().is_none() && sub.get_long_about().is_none() {
+            missing.push(path.clone());
+        }
+        unexplained_in(sub, &path, missing);
+    }
+}
+
+/// The ticket to merge into, from `TARGET` or `into TARGET`.
+fn merge_target(words: &[String]) -> Result<i64, ClientError> {
+    let target = match words {
+        [target] => target,
+        [word, target] if word.eq_ignore_ascii_case("into") => target,
+        _ => {
+            return Err(ClientError::Usage(format!(
+                "`{}` is not a ticket to merge into: write `tkt merge 12 into 9` or `tkt merge 12 9`",
+                words.join(" ")
+            )));
+        }
+    };
+    target.trim_start_matches('#').parse().map_err(|_| {
+        ClientError::Usage(format!(
+            "`{target}` is not a ticket number: write `tkt merge 12 into 9` or `tkt merge 12 9`"
+        ))
+    })
 }
 
 /// Prints an answer as pretty JSON (`--json`) or through its text renderer.
@@ -557,14 +703,55 @@ fn message_text(message: Option<String>, may_be_empty: bool) -> Result<String, C
         if may_be_empty {
             return Ok(String::new());
         }
-        return Err(ClientError::Api(Error::Invalid(
-            "give the text with --message or on standard input".into(),
-        )));
+        return Err(ClientError::Usage(
+            "there is no text to send: give it with --message or on standard input".into(),
+        ));
     }
     let mut text = String::new();
     stdin
         .lock()
         .read_to_string(&mut text)
-        .map_err(|e| ClientError::Api(Error::Invalid(format!("cannot read standard input: {e}"))))?;
+        .map_err(|e| ClientError::Usage(format!("cannot read standard input: {e}")))?;
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn every_argument_of_tkt_and_mailgate_has_a_help_line() {
+        assert_eq!(unexplained(&Args::command()), Vec::<String>::new());
+        assert_eq!(unexplained(&crate::gate::Args::command()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_walk_finds_an_argument_without_help() {
+        #[derive(Debug, Parser)]
+        #[command(name = "x")]
+        struct Bare {
+            /// Explained.
+            #[arg(long)]
+            good: bool,
+            #[arg(long)]
+            bad: bool,
+            file: Option<String>,
+        }
+        assert_eq!(unexplained(&Bare::command()), ["x --bad", "x <file>"]);
+    }
+
+    #[test]
+    fn merge_takes_its_target_with_or_without_into() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(merge_target(&words(&["4"])).unwrap(), 4);
+        assert_eq!(merge_target(&words(&["into", "#4"])).unwrap(), 4);
+        assert_eq!(merge_target(&words(&["INTO", "4"])).unwrap(), 4);
+        assert!(matches!(
+            merge_target(&words(&["onto", "4"])),
+            Err(ClientError::Usage(_))
+        ));
+        assert!(matches!(merge_target(&words(&["into"])), Err(ClientError::Usage(_))));
+    }
 }
