@@ -226,13 +226,14 @@ pub async fn change(
     Path(id): Path<i64>,
     Json(req): Json<ChangeRequest>,
 ) -> ApiResult<Response> {
+    let at = now();
     let changes = req
         .changes
         .iter()
-        .map(|c| c.parse::<Change>())
+        .map(|c| Change::parse(c, at))
         .collect::<Result<Vec<_>>>()?;
     let transactions = write_as(&app, actor, move |tx, access, s| {
-        workflow::update(tx, s, id, &changes, access, now())
+        workflow::update(tx, s, id, &changes, access, at)
     })
     .await?;
     Ok(Json(serde_json::json!({ "transactions": transactions })).into_response())
