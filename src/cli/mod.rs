@@ -69,9 +69,9 @@ pub enum Command {
         /// The tickets to count, as for `tkt search` (default: every ticket).
         #[arg(default_value = "")]
         query: String,
-        /// What to group by: Status, Queue, Owner, Creator, Priority, CF.{Name}, or
-        /// Created/Updated/Resolved/Due + Daily, Monthly or Annually. Repeat for rows
-        /// within rows.
+        /// What to count by: Status, Queue, Owner, Creator, Priority, CF.{Name}, or
+        /// Created, Resolved, Due, Updated or Started with Daily, Monthly or Yearly
+        /// (CreatedMonthly). Repeat it for rows within rows.
         #[arg(long = "by", required = true, value_name = "GROUPING")]
         by: Vec<String>,
         /// Print JSON instead of text.

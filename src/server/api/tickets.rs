@@ -50,8 +50,8 @@ pub async fn search(
     }
     let settings = app.settings.clone();
     if p.explain {
-        let explained = read_as(&app, actor, move |_, access| {
-            Ok(view::explain(access, &ticketsql, &query, &settings.all_lifecycles()))
+        let explained = read_as(&app, actor, move |db, access| {
+            view::explain(db, access, &ticketsql, &query, &settings.all_lifecycles())
         })
         .await?;
         return Ok(Json(explained).into_response());
@@ -131,8 +131,9 @@ pub async fn save_search(
     if name.is_empty() {
         return Err(Error::Invalid("a saved search needs a name".into()).into());
     }
-    view::interpret(&req.query, now())?;
-    write_as(&app, actor, move |tx, access, _| {
+    let (_, query) = view::interpret(&req.query, now())?;
+    write_as(&app, actor, move |tx, access, s| {
+        view::check_names(tx, access, &query, &[], &s.all_lifecycles())?;
         tx.save_search(access.user.id, &name, &req.query)
     })
     .await?;
