@@ -499,7 +499,7 @@ fn search(client: &Client, args: SearchArgs) -> Result<(), ClientError> {
             let found = saved
                 .into_iter()
                 .find(|s| s.name == name)
-                .ok_or_else(|| ClientError::Api(Error::NotFound(format!("you have no saved search `{name}`"))))?;
+                .ok_or_else(|| ClientError::Api(Error::NotFound(format!("you have no saved search named `{name}`"))))?;
             run(&found.query, json)
         }
         Some(SearchCommand::Saved { json }) => print_as(

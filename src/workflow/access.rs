@@ -32,7 +32,10 @@ impl Access {
     /// The given user, ready to be asked about.
     pub fn of(db: &Db<'_>, user: User) -> Result<Access> {
         if user.disabled {
-            return Err(Error::Denied(format!("{} is disabled", user.display_name())));
+            return Err(Error::Denied(format!(
+                "{} is disabled and may do nothing (`tkt user set NAME disabled=no` enables them)",
+                user.display_name()
+            )));
         }
         let principal = db.principal(&user)?;
         Ok(Access {

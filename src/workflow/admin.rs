@@ -65,7 +65,7 @@ pub struct InitReport {
 /// A user by login name or address.
 pub fn user_named(db: &Db<'_>, who: &str) -> Result<User> {
     db.user_by_name_or_email(who.trim())?
-        .ok_or_else(|| Error::NotFound(format!("no user `{who}`")))
+        .ok_or_else(|| Error::NotFound(format!("no user named `{who}` (a login name or an address)")))
 }
 
 fn queue_named(db: &Db<'_>, name: &str) -> Result<QueueRow> {
@@ -179,7 +179,7 @@ pub fn create_group(tx: &WriteTx<'_>, access: &Access, name: &str, description: 
     access.require(tx, Right::AdminGroups, On::Global)?;
     let name = name.trim();
     if name.is_empty() {
-        return Err(Error::Invalid("a group needs a name".into()));
+        return Err(Error::Invalid("a group needs a name: tkt group create NAME".into()));
     }
     tx.create_group(name, description)
 }
@@ -193,7 +193,7 @@ pub fn change_member(tx: &WriteTx<'_>, access: &Access, group: &str, member: &st
         Some(user) => user.id,
         None => tx
             .group_id(member.trim())?
-            .ok_or_else(|| Error::NotFound(format!("no user or group `{member}`")))?,
+            .ok_or_else(|| Error::NotFound(format!("no user or group named `{member}`")))?,
     };
     if add {
         tx.add_member(group_id, member_id)
@@ -258,13 +258,15 @@ pub fn set_queue(tx: &WriteTx<'_>, access: &Access, name: &str, changes: &[Strin
         if let Some(role) = field.strip_suffix('+').or_else(|| field.strip_suffix('-')) {
             let role: Role = role.trim().parse()?;
             if !matches!(role, Role::Cc | Role::AdminCc) {
-                return Err(Error::Invalid("queues have Cc and AdminCc watchers only".into()));
+                return Err(Error::Invalid(format!(
+                    "a queue has Cc and AdminCc watchers only, not {role}"
+                )));
             }
             let principal = match normalize_address(value) {
                 Some(address) => tx.ensure_user(&address, "", role == Role::AdminCc, now)?.id,
                 None => tx
                     .group_id(value)?
-                    .ok_or_else(|| Error::NotFound(format!("no user or group `{value}`")))?,
+                    .ok_or_else(|| Error::NotFound(format!("no user or group named `{value}`")))?,
             };
             if field.ends_with('+') {
                 tx.add_queue_watcher(queue.id, role, principal)?;
@@ -502,7 +504,10 @@ pub fn create_token(
     let user = user_named(tx, who)?;
     self_or_admin(tx, access, &user)?;
     if user.disabled {
-        return Err(Error::Invalid(format!("{} is disabled", user.display_name())));
+        return Err(Error::Invalid(format!(
+            "{} is disabled, and a disabled user gets no tokens",
+            user.display_name()
+        )));
     }
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
@@ -520,7 +525,7 @@ pub fn token_hash(secret: &str) -> String {
 pub fn revoke_token(tx: &WriteTx<'_>, access: &Access, id: i64, now: Timestamp) -> Result<bool> {
     let owner = tx
         .token_owner(id)?
-        .ok_or_else(|| Error::NotFound(format!("no token {id}")))?;
+        .ok_or_else(|| Error::NotFound(format!("there is no token {id}; `tkt token list` shows them")))?;
     if owner != access.user.id {
         access.require(tx, Right::AdminUsers, On::Global)?;
     }

@@ -129,7 +129,7 @@ pub async fn save_search(
 ) -> ApiResult<Response> {
     let name = req.name.trim().to_string();
     if name.is_empty() {
-        return Err(Error::Invalid("a saved search needs a name".into()).into());
+        return Err(Error::Invalid("a saved search needs a name: tkt search save NAME QUERY".into()).into());
     }
     let (_, query) = view::interpret(&req.query, now())?;
     write_as(&app, actor, move |tx, access, s| {
@@ -151,12 +151,13 @@ pub async fn delete_saved_search(
     Extension(actor): Extension<Actor>,
     Json(req): Json<NamedSearch>,
 ) -> ApiResult<Response> {
+    let name = req.name.clone();
     let deleted = write_as(&app, actor, move |tx, access, _| {
         tx.delete_saved_search(access.user.id, &req.name)
     })
     .await?;
     if !deleted {
-        return Err(Error::NotFound("no saved search of that name".into()).into());
+        return Err(Error::NotFound(format!("you have no saved search named `{name}`")).into());
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
