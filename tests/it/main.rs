@@ -21,3 +21,4 @@ mod schedule;
 mod search;
 mod staff;
 mod threading;
+mod words;
