@@ -1,18 +1,18 @@
-//! tkt's administration commands: users, groups, queues, grants, rights, tokens.
+//! tkt's administration commands: users, groups, queues, tokens, set-up, jobs, the clock
+//! and backups (grants and rights are in `rights`).
 
-use clap::builder::{PossibleValue, PossibleValuesParser};
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use hyper::Method;
 use serde_json::json;
 
+use super::rights::{self, GrantArgs, RightsArgs};
 use super::{print, print_as, render};
 use crate::client::{Client, ClientError, query_string};
 use crate::queue::Queue;
-use crate::rights::{QUEUE_WORK_RIGHTS, Right};
 use crate::server::scheduler::JobStatus;
 use crate::store::{GroupInfo, JobRun, TokenInfo};
 use crate::user::User;
-use crate::workflow::admin::{InitReport, PerQueueRequest, PresetReport, RightHeld};
+use crate::workflow::admin::InitReport;
 
 /// The administration commands, at tkt's top level.
 #[derive(Debug, Subcommand)]
@@ -160,81 +160,6 @@ pub enum QueueCommand {
     },
 }
 
-/// Every right with what it allows, as clap's possible values: `tkt grant --help` lists
-/// them, and a misspelt right is caught before anything is sent.
-fn rights_parser() -> PossibleValuesParser {
-    PossibleValuesParser::new(
-        Right::ALL
-            .iter()
-            .map(|r| PossibleValue::new(r.as_str()).help(r.description())),
-    )
-}
-
-/// A right and who gets it.
-#[derive(Debug, Args)]
-pub struct GrantArgs {
-    /// The right.
-    #[arg(value_parser = rights_parser(), ignore_case = true)]
-    pub right: String,
-    /// A user (login name or address).
-    #[arg(long, conflicts_with_all = ["group", "role"])]
-    pub user: Option<String>,
-    /// A group, such as a team or Privileged (all staff) or Everyone.
-    #[arg(long, conflicts_with = "role")]
-    pub group: Option<String>,
-    /// A role on each ticket: Requestor, Cc, AdminCc or Owner.
-    #[arg(long)]
-    pub role: Option<String>,
-    /// Only on this queue [default: globally, on every queue].
-    #[arg(long)]
-    pub queue: Option<String>,
-}
-
-/// `tkt rights --user U` or `tkt rights preset ...`
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
-pub struct RightsArgs {
-    #[command(subcommand)]
-    pub command: Option<RightsCommand>,
-    /// The user whose rights to explain (a login name or address).
-    #[arg(long, required = true)]
-    pub user: Option<String>,
-    /// On this queue [default: globally].
-    #[arg(long)]
-    pub queue: Option<String>,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `tkt rights preset ...`
-#[derive(Debug, Subcommand)]
-pub enum RightsCommand {
-    /// Grant a set of rights in one go.
-    #[command(subcommand)]
-    Preset(Preset),
-}
-
-/// The shipped sets of rights.
-#[derive(Debug, Subcommand)]
-pub enum Preset {
-    /// Restrict teams to their queues: --group and --queue grant a team the rights to work
-    /// a queue's tickets there; --revoke-global takes those rights from all staff
-    /// (Privileged) everywhere. Without options, print the plan and change nothing.
-    PerQueue {
-        /// The team (a group) that works the queues.
-        #[arg(long, requires = "queues")]
-        group: Option<String>,
-        /// A queue the team works; repeat for more.
-        #[arg(long = "queue", value_name = "QUEUE", requires = "group")]
-        queues: Vec<String>,
-        /// Also take the same rights from Privileged globally, so staff see only the queues
-        /// their teams were given (SuperUser).
-        #[arg(long)]
-        revoke_global: bool,
-    },
-}
-
 /// `tkt token ...`
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -334,9 +259,9 @@ pub fn run(client: &Client, command: AdminCommand) -> Result<(), ClientError> {
         AdminCommand::User(command) => user(client, command),
         AdminCommand::Group(command) => group(client, command),
         AdminCommand::Queue(command) => queue(client, command),
-        AdminCommand::Grant(args) => grant(client, args, true),
-        AdminCommand::Revoke(args) => grant(client, args, false),
-        AdminCommand::Rights(args) => rights(client, args),
+        AdminCommand::Grant(args) => rights::grant(client, args, true),
+        AdminCommand::Revoke(args) => rights::grant(client, args, false),
+        AdminCommand::Rights(args) => rights::rights(client, args),
         AdminCommand::Token(command) => token(client, command),
         AdminCommand::Admin(InitCommand::Init { admin }) => {
             let report: InitReport = client.json(Method::POST, "/v1/admin/init", Some(&json!({ "admin": admin })))?;
@@ -352,35 +277,6 @@ pub fn run(client: &Client, command: AdminCommand) -> Result<(), ClientError> {
         AdminCommand::Admin(InitCommand::Clock { command }) => clock(client, command),
         AdminCommand::Admin(InitCommand::Backup { file }) => backup(client, &file),
     }
-}
-
-fn rights(client: &Client, args: RightsArgs) -> Result<(), ClientError> {
-    let Some(RightsCommand::Preset(Preset::PerQueue {
-        group,
-        queues,
-        revoke_global,
-    })) = args.command
-    else {
-        let mut pairs = vec![("user", args.user.as_deref().unwrap_or_default())];
-        if let Some(queue) = &args.queue {
-            pairs.push(("queue", queue));
-        }
-        let rights = client.json(Method::GET, &format!("/v1/rights?{}", query_string(&pairs)), None)?;
-        return print_as(rights, args.json, |r: Vec<RightHeld>| render::rights(&r));
-    };
-    if group.is_none() && !revoke_global {
-        print(render::per_queue_plan(QUEUE_WORK_RIGHTS));
-        return Ok(());
-    }
-    let request = PerQueueRequest {
-        group,
-        queues,
-        revoke_global,
-    };
-    let body = serde_json::to_value(&request).map_err(|e| ClientError::Local(e.to_string()))?;
-    let report: PresetReport = client.json(Method::POST, "/v1/grants/preset/per-queue", Some(&body))?;
-    print(render::preset_report(&request, &report));
-    Ok(())
 }
 
 fn jobs(client: &Client, command: Option<JobsCommand>, json: bool) -> Result<(), ClientError> {
@@ -563,22 +459,6 @@ fn queue(client: &Client, command: QueueCommand) -> Result<(), ClientError> {
             })
         }
     }
-}
-
-fn grant(client: &Client, args: GrantArgs, give: bool) -> Result<(), ClientError> {
-    let body = json!({ "right": args.right, "user": args.user, "group": args.group, "role": args.role,
-                       "queue": args.queue });
-    let path = if give { "/v1/grants" } else { "/v1/grants/revoke" };
-    let done: serde_json::Value = client.json(Method::POST, path, Some(&body))?;
-    let changed = done["changed"].as_bool().unwrap_or(false);
-    let what = match (give, changed) {
-        (true, true) => "Granted.",
-        (true, false) => "Already granted.",
-        (false, true) => "Revoked.",
-        (false, false) => "There was no such grant.",
-    };
-    print(format!("{what}\n"));
-    Ok(())
 }
 
 fn token(client: &Client, command: TokenCommand) -> Result<(), ClientError> {

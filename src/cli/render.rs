@@ -3,11 +3,9 @@
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::queue::Queue;
-use crate::rights::Right;
 use crate::store::{GroupInfo, QuarantineEntry, TokenInfo};
 use crate::ticket::{Ticket, Transaction, TransactionKind};
 use crate::user::User;
-use crate::workflow::admin::RightHeld;
 
 /// A ticket as RT's CLI shows it.
 pub fn render_ticket(t: &Ticket) -> String {
@@ -261,66 +259,6 @@ pub fn queues(queues: &[Queue]) -> String {
         }
     }
     s
-}
-
-/// Every right, held or not, and why.
-pub fn rights(rights: &[RightHeld]) -> String {
-    let width = Right::ALL.iter().map(|r| r.as_str().len()).max().unwrap_or(0);
-    rights
-        .iter()
-        .map(|r| match &r.via {
-            Some(via) => format!("yes  {:<width$}  {via}\n", r.right.as_str()),
-            None => format!("no   {:<width$}  ({})\n", r.right.as_str(), r.right.description()),
-        })
-        .collect()
-}
-
-/// `tkt rights preset per-queue` without options: the rights it grants and the steps,
-/// with nothing changed.
-pub fn per_queue_plan(rights: &[Right]) -> String {
-    let width = rights.iter().map(|r| r.as_str().len()).max().unwrap_or(0);
-    let mut out = String::from("The per-queue preset grants a team (a group) these rights on each of its queues:\n");
-    for right in rights {
-        out.push_str(&format!("  {:<width$}  {}\n", right.as_str(), right.description()));
-    }
-    for line in [
-        "",
-        "To restrict each team to its queues:",
-        "  tkt group create helpdesk",
-        "  tkt group add helpdesk alice@example.org",
-        "  tkt rights preset per-queue --group helpdesk --queue general   (each team: its queues)",
-        "  tkt rights preset per-queue --revoke-global                     (once: staff lose them elsewhere)",
-        "",
-        "Staff then see and work only their teams' queues; `tkt admin init` gives the global",
-        "grants back. Nothing was changed.",
-    ] {
-        out.push_str(line);
-        out.push('\n');
-    }
-    out
-}
-
-/// What a preset changed.
-pub fn preset_report(
-    request: &crate::workflow::admin::PerQueueRequest,
-    report: &crate::workflow::admin::PresetReport,
-) -> String {
-    let mut out = String::new();
-    if let Some(group) = &request.group {
-        out.push_str(&format!(
-            "Group {group} may work queue{} {}: {} new grant(s).\n",
-            if request.queues.len() == 1 { "" } else { "s" },
-            request.queues.join(", "),
-            report.granted
-        ));
-    }
-    if request.revoke_global {
-        out.push_str(&format!(
-            "Staff (Privileged) lost {} global grant(s): they work only their teams' queues now.\n",
-            report.revoked
-        ));
-    }
-    out
 }
 
 /// Tokens, one line each (never the secret).
