@@ -357,6 +357,7 @@ INSERT INTO acl (principal_id, role, right_name) VALUES
     (5, NULL, 'CommentOnTicket'),
     (5, NULL, 'OwnTicket'),
     (5, NULL, 'TakeTicket'),
+    (5, NULL, 'StealTicket'),
     (5, NULL, 'ModifyTicket'),
     (5, NULL, 'ModifyTicketStatus'),
     (5, NULL, 'Watch'),

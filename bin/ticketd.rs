@@ -92,3 +92,13 @@ async fn wait_for_signal() {
         _ = tokio::signal::ctrl_c() => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn every_argument_has_a_help_line() {
+        assert_eq!(ticketd::cli::unexplained(&super::Args::command()), Vec::<String>::new());
+    }
+}

@@ -1,11 +1,29 @@
 //! tkt: the staff and admin command line (see `ticketd::cli`).
 
 use clap::Parser;
+use ticketd::client::ClientError;
+
+/// A mistake on the command line (sysexits' EX_USAGE), as mailgate exits for one.
+const USAGE: i32 = 64;
 
 fn main() {
-    let args = ticketd::cli::Args::parse();
+    let args = match ticketd::cli::Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if !e.use_stderr() => {
+            // --help, --version
+            let _ = e.print();
+            std::process::exit(0);
+        }
+        Err(e) => {
+            let _ = e.print();
+            std::process::exit(USAGE);
+        }
+    };
     if let Err(e) = ticketd::cli::run(args) {
         eprintln!("tkt: {e}");
-        std::process::exit(1);
+        std::process::exit(match e {
+            ClientError::Usage(_) => USAGE,
+            _ => 1,
+        });
     }
 }

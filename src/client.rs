@@ -29,13 +29,26 @@ pub enum Endpoint {
 
 impl std::str::FromStr for Endpoint {
     type Err = String;
+    /// `unix:/path` (any non-empty path) or `http://host:port` (a port number, nothing
+    /// after it but an optional `/`). Anything else is a mistake on the command line, said
+    /// as one.
     fn from_str(url: &str) -> Result<Endpoint, String> {
+        let wrong = || format!("`{url}` is not a ticketd address: use unix:/path/to/ticketd.sock or http://host:port");
         if let Some(path) = url.strip_prefix("unix:") {
-            Ok(Endpoint::Unix(PathBuf::from(path)))
-        } else if let Some(rest) = url.strip_prefix("http://") {
-            Ok(Endpoint::Tcp(rest.trim_end_matches('/').to_string()))
-        } else {
-            Err(format!("`{url}` is not unix:/path/to/ticketd.sock or http://host:port"))
+            if path.trim().is_empty() {
+                return Err(wrong());
+            }
+            return Ok(Endpoint::Unix(PathBuf::from(path)));
+        }
+        let Some(rest) = url.strip_prefix("http://") else {
+            return Err(wrong());
+        };
+        let address = rest.strip_suffix('/').unwrap_or(rest);
+        match address.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() && !host.contains('/') && port.parse::<u16>().is_ok() => {
+                Ok(Endpoint::Tcp(address.to_string()))
+            }
+            _ => Err(wrong()),
         }
     }
 }
@@ -60,6 +73,13 @@ pub enum ClientError {
     /// The daemon answered something that is not the API.
     #[error("unexpected answer from ticketd: {0}")]
     Protocol(String),
+    /// The command line or the environment is wrong (a bad `--url`, a token file that
+    /// cannot be read): the user's to fix, so tkt exits with the usage code.
+    #[error("{0}")]
+    Usage(String),
+    /// Something on this machine failed before any request was sent.
+    #[error("{0}")]
+    Local(String),
     /// The daemon answered with an error.
     #[error("{0}")]
     Api(Error),
@@ -108,12 +128,12 @@ impl Client {
     /// A client for `url` (`unix:/path` or `http://host:port`). Over TCP the daemon wants
     /// `token`.
     pub fn new(url: &str, token: Option<String>, timeout: Duration) -> Result<Client, ClientError> {
-        let endpoint = url.parse().map_err(ClientError::Protocol)?;
+        let endpoint = url.parse().map_err(ClientError::Usage)?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_io()
             .enable_time()
             .build()
-            .map_err(|e| ClientError::Protocol(format!("cannot start the I/O runtime: {e}")))?;
+            .map_err(|e| ClientError::Local(format!("cannot start the I/O runtime: {e}")))?;
         Ok(Client {
             endpoint,
             token,
@@ -155,7 +175,7 @@ impl Client {
         };
         let request = request
             .body(Full::new(payload))
-            .map_err(|e| ClientError::Protocol(e.to_string()))?;
+            .map_err(|e| ClientError::Usage(format!("cannot make a request of `{path}`: {e}")))?;
         let response = match &self.endpoint {
             Endpoint::Unix(path) => {
                 let stream = UnixStream::connect(path).await.map_err(unreachable)?;
@@ -232,4 +252,38 @@ where
 /// `key=value&...` with every value percent-encoded, for query strings.
 pub fn query_string(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_parse_and_mistakes_are_usage_errors() {
+        assert_eq!(
+            "unix:/run/ticketd/ticketd.sock".parse(),
+            Ok(Endpoint::Unix("/run/ticketd/ticketd.sock".into()))
+        );
+        assert_eq!(
+            "http://127.0.0.1:8025/".parse(),
+            Ok(Endpoint::Tcp("127.0.0.1:8025".into()))
+        );
+        assert_eq!("http://[::1]:8025".parse(), Ok(Endpoint::Tcp("[::1]:8025".into())));
+        for bad in [
+            "foo",
+            "http//x",
+            "http://x",
+            "http://:80",
+            "http://x:80/v1",
+            "https://x:443",
+            "unix:",
+        ] {
+            let e = bad.parse::<Endpoint>().unwrap_err();
+            assert!(e.contains(&format!("`{bad}` is not a ticketd address")), "{bad}: {e}");
+            assert!(e.contains("unix:/path/to/ticketd.sock or http://host:port"), "{e}");
+        }
+        let e = Client::new("foo", None, Duration::from_secs(1)).err().unwrap();
+        assert!(matches!(e, ClientError::Usage(_)), "{e:?}");
+        assert!(!e.to_string().contains("unexpected answer"), "{e}");
+    }
 }

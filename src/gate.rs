@@ -49,8 +49,9 @@ pub struct Args {
     /// Give up (exit 75, the MTA retries) after this many seconds.
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
-    /// File with the shared secret for a TCP URL [default: $TICKETD_TOKEN].
-    #[arg(long)]
+    /// A file holding the MTA's shared secret (ticketd's server.token_file), needed for an
+    /// http:// URL [default: the secret itself, from $TICKETD_TOKEN].
+    #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 }
 

@@ -72,7 +72,7 @@ rights! {
     AdminGroups: "create groups and change their members",
     ShowTemplate: "see notification templates",
     ShredTicket: "remove tickets and everything of theirs for good",
-    SuperUser: "every right, everywhere",
+    SuperUser: "do everything everywhere",
 }
 
 impl fmt::Display for Right {
@@ -197,9 +197,12 @@ pub fn visibility(grants: &[Grant], who: &Principal, right: Right) -> Visibility
     v
 }
 
-/// The rights staff get by default, globally, through the Privileged group: what `tkt
-/// admin init` grants and a new database starts with.
-pub const STAFF_RIGHTS: &[Right] = &[
+/// The rights to work a queue's tickets day to day: see, create, answer, comment, own,
+/// take over, change and watch them. Staff hold them on every queue by default (through
+/// Privileged); `tkt rights preset per-queue` grants them to a team on its queues instead.
+/// StealTicket is among them: ModifyTicket already lets staff give a colleague's ticket to
+/// anyone, so withholding the right to take it oneself would protect nothing.
+pub const QUEUE_WORK_RIGHTS: &[Right] = &[
     Right::SeeQueue,
     Right::CreateTicket,
     Right::ShowTicket,
@@ -208,15 +211,17 @@ pub const STAFF_RIGHTS: &[Right] = &[
     Right::CommentOnTicket,
     Right::OwnTicket,
     Right::TakeTicket,
+    Right::StealTicket,
     Right::ModifyTicket,
     Right::ModifyTicketStatus,
     Right::Watch,
     Right::WatchAsAdminCc,
-    Right::ShowTemplate,
 ];
 
 /// Every default grant: Everyone may create tickets and reply by mail, requestors may see
-/// and reply to their own tickets, staff get [`STAFF_RIGHTS`], root is the superuser.
+/// and reply to their own tickets, staff get [`QUEUE_WORK_RIGHTS`] everywhere and may see
+/// the templates, root is the superuser. What a new database starts with and `tkt admin
+/// init` restores.
 pub fn default_grants() -> Vec<(Grantee, Right)> {
     let mut grants = vec![
         (Grantee::User(crate::user::ROOT_ID), Right::SuperUser),
@@ -225,7 +230,8 @@ pub fn default_grants() -> Vec<(Grantee, Right)> {
         (Grantee::Role(Role::Requestor), Right::ShowTicket),
         (Grantee::Role(Role::Requestor), Right::ReplyToTicket),
     ];
-    grants.extend(STAFF_RIGHTS.iter().map(|r| (Grantee::Group(PRIVILEGED), *r)));
+    let staff = QUEUE_WORK_RIGHTS.iter().copied().chain([Right::ShowTemplate]);
+    grants.extend(staff.map(|r| (Grantee::Group(PRIVILEGED), r)));
     grants
 }
 

@@ -1,16 +1,18 @@
-//! tkt's administration commands: users, groups, queues, grants, rights, tokens.
+//! tkt's administration commands: users, groups, queues, tokens, set-up, jobs, the clock
+//! and backups (grants and rights are in `rights`).
 
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use hyper::Method;
 use serde_json::json;
 
+use super::rights::{self, GrantArgs, RightsArgs};
 use super::{print, print_as, render};
 use crate::client::{Client, ClientError, query_string};
 use crate::queue::Queue;
 use crate::server::scheduler::JobStatus;
 use crate::store::{GroupInfo, JobRun, TokenInfo};
 use crate::user::User;
-use crate::workflow::admin::{InitReport, RightHeld};
+use crate::workflow::admin::InitReport;
 
 /// The administration commands, at tkt's top level.
 #[derive(Debug, Subcommand)]
@@ -28,15 +30,9 @@ pub enum AdminCommand {
     Grant(GrantArgs),
     /// Take a grant back.
     Revoke(GrantArgs),
-    /// Every right of a user, and which grant gives it.
-    Rights {
-        #[arg(long)]
-        user: String,
-        #[arg(long)]
-        queue: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    /// Every right of a user, and which grant gives it; `tkt rights preset per-queue`
+    /// restricts teams to their queues.
+    Rights(RightsArgs),
     /// API tokens: create, list, revoke.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -45,134 +41,175 @@ pub enum AdminCommand {
     Admin(InitCommand),
 }
 
+/// `tkt user ...`
 #[derive(Debug, Subcommand)]
 pub enum UserCommand {
     /// Create a user; an address as NAME is also their email.
     Create {
+        /// A login name, or an address (then also their email).
         name: String,
+        /// Their email address, when NAME is not one.
         #[arg(long)]
         email: Option<String>,
+        /// Their full name, for people to read.
         #[arg(long)]
         real_name: Option<String>,
         /// Staff rather than a requestor.
         #[arg(long)]
         privileged: bool,
     },
+    /// Show a user.
     Show {
+        /// A login name or address.
         user: String,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
+    /// List the users.
     List {
         /// Disabled users too.
         #[arg(long)]
         all: bool,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
-    /// real_name=... email=... privileged=yes|no disabled=yes|no
+    /// Change a user: real_name=... email=... privileged=yes|no disabled=yes|no
+    /// digest=daily|weekly|off
     Set {
+        /// A login name or address.
         user: String,
-        #[arg(required = true)]
+        /// field=value pairs.
+        #[arg(required = true, value_name = "CHANGE")]
         changes: Vec<String>,
     },
     /// Disable a user: no mail, no tokens, no rights.
-    Disable { user: String },
+    Disable {
+        /// A login name or address.
+        user: String,
+    },
     /// Set a password (for the web login to come), read from standard input.
-    Password { user: String },
+    Password {
+        /// A login name or address.
+        user: String,
+    },
 }
 
+/// `tkt group ...`
 #[derive(Debug, Subcommand)]
 pub enum GroupCommand {
+    /// Create a group.
     Create {
+        /// The group's name.
         name: String,
+        /// What the group is for.
         #[arg(long, default_value = "")]
         description: String,
     },
     /// Add a user or group to a group.
-    Add { group: String, member: String },
+    Add {
+        /// The group to add to.
+        group: String,
+        /// A user (login name or address) or a group (by name).
+        member: String,
+    },
     /// Remove a user or group from a group.
-    Remove { group: String, member: String },
+    Remove {
+        /// The group to remove from.
+        group: String,
+        /// A user (login name or address) or a group (by name).
+        member: String,
+    },
+    /// List the groups and their members.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
 }
 
+/// `tkt queue ...`
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
+    /// Create a queue.
     Create {
+        /// The queue's name: one word.
         name: String,
+        /// Its address [default: NAME@ the domain of mail.from].
         #[arg(long)]
         address: Option<String>,
+        /// Its address for comments [default: NAME-comment@ the domain of mail.from].
         #[arg(long)]
         comment_address: Option<String>,
     },
-    /// address=... comment_address=... description=... tag=... non_watcher_mail=accept|comment|refuse
-    /// Cc+=x AdminCc-=y
+    /// Change a queue: address=... comment_address=... description=... tag=...
+    /// non_watcher_mail=accept|comment|refuse Cc+=x AdminCc-=y
     Set {
+        /// The queue's name.
         name: String,
-        #[arg(required = true)]
+        /// field=value pairs, or Cc/AdminCc += and -= a user or group.
+        #[arg(required = true, value_name = "CHANGE")]
         changes: Vec<String>,
     },
+    /// List the queues you may see.
     List {
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
 }
 
-/// A right and who gets it.
-#[derive(Debug, Args)]
-pub struct GrantArgs {
-    pub right: String,
-    #[arg(long, conflicts_with_all = ["group", "role"])]
-    pub user: Option<String>,
-    #[arg(long, conflicts_with = "role")]
-    pub group: Option<String>,
-    /// Requestor, Cc, AdminCc or Owner.
-    #[arg(long)]
-    pub role: Option<String>,
-    /// Only on this queue (default: globally).
-    #[arg(long)]
-    pub queue: Option<String>,
-}
-
+/// `tkt token ...`
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token; its secret is shown once.
     Create {
+        /// The user it acts as (a login name or address).
         user: String,
+        /// What it is for, to recognise it in `tkt token list`.
         #[arg(long, default_value = "")]
         description: String,
     },
+    /// List tokens (never their secrets).
     List {
+        /// Only this user's tokens [default: everyone's, which needs AdminUsers].
         #[arg(long)]
         user: Option<String>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
+    /// Revoke a token: it stops working at once.
     Revoke {
+        /// The token's number, from `tkt token list`.
         id: i64,
     },
 }
 
+/// `tkt admin ...`
 #[derive(Debug, Subcommand)]
 pub enum InitCommand {
     /// Restore the default grants; --admin makes a first admin (SuperUser) with a token.
     Init {
-        #[arg(long)]
+        /// The first admin's address: a staff user with SuperUser and a new token.
+        #[arg(long, value_name = "ADDRESS")]
         admin: Option<String>,
     },
     /// The scheduled jobs: list them (default), run one now, or show one's past runs.
     Jobs {
         #[command(subcommand)]
         command: Option<JobsCommand>,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
     /// Write a consistent copy of the database to FILE while ticketd runs (SuperUser).
     /// ticketd writes it, so FILE is on ticketd's machine; it must not exist yet.
-    Backup { file: std::path::PathBuf },
+    Backup {
+        /// Where to write the copy; it must not exist yet.
+        file: std::path::PathBuf,
+    },
     /// Show ticketd's clock, or move a frozen one (`ticketd --now`) and run what became due.
     Clock {
         #[command(subcommand)]
@@ -180,24 +217,35 @@ pub enum InitCommand {
     },
 }
 
+/// `tkt admin jobs ...`
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Run a job now (SuperUser); a second run at the same instant does nothing.
-    Run { name: String },
+    Run {
+        /// The job's name, from `tkt admin jobs`.
+        name: String,
+    },
     /// A job's most recent runs.
     History {
+        /// The job's name, from `tkt admin jobs`.
         name: String,
+        /// How many runs to show.
         #[arg(long, default_value_t = 20)]
         limit: u32,
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
     },
 }
 
+/// `tkt admin clock ...`
 #[derive(Debug, Subcommand)]
 pub enum ClockCommand {
     /// Move the frozen clock forward to INSTANT (RFC 3339 or `2026-12-01 09:00`).
-    Set { instant: String },
+    Set {
+        /// The new time: RFC 3339 or `2026-12-01 09:00` (UTC).
+        instant: String,
+    },
 }
 
 /// A value for a URL path segment, percent-encoded.
@@ -211,16 +259,9 @@ pub fn run(client: &Client, command: AdminCommand) -> Result<(), ClientError> {
         AdminCommand::User(command) => user(client, command),
         AdminCommand::Group(command) => group(client, command),
         AdminCommand::Queue(command) => queue(client, command),
-        AdminCommand::Grant(args) => grant(client, args, true),
-        AdminCommand::Revoke(args) => grant(client, args, false),
-        AdminCommand::Rights { user, queue, json } => {
-            let mut pairs = vec![("user", user.as_str())];
-            if let Some(queue) = &queue {
-                pairs.push(("queue", queue));
-            }
-            let rights = client.json(Method::GET, &format!("/v1/rights?{}", query_string(&pairs)), None)?;
-            print_as(rights, json, |r: Vec<RightHeld>| render::rights(&r))
-        }
+        AdminCommand::Grant(args) => rights::grant(client, args, true),
+        AdminCommand::Revoke(args) => rights::grant(client, args, false),
+        AdminCommand::Rights(args) => rights::rights(client, args),
         AdminCommand::Token(command) => token(client, command),
         AdminCommand::Admin(InitCommand::Init { admin }) => {
             let report: InitReport = client.json(Method::POST, "/v1/admin/init", Some(&json!({ "admin": admin })))?;
@@ -297,8 +338,8 @@ fn clock(client: &Client, command: Option<ClockCommand>) -> Result<(), ClientErr
 
 fn backup(client: &Client, file: &std::path::Path) -> Result<(), ClientError> {
     // relative to where tkt runs, as a shell user expects; ticketd needs it absolute
-    let file = std::path::absolute(file)
-        .map_err(|e| ClientError::Protocol(format!("cannot resolve {}: {e}", file.display())))?;
+    let file =
+        std::path::absolute(file).map_err(|e| ClientError::Usage(format!("cannot resolve {}: {e}", file.display())))?;
     let answer: serde_json::Value = client.json(
         Method::POST,
         "/v1/admin/backup",
@@ -418,22 +459,6 @@ fn queue(client: &Client, command: QueueCommand) -> Result<(), ClientError> {
             })
         }
     }
-}
-
-fn grant(client: &Client, args: GrantArgs, give: bool) -> Result<(), ClientError> {
-    let body = json!({ "right": args.right, "user": args.user, "group": args.group, "role": args.role,
-                       "queue": args.queue });
-    let path = if give { "/v1/grants" } else { "/v1/grants/revoke" };
-    let done: serde_json::Value = client.json(Method::POST, path, Some(&body))?;
-    let changed = done["changed"].as_bool().unwrap_or(false);
-    let what = match (give, changed) {
-        (true, true) => "Granted.",
-        (true, false) => "Already granted.",
-        (false, true) => "Revoked.",
-        (false, false) => "There was no such grant.",
-    };
-    print(format!("{what}\n"));
-    Ok(())
 }
 
 fn token(client: &Client, command: TokenCommand) -> Result<(), ClientError> {

@@ -2,15 +2,16 @@
 //! database file.
 
 mod admin;
+mod args;
 mod render;
+mod rights;
 
+pub use args::{Args, Command, QuarantineCommand, RulesCommand, SearchArgs, SearchCommand, TemplateCommand};
 pub use render::{render_list, render_ticket};
 
 use std::io::{IsTerminal, Read, Write};
-use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
 use hyper::Method;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -22,263 +23,31 @@ use crate::ticket::Ticket;
 use crate::workflow::IngestOutcome;
 use crate::workflow::view::{Explained, ReportRow};
 
-/// tkt's command line.
-#[derive(Debug, Parser)]
-#[command(name = "tkt", version, about = "Work with ticketd's tickets from the shell.")]
-pub struct Args {
-    /// unix:/path/to/ticketd.sock or http://host:port [default: $TICKETD_URL, else ./var/ticketd.sock
-    /// when it exists, else the packaged socket]
-    #[arg(long, global = true)]
-    pub url: Option<String>,
-    /// File with your API token [default: $TICKETD_TOKEN; none: local root over the socket].
-    #[arg(long, global = true)]
-    pub token_file: Option<PathBuf>,
-    /// Seconds to wait for an answer.
-    #[arg(long, global = true, default_value_t = 60)]
-    pub timeout: u64,
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// What tkt can do.
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Show a ticket and its whole history.
-    Show {
-        id: i64,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Find tickets with TicketSQL (`tkt search "Queue = 'general' AND Status = '__Active__'"`)
-    /// or the simple form (`tkt search 'printer queue:network owner:me'`); save and run
-    /// searches by name.
-    Search(SearchArgs),
-    /// Count the tickets of a query by Status, Queue, Owner, Creator, Priority, CF.{Name}
-    /// or a date per day, month or year: `tkt report "Queue = 'network'" --by Status
-    /// --by CreatedMonthly`.
-    Report {
-        #[arg(default_value = "")]
-        query: String,
-        #[arg(long = "by", required = true)]
-        by: Vec<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Create a ticket; the text comes from --message or standard input.
-    Create {
-        #[arg(long)]
-        queue: String,
-        #[arg(long)]
-        subject: String,
-        #[arg(long = "requestor")]
-        requestors: Vec<String>,
-        #[arg(long)]
-        owner: Option<String>,
-        /// Default: the queue's initial priority.
-        #[arg(long)]
-        priority: Option<i64>,
-        #[arg(long, short)]
-        message: Option<String>,
-    },
-    /// Reply to the requestors; the text comes from --message or standard input.
-    Reply {
-        id: i64,
-        #[arg(long, short)]
-        message: Option<String>,
-        /// Time worked: 15m, 2h, 1h30m, or minutes.
-        #[arg(long)]
-        time: Option<String>,
-    },
-    /// Comment for staff only; the text comes from --message or standard input.
-    Comment {
-        id: i64,
-        #[arg(long, short)]
-        message: Option<String>,
-        /// Time worked: 15m, 2h, 1h30m, or minutes.
-        #[arg(long)]
-        time: Option<String>,
-    },
-    /// Change fields: status=resolved owner=alice priority=80 subject=... queue=...
-    /// Requestor+=a@b Cc-=c@d AdminCc+=e@f
-    Set {
-        id: i64,
-        #[arg(required = true)]
-        changes: Vec<String>,
-    },
-    /// Become the owner of an unowned ticket.
-    Take { id: i64 },
-    /// Become the owner of a ticket someone else owns (StealTicket).
-    Steal { id: i64 },
-    /// Give your ticket back to Nobody.
-    Untake { id: i64 },
-    /// Give a ticket to someone (they need OwnTicket).
-    Give { id: i64, user: String },
-    /// Merge a ticket into another: `tkt merge 12 into 9`.
-    Merge {
-        ticket: i64,
-        #[arg(value_parser = ["into", "INTO"], hide_possible_values = true)]
-        into_word: String,
-        into: i64,
-    },
-    /// Remove a ticket and everything only it has, for good (ShredTicket). Without --yes
-    /// it only lists what would go.
-    Shred {
-        id: i64,
-        #[arg(long)]
-        yes: bool,
-    },
-    /// Print the raw message a transaction was made from, byte for byte.
-    Raw { transaction: i64 },
-    /// Print an attachment's content.
-    Attachment { id: i64 },
-    /// Messages whose processing failed.
-    Quarantine {
-        #[command(subcommand)]
-        command: Option<QuarantineCommand>,
-    },
-    /// The rules in effect, and dry runs of a message against them.
-    Rules {
-        #[command(subcommand)]
-        command: RulesCommand,
-    },
-    /// Mail templates.
-    Template {
-        #[command(subcommand)]
-        command: TemplateCommand,
-    },
-    /// Where a ticket stands against its queue's service level: due dates, time left,
-    /// warnings and breaches.
-    Sla {
-        id: i64,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Who you are to ticketd.
-    Whoami {
-        #[arg(long)]
-        json: bool,
-    },
-    #[command(flatten)]
-    Admin(admin::AdminCommand),
-}
-
-/// `tkt quarantine ...`
-#[derive(Debug, Subcommand)]
-pub enum QuarantineCommand {
-    /// List held messages (--all: released ones too).
-    List {
-        #[arg(long)]
-        all: bool,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Show one entry.
-    Show {
-        id: i64,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Print the message as it arrived.
-    Raw { id: i64 },
-    /// Process the message again (after raising a limit or upgrading).
-    Retry { id: i64 },
-}
-
-/// `tkt search ...`
-#[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true)]
-pub struct SearchArgs {
-    #[command(subcommand)]
-    pub command: Option<SearchCommand>,
-    /// TicketSQL, or words with queue:, status:, owner: (me), requestor:, #N.
-    #[arg(default_value = "")]
-    pub query: String,
-    /// Show the TicketSQL and SQL the query compiles to instead of running it.
-    #[arg(long)]
-    pub sql: bool,
-    /// Full-text search of every message, ranked, with snippets.
-    #[arg(long)]
-    pub content: bool,
-    /// Show this page of results (1-based), --per-page at a time.
-    #[arg(long)]
-    pub page: Option<u32>,
-    #[arg(long, default_value_t = 50)]
-    pub per_page: u32,
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `tkt search save|run|saved|delete`
-#[derive(Debug, Subcommand)]
-pub enum SearchCommand {
-    /// Save a query under a name (yours only).
-    Save { name: String, query: String },
-    /// Run a saved query.
-    Run {
-        name: String,
-        #[arg(long)]
-        json: bool,
-    },
-    /// List your saved queries.
-    Saved {
-        #[arg(long)]
-        json: bool,
-    },
-    /// Forget a saved query.
-    Delete { name: String },
-}
-
-/// `tkt rules ...`
-#[derive(Debug, Subcommand)]
-pub enum RulesCommand {
-    /// The rules in effect, in the order they run (--queue: those for one queue).
-    List {
-        #[arg(long)]
-        queue: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
-    /// Run a message (a file, or standard input) through ingest and the rules without
-    /// keeping anything: which rules fire, what they would send, the ticket after.
-    Test {
-        #[arg(long)]
-        queue: String,
-        /// correspond or comment
-        #[arg(long, default_value = "correspond")]
-        action: String,
-        /// The envelope sender, as the MTA would pass it.
-        #[arg(long)]
-        sender: Option<String>,
-        /// The message file; standard input when absent.
-        file: Option<PathBuf>,
-        /// Print every message in full.
-        #[arg(long)]
-        full: bool,
-        #[arg(long)]
-        json: bool,
-    },
-}
-
-/// `tkt template ...`
-#[derive(Debug, Subcommand)]
-pub enum TemplateCommand {
-    /// Render a template for a ticket, as its latest message would be sent.
-    Render { name: String, ticket: i64 },
-}
-
 /// Runs a command and prints its result. Errors are for one line on stderr.
 pub fn run(args: Args) -> Result<(), ClientError> {
     let token = match &args.token_file {
         Some(file) => Some(
             std::fs::read_to_string(file)
-                .map_err(|e| ClientError::Api(Error::Invalid(format!("cannot read {}: {e}", file.display()))))?
+                .map_err(|e| ClientError::Usage(format!("cannot read the token file {}: {e}", file.display())))?
                 .trim()
                 .to_string(),
         ),
         None => std::env::var("TICKETD_TOKEN").ok().filter(|t| !t.is_empty()),
     };
-    let url = args.url.clone().unwrap_or_else(crate::client::default_staff_url);
-    let client = Client::new(&url, token, Duration::from_secs(args.timeout))?;
+    let client = match &args.url {
+        Some(url) => Client::new(url, token, Duration::from_secs(args.timeout))?,
+        None => Client::new(
+            &crate::client::default_staff_url(),
+            token,
+            Duration::from_secs(args.timeout),
+        )
+        .map_err(|e| match e {
+            ClientError::Usage(why) if std::env::var_os("TICKETD_URL").is_some() => {
+                ClientError::Usage(format!("TICKETD_URL: {why}"))
+            }
+            other => other,
+        })?,
+    };
     let is_reply = matches!(args.command, Command::Reply { .. });
     match args.command {
         Command::Show { id, json } => {
@@ -330,7 +99,8 @@ pub fn run(args: Args) -> Result<(), ClientError> {
         Command::Steal { id } => change(&client, id, &["steal".into()])?,
         Command::Untake { id } => change(&client, id, &["untake".into()])?,
         Command::Give { id, user } => change(&client, id, &[format!("owner={user}")])?,
-        Command::Merge { ticket, into, .. } => {
+        Command::Merge { ticket, into } => {
+            let into = merge_target(&into)?;
             let _: serde_json::Value = client.json(
                 Method::POST,
                 &format!("/v1/tickets/{ticket}/merge"),
@@ -402,7 +172,7 @@ fn search(client: &Client, args: SearchArgs) -> Result<(), ClientError> {
             let found = saved
                 .into_iter()
                 .find(|s| s.name == name)
-                .ok_or_else(|| ClientError::Api(Error::NotFound(format!("you have no saved search `{name}`"))))?;
+                .ok_or_else(|| ClientError::Api(Error::NotFound(format!("you have no saved search named `{name}`"))))?;
             run(&found.query, json)
         }
         Some(SearchCommand::Saved { json }) => print_as(
@@ -502,7 +272,7 @@ fn rules(client: &Client, command: RulesCommand) -> Result<(), ClientError> {
         } => {
             let raw = match file {
                 Some(path) => std::fs::read(&path)
-                    .map_err(|e| ClientError::Api(Error::Invalid(format!("cannot read {}: {e}", path.display()))))?,
+                    .map_err(|e| ClientError::Usage(format!("cannot read {}: {e}", path.display())))?,
                 None => message_text(None, false)?.into_bytes(),
             };
             let mut pairs = vec![("queue", queue.as_str()), ("action", action.as_str())];
@@ -518,6 +288,55 @@ fn rules(client: &Client, command: RulesCommand) -> Result<(), ClientError> {
             })
         }
     }
+}
+
+/// Every argument, option and subcommand of `command` (and of its subcommands) that has
+/// no help text, named as typed: `tkt merge <TICKET>`. The tests of each binary keep this
+/// empty, so that `--help` explains everything.
+pub fn unexplained(command: &clap::Command) -> Vec<String> {
+    let mut missing = Vec::new();
+    unexplained_in(command, command.get_name(), &mut missing);
+    missing
+}
+
+fn unexplained_in(command: &clap::Command, path: &str, missing: &mut Vec<String>) {
+    for arg in command.get_arguments() {
+        // clap's own --help and --version explain themselves
+        let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+        if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+            let name = match arg.get_long() {
+                Some(long) => format!("--{long}"),
+                None => format!("<{}>", arg.get_id()),
+            };
+            missing.push(format!("{path} {name}"));
+        }
+    }
+    for sub in command.get_subcommands() {
+        let path = format!("{path} {}", sub.get_name());
+        if sub.get_about().is_none() && sub.get_long_about().is_none() {
+            missing.push(path.clone());
+        }
+        unexplained_in(sub, &path, missing);
+    }
+}
+
+/// The ticket to merge into, from `TARGET` or `into TARGET`.
+fn merge_target(words: &[String]) -> Result<i64, ClientError> {
+    let target = match words {
+        [target] => target,
+        [word, target] if word.eq_ignore_ascii_case("into") => target,
+        _ => {
+            return Err(ClientError::Usage(format!(
+                "`{}` is not a ticket to merge into: write `tkt merge 12 into 9` or `tkt merge 12 9`",
+                words.join(" ")
+            )));
+        }
+    };
+    target.trim_start_matches('#').parse().map_err(|_| {
+        ClientError::Usage(format!(
+            "`{target}` is not a ticket number: write `tkt merge 12 into 9` or `tkt merge 12 9`"
+        ))
+    })
 }
 
 /// Prints an answer as pretty JSON (`--json`) or through its text renderer.
@@ -557,14 +376,55 @@ fn message_text(message: Option<String>, may_be_empty: bool) -> Result<String, C
         if may_be_empty {
             return Ok(String::new());
         }
-        return Err(ClientError::Api(Error::Invalid(
-            "give the text with --message or on standard input".into(),
-        )));
+        return Err(ClientError::Usage(
+            "there is no text to send: give it with --message or on standard input".into(),
+        ));
     }
     let mut text = String::new();
     stdin
         .lock()
         .read_to_string(&mut text)
-        .map_err(|e| ClientError::Api(Error::Invalid(format!("cannot read standard input: {e}"))))?;
+        .map_err(|e| ClientError::Usage(format!("cannot read standard input: {e}")))?;
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::*;
+
+    #[test]
+    fn every_argument_of_tkt_and_mailgate_has_a_help_line() {
+        assert_eq!(unexplained(&Args::command()), Vec::<String>::new());
+        assert_eq!(unexplained(&crate::gate::Args::command()), Vec::<String>::new());
+    }
+
+    #[test]
+    fn the_walk_finds_an_argument_without_help() {
+        #[derive(Debug, Parser)]
+        #[command(name = "x")]
+        struct Bare {
+            /// Explained.
+            #[arg(long)]
+            good: bool,
+            #[arg(long)]
+            bad: bool,
+            file: Option<String>,
+        }
+        assert_eq!(unexplained(&Bare::command()), ["x --bad", "x <file>"]);
+    }
+
+    #[test]
+    fn merge_takes_its_target_with_or_without_into() {
+        let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(merge_target(&words(&["4"])).unwrap(), 4);
+        assert_eq!(merge_target(&words(&["into", "#4"])).unwrap(), 4);
+        assert_eq!(merge_target(&words(&["INTO", "4"])).unwrap(), 4);
+        assert!(matches!(
+            merge_target(&words(&["onto", "4"])),
+            Err(ClientError::Usage(_))
+        ));
+        assert!(matches!(merge_target(&words(&["into"])), Err(ClientError::Usage(_))));
+    }
 }

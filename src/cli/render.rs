@@ -1,11 +1,11 @@
 //! tkt's text output: what people read when they do not ask for `--json`.
 
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
 use crate::queue::Queue;
-use crate::rights::Right;
 use crate::store::{GroupInfo, QuarantineEntry, TokenInfo};
 use crate::ticket::{Ticket, Transaction, TransactionKind};
 use crate::user::User;
-use crate::workflow::admin::RightHeld;
 
 /// A ticket as RT's CLI shows it.
 pub fn render_ticket(t: &Ticket) -> String {
@@ -107,19 +107,70 @@ fn render_transaction(x: &Transaction) -> String {
     s
 }
 
-/// Search results, one line each.
+/// Search results, one line each under a heading, in columns that line up whatever the
+/// text: padded by the width a terminal gives each character (CJK takes two), long
+/// values cut with an ellipsis, control characters never reaching the terminal.
 pub fn render_list(tickets: &[Ticket]) -> String {
-    let mut s = String::new();
-    for t in tickets {
-        s.push_str(&format!(
-            "{:>6}  {:<9} {:<12} {:<24} {}\n",
-            t.id, t.status, t.queue, t.owner, t.subject
-        ));
-    }
     if tickets.is_empty() {
-        s.push_str("No matching tickets.\n");
+        return "No matching tickets.\n".into();
     }
-    s
+    // the widest a column grows before its values are cut
+    const LIMITS: [usize; 5] = [10, 16, 20, 30, 60];
+    let heading = ["#", "Status", "Queue", "Owner", "Subject"].map(String::from);
+    let rows: Vec<[String; 5]> = tickets
+        .iter()
+        .map(|t| {
+            let cells = [
+                t.id.to_string(),
+                t.status.to_string(),
+                t.queue.clone(),
+                t.owner.clone(),
+                t.subject.clone(),
+            ];
+            std::array::from_fn(|i| cell(&cells[i], LIMITS[i]))
+        })
+        .collect();
+    let widths: [usize; 5] =
+        std::array::from_fn(|i| rows.iter().chain([&heading]).map(|r| r[i].width()).max().unwrap_or(0));
+    let mut out = String::new();
+    for row in [&heading].into_iter().chain(&rows) {
+        let mut line = format!("{}{}", " ".repeat(widths[0] - row[0].width()), row[0]);
+        for (text, width) in row.iter().zip(widths).skip(1) {
+            line.push_str("  ");
+            line.push_str(text);
+            line.push_str(&" ".repeat(width - text.width()));
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Text for one column: control characters (and the bidirectional overrides that
+/// reorder a line) made harmless, and cut to `limit` terminal columns with an ellipsis.
+fn cell(text: &str, limit: usize) -> String {
+    let clean: String = text
+        .chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => ' ',
+            c if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') => '\u{fffd}',
+            c => c,
+        })
+        .collect();
+    if clean.width() <= limit {
+        return clean;
+    }
+    let mut cut = String::new();
+    let mut used = 0;
+    for c in clean.chars() {
+        used += c.width().unwrap_or(0);
+        if used >= limit {
+            break;
+        }
+        cut.push(c);
+    }
+    cut.push('…');
+    cut
 }
 
 /// Quarantined messages, one line each.
@@ -208,18 +259,6 @@ pub fn queues(queues: &[Queue]) -> String {
         }
     }
     s
-}
-
-/// Every right, held or not, and why.
-pub fn rights(rights: &[RightHeld]) -> String {
-    let width = Right::ALL.iter().map(|r| r.as_str().len()).max().unwrap_or(0);
-    rights
-        .iter()
-        .map(|r| match &r.via {
-            Some(via) => format!("yes  {:<width$}  {via}\n", r.right.as_str()),
-            None => format!("no   {:<width$}  ({})\n", r.right.as_str(), r.right.description()),
-        })
-        .collect()
 }
 
 /// Tokens, one line each (never the secret).
@@ -490,4 +529,25 @@ pub fn sla(r: &crate::workflow::time::SlaReport) -> String {
         out.push_str(&format!("  {alarm:<15} {}\n", at(Some(*when))));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use unicode_width::UnicodeWidthStr;
+
+    use super::cell;
+
+    #[test]
+    fn cells_are_cut_by_terminal_width_and_made_harmless() {
+        assert_eq!(cell("Printer", 10), "Printer");
+        assert_eq!(cell("Printer jams again", 10), "Printer j…");
+        assert_eq!(cell("Printer jams again", 10).width(), 10);
+        // CJK characters take two columns each
+        let cut = cell("打印机卡纸了又卡纸了", 9);
+        assert_eq!(cut, "打印机卡…");
+        assert!(cut.width() <= 9);
+        assert_eq!(cell("a\tb\nc", 10), "a b c");
+        assert_eq!(cell("\u{1b}[31mred", 10), "\u{fffd}[31mred");
+        assert_eq!(cell("abc\u{202e}fed", 10), "abc\u{fffd}fed");
+    }
 }

@@ -4,7 +4,7 @@
 //! and applies them like the same change from `tkt`.
 
 use crate::error::Error;
-use crate::ticket::{Change, parse_minutes};
+use crate::ticket::{Change, Timestamp, parse_minutes};
 
 /// The commands found at the top of a message, and the text without them.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -19,8 +19,9 @@ pub struct MailCommands {
 
 /// Reads the command lines at the top of `content`: from the first non-blank line, as
 /// long as each line is a known command. The first line that is not one ends them; a
-/// message that starts with prose has none.
-pub fn extract(content: &str) -> MailCommands {
+/// message that starts with prose has none. Dates may be relative to `now`
+/// (`Due: tomorrow`).
+pub fn extract(content: &str, now: Timestamp) -> MailCommands {
     let mut commands = MailCommands::default();
     let mut lines = content.lines().peekable();
     while lines.peek().is_some_and(|l| l.trim().is_empty()) {
@@ -28,7 +29,7 @@ pub fn extract(content: &str) -> MailCommands {
     }
     let mut consumed = 0;
     for line in lines.clone() {
-        match command(line.trim()) {
+        match command(line.trim(), now) {
             Some(Parsed::Change(change)) => commands.changes.push((line.trim().to_string(), change)),
             Some(Parsed::Time(Ok(minutes))) => commands.time_worked += minutes,
             Some(Parsed::Time(Err(e))) => commands.changes.push((line.trim().to_string(), Err(e))),
@@ -77,8 +78,8 @@ enum Parsed {
 }
 
 /// One command line, or `None` when the line is not a command.
-fn command(line: &str) -> Option<Parsed> {
-    let change = |text: String| Some(Parsed::Change(text.parse::<Change>()));
+fn command(line: &str, now: Timestamp) -> Option<Parsed> {
+    let change = |text: String| Some(Parsed::Change(Change::parse(&text, now)));
     match line.to_ascii_lowercase().as_str() {
         "resolve" => return change("status=resolved".into()),
         "take" | "steal" | "untake" => return change(line.to_ascii_lowercase()),
@@ -111,11 +112,15 @@ fn command(line: &str) -> Option<Parsed> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn extract_now(content: &str) -> MailCommands {
+        extract(content, crate::ticket::parse_date("2026-11-27T15:00:00Z").unwrap())
+    }
     use crate::ticket::{LinkChange, LinkName, Status};
 
     #[test]
     fn commands_at_the_top_are_read_and_removed() {
-        let m = extract(
+        let m = extract_now(
             "\nStatus: open\nPriority: 80\nAddCc: bob@example.com\nTimeWorked: 30\n\nThe fix is in.\nOwner: not a command here\n",
         );
         let changes: Vec<Change> = m.changes.into_iter().map(|(_, c)| c.unwrap()).collect();
@@ -140,14 +145,14 @@ mod tests {
 
     #[test]
     fn prose_first_means_no_commands() {
-        let m = extract("Hello,\nStatus: resolved\n");
+        let m = extract_now("Hello,\nStatus: resolved\n");
         assert!(m.changes.is_empty());
         assert_eq!(m.text, "Hello,\nStatus: resolved\n");
     }
 
     #[test]
     fn shorthands_links_custom_fields_and_errors() {
-        let m = extract("Resolve\nDependsOn: 12\nCF.{Severity}: high\nStatus: closed\nReady?\n");
+        let m = extract_now("Resolve\nDependsOn: 12\nCF.{Severity}: high\nStatus: closed\nReady?\n");
         assert_eq!(m.changes[0].1, Ok(Change::Status(Status::named("resolved"))));
         assert_eq!(
             m.changes[1].1,
@@ -169,7 +174,7 @@ mod tests {
             "whether `closed` exists is for the lifecycle to say"
         );
         assert_eq!(m.text, "Ready?\n");
-        let m = extract("Priority: high\n\nbody");
+        let m = extract_now("Priority: high\n\nbody");
         assert!(
             m.changes[0]
                 .1

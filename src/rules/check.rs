@@ -27,7 +27,7 @@ pub fn validate(rules: &[Rule], defined: &Defined<'_>) -> Result<(), Error> {
     for rule in rules {
         let bad = |why: String| Err(Error::Invalid(format!("rule `{}`: {why}", rule.name)));
         if !names.insert(rule.name.to_lowercase()) {
-            return bad("the name is used twice".into());
+            return bad("another rule has the same name; each rule needs its own".into());
         }
         if (rule.from.is_some() || rule.to.is_some()) && rule.on != Condition::StatusChange {
             return bad("`from` and `to` go with on = \"status_change\"".into());

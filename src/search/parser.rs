@@ -479,12 +479,8 @@ fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize, now: Timestam
             if matches!(op, Op::Like | Op::NotLike) {
                 return Err(wrong(format!("{} is a date; compare it with <, >, =", field.name())));
             }
-            Value::Text(date_value(&text, now).ok_or_else(|| {
-                wrong(format!(
-                    "`{text}` is not a date; write 2026-11-27, 2026-11-27T10:00:00Z, 'today', 'yesterday', \
-                     '-7 days' or '3 hours ago'"
-                ))
-            })?)
+            let when = crate::ticket::parse_date_at(&text, now).map_err(|e| wrong(e.to_string()))?;
+            Value::Text(when.format("%Y-%m-%dT%H:%M:%SZ").to_string())
         }
         FieldKind::Text => {
             let text = match raw {
@@ -513,53 +509,6 @@ fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize, now: Timestam
         }
     };
     Ok(Condition { field, op, value })
-}
-
-/// A date in any form `ticket::parse_date` reads, or relative to `now` (`now`, `today`,
-/// `yesterday`, `tomorrow`, `-7 days`, `+2 hours`, `3 weeks ago`), as the stored form
-/// `2026-11-27T10:00:00Z`.
-fn date_value(text: &str, now: Timestamp) -> Option<String> {
-    let when = crate::ticket::parse_date(text)
-        .ok()
-        .or_else(|| relative_date(text, now))?;
-    Some(when.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-}
-
-fn relative_date(text: &str, now: Timestamp) -> Option<Timestamp> {
-    let text = text.trim().to_ascii_lowercase();
-    let midnight = |days: i64| {
-        let day = now.date_naive() + chrono::Duration::days(days);
-        day.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
-    };
-    match text.as_str() {
-        "now" => return Some(now),
-        "today" => return midnight(0),
-        "yesterday" => return midnight(-1),
-        "tomorrow" => return midnight(1),
-        _ => {}
-    }
-    let (text, ago) = match text.strip_suffix(" ago") {
-        Some(rest) => (rest.trim().to_string(), true),
-        None => (text, false),
-    };
-    let mut words = text.split_whitespace();
-    let number: i64 = words.next()?.trim_start_matches('+').parse().ok()?;
-    let unit = words.next()?;
-    if words.next().is_some() {
-        return None;
-    }
-    let seconds = match unit.trim_end_matches('s') {
-        "second" | "sec" => 1,
-        "minute" | "min" => 60,
-        "hour" => 3600,
-        "day" => 86_400,
-        "week" => 7 * 86_400,
-        "month" => 30 * 86_400,
-        "year" => 365 * 86_400,
-        _ => return None,
-    };
-    let signed = if ago { -number } else { number };
-    Some(now + chrono::Duration::seconds(signed.checked_mul(seconds)?))
 }
 
 /// The full-text query for what someone typed: every word must occur (`printer toner`),

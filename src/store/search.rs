@@ -4,7 +4,9 @@ use rusqlite::types::Value as SqlValue;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Db, ts};
+use rusqlite::OptionalExtension;
+
+use super::{Db, cached_row, ts};
 use crate::error::Result;
 use crate::rights::{Principal, Visibility};
 use crate::search::{Condition, Direction, Expr, Field, Grouping, Op, Query, Value};
@@ -51,6 +53,23 @@ pub struct ContentHit {
 }
 
 impl Db<'_> {
+    /// The id of the queue a query names, disabled queues included (their tickets are
+    /// still there to find).
+    pub fn queue_id_for_search(&self, name: &str) -> Result<Option<i64>> {
+        Ok(cached_row(self.conn, "SELECT id FROM queues WHERE name = ?1", [name], |r| r.get(0)).optional()?)
+    }
+
+    /// Whether a custom field of this name was ever defined (values of one the config no
+    /// longer defines are kept, and can be searched).
+    pub fn custom_field_exists(&self, name: &str) -> Result<bool> {
+        Ok(cached_row(
+            self.conn,
+            "SELECT EXISTS (SELECT 1 FROM custom_fields WHERE name = ?1)",
+            [name],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The tickets matching a query, without their history. Merged tickets are not listed
     /// (their survivor is), and deleted ones only when the query asks about Status, as RT.
     ///

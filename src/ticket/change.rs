@@ -1,10 +1,8 @@
 //! Field changes as staff write them: `tkt set 42 status=resolved owner=alice AdminCc+=bob@x`.
 
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
-use super::{LinkName, Role, Status, Timestamp, parse_date, parse_minutes};
+use super::{LinkName, Role, Status, Timestamp, parse_date_at, parse_minutes};
 use crate::error::Error;
 
 /// One change to a ticket's fields or watchers.
@@ -73,12 +71,11 @@ pub struct WatcherChange {
     pub add: bool,
 }
 
-impl FromStr for Change {
-    type Err = Error;
-
+impl Change {
     /// Parses `field=value`, `Role+=address` / `Role-=address` for watchers, or one of
-    /// `take`, `steal`, `untake`.
-    fn from_str(s: &str) -> Result<Self, Error> {
+    /// `take`, `steal`, `untake`. Dates (`due=`, `starts=`) may be relative to `now`
+    /// (`tomorrow`, `+3 days`), as in searches.
+    pub fn parse(s: &str, now: Timestamp) -> Result<Change, Error> {
         match s.trim().to_ascii_lowercase().as_str() {
             "take" => return Ok(Change::Ownership(OwnerAction::Take)),
             "steal" => return Ok(Change::Ownership(OwnerAction::Steal)),
@@ -132,8 +129,8 @@ impl FromStr for Change {
             "finalpriority" | "final_priority" => Ok(Change::FinalPriority(number("final priority")?)),
             "subject" => Ok(Change::Subject(value.to_string())),
             "queue" => Ok(Change::Queue(value.to_string())),
-            "due" => Ok(Change::Due(optional_date(value)?)),
-            "starts" => Ok(Change::Starts(optional_date(value)?)),
+            "due" => Ok(Change::Due(optional_date(value, now)?)),
+            "starts" => Ok(Change::Starts(optional_date(value, now)?)),
             "sla" => Ok(Change::Sla(Some(value.trim().to_string()).filter(|v| !v.is_empty()))),
             "timeestimated" | "time_estimated" => Ok(Change::TimeEstimated(parse_minutes(value)?)),
             "timeleft" | "time_left" => Ok(Change::TimeLeft(parse_minutes(value)?)),
@@ -160,11 +157,11 @@ impl FromStr for Change {
     }
 }
 
-fn optional_date(value: &str) -> Result<Option<Timestamp>, Error> {
+fn optional_date(value: &str, now: Timestamp) -> Result<Option<Timestamp>, Error> {
     if value.is_empty() {
         Ok(None)
     } else {
-        parse_date(value).map(Some)
+        parse_date_at(value, now).map(Some)
     }
 }
 
@@ -172,18 +169,26 @@ fn optional_date(value: &str) -> Result<Option<Timestamp>, Error> {
 mod tests {
     use super::*;
 
+    fn now() -> Timestamp {
+        crate::ticket::parse_date("2026-11-27T15:00:00Z").unwrap()
+    }
+
+    fn parse(s: &str) -> Result<Change, Error> {
+        Change::parse(s, now())
+    }
+
     #[test]
     fn parses_fields_and_watchers() {
         assert_eq!(
-            "status=resolved".parse::<Change>().unwrap(),
+            parse("status=resolved").unwrap(),
             Change::Status(Status::named("resolved"))
         );
-        assert_eq!("Priority= 80".parse::<Change>().unwrap(), Change::Priority(80));
-        assert_eq!("sla=gold".parse::<Change>().unwrap(), Change::Sla(Some("gold".into())));
-        assert_eq!("SLA= ".parse::<Change>().unwrap(), Change::Sla(None));
-        assert_eq!("subject=a=b".parse::<Change>().unwrap(), Change::Subject("a=b".into()));
+        assert_eq!(parse("Priority= 80").unwrap(), Change::Priority(80));
+        assert_eq!(parse("sla=gold").unwrap(), Change::Sla(Some("gold".into())));
+        assert_eq!(parse("SLA= ").unwrap(), Change::Sla(None));
+        assert_eq!(parse("subject=a=b").unwrap(), Change::Subject("a=b".into()));
         assert_eq!(
-            "AdminCc+=bob@example.com".parse::<Change>().unwrap(),
+            parse("AdminCc+=bob@example.com").unwrap(),
             Change::Watcher(WatcherChange {
                 role: Role::AdminCc,
                 address: "bob@example.com".into(),
@@ -191,7 +196,7 @@ mod tests {
             })
         );
         assert_eq!(
-            "cc-=x@y".parse::<Change>().unwrap(),
+            parse("cc-=x@y").unwrap(),
             Change::Watcher(WatcherChange {
                 role: Role::Cc,
                 address: "x@y".into(),
@@ -203,7 +208,7 @@ mod tests {
     #[test]
     fn links_dates_times_and_custom_fields() {
         assert_eq!(
-            "DependsOn+=12".parse::<Change>().unwrap(),
+            parse("DependsOn+=12").unwrap(),
             Change::Link(LinkChange {
                 name: LinkName::DependsOn,
                 ticket: 12,
@@ -211,81 +216,47 @@ mod tests {
             })
         );
         assert_eq!(
-            "members-=#4".parse::<Change>().unwrap(),
+            parse("members-=#4").unwrap(),
             Change::Link(LinkChange {
                 name: LinkName::Members,
                 ticket: 4,
                 add: false
             })
         );
-        assert!(matches!(
-            "due=2026-12-01".parse::<Change>().unwrap(),
-            Change::Due(Some(_))
-        ));
-        assert_eq!("due=".parse::<Change>().unwrap(), Change::Due(None));
+        assert!(matches!(parse("due=2026-12-01").unwrap(), Change::Due(Some(_))));
+        assert_eq!(parse("due=").unwrap(), Change::Due(None));
         assert_eq!(
-            "time_estimated=1h30m".parse::<Change>().unwrap(),
-            Change::TimeEstimated(90)
+            parse("due=tomorrow").unwrap(),
+            Change::Due(Some(crate::ticket::parse_date("2026-11-28").unwrap()))
         );
         assert_eq!(
-            "CF.{Severity}=high".parse::<Change>().unwrap(),
+            parse("starts=+3 days").unwrap(),
+            Change::Starts(Some(crate::ticket::parse_date("2026-11-30T15:00:00Z").unwrap()))
+        );
+        assert_eq!(parse("time_estimated=1h30m").unwrap(), Change::TimeEstimated(90));
+        assert_eq!(
+            parse("CF.{Severity}=high").unwrap(),
             Change::CustomField {
                 name: "Severity".into(),
                 value: "high".into()
             }
         );
-        assert!(
-            "due=soon"
-                .parse::<Change>()
-                .unwrap_err()
-                .to_string()
-                .contains("not a date")
-        );
-        assert!(
-            "DependsOn+=x"
-                .parse::<Change>()
-                .unwrap_err()
-                .to_string()
-                .contains("ticket number")
-        );
+        assert!(parse("due=soon").unwrap_err().to_string().contains("not a date"));
+        assert!(parse("DependsOn+=x").unwrap_err().to_string().contains("ticket number"));
     }
 
     #[test]
     fn ownership_words() {
-        assert_eq!("take".parse::<Change>().unwrap(), Change::Ownership(OwnerAction::Take));
-        assert_eq!(
-            " Steal ".parse::<Change>().unwrap(),
-            Change::Ownership(OwnerAction::Steal)
-        );
-        assert_eq!(
-            "untake".parse::<Change>().unwrap(),
-            Change::Ownership(OwnerAction::Untake)
-        );
+        assert_eq!(parse("take").unwrap(), Change::Ownership(OwnerAction::Take));
+        assert_eq!(parse(" Steal ").unwrap(), Change::Ownership(OwnerAction::Steal));
+        assert_eq!(parse("untake").unwrap(), Change::Ownership(OwnerAction::Untake));
     }
 
     #[test]
     fn errors_say_what_to_write() {
-        assert!(
-            "priority=high"
-                .parse::<Change>()
-                .unwrap_err()
-                .to_string()
-                .contains("whole number")
-        );
-        assert!(
-            "colour=red"
-                .parse::<Change>()
-                .unwrap_err()
-                .to_string()
-                .contains("status, owner")
-        );
-        assert!(
-            "status"
-                .parse::<Change>()
-                .unwrap_err()
-                .to_string()
-                .contains("field=value")
-        );
-        assert!("Owner+=a@b".parse::<Change>().is_err());
+        assert!(parse("priority=high").unwrap_err().to_string().contains("whole number"));
+        assert!(parse("colour=red").unwrap_err().to_string().contains("status, owner"));
+        assert!(parse("status").unwrap_err().to_string().contains("field=value"));
+        assert!(parse("Owner+=a@b").is_err());
     }
 }

@@ -310,6 +310,59 @@ pub fn parse_date(text: &str) -> Result<Timestamp, Error> {
         })
 }
 
+/// A date as people write it, absolute (any form [`parse_date`] reads) or relative to
+/// `now`: `now`, `today`, `yesterday`, `tomorrow` (midnight UTC), `+3 days`, `-2 hours`,
+/// `3 weeks ago`. One reading for searches (`Due < 'tomorrow'`) and changes
+/// (`tkt set 42 due=tomorrow`).
+pub fn parse_date_at(text: &str, now: Timestamp) -> Result<Timestamp, Error> {
+    parse_date(text).or_else(|_| {
+        relative_date(text, now).ok_or_else(|| {
+            Error::Invalid(format!(
+                "`{}` is not a date; write 2026-12-01, 2026-12-01 14:30, RFC 3339, or a date relative to \
+                 now: today, tomorrow, yesterday, +3 days, -2 hours, 1 week ago",
+                text.trim()
+            ))
+        })
+    })
+}
+
+fn relative_date(text: &str, now: Timestamp) -> Option<Timestamp> {
+    let text = text.trim().to_ascii_lowercase();
+    let midnight = |days: i64| {
+        let day = now.date_naive() + chrono::Duration::days(days);
+        day.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
+    };
+    match text.as_str() {
+        "now" => return Some(now),
+        "today" => return midnight(0),
+        "yesterday" => return midnight(-1),
+        "tomorrow" => return midnight(1),
+        _ => {}
+    }
+    let (text, ago) = match text.strip_suffix(" ago") {
+        Some(rest) => (rest.trim().to_string(), true),
+        None => (text, false),
+    };
+    let mut words = text.split_whitespace();
+    let number: i64 = words.next()?.trim_start_matches('+').parse().ok()?;
+    let unit = words.next()?;
+    if words.next().is_some() {
+        return None;
+    }
+    let seconds = match unit.trim_end_matches('s') {
+        "second" | "sec" => 1,
+        "minute" | "min" => 60,
+        "hour" => 3600,
+        "day" => 86_400,
+        "week" => 7 * 86_400,
+        "month" => 30 * 86_400,
+        "year" => 365 * 86_400,
+        _ => return None,
+    };
+    let signed = if ago { -number } else { number };
+    Some(now + chrono::Duration::seconds(signed.checked_mul(seconds)?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -335,5 +388,19 @@ mod tests {
             "2026-12-01T08:00:00+00:00"
         );
         assert!(parse_date("tomorrow").is_err());
+    }
+
+    #[test]
+    fn relative_dates_count_from_now() {
+        let now = parse_date("2026-11-27T15:00:00Z").unwrap();
+        let at = |text: &str| parse_date_at(text, now).unwrap().to_rfc3339();
+        assert_eq!(at("-7 days"), "2026-11-20T15:00:00+00:00");
+        assert_eq!(at("3 hours ago"), "2026-11-27T12:00:00+00:00");
+        assert_eq!(at("yesterday"), "2026-11-26T00:00:00+00:00");
+        assert_eq!(at("Tomorrow"), "2026-11-28T00:00:00+00:00");
+        assert_eq!(at("+2 weeks"), "2026-12-11T15:00:00+00:00");
+        assert_eq!(at("2026-12-01"), "2026-12-01T00:00:00+00:00");
+        let e = parse_date_at("soon", now).unwrap_err().to_string();
+        assert!(e.contains("`soon` is not a date") && e.contains("tomorrow"), "{e}");
     }
 }

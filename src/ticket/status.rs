@@ -55,7 +55,9 @@ impl FromStr for Status {
     fn from_str(s: &str) -> Result<Self, Error> {
         let s = s.trim();
         if s.is_empty() || s.contains(char::is_whitespace) || s.starts_with("__") {
-            return Err(Error::Invalid(format!("`{s}` is not a status name")));
+            return Err(Error::Invalid(format!(
+                "`{s}` is not a status name: a status is one word, such as open or resolved"
+            )));
         }
         Ok(Status::named(s))
     }

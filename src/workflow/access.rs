@@ -32,7 +32,10 @@ impl Access {
     /// The given user, ready to be asked about.
     pub fn of(db: &Db<'_>, user: User) -> Result<Access> {
         if user.disabled {
-            return Err(Error::Denied(format!("{} is disabled", user.display_name())));
+            return Err(Error::Denied(format!(
+                "{} is disabled and may do nothing (`tkt user set NAME disabled=no` enables them)",
+                user.display_name()
+            )));
         }
         let principal = db.principal(&user)?;
         Ok(Access {
@@ -76,10 +79,16 @@ impl Access {
 
     /// Fails with a clear `Denied` unless the user holds `right` on `on`.
     pub fn require(&self, db: &Db<'_>, right: Right, on: On<'_>) -> Result<()> {
+        self.require_to(db, right, on, right.description())
+    }
+
+    /// As [`require`](Self::require), with the refusal naming what the user tried
+    /// (`"grant rights on every queue"`) rather than what the right allows.
+    pub fn require_to(&self, db: &Db<'_>, right: Right, on: On<'_>, doing: &str) -> Result<()> {
         if self.can(db, right, on)? {
             return Ok(());
         }
-        Err(self.denied(db, right, on))
+        Err(self.refusal(db, right, on, doing))
     }
 
     /// Fails unless the user holds at least one of `rights` on `on`.
@@ -92,20 +101,24 @@ impl Access {
         Err(self.denied(db, rights[0], on))
     }
 
-    /// The error for a missing right.
+    /// The error for a missing right: "alice may not comment on tickets: that needs the
+    /// right CommentOnTicket on ticket 4 (queue general)".
     pub fn denied(&self, db: &Db<'_>, right: Right, on: On<'_>) -> Error {
+        self.refusal(db, right, on, right.description())
+    }
+
+    fn refusal(&self, db: &Db<'_>, right: Right, on: On<'_>, doing: &str) -> Error {
         let target = match on {
-            On::Global => "this system".to_string(),
-            On::Queue(queue) => format!("queue {}", queue.name),
+            On::Global => String::new(),
+            On::Queue(queue) => format!(" on queue {}", queue.name),
             On::Ticket(ticket) => match db.queue(ticket.queue_id) {
-                Ok(queue) => format!("ticket {} (queue {})", ticket.id, queue.name),
-                Err(_) => format!("ticket {}", ticket.id),
+                Ok(queue) => format!(" on ticket {} (queue {})", ticket.id, queue.name),
+                Err(_) => format!(" on ticket {}", ticket.id),
             },
         };
         Error::Denied(format!(
-            "{} may not {}: that needs the right {right} on {target}",
+            "{} may not {doing}: that needs the right {right}{target}",
             self.who(),
-            right.description(),
             right = right.as_str()
         ))
     }

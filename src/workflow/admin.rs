@@ -10,7 +10,7 @@ use super::access::{Access, On};
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
 use crate::queue::{NonWatcherMail, Queue};
-use crate::rights::{Grantee, Right, default_grants};
+use crate::rights::{Grantee, PRIVILEGED, QUEUE_WORK_RIGHTS, Right, default_grants};
 use crate::store::{Db, GroupInfo, QueueField, QueueRow, TokenInfo, UserChange, WriteTx};
 use crate::ticket::{Role, Timestamp};
 use crate::user::{User, normalize_address};
@@ -65,7 +65,7 @@ pub struct InitReport {
 /// A user by login name or address.
 pub fn user_named(db: &Db<'_>, who: &str) -> Result<User> {
     db.user_by_name_or_email(who.trim())?
-        .ok_or_else(|| Error::NotFound(format!("no user `{who}`")))
+        .ok_or_else(|| Error::NotFound(format!("no user named `{who}` (a login name or an address)")))
 }
 
 fn queue_named(db: &Db<'_>, name: &str) -> Result<QueueRow> {
@@ -179,7 +179,7 @@ pub fn create_group(tx: &WriteTx<'_>, access: &Access, name: &str, description: 
     access.require(tx, Right::AdminGroups, On::Global)?;
     let name = name.trim();
     if name.is_empty() {
-        return Err(Error::Invalid("a group needs a name".into()));
+        return Err(Error::Invalid("a group needs a name: tkt group create NAME".into()));
     }
     tx.create_group(name, description)
 }
@@ -193,7 +193,7 @@ pub fn change_member(tx: &WriteTx<'_>, access: &Access, group: &str, member: &st
         Some(user) => user.id,
         None => tx
             .group_id(member.trim())?
-            .ok_or_else(|| Error::NotFound(format!("no user or group `{member}`")))?,
+            .ok_or_else(|| Error::NotFound(format!("no user or group named `{member}`")))?,
     };
     if add {
         tx.add_member(group_id, member_id)
@@ -258,13 +258,15 @@ pub fn set_queue(tx: &WriteTx<'_>, access: &Access, name: &str, changes: &[Strin
         if let Some(role) = field.strip_suffix('+').or_else(|| field.strip_suffix('-')) {
             let role: Role = role.trim().parse()?;
             if !matches!(role, Role::Cc | Role::AdminCc) {
-                return Err(Error::Invalid("queues have Cc and AdminCc watchers only".into()));
+                return Err(Error::Invalid(format!(
+                    "a queue has Cc and AdminCc watchers only, not {role}"
+                )));
             }
             let principal = match normalize_address(value) {
                 Some(address) => tx.ensure_user(&address, "", role == Role::AdminCc, now)?.id,
                 None => tx
                     .group_id(value)?
-                    .ok_or_else(|| Error::NotFound(format!("no user or group `{value}`")))?,
+                    .ok_or_else(|| Error::NotFound(format!("no user or group named `{value}`")))?,
             };
             if field.ends_with('+') {
                 tx.add_queue_watcher(queue.id, role, principal)?;
@@ -335,18 +337,16 @@ pub fn queues(db: &Db<'_>, access: &Access) -> Result<Vec<Queue>> {
 pub fn grant(tx: &WriteTx<'_>, access: &Access, req: &GrantRequest, give: bool) -> Result<bool> {
     let right: Right = req.right.parse()?;
     let queue = req.queue.as_deref().map(|q| queue_named(tx, q)).transpose()?;
-    match &queue {
-        Some(q) => access.require(tx, Right::AdminQueue, On::Queue(q))?,
-        None => access.require(tx, Right::SuperUser, On::Global)?,
-    }
+    may_grant(tx, access, queue.as_ref(), give)?;
     let grantee = match (&req.user, &req.group, &req.role) {
         (Some(user), None, None) => Grantee::User(user_named(tx, user)?.id),
-        (None, Some(group), None) => Grantee::Group(
-            tx.group_id(group.trim())?
-                .ok_or_else(|| Error::NotFound(format!("no group named `{group}`")))?,
-        ),
+        (None, Some(group), None) => Grantee::Group(group_named(tx, group)?),
         (None, None, Some(role)) => Grantee::Role(role.parse()?),
-        _ => return Err(Error::Invalid("name exactly one of --user, --group or --role".into())),
+        _ => {
+            return Err(Error::Invalid(
+                "a grant is for one user, group or role: name exactly one of --user, --group or --role".into(),
+            ));
+        }
     };
     let queue_id = queue.map(|q| q.id);
     if give {
@@ -354,6 +354,102 @@ pub fn grant(tx: &WriteTx<'_>, access: &Access, req: &GrantRequest, give: bool) 
     } else {
         tx.revoke_grant(grantee, right, queue_id)
     }
+}
+
+fn group_named(db: &Db<'_>, name: &str) -> Result<i64> {
+    db.group_id(name.trim())?
+        .ok_or_else(|| Error::NotFound(format!("no group named `{name}`")))
+}
+
+/// Who may grant and revoke: AdminQueue on the queue, or SuperUser for global grants.
+fn may_grant(db: &Db<'_>, access: &Access, queue: Option<&QueueRow>, give: bool) -> Result<()> {
+    let verb = if give { "grant" } else { "revoke" };
+    match queue {
+        Some(q) => access.require_to(
+            db,
+            Right::AdminQueue,
+            On::Queue(q),
+            &format!("{verb} rights on queue {}", q.name),
+        ),
+        None => access.require_to(
+            db,
+            Right::SuperUser,
+            On::Global,
+            &format!("{verb} rights on every queue"),
+        ),
+    }
+}
+
+/// `tkt rights preset per-queue`: a team (a group) gets the rights to work the tickets of
+/// its queues, and with `revoke_global` staff lose those rights everywhere, so that each
+/// team sees and works only its own queues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PerQueueRequest {
+    /// The team; with it, at least one queue.
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub queues: Vec<String>,
+    /// Take [`QUEUE_WORK_RIGHTS`] from Privileged globally (the default grants).
+    #[serde(default)]
+    pub revoke_global: bool,
+}
+
+/// What a preset changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PresetReport {
+    /// Grants that were not there before.
+    pub granted: usize,
+    /// Global staff grants taken back.
+    pub revoked: usize,
+}
+
+/// Applies the per-queue preset in one transaction: the team's grants first, then (when
+/// asked) the global ones go, so nobody is left unable to work in between. Each grant
+/// needs what `tkt grant` would: AdminQueue on the queue, SuperUser to revoke globally.
+pub fn per_queue_preset(tx: &WriteTx<'_>, access: &Access, req: &PerQueueRequest) -> Result<PresetReport> {
+    let mut report = PresetReport { granted: 0, revoked: 0 };
+    match (&req.group, req.queues.is_empty()) {
+        (Some(group), false) => {
+            let queues = req
+                .queues
+                .iter()
+                .map(|q| queue_named(tx, q))
+                .collect::<Result<Vec<_>>>()?;
+            for queue in &queues {
+                may_grant(tx, access, Some(queue), true)?;
+            }
+            let team = Grantee::Group(group_named(tx, group)?);
+            for queue in &queues {
+                for right in QUEUE_WORK_RIGHTS {
+                    report.granted += usize::from(tx.add_grant(team, *right, Some(queue.id))?);
+                }
+            }
+        }
+        (Some(group), true) => {
+            return Err(Error::Invalid(format!(
+                "the preset needs the queues that group {group} works: add --queue NAME (repeat it for more)"
+            )));
+        }
+        (None, false) => {
+            return Err(Error::Invalid(
+                "the preset needs the team that works these queues: add --group NAME".into(),
+            ));
+        }
+        (None, true) if !req.revoke_global => {
+            return Err(Error::Invalid(
+                "the preset needs --group and --queue, or --revoke-global".into(),
+            ));
+        }
+        (None, true) => {}
+    }
+    if req.revoke_global {
+        may_grant(tx, access, None, false)?;
+        for right in QUEUE_WORK_RIGHTS {
+            report.revoked += usize::from(tx.revoke_grant(Grantee::Group(PRIVILEGED), *right, None)?);
+        }
+    }
+    Ok(report)
 }
 
 /// Every right of a user on a queue (or globally), held or not, with the grant that gives
@@ -408,7 +504,10 @@ pub fn create_token(
     let user = user_named(tx, who)?;
     self_or_admin(tx, access, &user)?;
     if user.disabled {
-        return Err(Error::Invalid(format!("{} is disabled", user.display_name())));
+        return Err(Error::Invalid(format!(
+            "{} is disabled, and a disabled user gets no tokens",
+            user.display_name()
+        )));
     }
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
@@ -426,7 +525,7 @@ pub fn token_hash(secret: &str) -> String {
 pub fn revoke_token(tx: &WriteTx<'_>, access: &Access, id: i64, now: Timestamp) -> Result<bool> {
     let owner = tx
         .token_owner(id)?
-        .ok_or_else(|| Error::NotFound(format!("no token {id}")))?;
+        .ok_or_else(|| Error::NotFound(format!("there is no token {id}; `tkt token list` shows them")))?;
     if owner != access.user.id {
         access.require(tx, Right::AdminUsers, On::Global)?;
     }
@@ -451,7 +550,7 @@ pub fn tokens(db: &Db<'_>, access: &Access, who: Option<&str>) -> Result<Vec<Tok
 /// Restores the default grants and, when asked, makes a first admin: a privileged user
 /// with SuperUser and a token (SuperUser; on a new system that is local root).
 pub fn admin_init(tx: &WriteTx<'_>, access: &Access, admin: Option<&str>, now: Timestamp) -> Result<InitReport> {
-    access.require(tx, Right::SuperUser, On::Global)?;
+    access.require_to(tx, Right::SuperUser, On::Global, "restore the default grants")?;
     let mut restored = 0;
     for (grantee, right) in default_grants() {
         if tx.add_grant(grantee, right, None)? {

@@ -168,7 +168,7 @@ pub(crate) fn change_field(
                 .custom_fields
                 .iter()
                 .find(|f| f.name.eq_ignore_ascii_case(name))
-                .ok_or_else(|| Error::NotFound(format!("there is no custom field {name}")))?;
+                .ok_or_else(|| Error::NotFound(format!("no custom field `{name}`")))?;
             if !def.applies_to(&queue.name) {
                 return Err(Error::Invalid(format!(
                     "custom field {} is not one of queue {}'s",
@@ -274,7 +274,9 @@ pub(crate) fn system_change(
                 Some(owner)
             }
             Change::Ownership(_) | Change::Link(_) => {
-                return Err(Error::Invalid("not a change rules make".into()));
+                return Err(Error::Invalid(
+                    "a rule cannot take, steal or link tickets: those are changes people make".into(),
+                ));
             }
             _ => None,
         };

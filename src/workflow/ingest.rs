@@ -201,7 +201,7 @@ fn process(
     } else {
         inbound.auto.clone()
     };
-    let commands = mail_commands(s, &actor, inbound, auto.as_ref());
+    let commands = mail_commands(s, &actor, inbound, auto.as_ref(), now);
     let content = commands.as_ref().map_or(inbound.content.as_str(), |c| c.text.as_str());
     let minutes = commands.as_ref().map_or(0, |c| c.time_worked);
     let mail = MailOrigin {
@@ -520,11 +520,17 @@ fn record(
 /// The commands at the top of the message, if its sender may give them: staff, not a
 /// machine, and (when the site asks for it) vouched for by a trusted server's
 /// Authentication-Results. From anyone else the lines are plain text.
-fn mail_commands(s: &Settings, actor: &User, inbound: &Inbound, auto: Option<&AutoReason>) -> Option<MailCommands> {
+fn mail_commands(
+    s: &Settings,
+    actor: &User,
+    inbound: &Inbound,
+    auto: Option<&AutoReason>,
+    now: Timestamp,
+) -> Option<MailCommands> {
     if !actor.privileged || auto.is_some() {
         return None;
     }
-    let commands = commands::extract(&inbound.content);
+    let commands = commands::extract(&inbound.content, now);
     if commands.changes.is_empty() && commands.time_worked == 0 {
         return None;
     }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::access::{Access, On};
 use crate::error::{Error, Result};
 use crate::rights::Right;
-use crate::search::{self, Grouping, Query};
+use crate::search::{self, Condition, Expr, Field, Grouping, Op, Query, Value};
 use crate::store::{ContentHit, Db, TicketRow, compile_query};
 use crate::ticket::{Lifecycle, Ticket, Timestamp, TransactionKind};
 
@@ -26,7 +26,107 @@ pub fn ticket(db: &Db<'_>, access: &Access, id: i64) -> Result<Ticket> {
 
 /// The tickets matching a query that the user may see.
 pub fn search(db: &Db<'_>, access: &Access, query: &Query, lifecycles: &[&Lifecycle]) -> Result<Vec<Ticket>> {
+    check_names(db, access, query, &[], lifecycles)?;
     db.search(query, Some((access.principal(), &access.visibility())), lifecycles)
+}
+
+/// Refuses a query that names a queue, status or custom field that does not exist,
+/// which would otherwise quietly match nothing: "no queue named `suport`". A queue is
+/// known to a user who may see it (SeeQueue) or one of its tickets (a requestor's own);
+/// any other gets the same answer as one that does not exist, so that queries do not
+/// reveal which queues there are. LIKE patterns are not names and are not checked.
+pub fn check_names(
+    db: &Db<'_>,
+    access: &Access,
+    query: &Query,
+    by: &[Grouping],
+    lifecycles: &[&Lifecycle],
+) -> Result<()> {
+    let mut conditions = Vec::new();
+    if let Some(filter) = &query.filter {
+        conditions_of(filter, &mut conditions);
+    }
+    for c in conditions {
+        match (&c.field, c.op, &c.value) {
+            (Field::Queue, Op::Eq | Op::Ne, Value::Text(name)) if !knows_queue(db, access, name, lifecycles)? => {
+                return Err(Error::Invalid(format!("no queue named `{name}`")));
+            }
+            (Field::Status, Op::Eq | Op::Ne, Value::Text(name))
+                if !lifecycles.iter().any(|l| l.statuses().any(|s| s.is(name))) =>
+            {
+                let mut known: Vec<&str> = lifecycles
+                    .iter()
+                    .flat_map(|l| l.statuses())
+                    .map(|s| s.as_str())
+                    .collect();
+                known.sort_unstable();
+                known.dedup();
+                return Err(Error::Invalid(format!(
+                    "no status `{name}` in any lifecycle; the statuses are {}, and __Active__ or __Inactive__",
+                    known.join(", ")
+                )));
+            }
+            (Field::CustomField(name), ..) => custom_field_exists(db, name)?,
+            _ => {}
+        }
+    }
+    let ordered = query.order_by.iter().filter_map(|(field, _)| match field {
+        Field::CustomField(name) => Some(name),
+        _ => None,
+    });
+    let grouped = by.iter().filter_map(|g| match g {
+        Grouping::CustomField(name) => Some(name),
+        _ => None,
+    });
+    for name in ordered.chain(grouped) {
+        custom_field_exists(db, name)?;
+    }
+    Ok(())
+}
+
+/// Whether the queue exists as far as this user may tell: they may see it (SeeQueue), or
+/// at least one of its tickets.
+fn knows_queue(db: &Db<'_>, access: &Access, name: &str, lifecycles: &[&Lifecycle]) -> Result<bool> {
+    let Some(id) = db.queue_id_for_search(name)? else {
+        return Ok(false);
+    };
+    if access.can(db, Right::SeeQueue, On::Queue(&db.queue(id)?))? {
+        return Ok(true);
+    }
+    let one_ticket = Query {
+        filter: Some(Expr::Condition(Condition {
+            field: Field::Queue,
+            op: Op::Eq,
+            value: Value::Text(name.to_string()),
+        })),
+        limit: Some(1),
+        ..Query::default()
+    };
+    let seen = db.search_ids(
+        &one_ticket,
+        Some((access.principal(), &access.visibility())),
+        lifecycles,
+    )?;
+    Ok(!seen.is_empty())
+}
+
+fn custom_field_exists(db: &Db<'_>, name: &str) -> Result<()> {
+    if db.custom_field_exists(name)? {
+        Ok(())
+    } else {
+        Err(Error::Invalid(format!("no custom field `{name}`")))
+    }
+}
+
+fn conditions_of<'q>(expr: &'q Expr, out: &mut Vec<&'q Condition>) {
+    match expr {
+        Expr::And(a, b) | Expr::Or(a, b) => {
+            conditions_of(a, out);
+            conditions_of(b, out);
+        }
+        Expr::Not(e) => conditions_of(e, out),
+        Expr::Condition(c) => out.push(c),
+    }
 }
 
 /// What someone typed into a search box, as TicketSQL and parsed: TicketSQL as it is, the
@@ -50,15 +150,22 @@ pub struct Explained {
 }
 
 /// Shows what a search compiles to (`tkt search --sql`).
-pub fn explain(access: &Access, ticketsql: &str, query: &Query, lifecycles: &[&Lifecycle]) -> Explained {
+pub fn explain(
+    db: &Db<'_>,
+    access: &Access,
+    ticketsql: &str,
+    query: &Query,
+    lifecycles: &[&Lifecycle],
+) -> Result<Explained> {
+    check_names(db, access, query, &[], lifecycles)?;
     let visibility = access.visibility();
     let compiled = compile_query(query, Some((access.principal(), &visibility)), lifecycles, true);
     let params = compiled.params_json();
-    Explained {
+    Ok(Explained {
         ticketsql: ticketsql.to_string(),
         sql: compiled.sql,
         params,
-    }
+    })
 }
 
 /// Full-text search ranked by relevance, with snippets, over what the user may see.
@@ -83,8 +190,11 @@ pub fn report(
     lifecycles: &[&Lifecycle],
 ) -> Result<Vec<ReportRow>> {
     if by.is_empty() {
-        return Err(Error::Invalid("a report needs at least one --by".into()));
+        return Err(Error::Invalid(
+            "a report needs at least one --by: what to count by (Status, Queue, ...)".into(),
+        ));
     }
+    check_names(db, access, query, by, lifecycles)?;
     let rows = db.report(query, by, Some((access.principal(), &access.visibility())), lifecycles)?;
     Ok(rows
         .into_iter()

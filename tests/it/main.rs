@@ -22,3 +22,4 @@ mod search;
 mod shipped_config;
 mod staff;
 mod threading;
+mod words;

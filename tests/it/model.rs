@@ -185,7 +185,7 @@ fn custom_fields_are_validated_shown_and_searchable() {
         ),
         ("CF.{Outage}=yesterday", "takes a date"),
         ("CF.{Users affected}=many", "takes a whole number"),
-        ("CF.{Colour}=red", "there is no custom field Colour"),
+        ("CF.{Colour}=red", "no custom field `Colour`"),
     ];
     for (change, needle) in cases {
         let out = d.tkt(&["set", "1", change]);

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{Actor, ApiResult, App, read_as, write_as};
 use crate::server::now;
-use crate::workflow::admin::{self, GrantRequest, NewUser};
+use crate::workflow::admin::{self, GrantRequest, NewUser, PerQueueRequest};
 
 fn ok<T: serde::Serialize>(value: T) -> ApiResult<Response> {
     Ok(Json(value).into_response())
@@ -180,6 +180,18 @@ pub async fn revoke(
 ) -> ApiResult<Response> {
     let changed = write_as(&app, actor, move |tx, access, _| admin::grant(tx, access, &req, false)).await?;
     ok(serde_json::json!({ "changed": changed }))
+}
+
+/// Grants a team the rights to work its queues and/or takes them from staff globally.
+pub async fn per_queue_preset(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<PerQueueRequest>,
+) -> ApiResult<Response> {
+    ok(write_as(&app, actor, move |tx, access, _| {
+        admin::per_queue_preset(tx, access, &req)
+    })
+    .await?)
 }
 
 #[derive(Debug, Deserialize)]

@@ -37,7 +37,9 @@ pub async fn authenticate(
         };
         if !allowed {
             return Err(Error::Unauthenticated(
-                "mail over TCP needs the shared secret (mailgate --token-file or TICKETD_TOKEN)".into(),
+                "mail over TCP needs the MTA's shared secret (server.token_file): give mailgate --token-file \
+                 FILE, or the secret itself in TICKETD_TOKEN"
+                    .into(),
             )
             .into());
         }
@@ -65,8 +67,8 @@ pub async fn authenticate(
             Peer::Local { uid: Some(uid) } if uid == 0 || Some(uid) == app.daemon_uid => Actor(ROOT_ID),
             _ => {
                 return Err(Error::Unauthenticated(
-                    "a token is needed: ask an admin for `tkt token create YOU`, then set TICKETD_TOKEN or \
-                     --token-file"
+                    "a token is needed: ask an admin for `tkt token create YOU`, then put the token itself \
+                     in TICKETD_TOKEN, or save it in a file and pass --token-file FILE"
                         .into(),
                 )
                 .into());

@@ -17,9 +17,10 @@ fn staff(access: &Access) -> crate::error::Result<()> {
     staff_only(access, "see the jobs")
 }
 
-async fn require_superuser(app: &App, actor: Actor) -> ApiResult<()> {
-    read_as(app, actor, |db, access| {
-        access.require(db, Right::SuperUser, On::Global)
+/// SuperUser, or a refusal that names `doing` ("run jobs by hand").
+async fn require_superuser(app: &App, actor: Actor, doing: &'static str) -> ApiResult<()> {
+    read_as(app, actor, move |db, access| {
+        access.require_to(db, Right::SuperUser, On::Global, doing)
     })
     .await
 }
@@ -52,7 +53,7 @@ pub async fn run(
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
 ) -> ApiResult<Response> {
-    require_superuser(&app, actor).await?;
+    require_superuser(&app, actor, "run jobs by hand").await?;
     let run = app.scheduler.run_now(&name).await?;
     Ok(Json(serde_json::json!({ "run": run })).into_response())
 }
@@ -73,7 +74,7 @@ pub async fn set_clock(
     Extension(actor): Extension<Actor>,
     Json(req): Json<SetClock>,
 ) -> ApiResult<Response> {
-    require_superuser(&app, actor).await?;
+    require_superuser(&app, actor, "move the clock").await?;
     let at = crate::ticket::parse_date(&req.now)?;
     let now = clock::set(at)?;
     tracing::info!(%now, "clock set");
@@ -96,7 +97,7 @@ pub async fn backup(
     Extension(actor): Extension<Actor>,
     Json(req): Json<BackupRequest>,
 ) -> ApiResult<Response> {
-    require_superuser(&app, actor).await?;
+    require_superuser(&app, actor, "back up the database").await?;
     let target = std::path::PathBuf::from(&req.path);
     if !target.is_absolute() {
         return Err(crate::error::Error::Invalid(format!(

@@ -83,6 +83,7 @@ pub fn router(app: App) -> Router {
         .route("/v1/queues/{name}/changes", post(admin::set_queue))
         .route("/v1/grants", post(admin::grant))
         .route("/v1/grants/revoke", post(admin::revoke))
+        .route("/v1/grants/preset/per-queue", post(admin::per_queue_preset))
         .route("/v1/rights", get(admin::rights))
         .route("/v1/tokens", get(admin::tokens).post(admin::create_token))
         .route("/v1/tokens/{id}/revoke", post(admin::revoke_token))

@@ -50,8 +50,8 @@ pub async fn search(
     }
     let settings = app.settings.clone();
     if p.explain {
-        let explained = read_as(&app, actor, move |_, access| {
-            Ok(view::explain(access, &ticketsql, &query, &settings.all_lifecycles()))
+        let explained = read_as(&app, actor, move |db, access| {
+            view::explain(db, access, &ticketsql, &query, &settings.all_lifecycles())
         })
         .await?;
         return Ok(Json(explained).into_response());
@@ -129,10 +129,11 @@ pub async fn save_search(
 ) -> ApiResult<Response> {
     let name = req.name.trim().to_string();
     if name.is_empty() {
-        return Err(Error::Invalid("a saved search needs a name".into()).into());
+        return Err(Error::Invalid("a saved search needs a name: tkt search save NAME QUERY".into()).into());
     }
-    view::interpret(&req.query, now())?;
-    write_as(&app, actor, move |tx, access, _| {
+    let (_, query) = view::interpret(&req.query, now())?;
+    write_as(&app, actor, move |tx, access, s| {
+        view::check_names(tx, access, &query, &[], &s.all_lifecycles())?;
         tx.save_search(access.user.id, &name, &req.query)
     })
     .await?;
@@ -150,12 +151,13 @@ pub async fn delete_saved_search(
     Extension(actor): Extension<Actor>,
     Json(req): Json<NamedSearch>,
 ) -> ApiResult<Response> {
+    let name = req.name.clone();
     let deleted = write_as(&app, actor, move |tx, access, _| {
         tx.delete_saved_search(access.user.id, &req.name)
     })
     .await?;
     if !deleted {
-        return Err(Error::NotFound("no saved search of that name".into()).into());
+        return Err(Error::NotFound(format!("you have no saved search named `{name}`")).into());
     }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -226,13 +228,14 @@ pub async fn change(
     Path(id): Path<i64>,
     Json(req): Json<ChangeRequest>,
 ) -> ApiResult<Response> {
+    let at = now();
     let changes = req
         .changes
         .iter()
-        .map(|c| c.parse::<Change>())
+        .map(|c| Change::parse(c, at))
         .collect::<Result<Vec<_>>>()?;
     let transactions = write_as(&app, actor, move |tx, access, s| {
-        workflow::update(tx, s, id, &changes, access, now())
+        workflow::update(tx, s, id, &changes, access, at)
     })
     .await?;
     Ok(Json(serde_json::json!({ "transactions": transactions })).into_response())
