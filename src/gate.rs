@@ -33,7 +33,8 @@ pub mod exit {
                   65 too large; 64 bad command line."
 )]
 pub struct Args {
-    /// unix:/path/to/ticketd.sock or http://host:port [default: $TICKETD_URL, else the packaged socket]
+    /// unix:/path/to/ticketd.sock or http://host:port [default: $TICKETD_URL, else the
+    /// packaged socket unix:/run/ticketd/ticketd.sock; never a socket in the working directory]
     #[arg(long)]
     pub url: Option<String>,
     /// The queue to deliver to.
