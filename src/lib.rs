@@ -12,6 +12,7 @@
 //! | [`rights`] | rights, grants, and deciding who holds a right where |
 //! | [`rules`] | "when X happens, do Y": the default notifications and status rules |
 //! | [`search`] | the TicketSQL-like query language, parsed to an AST |
+//! | [`text`] | people's text made safe for a header line or a terminal |
 //! | [`mail`] | parsing inbound mail, threading, loop detection, composing outbound mail |
 //! | [`store`] | the only module with SQL: schema, migrations, every query |
 //! | [`workflow`] | what happens when mail arrives or staff act: store + rules + mail together |
@@ -41,6 +42,7 @@ pub mod server;
 pub mod sla;
 pub mod store;
 pub mod template;
+pub mod text;
 pub mod ticket;
 pub mod user;
 pub mod workflow;

@@ -149,14 +149,7 @@ pub fn render_list(tickets: &[Ticket]) -> String {
 /// Text for one column: control characters (and the bidirectional overrides that
 /// reorder a line) made harmless, and cut to `limit` terminal columns with an ellipsis.
 fn cell(text: &str, limit: usize) -> String {
-    let clean: String = text
-        .chars()
-        .map(|c| match c {
-            '\t' | '\n' | '\r' => ' ',
-            c if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') => '\u{fffd}',
-            c => c,
-        })
-        .collect();
+    let clean = crate::text::for_terminal(&text.replace(['\t', '\n', '\r'], " "));
     if clean.width() <= limit {
         return clean;
     }
