@@ -20,7 +20,7 @@ use crate::mail::commands::{self, MailCommands};
 use crate::mail::parse::hex;
 use crate::mail::{AutoReason, Inbound, parse};
 use crate::rights::Right;
-use crate::store::{AlertSeen, NewTicket, NewTransaction, QueueRow, Seen, WriteTx};
+use crate::store::{AlertSeen, Db, NewTicket, NewTransaction, QueueRow, Seen, WriteTx};
 use crate::ticket::{
     Action, COMMANDS_CUT, Category, Change, LinkChange, LinkName, Role, Status, Timestamp, TransactionKind,
 };
@@ -419,12 +419,8 @@ fn past_reopen_window(
 /// Message-ID we stored or sent in In-Reply-To/References, else the address extension.
 /// A number that names no ticket falls through: the message is never rejected for it.
 fn find_ticket(tx: &WriteTx<'_>, s: &Settings, delivery: &Delivery, inbound: &Inbound) -> Result<Option<i64>> {
-    let mut tags = vec![s.tag.clone()];
-    tags.extend(tx.queue_tags()?.iter().map(|name| s.tag_named(name)));
-    for tag in &tags {
-        if let Some(id) = tag.ticket_in(&inbound.subject)
-            && let Some(effective) = tx.effective_ticket(id)?
-        {
+    for id in tagged_numbers(tx, s, &inbound.subject)? {
+        if let Some(effective) = tx.effective_ticket(id)? {
             return Ok(Some(effective));
         }
     }
@@ -439,6 +435,14 @@ fn find_ticket(tx: &WriteTx<'_>, s: &Settings, delivery: &Delivery, inbound: &In
         Some(id) => tx.effective_ticket(id),
         None => Ok(None),
     }
+}
+
+/// The ticket numbers in a subject's tags (the system's, then each queue's), in the order
+/// threading tries them.
+pub(crate) fn tagged_numbers(db: &Db<'_>, s: &Settings, subject: &str) -> Result<Vec<i64>> {
+    let mut tags = vec![s.tag.clone()];
+    tags.extend(db.queue_tags()?.iter().map(|name| s.tag_named(name)));
+    Ok(tags.iter().filter_map(|tag| tag.ticket_in(subject)).collect())
 }
 
 /// What of a message is stored as its transaction.
