@@ -16,6 +16,7 @@ mod outbound;
 mod postfix;
 mod realworld;
 mod rights;
+mod rights_matrix;
 mod rules;
 mod schedule;
 mod search;
