@@ -17,6 +17,7 @@ mod postfix;
 mod realworld;
 mod rights;
 mod rights_matrix;
+mod rights_paths;
 mod rules;
 mod schedule;
 mod search;
