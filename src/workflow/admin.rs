@@ -467,9 +467,7 @@ pub fn per_queue_preset(tx: &WriteTx<'_>, access: &Access, req: &PerQueueRequest
 pub fn explain(db: &Db<'_>, access: &Access, who: &str, queue: Option<&str>) -> Result<Vec<RightHeld>> {
     let user = visible_user(db, access, who)?;
     let theirs = Access::of(db, user)?;
-    let queue = queue
-        .map(|q| known_queue(db, access, q, Right::SeeQueue))
-        .transpose()?;
+    let queue = queue.map(|q| known_queue(db, access, q, Right::SeeQueue)).transpose()?;
     let on = queue.as_ref().map_or(On::Global, On::Queue);
     let mut out = Vec::new();
     for right in Right::ALL {

@@ -99,7 +99,13 @@ fn requestors_at_creation(
     now: Timestamp,
 ) -> Result<Vec<User>> {
     if addresses.is_empty() {
-        return Ok(access.user.email.is_some().then(|| access.user.clone()).into_iter().collect());
+        return Ok(access
+            .user
+            .email
+            .is_some()
+            .then(|| access.user.clone())
+            .into_iter()
+            .collect());
     }
     let mut requestors = Vec::new();
     for address in addresses {

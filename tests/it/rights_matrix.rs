@@ -198,7 +198,6 @@ const COMMANDS: &[Command] = &[
 
 /// One API route: method, path and body with the placeholders of [`Command`]. A body
 /// that is not JSON is sent as a mail message.
-#[derive(Clone, Copy)]
 struct Route {
     method: &'static str,
     path: &'static str,
@@ -207,8 +206,20 @@ struct Route {
     expect: [Expect; 6],
 }
 
-const fn api(method: &'static str, path: &'static str, body: &'static str, target: Target, expect: [Expect; 6]) -> Route {
-    Route { method, path, body, target, expect }
+const fn api(
+    method: &'static str,
+    path: &'static str,
+    body: &'static str,
+    target: Target,
+    expect: [Expect; 6],
+) -> Route {
+    Route {
+        method,
+        path,
+        body,
+        target,
+        expect,
+    }
 }
 
 /// The API routes, columns as for [`COMMANDS`].
@@ -338,7 +349,15 @@ impl World {
             d.tkt_ok(&["user", "create", staff, "--privileged"]);
         }
         d.tkt_ok(&["group", "add", "helpdesk", "carol@tickets.test"]);
-        d.tkt_ok(&["rights", "preset", "per-queue", "--group", "helpdesk", "--queue", "general"]);
+        d.tkt_ok(&[
+            "rights",
+            "preset",
+            "per-queue",
+            "--group",
+            "helpdesk",
+            "--queue",
+            "general",
+        ]);
         d.tkt_ok(&["rights", "preset", "per-queue", "--revoke-global"]);
         d.deliver("general", &mail("zoe@example.net", "Zoe's first", "x", &[]));
         d.deliver("general", &mail("bob@example.net", "Bob's first", "x", &[]));
@@ -420,7 +439,12 @@ impl World {
             Target::Comment => {
                 // by mail, so that it has a raw message
                 let (id, word) = self.ticket(whose);
-                let note = mail("boss@tickets.test", &format!("[tickets.test #{id}]"), "Staff only.", &[]);
+                let note = mail(
+                    "boss@tickets.test",
+                    &format!("[tickets.test #{id}]"),
+                    "Staff only.",
+                    &[],
+                );
                 let out = self.d.mailgate(&["--queue", "general", "--action", "comment"], &note);
                 assert!(out.status.success(), "{}", stderr(&out));
                 (self.d.count("SELECT MAX(id) FROM transactions").to_string(), word)
@@ -434,7 +458,11 @@ impl World {
             }),
             Target::Group => plain("helpdesk"),
             Target::Token => {
-                let owner = if whose == Own { World::address(actor) } else { "bob@example.net" };
+                let owner = if whose == Own {
+                    World::address(actor)
+                } else {
+                    "bob@example.net"
+                };
                 self.d.token_for(owner);
                 plain(&self.d.count("SELECT MAX(id) FROM api_tokens").to_string())
             }
@@ -512,7 +540,7 @@ where
         for (column, (actor, whose)) in COLUMNS.iter().copied().enumerate() {
             let expect = row.expect()[column];
             let (object, word) = world.object(row.target(), actor, whose);
-            let template = world.prepare(row.template(), actor, whose);
+            let template = world.prepare(&row.template(), actor, whose);
             let fill = |object: &str, word: &str| template.replace("{word}", word).replace("{}", object);
             let before = world.fingerprint();
             let answer = run(row, actor, &fill(&object, &word));
@@ -556,7 +584,8 @@ where
 /// What [`check`] needs of a row.
 trait Row {
     fn target(&self) -> Target;
-    fn template(&self) -> &'static str;
+    /// The text the placeholders are filled into.
+    fn template(&self) -> String;
     fn expect(&self) -> [Expect; 6];
 }
 
@@ -564,8 +593,8 @@ impl Row for Command {
     fn target(&self) -> Target {
         self.target
     }
-    fn template(&self) -> &'static str {
-        self.line
+    fn template(&self) -> String {
+        self.line.to_string()
     }
     fn expect(&self) -> [Expect; 6] {
         self.expect
@@ -576,9 +605,9 @@ impl Row for Route {
     fn target(&self) -> Target {
         self.target
     }
-    fn template(&self) -> &'static str {
-        // the path and the body, filled in together
-        self.path
+    fn template(&self) -> String {
+        // the path and the body, filled in together, split at a NUL that neither has
+        format!("{}\u{0}{}", self.path, self.body)
     }
     fn expect(&self) -> [Expect; 6] {
         self.expect
@@ -631,18 +660,9 @@ fn every_api_route_asks_the_same_questions() {
             (actor, client)
         })
         .collect();
-    // the body is filled in with the path: both are one template, split at a newline
-    // that no path has
-    let rows: Vec<Route> = ROUTES
-        .iter()
-        .map(|r| Route {
-            path: Box::leak(format!("{}\u{0}{}", r.path, r.body).into_boxed_str()),
-            ..*r
-        })
-        .collect();
     check(
         &world,
-        &rows,
+        ROUTES,
         |row, actor, filled| {
             let (path, body) = filled.split_once('\u{0}').unwrap();
             let client = &clients.iter().find(|(a, _)| *a == actor).unwrap().1;
@@ -658,6 +678,6 @@ fn every_api_route_asks_the_same_questions() {
                 text: format!("{} {}", answer.status, String::from_utf8_lossy(&answer.body)),
             }
         },
-        |row| format!("{} {}", row.method, row.path.split('\u{0}').next().unwrap()),
+        |row| format!("{} {}", row.method, row.path),
     );
 }

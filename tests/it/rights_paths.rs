@@ -16,7 +16,15 @@ fn teams(d: &Daemon) {
         d.tkt_ok(&["user", "create", staff, "--privileged"]);
     }
     d.tkt_ok(&["group", "add", "helpdesk", "carol@tickets.test"]);
-    d.tkt_ok(&["rights", "preset", "per-queue", "--group", "helpdesk", "--queue", "general"]);
+    d.tkt_ok(&[
+        "rights",
+        "preset",
+        "per-queue",
+        "--group",
+        "helpdesk",
+        "--queue",
+        "general",
+    ]);
     d.tkt_ok(&["rights", "preset", "per-queue", "--revoke-global"]);
 }
 
@@ -101,7 +109,11 @@ non_watcher_mail = "refuse"
         &mail("yan@example.net", "Re: [tickets.test #2] Door", "Hello?", &[]),
     );
     assert_eq!(out.status.code(), Some(77));
-    assert!(stderr(&out).contains("is not a watcher of ticket 2"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is not a watcher of ticket 2"),
+        "{}",
+        stderr(&out)
+    );
     // and without ShowTicket the ticket is not there at all
     d.tkt_ok(&["revoke", "ShowTicket", "--user", "yan@example.net"]);
     let out = d.tkt_as(&yan, &["reply", "1", "-m", "x"]);
@@ -128,7 +140,15 @@ fn a_requestor_creates_tickets_only_for_themselves_and_is_answered() {
     let before = d.outbox().len();
     let out = d.tkt_as(
         &zoe,
-        &["create", "--queue", "general", "--subject", "Two\r\nBcc: x@evil.example", "-m", "x"],
+        &[
+            "create",
+            "--queue",
+            "general",
+            "--subject",
+            "Two\r\nBcc: x@evil.example",
+            "-m",
+            "x",
+        ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let t = d.show(2);
@@ -136,7 +156,8 @@ fn a_requestor_creates_tickets_only_for_themselves_and_is_answered() {
     assert_eq!(t["requestors"], serde_json::json!(["zoe@example.net"]));
     let sent = d.outbox().into_iter().skip(before).collect::<Vec<_>>();
     assert!(
-        sent.iter().any(|q| q.recipients == ["zoe@example.net"] && q.kind == "autoreply"),
+        sent.iter()
+            .any(|q| q.recipients == ["zoe@example.net"] && q.kind == "autoreply"),
         "the autoreply goes to her: {sent:?}"
     );
     // staff name others
@@ -237,7 +258,10 @@ fn command_lines_cut_from_staff_mail_are_not_served_to_requestors() {
     let raw = d.tkt_ok(&["raw", &reply.to_string()]);
     assert!(raw.contains("AddAdminCc: spy@example.net"));
     assert!(d.tkt_ok(&["attachment", &text.to_string()]).contains("Status: stalled"));
-    assert!(d.tkt_ok(&["show", "1"]).contains("(commands by mail cut from the text)"));
+    assert!(
+        d.tkt_ok(&["show", "1"])
+            .contains("(commands by mail cut from the text)")
+    );
 }
 
 /// A message with one part of each `(type, filename)`.

@@ -23,9 +23,8 @@ pub const INLINE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "ima
 pub fn download(declared: &str, name: Option<&str>, fallback: &str, bytes: Vec<u8>) -> Response {
     let served = served_type(declared);
     let disposition = disposition(INLINE_TYPES.contains(&served.as_str()), name, fallback);
-    let header = |value: &str| {
-        HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("application/octet-stream"))
-    };
+    let header =
+        |value: &str| HeaderValue::from_str(value).unwrap_or(HeaderValue::from_static("application/octet-stream"));
     (
         [
             (header::CONTENT_TYPE, header(&served)),
@@ -45,7 +44,12 @@ pub fn download(declared: &str, name: Option<&str>, fallback: &str, bytes: Vec<u
 /// (text parts are stored decoded to UTF-8), a type a browser would run or render as a
 /// page as opaque bytes, anything else as declared when it is a well-formed `type/subtype`.
 pub fn served_type(declared: &str) -> String {
-    let essence = declared.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = declared
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return "application/octet-stream".into();
     };
@@ -96,7 +100,10 @@ pub fn disposition(inline: bool, name: Option<&str>, fallback: &str) -> String {
             }
         })
         .collect();
-    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}", percent_encoded(&name))
+    format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        percent_encoded(&name)
+    )
 }
 
 /// RFC 8187's `value-chars`: every byte but `attr-char` as `%XX`.

@@ -285,7 +285,12 @@ pub async fn raw_message(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     let bytes = read_as(&app, actor, move |db, access| view::raw_message(db, access, id)).await?;
-    Ok(download("message/rfc822", None, &format!("transaction-{id}.eml"), bytes))
+    Ok(download(
+        "message/rfc822",
+        None,
+        &format!("transaction-{id}.eml"),
+        bytes,
+    ))
 }
 
 pub async fn attachment(
