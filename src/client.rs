@@ -121,6 +121,8 @@ pub struct Client {
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
+    /// The answer's headers (a download's type and name).
+    pub headers: hyper::HeaderMap,
     pub body: Vec<u8>,
 }
 
@@ -244,9 +246,10 @@ where
     let driver = tokio::spawn(connection);
     let response = sender.send_request(request).await?;
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let body = response.into_body().collect().await?.to_bytes().to_vec();
     driver.abort();
-    Ok(Answer { status, body })
+    Ok(Answer { status, headers, body })
 }
 
 /// `key=value&...` with every value percent-encoded, for query strings.

@@ -89,10 +89,19 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             let done: serde_json::Value =
                 client.json(Method::POST, &format!("/v1/tickets/{id}/{kind}"), Some(&body))?;
             let what = if is_reply { "Reply" } else { "Comment" };
-            print(format!(
-                "{what} recorded on ticket {id} (transaction {}).\n",
-                done["transaction"]
-            ));
+            if is_reply && done["type"] == "Comment" {
+                // the queue's non-watcher policy, as for mail
+                print(format!(
+                    "Recorded on ticket {id} as a comment for staff (transaction {}): you are not a watcher \
+                     of the ticket, and its queue passes only its watchers' and staff's replies on.\n",
+                    done["transaction"]
+                ));
+            } else {
+                print(format!(
+                    "{what} recorded on ticket {id} (transaction {}).\n",
+                    done["transaction"]
+                ));
+            }
         }
         Command::Set { id, changes } => change(&client, id, &changes)?,
         Command::Take { id } => change(&client, id, &["take".into()])?,

@@ -73,6 +73,7 @@ fn render_transaction(x: &Transaction) -> String {
         );
     }
     let what = match (&x.field, &x.old_value, &x.new_value) {
+        _ if x.had_commands() => format!("{} (commands by mail cut from the text)", x.kind),
         (Some(field), old, new) if matches!(x.kind, TransactionKind::Set | TransactionKind::Status) => format!(
             "{field}: {} -> {}",
             old.as_deref().unwrap_or("(none)"),

@@ -35,7 +35,9 @@ pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};
 pub use search::{CompiledQuery, ContentHit, SavedSearch, SeenBy, compile_query};
 pub use shred::ShredCount;
-pub use tickets::{DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField};
+pub use tickets::{
+    AttachmentContent, DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField, TransactionPlace,
+};
 pub use tokens::{TokenInfo, TokenState};
 pub use users::UserChange;
 

@@ -351,42 +351,74 @@ impl Db<'_> {
         .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} has no raw message")))
     }
 
-    /// The ticket and kind of a transaction.
-    pub fn transaction_ticket(&self, transaction_id: i64) -> Result<(i64, TransactionKind)> {
-        let (ticket, kind): (i64, String) = cached_row(
+    /// Where a transaction belongs and what it is: its ticket, its kind, and its field.
+    pub fn transaction_place(&self, transaction_id: i64) -> Result<TransactionPlace> {
+        let (ticket, kind, field): (i64, String, Option<String>) = cached_row(
             self.conn,
-            "SELECT ticket_id, type FROM transactions WHERE id = ?1",
+            "SELECT ticket_id, type, field FROM transactions WHERE id = ?1",
             [transaction_id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} does not exist")))?;
-        Ok((ticket, kind.parse()?))
+        Ok(TransactionPlace {
+            ticket,
+            kind: kind.parse()?,
+            field,
+        })
     }
 
-    /// The transaction an attachment belongs to.
-    pub fn attachment_transaction(&self, attachment_id: i64) -> Result<i64> {
+    /// The transaction an attachment belongs to, and whether it is an attached file (has
+    /// a name) rather than the message's own text.
+    pub fn attachment_transaction(&self, attachment_id: i64) -> Result<(i64, bool)> {
         cached_row(
             self.conn,
-            "SELECT transaction_id FROM attachments WHERE id = ?1",
-            [attachment_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))
-    }
-
-    /// The content of one attachment.
-    pub fn attachment_content(&self, attachment_id: i64) -> Result<(String, Vec<u8>)> {
-        cached_row(
-            self.conn,
-            "SELECT content_type, COALESCE(content, X'') FROM attachments WHERE id = ?1",
+            "SELECT transaction_id, filename IS NOT NULL FROM attachments WHERE id = ?1",
             [attachment_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))
     }
+
+    /// The content of one attachment, with its type and name.
+    pub fn attachment_content(&self, attachment_id: i64) -> Result<AttachmentContent> {
+        cached_row(
+            self.conn,
+            "SELECT content_type, filename, COALESCE(content, X'') FROM attachments WHERE id = ?1",
+            [attachment_id],
+            |r| {
+                Ok(AttachmentContent {
+                    content_type: r.get(0)?,
+                    filename: r.get(1)?,
+                    bytes: r.get(2)?,
+                })
+            },
+        )
+        .optional()?
+        .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))
+    }
+}
+
+/// Where a transaction belongs ([`Db::transaction_place`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionPlace {
+    pub ticket: i64,
+    pub kind: TransactionKind,
+    /// What a change changed; [`crate::ticket::COMMANDS_CUT`] on a message whose command
+    /// lines were cut from its text.
+    pub field: Option<String>,
+}
+
+/// One attachment as stored: what the API serves for `tkt attachment`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentContent {
+    /// `type/subtype`, lowercased, as the message declared it.
+    pub content_type: String,
+    /// The name the sender gave the file, if any.
+    pub filename: Option<String>,
+    /// Decoded: UTF-8 for text parts, bytes otherwise.
+    pub bytes: Vec<u8>,
 }
 
 impl WriteTx<'_> {

@@ -83,6 +83,18 @@ pub struct Transaction {
     pub attachments: Vec<AttachmentInfo>,
 }
 
+/// The `field` of a message's transaction (Create, Correspond, Comment) whose command
+/// lines (commands by mail) were cut from its text. Its raw message and its text parts
+/// still hold them, so those are for staff only.
+pub const COMMANDS_CUT: &str = "Commands";
+
+impl Transaction {
+    /// Whether command lines were cut from this message's text.
+    pub fn had_commands(&self) -> bool {
+        self.field.as_deref() == Some(COMMANDS_CUT)
+    }
+}
+
 /// One MIME part of a transaction's message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttachmentInfo {

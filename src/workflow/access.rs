@@ -1,9 +1,10 @@
 //! The acting user and what they may do: the one place every interface asks.
 
 use crate::error::{Error, Result};
+use crate::queue::NonWatcherMail;
 use crate::rights::{self, Grant, Principal, Right, Scope, Visibility};
 use crate::store::{Db, QueueRow, TicketRow};
-use crate::ticket::Role;
+use crate::ticket::{Action, Role, TransactionKind};
 use crate::user::User;
 
 /// Someone acting, with their groups and the grants that decide for them.
@@ -88,7 +89,7 @@ impl Access {
         if self.can(db, right, on)? {
             return Ok(());
         }
-        Err(self.refusal(db, right, on, doing))
+        Err(self.refusal(right, on, doing))
     }
 
     /// Fails unless the user holds at least one of `rights` on `on`.
@@ -98,29 +99,70 @@ impl Access {
                 return Ok(());
             }
         }
-        Err(self.denied(db, rights[0], on))
+        Err(self.denied(rights[0], on))
     }
 
     /// The error for a missing right: "alice may not comment on tickets: that needs the
-    /// right CommentOnTicket on ticket 4 (queue general)".
-    pub fn denied(&self, db: &Db<'_>, right: Right, on: On<'_>) -> Error {
-        self.refusal(db, right, on, right.description())
+    /// right CommentOnTicket on ticket 4". A ticket's queue is not named: the refusal may
+    /// go to someone who may not see the ticket (a bounce to a stranger's mail).
+    pub fn denied(&self, right: Right, on: On<'_>) -> Error {
+        self.refusal(right, on, right.description())
     }
 
-    fn refusal(&self, db: &Db<'_>, right: Right, on: On<'_>, doing: &str) -> Error {
+    fn refusal(&self, right: Right, on: On<'_>, doing: &str) -> Error {
         let target = match on {
             On::Global => String::new(),
             On::Queue(queue) => format!(" on queue {}", queue.name),
-            On::Ticket(ticket) => match db.queue(ticket.queue_id) {
-                Ok(queue) => format!(" on ticket {} (queue {})", ticket.id, queue.name),
-                Err(_) => format!(" on ticket {}", ticket.id),
-            },
+            On::Ticket(ticket) => format!(" on ticket {}", ticket.id),
         };
         Error::Denied(format!(
             "{} may not {doing}: that needs the right {right}{target}",
             self.who(),
             right = right.as_str()
         ))
+    }
+
+    /// Whether the user is staff on a queue: they may read its internal discussion
+    /// (ShowTicketComments there, through a grant to them or a group, globally or on the
+    /// queue). The privileged flag alone does not make someone staff on a queue whose
+    /// rights are granted per team.
+    pub fn is_staff_on(&self, db: &Db<'_>, queue: &QueueRow) -> Result<bool> {
+        self.can(db, Right::ShowTicketComments, On::Queue(queue))
+    }
+
+    /// What a message to an existing ticket becomes, if the user may send it: the one
+    /// policy for mail, tkt and the API. A comment needs CommentOnTicket. A reply needs
+    /// ReplyToTicket, and from someone who is neither staff on the ticket's queue
+    /// ([`is_staff_on`](Self::is_staff_on)) nor one of its watchers it follows the queue's
+    /// `non_watcher_mail`: knowing a ticket number is not enough to write to its
+    /// requestor. Whether the user may see the ticket is the caller's question (mail may
+    /// come from anyone; tkt and the API ask first).
+    pub fn message_kind(&self, db: &Db<'_>, ticket: &TicketRow, action: Action) -> Result<TransactionKind> {
+        let on = On::Ticket(ticket);
+        if action == Action::Comment {
+            self.require(db, Right::CommentOnTicket, on)?;
+            return Ok(TransactionKind::Comment);
+        }
+        let queue = db.queue(ticket.queue_id)?;
+        if self.is_staff_on(db, &queue)? || !self.roles(db, ticket)?.is_empty() {
+            self.require(db, Right::ReplyToTicket, on)?;
+            return Ok(TransactionKind::Correspond);
+        }
+        match queue.non_watcher_mail {
+            NonWatcherMail::Accept => {
+                self.require(db, Right::ReplyToTicket, on)?;
+                Ok(TransactionKind::Correspond)
+            }
+            NonWatcherMail::Comment => {
+                tracing::info!(ticket = ticket.id, from = %self.who(), "a message from a non-watcher recorded as a comment");
+                Ok(TransactionKind::Comment)
+            }
+            NonWatcherMail::Refuse => Err(Error::Denied(format!(
+                "{} is not a watcher of ticket {}, which takes messages only from its watchers and staff",
+                self.who(),
+                ticket.id
+            ))),
+        }
     }
 
     /// The user with their groups.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::access::{Access, On};
+use super::view::known_queue;
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
 use crate::queue::{NonWatcherMail, Queue};
@@ -68,17 +69,17 @@ pub fn user_named(db: &Db<'_>, who: &str) -> Result<User> {
         .ok_or_else(|| Error::NotFound(format!("no user named `{who}` (a login name or an address)")))
 }
 
-fn queue_named(db: &Db<'_>, name: &str) -> Result<QueueRow> {
-    db.queue_by_name(name)?
-        .ok_or_else(|| Error::NotFound(format!("no queue named `{name}`")))
-}
-
-/// Users may look at and change themselves; anyone else needs AdminUsers.
-fn self_or_admin(db: &Db<'_>, access: &Access, user: &User) -> Result<()> {
-    if user.id == access.user.id {
-        Ok(())
+/// A user by login name or address whom the actor may look at: themselves, or anyone
+/// with AdminUsers. To anyone else a user who exists gets exactly the answer one who does
+/// not gets, so that names do not tell who has an account.
+fn visible_user(db: &Db<'_>, access: &Access, who: &str) -> Result<User> {
+    let user = user_named(db, who)?;
+    if user.id == access.user.id || access.can(db, Right::AdminUsers, On::Global)? {
+        Ok(user)
     } else {
-        access.require(db, Right::AdminUsers, On::Global)
+        Err(Error::NotFound(format!(
+            "no user named `{who}` (a login name or an address)"
+        )))
     }
 }
 
@@ -104,18 +105,18 @@ pub fn users(db: &Db<'_>, access: &Access, all: bool) -> Result<Vec<User>> {
     db.users(all)
 }
 
-/// A user (themselves, or AdminUsers).
+/// A user (themselves, or AdminUsers; to others, any other user does not exist).
 pub fn show_user(db: &Db<'_>, access: &Access, who: &str) -> Result<User> {
-    let user = user_named(db, who)?;
-    self_or_admin(db, access, &user)?;
-    Ok(user)
+    visible_user(db, access, who)
 }
 
 /// Changes a user: `real_name=`, `email=`, `privileged=yes|no`, `disabled=yes|no`,
 /// `digest=daily|weekly|off`, or `password=` (stored as an argon2 hash). Users may change
-/// their own name, address, digest and password; the rest needs AdminUsers.
+/// their own name, digest and password; the rest needs AdminUsers. The address too: mail
+/// from it acts as the user (commands by mail, replies as a watcher), so an address
+/// nobody has proven to be theirs is set by an admin.
 pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]) -> Result<User> {
-    let user = user_named(tx, who)?;
+    let user = visible_user(tx, access, who)?;
     if user.id <= crate::user::ROOT_ID {
         return Err(Error::Invalid(format!(
             "{} is built in and cannot be changed",
@@ -152,9 +153,14 @@ pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]
             }
         };
         match change {
-            UserChange::RealName(_) | UserChange::Email(_) | UserChange::PasswordHash(_) | UserChange::Digest(_) => {
-                self_or_admin(tx, access, &user)?
-            }
+            // visible_user let only the user themselves or an admin this far
+            UserChange::RealName(_) | UserChange::PasswordHash(_) | UserChange::Digest(_) => {}
+            UserChange::Email(_) => access.require_to(
+                tx,
+                Right::AdminUsers,
+                On::Global,
+                "change an email address (ask an admin: mail from the address acts as its user)",
+            )?,
             _ => access.require(tx, Right::AdminUsers, On::Global)?,
         }
         tx.change_user(user.id, &change)?;
@@ -242,7 +248,7 @@ fn checked_address(address: String) -> Result<String> {
 /// `Cc+=`/`Cc-=`/`AdminCc+=`/`AdminCc-=` a user or group. Queues from the config file are
 /// changed there.
 pub fn set_queue(tx: &WriteTx<'_>, access: &Access, name: &str, changes: &[String], now: Timestamp) -> Result<Queue> {
-    let queue = queue_named(tx, name)?;
+    let queue = known_queue(tx, access, name, Right::AdminQueue)?;
     access.require(tx, Right::AdminQueue, On::Queue(&queue))?;
     if queue.from_config {
         return Err(Error::Conflict(format!(
@@ -336,7 +342,11 @@ pub fn queues(db: &Db<'_>, access: &Access) -> Result<Vec<Queue>> {
 /// SuperUser. Returns whether anything changed.
 pub fn grant(tx: &WriteTx<'_>, access: &Access, req: &GrantRequest, give: bool) -> Result<bool> {
     let right: Right = req.right.parse()?;
-    let queue = req.queue.as_deref().map(|q| queue_named(tx, q)).transpose()?;
+    let queue = req
+        .queue
+        .as_deref()
+        .map(|q| known_queue(tx, access, q, Right::AdminQueue))
+        .transpose()?;
     may_grant(tx, access, queue.as_ref(), give)?;
     let grantee = match (&req.user, &req.group, &req.role) {
         (Some(user), None, None) => Grantee::User(user_named(tx, user)?.id),
@@ -414,7 +424,7 @@ pub fn per_queue_preset(tx: &WriteTx<'_>, access: &Access, req: &PerQueueRequest
             let queues = req
                 .queues
                 .iter()
-                .map(|q| queue_named(tx, q))
+                .map(|q| known_queue(tx, access, q, Right::AdminQueue))
                 .collect::<Result<Vec<_>>>()?;
             for queue in &queues {
                 may_grant(tx, access, Some(queue), true)?;
@@ -455,10 +465,9 @@ pub fn per_queue_preset(tx: &WriteTx<'_>, access: &Access, req: &PerQueueRequest
 /// Every right of a user on a queue (or globally), held or not, with the grant that gives
 /// it: what admins ask when someone "cannot do X" (themselves, or AdminUsers).
 pub fn explain(db: &Db<'_>, access: &Access, who: &str, queue: Option<&str>) -> Result<Vec<RightHeld>> {
-    let user = user_named(db, who)?;
-    self_or_admin(db, access, &user)?;
+    let user = visible_user(db, access, who)?;
     let theirs = Access::of(db, user)?;
-    let queue = queue.map(|q| queue_named(db, q)).transpose()?;
+    let queue = queue.map(|q| known_queue(db, access, q, Right::SeeQueue)).transpose()?;
     let on = queue.as_ref().map_or(On::Global, On::Queue);
     let mut out = Vec::new();
     for right in Right::ALL {
@@ -501,8 +510,7 @@ pub fn create_token(
     description: &str,
     now: Timestamp,
 ) -> Result<(i64, String)> {
-    let user = user_named(tx, who)?;
-    self_or_admin(tx, access, &user)?;
+    let user = visible_user(tx, access, who)?;
     if user.disabled {
         return Err(Error::Invalid(format!(
             "{} is disabled, and a disabled user gets no tokens",
@@ -521,13 +529,13 @@ pub fn token_hash(secret: &str) -> String {
     hex(&Sha256::digest(secret.trim().as_bytes()))
 }
 
-/// Revokes a token (its owner, or AdminUsers).
+/// Revokes a token (its owner, or AdminUsers; to others, someone else's token does not
+/// exist).
 pub fn revoke_token(tx: &WriteTx<'_>, access: &Access, id: i64, now: Timestamp) -> Result<bool> {
-    let owner = tx
-        .token_owner(id)?
-        .ok_or_else(|| Error::NotFound(format!("there is no token {id}; `tkt token list` shows them")))?;
-    if owner != access.user.id {
-        access.require(tx, Right::AdminUsers, On::Global)?;
+    let missing = || Error::NotFound(format!("there is no token {id}; `tkt token list` shows them"));
+    let owner = tx.token_owner(id)?.ok_or_else(missing)?;
+    if owner != access.user.id && !access.can(tx, Right::AdminUsers, On::Global)? {
+        return Err(missing());
     }
     tx.revoke_token(id, now)
 }
@@ -536,8 +544,7 @@ pub fn revoke_token(tx: &WriteTx<'_>, access: &Access, id: i64, now: Timestamp) 
 pub fn tokens(db: &Db<'_>, access: &Access, who: Option<&str>) -> Result<Vec<TokenInfo>> {
     match who {
         Some(who) => {
-            let user = user_named(db, who)?;
-            self_or_admin(db, access, &user)?;
+            let user = visible_user(db, access, who)?;
             db.tokens(Some(user.id))
         }
         None => {

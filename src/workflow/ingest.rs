@@ -19,10 +19,11 @@ use crate::error::{Error, Result};
 use crate::mail::commands::{self, MailCommands};
 use crate::mail::parse::hex;
 use crate::mail::{AutoReason, Inbound, parse};
-use crate::queue::NonWatcherMail;
 use crate::rights::Right;
-use crate::store::{AlertSeen, NewTicket, NewTransaction, QueueRow, Seen, TicketRow, WriteTx};
-use crate::ticket::{Action, Category, Change, LinkChange, LinkName, Role, Status, Timestamp, TransactionKind};
+use crate::store::{AlertSeen, Db, NewTicket, NewTransaction, QueueRow, Seen, WriteTx};
+use crate::ticket::{
+    Action, COMMANDS_CUT, Category, Change, LinkChange, LinkName, Role, Status, Timestamp, TransactionKind,
+};
 use crate::user::{NOBODY_ID, User};
 
 /// How the MTA handed a message over: mailgate's command line.
@@ -204,6 +205,13 @@ fn process(
     let commands = mail_commands(s, &actor, inbound, auto.as_ref(), now);
     let content = commands.as_ref().map_or(inbound.content.as_str(), |c| c.text.as_str());
     let minutes = commands.as_ref().map_or(0, |c| c.time_worked);
+    let message = Message {
+        content,
+        minutes,
+        raw_id,
+        commands_cut: commands.is_some(),
+        alert_state: None,
+    };
     let mail = MailOrigin {
         message_id: inbound.message_id.as_deref(),
         references: &inbound.references,
@@ -224,12 +232,6 @@ fn process(
         if with_requestor && inbound.sender.is_some() {
             tx.add_watcher(ticket_id, Role::Requestor, actor.id)?;
         }
-        let message = Message {
-            content,
-            minutes,
-            raw_id,
-            alert_state: None,
-        };
         let transaction_id = record(tx, ticket_id, TransactionKind::Create, &actor, inbound, &message, now)?;
         tracing::info!(ticket = ticket_id, queue = %queue.name, from = %actor.display_name(), "ticket created");
         Ok((ticket_id, transaction_id))
@@ -254,13 +256,7 @@ fn process(
             let ticket = tx
                 .ticket_row(ticket_id)?
                 .ok_or_else(|| Error::Internal(format!("ticket {ticket_id} vanished")))?;
-            let kind = permitted_kind(tx, &access, &ticket, delivery.action)?;
-            let message = Message {
-                content,
-                minutes,
-                raw_id,
-                alert_state: None,
-            };
+            let kind = access.message_kind(tx, &ticket, delivery.action)?;
             let transaction_id = record(tx, ticket_id, kind, &actor, inbound, &message, now)?;
             (Outcome::Updated, ticket_id, transaction_id, kind)
         }
@@ -268,11 +264,9 @@ fn process(
             // a known alert: onto its ticket, as a comment, quietly
             Some((alerts, a)) if let Some(ticket_id) = alert_ticket(tx, s, queue, alerts, a, now)? => {
                 let message = Message {
-                    content,
-                    minutes,
-                    raw_id,
                     // marked, so that the history can show repeats in a line each
                     alert_state: Some(&a.state),
+                    ..message
                 };
                 let transaction_id = record(tx, ticket_id, TransactionKind::Comment, &actor, inbound, &message, now)?;
                 follow_alert(tx, s, queue, a, ticket_id, false, now)?;
@@ -420,50 +414,13 @@ fn past_reopen_window(
         && access.roles(tx, &ticket)?.contains(&Role::Requestor))
 }
 
-/// What mail to an existing ticket becomes, if the sender may send it. A comment needs
-/// CommentOnTicket. A reply needs ReplyToTicket, and from someone who is neither staff nor
-/// a watcher of the ticket it follows the queue's non-watcher policy: knowing a ticket
-/// number is not enough to write to its requestor.
-fn permitted_kind(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, action: Action) -> Result<TransactionKind> {
-    let on = On::Ticket(ticket);
-    if action == Action::Comment {
-        access.require(tx, Right::CommentOnTicket, on)?;
-        return Ok(TransactionKind::Comment);
-    }
-    if access.user.privileged || !access.roles(tx, ticket)?.is_empty() {
-        access.require(tx, Right::ReplyToTicket, on)?;
-        return Ok(TransactionKind::Correspond);
-    }
-    let queue = tx.queue(ticket.queue_id)?;
-    match queue.non_watcher_mail {
-        NonWatcherMail::Accept => {
-            access.require(tx, Right::ReplyToTicket, on)?;
-            Ok(TransactionKind::Correspond)
-        }
-        NonWatcherMail::Comment => {
-            tracing::info!(ticket = ticket.id, from = %access.who(), "mail from a non-watcher recorded as a comment");
-            Ok(TransactionKind::Comment)
-        }
-        NonWatcherMail::Refuse => Err(Error::Denied(format!(
-            "{} is not a watcher of ticket {}, and queue {} refuses mail from others",
-            access.who(),
-            ticket.id,
-            queue.name
-        ))),
-    }
-}
-
 /// The ticket a message belongs to (CONTRACT.md, Threading): one of our subject tags (the
 /// system's or a queue's), else a
 /// Message-ID we stored or sent in In-Reply-To/References, else the address extension.
 /// A number that names no ticket falls through: the message is never rejected for it.
 fn find_ticket(tx: &WriteTx<'_>, s: &Settings, delivery: &Delivery, inbound: &Inbound) -> Result<Option<i64>> {
-    let mut tags = vec![s.tag.clone()];
-    tags.extend(tx.queue_tags()?.iter().map(|name| s.tag_named(name)));
-    for tag in &tags {
-        if let Some(id) = tag.ticket_in(&inbound.subject)
-            && let Some(effective) = tx.effective_ticket(id)?
-        {
+    for id in tagged_numbers(tx, s, &inbound.subject)? {
+        if let Some(effective) = tx.effective_ticket(id)? {
             return Ok(Some(effective));
         }
     }
@@ -480,13 +437,25 @@ fn find_ticket(tx: &WriteTx<'_>, s: &Settings, delivery: &Delivery, inbound: &In
     }
 }
 
+/// The ticket numbers in a subject's tags (the system's, then each queue's), in the order
+/// threading tries them.
+pub(crate) fn tagged_numbers(db: &Db<'_>, s: &Settings, subject: &str) -> Result<Vec<i64>> {
+    let mut tags = vec![s.tag.clone()];
+    tags.extend(db.queue_tags()?.iter().map(|name| s.tag_named(name)));
+    Ok(tags.iter().filter_map(|tag| tag.ticket_in(subject)).collect())
+}
+
 /// What of a message is stored as its transaction.
+#[derive(Clone, Copy)]
 struct Message<'a> {
     /// The text, without command lines.
     content: &'a str,
     /// Time worked, from a `TimeWorked:` command.
     minutes: i64,
     raw_id: i64,
+    /// Command lines were cut from the text: the transaction is marked
+    /// ([`COMMANDS_CUT`]), so that its raw message and text parts go to staff only.
+    commands_cut: bool,
     /// For an alert repeated onto its ticket: the state it reported (the transaction's
     /// field is then `Alert`).
     alert_state: Option<&'a str>,
@@ -506,7 +475,10 @@ fn record(
         content: message.content,
         time_taken: message.minutes,
         raw_message_id: Some(message.raw_id),
-        field: message.alert_state.map(|_| "Alert"),
+        field: message
+            .alert_state
+            .map(|_| "Alert")
+            .or(message.commands_cut.then_some(COMMANDS_CUT)),
         new_value: message.alert_state,
         ..NewTransaction::new(ticket_id, kind, actor.id, now)
     })?;

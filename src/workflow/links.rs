@@ -32,7 +32,7 @@ pub(crate) fn change_link(
     change: &LinkChange,
     now: Timestamp,
 ) -> Result<Option<i64>> {
-    let other = tx.current_ticket(change.ticket)?;
+    let other = super::view::visible_ticket(tx, access, change.ticket)?;
     if other.id == ticket.id {
         return Err(Error::Invalid(format!(
             "ticket {} cannot be linked to itself",

@@ -3,6 +3,7 @@
 use super::Settings;
 use super::access::{Access, On};
 use super::notify::Happening;
+use super::view::visible_ticket;
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::store::{NewTransaction, ShredCount, WriteTx};
@@ -13,8 +14,8 @@ use crate::ticket::{Timestamp, TransactionKind};
 /// from now on; its service level's Due date counts the messages of both. Returns the
 /// transaction on `into`.
 pub fn merge(tx: &WriteTx<'_>, s: &Settings, access: &Access, from: i64, into: i64, now: Timestamp) -> Result<i64> {
-    let source = tx.current_ticket(from)?;
-    let target = tx.current_ticket(into)?;
+    let source = visible_ticket(tx, access, from)?;
+    let target = visible_ticket(tx, access, into)?;
     if source.id == target.id {
         return Err(Error::Invalid(format!(
             "tickets {from} and {into} are already one ticket ({})",
@@ -42,7 +43,7 @@ pub fn merge(tx: &WriteTx<'_>, s: &Settings, access: &Access, from: i64, into: i
 /// What shredding a ticket (with the tickets merged into it) removes, table by table;
 /// with `apply`, removes it for good. Needs ShredTicket.
 pub fn shred(tx: &WriteTx<'_>, access: &Access, ticket: i64, apply: bool) -> Result<Vec<ShredCount>> {
-    let row = tx.current_ticket(ticket)?;
+    let row = visible_ticket(tx, access, ticket)?;
     access.require(tx, Right::ShredTicket, On::Ticket(&row))?;
     let group = tx.merged_group(row.id)?;
     let counts = tx.shred(&group, apply)?;

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::access::Access;
-use super::ingest::{Delivery, IngestOutcome, ingest};
+use super::ingest::{Delivery, IngestOutcome, ingest, tagged_numbers};
 use super::notify::{Happening, RuleTrace, template_context, traced};
 use super::{Settings, view};
 use crate::error::{Error, Result};
@@ -87,6 +87,13 @@ pub fn test_rules(
 ) -> Result<RuleTest> {
     staff_only(access, "test the rules")?;
     let parsed = parse(raw, &s.parse_options(delivery.envelope_sender.as_deref())).map_err(|e| e.to_string());
+    // A dry run onto a ticket the tester may not see would show its watchers and text.
+    // Every number the message names must be one they may see; a number that names no
+    // ticket gets the same answer, so that the dry run does not tell which exist.
+    let subject = parsed.as_ref().map_or("", |inbound| inbound.subject.as_str());
+    for number in tagged_numbers(tx, s, subject)?.into_iter().chain(delivery.ticket) {
+        view::visible_ticket(tx, access, number)?;
+    }
     tx.dry_run(|tx| {
         let (outcome, trace) = traced(|| ingest(tx, s, delivery, raw, parsed, now));
         let outcome = outcome?;

@@ -9,9 +9,11 @@ use super::access::{Access, On};
 use super::fields::{By, change_field, may_own};
 use super::links::change_link;
 use super::notify::{Happening, record_and_run, run_rules};
+use super::view::{known_queue, visible_ticket};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::store::{NewTicket, NewTransaction, TicketRow, WriteTx};
+use crate::text::one_line;
 use crate::ticket::{Action, Change, OwnerAction, Role, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, User, normalize_address};
 
@@ -32,36 +34,38 @@ pub struct NewTicketRequest {
     pub owner: Option<String>,
 }
 
-/// Creates a ticket and returns its number. Needs CreateTicket on the queue; naming an
-/// owner other than oneself needs ModifyTicket there too.
+/// Creates a ticket and returns its number. Needs CreateTicket on the queue. The creator
+/// is the requestor unless others are named, and gets the autoreply as mail's sender
+/// would. Beyond that, what the request asks needs the rights the same change would need
+/// right after (`tkt set`): other requestors and a priority other than the queue's need
+/// ModifyTicket, owning it oneself TakeTicket, giving it to someone ModifyTicket. So a
+/// requestor creates tickets only as a mail would.
 pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, access: &Access, now: Timestamp) -> Result<i64> {
-    let queue = tx
-        .queue_by_name(&req.queue)?
-        .ok_or_else(|| Error::NotFound(format!("no queue named `{}`", req.queue)))?;
-    access.require(tx, Right::CreateTicket, On::Queue(&queue))?;
-    let mut requestors = Vec::new();
-    for address in &req.requestors {
-        let address = normalize_address(address)
-            .ok_or_else(|| Error::Invalid(format!("requestor `{address}` is not an email address")))?;
-        requestors.push(tx.ensure_user(&address, "", false, now)?);
-    }
+    let queue = known_queue(tx, access, &req.queue, Right::CreateTicket)?;
+    let on = On::Queue(&queue);
+    access.require(tx, Right::CreateTicket, on)?;
+    let requestors = requestors_at_creation(tx, access, on, &req.requestors, now)?;
     let owner = match &req.owner {
-        Some(who) => {
-            let owner = user_named(tx, who)?;
-            if owner.id != access.user.id {
-                access.require(tx, Right::ModifyTicket, On::Queue(&queue))?;
-            }
-            owner
-        }
+        Some(who) => user_named(tx, who)?,
         None => tx.user(NOBODY_ID)?,
     };
+    let rights = owner_rights(access.user.id, NOBODY_ID, owner.id);
+    if owner.id != NOBODY_ID && !rights.is_empty() {
+        access.require_any(tx, rights, on)?;
+    }
+    // not given: the queue's InitialPriority
+    let initial_priority = s.time.initial_priority(&queue.name);
+    let priority = req.priority.unwrap_or(initial_priority);
+    if priority != initial_priority {
+        access.require(tx, Right::ModifyTicket, on)?;
+    }
+    let subject = one_line(&req.subject);
     let ticket_id = tx.insert_ticket(&NewTicket {
         queue_id: queue.id,
-        subject: req.subject.trim(),
+        subject: &subject,
         status: s.lifecycle(&queue).default_initial().clone(),
         owner_id: owner.id,
-        // not given: the queue's InitialPriority
-        priority: req.priority.unwrap_or_else(|| s.time.initial_priority(&queue.name)),
+        priority,
         final_priority: s.time.final_priority(&queue.name),
         creator_id: access.user.id,
         now,
@@ -85,8 +89,41 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, access: &A
     Ok(ticket_id)
 }
 
-/// Replies to (correspond: ReplyToTicket) or comments on (CommentOnTicket) a ticket;
-/// returns the transaction id.
+/// The requestors of a new ticket: those named, each made a user if unknown (anyone but
+/// oneself needs what `Requestor+=` would: ModifyTicket on the queue), or else the creator.
+fn requestors_at_creation(
+    tx: &WriteTx<'_>,
+    access: &Access,
+    on: On<'_>,
+    addresses: &[String],
+    now: Timestamp,
+) -> Result<Vec<User>> {
+    if addresses.is_empty() {
+        return Ok(access
+            .user
+            .email
+            .is_some()
+            .then(|| access.user.clone())
+            .into_iter()
+            .collect());
+    }
+    let mut requestors = Vec::new();
+    for address in addresses {
+        let address = normalize_address(address)
+            .ok_or_else(|| Error::Invalid(format!("requestor `{address}` is not an email address")))?;
+        if !is_own_address(access, &address) {
+            access.require_any(tx, watcher_rights(access, Role::Requestor, &address), on)?;
+        }
+        requestors.push(tx.ensure_user(&address, "", false, now)?);
+    }
+    Ok(requestors)
+}
+
+/// Replies to (correspond) or comments on a ticket; returns the transaction id and what
+/// it was recorded as. The ticket must be one the actor may see (else it "does not
+/// exist"); then the one policy mail follows too ([`Access::message_kind`]) decides: a
+/// comment needs CommentOnTicket, a reply ReplyToTicket, and a reply from someone neither
+/// staff on the queue nor a watcher follows the queue's `non_watcher_mail`.
 #[allow(clippy::too_many_arguments, reason = "mirrors the API request one to one")]
 pub fn reply(
     tx: &WriteTx<'_>,
@@ -97,13 +134,9 @@ pub fn reply(
     minutes: i64,
     access: &Access,
     now: Timestamp,
-) -> Result<i64> {
-    let ticket = tx.current_ticket(ticket)?;
-    let right = match action {
-        Action::Correspond => Right::ReplyToTicket,
-        Action::Comment => Right::CommentOnTicket,
-    };
-    access.require(tx, right, On::Ticket(&ticket))?;
+) -> Result<(i64, TransactionKind)> {
+    let ticket = visible_ticket(tx, access, ticket)?;
+    let kind = access.message_kind(tx, &ticket, action)?;
     if content.trim().is_empty() {
         return Err(Error::Invalid(
             "the message is empty; give the text with --message or on standard input".into(),
@@ -115,9 +148,10 @@ pub fn reply(
     let transaction = NewTransaction {
         content,
         time_taken: minutes,
-        ..NewTransaction::new(ticket.id, action.transaction_kind(), access.user.id, now)
+        ..NewTransaction::new(ticket.id, kind, access.user.id, now)
     };
-    record_and_run(tx, s, &transaction, &access.user, None, now)
+    let id = record_and_run(tx, s, &transaction, &access.user, None, now)?;
+    Ok((id, kind))
 }
 
 /// Applies changes in order, each its own transaction; all or none are kept (the caller's
@@ -130,7 +164,7 @@ pub fn update(
     access: &Access,
     now: Timestamp,
 ) -> Result<Vec<i64>> {
-    let ticket_id = tx.current_ticket(ticket)?.id;
+    let ticket_id = visible_ticket(tx, access, ticket)?.id;
     if changes.is_empty() {
         return Err(Error::Invalid("nothing to change: give field=value pairs".into()));
     }
@@ -188,14 +222,9 @@ fn new_owner(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, change: &Cha
         }
         Change::Owner(who) => {
             let owner = user_named(tx, who)?;
-            let take = owner.id == me && ticket.owner_id == NOBODY_ID;
-            let untake = owner.id == NOBODY_ID && ticket.owner_id == me;
-            if take {
-                access.require_any(tx, &[Right::TakeTicket, Right::ModifyTicket], on)?;
-            } else if owner.id == me && ticket.owner_id != me {
-                access.require(tx, Right::StealTicket, on)?;
-            } else if !untake {
-                access.require(tx, Right::ModifyTicket, on)?;
+            let rights = owner_rights(me, ticket.owner_id, owner.id);
+            if !rights.is_empty() {
+                access.require_any(tx, rights, on)?;
             }
             owner
         }
@@ -205,6 +234,41 @@ fn new_owner(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, change: &Cha
         may_own(tx, &owner, ticket)?;
     }
     Ok(owner)
+}
+
+/// The rights of which one lets `me` give a ticket owned by `current` to `new`: taking
+/// an unowned ticket (TakeTicket or ModifyTicket), stealing one (StealTicket), giving
+/// one's own back (none), anything else (ModifyTicket).
+fn owner_rights(me: i64, current: i64, new: i64) -> &'static [Right] {
+    if new == me && current == NOBODY_ID {
+        &[Right::TakeTicket, Right::ModifyTicket]
+    } else if new == me && current != me {
+        &[Right::StealTicket]
+    } else if new == NOBODY_ID && current == me {
+        &[]
+    } else {
+        &[Right::ModifyTicket]
+    }
+}
+
+/// Whether `address` is the actor's own.
+fn is_own_address(access: &Access, address: &str) -> bool {
+    access
+        .user
+        .email
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case(address.trim()))
+}
+
+/// The rights of which one lets the actor add or remove `address` as a watcher in `role`:
+/// themselves as Cc (Watch) or AdminCc (WatchAsAdminCc), or ModifyTicket; anyone else in
+/// any role, ModifyTicket.
+fn watcher_rights(access: &Access, role: Role, address: &str) -> &'static [Right] {
+    match role {
+        Role::Cc if is_own_address(access, address) => &[Right::Watch, Right::ModifyTicket],
+        Role::AdminCc if is_own_address(access, address) => &[Right::WatchAsAdminCc, Right::ModifyTicket],
+        _ => &[Right::ModifyTicket],
+    }
 }
 
 /// The rights a change needs, beyond those `new_owner` checks. A status change needs what
@@ -225,22 +289,11 @@ fn check_change(tx: &WriteTx<'_>, s: &Settings, access: &Access, ticket: &Ticket
         Change::Queue(name) => {
             access.require(tx, Right::ModifyTicket, on)?;
             // moving a ticket into a queue is creating one there
-            match tx.queue_by_name(name)? {
-                Some(queue) => access.require(tx, Right::CreateTicket, On::Queue(&queue)),
-                None => Err(Error::NotFound(format!("no queue named `{name}`"))),
-            }
+            let queue = known_queue(tx, access, name, Right::CreateTicket)?;
+            access.require(tx, Right::CreateTicket, On::Queue(&queue))
         }
         Change::Watcher(WatcherChange { role, address, .. }) => {
-            let own = access
-                .user
-                .email
-                .as_deref()
-                .is_some_and(|e| e.eq_ignore_ascii_case(address.trim()));
-            match role {
-                Role::Cc if own => access.require_any(tx, &[Right::Watch, Right::ModifyTicket], on),
-                Role::AdminCc if own => access.require_any(tx, &[Right::WatchAsAdminCc, Right::ModifyTicket], on),
-                _ => access.require(tx, Right::ModifyTicket, on),
-            }
+            access.require_any(tx, watcher_rights(access, *role, address), on)
         }
         _ => access.require(tx, Right::ModifyTicket, on),
     }

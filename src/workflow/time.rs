@@ -8,14 +8,13 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
-use super::access::{Access, On};
+use super::access::Access;
 use super::fields::{Cause, system_change};
 use super::notify::Happening;
 use crate::calendar::{Calendar, format_duration};
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::queue::{Escalation, StalledPolicy};
-use crate::rights::Right;
 use crate::sla::{self, ServiceLevel};
 use crate::store::{Db, WriteTx};
 use crate::ticket::{Change, Timestamp, TransactionKind};
@@ -190,8 +189,7 @@ pub struct SlaReport {
 
 /// Where a ticket stands against its service level (ShowTicket).
 pub fn sla_report(db: &Db<'_>, s: &Settings, access: &Access, id: i64, now: Timestamp) -> Result<SlaReport> {
-    let row = db.current_ticket(id)?;
-    access.require(db, Right::ShowTicket, On::Ticket(&row))?;
+    let row = super::view::visible_ticket(db, access, id)?;
     let ticket = db.ticket(row.id, true)?;
     let queue = db.queue(row.queue_id)?;
     let alarms = ticket

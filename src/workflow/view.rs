@@ -7,19 +7,24 @@ use super::access::{Access, On};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::search::{self, Condition, Expr, Field, Grouping, Op, Query, Value};
-use crate::store::{ContentHit, Db, TicketRow, compile_query};
-use crate::ticket::{Lifecycle, Ticket, Timestamp, TransactionKind};
+use crate::store::{AttachmentContent, ContentHit, Db, QueueRow, TicketRow, compile_query};
+use crate::ticket::{COMMANDS_CUT, Lifecycle, Ticket, Timestamp, TransactionKind};
 
 /// A ticket with its history. Needs ShowTicket; comments are left out without
-/// ShowTicketComments. A ticket the user may not see is reported as missing, so numbers
-/// do not reveal which tickets exist.
+/// ShowTicketComments, and so are the raw message and text parts of a message whose
+/// commands by mail were cut from its text (the lines are still in them). A ticket the
+/// user may not see is reported as missing, so numbers do not reveal which tickets exist.
 pub fn ticket(db: &Db<'_>, access: &Access, id: i64) -> Result<Ticket> {
-    let row = visible_row(db, access, id)?;
+    let row = visible_ticket(db, access, id)?;
     let mut ticket = db.ticket(row.id, true)?;
     if !access.can(db, Right::ShowTicketComments, On::Ticket(&row))?
         && let Some(history) = ticket.transactions.as_mut()
     {
         history.retain(|x| x.kind != TransactionKind::Comment);
+        for x in history.iter_mut().filter(|x| x.had_commands()) {
+            x.has_raw_message = false;
+            x.attachments.retain(|a| a.filename.is_some());
+        }
     }
     Ok(ticket)
 }
@@ -82,6 +87,20 @@ pub fn check_names(
         custom_field_exists(db, name)?;
     }
     Ok(())
+}
+
+/// The queue named `name`, for a user about to do what `right` allows there: found if
+/// they may know of it (see it, one of its tickets, or hold `right` there); any other
+/// queue gets exactly the answer a name that names none gets, "no queue named `x`". The
+/// caller then asks for `right`, whose refusal may name the queue.
+pub fn known_queue(db: &Db<'_>, access: &Access, name: &str, right: Right) -> Result<QueueRow> {
+    let missing = || Error::NotFound(format!("no queue named `{name}`"));
+    let queue = db.queue_by_name(name.trim())?.ok_or_else(missing)?;
+    if access.can(db, right, On::Queue(&queue))? || knows_queue(db, access, &queue.name, &[])? {
+        Ok(queue)
+    } else {
+        Err(missing())
+    }
 }
 
 /// Whether the queue exists as far as this user may tell: they may see it (SeeQueue), or
@@ -202,29 +221,69 @@ pub fn report(
         .collect())
 }
 
-/// The raw message of a transaction, for someone who may see that transaction.
+/// The raw message of a transaction, for someone who may see that transaction. A
+/// message whose commands by mail were cut from its text keeps them in its raw bytes: that
+/// is for staff (ShowTicketComments).
 pub fn raw_message(db: &Db<'_>, access: &Access, transaction: i64) -> Result<Vec<u8>> {
-    may_see_transaction(db, access, transaction)?;
+    let seen = seen_transaction(db, access, transaction)?;
+    if seen.had_commands && !seen.by_staff {
+        return Err(Error::Denied(format!(
+            "the raw message of transaction {transaction} is for staff: it holds its sender's commands by mail \
+             (`tkt show` has its text)"
+        )));
+    }
     db.raw_message_of(transaction)
 }
 
-/// An attachment's type and content, for someone who may see its transaction.
-pub fn attachment(db: &Db<'_>, access: &Access, attachment: i64) -> Result<(String, Vec<u8>)> {
-    may_see_transaction(db, access, db.attachment_transaction(attachment)?)?;
+/// An attachment's type, name and content, for someone who may see its transaction. An
+/// attachment the user may not see (of a hidden ticket, of a comment without
+/// ShowTicketComments, the text of a message that held commands by mail) does not exist
+/// for them, exactly as one that does not exist.
+pub fn attachment(db: &Db<'_>, access: &Access, attachment: i64) -> Result<AttachmentContent> {
+    let missing = || Error::NotFound(format!("attachment {attachment} does not exist"));
+    let (transaction, is_file) = db.attachment_transaction(attachment)?;
+    let seen = seen_transaction(db, access, transaction).map_err(|e| match e {
+        Error::NotFound(_) => missing(),
+        other => other,
+    })?;
+    if seen.had_commands && !seen.by_staff && !is_file {
+        return Err(missing());
+    }
     db.attachment_content(attachment)
 }
 
-fn may_see_transaction(db: &Db<'_>, access: &Access, transaction: i64) -> Result<()> {
-    let (ticket, kind) = db.transaction_ticket(transaction)?;
-    let row = visible_row(db, access, ticket)?;
-    if kind == TransactionKind::Comment {
-        access.require(db, Right::ShowTicketComments, On::Ticket(&row))?;
-    }
-    Ok(())
+/// What a reader may see of a transaction they may see at all.
+struct SeenTransaction {
+    /// They hold ShowTicketComments on its ticket.
+    by_staff: bool,
+    /// Command lines were cut from the message's text.
+    had_commands: bool,
 }
 
-/// The ticket's row if the user may see it; NotFound otherwise.
-fn visible_row(db: &Db<'_>, access: &Access, id: i64) -> Result<TicketRow> {
+/// A transaction of a ticket the user may see, and not a comment unless they hold
+/// ShowTicketComments; else "transaction N does not exist", as for a number that names
+/// none.
+fn seen_transaction(db: &Db<'_>, access: &Access, transaction: i64) -> Result<SeenTransaction> {
+    let missing = || Error::NotFound(format!("transaction {transaction} does not exist"));
+    let place = db.transaction_place(transaction)?;
+    let row = visible_ticket(db, access, place.ticket).map_err(|e| match e {
+        Error::NotFound(_) => missing(),
+        other => other,
+    })?;
+    let by_staff = access.can(db, Right::ShowTicketComments, On::Ticket(&row))?;
+    if place.kind == TransactionKind::Comment && !by_staff {
+        return Err(missing());
+    }
+    Ok(SeenTransaction {
+        by_staff,
+        had_commands: place.field.as_deref() == Some(COMMANDS_CUT),
+    })
+}
+
+/// The ticket's row (a merged ticket's survivor) if the user may see it (ShowTicket);
+/// otherwise `NotFound` with exactly the words a number that names no ticket gets: "ticket
+/// N does not exist". Every read and change of a ticket by a person asks this first.
+pub fn visible_ticket(db: &Db<'_>, access: &Access, id: i64) -> Result<TicketRow> {
     let missing = || Error::NotFound(format!("ticket {id} does not exist"));
     let effective = db.effective_ticket(id)?.ok_or_else(missing)?;
     let row = db.ticket_row(effective)?.ok_or_else(missing)?;

@@ -16,6 +16,8 @@ mod outbound;
 mod postfix;
 mod realworld;
 mod rights;
+mod rights_matrix;
+mod rights_paths;
 mod rules;
 mod schedule;
 mod search;

@@ -343,12 +343,18 @@ fn the_first_admin_bootstraps_from_local_root_and_others_cannot_administer() {
         vec!["group", "create", "cabal"],
         vec!["queue", "create", "secret"],
         vec!["quarantine", "list"],
-        vec!["token", "create", "boss@tickets.test"],
     ] {
         let out = d.tkt_as(&newhire, &args);
         assert!(!ok(&out), "{args:?} must be refused");
         assert!(stderr(&out).contains("needs the right"), "{args:?}: {}", stderr(&out));
     }
+    // another user's account is none of theirs: it does not exist for them
+    let out = d.tkt_as(&newhire, &["token", "create", "boss@tickets.test"]);
+    assert!(
+        stderr(&out).contains("no user named `boss@tickets.test`"),
+        "{}",
+        stderr(&out)
+    );
     // but their own token, and their own rights, they may see
     assert!(ok(
         &d.tkt_as(&newhire, &["token", "list", "--user", "newhire@tickets.test"])

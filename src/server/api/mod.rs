@@ -7,6 +7,7 @@
 
 mod admin;
 mod auth;
+mod download;
 mod ingest;
 mod jobs;
 mod rules;
@@ -16,8 +17,7 @@ pub use tickets::{ChangeRequest, MessageRequest};
 
 use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -168,10 +168,4 @@ async fn write_as<T: Send + 'static>(
             f(tx, &access, &settings)
         })
         .await?)
-}
-
-fn bytes_response(content_type: &str, bytes: Vec<u8>) -> Response {
-    let content_type = header::HeaderValue::from_str(content_type)
-        .unwrap_or(header::HeaderValue::from_static("application/octet-stream"));
-    ([(header::CONTENT_TYPE, content_type)], Bytes::from(bytes)).into_response()
 }

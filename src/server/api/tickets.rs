@@ -7,7 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 
-use super::{Actor, ApiResult, App, bytes_response, read_as, write_as};
+use super::download::download;
+use super::{Actor, ApiResult, App, read_as, write_as};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::server::now;
@@ -208,11 +209,11 @@ async fn respond(
     Json(req): Json<MessageRequest>,
     action: Action,
 ) -> ApiResult<Response> {
-    let transaction = write_as(&app, actor, move |tx, access, s| {
+    let (transaction, kind) = write_as(&app, actor, move |tx, access, s| {
         workflow::reply(tx, s, id, action, &req.content, req.minutes, access, now())
     })
     .await?;
-    Ok(Json(serde_json::json!({ "transaction": transaction })).into_response())
+    Ok(Json(serde_json::json!({ "transaction": transaction, "type": kind })).into_response())
 }
 
 /// Field changes, each written as `tkt set` takes them: `status=open`, `AdminCc+=x@y`,
@@ -284,7 +285,12 @@ pub async fn raw_message(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     let bytes = read_as(&app, actor, move |db, access| view::raw_message(db, access, id)).await?;
-    Ok(bytes_response("message/rfc822", bytes))
+    Ok(download(
+        "message/rfc822",
+        None,
+        &format!("transaction-{id}.eml"),
+        bytes,
+    ))
 }
 
 pub async fn attachment(
@@ -292,8 +298,13 @@ pub async fn attachment(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let (content_type, bytes) = read_as(&app, actor, move |db, access| view::attachment(db, access, id)).await?;
-    Ok(bytes_response(&content_type, bytes))
+    let part = read_as(&app, actor, move |db, access| view::attachment(db, access, id)).await?;
+    Ok(download(
+        &part.content_type,
+        part.filename.as_deref(),
+        &format!("attachment-{id}"),
+        part.bytes,
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -344,7 +355,7 @@ pub async fn quarantine_raw(
         db.raw_message(raw_id)
     })
     .await?;
-    Ok(bytes_response("message/rfc822", bytes))
+    Ok(download("message/rfc822", None, &format!("quarantine-{id}.eml"), bytes))
 }
 
 pub async fn quarantine_retry(
