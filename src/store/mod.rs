@@ -12,6 +12,7 @@
 //! be a second implementation of these same methods.
 
 mod alerts;
+mod compile;
 mod custom_fields;
 mod groups;
 mod jobs;
@@ -28,12 +29,13 @@ mod tokens;
 mod users;
 
 pub use alerts::{AlertKey, AlertSeen};
+pub use compile::{CompiledQuery, SeenBy, compile_query};
 pub use groups::GroupInfo;
 pub use jobs::{ExchangeEntry, JobRun, Touches};
 pub use mail::{QuarantineEntry, Seen};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};
-pub use search::{CompiledQuery, ContentHit, SavedSearch, SeenBy, compile_query};
+pub use search::{ContentHit, SavedSearch};
 pub use shred::ShredCount;
 pub use tickets::{DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField};
 pub use tokens::{TokenInfo, TokenState};

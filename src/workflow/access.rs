@@ -1,7 +1,7 @@
 //! The acting user and what they may do: the one place every interface asks.
 
 use crate::error::{Error, Result};
-use crate::rights::{self, Grant, Principal, Right, Scope, Visibility};
+use crate::rights::{self, Grant, Principal, Right, Scope, Viewer};
 use crate::store::{Db, QueueRow, TicketRow};
 use crate::ticket::Role;
 use crate::user::User;
@@ -128,8 +128,9 @@ impl Access {
         &self.principal
     }
 
-    /// Which tickets the user may see.
-    pub fn visibility(&self) -> Visibility {
-        rights::visibility(&self.grants, &self.principal, Right::ShowTicket)
+    /// Which tickets, and which tickets' comments, the user may see: what limits their
+    /// searches.
+    pub fn viewer(&self) -> Viewer {
+        Viewer::new(&self.grants, self.principal.clone())
     }
 }
