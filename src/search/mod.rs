@@ -15,7 +15,7 @@ mod tokens;
 
 pub use fulltext::{MAX_WORDS, fts_any, fts_query};
 pub use parser::{MAX_CONDITIONS, MAX_NESTING, MAX_QUERY_CHARS, MAX_VALUE_CHARS, MAX_VALUES, parse};
-pub use report::{Grouping, parse_grouping};
+pub use report::{Grouping, MAX_GROUPINGS, parse_grouping, parse_groupings};
 pub use simple::{looks_like_ticketsql, quote, simple_to_ticketsql};
 
 use crate::ticket::LinkName;

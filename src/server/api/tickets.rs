@@ -96,11 +96,7 @@ pub async fn report(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Response> {
     let (_, query) = view::interpret(&p.q, now())?;
-    let by =
-        p.by.split(',')
-            .filter(|b| !b.trim().is_empty())
-            .map(crate::search::parse_grouping)
-            .collect::<Result<Vec<_>>>()?;
+    let by = crate::search::parse_groupings(&p.by)?;
     let settings = app.settings.clone();
     let rows = read_as(&app, actor, move |db, access| {
         view::report(db, access, &query, &by, &settings.all_lifecycles())
