@@ -84,15 +84,21 @@ pub struct ReadPool {
     idle: Mutex<Vec<Connection>>,
 }
 
+/// A database error in the library's terms. SQLite's own text is kept for the log
+/// (in `Internal`, which the API never shows) but not put into a `Temporary`, whose text
+/// clients see: they get what happened and what to do, in ticketd's words.
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, OutOfMemory, SystemIoFailure};
-        match e.sqlite_error_code() {
-            Some(DatabaseBusy | DatabaseLocked | DiskFull | SystemIoFailure | CannotOpen | OutOfMemory) => {
-                Error::Temporary(format!("database: {e}"))
-            }
-            _ => Error::Internal(format!("database: {e}")),
-        }
+        let temporary = match e.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked) => "the database is busy; try again shortly",
+            Some(DiskFull) => "the disk of ticketd's database is full; try again once the admin has made room",
+            Some(SystemIoFailure | CannotOpen) => "ticketd cannot read or write its database; try again later",
+            Some(OutOfMemory) => "ticketd is out of memory; try again later",
+            _ => return Error::Internal(format!("database: {e}")),
+        };
+        tracing::warn!(error = %e, "database unavailable");
+        Error::Temporary(temporary.into())
     }
 }
 
