@@ -19,6 +19,7 @@ mod rights;
 mod rules;
 mod schedule;
 mod search;
+mod search_limits;
 mod shipped_config;
 mod staff;
 mod threading;
