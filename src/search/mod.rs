@@ -308,18 +308,46 @@ impl std::fmt::Display for Query {
     }
 }
 
+/// Parentheses only where the precedence needs them (an OR inside an AND, anything but a
+/// condition after NOT), so the printed query nests no deeper than the one it came from
+/// and always parses back within [`MAX_NESTING`].
 impl std::fmt::Display for Expr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let joined = |f: &mut std::fmt::Formatter<'_>, all: &[Expr], word: &str| {
-            let parts: Vec<String> = all.iter().map(Expr::to_string).collect();
-            write!(f, "({})", parts.join(word))
+        self.write(f, None)
+    }
+}
+
+impl Expr {
+    /// Writes the expression as a part of `within` (an `And`, `Or` or `Not`; `None` at
+    /// the top).
+    fn write(&self, f: &mut std::fmt::Formatter<'_>, within: Option<&Expr>) -> std::fmt::Result {
+        let (all, word) = match self {
+            Expr::Condition(c) => return write!(f, "{c}"),
+            Expr::Not(e) => {
+                f.write_str("NOT ")?;
+                return e.write(f, Some(self));
+            }
+            Expr::And(all) => (all, " AND "),
+            Expr::Or(all) => (all, " OR "),
         };
-        match self {
-            Expr::And(all) => joined(f, all, " AND "),
-            Expr::Or(all) => joined(f, all, " OR "),
-            Expr::Not(e) => write!(f, "NOT {e}"),
-            Expr::Condition(c) => write!(f, "{c}"),
+        let parenthesised = match within {
+            Some(Expr::Not(_)) => true,
+            Some(Expr::And(_)) => matches!(self, Expr::Or(_)),
+            _ => false,
+        };
+        if parenthesised {
+            f.write_str("(")?;
         }
+        for (n, e) in all.iter().enumerate() {
+            if n > 0 {
+                f.write_str(word)?;
+            }
+            e.write(f, Some(self))?;
+        }
+        if parenthesised {
+            f.write_str(")")?;
+        }
+        Ok(())
     }
 }
 

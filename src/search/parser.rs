@@ -169,7 +169,7 @@ impl Parser {
         while self.eat_keyword("OR") {
             any.push(self.and_expr()?);
         }
-        Ok(one_or(any, Expr::Or))
+        Ok(joined(any, false))
     }
 
     fn and_expr(&mut self) -> Result<Expr, Error> {
@@ -177,7 +177,7 @@ impl Parser {
         while self.eat_keyword("AND") {
             all.push(self.unary()?);
         }
-        Ok(one_or(all, Expr::And))
+        Ok(joined(all, true))
     }
 
     fn unary(&mut self) -> Result<Expr, Error> {
@@ -372,9 +372,21 @@ impl Parser {
     }
 }
 
-/// The one expression, or all of them joined (`And`, `Or`).
-fn one_or(mut all: Vec<Expr>, join: fn(Vec<Expr>) -> Expr) -> Expr {
-    if all.len() == 1 { all.remove(0) } else { join(all) }
+/// The one expression, or all of them joined by AND (`and`) or OR; a part that is itself
+/// such a join (`(a AND b) AND c`) is spliced in, so a query is as flat as it can be.
+fn joined(all: Vec<Expr>, and: bool) -> Expr {
+    if all.len() == 1 {
+        return all.into_iter().next().expect("one expression");
+    }
+    let mut flat = Vec::with_capacity(all.len());
+    for e in all {
+        match e {
+            Expr::And(inner) if and => flat.extend(inner),
+            Expr::Or(inner) if !and => flat.extend(inner),
+            e => flat.push(e),
+        }
+    }
+    if and { Expr::And(flat) } else { Expr::Or(flat) }
 }
 
 enum RawValue {
@@ -654,6 +666,7 @@ mod tests {
             "Queue = 'general' AND Status = '__Active__'",
             "id IN (1, 2, 3) OR NOT (Priority >= 50 AND Owner = '__CurrentUser__')",
             "Status NOT IN ('__Active__', 'resolved') AND Owner IN ('__CurrentUser__', 'Nobody')",
+            "(id = 1 AND id = 2) AND (id = 3 OR id = 4) OR NOT (id = 5 OR id = 6) AND NOT NOT id = 7",
             "Content IN ('toner', '\"paper jam\"') OR DependsOn NOT IN (1, 2) OR CF.{Severity} IN ('a', 'b')",
             "Subject LIKE 'it\\'s \"quoted\" \\\\ here' AND Content NOT LIKE '\"paper jam\" print*'",
             "Due IS NULL AND DependsOn IS NOT NULL AND MemberOf = 7 AND Unowned",
