@@ -20,6 +20,7 @@ mod rules;
 mod schedule;
 mod search;
 mod search_limits;
+mod search_properties;
 mod shipped_config;
 mod staff;
 mod threading;
