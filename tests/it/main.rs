@@ -3,6 +3,7 @@
 mod alerts;
 mod backup;
 mod commands;
+mod comment_search;
 mod corpus;
 mod delivery;
 mod golden;
