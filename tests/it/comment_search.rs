@@ -39,7 +39,10 @@ fn comments_set() -> Daemon {
     }
     d.deliver("general", &mail("zoe@example.net", "Printer jams", "It jams.", &[]));
     d.deliver("network", &mail("yan@example.net", "Switch down", "Core switch.", &[]));
-    d.deliver("network", &mail("zoe@example.net", "VPN slow", "The tunnel drops.", &[]));
+    d.deliver(
+        "network",
+        &mail("zoe@example.net", "VPN slow", "The tunnel drops.", &[]),
+    );
     d.deliver("general", &mail("yan@example.net", "Toner", "Black toner.", &[]));
     d.tkt_ok(&["comment", "1", "-m", "The spare key is under the marmalade."]);
     d.tkt_ok(&["comment", "2", "-m", "The rack code is quokka."]);
@@ -83,15 +86,30 @@ fn comment_text_is_matched_only_with_show_ticket_comments_on_its_queue() {
         assert!(seen.contains(&2), "{seen:?}");
     }
     // staff with the right on network find network comments, not general ones
-    assert_eq!(found(&d, Some(&alice), &["search", "Content LIKE 'quokka'", "--json"]), [2]);
-    assert_eq!(found(&d, Some(&alice), &["search", "--content", "quokka", "--json"]), [2]);
+    assert_eq!(
+        found(&d, Some(&alice), &["search", "Content LIKE 'quokka'", "--json"]),
+        [2]
+    );
+    assert_eq!(
+        found(&d, Some(&alice), &["search", "--content", "quokka", "--json"]),
+        [2]
+    );
     assert_eq!(counted(&d, &alice, "Content LIKE 'quokka'"), 1);
-    assert_eq!(found(&d, Some(&alice), &["search", "Content LIKE 'marmalade'", "--json"]), none);
+    assert_eq!(
+        found(&d, Some(&alice), &["search", "Content LIKE 'marmalade'", "--json"]),
+        none
+    );
     let seen = found(&d, Some(&alice), &["search", "Content NOT LIKE 'quokka'", "--json"]);
     assert!(!seen.contains(&2), "{seen:?}");
     // a merged ticket's comment is judged on the ticket it was merged into (general)
-    assert_eq!(found(&d, Some(&alice), &["search", "Content LIKE 'wombat'", "--json"]), none);
-    assert_eq!(found(&d, Some(&alice), &["search", "--content", "wombat", "--json"]), none);
+    assert_eq!(
+        found(&d, Some(&alice), &["search", "Content LIKE 'wombat'", "--json"]),
+        none
+    );
+    assert_eq!(
+        found(&d, Some(&alice), &["search", "--content", "wombat", "--json"]),
+        none
+    );
     // the superuser finds every comment
     assert_eq!(found(&d, None, &["search", "Content LIKE 'quokka'", "--json"]), [2]);
     assert_eq!(found(&d, None, &["search", "Content LIKE 'marmalade'", "--json"]), [1]);
@@ -115,12 +133,22 @@ fn staff_kept_to_one_queue_find_its_comments_and_nothing_merged_away_from_it() {
     let carol = d.token_for("carol@tickets.test");
     let none: Vec<i64> = Vec::new();
     assert_eq!(found(&d, Some(&carol), &["search", "", "--json"]), [2]);
-    assert_eq!(found(&d, Some(&carol), &["search", "Content LIKE 'quokka'", "--json"]), [2]);
-    assert_eq!(found(&d, Some(&carol), &["search", "--content", "quokka", "--json"]), [2]);
+    assert_eq!(
+        found(&d, Some(&carol), &["search", "Content LIKE 'quokka'", "--json"]),
+        [2]
+    );
+    assert_eq!(
+        found(&d, Some(&carol), &["search", "--content", "quokka", "--json"]),
+        [2]
+    );
     // ticket 3 was in network, but it lives on as 4 in general, which carol may not see:
     // neither its text nor its comment names it
     for word in ["tunnel", "wombat", "marmalade"] {
-        assert_eq!(found(&d, Some(&carol), &["search", "--content", word, "--json"]), none, "{word}");
+        assert_eq!(
+            found(&d, Some(&carol), &["search", "--content", word, "--json"]),
+            none,
+            "{word}"
+        );
         let like = format!("Content LIKE '{word}'");
         assert_eq!(found(&d, Some(&carol), &["search", &like, "--json"]), none, "{like}");
         let text = String::from_utf8(d.tkt_as(&carol, &["search", "--content", word]).stdout).unwrap();
@@ -129,5 +157,8 @@ fn staff_kept_to_one_queue_find_its_comments_and_nothing_merged_away_from_it() {
     // the requestor of the survivor finds its text (not its comments)
     let yan = d.token_for("yan@example.net");
     assert_eq!(found(&d, Some(&yan), &["search", "--content", "tunnel", "--json"]), [4]);
-    assert_eq!(found(&d, Some(&yan), &["search", "--content", "wombat", "--json"]), none);
+    assert_eq!(
+        found(&d, Some(&yan), &["search", "--content", "wombat", "--json"]),
+        none
+    );
 }

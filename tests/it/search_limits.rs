@@ -245,3 +245,42 @@ fn what_sqlite_says_when_it_fails_stays_in_the_log_and_the_daemon_answers_on() {
         assert_eq!(d.search("id = 2"), [2]);
     }
 }
+
+#[test]
+fn a_search_that_runs_too_long_is_stopped_and_says_so() {
+    let d = Daemon::start_with(Setup {
+        server: vec!["search_time_limit_secs = 1".into()],
+        ..Setup::default()
+    });
+    d.deliver("general", &mail("zoe@example.net", &"a".repeat(900), "Text.", &[]));
+    // a large installation, made directly: copies of ticket 1
+    let db = rusqlite::Connection::open(d.dir.path().join("data/ticketd.sqlite3")).unwrap();
+    let columns: Vec<String> = db
+        .prepare("SELECT name FROM pragma_table_info('tickets') WHERE name != 'id'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let columns = columns.join(", ");
+    db.execute_batch(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30000) \
+         INSERT INTO tickets ({columns}) SELECT {columns} FROM tickets, n WHERE tickets.id = 1; \
+         UPDATE tickets SET effective_id = id;"
+    ))
+    .unwrap();
+    drop(db);
+    // every condition reads every subject to its end
+    let slow = vec!["Subject LIKE '%zz%'"; 200].join(" OR ");
+    let started = std::time::Instant::now();
+    let out = d.tkt(&["search", &slow]);
+    let took = started.elapsed();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("took longer than 1 s and was stopped; narrow it"), "{err}");
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    let out = d.tkt(&["report", &slow, "--by", "Status"]);
+    assert!(stderr(&out).contains("took longer than 1 s"), "{}", stderr(&out));
+    // quick reads go on as before
+    assert_eq!(d.search("id = 2"), [2]);
+}
