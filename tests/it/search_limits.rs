@@ -284,3 +284,22 @@ fn a_search_that_runs_too_long_is_stopped_and_says_so() {
     // quick reads go on as before
     assert_eq!(d.search("id = 2"), [2]);
 }
+
+#[test]
+fn saved_searches_are_bounded_in_number_and_name() {
+    let d = small_set();
+    let zoe = d.token_for("zoe@example.net");
+    let save = |name: &str| d.tkt_as(&zoe, &["search", "save", name, "Status = '__Active__'"]);
+    for n in 0..100 {
+        assert!(save(&format!("s{n}")).status.success());
+    }
+    let out = save("one more");
+    assert!(stderr(&out).contains("you have 100 saved searches"), "{}", stderr(&out));
+    // replacing one is not keeping more
+    assert!(save("s7").status.success());
+    let out = save(&"n".repeat(101));
+    assert!(stderr(&out).contains("at most 100 characters"), "{}", stderr(&out));
+    let out = save("two\nlines");
+    assert!(stderr(&out).contains("one line"), "{}", stderr(&out));
+    assert_eq!(d.count("SELECT count(*) FROM saved_searches"), 100);
+}

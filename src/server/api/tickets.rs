@@ -123,14 +123,9 @@ pub async fn save_search(
     Extension(actor): Extension<Actor>,
     Json(req): Json<SaveSearch>,
 ) -> ApiResult<Response> {
-    let name = req.name.trim().to_string();
-    if name.is_empty() {
-        return Err(Error::Invalid("a saved search needs a name: tkt search save NAME QUERY".into()).into());
-    }
-    let (_, query) = view::interpret(&req.query, now())?;
+    let now = now();
     write_as(&app, actor, move |tx, access, s| {
-        view::check_names(tx, access, &query, &[], &s.all_lifecycles())?;
-        tx.save_search(access.user.id, &name, &req.query)
+        workflow::saved_searches::save(tx, access, &req.name, &req.query, &s.all_lifecycles(), now)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
