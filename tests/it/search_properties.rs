@@ -145,7 +145,17 @@ fn token_soup() -> impl Strategy<Value = String> {
 fn random_text_is_a_query_or_a_clear_error_quickly() {
     let mut runner = TestRunner::new(config(2_000));
     let text = prop_oneof![any::<String>(), token_soup(), "[ -~]{0,200}"];
-    runner.run(&text, |text| parse_checked(&text).map(|_| ())).unwrap();
+    runner
+        .run(&text, |text| {
+            parse_checked(&text)?;
+            // what a search box gets: TicketSQL or the simple form written out as it
+            let started = Instant::now();
+            let read = ticketd::workflow::view::interpret(&text, now());
+            prop_assert!(started.elapsed() < PARSE_BUDGET, "{:?}", text);
+            prop_assert!(matches!(read, Ok(_) | Err(Error::Invalid(_))), "{:?}: {:?}", text, read);
+            Ok(())
+        })
+        .unwrap();
 }
 
 /// A value as a query writes it: text, numbers, dates near and far, the special values.
