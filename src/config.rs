@@ -110,6 +110,9 @@ pub struct ServerConfig {
     pub token: Option<Secret>,
     /// How long shutdown waits for requests in flight before giving up on them.
     pub shutdown_grace_secs: u64,
+    /// How long one read (a search, a report) may run before it is stopped with an error
+    /// that says so: no query, however costly, keeps a core busy for longer.
+    pub search_time_limit_secs: u64,
 }
 
 /// Inbound and outbound mail.
@@ -301,6 +304,7 @@ impl Default for ServerConfig {
             token_file: None,
             token: None,
             shutdown_grace_secs: 30,
+            search_time_limit_secs: 30,
         }
     }
 }

@@ -75,6 +75,26 @@ impl Error {
     }
 }
 
+impl Error {
+    /// What someone outside ticketd is told of this error (an API client, the sender of
+    /// a command by mail). An internal error (a bug, a database that failed) is "internal
+    /// error" and a short reference: its own text (SQLite's, a panic's) would show how
+    /// ticketd works inside and helps no user, so it goes to the log under the same
+    /// reference, for the admin to find. Every other kind is written for the user and is
+    /// told as it is.
+    pub fn public_text(&self) -> String {
+        match self {
+            Error::Internal(detail) => {
+                let reference = uuid::Uuid::new_v4().simple().to_string();
+                let reference = &reference[..8];
+                tracing::error!(reference, error = %detail, "internal error");
+                format!("internal error (reference {reference}: the details are in ticketd's log)")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// The text of a panic payload, for turning a caught panic (a bug) into an error.
 pub fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
@@ -103,5 +123,13 @@ mod tests {
             assert_eq!(Error::from_kind(e.kind(), "a".into()), e);
         }
         assert!(Error::from_kind("something_new", "x".into()).is_temporary());
+    }
+
+    #[test]
+    fn internal_errors_are_told_without_their_text() {
+        let told = Error::Internal("database: no such table: secrets".into()).public_text();
+        assert!(told.starts_with("internal error (reference "), "{told}");
+        assert!(!told.contains("secrets") && !told.contains("database"), "{told}");
+        assert_eq!(Error::Invalid("bad query".into()).public_text(), "bad query");
     }
 }

@@ -197,6 +197,28 @@ pub fn visibility(grants: &[Grant], who: &Principal, right: Right) -> Visibility
     v
 }
 
+/// Someone searching, as a search needs them: who they are (for `__CurrentUser__` and
+/// the roles they hold), which tickets they may see (ShowTicket), and on which of those
+/// the comments too (ShowTicketComments). Comment text is only matched where the second
+/// allows it, so a search never tells anyone what a comment they may not read says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub principal: Principal,
+    pub tickets: Visibility,
+    pub comments: Visibility,
+}
+
+impl Viewer {
+    /// What `principal` may see, from the grants.
+    pub fn new(grants: &[Grant], principal: Principal) -> Viewer {
+        Viewer {
+            tickets: visibility(grants, &principal, Right::ShowTicket),
+            comments: visibility(grants, &principal, Right::ShowTicketComments),
+            principal,
+        }
+    }
+}
+
 /// The rights to work a queue's tickets day to day: see, create, answer, comment, own,
 /// take over, change and watch them. Staff hold them on every queue by default (through
 /// Privileged); `tkt rights preset per-queue` grants them to a team on its queues instead.

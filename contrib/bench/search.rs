@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use ticketd::rights::{Right, visibility};
+use ticketd::rights::Viewer;
 use ticketd::search::{Query, fts_query, parse, parse_grouping};
 use ticketd::store::{NewTicket, NewTransaction, Store};
 use ticketd::ticket::{Lifecycle, Role, Status, Timestamp, TransactionKind};
@@ -288,15 +288,13 @@ fn run_queries(store: &Store, args: &Args) -> anyhow::Result<()> {
     let staff = db
         .user_by_name_or_email("staff-17@tickets.example")?
         .ok_or_else(|| anyhow::anyhow!("no staff-17: not a generated database"))?;
-    let staff_principal = db.principal(&staff)?;
-    let staff_view = visibility(&grants, &staff_principal, Right::ShowTicket);
+    let staff_view = Viewer::new(&grants, db.principal(&staff)?);
     let requestor = db
         .user_by_name_or_email("user-42@example.net")?
         .ok_or_else(|| anyhow::anyhow!("no user-42"))?;
-    let requestor_principal = db.principal(&requestor)?;
-    let requestor_view = visibility(&grants, &requestor_principal, Right::ShowTicket);
-    let as_staff = Some((&staff_principal, &staff_view));
-    let as_requestor = Some((&requestor_principal, &requestor_view));
+    let requestor_view = Viewer::new(&grants, db.principal(&requestor)?);
+    let as_staff = Some(&staff_view);
+    let as_requestor = Some(&requestor_view);
     let ticketsql: [(&'static str, &str); 8] = [
         (
             "active tickets of a queue by priority",
@@ -359,7 +357,7 @@ fn run_queries(store: &Store, args: &Args) -> anyhow::Result<()> {
         median,
         p99,
     });
-    let fts = fts_query("backup certificate").unwrap_or_default();
+    let fts = fts_query("backup certificate")?;
     let (results, median, p99) = time(args.runs, || Ok(db.content_search(&fts, as_staff, 20)?.len()))?;
     timed.push(Timed {
         name: "ranked content search with snippets",

@@ -17,6 +17,9 @@ impl Config {
         }
         self.socket_mode()?;
         self.undeclared_charset()?;
+        if self.server.search_time_limit_secs == 0 {
+            return Err("server.search_time_limit_secs must be at least 1: it is how long a search may run".into());
+        }
         if self.server.listen.iter().any(|l| matches!(l, Listen::Tcp(_))) && self.server.token_file.is_none() {
             return Err("a TCP listener needs server.token_file: a shared secret its clients send".into());
         }
@@ -174,6 +177,16 @@ mod tests {
             mistake("[scheduler]\ntime_zone = \"UTC\"\n[calendars.office]\ntime_zone = \"Europe/Berln\"\n"),
             "t.toml: calendar `office`: time_zone `Europe/Berln` is not an IANA time zone (such as Europe/Berlin or UTC)"
         );
+    }
+
+    #[test]
+    fn searches_get_at_least_a_second() {
+        assert_eq!(
+            mistake("[server]\nsearch_time_limit_secs = 0\n"),
+            "t.toml: server.search_time_limit_secs must be at least 1: it is how long a search may run"
+        );
+        let config = Config::from_toml("[server]\nsearch_time_limit_secs = 5\n", "t.toml").unwrap();
+        assert_eq!(config.server.search_time_limit_secs, 5);
     }
 
     const TWO_QUEUES: &str = "[[queues]]\nname = \"general\"\n[[queues]]\nname = \"network\"\n";

@@ -7,12 +7,15 @@
 //! into SQL. A syntax error says where it is and what was expected. Relative dates
 //! (`'-7 days'`, `'yesterday'`) are resolved against the `now` the caller passes.
 
+mod fulltext;
 mod parser;
 mod report;
 mod simple;
+mod tokens;
 
-pub use parser::{fts_query, parse};
-pub use report::{Grouping, parse_grouping};
+pub use fulltext::{MAX_WORDS, fts_any, fts_query};
+pub use parser::{MAX_CONDITIONS, MAX_NESTING, MAX_QUERY_CHARS, MAX_VALUE_CHARS, MAX_VALUES, parse};
+pub use report::{Grouping, MAX_GROUPINGS, parse_grouping, parse_groupings};
 pub use simple::{looks_like_ticketsql, quote, simple_to_ticketsql};
 
 use crate::ticket::LinkName;
@@ -27,21 +30,36 @@ pub struct Query {
     pub offset: Option<u32>,
 }
 
-/// A boolean combination of conditions.
+/// A boolean combination of conditions. A chain `a AND b AND c` is one `And` of three,
+/// not a tree as deep as the chain is long: only parentheses and NOTs nest, and the
+/// parser bounds that ([`MAX_NESTING`]), so no query makes the code that walks it recurse
+/// without end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
-    And(Box<Expr>, Box<Expr>),
-    Or(Box<Expr>, Box<Expr>),
+    /// Every one of them (two or more).
+    And(Vec<Expr>),
+    /// Any of them (two or more).
+    Or(Vec<Expr>),
     Not(Box<Expr>),
     Condition(Condition),
 }
 
-/// `Field op value`.
+/// `Field op value`; with IN and NOT IN the value is a [`Value::List`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Condition {
     pub field: Field,
     pub op: Op,
     pub value: Value,
+}
+
+impl Condition {
+    /// The values compared with: a list's members, or the one value.
+    pub fn values(&self) -> &[Value] {
+        match &self.value {
+            Value::List(values) => values,
+            value => std::slice::from_ref(value),
+        }
+    }
 }
 
 /// A field a query can test.
@@ -88,6 +106,10 @@ pub enum Op {
     NotLike,
     IsNull,
     IsNotNull,
+    /// `field IN ('a', 'b')`: equal to one of a list (compiled to an SQL IN list).
+    In,
+    /// `field NOT IN ('a', 'b')`: equal to none of them.
+    NotIn,
 }
 
 /// What a field is compared with.
@@ -102,6 +124,8 @@ pub enum Value {
     CurrentUser,
     /// With IS NULL and IS NOT NULL.
     Null,
+    /// With IN and NOT IN: the values of the list, each typed as with `=`.
+    List(Vec<Value>),
 }
 
 /// Sort order.
@@ -188,7 +212,8 @@ impl Field {
     /// Finds a field by name, case-insensitively; RT's aliases are accepted, and
     /// `CF.{Name}` (or `CF.Name`) names a custom field.
     pub fn from_name(name: &str) -> Option<Field> {
-        if name.len() > 3 && name[..3].eq_ignore_ascii_case("cf.") {
+        // compared as bytes: a name of other letters (`ü.x`) has no `CF.` to cut off
+        if name.len() > 3 && name.as_bytes()[..3].eq_ignore_ascii_case(b"cf.") {
             let field = name[3..].trim_start_matches('{').trim_end_matches('}').trim();
             return (!field.is_empty()).then(|| Field::CustomField(field.to_string()));
         }
@@ -251,6 +276,8 @@ impl Op {
             Op::NotLike => "NOT LIKE",
             Op::IsNull => "IS NULL",
             Op::IsNotNull => "IS NOT NULL",
+            Op::In => "IN",
+            Op::NotIn => "NOT IN",
         }
     }
 }
@@ -281,29 +308,72 @@ impl std::fmt::Display for Query {
     }
 }
 
+/// Parentheses only where the precedence needs them (an OR inside an AND, anything but a
+/// condition after NOT), so the printed query nests no deeper than the one it came from
+/// and always parses back within [`MAX_NESTING`].
 impl std::fmt::Display for Expr {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Expr::And(a, b) => write!(f, "({a} AND {b})"),
-            Expr::Or(a, b) => write!(f, "({a} OR {b})"),
-            Expr::Not(e) => write!(f, "NOT {e}"),
-            Expr::Condition(c) => write!(f, "{c}"),
+        self.write(f, None)
+    }
+}
+
+impl Expr {
+    /// Writes the expression as a part of `within` (an `And`, `Or` or `Not`; `None` at
+    /// the top).
+    fn write(&self, f: &mut std::fmt::Formatter<'_>, within: Option<&Expr>) -> std::fmt::Result {
+        let (all, word) = match self {
+            Expr::Condition(c) => return write!(f, "{c}"),
+            Expr::Not(e) => {
+                f.write_str("NOT ")?;
+                return e.write(f, Some(self));
+            }
+            Expr::And(all) => (all, " AND "),
+            Expr::Or(all) => (all, " OR "),
+        };
+        let parenthesised = match within {
+            Some(Expr::Not(_)) => true,
+            Some(Expr::And(_)) => matches!(self, Expr::Or(_)),
+            _ => false,
+        };
+        if parenthesised {
+            f.write_str("(")?;
         }
+        for (n, e) in all.iter().enumerate() {
+            if n > 0 {
+                f.write_str(word)?;
+            }
+            e.write(f, Some(self))?;
+        }
+        if parenthesised {
+            f.write_str(")")?;
+        }
+        Ok(())
     }
 }
 
 impl std::fmt::Display for Condition {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let field = self.field.name();
-        let quote = |t: &str| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "\\'"));
-        let value = match &self.value {
-            Value::Null => return write!(f, "{field} {}", self.op.symbol()),
-            Value::Text(t) => quote(t),
-            Value::Integer(n) => n.to_string(),
-            Value::Active(true) => "'__Active__'".into(),
-            Value::Active(false) => "'__Inactive__'".into(),
-            Value::CurrentUser => "'__CurrentUser__'".into(),
-        };
-        write!(f, "{field} {} {value}", self.op.symbol())
+        match &self.value {
+            Value::Null => write!(f, "{field} {}", self.op.symbol()),
+            value => write!(f, "{field} {} {value}", self.op.symbol()),
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("NULL"),
+            Value::Text(t) => f.write_str(&quote(t)),
+            Value::Integer(n) => write!(f, "{n}"),
+            Value::Active(true) => f.write_str("'__Active__'"),
+            Value::Active(false) => f.write_str("'__Inactive__'"),
+            Value::CurrentUser => f.write_str("'__CurrentUser__'"),
+            Value::List(values) => {
+                let parts: Vec<String> = values.iter().map(Value::to_string).collect();
+                write!(f, "({})", parts.join(", "))
+            }
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! Tokenizer and recursive-descent parser for the query language.
+//! Recursive-descent parser for the query language, with bounds on what one query may
+//! ask, so that no query can make the parser, the compiler or SQLite work without end.
 //!
 //! ```text
 //! query     := [expr] [ORDER BY field [ASC|DESC] {, field [ASC|DESC]}] [LIMIT n]
@@ -10,37 +11,53 @@
 //! value     := 'text' | "text" | number | word
 //! ```
 
+use super::fulltext::fts_query;
+use super::tokens::{Spanned, Token, describe, shorten, tokenize};
 use super::{Condition, Direction, Expr, Field, FieldKind, Op, Query, Value};
 use crate::error::Error;
 use crate::ticket::{Status, Timestamp};
 
-#[derive(Debug, Clone, PartialEq)]
-enum Token {
-    Word(String),
-    Quoted(String),
-    Number(i64),
-    Op(&'static str),
-    Open,
-    Close,
-    Comma,
-}
+/// The longest query, in characters. Far beyond what anyone types or saves; it keeps
+/// the work of reading one query small.
+pub const MAX_QUERY_CHARS: usize = 65_536;
 
-#[derive(Debug, Clone)]
-struct Spanned {
-    token: Token,
-    /// Character offset in the query, 1-based for people.
-    at: usize,
-}
+/// How deep parentheses and NOTs may nest. Chains of AND and OR do not nest (they are
+/// one list each), so this only limits queries no one writes by hand.
+pub const MAX_NESTING: usize = 32;
+
+/// The most conditions one query may hold (an IN list is one condition). SQLite refuses
+/// expressions deeper than 1000; this keeps every query well inside that.
+pub const MAX_CONDITIONS: usize = 256;
+
+/// The most values one query may compare with, IN lists included. Each is an SQL
+/// parameter, and SQLite takes at most 32766 of them in one statement.
+pub const MAX_VALUES: usize = 2_000;
+
+/// The longest value, in characters: no field holds more worth searching for, and
+/// SQLite refuses LIKE patterns above 50000 bytes.
+pub const MAX_VALUE_CHARS: usize = 1_000;
+
+/// The most sort keys after ORDER BY.
+const MAX_ORDER_KEYS: usize = 8;
 
 /// Parses a query; relative dates count from `now`. Errors name the position and what
-/// was expected there.
+/// was expected there. A query larger than the bounds above (too long, nested too deep,
+/// too many conditions or values) is refused with an error that says which bound.
 pub fn parse(text: &str, now: Timestamp) -> Result<Query, Error> {
-    let tokens = tokenize(text)?;
+    let length = text.chars().count();
+    if length > MAX_QUERY_CHARS {
+        return Err(Error::Invalid(format!(
+            "query: {length} characters is too long; a query may have at most {MAX_QUERY_CHARS}"
+        )));
+    }
     let mut parser = Parser {
-        tokens,
+        tokens: tokenize(text)?,
         pos: 0,
-        end: text.chars().count() + 1,
+        end: length + 1,
         now,
+        nesting: 0,
+        conditions: 0,
+        values: 0,
     };
     let mut query = Query::default();
     if !parser.at_keyword("ORDER") && !parser.at_keyword("LIMIT") && !parser.done() {
@@ -48,19 +65,7 @@ pub fn parse(text: &str, now: Timestamp) -> Result<Query, Error> {
     }
     if parser.eat_keyword("ORDER") {
         parser.expect_keyword("BY")?;
-        loop {
-            let field = parser.field()?;
-            let direction = if parser.eat_keyword("DESC") {
-                Direction::Desc
-            } else {
-                parser.eat_keyword("ASC");
-                Direction::Asc
-            };
-            query.order_by.push((field, direction));
-            if !parser.eat(&Token::Comma) {
-                break;
-            }
-        }
+        query.order_by = parser.order_keys()?;
     }
     if parser.eat_keyword("LIMIT") {
         match parser.next() {
@@ -79,122 +84,16 @@ pub fn parse(text: &str, now: Timestamp) -> Result<Query, Error> {
     Ok(query)
 }
 
-fn tokenize(text: &str) -> Result<Vec<Spanned>, Error> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let at = i + 1;
-        let push = |tokens: &mut Vec<Spanned>, token| tokens.push(Spanned { token, at });
-        match c {
-            c if c.is_whitespace() => i += 1,
-            '(' => {
-                push(&mut tokens, Token::Open);
-                i += 1;
-            }
-            ')' => {
-                push(&mut tokens, Token::Close);
-                i += 1;
-            }
-            ',' => {
-                push(&mut tokens, Token::Comma);
-                i += 1;
-            }
-            '\'' | '"' => {
-                let quote = c;
-                let mut value = String::new();
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => {
-                            return Err(Error::Invalid(format!(
-                                "query: the string that starts at position {at} is not closed with {quote}"
-                            )));
-                        }
-                        Some('\\') if chars.get(i + 1).is_some() => {
-                            value.push(chars[i + 1]);
-                            i += 2;
-                        }
-                        Some(&ch) if ch == quote => {
-                            i += 1;
-                            break;
-                        }
-                        Some(&ch) => {
-                            value.push(ch);
-                            i += 1;
-                        }
-                    }
-                }
-                push(&mut tokens, Token::Quoted(value));
-            }
-            '=' => {
-                push(&mut tokens, Token::Op("="));
-                i += 1;
-            }
-            '!' | '<' | '>' => {
-                let two: String = chars[i..(i + 2).min(chars.len())].iter().collect();
-                let op = match two.as_str() {
-                    "!=" => "!=",
-                    "<>" => "!=",
-                    "<=" => "<=",
-                    ">=" => ">=",
-                    _ if c == '<' => "<",
-                    _ if c == '>' => ">",
-                    _ => {
-                        return Err(Error::Invalid(format!(
-                            "query: `!` at position {at} must be followed by `=`"
-                        )));
-                    }
-                };
-                i += if op.len() == 2 || two == "<>" { 2 } else { 1 };
-                push(&mut tokens, Token::Op(op));
-            }
-            c if c.is_ascii_digit() || (c == '-' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) => {
-                let start = i;
-                i += 1;
-                while chars.get(i).is_some_and(char::is_ascii_digit) {
-                    i += 1;
-                }
-                let digits: String = chars[start..i].iter().collect();
-                if chars.get(i).is_some_and(|c| c.is_alphanumeric() || *c == '_') {
-                    return Err(Error::Invalid(format!(
-                        "query: `{digits}…` at position {at} is not a number"
-                    )));
-                }
-                let n = digits
-                    .parse()
-                    .map_err(|_| Error::Invalid(format!("query: the number at position {at} is too large")))?;
-                push(&mut tokens, Token::Number(n));
-            }
-            c if c.is_alphanumeric() || matches!(c, '_' | '.' | '{' | '}' | '@' | '-') => {
-                let start = i;
-                let mut braced = false;
-                while let Some(&c) = chars.get(i) {
-                    // `CF.{Users affected}`: inside braces a name may hold spaces
-                    match c {
-                        '{' => braced = true,
-                        '}' => braced = false,
-                        c if braced || c.is_alphanumeric() || matches!(c, '_' | '.' | '@' | '-') => {}
-                        _ => break,
-                    }
-                    i += 1;
-                }
-                push(&mut tokens, Token::Word(chars[start..i].iter().collect()));
-            }
-            other => {
-                return Err(Error::Invalid(format!("query: unexpected `{other}` at position {at}")));
-            }
-        }
-    }
-    Ok(tokens)
-}
-
 struct Parser {
     tokens: Vec<Spanned>,
     pos: usize,
     end: usize,
     now: Timestamp,
+    /// Parentheses and NOTs open around the current position.
+    nesting: usize,
+    /// Conditions and values read so far.
+    conditions: usize,
+    values: usize,
 }
 
 impl Parser {
@@ -210,6 +109,11 @@ impl Parser {
         let t = self.tokens.get(self.pos).cloned();
         self.pos += 1;
         t
+    }
+
+    /// Where the next token is, for errors (the end of the query after the last).
+    fn here(&self) -> usize {
+        self.peek().map_or(self.end, |t| t.at)
     }
 
     fn eat(&mut self, token: &Token) -> bool {
@@ -256,37 +160,32 @@ impl Parser {
         }
     }
 
+    fn too_much(&self, what: String) -> Error {
+        Error::Invalid(format!("query: at position {}: {what}", self.here()))
+    }
+
     fn expr(&mut self) -> Result<Expr, Error> {
-        let mut left = self.and_expr()?;
+        let mut any = vec![self.and_expr()?];
         while self.eat_keyword("OR") {
-            let right = self.and_expr()?;
-            left = Expr::Or(Box::new(left), Box::new(right));
+            any.push(self.and_expr()?);
         }
-        Ok(left)
+        Ok(joined(any, false))
     }
 
     fn and_expr(&mut self) -> Result<Expr, Error> {
-        let mut left = self.unary()?;
+        let mut all = vec![self.unary()?];
         while self.eat_keyword("AND") {
-            let right = self.unary()?;
-            left = Expr::And(Box::new(left), Box::new(right));
+            all.push(self.unary()?);
         }
-        Ok(left)
+        Ok(joined(all, true))
     }
 
     fn unary(&mut self) -> Result<Expr, Error> {
-        if self.eat_keyword("NOT") {
-            return Ok(Expr::Not(Box::new(self.unary()?)));
-        }
-        if self.eat(&Token::Open) {
-            let inner = self.expr()?;
-            if !self.eat(&Token::Close) {
-                let found = self.peek().cloned();
-                return Err(self.error_at(found.as_ref(), "`)`"));
-            }
-            return Ok(inner);
+        if self.at_keyword("NOT") || self.peek().is_some_and(|t| t.token == Token::Open) {
+            return self.nested();
         }
         if self.eat_keyword("Unowned") || self.eat_keyword("HasNoOwner") {
+            self.count_condition()?;
             return Ok(Expr::Condition(Condition {
                 field: Field::Owner,
                 op: Op::Eq,
@@ -294,6 +193,41 @@ impl Parser {
             }));
         }
         self.condition()
+    }
+
+    /// `NOT …` or `( … )`, one level deeper.
+    fn nested(&mut self) -> Result<Expr, Error> {
+        if self.nesting == MAX_NESTING {
+            return Err(self.too_much(format!(
+                "parentheses and NOTs nest more than {MAX_NESTING} deep; write the query with fewer levels"
+            )));
+        }
+        self.nesting += 1;
+        let inner = if self.eat_keyword("NOT") {
+            self.unary().map(|e| Expr::Not(Box::new(e)))
+        } else {
+            self.pos += 1;
+            self.expr().and_then(|inner| {
+                if self.eat(&Token::Close) {
+                    Ok(inner)
+                } else {
+                    let found = self.peek().cloned();
+                    Err(self.error_at(found.as_ref(), "`)`"))
+                }
+            })
+        };
+        self.nesting -= 1;
+        inner
+    }
+
+    fn count_condition(&mut self) -> Result<(), Error> {
+        self.conditions += 1;
+        if self.conditions > MAX_CONDITIONS {
+            return Err(self.too_much(format!(
+                "more than {MAX_CONDITIONS} conditions; split the search, or use IN lists"
+            )));
+        }
+        Ok(())
     }
 
     fn field(&mut self) -> Result<Field, Error> {
@@ -304,7 +238,8 @@ impl Parser {
             }) => Field::from_name(&w).ok_or_else(|| {
                 let names: Vec<_> = Field::all().iter().map(Field::name).collect();
                 Error::Invalid(format!(
-                    "query: at position {at}: `{w}` is not a field; use one of {}",
+                    "query: at position {at}: `{}` is not a field; use one of {}",
+                    shorten(&w),
                     names.join(", ")
                 ))
             }),
@@ -312,7 +247,28 @@ impl Parser {
         }
     }
 
+    fn order_keys(&mut self) -> Result<Vec<(Field, Direction)>, Error> {
+        let mut keys = Vec::new();
+        loop {
+            if keys.len() == MAX_ORDER_KEYS {
+                return Err(self.too_much(format!("more than {MAX_ORDER_KEYS} fields to sort by")));
+            }
+            let field = self.field()?;
+            let direction = if self.eat_keyword("DESC") {
+                Direction::Desc
+            } else {
+                self.eat_keyword("ASC");
+                Direction::Asc
+            };
+            keys.push((field, direction));
+            if !self.eat(&Token::Comma) {
+                return Ok(keys);
+            }
+        }
+    }
+
     fn condition(&mut self) -> Result<Expr, Error> {
+        self.count_condition()?;
         let field = self.field()?;
         let op_token = self.next();
         let at = op_token.as_ref().map_or(self.end, |t| t.at);
@@ -369,22 +325,18 @@ impl Parser {
         typed_condition(field, op, raw, at, self.now).map(Expr::Condition)
     }
 
-    /// `field IN ('a', 'b')` is `field = 'a' OR field = 'b'`; NOT IN is the AND of `!=`.
+    /// `field IN ('a', 'b')`: one condition whose value is the list, each value typed as
+    /// with `=`; the store makes it an SQL IN list.
     fn in_list(&mut self, field: Field, negated: bool, at: usize) -> Result<Expr, Error> {
         if !self.eat(&Token::Open) {
             let found = self.peek().cloned();
             return Err(self.error_at(found.as_ref(), "`(` and a list of values after IN"));
         }
-        let op = if negated { Op::Ne } else { Op::Eq };
-        let mut expr: Option<Expr> = None;
+        let each = if negated { Op::Ne } else { Op::Eq };
+        let mut values = Vec::new();
         loop {
             let raw = self.value()?;
-            let one = Expr::Condition(typed_condition(field.clone(), op, raw, at, self.now)?);
-            expr = Some(match expr {
-                None => one,
-                Some(e) if negated => Expr::And(Box::new(e), Box::new(one)),
-                Some(e) => Expr::Or(Box::new(e), Box::new(one)),
-            });
+            values.push(typed_condition(field.clone(), each, raw, at, self.now)?.value);
             if self.eat(&Token::Close) {
                 break;
             }
@@ -393,17 +345,48 @@ impl Parser {
                 return Err(self.error_at(found.as_ref(), "`,` or `)` in the IN list"));
             }
         }
-        Ok(expr.expect("an IN list has a value"))
+        Ok(Expr::Condition(Condition {
+            field,
+            op: if negated { Op::NotIn } else { Op::In },
+            value: Value::List(values),
+        }))
     }
 
     fn value(&mut self) -> Result<RawValue, Error> {
+        self.values += 1;
+        if self.values > MAX_VALUES {
+            return Err(self.too_much(format!("more than {MAX_VALUES} values; split the search")));
+        }
         let value_token = self.next();
         match value_token.as_ref().map(|t| &t.token) {
+            Some(Token::Quoted(s) | Token::Word(s)) if s.chars().count() > MAX_VALUE_CHARS => {
+                Err(Error::Invalid(format!(
+                    "query: at position {}: the value is longer than {MAX_VALUE_CHARS} characters",
+                    value_token.as_ref().map_or(self.end, |t| t.at)
+                )))
+            }
             Some(Token::Quoted(s) | Token::Word(s)) => Ok(RawValue::Text(s.clone())),
             Some(Token::Number(n)) => Ok(RawValue::Number(*n)),
             _ => Err(self.error_at(value_token.as_ref(), "a value ('text' or a number)")),
         }
     }
+}
+
+/// The one expression, or all of them joined by AND (`and`) or OR; a part that is itself
+/// such a join (`(a AND b) AND c`) is spliced in, so a query is as flat as it can be.
+fn joined(all: Vec<Expr>, and: bool) -> Expr {
+    if all.len() == 1 {
+        return all.into_iter().next().expect("one expression");
+    }
+    let mut flat = Vec::with_capacity(all.len());
+    for e in all {
+        match e {
+            Expr::And(inner) if and => flat.extend(inner),
+            Expr::Or(inner) if !and => flat.extend(inner),
+            e => flat.push(e),
+        }
+    }
+    if and { Expr::And(flat) } else { Expr::Or(flat) }
 }
 
 enum RawValue {
@@ -435,9 +418,7 @@ fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize, now: Timestam
                 return Err(wrong("Content is matched with LIKE (or =), NOT LIKE (or !=)".into()));
             }
             let t = text(raw);
-            if fts_query(&t).is_none() {
-                return Err(wrong(format!("`{t}` has no word to look for")));
-            }
+            fts_query(&t).map_err(|e| wrong(e.to_string()))?;
             Value::Text(t)
         }
         FieldKind::Ticket => {
@@ -511,47 +492,6 @@ fn typed_condition(field: Field, op: Op, raw: RawValue, at: usize, now: Timestam
     Ok(Condition { field, op, value })
 }
 
-/// The full-text query for what someone typed: every word must occur (`printer toner`),
-/// `"a phrase"` as written, `word*` as a prefix. Anything else FTS5 would read as syntax
-/// is dropped, so no text can be a syntax error or reach another column. `None` when no
-/// word is left.
-pub fn fts_query(text: &str) -> Option<String> {
-    let mut terms = Vec::new();
-    for (n, part) in text.split('"').enumerate() {
-        let phrase = n % 2 == 1;
-        let words: Vec<String> = part
-            .split(|c: char| !(c.is_alphanumeric() || c == '*' || c == '_'))
-            .filter_map(|w| {
-                let prefix = w.ends_with('*') && !phrase;
-                let word: String = w.chars().filter(|c| c.is_alphanumeric() || *c == '_').collect();
-                (!word.is_empty()).then(|| format!("\"{word}\"{}", if prefix { "*" } else { "" }))
-            })
-            .collect();
-        if words.is_empty() {
-            continue;
-        }
-        if phrase {
-            let inner: Vec<String> = words.iter().map(|w| w.trim_matches('"').to_string()).collect();
-            terms.push(format!("\"{}\"", inner.join(" ")));
-        } else {
-            terms.extend(words);
-        }
-    }
-    (!terms.is_empty()).then(|| terms.join(" AND "))
-}
-
-fn describe(token: &Token) -> String {
-    match token {
-        Token::Word(w) => format!("`{w}`"),
-        Token::Quoted(q) => format!("'{q}'"),
-        Token::Number(n) => n.to_string(),
-        Token::Op(o) => format!("`{o}`"),
-        Token::Open => "`(`".into(),
-        Token::Close => "`)`".into(),
-        Token::Comma => "`,`".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -573,19 +513,22 @@ mod tests {
         let q = parse("Queue = 'general' AND Status = '__Active__'").unwrap();
         assert_eq!(
             q.filter,
-            Some(Expr::And(
-                Box::new(cond(Field::Queue, Op::Eq, Value::Text("general".into()))),
-                Box::new(cond(Field::Status, Op::Eq, Value::Active(true))),
-            ))
+            Some(Expr::And(vec![
+                cond(Field::Queue, Op::Eq, Value::Text("general".into())),
+                cond(Field::Status, Op::Eq, Value::Active(true)),
+            ]))
         );
     }
 
     #[test]
     fn and_binds_tighter_than_or_and_parentheses_override() {
         let q = parse("id = 1 OR id = 2 AND id = 3").unwrap();
-        assert!(matches!(q.filter, Some(Expr::Or(_, _))));
+        assert!(matches!(&q.filter, Some(Expr::Or(any)) if matches!(&any[1], Expr::And(all) if all.len() == 2)));
         let q = parse("(id = 1 OR id = 2) AND id = 3").unwrap();
-        assert!(matches!(q.filter, Some(Expr::And(_, _))));
+        assert!(matches!(&q.filter, Some(Expr::And(all)) if matches!(&all[0], Expr::Or(_))));
+        // a chain is one list, however long
+        let q = parse("id = 1 AND id = 2 AND id = 3 AND id = 4").unwrap();
+        assert!(matches!(&q.filter, Some(Expr::And(all)) if all.len() == 4));
     }
 
     #[test]
@@ -603,7 +546,8 @@ mod tests {
     #[test]
     fn custom_fields_are_fields() {
         let q = parse("CF.{Users affected} > 10 AND CF.Severity = 'high'").unwrap();
-        let Some(Expr::And(a, b)) = q.filter else { panic!() };
+        let Some(Expr::And(all)) = q.filter else { panic!() };
+        let [a, b] = &all[..] else { panic!() };
         assert_eq!(
             *a,
             cond(
@@ -625,7 +569,8 @@ mod tests {
     #[test]
     fn values_are_typed() {
         let q = parse("Subject NOT LIKE \"it's\" AND Created >= '2026-11-01'").unwrap();
-        let Some(Expr::And(a, b)) = q.filter else { panic!() };
+        let Some(Expr::And(all)) = q.filter else { panic!() };
+        let [a, b] = &all[..] else { panic!() };
         assert_eq!(*a, cond(Field::Subject, Op::NotLike, Value::Text("it's".into())));
         assert_eq!(
             *b,
@@ -664,17 +609,34 @@ mod tests {
     #[test]
     fn in_lists_null_tests_shorthands_and_current_user() {
         let q = parse("Queue IN ('a', 'b') AND Owner = '__CurrentUser__'").unwrap();
-        let Some(Expr::And(list, me)) = q.filter else { panic!() };
+        let Some(Expr::And(all)) = q.filter else { panic!() };
+        let [list, me] = &all[..] else { panic!() };
         assert_eq!(
             *list,
-            Expr::Or(
-                Box::new(cond(Field::Queue, Op::Eq, Value::Text("a".into()))),
-                Box::new(cond(Field::Queue, Op::Eq, Value::Text("b".into())))
+            cond(
+                Field::Queue,
+                Op::In,
+                Value::List(vec![Value::Text("a".into()), Value::Text("b".into())])
             )
         );
         assert_eq!(*me, cond(Field::Owner, Op::Eq, Value::CurrentUser));
-        let q = parse("Status NOT IN ('new', 'open')").unwrap();
-        assert!(matches!(q.filter, Some(Expr::And(_, _))));
+        let q = parse("Status NOT IN ('new', '__Active__') AND Owner IN ('__CurrentUser__', 'Nobody')").unwrap();
+        let Some(Expr::And(all)) = q.filter else { panic!() };
+        assert_eq!(
+            all,
+            [
+                cond(
+                    Field::Status,
+                    Op::NotIn,
+                    Value::List(vec![Value::Text("new".into()), Value::Active(true)])
+                ),
+                cond(
+                    Field::Owner,
+                    Op::In,
+                    Value::List(vec![Value::CurrentUser, Value::Text("Nobody".into())])
+                ),
+            ]
+        );
         assert_eq!(
             parse("Due IS NULL").unwrap().filter,
             Some(cond(Field::Due, Op::IsNull, Value::Null))
@@ -693,7 +655,7 @@ mod tests {
         );
         assert!(matches!(
             parse("HasNoOwner AND Priority > 5").unwrap().filter,
-            Some(Expr::And(_, _))
+            Some(Expr::And(_))
         ));
     }
 
@@ -703,6 +665,9 @@ mod tests {
             "",
             "Queue = 'general' AND Status = '__Active__'",
             "id IN (1, 2, 3) OR NOT (Priority >= 50 AND Owner = '__CurrentUser__')",
+            "Status NOT IN ('__Active__', 'resolved') AND Owner IN ('__CurrentUser__', 'Nobody')",
+            "(id = 1 AND id = 2) AND (id = 3 OR id = 4) OR NOT (id = 5 OR id = 6) AND NOT NOT id = 7",
+            "Content IN ('toner', '\"paper jam\"') OR DependsOn NOT IN (1, 2) OR CF.{Severity} IN ('a', 'b')",
             "Subject LIKE 'it\\'s \"quoted\" \\\\ here' AND Content NOT LIKE '\"paper jam\" print*'",
             "Due IS NULL AND DependsOn IS NOT NULL AND MemberOf = 7 AND Unowned",
             "CF.{Users affected} > 10 AND Requestor NOT IN ('a@b.c', 'd@e.f')",
@@ -733,18 +698,64 @@ mod tests {
     }
 
     #[test]
-    fn full_text_queries_are_words_phrases_and_prefixes_only() {
-        assert_eq!(fts_query("printer toner").unwrap(), "\"printer\" AND \"toner\"");
+    fn nesting_conditions_values_and_lengths_are_bounded() {
+        let deep = |n: usize| format!("{}id = 1{}", "(".repeat(n), ")".repeat(n));
+        assert!(parse(&deep(MAX_NESTING)).is_ok());
+        let e = parse(&deep(MAX_NESTING + 1)).unwrap_err().to_string();
+        assert!(e.contains("nest more than 32 deep"), "{e}");
+        // far past any stack: refused at the bound, long before recursion could matter
+        assert!(parse(&deep(1_000_000 / 2)).is_err());
+        let nots = format!("{}id = 1", "NOT ".repeat(MAX_NESTING + 1));
+        assert!(parse(&nots).unwrap_err().to_string().contains("nest more than"));
+        assert!(parse(&format!("{}id = 1", "NOT ".repeat(MAX_NESTING))).is_ok());
+        let chain = |n: usize, word: &str| vec!["id = 1"; n].join(word);
+        assert!(parse(&chain(MAX_CONDITIONS, " OR ")).is_ok());
+        let e = parse(&chain(MAX_CONDITIONS + 1, " AND ")).unwrap_err().to_string();
+        assert!(e.contains("more than 256 conditions"), "{e}");
+        let list = |n: usize| format!("id IN ({})", vec!["7"; n].join(", "));
+        assert!(parse(&list(MAX_VALUES)).is_ok());
+        let e = parse(&list(MAX_VALUES + 1)).unwrap_err().to_string();
+        assert!(e.contains("more than 2000 values"), "{e}");
+        let long = format!("Subject LIKE '{}'", "x".repeat(MAX_VALUE_CHARS + 1));
+        assert!(parse(&long).unwrap_err().to_string().contains("longer than 1000"));
+        let huge = format!("Subject LIKE '{}'", "x".repeat(MAX_QUERY_CHARS));
+        assert!(parse(&huge).unwrap_err().to_string().contains("too long"));
+        let sorted = format!("ORDER BY {}", ["id"; 9].join(", "));
+        assert!(parse(&sorted).unwrap_err().to_string().contains("to sort by"));
+    }
+
+    #[test]
+    fn errors_quote_a_short_piece_of_a_long_token() {
+        let e = parse(&format!("{} = 1", "y".repeat(500))).unwrap_err().to_string();
+        assert!(e.contains(&format!("`{}…` is not a field", "y".repeat(40))), "{e}");
+        assert!(e.len() < 400, "{e}");
+    }
+
+    #[test]
+    fn names_of_other_letters_and_far_dates_are_clear_errors() {
+        for (query, needle) in [
+            ("éé = 1", "`éé` is not a field"),
+            ("ü.x = 1", "`ü.x` is not a field"),
+            ("ÇF.{x} = 1", "is not a field"),
+            ("日本語 LIKE 'x'", "`日本語` is not a field"),
+            ("Created > '-99999999999999 days'", "out of range"),
+            ("Due < '9223372036854775807 weeks'", "out of range"),
+            ("Told IN ('+99999999999 years', 'today')", "out of range"),
+        ] {
+            let e = parse(query).unwrap_err();
+            assert!(
+                matches!(e, Error::Invalid(_)) && e.to_string().contains(needle),
+                "{query}: {e}"
+            );
+        }
         assert_eq!(
-            fts_query("\"paper jam\" print*").unwrap(),
-            "\"paper jam\" AND \"print\"*"
+            parse("CF.{Größe} = 'groß'").unwrap().filter,
+            Some(cond(
+                Field::CustomField("Größe".into()),
+                Op::Eq,
+                Value::Text("groß".into())
+            ))
         );
-        assert_eq!(
-            fts_query("a OR b) NEAR(").unwrap(),
-            "\"a\" AND \"OR\" AND \"b\" AND \"NEAR\""
-        );
-        assert_eq!(fts_query("'); DROP --"), Some("\"DROP\"".into()));
-        assert_eq!(fts_query("*** --"), None);
     }
 
     #[test]

@@ -19,6 +19,23 @@ pub enum Grouping {
     CustomField(String),
 }
 
+/// The most groupings one report may count by: each is a column to group by, and a
+/// table of more is read by nobody.
+pub const MAX_GROUPINGS: usize = 8;
+
+/// Reads the groupings of a report, comma-separated (`Status,CreatedMonthly`), at
+/// most [`MAX_GROUPINGS`] of them.
+pub fn parse_groupings(list: &str) -> Result<Vec<Grouping>, Error> {
+    let names: Vec<&str> = list.split(',').filter(|b| !b.trim().is_empty()).collect();
+    if names.len() > MAX_GROUPINGS {
+        return Err(Error::Invalid(format!(
+            "a report counts by at most {MAX_GROUPINGS} groupings, not {}",
+            names.len()
+        )));
+    }
+    names.into_iter().map(parse_grouping).collect()
+}
+
 /// Reads a grouping name: Status, Queue, Owner, Creator, Priority, CF.{Name}, or a date
 /// field (Created, Resolved, Due, Updated, Started) followed by Daily, Monthly or Yearly.
 pub fn parse_grouping(name: &str) -> Result<Grouping, Error> {
@@ -51,8 +68,9 @@ pub fn parse_grouping(name: &str) -> Result<Grouping, Error> {
         }
     }
     Err(Error::Invalid(format!(
-        "cannot group by `{name}`; use Status, Queue, Owner, Creator, Priority, CF.{{Name}}, or \
-         Created/Resolved/Due/Updated/Started with Daily, Monthly or Yearly (CreatedMonthly)"
+        "cannot group by `{}`; use Status, Queue, Owner, Creator, Priority, CF.{{Name}}, or \
+         Created/Resolved/Due/Updated/Started with Daily, Monthly or Yearly (CreatedMonthly)",
+        super::tokens::shorten(name)
     )))
 }
 
@@ -81,5 +99,8 @@ mod tests {
                 .contains("cannot group by")
         );
         assert!(parse_grouping("SubjectMonthly").is_err());
+        assert_eq!(parse_groupings("Status, Queue,").unwrap().len(), 2);
+        let many = ["Status"; MAX_GROUPINGS + 1].join(",");
+        assert!(parse_groupings(&many).unwrap_err().to_string().contains("at most 8"));
     }
 }

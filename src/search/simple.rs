@@ -82,7 +82,9 @@ pub fn simple_to_ticketsql(text: &str) -> String {
                     } else {
                         value_unquoted.to_string()
                     };
-                    if super::fts_query(&words).is_none() {
+                    // punctuation alone is nothing to look for; too many words is the
+                    // parser's error to give
+                    if !words.chars().any(|c| c.is_alphanumeric() || c == '_') {
                         continue;
                     }
                     format!("(Subject LIKE {quoted} OR Content LIKE {})", quote(&words))

@@ -73,7 +73,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         .and_then(|(path, _)| std::fs::metadata(path).ok())
         .map(|m| m.uid());
 
-    let reads = Arc::new(store.read_pool());
+    let reads = Arc::new(store.read_pool(Duration::from_secs(config.server.search_time_limit_secs)));
     let wake = Arc::new(Notify::new());
     let (writer, writer_thread) = Writer::start(store, {
         let wake = wake.clone();

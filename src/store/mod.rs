@@ -12,6 +12,7 @@
 //! be a second implementation of these same methods.
 
 mod alerts;
+mod compile;
 mod custom_fields;
 mod groups;
 mod jobs;
@@ -28,12 +29,13 @@ mod tokens;
 mod users;
 
 pub use alerts::{AlertKey, AlertSeen};
+pub use compile::{CompiledQuery, SeenBy, compile_query};
 pub use groups::GroupInfo;
 pub use jobs::{ExchangeEntry, JobRun, Touches};
 pub use mail::{QuarantineEntry, Seen};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};
-pub use search::{CompiledQuery, ContentHit, SavedSearch, SeenBy, compile_query};
+pub use search::{ContentHit, SavedSearch};
 pub use shred::ShredCount;
 pub use tickets::{
     AttachmentContent, DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField, TransactionPlace,
@@ -44,8 +46,9 @@ pub use users::UserChange;
 use std::cell::Cell;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OpenFlags};
 
@@ -82,17 +85,24 @@ pub struct WriteTx<'c> {
 pub struct ReadPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    time_limit: Duration,
 }
 
+/// A database error in the library's terms. SQLite's own text is kept for the log
+/// (in `Internal`, which the API never shows) but not put into a `Temporary`, whose text
+/// clients see: they get what happened and what to do, in ticketd's words.
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Error {
         use rusqlite::ErrorCode::{CannotOpen, DatabaseBusy, DatabaseLocked, DiskFull, OutOfMemory, SystemIoFailure};
-        match e.sqlite_error_code() {
-            Some(DatabaseBusy | DatabaseLocked | DiskFull | SystemIoFailure | CannotOpen | OutOfMemory) => {
-                Error::Temporary(format!("database: {e}"))
-            }
-            _ => Error::Internal(format!("database: {e}")),
-        }
+        let temporary = match e.sqlite_error_code() {
+            Some(DatabaseBusy | DatabaseLocked) => "the database is busy; try again shortly",
+            Some(DiskFull) => "the disk of ticketd's database is full; try again once the admin has made room",
+            Some(SystemIoFailure | CannotOpen) => "ticketd cannot read or write its database; try again later",
+            Some(OutOfMemory) => "ticketd is out of memory; try again later",
+            _ => return Error::Internal(format!("database: {e}")),
+        };
+        tracing::warn!(error = %e, "database unavailable");
+        Error::Temporary(temporary.into())
     }
 }
 
@@ -180,11 +190,13 @@ impl Store {
         Db { conn: &self.conn }
     }
 
-    /// A pool of read connections to the same database.
-    pub fn read_pool(&self) -> ReadPool {
+    /// A pool of read connections to the same database; each read is stopped once it
+    /// has run for `time_limit`.
+    pub fn read_pool(&self, time_limit: Duration) -> ReadPool {
         ReadPool {
             path: self.path.clone(),
             idle: Mutex::new(Vec::new()),
+            time_limit,
         }
     }
 }
@@ -268,7 +280,7 @@ impl ReadPool {
             .lock()
             .map_err(|_| Error::Internal("read pool poisoned".into()))?
             .pop();
-        let conn = match conn {
+        let mut conn = match conn {
             Some(conn) => conn,
             None => {
                 let conn = Connection::open_with_flags(
@@ -281,7 +293,17 @@ impl ReadPool {
             }
         };
         cached_execute(&conn, "BEGIN", [])?;
+        let stopped = self.stop_after(&mut conn)?;
         let result = f(Db { conn: &conn });
+        conn.progress_handler(0, None::<fn() -> bool>)?;
+        if result.is_err() && stopped.load(Ordering::Relaxed) {
+            cached_execute(&conn, "ROLLBACK", [])?;
+            return Err(Error::Invalid(format!(
+                "the search took longer than {} s and was stopped; narrow it (a queue, a status, \
+                 a date range, fewer words)",
+                self.time_limit.as_secs()
+            )));
+        }
         cached_execute(&conn, "COMMIT", [])?;
         if let Ok(mut idle) = self.idle.lock()
             && idle.len() < 8
@@ -289,6 +311,27 @@ impl ReadPool {
             idle.push(conn);
         }
         result
+    }
+}
+
+impl ReadPool {
+    /// Has SQLite stop whatever `conn` runs once the pool's time limit has passed (checked
+    /// every few thousand steps of its virtual machine); the flag says whether it did.
+    fn stop_after(&self, conn: &mut Connection) -> Result<Arc<AtomicBool>> {
+        let stopped = Arc::new(AtomicBool::new(false));
+        let flag = stopped.clone();
+        let deadline = Instant::now() + self.time_limit;
+        conn.progress_handler(
+            10_000,
+            Some(move || {
+                let late = Instant::now() >= deadline;
+                if late {
+                    flag.store(true, Ordering::Relaxed);
+                }
+                late
+            }),
+        )?;
+        Ok(stopped)
     }
 }
 

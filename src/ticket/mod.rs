@@ -295,11 +295,23 @@ pub fn parse_minutes(text: &str) -> Result<i64, Error> {
 }
 
 /// A date as people write it: `2026-12-01` (midnight UTC), `2026-12-01 14:30`, or RFC 3339.
+/// Only years 1 to 9999 are dates: stored dates are RFC 3339, which has four digits for
+/// the year, and a date that could not be read back would make its ticket unreadable.
 pub fn parse_date(text: &str) -> Result<Timestamp, Error> {
-    use chrono::{NaiveDate, NaiveDateTime, TimeZone};
     let text = text.trim();
+    absolute_date(text)
+        .ok_or_else(|| {
+            Error::Invalid(format!(
+                "`{text}` is not a date; write 2026-12-01, 2026-12-01 14:30 or RFC 3339"
+            ))
+        })
+        .and_then(|t| in_range(text, Some(t)))
+}
+
+fn absolute_date(text: &str) -> Option<Timestamp> {
+    use chrono::{NaiveDate, NaiveDateTime, TimeZone};
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
+        return Some(t.with_timezone(&Utc));
     }
     for format in [
         "%Y-%m-%d %H:%M:%S",
@@ -308,47 +320,60 @@ pub fn parse_date(text: &str) -> Result<Timestamp, Error> {
         "%Y-%m-%dT%H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
-            return Ok(Utc.from_utc_datetime(&t));
+            return Some(Utc.from_utc_datetime(&t));
         }
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .map(|t| Utc.from_utc_datetime(&t))
-        .ok_or_else(|| {
-            Error::Invalid(format!(
-                "`{text}` is not a date; write 2026-12-01, 2026-12-01 14:30 or RFC 3339"
-            ))
-        })
+}
+
+/// The date if it falls in the years 1 to 9999 (`None`: it overflowed on the way).
+fn in_range(text: &str, when: Option<Timestamp>) -> Result<Timestamp, Error> {
+    use chrono::Datelike;
+    when.filter(|t| (1..=9999).contains(&t.year())).ok_or_else(|| {
+        Error::Invalid(format!(
+            "`{}` is out of range: a date must fall between the years 1 and 9999",
+            text.trim()
+        ))
+    })
 }
 
 /// A date as people write it, absolute (any form [`parse_date`] reads) or relative to
 /// `now`: `now`, `today`, `yesterday`, `tomorrow` (midnight UTC), `+3 days`, `-2 hours`,
 /// `3 weeks ago`. One reading for searches (`Due < 'tomorrow'`) and changes
-/// (`tkt set 42 due=tomorrow`).
+/// (`tkt set 42 due=tomorrow`). A relative date too far off to be a date
+/// (`-99999999999999 days`) is an error that says so.
 pub fn parse_date_at(text: &str, now: Timestamp) -> Result<Timestamp, Error> {
-    parse_date(text).or_else(|_| {
-        relative_date(text, now).ok_or_else(|| {
-            Error::Invalid(format!(
-                "`{}` is not a date; write 2026-12-01, 2026-12-01 14:30, RFC 3339, or a date relative to \
-                 now: today, tomorrow, yesterday, +3 days, -2 hours, 1 week ago",
-                text.trim()
-            ))
-        })
-    })
+    if let Some(when) = absolute_date(text.trim()) {
+        return in_range(text, Some(when));
+    }
+    match relative_date(text, now) {
+        Some(when) => in_range(text, when),
+        None => Err(Error::Invalid(format!(
+            "`{}` is not a date; write 2026-12-01, 2026-12-01 14:30, RFC 3339, or a date relative to \
+             now: today, tomorrow, yesterday, +3 days, -2 hours, 1 week ago",
+            text.trim()
+        ))),
+    }
 }
 
-fn relative_date(text: &str, now: Timestamp) -> Option<Timestamp> {
+/// `None` when the text is not a relative date; `Some(None)` when it is one, but too far
+/// off to compute.
+fn relative_date(text: &str, now: Timestamp) -> Option<Option<Timestamp>> {
     let text = text.trim().to_ascii_lowercase();
     let midnight = |days: i64| {
-        let day = now.date_naive() + chrono::Duration::days(days);
+        let day = now
+            .date_naive()
+            .checked_add_signed(chrono::TimeDelta::try_days(days)?)?;
         day.and_hms_opt(0, 0, 0).map(|t| t.and_utc())
     };
     match text.as_str() {
-        "now" => return Some(now),
-        "today" => return midnight(0),
-        "yesterday" => return midnight(-1),
-        "tomorrow" => return midnight(1),
+        "now" => return Some(Some(now)),
+        "today" => return Some(midnight(0)),
+        "yesterday" => return Some(midnight(-1)),
+        "tomorrow" => return Some(midnight(1)),
         _ => {}
     }
     let (text, ago) = match text.strip_suffix(" ago") {
@@ -356,12 +381,12 @@ fn relative_date(text: &str, now: Timestamp) -> Option<Timestamp> {
         None => (text, false),
     };
     let mut words = text.split_whitespace();
-    let number: i64 = words.next()?.trim_start_matches('+').parse().ok()?;
+    let number = words.next()?.trim_start_matches('+');
     let unit = words.next()?;
-    if words.next().is_some() {
+    if words.next().is_some() || number.is_empty() {
         return None;
     }
-    let seconds = match unit.trim_end_matches('s') {
+    let seconds: i64 = match unit.trim_end_matches('s') {
         "second" | "sec" => 1,
         "minute" | "min" => 60,
         "hour" => 3600,
@@ -371,8 +396,19 @@ fn relative_date(text: &str, now: Timestamp) -> Option<Timestamp> {
         "year" => 365 * 86_400,
         _ => return None,
     };
-    let signed = if ago { -number } else { number };
-    Some(now + chrono::Duration::seconds(signed.checked_mul(seconds)?))
+    // a number of digits is a relative date, however large; only then may it be too far
+    let digits = number.strip_prefix('-').unwrap_or(number);
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || digits.is_empty() {
+        return None;
+    }
+    let Ok(number) = number.parse::<i64>() else {
+        return Some(None);
+    };
+    let signed = if ago { number.checked_neg() } else { Some(number) };
+    let delta = signed
+        .and_then(|n| n.checked_mul(seconds))
+        .and_then(chrono::TimeDelta::try_seconds);
+    Some(delta.and_then(|d| now.checked_add_signed(d)))
 }
 
 #[cfg(test)]
@@ -414,5 +450,31 @@ mod tests {
         assert_eq!(at("2026-12-01"), "2026-12-01T00:00:00+00:00");
         let e = parse_date_at("soon", now).unwrap_err().to_string();
         assert!(e.contains("`soon` is not a date") && e.contains("tomorrow"), "{e}");
+    }
+
+    #[test]
+    fn dates_too_far_off_are_errors_not_panics() {
+        let now = parse_date("2026-11-27T15:00:00Z").unwrap();
+        for text in [
+            "-99999999999999 days",
+            "99999999999999999999 years",
+            "9223372036854775807 seconds ago",
+            "-9223372036854775808 seconds ago",
+            "+9999999 years",
+            "+12345-06-07 10:00",
+        ] {
+            let e = parse_date_at(text, now).unwrap_err().to_string();
+            assert!(e.contains("out of range"), "{text}: {e}");
+        }
+        assert!(
+            parse_date("+12345-06-07")
+                .unwrap_err()
+                .to_string()
+                .contains("out of range")
+        );
+        assert_eq!(
+            parse_date_at("-2000 years", now).unwrap().to_rfc3339(),
+            "0028-03-26T15:00:00+00:00"
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result};
 use crate::queue::NonWatcherMail;
-use crate::rights::{self, Grant, Principal, Right, Scope, Visibility};
+use crate::rights::{self, Grant, Principal, Right, Scope, Viewer};
 use crate::store::{Db, QueueRow, TicketRow};
 use crate::ticket::{Action, Role, TransactionKind};
 use crate::user::User;
@@ -170,8 +170,9 @@ impl Access {
         &self.principal
     }
 
-    /// Which tickets the user may see.
-    pub fn visibility(&self) -> Visibility {
-        rights::visibility(&self.grants, &self.principal, Right::ShowTicket)
+    /// Which tickets, and which tickets' comments, the user may see: what limits their
+    /// searches.
+    pub fn viewer(&self) -> Viewer {
+        Viewer::new(&self.grants, self.principal.clone())
     }
 }

@@ -541,7 +541,7 @@ fn apply_commands(
             Err(e) if e.is_temporary() => return Err(e),
             Err(e) => {
                 tracing::info!(ticket = ticket_id, command = %line, error = %e, "command by mail refused");
-                refused.push(format!("{line}\n    {e}"));
+                refused.push(format!("{line}\n    {}", e.public_text()));
             }
         }
     }

@@ -14,6 +14,7 @@ mod links;
 mod merge;
 mod notify;
 pub mod rule_tools;
+pub mod saved_searches;
 mod staff;
 pub mod time;
 pub mod view;

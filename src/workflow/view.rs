@@ -32,7 +32,7 @@ pub fn ticket(db: &Db<'_>, access: &Access, id: i64) -> Result<Ticket> {
 /// The tickets matching a query that the user may see.
 pub fn search(db: &Db<'_>, access: &Access, query: &Query, lifecycles: &[&Lifecycle]) -> Result<Vec<Ticket>> {
     check_names(db, access, query, &[], lifecycles)?;
-    db.search(query, Some((access.principal(), &access.visibility())), lifecycles)
+    db.search(query, Some(&access.viewer()), lifecycles)
 }
 
 /// Refuses a query that names a queue, status or custom field that does not exist,
@@ -52,27 +52,22 @@ pub fn check_names(
         conditions_of(filter, &mut conditions);
     }
     for c in conditions {
-        match (&c.field, c.op, &c.value) {
-            (Field::Queue, Op::Eq | Op::Ne, Value::Text(name)) if !knows_queue(db, access, name, lifecycles)? => {
-                return Err(Error::Invalid(format!("no queue named `{name}`")));
+        if let Field::CustomField(name) = &c.field {
+            custom_field_exists(db, name)?;
+        }
+        if !matches!(c.op, Op::Eq | Op::Ne | Op::In | Op::NotIn) {
+            continue;
+        }
+        for value in c.values() {
+            match (&c.field, value) {
+                (Field::Queue, Value::Text(name)) if !knows_queue(db, access, name, lifecycles)? => {
+                    return Err(Error::Invalid(format!("no queue named `{name}`")));
+                }
+                (Field::Status, Value::Text(name)) if !lifecycles.iter().any(|l| l.statuses().any(|s| s.is(name))) => {
+                    return Err(unknown_status(name, lifecycles));
+                }
+                _ => {}
             }
-            (Field::Status, Op::Eq | Op::Ne, Value::Text(name))
-                if !lifecycles.iter().any(|l| l.statuses().any(|s| s.is(name))) =>
-            {
-                let mut known: Vec<&str> = lifecycles
-                    .iter()
-                    .flat_map(|l| l.statuses())
-                    .map(|s| s.as_str())
-                    .collect();
-                known.sort_unstable();
-                known.dedup();
-                return Err(Error::Invalid(format!(
-                    "no status `{name}` in any lifecycle; the statuses are {}, and __Active__ or __Inactive__",
-                    known.join(", ")
-                )));
-            }
-            (Field::CustomField(name), ..) => custom_field_exists(db, name)?,
-            _ => {}
         }
     }
     let ordered = query.order_by.iter().filter_map(|(field, _)| match field {
@@ -103,6 +98,20 @@ pub fn known_queue(db: &Db<'_>, access: &Access, name: &str, right: Right) -> Re
     }
 }
 
+fn unknown_status(name: &str, lifecycles: &[&Lifecycle]) -> Error {
+    let mut known: Vec<&str> = lifecycles
+        .iter()
+        .flat_map(|l| l.statuses())
+        .map(|s| s.as_str())
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    Error::Invalid(format!(
+        "no status `{name}` in any lifecycle; the statuses are {}, and __Active__ or __Inactive__",
+        known.join(", ")
+    ))
+}
+
 /// Whether the queue exists as far as this user may tell: they may see it (SeeQueue), or
 /// at least one of its tickets.
 fn knows_queue(db: &Db<'_>, access: &Access, name: &str, lifecycles: &[&Lifecycle]) -> Result<bool> {
@@ -121,11 +130,7 @@ fn knows_queue(db: &Db<'_>, access: &Access, name: &str, lifecycles: &[&Lifecycl
         limit: Some(1),
         ..Query::default()
     };
-    let seen = db.search_ids(
-        &one_ticket,
-        Some((access.principal(), &access.visibility())),
-        lifecycles,
-    )?;
+    let seen = db.search_ids(&one_ticket, Some(&access.viewer()), lifecycles)?;
     Ok(!seen.is_empty())
 }
 
@@ -139,10 +144,7 @@ fn custom_field_exists(db: &Db<'_>, name: &str) -> Result<()> {
 
 fn conditions_of<'q>(expr: &'q Expr, out: &mut Vec<&'q Condition>) {
     match expr {
-        Expr::And(a, b) | Expr::Or(a, b) => {
-            conditions_of(a, out);
-            conditions_of(b, out);
-        }
+        Expr::And(all) | Expr::Or(all) => all.iter().for_each(|e| conditions_of(e, out)),
         Expr::Not(e) => conditions_of(e, out),
         Expr::Condition(c) => out.push(c),
     }
@@ -177,8 +179,7 @@ pub fn explain(
     lifecycles: &[&Lifecycle],
 ) -> Result<Explained> {
     check_names(db, access, query, &[], lifecycles)?;
-    let visibility = access.visibility();
-    let compiled = compile_query(query, Some((access.principal(), &visibility)), lifecycles, true);
+    let compiled = compile_query(query, Some(&access.viewer()), lifecycles, true);
     let params = compiled.params_json();
     Ok(Explained {
         ticketsql: ticketsql.to_string(),
@@ -189,8 +190,8 @@ pub fn explain(
 
 /// Full-text search ranked by relevance, with snippets, over what the user may see.
 pub fn content(db: &Db<'_>, access: &Access, text: &str, limit: u32) -> Result<Vec<ContentHit>> {
-    let fts = search::fts_query(text).ok_or_else(|| Error::Invalid(format!("`{text}` has no word to look for")))?;
-    db.content_search(&fts, Some((access.principal(), &access.visibility())), limit)
+    let fts = search::fts_query(text)?;
+    db.content_search(&fts, Some(&access.viewer()), limit)
 }
 
 /// One row of a report: the group's values and how many tickets are in it.
@@ -214,7 +215,7 @@ pub fn report(
         ));
     }
     check_names(db, access, query, by, lifecycles)?;
-    let rows = db.report(query, by, Some((access.principal(), &access.visibility())), lifecycles)?;
+    let rows = db.report(query, by, Some(&access.viewer()), lifecycles)?;
     Ok(rows
         .into_iter()
         .map(|(group, count)| ReportRow { group, count })

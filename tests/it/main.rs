@@ -3,6 +3,7 @@
 mod alerts;
 mod backup;
 mod commands;
+mod comment_search;
 mod corpus;
 mod delivery;
 mod golden;
@@ -21,6 +22,8 @@ mod rights_paths;
 mod rules;
 mod schedule;
 mod search;
+mod search_limits;
+mod search_properties;
 mod shipped_config;
 mod staff;
 mod threading;

@@ -122,12 +122,16 @@ impl IntoResponse for ApiError {
             Error::Temporary(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        if status.is_server_error() {
-            tracing::error!(error = %self.0, "request failed");
-        }
-        let body = serde_json::json!({ "error": { "kind": self.0.kind(), "message": self.0.to_string() } });
+        let body = serde_json::json!({ "error": { "kind": self.0.kind(), "message": public_message(&self.0) } });
         (status, Json(body)).into_response()
     }
+}
+
+fn public_message(e: &Error) -> String {
+    if matches!(e, Error::Temporary(_)) {
+        tracing::error!(error = %e, "request failed");
+    }
+    e.public_text()
 }
 
 type ApiResult<T> = std::result::Result<T, ApiError>;

@@ -97,11 +97,7 @@ pub async fn report(
     Query(p): Query<ReportParams>,
 ) -> ApiResult<Response> {
     let (_, query) = view::interpret(&p.q, now())?;
-    let by =
-        p.by.split(',')
-            .filter(|b| !b.trim().is_empty())
-            .map(crate::search::parse_grouping)
-            .collect::<Result<Vec<_>>>()?;
+    let by = crate::search::parse_groupings(&p.by)?;
     let settings = app.settings.clone();
     let rows = read_as(&app, actor, move |db, access| {
         view::report(db, access, &query, &by, &settings.all_lifecycles())
@@ -128,14 +124,9 @@ pub async fn save_search(
     Extension(actor): Extension<Actor>,
     Json(req): Json<SaveSearch>,
 ) -> ApiResult<Response> {
-    let name = req.name.trim().to_string();
-    if name.is_empty() {
-        return Err(Error::Invalid("a saved search needs a name: tkt search save NAME QUERY".into()).into());
-    }
-    let (_, query) = view::interpret(&req.query, now())?;
+    let now = now();
     write_as(&app, actor, move |tx, access, s| {
-        view::check_names(tx, access, &query, &[], &s.all_lifecycles())?;
-        tx.save_search(access.user.id, &name, &req.query)
+        workflow::saved_searches::save(tx, access, &req.name, &req.query, &s.all_lifecycles(), now)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
