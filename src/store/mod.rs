@@ -173,6 +173,16 @@ impl Store {
         })
     }
 
+    /// Rolls back a transaction left open (after a panic, or a COMMIT that failed and
+    /// left it open): the next [`begin`](Store::begin) must start clean. Nothing to do
+    /// when SQLite has rolled it back already, or it was committed.
+    pub fn roll_back_if_open(&self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
+    }
+
     /// Read access on the writer's own connection (start-up checks).
     pub fn db(&self) -> Db<'_> {
         Db { conn: &self.conn }
@@ -189,7 +199,8 @@ impl Store {
 
 impl<'c> WriteTx<'c> {
     /// Makes everything done in the transaction durable.
-    /// If COMMIT fails the transaction is rolled back (on drop) and nothing is kept.
+    /// If COMMIT fails the transaction is rolled back (on drop, unless SQLite did so
+    /// already) and nothing is kept.
     pub fn commit(self) -> Result<()> {
         cached_execute(self.db.conn, "COMMIT", [])?;
         self.finished.set(true);
@@ -221,11 +232,27 @@ impl<'c> WriteTx<'c> {
             )))
         });
         self.savepoints.set(depth);
+        if !self.is_open() {
+            // SQLite rolled the whole transaction back (a full disk, an I/O error), and
+            // the savepoint with it: nothing of it is left, and the caller must not go on
+            // as if it were (a fallback written now would commit on its own)
+            let cause = result.err().map_or("".to_string(), |e| format!(": {e}"));
+            return Err(Error::Temporary(format!(
+                "the database rolled the transaction back{cause}"
+            )));
+        }
         if !keep || result.is_err() {
             cached_execute(self.db.conn, &format!("ROLLBACK TO {name}"), [])?;
         }
         cached_execute(self.db.conn, &format!("RELEASE {name}"), [])?;
         result
+    }
+
+    /// Whether the transaction is still open. SQLite rolls a whole transaction back by
+    /// itself after some errors (a full disk, an I/O error): then every change made in it
+    /// so far is gone, and anything run afterwards would commit on its own.
+    pub fn is_open(&self) -> bool {
+        !self.db.conn.is_autocommit()
     }
 
     /// Whether the transaction put mail into the outbox: the sender has work once it
@@ -250,6 +277,7 @@ impl<'c> Deref for WriteTx<'c> {
 impl Drop for WriteTx<'_> {
     fn drop(&mut self) {
         if !self.finished.get()
+            && self.is_open()
             && let Err(e) = self.db.conn.execute_batch("ROLLBACK")
         {
             tracing::error!(error = %e, "rollback failed");
