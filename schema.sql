@@ -389,11 +389,12 @@ CREATE TABLE job_runs (
     -- on ticketd's clock
     started     TEXT NOT NULL,
     duration_ms INTEGER NOT NULL,
-    outcome     TEXT NOT NULL CHECK (outcome IN ('ok', 'failed')),
-    -- what it did, or why it failed
+    -- 'interrupted': stopped between steps by a shutdown; the slot runs again at start
+    outcome     TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'interrupted')),
+    -- what it did, or why it failed or stopped
     detail      TEXT NOT NULL DEFAULT ''
 );
 CREATE UNIQUE INDEX job_runs_once ON job_runs (job, slot) WHERE outcome = 'ok';
 CREATE INDEX job_runs_by_job ON job_runs (job, id);
 
-PRAGMA user_version = 3;
+PRAGMA user_version = 4;

@@ -2,9 +2,9 @@
 //! the outbox sender, and shuts down cleanly.
 //!
 //! Shutdown (SIGTERM, SIGINT, or the token in tests) stops accepting connections, lets
-//! requests in flight finish (each waits for its commit), stops the scheduler between
-//! jobs and the sender after the message it is delivering, drains the writer, removes
-//! the sockets and returns. Nothing sleeps for a fixed time; the whole of it is
+//! requests in flight finish (each waits for its commit), stops a scheduled job at its
+//! next step and the sender after the message it is delivering, drains the writer,
+//! removes the sockets and returns. Nothing sleeps for a fixed time; the whole of it is
 //! bounded by `server.shutdown_grace_secs`. If the writer thread dies, the daemon shuts
 //! down the same way and fails.
 
@@ -63,6 +63,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         writer.clone(),
         reads.clone(),
         settings.clone(),
+        shutdown.clone(),
     )
     .await?;
     let app = api::App {
@@ -85,7 +86,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         wake,
         shutdown.clone(),
     ));
-    let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
+    let scheduling = tokio::spawn(scheduler.run());
     tracing::info!("ticketd ready");
 
     let writer_died = tokio::select! {
@@ -188,11 +189,11 @@ struct Tasks {
 impl Tasks {
     /// Lets each part finish what it is doing, in order, all by `deadline` (the shutdown
     /// plus `server.shutdown_grace_secs`): requests in flight (each waits for its
-    /// commit), the scheduler (between jobs), the sender (the
+    /// commit), the scheduler (a running job stops at its next step), the sender (the
     /// message in hand), then the writer, which stops once its queue is empty and every
     /// handle is gone. Whatever is still running at the deadline is abandoned: nothing
-    /// of it was answered as done, so nothing is lost (a message stays pending, mail is
-    /// retried by the MTA).
+    /// of it was answered as done, so nothing is lost (a message stays pending, a job's
+    /// slot runs again, mail is retried by the MTA).
     async fn stop(mut self, deadline: Instant) {
         tracing::info!("shutting down: finishing requests in flight");
         let drained = timeout_at(deadline, async {
