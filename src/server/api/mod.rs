@@ -4,6 +4,9 @@
 //! Errors are JSON, `{"error": {"kind": "not_found", "message": "..."}}`, with an HTTP
 //! status to match; clients act on `kind` (see [`Error::kind`]). Every request but ingest
 //! acts as a user ([`auth`]), whose rights the workflow checks.
+//!
+//! A handler that panics (a bug) is answered `internal` and logged, like any internal
+//! error; the connection and the daemon go on.
 
 mod admin;
 mod auth;
@@ -14,18 +17,23 @@ mod tickets;
 
 pub use tickets::{ChangeRequest, MessageRequest};
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::http::{StatusCode, header};
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::writer::Writer;
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, panic_message};
 use crate::store::{Db, ReadPool, WriteTx};
 use crate::workflow::{Access, Settings};
 
@@ -47,8 +55,16 @@ pub struct App {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor(pub i64);
 
-/// The routes, with authentication in front of them.
+/// The routes, with authentication in front of them and a catch for panics around all.
 pub fn router(app: App) -> Router {
+    let routes = routes();
+    routes
+        .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
+        .layer(middleware::from_fn(catch_panic))
+        .with_state(app)
+}
+
+fn routes() -> Router<App> {
     Router::new()
         .route(
             "/v1/health",
@@ -97,8 +113,36 @@ pub fn router(app: App) -> Router {
         .route("/v1/tickets/{id}/sla", get(jobs::sla))
         .route("/v1/rules/test", post(rules::test))
         .route("/v1/templates/{name}/render", get(rules::render_template))
-        .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
-        .with_state(app)
+}
+
+/// Answers a request whose handler panicked (a bug) with an internal error and logs the
+/// panic; otherwise the connection would just close and the client learn nothing.
+async fn catch_panic(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    match CatchUnwind(Box::pin(next.run(request))).await {
+        Ok(response) => response,
+        Err(panic) => {
+            tracing::error!(%method, %path, error = %panic_message(&*panic), "a request handler panicked (a bug)");
+            ApiError(Error::Internal("internal error".into())).into_response()
+        }
+    }
+}
+
+/// A future that turns a panic while it is polled into its output.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.get_mut().0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
 }
 
 /// An error as the API sends it.
@@ -137,7 +181,11 @@ async fn read<T: Send + 'static>(app: &App, f: impl FnOnce(Db<'_>) -> Result<T> 
     let reads = app.reads.clone();
     tokio::task::spawn_blocking(move || reads.read(f))
         .await
-        .map_err(|e| Error::Internal(format!("read task failed: {e}")))?
+        .map_err(|e| {
+            // a panic (a bug): the detail is for the log
+            tracing::error!(error = %e, "a read failed");
+            Error::Internal("internal error".into())
+        })?
         .map_err(ApiError)
 }
 
