@@ -397,4 +397,20 @@ CREATE TABLE job_runs (
 CREATE UNIQUE INDEX job_runs_once ON job_runs (job, slot) WHERE outcome = 'ok';
 CREATE INDEX job_runs_by_job ON job_runs (job, id);
 
+-- API ---------------------------------------------------------------------------------
+
+-- the answers to API writes sent with an Idempotency-Key, kept a day: a retry with the
+-- same key gets the first answer and changes nothing
+CREATE TABLE idempotency_keys (
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    key     TEXT NOT NULL,
+    -- a SHA-256 of the request (method, path, body): a key names one request
+    request TEXT NOT NULL,
+    -- JSON
+    answer  TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created);
+
 PRAGMA user_version = 4;

@@ -14,6 +14,7 @@
 mod alerts;
 mod custom_fields;
 mod groups;
+mod idempotency;
 mod jobs;
 mod links;
 mod mail;
@@ -29,6 +30,7 @@ mod users;
 
 pub use alerts::{AlertKey, AlertSeen};
 pub use groups::GroupInfo;
+pub use idempotency::{IDEMPOTENCY_KEPT, KeptAnswer};
 pub use jobs::{ExchangeEntry, JobRun, Touches};
 pub use mail::{QuarantineEntry, Seen};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};

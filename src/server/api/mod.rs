@@ -6,10 +6,12 @@
 //! acts as a user ([`auth`]), whose rights the workflow checks.
 //!
 //! A handler that panics (a bug) is answered `internal` and logged, like any internal
-//! error; the connection and the daemon go on.
+//! error; the connection and the daemon go on. A write sent with an `Idempotency-Key`
+//! is made once however often it is sent ([`idempotency`]).
 
 mod admin;
 mod auth;
+mod idempotency;
 mod ingest;
 mod jobs;
 mod rules;
@@ -36,6 +38,7 @@ use crate::config::Config;
 use crate::error::{Error, Result, panic_message};
 use crate::store::{Db, ReadPool, WriteTx};
 use crate::workflow::{Access, Settings};
+use idempotency::Keep;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -59,6 +62,7 @@ pub struct Actor(pub i64);
 pub fn router(app: App) -> Router {
     let routes = routes();
     routes
+        .layer(middleware::from_fn_with_state(app.clone(), idempotency::take_key))
         .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
         .layer(middleware::from_fn(catch_panic))
         .with_state(app)
@@ -202,18 +206,36 @@ async fn read_as<T: Send + 'static>(
     .await
 }
 
-/// Runs a change as the actor, in the writer.
-async fn write_as<T: Send + 'static>(
+/// Runs a change as the actor, in the writer. Sent with an `Idempotency-Key`, it is made
+/// once: a retry gets this answer again.
+async fn write_as<T>(
     app: &App,
     actor: Actor,
     f: impl FnOnce(&WriteTx<'_>, &Access, &Settings) -> Result<T> + Send + 'static,
+) -> ApiResult<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+{
+    write_keeping(app, actor, f, Keep::verbatim()).await
+}
+
+/// [`write_as`], with the answer kept for a retry as `keep` says (an answer holding a
+/// secret is not kept whole).
+async fn write_keeping<T: Send + 'static>(
+    app: &App,
+    actor: Actor,
+    f: impl FnOnce(&WriteTx<'_>, &Access, &Settings) -> Result<T> + Send + 'static,
+    keep: Keep<T>,
 ) -> ApiResult<T> {
     let settings = app.settings.clone();
+    let key = idempotency::take();
     Ok(app
         .writer
         .run(move |tx| {
             let access = Access::load(tx, actor.0)?;
-            f(tx, &access, &settings)
+            idempotency::once(tx, actor.0, key.as_ref(), &keep, super::now(), || {
+                f(tx, &access, &settings)
+            })
         })
         .await?)
 }
