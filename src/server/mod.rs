@@ -10,6 +10,8 @@
 
 mod api;
 pub mod clock;
+#[cfg(debug_assertions)]
+mod faults;
 pub(crate) mod peer;
 pub mod scheduler;
 mod sender;

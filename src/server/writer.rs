@@ -153,6 +153,8 @@ struct Leftover {
 fn write_loop(mut store: Store, mut queue: mpsc::Receiver<Box<dyn Job>>, mail_queued: impl Fn()) {
     let mut waiting: VecDeque<Box<dyn Job>> = VecDeque::new();
     while let Some(batch) = next_batch(&mut queue, &mut waiting) {
+        #[cfg(debug_assertions)]
+        super::faults::writer_dies_if_asked();
         let size = batch.len();
         match std::panic::catch_unwind(AssertUnwindSafe(|| run_batch(&mut store, batch))) {
             Ok(left) => {
@@ -208,6 +210,8 @@ fn run_batch(store: &mut Store, batch: Vec<Box<dyn Job>>) -> Leftover {
             return Leftover::default();
         }
     };
+    #[cfg(debug_assertions)]
+    let fault = super::faults::take_armed();
     let mut answers: Vec<Box<dyn Finish>> = Vec::with_capacity(size);
     let mut jobs = batch.into_iter();
     let mut lost = false;
@@ -217,6 +221,8 @@ fn run_batch(store: &mut Store, batch: Vec<Box<dyn Job>>) -> Leftover {
             continue;
         }
         answers.push(job.run(&tx));
+        #[cfg(debug_assertions)]
+        super::faults::after_request(fault, answers.len(), &tx);
         if !tx.is_open() {
             lost = true;
             break;
@@ -235,6 +241,8 @@ fn run_batch(store: &mut Store, batch: Vec<Box<dyn Job>>) -> Leftover {
         drop(tx);
         Err(not_saved())
     } else {
+        #[cfg(debug_assertions)]
+        super::faults::before_commit(fault, &tx);
         tx.commit().map_err(|e| {
             tracing::error!(error = %e, size = answers.len(), "commit failed; every request of the batch is refused");
             not_saved()

@@ -257,6 +257,28 @@ impl<'c> WriteTx<'c> {
         !self.db.conn.is_autocommit()
     }
 
+    /// Makes this transaction's COMMIT fail, as a full disk or a broken constraint would:
+    /// a reference to nothing, checked only at COMMIT (`defer_foreign_keys`). For the
+    /// test hook that proves a failed commit reports no change as done
+    /// (`server::faults`); never built into a release.
+    #[cfg(debug_assertions)]
+    pub(crate) fn break_commit(&self) -> Result<()> {
+        self.conn().execute_batch(
+            "PRAGMA defer_foreign_keys = ON; \
+             INSERT INTO api_tokens (user_id, token_hash, created) VALUES (-1, hex(randomblob(16)), '')",
+        )?;
+        Ok(())
+    }
+
+    /// Rolls the whole transaction back under its user's feet, as SQLite does by itself
+    /// after a full disk or an I/O error. For the test hook that proves the writer then
+    /// reports nothing of the batch as done (`server::faults`); never in a release.
+    #[cfg(debug_assertions)]
+    pub(crate) fn lose(&self) -> Result<()> {
+        self.conn().execute_batch("ROLLBACK")?;
+        Ok(())
+    }
+
     /// Whether the transaction put mail into the outbox: the sender has work once it
     /// commits. (Counts even if a savepoint that queued it was undone; a spare wake-up is
     /// harmless.)

@@ -15,6 +15,7 @@ mod notify;
 mod outbound;
 mod postfix;
 mod realworld;
+mod resilience;
 mod rights;
 mod rules;
 mod schedule;

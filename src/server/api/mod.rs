@@ -61,6 +61,13 @@ pub struct Actor(pub i64);
 /// The routes, with authentication in front of them and a catch for panics around all.
 pub fn router(app: App) -> Router {
     let routes = routes();
+    #[cfg(debug_assertions)]
+    let routes = if super::faults::enabled() {
+        tracing::warn!("test faults are on (TICKETD_TEST_FAULTS=1): never in production");
+        routes.route("/v1/test/faults/{fault}", post(super::faults::cause))
+    } else {
+        routes
+    };
     routes
         .layer(middleware::from_fn_with_state(app.clone(), idempotency::take_key))
         .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
@@ -178,7 +185,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = std::result::Result<T, ApiError>;
+pub(super) type ApiResult<T> = std::result::Result<T, ApiError>;
 
 /// Runs a read on the read pool, off the async threads.
 async fn read<T: Send + 'static>(app: &App, f: impl FnOnce(Db<'_>) -> Result<T> + Send + 'static) -> ApiResult<T> {
