@@ -5,7 +5,8 @@
 //!
 //! Only in debug builds (`cfg(debug_assertions)`: a release build has none of this), and
 //! only when the daemon starts with `TICKETD_TEST_FAULTS=1` in its environment. Then
-//! `POST /v1/test/faults/{fault}` (authenticated like any request) causes:
+//! `POST /v1/test/faults/{fault}`, for root only (local root or ticketd's own user over
+//! the socket), causes:
 //! - `handler`: this request's handler panics;
 //! - `change`: this request's change panics inside its savepoint;
 //! - `stall?ms=N`: the writer works on this request for N ms, so that others queue
@@ -23,14 +24,16 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::api::{ApiResult, App};
+use super::api::{Actor, ApiResult, App};
 use crate::error::Error;
 use crate::store::WriteTx;
+use crate::user::ROOT_ID;
 
 /// The environment variable that turns the faults on.
 const SWITCH: &str = "TICKETD_TEST_FAULTS";
@@ -104,9 +107,13 @@ pub struct FaultParams {
 /// `POST /v1/test/faults/{fault}`.
 pub async fn cause(
     State(app): State<App>,
+    Extension(actor): Extension<Actor>,
     Path(fault): Path<String>,
     Query(p): Query<FaultParams>,
 ) -> ApiResult<Response> {
+    if actor.0 != ROOT_ID {
+        return Err(Error::Denied("test faults are for root only".into()).into());
+    }
     let arm = |fault| {
         *ARMED.lock().expect("test faults lock") = Some(fault);
         tracing::warn!(?fault, "test fault armed for the next batch");

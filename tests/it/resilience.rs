@@ -59,6 +59,11 @@ fn a_panic_in_a_handler_or_a_change_is_answered_as_an_internal_error_and_logged(
     assert_eq!(body["error"]["kind"], "internal");
     // the daemon, the connection pool and the writer go on
     d.tkt_ok(&["create", "--queue", "general", "--subject", "After", "-m", "fine"]);
+    // and test faults are root's alone
+    d.tkt_ok(&["user", "create", "ann@example.org", "--privileged"]);
+    let token = format!("Bearer {}", d.token_for("ann@example.org"));
+    let (status, body) = d.request("POST", "/v1/test/faults/handler", &[("Authorization", &token)], "");
+    assert_eq!(status, 403, "{body}");
     assert_eq!(tickets(&d), 1);
 }
 
