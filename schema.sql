@@ -389,11 +389,28 @@ CREATE TABLE job_runs (
     -- on ticketd's clock
     started     TEXT NOT NULL,
     duration_ms INTEGER NOT NULL,
-    outcome     TEXT NOT NULL CHECK (outcome IN ('ok', 'failed')),
-    -- what it did, or why it failed
+    -- 'interrupted': stopped between steps by a shutdown; the slot runs again at start
+    outcome     TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'interrupted')),
+    -- what it did, or why it failed or stopped
     detail      TEXT NOT NULL DEFAULT ''
 );
 CREATE UNIQUE INDEX job_runs_once ON job_runs (job, slot) WHERE outcome = 'ok';
 CREATE INDEX job_runs_by_job ON job_runs (job, id);
 
-PRAGMA user_version = 3;
+-- API ---------------------------------------------------------------------------------
+
+-- the answers to API writes sent with an Idempotency-Key, kept a day: a retry with the
+-- same key gets the first answer and changes nothing
+CREATE TABLE idempotency_keys (
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    key     TEXT NOT NULL,
+    -- a SHA-256 of the request (method, path, body): a key names one request
+    request TEXT NOT NULL,
+    -- JSON
+    answer  TEXT NOT NULL,
+    created TEXT NOT NULL,
+    PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created);
+
+PRAGMA user_version = 4;

@@ -70,7 +70,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         tracing::warn!(now = %at, "the clock is frozen (--now); it moves only with tkt admin clock set");
     }
     let runtime = tokio::runtime::Runtime::new().context("while starting the async runtime")?;
-    runtime.block_on(async {
+    let result = runtime.block_on(async {
         let shutdown = CancellationToken::new();
         let signals = shutdown.clone();
         tokio::spawn(async move {
@@ -80,7 +80,11 @@ fn run(args: Args) -> anyhow::Result<()> {
         ticketd::server::run(config, shutdown)
             .await
             .context("while running the daemon")
-    })
+    });
+    // the shutdown is bounded by its grace period: what is still running then (a read
+    // in the blocking pool) is not waited for
+    runtime.shutdown_background();
+    result
 }
 
 /// SIGTERM (service managers) or SIGINT (Ctrl-C).

@@ -6,12 +6,13 @@
 //! answer (no daemon, timeout, a garbled reply) is a [`ClientError`] other than `Api`,
 //! which mailgate turns into "try again later".
 
+use std::cell::Cell;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
-use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST};
+use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
 use serde::de::DeserializeOwned;
@@ -83,7 +84,17 @@ pub enum ClientError {
     /// The daemon answered with an error.
     #[error("{0}")]
     Api(Error),
+    /// A change was sent but its answer never came (a timeout, a broken connection): it
+    /// may or may not have been made. Sent again with the same key, it is made once.
+    #[error(
+        "{reason}; the change may or may not have been made: to try again without making it twice, \
+         run the same command with --idempotency-key {key}"
+    )]
+    AnswerLost { reason: String, key: String },
 }
+
+/// The header that makes a write safe to send again (see [`Client::with_idempotency_key`]).
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// The packaged socket, used when neither `--url` nor `TICKETD_URL` says otherwise.
 pub const PACKAGED_SOCKET: &str = "/run/ticketd/ticketd.sock";
@@ -115,6 +126,9 @@ pub struct Client {
     token: Option<String>,
     timeout: Duration,
     runtime: tokio::runtime::Runtime,
+    idempotency_key: Option<String>,
+    /// POSTs sent so far: each gets a key of its own.
+    posts: Cell<u32>,
 }
 
 /// A raw answer.
@@ -141,24 +155,61 @@ impl Client {
             token,
             timeout,
             runtime,
+            idempotency_key: None,
+            posts: Cell::new(0),
         })
+    }
+
+    /// Sends every POST with an `Idempotency-Key` made from `key` (the first POST `key`
+    /// itself, the n-th `key.n`), so that the same command run again with the same key is
+    /// recognised by ticketd and changes nothing twice.
+    pub fn with_idempotency_key(mut self, key: String) -> Client {
+        self.idempotency_key = Some(key);
+        self
+    }
+
+    /// The key for the next POST, if writes carry keys.
+    fn next_key(&self, method: &Method) -> Option<String> {
+        if method != Method::POST {
+            return None;
+        }
+        let key = self.idempotency_key.as_ref()?;
+        let n = self.posts.get() + 1;
+        self.posts.set(n);
+        Some(if n == 1 { key.clone() } else { format!("{key}.{n}") })
     }
 
     /// Sends one request and returns the status and body, whatever the status.
     pub fn send(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Result<Answer, ClientError> {
         let endpoint = self.endpoint.to_string();
-        let call = self.call(method, path, body);
-        self.runtime.block_on(async {
+        let key = self.next_key(&method);
+        let call = self.call(method, path, body, key.as_deref());
+        let answer = self.runtime.block_on(async {
             tokio::time::timeout(self.timeout, call)
                 .await
                 .map_err(|_| ClientError::Timeout {
                     endpoint,
                     timeout: self.timeout,
                 })?
-        })
+        });
+        match (answer, key) {
+            (Err(e @ (ClientError::Timeout { .. } | ClientError::Protocol(_))), Some(key)) => {
+                Err(ClientError::AnswerLost {
+                    reason: e.to_string(),
+                    key,
+                })
+            }
+            (answer, _) => answer,
+        }
     }
 
-    async fn call(&self, method: Method, path: &str, body: Option<(&str, Vec<u8>)>) -> Result<Answer, ClientError> {
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&str, Vec<u8>)>,
+        key: Option<&str>,
+    ) -> Result<Answer, ClientError> {
         let unreachable = |e: std::io::Error| ClientError::Unreachable {
             endpoint: self.endpoint.to_string(),
             reason: e.to_string(),
@@ -167,6 +218,9 @@ impl Client {
         let mut request = Request::builder().method(method).uri(path).header(HOST, "ticketd");
         if let Some(token) = &self.token {
             request = request.header(AUTHORIZATION, format!("Bearer {token}"));
+        }
+        if let Some(key) = key {
+            request = request.header(IDEMPOTENCY_KEY, key);
         }
         let payload = match body {
             Some((content_type, bytes)) => {

@@ -108,7 +108,8 @@ pub struct ServerConfig {
     /// The secret read from `token_file`.
     #[serde(skip)]
     pub token: Option<Secret>,
-    /// How long shutdown waits for requests in flight before giving up on them.
+    /// The longest a shutdown takes: what still runs after it (a request, a job step, a
+    /// delivery) is abandoned unanswered.
     pub shutdown_grace_secs: u64,
     /// How long one read (a search, a report) may run before it is stopped with an error
     /// that says so: no query, however costly, keeps a core busy for longer.

@@ -28,6 +28,10 @@ pub struct Args {
     /// Seconds to wait for ticketd's answer.
     #[arg(long, global = true, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
+    /// Send the change with this key instead of a new one: to try a change again whose
+    /// answer was lost (tkt prints the key then) without making it twice.
+    #[arg(long, global = true, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

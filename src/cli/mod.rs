@@ -34,6 +34,10 @@ pub fn run(args: Args) -> Result<(), ClientError> {
         ),
         None => std::env::var("TICKETD_TOKEN").ok().filter(|t| !t.is_empty()),
     };
+    let key = args
+        .idempotency_key
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let client = match &args.url {
         Some(url) => Client::new(url, token, Duration::from_secs(args.timeout))?,
         None => Client::new(
@@ -47,7 +51,8 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             }
             other => other,
         })?,
-    };
+    }
+    .with_idempotency_key(key);
     let is_reply = matches!(args.command, Command::Reply { .. });
     match args.command {
         Command::Show { id, json } => {

@@ -2,12 +2,16 @@
 //! the outbox sender, and shuts down cleanly.
 //!
 //! Shutdown (SIGTERM, SIGINT, or the token in tests) stops accepting connections, lets
-//! requests in flight finish (each waits for its commit), stops the sender after the
-//! message it is delivering, drains the writer, removes the sockets and returns. Nothing
-//! sleeps for a fixed time; the only limit is `server.shutdown_grace_secs`.
+//! requests in flight finish (each waits for its commit), stops a scheduled job at its
+//! next step and the sender after the message it is delivering, drains the writer,
+//! removes the sockets and returns. Nothing sleeps for a fixed time; the whole of it is
+//! bounded by `server.shutdown_grace_secs`. If the writer thread dies, the daemon shuts
+//! down the same way and fails.
 
 mod api;
 pub mod clock;
+#[cfg(debug_assertions)]
+mod faults;
 pub(crate) mod peer;
 pub mod scheduler;
 mod sender;
@@ -23,7 +27,8 @@ use std::time::Duration;
 
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Notify;
-use tokio::task::JoinSet;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::{Instant, timeout_at};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{Config, Listen};
@@ -35,12 +40,92 @@ use peer::Peer;
 
 pub use clock::now;
 
-/// Runs the daemon until `shutdown` is cancelled.
+/// Runs the daemon until `shutdown` is cancelled. Fails (so ticketd exits non-zero and
+/// its service manager restarts it) if the writer thread dies.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
+    let store = open_store(&config).await?;
+    tracing::info!(database = %store.path().display(), "database open");
+    let transport = Transport::from_config(&config.mail.outbound)?;
+    let (unix, tcp) = bind(&config).await?;
+    let daemon_uid = unix
+        .first()
+        .and_then(|(path, _)| std::fs::metadata(path).ok())
+        .map(|m| m.uid());
+
+    let reads = Arc::new(store.read_pool(Duration::from_secs(config.server.search_time_limit_secs)));
+    let wake = Arc::new(Notify::new());
+    let (writer, writer_thread, writer_stopped) = Writer::start(store, {
+        let wake = wake.clone();
+        move || wake.notify_one()
+    })?;
+    let settings = Arc::new(Settings::from_config(&config)?);
+    let scheduler = scheduler::Scheduler::start(
+        config.effective_jobs(),
+        config.scheduler.zone().map_err(Error::Invalid)?,
+        writer.clone(),
+        reads.clone(),
+        settings.clone(),
+        shutdown.clone(),
+    )
+    .await?;
+    let app = api::App {
+        writer: writer.clone(),
+        reads: reads.clone(),
+        settings,
+        config: Arc::new(config.clone()),
+        daemon_uid,
+        scheduler: scheduler.clone(),
+        outbox_wake: wake.clone(),
+    };
+    let socket_paths: Vec<PathBuf> = unix.iter().map(|(p, _)| p.clone()).collect();
+    let servers = serve(api::router(app), unix, tcp, &shutdown);
+    let sender = tokio::spawn(sender::run(
+        transport,
+        Webhooks::new()?,
+        reads,
+        writer,
+        config.outbox.clone(),
+        wake,
+        shutdown.clone(),
+    ));
+    let scheduling = tokio::spawn(scheduler.run());
+    tracing::info!("ticketd ready");
+
+    let writer_died = tokio::select! {
+        _ = shutdown.cancelled() => false,
+        _ = writer_stopped.cancelled() => true,
+    };
+    if writer_died {
+        tracing::error!("the writer thread died; ticketd stops, to be restarted");
+        shutdown.cancel();
+    }
+    let grace = Duration::from_secs(config.server.shutdown_grace_secs);
+    let tasks = Tasks {
+        servers,
+        scheduling,
+        sender,
+        writer_thread,
+        writer_stopped,
+    };
+    tasks.stop(Instant::now() + grace).await;
+    for path in socket_paths {
+        let _ = std::fs::remove_file(&path);
+    }
+    if writer_died {
+        return Err(Error::Internal(
+            "the writer thread died (see the log above); ticketd stopped so that it can be restarted".into(),
+        ));
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Opens the database and brings the queues and custom fields in line with the config.
+async fn open_store(config: &Config) -> Result<Store> {
     let data_dir = config.server.data_dir.clone();
     let queues = config.queues.clone();
     let fields = config.custom_fields.clone();
-    let store = tokio::task::spawn_blocking(move || -> Result<Store> {
+    tokio::task::spawn_blocking(move || -> Result<Store> {
         let mut store = Store::open(&data_dir)?;
         let tx = store.begin()?;
         let now = now();
@@ -51,9 +136,11 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         Ok(store)
     })
     .await
-    .map_err(|e| Error::Internal(format!("start-up task failed: {e}")))??;
-    tracing::info!(database = %store.path().display(), "database open");
-    let transport = Transport::from_config(&config.mail.outbound)?;
+    .map_err(|e| Error::Internal(format!("start-up task failed: {e}")))?
+}
+
+/// The config's listeners, bound: Unix sockets (with their paths) and TCP.
+async fn bind(config: &Config) -> Result<(Vec<(PathBuf, UnixListener)>, Vec<TcpListener>)> {
     let mode = config.socket_mode().map_err(Error::Invalid)?;
     let mut unix = Vec::new();
     let mut tcp = Vec::new();
@@ -68,38 +155,17 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         }
         tracing::info!(%listen, "listening");
     }
-    let daemon_uid = unix
-        .first()
-        .and_then(|(path, _)| std::fs::metadata(path).ok())
-        .map(|m| m.uid());
+    Ok((unix, tcp))
+}
 
-    let reads = Arc::new(store.read_pool(Duration::from_secs(config.server.search_time_limit_secs)));
-    let wake = Arc::new(Notify::new());
-    let (writer, writer_thread) = Writer::start(store, {
-        let wake = wake.clone();
-        move || wake.notify_one()
-    })?;
-    let settings = Arc::new(Settings::from_config(&config)?);
-    let scheduler = scheduler::Scheduler::start(
-        config.effective_jobs(),
-        config.scheduler.zone().map_err(Error::Invalid)?,
-        writer.clone(),
-        reads.clone(),
-        settings.clone(),
-    )
-    .await?;
-    let app = api::App {
-        writer: writer.clone(),
-        reads: reads.clone(),
-        settings,
-        config: Arc::new(config.clone()),
-        daemon_uid,
-        scheduler: scheduler.clone(),
-        outbox_wake: wake.clone(),
-    };
-    let router = api::router(app);
+/// Serves the API on every listener until `shutdown`, then lets requests in flight finish.
+fn serve(
+    router: axum::Router,
+    unix: Vec<(PathBuf, UnixListener)>,
+    tcp: Vec<TcpListener>,
+    shutdown: &CancellationToken,
+) -> JoinSet<std::io::Result<()>> {
     let mut servers = JoinSet::new();
-    let socket_paths: Vec<PathBuf> = unix.iter().map(|(p, _)| p.clone()).collect();
     for (_, listener) in unix {
         let service = router.clone().into_make_service_with_connect_info::<Peer>();
         let serve = axum::serve(listener, service).with_graceful_shutdown(shutdown.clone().cancelled_owned());
@@ -110,59 +176,59 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         let serve = axum::serve(listener, service).with_graceful_shutdown(shutdown.clone().cancelled_owned());
         servers.spawn(async move { serve.await });
     }
-    drop(router);
-    let sender = tokio::spawn(sender::run(
-        transport,
-        Webhooks::new()?,
-        reads,
-        writer,
-        config.outbox.clone(),
-        wake,
-        shutdown.clone(),
-    ));
-    let scheduling = tokio::spawn(scheduler.run(shutdown.clone()));
-    tracing::info!("ticketd ready");
+    servers
+}
 
-    shutdown.cancelled().await;
-    tracing::info!("shutting down: finishing requests in flight");
-    let grace = Duration::from_secs(config.server.shutdown_grace_secs);
-    let drained = tokio::time::timeout(grace, async {
-        while let Some(result) = servers.join_next().await {
-            if let Ok(Err(e)) = result {
-                tracing::error!(error = %e, "listener failed");
+/// What runs until the shutdown, to be stopped in order.
+struct Tasks {
+    servers: JoinSet<std::io::Result<()>>,
+    scheduling: JoinHandle<()>,
+    sender: JoinHandle<()>,
+    writer_thread: std::thread::JoinHandle<()>,
+    writer_stopped: CancellationToken,
+}
+
+impl Tasks {
+    /// Lets each part finish what it is doing, in order, all by `deadline` (the shutdown
+    /// plus `server.shutdown_grace_secs`): requests in flight (each waits for its
+    /// commit), the scheduler (a running job stops at its next step), the sender (the
+    /// message in hand), then the writer, which stops once its queue is empty and every
+    /// handle is gone. Whatever is still running at the deadline is abandoned: nothing
+    /// of it was answered as done, so nothing is lost (a message stays pending, a job's
+    /// slot runs again, mail is retried by the MTA).
+    async fn stop(mut self, deadline: Instant) {
+        tracing::info!("shutting down: finishing requests in flight");
+        let drained = timeout_at(deadline, async {
+            while let Some(result) = self.servers.join_next().await {
+                if let Ok(Err(e)) = result {
+                    tracing::error!(error = %e, "listener failed");
+                }
             }
+        })
+        .await;
+        if drained.is_err() {
+            tracing::warn!("requests still running at the end of the grace period; dropping them");
+            self.servers.shutdown().await;
         }
-    })
-    .await;
-    if drained.is_err() {
-        tracing::warn!(
-            seconds = grace.as_secs(),
-            "requests still running after the grace period; dropping them"
-        );
-        servers.shutdown().await;
+        if timeout_at(deadline, &mut self.scheduling).await.is_err() {
+            tracing::warn!("the scheduler did not stop in time; abandoning its job");
+            self.scheduling.abort();
+        }
+        if timeout_at(deadline, &mut self.sender).await.is_err() {
+            // a relay that hangs: drop the attempt; the message stays pending and goes out
+            // after the restart (it was never accepted)
+            tracing::warn!("the outbox sender did not stop in time; abandoning its delivery");
+            self.sender.abort();
+        }
+        // every Writer handle is gone now, or soon: the writer finishes its queue and stops
+        if timeout_at(deadline, self.writer_stopped.cancelled()).await.is_err() {
+            tracing::warn!("the writer did not finish in time; its open batch is abandoned, unanswered");
+            return;
+        }
+        if self.writer_thread.join().is_err() {
+            tracing::error!("the writer thread panicked");
+        }
     }
-    // the scheduler stops between jobs; a job in the writer finishes with the writer
-    if let Err(e) = scheduling.await {
-        tracing::error!(error = %e, "the scheduler failed");
-    }
-    let mut sender = sender;
-    if tokio::time::timeout(grace, &mut sender).await.is_err() {
-        // a relay that hangs: drop the attempt; the message stays pending and goes out
-        // after the restart (it was never accepted)
-        tracing::warn!("the outbox sender did not stop in time; abandoning its delivery");
-        sender.abort();
-        let _ = sender.await;
-    }
-    // every Writer handle is gone now: the writer finishes its queue and stops
-    tokio::task::spawn_blocking(move || writer_thread.join())
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?
-        .map_err(|_| Error::Internal("the writer thread panicked".into()))?;
-    for path in socket_paths {
-        let _ = std::fs::remove_file(&path);
-    }
-    tracing::info!("stopped");
-    Ok(())
 }
 
 /// Binds a Unix socket, replacing a stale socket file but never a live daemon's.

@@ -8,6 +8,10 @@
 //!
 //! With a frozen clock (`ticketd --now`) nothing happens on its own: moving the clock
 //! (`tkt admin clock set`) runs what became due before it answers.
+//!
+//! A shutdown stops a run between two steps (however long the job, it waits for one step
+//! at most); the run is on record as interrupted, and its slot runs again at the next
+//! start (each job is idempotent per ticket, so what was done is not done twice).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -41,7 +45,12 @@ pub struct Scheduler {
     /// runs never overlap.
     since: Mutex<HashMap<String, Timestamp>>,
     clock_moved: Notify,
+    /// Cancelled when ticketd begins to stop: runs stop at their next step.
+    shutdown: CancellationToken,
 }
+
+/// `JobRun::outcome` of a run a shutdown stopped.
+const INTERRUPTED: &str = "interrupted";
 
 /// A job as `tkt admin jobs` lists it.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -52,13 +61,15 @@ pub struct JobStatus {
 }
 
 impl Scheduler {
-    /// Reads the jobs' last slots; a job never run starts counting from now.
+    /// Reads the jobs' last slots; a job never run starts counting from now. Runs stop
+    /// between steps once `shutdown` is cancelled.
     pub async fn start(
         jobs: Vec<Job>,
         zone: chrono_tz::Tz,
         writer: Writer,
         reads: Arc<ReadPool>,
         settings: Arc<Settings>,
+        shutdown: CancellationToken,
     ) -> Result<Arc<Scheduler>> {
         let jobs = jobs
             .into_iter()
@@ -74,7 +85,7 @@ impl Scheduler {
             reads.read(|db| {
                 names
                     .into_iter()
-                    .map(|name| Ok((name.clone(), db.last_job_slot(&name)?.unwrap_or(now))))
+                    .map(|name| Ok((name.clone(), db.job_resumes_after(&name)?.unwrap_or(now))))
                     .collect::<Result<HashMap<_, _>>>()
             })
         })
@@ -86,6 +97,7 @@ impl Scheduler {
             settings,
             since: Mutex::new(since),
             clock_moved: Notify::new(),
+            shutdown,
         }))
     }
 
@@ -95,11 +107,19 @@ impl Scheduler {
         let now = clock::now();
         let mut runs = Vec::new();
         for (job, schedule) in &self.jobs {
+            if self.shutdown.is_cancelled() {
+                break;
+            }
             let after = since.get(&job.name).copied().unwrap_or(now);
             let Some(slot) = schedule.due(after, now) else {
                 continue;
             };
             match self.run_slot(job, slot).await {
+                // not done: the slot stays due, for the next start
+                Ok(Some(run)) if run.outcome == INTERRUPTED => {
+                    runs.push(run);
+                    break;
+                }
                 Ok(run) => runs.extend(run),
                 Err(e) => {
                     // not recorded, and `since` stays: the slot is tried again on the next
@@ -166,15 +186,27 @@ impl Scheduler {
     /// One run of `job` for `slot`, recorded with its outcome; `None` if that slot has
     /// run successfully before. The work goes to the writer a step at a time (a bounded
     /// batch of tickets or recipients each), so mail is taken in between; the run is
-    /// recorded after the last step.
+    /// recorded after the last step, or as interrupted when a shutdown comes between
+    /// two.
     async fn run_slot(&self, job: &Job, slot: Timestamp) -> Result<Option<JobRun>> {
+        if self.shutdown.is_cancelled() {
+            return Err(Error::Temporary(format!(
+                "ticketd is shutting down: job `{}` did not start; it runs when ticketd is back",
+                job.name
+            )));
+        }
         let now = clock::now();
         let name = job.name.clone();
         let started = Instant::now();
         let mut tally = jobs::Tally::default();
         let mut cursor = 0;
         let mut steps = 0;
+        let mut interrupted = false;
         let failure = loop {
+            if steps > 0 && self.shutdown.is_cancelled() {
+                interrupted = true;
+                break None;
+            }
             let job = job.clone();
             let settings = self.settings.clone();
             let first = steps == 0;
@@ -207,8 +239,17 @@ impl Scheduler {
             slot,
             started: now,
             duration_ms: started.elapsed().as_millis().try_into().unwrap_or(i64::MAX),
-            outcome: if failure.is_some() { "failed" } else { "ok" }.into(),
-            detail: failure.unwrap_or_else(|| tally.to_string()),
+            outcome: match (&failure, interrupted) {
+                (Some(_), _) => "failed",
+                (None, true) => INTERRUPTED,
+                (None, false) => "ok",
+            }
+            .into(),
+            detail: match failure {
+                Some(failure) => failure,
+                None if interrupted => format!("stopped by a shutdown after {tally}; the slot runs again at start"),
+                None => tally.to_string(),
+            },
         };
         let record = run.clone();
         self.writer.run(move |tx| tx.record_job_run(&record)).await?;
@@ -216,13 +257,17 @@ impl Scheduler {
             "ok" => {
                 tracing::info!(job = %name, slot = %run.slot, detail = %run.detail, steps, ms = run.duration_ms, "job ran")
             }
+            INTERRUPTED => {
+                tracing::warn!(job = %name, slot = %run.slot, detail = %run.detail, steps, "job stopped between steps for the shutdown")
+            }
             _ => tracing::error!(job = %name, slot = %run.slot, error = %run.detail, "job failed"),
         }
         Ok(Some(run))
     }
 
-    /// Runs due jobs until `shutdown`: at start (missed runs), then at each slot.
-    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+    /// Runs due jobs until the shutdown: at start (missed runs), then at each slot.
+    pub async fn run(self: Arc<Self>) {
+        let shutdown = self.shutdown.clone();
         loop {
             self.run_due().await;
             let nap = if clock::is_frozen() {

@@ -17,9 +17,10 @@ pub struct JobRun {
     /// When it started, on ticketd's clock.
     pub started: Timestamp,
     pub duration_ms: i64,
-    /// `ok` or `failed`.
+    /// `ok`, `failed`, or `interrupted` (stopped between steps by a shutdown; the slot
+    /// runs again at start).
     pub outcome: String,
-    /// What it did, or why it failed.
+    /// What it did, or why it failed or stopped.
     pub detail: String,
 }
 
@@ -77,14 +78,23 @@ impl Db<'_> {
         )?)
     }
 
-    /// The latest slot the job ran for, successfully or not: where a restarted scheduler
-    /// picks up.
-    pub fn last_job_slot(&self, job: &str) -> Result<Option<Timestamp>> {
-        let slot: Option<String> =
-            cached_row(self.conn, "SELECT MAX(slot) FROM job_runs WHERE job = ?1", [job], |r| {
-                r.get(0)
-            })?;
-        parse_opt_ts(slot)
+    /// Where a restarted scheduler picks the job up: after the latest slot it ran for,
+    /// successfully or not; but a slot a shutdown interrupted after that one runs again,
+    /// so the answer is then just before it.
+    pub fn job_resumes_after(&self, job: &str) -> Result<Option<Timestamp>> {
+        let (finished, interrupted): (Option<String>, Option<String>) = cached_row(
+            self.conn,
+            "SELECT (SELECT MAX(slot) FROM job_runs WHERE job = ?1 AND outcome != 'interrupted'), \
+                    (SELECT MIN(slot) FROM job_runs WHERE job = ?1 AND outcome = 'interrupted' \
+                       AND slot > COALESCE((SELECT MAX(slot) FROM job_runs \
+                                            WHERE job = ?1 AND outcome != 'interrupted'), ''))",
+            [job],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        match parse_opt_ts(interrupted)? {
+            Some(slot) => Ok(Some(slot - chrono::Duration::seconds(1))),
+            None => parse_opt_ts(finished),
+        }
     }
 
     /// The most recent runs of a job, newest first.

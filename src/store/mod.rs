@@ -15,6 +15,7 @@ mod alerts;
 mod compile;
 mod custom_fields;
 mod groups;
+mod idempotency;
 mod jobs;
 mod links;
 mod mail;
@@ -31,6 +32,7 @@ mod users;
 pub use alerts::{AlertKey, AlertSeen};
 pub use compile::{CompiledQuery, SeenBy, compile_query};
 pub use groups::GroupInfo;
+pub use idempotency::{IDEMPOTENCY_KEPT, KeptAnswer};
 pub use jobs::{ExchangeEntry, JobRun, Touches};
 pub use mail::{QuarantineEntry, Seen};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
@@ -185,6 +187,16 @@ impl Store {
         })
     }
 
+    /// Rolls back a transaction left open (after a panic, or a COMMIT that failed and
+    /// left it open): the next [`begin`](Store::begin) must start clean. Nothing to do
+    /// when SQLite has rolled it back already, or it was committed.
+    pub fn roll_back_if_open(&self) -> Result<()> {
+        if !self.conn.is_autocommit() {
+            self.conn.execute_batch("ROLLBACK")?;
+        }
+        Ok(())
+    }
+
     /// Read access on the writer's own connection (start-up checks).
     pub fn db(&self) -> Db<'_> {
         Db { conn: &self.conn }
@@ -203,7 +215,8 @@ impl Store {
 
 impl<'c> WriteTx<'c> {
     /// Makes everything done in the transaction durable.
-    /// If COMMIT fails the transaction is rolled back (on drop) and nothing is kept.
+    /// If COMMIT fails the transaction is rolled back (on drop, unless SQLite did so
+    /// already) and nothing is kept.
     pub fn commit(self) -> Result<()> {
         cached_execute(self.db.conn, "COMMIT", [])?;
         self.finished.set(true);
@@ -235,11 +248,49 @@ impl<'c> WriteTx<'c> {
             )))
         });
         self.savepoints.set(depth);
+        if !self.is_open() {
+            // SQLite rolled the whole transaction back (a full disk, an I/O error), and
+            // the savepoint with it: nothing of it is left, and the caller must not go on
+            // as if it were (a fallback written now would commit on its own)
+            let cause = result.err().map_or("".to_string(), |e| format!(": {e}"));
+            return Err(Error::Temporary(format!(
+                "the database rolled the transaction back{cause}"
+            )));
+        }
         if !keep || result.is_err() {
             cached_execute(self.db.conn, &format!("ROLLBACK TO {name}"), [])?;
         }
         cached_execute(self.db.conn, &format!("RELEASE {name}"), [])?;
         result
+    }
+
+    /// Whether the transaction is still open. SQLite rolls a whole transaction back by
+    /// itself after some errors (a full disk, an I/O error): then every change made in it
+    /// so far is gone, and anything run afterwards would commit on its own.
+    pub fn is_open(&self) -> bool {
+        !self.db.conn.is_autocommit()
+    }
+
+    /// Makes this transaction's COMMIT fail, as a full disk or a broken constraint would:
+    /// a reference to nothing, checked only at COMMIT (`defer_foreign_keys`). For the
+    /// test hook that proves a failed commit reports no change as done
+    /// (`server::faults`); never built into a release.
+    #[cfg(debug_assertions)]
+    pub(crate) fn break_commit(&self) -> Result<()> {
+        self.conn().execute_batch(
+            "PRAGMA defer_foreign_keys = ON; \
+             INSERT INTO api_tokens (user_id, token_hash, created) VALUES (-1, hex(randomblob(16)), '')",
+        )?;
+        Ok(())
+    }
+
+    /// Rolls the whole transaction back under its user's feet, as SQLite does by itself
+    /// after a full disk or an I/O error. For the test hook that proves the writer then
+    /// reports nothing of the batch as done (`server::faults`); never in a release.
+    #[cfg(debug_assertions)]
+    pub(crate) fn lose(&self) -> Result<()> {
+        self.conn().execute_batch("ROLLBACK")?;
+        Ok(())
     }
 
     /// Whether the transaction put mail into the outbox: the sender has work once it
@@ -264,6 +315,7 @@ impl<'c> Deref for WriteTx<'c> {
 impl Drop for WriteTx<'_> {
     fn drop(&mut self) {
         if !self.finished.get()
+            && self.is_open()
             && let Err(e) = self.db.conn.execute_batch("ROLLBACK")
         {
             tracing::error!(error = %e, "rollback failed");

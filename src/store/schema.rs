@@ -35,6 +35,19 @@ const MIGRATIONS: &[&str] = &[
        ticket_id INTEGER NOT NULL REFERENCES tickets(id), problems INTEGER NOT NULL DEFAULT 0, \
        last_state TEXT NOT NULL, last_seen TEXT NOT NULL, recovered TEXT, PRIMARY KEY (queue_id, key)); \
      CREATE INDEX alert_keys_by_ticket ON alert_keys (ticket_id);",
+    // 3 → 4: a job run stopped by a shutdown is on record as interrupted (a CHECK changes:
+    // the table is rebuilt); API writes remember their answer under an Idempotency-Key
+    "CREATE TABLE job_runs_new (id INTEGER PRIMARY KEY, job TEXT NOT NULL, slot TEXT NOT NULL, \
+       started TEXT NOT NULL, duration_ms INTEGER NOT NULL, \
+       outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'interrupted')), detail TEXT NOT NULL DEFAULT ''); \
+     INSERT INTO job_runs_new SELECT id, job, slot, started, duration_ms, outcome, detail FROM job_runs; \
+     DROP TABLE job_runs; \
+     ALTER TABLE job_runs_new RENAME TO job_runs; \
+     CREATE UNIQUE INDEX job_runs_once ON job_runs (job, slot) WHERE outcome = 'ok'; \
+     CREATE INDEX job_runs_by_job ON job_runs (job, id); \
+     CREATE TABLE idempotency_keys (user_id INTEGER NOT NULL REFERENCES users(id), key TEXT NOT NULL, \
+       request TEXT NOT NULL, answer TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (user_id, key)) WITHOUT ROWID; \
+     CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created);",
 ];
 
 /// The version `schema.sql` declares.
@@ -160,6 +173,22 @@ mod tests {
         assert_eq!(shape(&old), shape(&new));
         let v: u32 = old.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
         assert_eq!(v, current_version());
+    }
+
+    #[test]
+    fn a_migrated_database_takes_interrupted_job_runs_and_idempotency_keys() {
+        let mut old = Connection::open_in_memory().unwrap();
+        old.execute_batch(include_str!("schema_v1.sql")).unwrap();
+        upgrade(&mut old).unwrap();
+        old.execute_batch(
+            "INSERT INTO job_runs (job, slot, started, duration_ms, outcome) \
+               VALUES ('escalate', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z', 5, 'interrupted'); \
+             INSERT INTO principals (id, kind) VALUES (10, 'user'); \
+             INSERT INTO users (id, name, created) VALUES (10, 'ann', '2026-12-01T00:00:00Z'); \
+             INSERT INTO idempotency_keys (user_id, key, request, answer, created) \
+               VALUES (10, 'k', 'r', '1', '2026-12-01T00:00:00Z');",
+        )
+        .unwrap();
     }
 
     #[test]

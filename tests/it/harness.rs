@@ -33,6 +33,11 @@ pub struct Setup {
     pub tcp: Option<(String, String)>,
     /// Start with the clock frozen here (`ticketd --now`).
     pub now: Option<String>,
+    /// More environment variables for the daemon (`TICKETD_TEST_FAULTS=1`).
+    pub env: Vec<(String, String)>,
+    /// Start the daemon unable to write files past this many bytes (a multiple of 512),
+    /// as if the disk were full there.
+    pub file_size_limit: Option<u64>,
 }
 
 /// The default queues: `general` (help@) with no staff, `network` (noc@) with an AdminCc.
@@ -60,6 +65,10 @@ pub struct Daemon {
     pub now: Option<String>,
     /// More flags for every launch, after `--config`.
     pub args: Vec<String>,
+    /// More environment variables for every launch.
+    pub env: Vec<(String, String)>,
+    /// The file size limit for the next launch (see [`Setup::file_size_limit`]).
+    pub file_size_limit: Option<u64>,
     child: Option<Child>,
 }
 
@@ -81,6 +90,9 @@ impl Daemon {
             .unwrap_or_else(|| format!("file:{}", outgoing.display()));
         let mut listen = format!("\"unix:{}\"", socket.display());
         let mut server = setup.server.join("\n");
+        if !server.contains("shutdown_grace_secs") {
+            server.push_str("\nshutdown_grace_secs = 20");
+        }
         if let Some((address, token)) = &setup.tcp {
             let token_file = dir.path().join("token");
             std::fs::write(&token_file, format!("{token}\n")).expect("write token");
@@ -88,7 +100,7 @@ impl Daemon {
             server.push_str(&format!("\ntoken_file = \"{}\"", token_file.display()));
         }
         let text = format!(
-            "[server]\ndata_dir = \"{data}\"\nlisten = [{listen}]\nshutdown_grace_secs = 20\n{server}\n\n\
+            "[server]\ndata_dir = \"{data}\"\nlisten = [{listen}]\n{server}\n\n\
              [mail]\ntag = \"{TAG}\"\nfrom = \"tickets@tickets.test\"\noutbound = \"{outbound}\"\n{mail}\n\n\
              [outbox]\n{outbox}\n{queues}\n",
             data = dir.path().join("data").display(),
@@ -104,6 +116,8 @@ impl Daemon {
             outgoing,
             now: setup.now.clone(),
             args: Vec::new(),
+            env: setup.env.clone(),
+            file_size_limit: setup.file_size_limit,
             child: None,
         };
         daemon.launch();
@@ -132,6 +146,8 @@ impl Daemon {
             outgoing,
             now: None,
             args,
+            env: Vec::new(),
+            file_size_limit: None,
             child: None,
         };
         daemon.launch();
@@ -145,13 +161,25 @@ impl Daemon {
             .append(true)
             .open(self.dir.path().join("ticketd.log"))
             .expect("log file");
-        let mut command = Command::new(TICKETD);
+        let mut command = match self.file_size_limit {
+            // the shell sets the limit (in 512-byte blocks) and becomes ticketd; a write
+            // past it then fails with EFBIG, as on a full disk, instead of killing it
+            Some(bytes) => {
+                let mut sh = Command::new("sh");
+                sh.arg("-c")
+                    .arg(format!("trap '' XFSZ; ulimit -f {}; exec \"$0\" \"$@\"", bytes / 512))
+                    .arg(TICKETD);
+                sh
+            }
+            None => Command::new(TICKETD),
+        };
         command.arg("--config").arg(&self.config).args(&self.args);
         if let Some(now) = &self.now {
             command.arg("--now").arg(now);
         }
         let child = command
             .env("TICKETD_LOG", "info,ticketd=debug")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()
@@ -344,6 +372,51 @@ impl Daemon {
             .expect("kill");
         assert!(status.success());
         child.wait().expect("wait for ticketd")
+    }
+
+    /// Waits up to `limit` for the daemon to exit by itself; its exit status, or `None`
+    /// if it is still running.
+    pub fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + limit;
+        let child = self.child.as_mut().expect("daemon running");
+        loop {
+            if let Some(status) = child.try_wait().expect("wait for ticketd") {
+                self.child = None;
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// One HTTP request on the daemon's socket, as local root (no token) unless
+    /// `headers` carry one: the status and the body. For what tkt cannot send.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> (u16, String) {
+        use std::io::Read;
+        let mut stream = std::os::unix::net::UnixStream::connect(&self.socket).expect("connect to ticketd");
+        let mut head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: ticketd\r\nConnection: close\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        head.push_str(body);
+        stream.write_all(head.as_bytes()).expect("send request");
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).expect("read answer");
+        let answer = String::from_utf8_lossy(&answer).into_owned();
+        let status = answer
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+        let body = answer.split_once("\r\n\r\n").map_or("", |(_, b)| b).to_string();
+        (status, body)
     }
 
     /// Kills the daemon with SIGKILL, as a crash would.

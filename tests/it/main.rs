@@ -16,6 +16,7 @@ mod notify;
 mod outbound;
 mod postfix;
 mod realworld;
+mod resilience;
 mod rights;
 mod rights_matrix;
 mod rights_paths;

@@ -6,9 +6,11 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use serde::Deserialize;
 
-use super::{Actor, ApiResult, App, read_as, write_as};
+use super::idempotency::{Keep, from_json, to_json};
+use super::{Actor, ApiResult, App, read_as, write_as, write_keeping};
+use crate::error::Error;
 use crate::server::now;
-use crate::workflow::admin::{self, GrantRequest, NewUser, PerQueueRequest};
+use crate::workflow::admin::{self, GrantRequest, InitReport, NewUser, PerQueueRequest};
 
 fn ok<T: serde::Serialize>(value: T) -> ApiResult<Response> {
     Ok(Json(value).into_response())
@@ -64,9 +66,12 @@ pub async fn set_user(
     Path(who): Path<String>,
     Json(req): Json<Changes>,
 ) -> ApiResult<Response> {
-    ok(write_as(&app, actor, move |tx, access, _| {
-        admin::set_user(tx, access, &who, &req.changes)
-    })
+    ok(write_keeping(
+        &app,
+        actor,
+        move |tx, access, _| admin::set_user(tx, access, &who, &req.changes),
+        Keep::Never,
+    )
     .await?)
 }
 
@@ -241,9 +246,22 @@ pub async fn create_token(
     Extension(actor): Extension<Actor>,
     Json(req): Json<NewToken>,
 ) -> ApiResult<Response> {
-    let (id, token) = write_as(&app, actor, move |tx, access, _| {
-        admin::create_token(tx, access, &req.user, &req.description, now())
-    })
+    // the secret is shown once and never stored: a retry learns the token's number only
+    let keep = Keep::Answer {
+        keep: |(id, _): &(i64, String)| Ok(id.to_string()),
+        replay: |id| {
+            Err(Error::Conflict(format!(
+                "token {id} was made by the first request with this Idempotency-Key, and its secret shown \
+                 then only; revoke it (tkt token revoke {id}) and make another"
+            )))
+        },
+    };
+    let (id, token) = write_keeping(
+        &app,
+        actor,
+        move |tx, access, _| admin::create_token(tx, access, &req.user, &req.description, now()),
+        keep,
+    )
     .await?;
     Ok((
         StatusCode::CREATED,
@@ -275,8 +293,30 @@ pub async fn init(
     Extension(actor): Extension<Actor>,
     Json(req): Json<Init>,
 ) -> ApiResult<Response> {
-    ok(write_as(&app, actor, move |tx, access, _| {
-        admin::admin_init(tx, access, req.admin.as_deref(), now())
-    })
+    // a first admin's token is shown once and never stored: a retry that made one says so
+    let keep = Keep::Answer {
+        keep: |report: &InitReport| {
+            to_json(&InitReport {
+                token: report.token.as_ref().map(|_| String::new()),
+                ..report.clone()
+            })
+        },
+        replay: |kept| {
+            let report: InitReport = from_json(kept)?;
+            match (&report.token, &report.admin) {
+                (Some(_), Some(admin)) => Err(Error::Conflict(format!(
+                    "the first request with this Idempotency-Key made {admin} an admin with a token, whose \
+                     secret was shown then only; revoke it (tkt token list, tkt token revoke N) and make another"
+                ))),
+                _ => Ok(report),
+            }
+        },
+    };
+    ok(write_keeping(
+        &app,
+        actor,
+        move |tx, access, _| admin::admin_init(tx, access, req.admin.as_deref(), now()),
+        keep,
+    )
     .await?)
 }

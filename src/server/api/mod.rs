@@ -4,10 +4,15 @@
 //! Errors are JSON, `{"error": {"kind": "not_found", "message": "..."}}`, with an HTTP
 //! status to match; clients act on `kind` (see [`Error::kind`]). Every request but ingest
 //! acts as a user ([`auth`]), whose rights the workflow checks.
+//!
+//! A handler that panics (a bug) is answered `internal` and logged, like any internal
+//! error; the connection and the daemon go on. A write sent with an `Idempotency-Key`
+//! is made once however often it is sent ([`idempotency`]).
 
 mod admin;
 mod auth;
 mod download;
+mod idempotency;
 mod ingest;
 mod jobs;
 mod rules;
@@ -15,19 +20,25 @@ mod tickets;
 
 pub use tickets::{ChangeRequest, MessageRequest};
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
+use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::writer::Writer;
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, panic_message};
 use crate::store::{Db, ReadPool, WriteTx};
 use crate::workflow::{Access, Settings};
+use idempotency::Keep;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -47,8 +58,24 @@ pub struct App {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor(pub i64);
 
-/// The routes, with authentication in front of them.
+/// The routes, with authentication in front of them and a catch for panics around all.
 pub fn router(app: App) -> Router {
+    let routes = routes();
+    #[cfg(debug_assertions)]
+    let routes = if super::faults::enabled() {
+        tracing::warn!("test faults are on (TICKETD_TEST_FAULTS=1): never in production");
+        routes.route("/v1/test/faults/{fault}", post(super::faults::cause))
+    } else {
+        routes
+    };
+    routes
+        .layer(middleware::from_fn_with_state(app.clone(), idempotency::take_key))
+        .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
+        .layer(middleware::from_fn(catch_panic))
+        .with_state(app)
+}
+
+fn routes() -> Router<App> {
     Router::new()
         .route(
             "/v1/health",
@@ -97,8 +124,39 @@ pub fn router(app: App) -> Router {
         .route("/v1/tickets/{id}/sla", get(jobs::sla))
         .route("/v1/rules/test", post(rules::test))
         .route("/v1/templates/{name}/render", get(rules::render_template))
-        .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
-        .with_state(app)
+}
+
+/// Answers a request whose handler panicked (a bug) with an internal error and logs the
+/// panic; otherwise the connection would just close and the client learn nothing.
+async fn catch_panic(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    match CatchUnwind(Box::pin(next.run(request))).await {
+        Ok(response) => response,
+        Err(panic) => {
+            let detail = format!(
+                "{method} {path}: a request handler panicked (a bug): {}",
+                panic_message(&*panic)
+            );
+            ApiError(Error::Internal(detail)).into_response()
+        }
+    }
+}
+
+/// A future that turns a panic while it is polled into its output.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = std::thread::Result<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.get_mut().0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
 }
 
 /// An error as the API sends it.
@@ -134,14 +192,15 @@ fn public_message(e: &Error) -> String {
     e.public_text()
 }
 
-type ApiResult<T> = std::result::Result<T, ApiError>;
+pub(super) type ApiResult<T> = std::result::Result<T, ApiError>;
 
 /// Runs a read on the read pool, off the async threads.
 async fn read<T: Send + 'static>(app: &App, f: impl FnOnce(Db<'_>) -> Result<T> + Send + 'static) -> ApiResult<T> {
     let reads = app.reads.clone();
     tokio::task::spawn_blocking(move || reads.read(f))
         .await
-        .map_err(|e| Error::Internal(format!("read task failed: {e}")))?
+        // a panic (a bug): the detail goes to the log under the answer's reference
+        .map_err(|e| Error::Internal(format!("a read failed: {e}")))?
         .map_err(ApiError)
 }
 
@@ -158,18 +217,36 @@ async fn read_as<T: Send + 'static>(
     .await
 }
 
-/// Runs a change as the actor, in the writer.
-async fn write_as<T: Send + 'static>(
+/// Runs a change as the actor, in the writer. Sent with an `Idempotency-Key`, it is made
+/// once: a retry gets this answer again.
+async fn write_as<T>(
     app: &App,
     actor: Actor,
     f: impl FnOnce(&WriteTx<'_>, &Access, &Settings) -> Result<T> + Send + 'static,
+) -> ApiResult<T>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+{
+    write_keeping(app, actor, f, Keep::verbatim()).await
+}
+
+/// [`write_as`], with the answer kept for a retry as `keep` says (an answer holding a
+/// secret is not kept whole).
+async fn write_keeping<T: Send + 'static>(
+    app: &App,
+    actor: Actor,
+    f: impl FnOnce(&WriteTx<'_>, &Access, &Settings) -> Result<T> + Send + 'static,
+    keep: Keep<T>,
 ) -> ApiResult<T> {
     let settings = app.settings.clone();
+    let key = idempotency::take();
     Ok(app
         .writer
         .run(move |tx| {
             let access = Access::load(tx, actor.0)?;
-            f(tx, &access, &settings)
+            idempotency::once(tx, actor.0, key.as_ref(), &keep, super::now(), || {
+                f(tx, &access, &settings)
+            })
         })
         .await?)
 }
