@@ -498,7 +498,9 @@ pub(crate) fn render_for_mail(
 
 /// Composes a notice (tagged with `tag`) and puts it in the outbox as `kind`, on the
 /// notice's ticket and `transaction` if any: what rules and digests send alike. `None`
-/// when none of its recipients is a valid address.
+/// when none of its recipients is a valid address, or when it cannot be composed: like a
+/// template that fails, that is logged and sends nothing, and never fails the change (or
+/// quarantines the mail) it reports.
 pub(crate) fn queue_notice(
     tx: &WriteTx<'_>,
     s: &Settings,
@@ -507,8 +509,14 @@ pub(crate) fn queue_notice(
     kind: &str,
     transaction: Option<i64>,
 ) -> Result<Option<Composed>> {
-    let Some(composed) = compose::compose(notice, tag, s.tag.name())? else {
-        return Ok(None);
+    let composed = match compose::compose(notice, tag, s.tag.name()) {
+        Ok(Some(composed)) => composed,
+        Ok(None) => return Ok(None),
+        Err(e) if !e.is_temporary() => {
+            tracing::error!(ticket = ?notice.ticket_id, kind, error = %e, "composing mail failed: no mail sent");
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
     };
     tx.enqueue(&NewOutgoing {
         ticket_id: notice.ticket_id,
