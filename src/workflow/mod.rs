@@ -47,6 +47,8 @@ pub struct Settings {
     /// Our own addresses, lowercased: never a recipient.
     pub own_addresses: Vec<String>,
     pub autoreply_limit_per_hour: u32,
+    /// The most of a message a notification quotes (`mail.max_quoted_bytes`).
+    pub max_quoted_bytes: usize,
     pub max_mime_parts: usize,
     pub undeclared_charset: Option<&'static encoding_rs::Encoding>,
     pub rules: Vec<Rule>,
@@ -73,6 +75,7 @@ impl Settings {
             from: config.mail.from.clone(),
             own_addresses: config.own_addresses(),
             autoreply_limit_per_hour: config.mail.autoreply_limit_per_hour,
+            max_quoted_bytes: config.mail.max_quoted_bytes,
             max_mime_parts: config.mail.max_mime_parts,
             // validated when the config was loaded
             undeclared_charset: config.undeclared_charset().unwrap_or_default(),

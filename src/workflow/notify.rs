@@ -709,7 +709,7 @@ pub(crate) fn template_context(
             email: h.actor.email.clone().unwrap_or_default(),
             privileged: h.actor.privileged,
         },
-        message: h.content.to_string(),
+        message: crate::template::excerpt(h.content, s.max_quoted_bytes, ticket.id),
         tag: s.queue_tag(queue).for_ticket(ticket.id),
         rule: rule.to_string(),
     })
