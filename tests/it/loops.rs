@@ -168,3 +168,39 @@ fn headers_of_inbound_mail_cannot_add_recipients() {
         assert!(!q.message.contains("victim"), "{}", q.message);
     }
 }
+
+/// Autoresponders that do not mark their mail still say what they are in the subject,
+/// in the language of their owner.
+#[test]
+fn out_of_office_replies_in_many_languages_get_no_autoreply() {
+    let d = Daemon::start();
+    let subjects = [
+        "Out of Office: Printer",
+        "Automatic reply: Printer",
+        "Autoreply: Printer",
+        "Abwesenheitsnotiz: Drucker",
+        "=?UTF-8?Q?R=C3=A9ponse_automatique_:?= Imprimante",
+        "=?ISO-8859-1?Q?Respuesta_autom=E1tica:?= Impresora",
+        "Afwezig: Printer",
+        "Automatisch antwoord: Printer",
+    ];
+    for (n, subject) in subjects.iter().enumerate() {
+        d.deliver(
+            "general",
+            &mail(&format!("away{n}@example.net"), subject, "I am away.", &[]),
+        );
+    }
+    assert_eq!(
+        d.count("SELECT COUNT(*) FROM tickets"),
+        subjects.len() as i64,
+        "all stored"
+    );
+    assert_eq!(autoreplies(&d), 0, "{:?}", d.outbox());
+    assert_eq!(d.show(5)["subject"], "Réponse automatique : Imprimante");
+    // a person who writes about absence is answered
+    d.deliver(
+        "general",
+        &mail("person@example.net", "Question about out of office hours", "Hi.", &[]),
+    );
+    assert_eq!(autoreplies(&d), 1);
+}
