@@ -15,6 +15,7 @@ mod alerts;
 mod custom_fields;
 mod groups;
 mod jobs;
+mod limits;
 mod links;
 mod mail;
 mod outbox;

@@ -35,6 +35,10 @@ const MIGRATIONS: &[&str] = &[
        ticket_id INTEGER NOT NULL REFERENCES tickets(id), problems INTEGER NOT NULL DEFAULT 0, \
        last_state TEXT NOT NULL, last_seen TEXT NOT NULL, recovered TEXT, PRIMARY KEY (queue_id, key)); \
      CREATE INDEX alert_keys_by_ticket ON alert_keys (ticket_id);",
+    // 3 → 4: mail per ticket and address, for the per-ticket notification rate limit
+    "CREATE TABLE notification_log (ticket_id INTEGER NOT NULL REFERENCES tickets(id), \
+       address TEXT NOT NULL COLLATE NOCASE, sent TEXT NOT NULL, held INTEGER NOT NULL DEFAULT 0); \
+     CREATE INDEX notification_log_by_ticket ON notification_log (ticket_id, address, sent);",
 ];
 
 /// The version `schema.sql` declares.

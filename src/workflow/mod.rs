@@ -10,6 +10,7 @@ mod fields;
 mod ingest;
 pub mod jobs;
 mod lifecycle;
+mod limits;
 mod links;
 mod merge;
 mod notify;
@@ -47,6 +48,8 @@ pub struct Settings {
     /// Our own addresses, lowercased: never a recipient.
     pub own_addresses: Vec<String>,
     pub autoreply_limit_per_hour: u32,
+    /// Mail about one ticket to one address per hour (`mail.notification_limit_per_hour`).
+    pub notification_limit_per_hour: u32,
     /// The most of a message a notification quotes (`mail.max_quoted_bytes`).
     pub max_quoted_bytes: usize,
     pub max_mime_parts: usize,
@@ -75,6 +78,7 @@ impl Settings {
             from: config.mail.from.clone(),
             own_addresses: config.own_addresses(),
             autoreply_limit_per_hour: config.mail.autoreply_limit_per_hour,
+            notification_limit_per_hour: config.mail.notification_limit_per_hour,
             max_quoted_bytes: config.mail.max_quoted_bytes,
             max_mime_parts: config.mail.max_mime_parts,
             // validated when the config was loaded

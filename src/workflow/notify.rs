@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use super::fields::{Cause, system_change};
+use super::limits;
 use crate::error::{Error, Result};
 use crate::mail::AutoReason;
 use crate::mail::SubjectTag;
@@ -578,6 +579,11 @@ impl RuleRun<'_, '_> {
         if out.to.is_empty() && out.cc.is_empty() {
             return Ok(false);
         }
+        let to = limits::within_limit(tx, s, ticket.id, out.to, now)?;
+        let cc = limits::within_limit(tx, s, ticket.id, out.cc, now)?;
+        if to.is_empty() && cc.is_empty() {
+            return Ok(false);
+        }
         let context = self.context(out.rule)?;
         let Some(text) = render_for_mail(s, out.template, &queue.name, &context, Some(ticket.id))? else {
             return Ok(false);
@@ -600,8 +606,8 @@ impl RuleRun<'_, '_> {
             },
             from: &s.from,
             actor: &context.actor.name,
-            to: out.to,
-            cc: out.cc,
+            to: &to,
+            cc: &cc,
             in_reply_to,
             references: h.mail.map_or(&[], |m| m.references),
             message_id: &message_id,
@@ -612,6 +618,7 @@ impl RuleRun<'_, '_> {
             return Ok(false);
         };
         tx.record_message_id(&message_id, ticket.id, Some(h.transaction_id), true)?;
+        limits::count_sent(tx, ticket.id, &composed.recipients, now)?;
         trace(|t| {
             t.mail.push(TracedMail {
                 rule: out.rule.to_string(),
