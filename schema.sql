@@ -319,6 +319,16 @@ CREATE TABLE autoreply_log (
 );
 CREATE INDEX autoreply_log_by_address ON autoreply_log (address, sent);
 
+-- mail about a ticket per address (held: held back over the limit), for the per-ticket
+-- notification rate limit
+CREATE TABLE notification_log (
+    ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+    address   TEXT NOT NULL COLLATE NOCASE,
+    sent      TEXT NOT NULL,
+    held      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX notification_log_by_ticket ON notification_log (ticket_id, address, sent);
+
 CREATE TABLE saved_searches (
     id       INTEGER PRIMARY KEY,
     owner_id INTEGER NOT NULL REFERENCES principals(id),

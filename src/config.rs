@@ -133,6 +133,15 @@ pub struct MailConfig {
     pub max_mime_parts: usize,
     /// Autoreplies to one sender per hour; beyond it, mail from them is stored silently.
     pub autoreply_limit_per_hour: u32,
+    /// Messages about one ticket to one address per hour (notifications, autoreplies,
+    /// pages); beyond it mail about that ticket to that address is held back and the
+    /// ticket says so. Two autoresponders that do not mark their mail cannot answer each
+    /// other through a ticket for ever.
+    pub notification_limit_per_hour: u32,
+    /// The most of a message, in bytes, a notification quotes (`{{ message }}` in its
+    /// template): beyond it the start, cut at a line end, and a line pointing to the
+    /// ticket. A huge mail is not sent on to every watcher, and stays quick to answer.
+    pub max_quoted_bytes: usize,
     /// The charset of 8-bit text that declares none (raw bytes in headers, bodies without
     /// a charset): `auto` guesses it per message, as a browser would; a label such as
     /// `koi8-r` or `iso-8859-1` fixes it for sites that know their mail (RT's
@@ -320,6 +329,8 @@ impl Default for MailConfig {
             max_message_bytes: 50 * 1024 * 1024,
             max_mime_parts: 1000,
             autoreply_limit_per_hour: 10,
+            notification_limit_per_hour: 10,
+            max_quoted_bytes: 64 * 1024,
             undeclared_charset: "auto".into(),
             own_addresses: Vec::new(),
             denied_mail: DeniedMail::Bounce,

@@ -374,6 +374,33 @@ fn split(text: &str) -> Rendered {
     rendered
 }
 
+/// What a notification quotes of a message: all of it up to `max_bytes`; beyond that its
+/// start (cut at a line end where one is near, never inside a character) and a line
+/// saying how much more there is and where it is. A 40 MB log pasted into a mail is not
+/// sent on to every watcher, and composing a notification stays quick whatever came in.
+pub fn excerpt(content: &str, max_bytes: usize, ticket_id: i64) -> String {
+    if content.len() <= max_bytes {
+        return content.to_string();
+    }
+    let mut cut = max_bytes;
+    while !content.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    if let Some(line_end) = content[..cut].rfind('\n').filter(|at| *at >= cut / 2) {
+        cut = line_end + 1;
+    }
+    let kept = &content[..cut];
+    let separator = if kept.is_empty() || kept.ends_with('\n') {
+        ""
+    } else {
+        "\n"
+    };
+    format!(
+        "{kept}{separator}[... {} more bytes, not quoted: the whole message is on ticket #{ticket_id}]",
+        content.len() - cut
+    )
+}
+
 /// The start of a message, for quoting back to its sender: a summary, not a copy of
 /// everything they sent.
 fn summary(content: &str) -> String {
@@ -410,6 +437,27 @@ mod tests {
             tag: "[tickets.test #7]".into(),
             ..Context::default()
         }
+    }
+
+    #[test]
+    fn an_excerpt_is_the_whole_message_up_to_the_limit() {
+        assert_eq!(excerpt("short\n", 100, 7), "short\n");
+        assert_eq!(excerpt("exactly", 7, 7), "exactly");
+    }
+
+    #[test]
+    fn a_long_message_is_cut_at_a_line_end_and_says_so() {
+        let text = "line one\nline two\nline three\n";
+        assert_eq!(
+            excerpt(text, 22, 7),
+            "line one\nline two\n[... 11 more bytes, not quoted: the whole message is on ticket #7]"
+        );
+        // one long line: cut inside it, never inside a character
+        let umlauts = "ä".repeat(100);
+        let cut = excerpt(&umlauts, 51, 7);
+        assert!(cut.starts_with(&"ä".repeat(25)), "{cut}");
+        assert!(cut.contains("\n[... 150 more bytes"), "{cut}");
+        assert!(excerpt(&"x".repeat(10_000_000), 65536, 7).len() < 65536 + 200);
     }
 
     #[test]

@@ -12,6 +12,11 @@
 //! of `/bin/true` processes spawned the same way, so the share of bare process start-up is
 //! visible. Afterwards it stops the daemon with SIGTERM and counts the tickets in the
 //! database: every message must have become a ticket. See docs/BENCHMARKS.md.
+//!
+//! With `--large 8M --large 40M` it measures something else: large messages delivered
+//! while small ones keep flowing (see `large`).
+
+mod large;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -62,6 +67,15 @@ struct Args {
     /// Skip the `/bin/true` baseline.
     #[arg(long)]
     no_baseline: bool,
+    /// Instead of N messages: deliver a plain-text message of this size (8M, 40M, 512K)
+    /// while small messages flow, C senders at a time, until it is stored; repeat for more
+    /// sizes, one after another. The queue gets an AdminCc, so each message is also quoted
+    /// in a notification.
+    #[arg(long, value_parser = large::parse_size)]
+    large: Vec<usize>,
+    /// How long mailgate waits for a large message to be stored (`--timeout`).
+    #[arg(long, default_value_t = 600)]
+    large_timeout: u64,
     /// Passed by `cargo bench` (not by `cargo test`) to every `harness = false` target.
     #[arg(long, hide = true)]
     bench: bool,
@@ -99,6 +113,9 @@ fn run(args: &Args) -> Result<bool> {
         println!("warning: these look like debug builds; the numbers will not be representative");
     }
     println!("machine   {} CPUs, {}", cpus(), kernel());
+    if !args.large.is_empty() {
+        return large::run(args, &bins, &args.large);
+    }
     let work_dir = args.work_dir.clone().unwrap_or_else(std::env::temp_dir);
     println!("data in   {} (a fresh temporary directory per run)", work_dir.display());
     println!(
@@ -453,11 +470,17 @@ impl Daemon {
         let outgoing = dir.path().join("outgoing");
         let config = dir.path().join("ticketd.toml");
         let log = dir.path().join("ticketd.log");
+        // with large messages, staff are told of every ticket with the message quoted
+        let admin_cc = if args.large.is_empty() {
+            ""
+        } else {
+            "admin_cc = [\"staff@bench.test\"]\n"
+        };
         let text = format!(
             "[server]\ndata_dir = {data}\nlisten = [{listen}]\n\n\
              [mail]\ntag = \"bench.test\"\nfrom = \"tickets@bench.test\"\noutbound = {outbound}\n\n\
              [[queues]]\nname = \"general\"\naddress = \"help@bench.test\"\n\
-             comment_address = \"help-comment@bench.test\"\n",
+             comment_address = \"help-comment@bench.test\"\n{admin_cc}",
             data = toml_string(&data_dir.display().to_string()),
             listen = toml_string(&format!("unix:{}", socket.display())),
             outbound = toml_string(

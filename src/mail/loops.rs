@@ -33,6 +33,9 @@ pub enum AutoReason {
     OwnAddress,
     /// An alert from a monitoring system, read by an alert queue.
     Monitoring,
+    /// The subject of an out-of-office or other automatic reply ("Automatic reply: ...",
+    /// "Abwesenheitsnotiz: ..."), from an autoresponder that does not mark its mail.
+    AutoReplySubject(String),
 }
 
 impl AutoReason {
@@ -54,6 +57,7 @@ impl fmt::Display for AutoReason {
             AutoReason::OwnLoop => write!(f, "carries our own {LOOP_HEADER} header"),
             AutoReason::OwnAddress => f.write_str("sent from one of our own addresses"),
             AutoReason::Monitoring => f.write_str("an alert from a monitoring system"),
+            AutoReason::AutoReplySubject(s) => write!(f, "the subject of an automatic reply: {s}"),
         }
     }
 }
@@ -69,6 +73,83 @@ pub struct LoopSignals<'a> {
     pub sender: Option<&'a str>,
     /// The envelope sender as the MTA gave it (`SENDER`), if known; empty for bounces.
     pub envelope_sender: Option<&'a str>,
+    /// The subject, decoded.
+    pub subject: &'a str,
+}
+
+/// How automatic replies begin their subjects, lowercased: Outlook/Exchange, Lotus Notes,
+/// Zimbra, Gmail and others, in the languages ticketd's users write in. A subject counts
+/// when it begins with one of these (after an optional `[`), followed by its end or by
+/// anything but a letter or digit; the entries that end in `:` need the colon.
+pub const AUTO_REPLY_SUBJECTS: &[&str] = &[
+    // English
+    "out of office",
+    "out of the office",
+    "automatic reply",
+    "auto reply",
+    "autoreply",
+    "auto-reply",
+    "auto response",
+    "autoresponse",
+    "auto-response",
+    "automatic response",
+    "away from the office",
+    "away from my desk",
+    "vacation reply",
+    "auto:",
+    // German
+    "abwesenheitsnotiz",
+    "automatische antwort",
+    "abwesend",
+    "nicht im büro",
+    "außer haus",
+    // French
+    "réponse automatique",
+    "reponse automatique",
+    "absent du bureau",
+    "absence du bureau",
+    "absence :",
+    "absence:",
+    // Spanish
+    "respuesta automática",
+    "respuesta automatica",
+    "fuera de la oficina",
+    "fuera de oficina",
+    "ausente:",
+    // Dutch
+    "afwezig",
+    "automatisch antwoord",
+    "niet aanwezig",
+    "niet op kantoor",
+    // Italian, Portuguese
+    "risposta automatica",
+    "fuori sede",
+    "fuori ufficio",
+    "resposta automática",
+    "resposta automatica",
+    "ausência temporária",
+    // Scandinavian, Finnish, Polish, Czech
+    "automatisk svar",
+    "autosvar",
+    "fraværende",
+    "frånvaro",
+    "automaattinen vastaus",
+    "poissa",
+    "automatyczna odpowiedź",
+    "poza biurem",
+    "automatická odpověď",
+    "nepřítomen",
+];
+
+/// Whether a subject is that of an automatic reply ([`AUTO_REPLY_SUBJECTS`]).
+pub fn is_auto_reply_subject(subject: &str) -> bool {
+    let subject = subject.trim_start().to_lowercase();
+    let subject = subject.strip_prefix('[').unwrap_or(&subject);
+    AUTO_REPLY_SUBJECTS.iter().any(|start| {
+        subject
+            .strip_prefix(start)
+            .is_some_and(|rest| start.ends_with(':') || !rest.starts_with(char::is_alphanumeric))
+    })
 }
 
 /// The first reason the message must not be answered automatically, or `None` when it
@@ -121,6 +202,9 @@ pub fn classify(signals: &LoopSignals<'_>, tag: &str, own_addresses: &[String]) 
     if signals.content_type == "multipart/report" {
         return Some(AutoReason::DeliveryReport);
     }
+    if is_auto_reply_subject(signals.subject) {
+        return Some(AutoReason::AutoReplySubject(signals.subject.to_string()));
+    }
     None
 }
 
@@ -134,6 +218,7 @@ mod tests {
             content_type: "text/plain".into(),
             sender: Some("alice@example.com"),
             envelope_sender: None,
+            subject: "Printer on fire",
         }
     }
 
@@ -171,6 +256,52 @@ mod tests {
                 Some(reason),
                 "{headers:?}"
             );
+        }
+    }
+
+    #[test]
+    fn out_of_office_subjects_are_machine_made() {
+        for subject in [
+            "Out of Office: [tickets.test #7] Printer",
+            "Out of Office AutoReply: Printer",
+            "Automatic reply: Printer on fire",
+            "AutoReply: Printer",
+            "Auto: Jane Doe is out of the office (returning 02.01.2027)",
+            "[Out of office] Printer",
+            "Abwesenheitsnotiz: Drucker",
+            "Automatische Antwort: Drucker",
+            "Réponse automatique : Imprimante",
+            "RÉPONSE AUTOMATIQUE: Imprimante",
+            "Respuesta automática: Impresora",
+            "Afwezig: Printer",
+            "Automatisch antwoord: Printer",
+            "Risposta automatica: Stampante",
+            "Automatisk svar: Skrivare",
+            "  out of office",
+        ] {
+            let s = LoopSignals { subject, ..with(&[]) };
+            assert_eq!(
+                classify(&s, "t", &own()),
+                Some(AutoReason::AutoReplySubject(subject.to_string())),
+                "{subject}"
+            );
+        }
+    }
+
+    #[test]
+    fn subjects_that_only_mention_absence_are_people() {
+        for subject in [
+            "Re: Out of office",
+            "Question about out of office hours",
+            "Out-of-office policy",
+            "Automatic replyfoo",
+            "Auto loan question",
+            "Absences in the roster",
+            "Afwezigheid melden",
+            "",
+        ] {
+            let s = LoopSignals { subject, ..with(&[]) };
+            assert_eq!(classify(&s, "t", &own()), None, "{subject}");
         }
     }
 

@@ -123,6 +123,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
             content_type: parts.first().map(|p| p.content_type.clone()).unwrap_or_default(),
             sender: sender.as_ref().map(|s| s.address.as_str()),
             envelope_sender: options.envelope_sender,
+            subject: &subject,
         },
         options.tag,
         options.own_addresses,

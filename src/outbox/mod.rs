@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::AsyncSmtpTransport;
-use lettre::{Address, AsyncFileTransport, AsyncSendmailTransport, AsyncTransport, Tokio1Executor};
+use lettre::{Address, AsyncSendmailTransport, AsyncTransport, Tokio1Executor};
 
 use crate::config::{Outbound, OutboxConfig};
 use crate::error::{Error, Result};
@@ -18,16 +18,19 @@ use crate::store::{NewTransaction, Outgoing, Webhook, WriteTx};
 use crate::ticket::{Timestamp, TransactionKind};
 use crate::user::SYSTEM_USER_ID;
 
+mod file;
+pub use file::{FileTransport, file_name};
+
 /// How long one SMTP command may take before the attempt counts as a temporary failure:
 /// long enough for a slow relay, short enough that one hung relay does not hold up the
 /// outbox for minutes per message.
 const SMTP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// How outgoing mail leaves the machine. An enum rather than a trait object: the three are
-/// lettre's, and adding one is adding a variant.
+/// How outgoing mail leaves the machine. An enum rather than a trait object: adding one is
+/// adding a variant.
 pub enum Transport {
-    /// `DIR/<id>.eml` and `DIR/<id>.json` (the envelope).
-    File(AsyncFileTransport<Tokio1Executor>),
+    /// `DIR/<Message-ID>.eml` and `DIR/<Message-ID>.json` (the envelope), see [`FileTransport`].
+    File(FileTransport),
     Smtp(Box<AsyncSmtpTransport<Tokio1Executor>>),
     Sendmail(AsyncSendmailTransport<Tokio1Executor>),
 }
@@ -46,15 +49,7 @@ impl Transport {
     /// The transport `mail.outbound` names. A file transport's directory is created here.
     pub fn from_config(outbound: &Outbound) -> Result<Transport> {
         Ok(match outbound {
-            Outbound::File(dir) => {
-                std::fs::create_dir_all(dir).map_err(|e| {
-                    Error::Invalid(format!(
-                        "cannot create the outgoing mail directory {}: {e}",
-                        dir.display()
-                    ))
-                })?;
-                Transport::File(AsyncFileTransport::<Tokio1Executor>::with_envelope(dir))
-            }
+            Outbound::File(dir) => Transport::File(FileTransport::new(dir)?),
             Outbound::Smtp(url) => Transport::Smtp(Box::new(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| Error::Invalid(format!("mail.outbound `{url}`: {e}")))?
@@ -74,10 +69,7 @@ impl Transport {
             Err(e) => return Attempt::Permanent(e),
         };
         match self {
-            Transport::File(t) => match t.send_raw(&envelope, &message.message).await {
-                Ok(_) => Attempt::Sent,
-                Err(e) => Attempt::Temporary(format!("writing the message file: {e}")),
-            },
+            Transport::File(t) => t.send(message).await,
             Transport::Smtp(t) => match t.send_raw(&envelope, &message.message).await {
                 Ok(_) => Attempt::Sent,
                 Err(e) if e.is_permanent() => Attempt::Permanent(format!("SMTP: {e}")),

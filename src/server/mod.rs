@@ -131,7 +131,7 @@ async fn open_store(config: &Config) -> Result<Store> {
         let now = now();
         tx.sync_queues(&queues, now)?;
         tx.sync_custom_fields(&fields)?;
-        tx.prune_autoreply_log(now - chrono::Duration::days(1))?;
+        tx.prune_mail_logs(now - chrono::Duration::days(1))?;
         tx.commit()?;
         Ok(store)
     })

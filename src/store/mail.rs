@@ -217,13 +217,6 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Forgets autoreplies older than `before`; they no longer count against any limit.
-    pub fn prune_autoreply_log(&self, before: Timestamp) -> Result<usize> {
-        Ok(self
-            .conn()
-            .execute("DELETE FROM autoreply_log WHERE sent < ?1", [ts(before)])?)
-    }
-
     /// Puts a message into quarantine.
     pub fn insert_quarantine(&self, raw_message_id: i64, delivery: &str, error: &str, now: Timestamp) -> Result<i64> {
         cached_execute(

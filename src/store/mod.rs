@@ -17,6 +17,7 @@ mod custom_fields;
 mod groups;
 mod idempotency;
 mod jobs;
+mod limits;
 mod links;
 mod mail;
 mod outbox;

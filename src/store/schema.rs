@@ -36,7 +36,8 @@ const MIGRATIONS: &[&str] = &[
        last_state TEXT NOT NULL, last_seen TEXT NOT NULL, recovered TEXT, PRIMARY KEY (queue_id, key)); \
      CREATE INDEX alert_keys_by_ticket ON alert_keys (ticket_id);",
     // 3 → 4: a job run stopped by a shutdown is on record as interrupted (a CHECK changes:
-    // the table is rebuilt); API writes remember their answer under an Idempotency-Key
+    // the table is rebuilt); API writes remember their answer under an Idempotency-Key;
+    // mail per ticket and address, for the per-ticket notification rate limit
     "CREATE TABLE job_runs_new (id INTEGER PRIMARY KEY, job TEXT NOT NULL, slot TEXT NOT NULL, \
        started TEXT NOT NULL, duration_ms INTEGER NOT NULL, \
        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'interrupted')), detail TEXT NOT NULL DEFAULT ''); \
@@ -47,7 +48,10 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX job_runs_by_job ON job_runs (job, id); \
      CREATE TABLE idempotency_keys (user_id INTEGER NOT NULL REFERENCES users(id), key TEXT NOT NULL, \
        request TEXT NOT NULL, answer TEXT NOT NULL, created TEXT NOT NULL, PRIMARY KEY (user_id, key)) WITHOUT ROWID; \
-     CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created);",
+     CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created); \
+     CREATE TABLE notification_log (ticket_id INTEGER NOT NULL REFERENCES tickets(id), \
+       address TEXT NOT NULL COLLATE NOCASE, sent TEXT NOT NULL, held INTEGER NOT NULL DEFAULT 0); \
+     CREATE INDEX notification_log_by_ticket ON notification_log (ticket_id, address, sent);",
 ];
 
 /// The version `schema.sql` declares.

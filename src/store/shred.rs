@@ -20,6 +20,7 @@ const SHRED_TABLES: &[(&str, &str)] = &[
     ("alert_keys", "ticket_id IN (SELECT value FROM json_each(?1))"),
     ("message_ids", "ticket_id IN (SELECT value FROM json_each(?1))"),
     ("outbox", "ticket_id IN (SELECT value FROM json_each(?1))"),
+    ("notification_log", "ticket_id IN (SELECT value FROM json_each(?1))"),
     ("quarantine", "ticket_id IN (SELECT value FROM json_each(?1))"),
     (
         "attachments",

@@ -10,6 +10,7 @@ mod fields;
 mod ingest;
 pub mod jobs;
 mod lifecycle;
+mod limits;
 mod links;
 mod merge;
 mod notify;
@@ -48,6 +49,10 @@ pub struct Settings {
     /// Our own addresses, lowercased: never a recipient.
     pub own_addresses: Vec<String>,
     pub autoreply_limit_per_hour: u32,
+    /// Mail about one ticket to one address per hour (`mail.notification_limit_per_hour`).
+    pub notification_limit_per_hour: u32,
+    /// The most of a message a notification quotes (`mail.max_quoted_bytes`).
+    pub max_quoted_bytes: usize,
     pub max_mime_parts: usize,
     pub undeclared_charset: Option<&'static encoding_rs::Encoding>,
     pub rules: Vec<Rule>,
@@ -74,6 +79,8 @@ impl Settings {
             from: config.mail.from.clone(),
             own_addresses: config.own_addresses(),
             autoreply_limit_per_hour: config.mail.autoreply_limit_per_hour,
+            notification_limit_per_hour: config.mail.notification_limit_per_hour,
+            max_quoted_bytes: config.mail.max_quoted_bytes,
             max_mime_parts: config.mail.max_mime_parts,
             // validated when the config was loaded
             undeclared_charset: config.undeclared_charset().unwrap_or_default(),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use super::fields::{Cause, system_change};
+use super::limits;
 use crate::error::{Error, Result};
 use crate::mail::AutoReason;
 use crate::mail::SubjectTag;
@@ -498,7 +499,9 @@ pub(crate) fn render_for_mail(
 
 /// Composes a notice (tagged with `tag`) and puts it in the outbox as `kind`, on the
 /// notice's ticket and `transaction` if any: what rules and digests send alike. `None`
-/// when none of its recipients is a valid address.
+/// when none of its recipients is a valid address, or when it cannot be composed: like a
+/// template that fails, that is logged and sends nothing, and never fails the change (or
+/// quarantines the mail) it reports.
 pub(crate) fn queue_notice(
     tx: &WriteTx<'_>,
     s: &Settings,
@@ -507,8 +510,14 @@ pub(crate) fn queue_notice(
     kind: &str,
     transaction: Option<i64>,
 ) -> Result<Option<Composed>> {
-    let Some(composed) = compose::compose(notice, tag, s.tag.name())? else {
-        return Ok(None);
+    let composed = match compose::compose(notice, tag, s.tag.name()) {
+        Ok(Some(composed)) => composed,
+        Ok(None) => return Ok(None),
+        Err(e) if !e.is_temporary() => {
+            tracing::error!(ticket = ?notice.ticket_id, kind, error = %e, "composing mail failed: no mail sent");
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
     };
     tx.enqueue(&NewOutgoing {
         ticket_id: notice.ticket_id,
@@ -570,6 +579,11 @@ impl RuleRun<'_, '_> {
         if out.to.is_empty() && out.cc.is_empty() {
             return Ok(false);
         }
+        let to = limits::within_limit(tx, s, ticket.id, out.to, now)?;
+        let cc = limits::within_limit(tx, s, ticket.id, out.cc, now)?;
+        if to.is_empty() && cc.is_empty() {
+            return Ok(false);
+        }
         let context = self.context(out.rule)?;
         let Some(text) = render_for_mail(s, out.template, &queue.name, &context, Some(ticket.id))? else {
             return Ok(false);
@@ -592,8 +606,8 @@ impl RuleRun<'_, '_> {
             },
             from: &s.from,
             actor: &context.actor.name,
-            to: out.to,
-            cc: out.cc,
+            to: &to,
+            cc: &cc,
             in_reply_to,
             references: h.mail.map_or(&[], |m| m.references),
             message_id: &message_id,
@@ -604,6 +618,7 @@ impl RuleRun<'_, '_> {
             return Ok(false);
         };
         tx.record_message_id(&message_id, ticket.id, Some(h.transaction_id), true)?;
+        limits::count_sent(tx, ticket.id, &composed.recipients, now)?;
         trace(|t| {
             t.mail.push(TracedMail {
                 rule: out.rule.to_string(),
@@ -701,7 +716,7 @@ pub(crate) fn template_context(
             email: h.actor.email.clone().unwrap_or_default(),
             privileged: h.actor.privileged,
         },
-        message: h.content.to_string(),
+        message: crate::template::excerpt(h.content, s.max_quoted_bytes, ticket.id),
         tag: s.queue_tag(queue).for_ticket(ticket.id),
         rule: rule.to_string(),
     })

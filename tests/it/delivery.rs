@@ -4,6 +4,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use ticketd::outbox::file_name as outgoing_file_name;
+
 use crate::harness::*;
 
 #[test]
@@ -128,12 +130,18 @@ impl Daemon {
 }
 
 /// The MTA's view: 8 senders deliver 500 messages, retrying on 75, while the daemon is
-/// killed with SIGKILL twice. Afterwards every message is stored exactly once.
+/// killed with SIGKILL twice. Afterwards every message is stored exactly once, and every
+/// autoreply left exactly once: one message file and one envelope per outbox row, named
+/// after its Message-ID, and no envelope without its message.
 #[test]
 fn killing_the_daemon_mid_delivery_loses_nothing_and_stores_nothing_twice() {
     const SENDERS: usize = 8;
     const MESSAGES: usize = 500;
-    let mut d = Daemon::start();
+    let mut d = Daemon::start_with(Setup {
+        // every message gets its autoreply, so the kills meet the outbox sender at work
+        mail: vec![format!("autoreply_limit_per_hour = {MESSAGES}")],
+        ..Setup::default()
+    });
     let url = d.url();
     let tempfails = Arc::new(AtomicUsize::new(0));
     let delivered = Arc::new(AtomicUsize::new(0));
@@ -185,6 +193,77 @@ fn killing_the_daemon_mid_delivery_loses_nothing_and_stores_nothing_twice() {
     assert_eq!(d.count("SELECT COUNT(DISTINCT subject) FROM tickets"), MESSAGES as i64);
     assert_eq!(d.count("SELECT COUNT(*) FROM raw_messages"), MESSAGES as i64);
     assert_eq!(d.count("SELECT COUNT(*) FROM quarantine"), 0);
+
+    // the outgoing mail: the restarted sender finishes what the kills interrupted
+    wait_until(|| d.count("SELECT COUNT(*) FROM outbox WHERE status = 'pending'") == 0);
+    assert_eq!(
+        d.count("SELECT COUNT(*) FROM outbox WHERE status = 'sent'"),
+        MESSAGES as i64
+    );
+    let files = OutgoingFiles::read(&d.outgoing);
+    assert!(
+        files.other.is_empty(),
+        "left-overs in the outgoing directory: {:?}",
+        files.other
+    );
+    let orphans: Vec<_> = files.envelopes.difference(&files.messages).collect();
+    assert!(orphans.is_empty(), "envelopes without their message: {orphans:?}");
+    let unenveloped: Vec<_> = files.messages.difference(&files.envelopes).collect();
+    assert!(
+        unenveloped.is_empty(),
+        "messages without their envelope: {unenveloped:?}"
+    );
+    let db = d.db();
+    let mut ids = db.prepare("SELECT message_id FROM outbox").unwrap();
+    let queued: std::collections::BTreeSet<String> = ids
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|id| outgoing_file_name(&id.unwrap()))
+        .collect();
+    assert_eq!(queued.len(), MESSAGES, "one Message-ID per outbox row");
+    let extra: Vec<_> = files.messages.difference(&queued).take(10).collect();
+    let missing: Vec<_> = queued.difference(&files.messages).take(10).collect();
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "{} message files for {} outbox rows; files that are no row's (duplicates): {extra:?}; rows without a \
+         file: {missing:?}",
+        files.messages.len(),
+        queued.len()
+    );
+    for name in &files.messages {
+        let text = std::fs::read_to_string(d.outgoing.join(format!("{name}.eml"))).unwrap();
+        let id = header(&text, "Message-ID").unwrap();
+        assert_eq!(outgoing_file_name(id.trim_matches(['<', '>'])), *name, "{text}");
+    }
+}
+
+/// What an outgoing directory holds: the names (without extension) of the message files
+/// and of the envelopes, and any other file.
+struct OutgoingFiles {
+    messages: std::collections::BTreeSet<String>,
+    envelopes: std::collections::BTreeSet<String>,
+    other: Vec<String>,
+}
+
+impl OutgoingFiles {
+    fn read(dir: &std::path::Path) -> OutgoingFiles {
+        let mut files = OutgoingFiles {
+            messages: Default::default(),
+            envelopes: Default::default(),
+            other: Vec::new(),
+        };
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let name = entry.unwrap().file_name().into_string().unwrap();
+            if let Some(stem) = name.strip_suffix(".eml") {
+                files.messages.insert(stem.to_string());
+            } else if let Some(stem) = name.strip_suffix(".json") {
+                files.envelopes.insert(stem.to_string());
+            } else {
+                files.other.push(name);
+            }
+        }
+        files
+    }
 }
 
 fn wait_until(condition: impl Fn() -> bool) {

@@ -168,3 +168,96 @@ fn headers_of_inbound_mail_cannot_add_recipients() {
         assert!(!q.message.contains("victim"), "{}", q.message);
     }
 }
+
+/// Autoresponders that do not mark their mail still say what they are in the subject,
+/// in the language of their owner.
+#[test]
+fn out_of_office_replies_in_many_languages_get_no_autoreply() {
+    let d = Daemon::start();
+    let subjects = [
+        "Out of Office: Printer",
+        "Automatic reply: Printer",
+        "Autoreply: Printer",
+        "Abwesenheitsnotiz: Drucker",
+        "=?UTF-8?Q?R=C3=A9ponse_automatique_:?= Imprimante",
+        "=?ISO-8859-1?Q?Respuesta_autom=E1tica:?= Impresora",
+        "Afwezig: Printer",
+        "Automatisch antwoord: Printer",
+    ];
+    for (n, subject) in subjects.iter().enumerate() {
+        d.deliver(
+            "general",
+            &mail(&format!("away{n}@example.net"), subject, "I am away.", &[]),
+        );
+    }
+    assert_eq!(
+        d.count("SELECT COUNT(*) FROM tickets"),
+        subjects.len() as i64,
+        "all stored"
+    );
+    assert_eq!(autoreplies(&d), 0, "{:?}", d.outbox());
+    assert_eq!(d.show(5)["subject"], "Réponse automatique : Imprimante");
+    // a person who writes about absence is answered
+    d.deliver(
+        "general",
+        &mail("person@example.net", "Question about out of office hours", "Hi.", &[]),
+    );
+    assert_eq!(autoreplies(&d), 1);
+}
+
+/// Two autoresponders that mark nothing, the requestor's and a Cc's, answer each other's
+/// notifications: each gets at most `notification_limit_per_hour` messages about the
+/// ticket, and the ticket says once per address that mail was held back.
+#[test]
+fn two_unmarked_autoresponders_cannot_mail_each_other_through_a_ticket_without_end() {
+    let d = Daemon::start_with(Setup {
+        mail: vec!["notification_limit_per_hour = 3".into()],
+        ..Setup::default()
+    });
+    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    d.tkt_ok(&["set", "1", "Cc+=bob@example.org"]);
+    for _ in 0..6 {
+        for from in ["zoe@example.net", "bob@example.org"] {
+            d.deliver(
+                "general",
+                &mail(
+                    from,
+                    "Re: [tickets.test #1] Printer",
+                    "Thank you for your message. I am away.",
+                    &[],
+                ),
+            );
+        }
+    }
+    assert_eq!(
+        transactions_of(&d.show(1), "Correspond").len(),
+        12,
+        "every message is stored"
+    );
+    let to = |address: &str| {
+        d.outbox()
+            .iter()
+            .filter(|q| q.recipients.iter().any(|r| r == address))
+            .count()
+    };
+    assert_eq!(to("zoe@example.net"), 3, "{:?}", d.outbox());
+    assert_eq!(to("bob@example.org"), 3, "{:?}", d.outbox());
+    let ticket = d.show(1);
+    let held: Vec<&str> = transactions_of(&ticket, "SystemError")
+        .iter()
+        .map(|t| t["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(held.len(), 2, "once per address: {held:?}");
+    assert!(
+        held[0].starts_with("Mail about this ticket to zoe@example.net is held back"),
+        "{held:?}"
+    );
+    assert!(
+        held[1].starts_with("Mail about this ticket to bob@example.org is held back"),
+        "{held:?}"
+    );
+    assert!(held[0].contains("mail.notification_limit_per_hour = 3"), "{held:?}");
+    // another ticket of the same people is not affected
+    d.deliver("general", &mail("bob@example.org", "Another matter", "Hello.", &[]));
+    assert_eq!(to("bob@example.org"), 4);
+}

@@ -9,6 +9,7 @@ mod delivery;
 mod golden;
 mod harness;
 mod ingest;
+mod large_mail;
 mod lifecycle;
 mod loops;
 mod model;

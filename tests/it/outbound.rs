@@ -767,3 +767,40 @@ fn a_relay_that_hangs_does_not_hold_up_shutdown_past_the_grace_period() {
     // the attempt never finished: the message waits for the next start
     assert_eq!(delivery(&d, 1).status, "pending");
 }
+
+/// The file transport names each message after its outbox row's Message-ID, so writing it
+/// again (a crash came after the files were written but before "sent" was recorded)
+/// replaces the files instead of adding a second copy; what a write cut short left is
+/// removed at start.
+#[test]
+fn a_message_written_again_after_a_crash_replaces_its_files() {
+    let mut d = Daemon::start();
+    d.deliver("general", &zoe());
+    assert_eq!(wait_done(&d, 1).status, "sent");
+    d.kill();
+    let database = d.dir.path().join("data/ticketd.sqlite3");
+    let db = rusqlite::Connection::open(&database).unwrap();
+    db.execute(
+        "UPDATE outbox SET status = 'pending', attempts = 0, sent = NULL WHERE id = 1",
+        [],
+    )
+    .unwrap();
+    let id: String = db
+        .query_row("SELECT message_id FROM outbox WHERE id = 1", [], |r| r.get(0))
+        .unwrap();
+    drop(db);
+    std::fs::write(d.outgoing.join(format!(".{id}.eml.tmp")), "half a message").unwrap();
+
+    d.launch();
+    let again = wait_done(&d, 1);
+    assert_eq!((again.status.as_str(), again.attempts), ("sent", 1));
+    let mut names: Vec<String> = std::fs::read_dir(&d.outgoing)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, [format!("{id}.eml"), format!("{id}.json")]);
+    let message = std::fs::read_to_string(d.outgoing.join(format!("{id}.eml"))).unwrap();
+    assert_eq!(header(&message, "Message-ID").unwrap(), format!("<{id}>"));
+    assert_eq!(outgoing_recipients(&d), [json!(["zoe@example.net"])]);
+}
