@@ -367,17 +367,31 @@ fn filename_of(part: &mail_parser::MessagePart<'_>, buffer: &[u8]) -> Option<Str
     part.attachment_name().map(unfold).filter(|n| !n.is_empty())
 }
 
+/// The headers that make a message what it is, wherever it is delivered: the
+/// originator's, and the MIME headers that say how its body decodes (two messages whose
+/// bodies are the same bytes but decode differently are different messages).
+const STABLE_HEADERS: &[&str] = &[
+    "From",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "In-Reply-To",
+    "References",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Content-Disposition",
+];
+
 /// A hash of what stays the same when the MTA delivers a message twice or to two queues:
-/// the originator's headers and the body, not the trace headers the MTA adds.
+/// the [`STABLE_HEADERS`] and the body, not the trace headers the MTA adds.
 fn content_hash(message: &Message<'_>, buffer: &[u8]) -> String {
     let mut hasher = Sha256::new();
     let mut stable = 0;
     for header in message.headers() {
         let name = header.name();
-        if ["From", "To", "Cc", "Subject", "Date", "In-Reply-To", "References"]
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(name))
-        {
+        if STABLE_HEADERS.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             hasher.update(name.to_ascii_lowercase().as_bytes());
             hasher.update(
                 raw_value(buffer, header.offset_start, header.offset_end)
@@ -473,6 +487,22 @@ mod tests {
         assert!(a.dedupe_key.starts_with("mid:x@y sha256:"));
         assert_eq!(a.dedupe_key, b.dedupe_key);
         assert_ne!(a.dedupe_key, c.dedupe_key);
+    }
+
+    #[test]
+    fn messages_that_decode_differently_are_different_messages() {
+        let with = |mime: &str| {
+            let raw = format!("From: a@b\nMessage-ID: <x@y>\nSubject: s\n{mime}\nb25l\n");
+            parse(raw.as_bytes(), &opts()).unwrap().dedupe_key
+        };
+        let plain = with("");
+        let base64 = with("Content-Transfer-Encoding: base64\n");
+        let latin1 = with("Content-Type: text/plain; charset=iso-8859-1\n");
+        let koi8 = with("Content-Type: text/plain; charset=koi8-r\n");
+        assert_ne!(plain, base64);
+        assert_ne!(latin1, koi8);
+        assert_ne!(plain, latin1);
+        assert_eq!(koi8, with("Content-Type: text/plain; charset=koi8-r\n"));
     }
 
     #[test]
