@@ -40,6 +40,13 @@ pub struct Inbound {
     /// Every `Authentication-Results` header, as the MTA added them.
     #[serde(default)]
     pub authentication_results: Vec<String>,
+    /// Why the From header cannot stand for the sender when commands by mail are
+    /// weighed, if it cannot: there is none, there is more than one From header or
+    /// address, or the header block has a bare CR (which mail programs split into lines
+    /// differently, so that the From a DKIM verifier checked may not be the one read
+    /// here). Such a message is stored as any other; it never runs commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_doubt: Option<String>,
     /// Every MIME part, parents before children.
     pub parts: Vec<Part>,
 }
@@ -108,6 +115,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
         )));
     }
     let sender = sender_of(&message);
+    let from_doubt = from_doubt(&message, raw);
     let subject = message.subject().map(unfold).unwrap_or_default();
     let message_id = message.message_id().and_then(clean_message_id);
     let parts = mime_tree(&message, &source, message_id.clone(), &subject);
@@ -148,6 +156,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
             .filter(|h| h.name().eq_ignore_ascii_case("Authentication-Results"))
             .map(|h| unfold(raw_value(&buffer, h.offset_start, h.offset_end)))
             .collect(),
+        from_doubt,
     })
 }
 
@@ -181,6 +190,7 @@ fn headerless(raw: &[u8], fallback: &'static Encoding) -> Inbound {
         references: Vec::new(),
         auto: None,
         authentication_results: Vec::new(),
+        from_doubt: Some("it has no header block".into()),
         content: text.clone(),
         parts: vec![Part {
             parent: None,
@@ -214,6 +224,57 @@ fn sender_of(message: &Message<'_>) -> Option<Sender> {
             name: String::new(),
         })
     })
+}
+
+/// Why the From header cannot stand for the sender, if it cannot (see
+/// [`Inbound::from_doubt`]).
+fn from_doubt(message: &Message<'_>, raw: &[u8]) -> Option<String> {
+    let headers = message
+        .headers()
+        .iter()
+        .filter(|h| h.name().eq_ignore_ascii_case("From"))
+        .count();
+    let addresses = message.from().map_or(0, |from| from.iter().count());
+    let valid = message
+        .from()
+        .and_then(|from| from.first())
+        .and_then(|a| a.address())
+        .and_then(normalize_address)
+        .is_some();
+    let doubt = if headers == 0 {
+        "it has no From header".to_string()
+    } else if headers > 1 {
+        format!("it has {headers} From headers")
+    } else if addresses != 1 {
+        format!("its From header names {addresses} addresses")
+    } else if !valid {
+        "its From address is not valid".to_string()
+    } else if has_bare_cr(header_block(raw)) {
+        "its header block has a carriage return that ends no line (a bare CR)".to_string()
+    } else {
+        return None;
+    };
+    Some(doubt)
+}
+
+/// The header block of a raw message: up to the first empty line.
+fn header_block(raw: &[u8]) -> &[u8] {
+    let mut start = 0;
+    for line in raw.split_inclusive(|&b| b == b'\n') {
+        if line == b"\n" || line == b"\r\n" {
+            break;
+        }
+        start += line.len();
+    }
+    &raw[..start]
+}
+
+/// Whether `bytes` has a CR not followed by LF.
+fn has_bare_cr(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
 }
 
 /// Collapses folded white space and trims.
@@ -503,6 +564,23 @@ mod tests {
         assert_ne!(latin1, koi8);
         assert_ne!(plain, latin1);
         assert_eq!(koi8, with("Content-Type: text/plain; charset=koi8-r\n"));
+    }
+
+    #[test]
+    fn a_from_that_may_not_be_what_it_seems_is_doubted() {
+        let doubt = |raw: &[u8]| parse(raw, &opts()).unwrap().from_doubt;
+        assert_eq!(doubt(b"From: a@b\r\nSubject: s\r\n\r\nbody\r\n"), None);
+        assert_eq!(doubt(b"From: a@b\nSubject: s\n\nbody\rwith a CR\n"), None);
+        let two = doubt(b"From: a@b\nFrom: boss@b\nSubject: s\n\nx\n").unwrap();
+        assert!(two.contains("2 From headers"), "{two}");
+        let list = doubt(b"From: a@b, boss@b\nSubject: s\n\nx\n").unwrap();
+        assert!(list.contains("2 addresses"), "{list}");
+        let cr = doubt(b"From: a@b\rFrom: boss@b\nSubject: s\n\nx\n").unwrap();
+        assert!(cr.contains("CR") || cr.contains("From"), "{cr}");
+        let cr = doubt(b"Subject: s\r X-Hidden: 1\nFrom: a@b\n\nx\n").unwrap();
+        assert!(cr.contains("bare CR"), "{cr}");
+        assert!(doubt(b"Sender: a@b\nSubject: s\n\nx\n").unwrap().contains("no From"));
+        assert!(doubt(b"no headers at all").is_some());
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub struct Setup {
     pub queues: Option<String>,
     /// Also listen on this TCP address, with this shared token.
     pub tcp: Option<(String, String)>,
+    /// The MTA's shared secret (`server.token_file`) without a TCP listener: mail handed
+    /// in with it ([`Daemon::deliver_from_mta`]) may carry a trusted Authentication-Results.
+    pub mta_secret: Option<String>,
     /// Start with the clock frozen here (`ticketd --now`).
     pub now: Option<String>,
 }
@@ -81,10 +84,12 @@ impl Daemon {
             .unwrap_or_else(|| format!("file:{}", outgoing.display()));
         let mut listen = format!("\"unix:{}\"", socket.display());
         let mut server = setup.server.join("\n");
-        if let Some((address, token)) = &setup.tcp {
+        if let Some((address, _)) = &setup.tcp {
+            listen.push_str(&format!(", \"{address}\""));
+        }
+        if let Some(token) = setup.tcp.as_ref().map(|(_, token)| token).or(setup.mta_secret.as_ref()) {
             let token_file = dir.path().join("token");
             std::fs::write(&token_file, format!("{token}\n")).expect("write token");
-            listen.push_str(&format!(", \"{address}\""));
             server.push_str(&format!("\ntoken_file = \"{}\"", token_file.display()));
         }
         let text = format!(
@@ -212,6 +217,21 @@ impl Daemon {
     /// Delivers a message to a queue and asserts mailgate exited 0.
     pub fn deliver(&self, queue: &str, message: &[u8]) {
         let out = self.mailgate(&["--queue", queue], message);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "mailgate failed: {}\n{}",
+            stderr(&out),
+            self.log()
+        );
+    }
+
+    /// Delivers a message as the MTA does when it holds the shared secret (mailgate
+    /// `--token-file`, over the Unix socket), and asserts mailgate exited 0.
+    pub fn deliver_from_mta(&self, queue: &str, message: &[u8]) {
+        let token_file = self.dir.path().join("token");
+        let token_file = token_file.to_str().expect("a UTF-8 temp dir");
+        let out = self.mailgate(&["--queue", queue, "--token-file", token_file], message);
         assert_eq!(
             out.status.code(),
             Some(0),
