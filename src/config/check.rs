@@ -55,7 +55,7 @@ impl Config {
     fn validate_queues(&self) -> Result<(), String> {
         let mut names = std::collections::HashSet::new();
         for queue in &self.queues {
-            if queue.name.is_empty() || queue.name.contains(char::is_whitespace) {
+            if !crate::text::is_one_word(&queue.name) {
                 return Err(format!("queue name `{}` must be one word", queue.name));
             }
             if !names.insert(queue.name.to_lowercase()) {

@@ -277,9 +277,13 @@ fn has_bare_cr(bytes: &[u8]) -> bool {
         .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
 }
 
-/// Collapses folded white space and trims.
+/// Collapses folded white space and trims, and drops control characters: what a header
+/// says, as one line that is safe to put in another header (see [`crate::text::one_line`]).
 fn unfold(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::text::one_line(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {
@@ -422,7 +426,7 @@ fn filename_of(part: &mail_parser::MessagePart<'_>, buffer: &[u8]) -> Option<Str
             continue;
         };
         if let Some(joined) = rfc2231_continued(raw_value(buffer, header.offset_start, header.offset_end), param) {
-            return Some(joined);
+            return Some(crate::text::one_line(&joined));
         }
     }
     part.attachment_name().map(unfold).filter(|n| !n.is_empty())
@@ -581,6 +585,28 @@ mod tests {
         assert!(cr.contains("bare CR"), "{cr}");
         assert!(doubt(b"Sender: a@b\nSubject: s\n\nx\n").unwrap().contains("no From"));
         assert!(doubt(b"no headers at all").is_some());
+    }
+
+    #[test]
+    fn names_subjects_and_filenames_are_one_line_without_controls() {
+        let m = parse(
+            b"From: \"Eve\x00 \x1b[31mAdmin\" <eve@example.net>\nSubject: hi\x07 there\x1b]0;x\x07\n\
+              Content-Type: text/plain; name=\"a\x1bb.txt\"\n\nbody\n",
+            &opts(),
+        )
+        .unwrap();
+        let sender = m.sender.unwrap();
+        assert_eq!(sender.address, "eve@example.net");
+        assert!(!sender.name.chars().any(char::is_control), "{:?}", sender.name);
+        assert!(!m.subject.chars().any(char::is_control), "{:?}", m.subject);
+        assert!(m.subject.starts_with("hi there"), "{:?}", m.subject);
+        let encoded = parse(
+            b"From: =?utf-8?q?Bob=0D=0AX-Evil=3A_1?= <bob@example.net>\nSubject: =?utf-8?q?a=0Ab=00c?=\n\nx\n",
+            &opts(),
+        )
+        .unwrap();
+        assert_eq!(encoded.sender.unwrap().name, "Bob X-Evil: 1");
+        assert_eq!(encoded.subject, "a bc");
     }
 
     #[test]
