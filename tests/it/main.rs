@@ -3,6 +3,7 @@
 mod alerts;
 mod backup;
 mod commands;
+mod control_characters;
 mod corpus;
 mod delivery;
 mod golden;
