@@ -337,15 +337,21 @@ fn part_text(part: &mail_parser::MessagePart<'_>, source: &Source<'_>) -> Option
 }
 
 /// The MIME tree, parents before children. Attached messages stay one opaque part, as RT
-/// keeps them, so a forwarded mail is one attachment and not a dozen.
+/// keeps them, so a forwarded mail is one attachment and not a dozen. Each part is taken
+/// once: mail-parser, recovering from a broken message, can list a part among its own
+/// descendants, and following that would never end.
 fn mime_tree(message: &Message<'_>, source: &Source<'_>, message_id: Option<String>, subject: &str) -> Vec<Part> {
     let buffer = source.buffer;
     let mut parts = Vec::new();
+    let mut taken = vec![false; message.parts.len()];
     let mut stack = vec![(0u32, None)];
     while let Some((id, parent)) = stack.pop() {
         let Some(part) = message.parts.get(id as usize) else {
             continue;
         };
+        if std::mem::replace(&mut taken[id as usize], true) {
+            continue;
+        }
         let index = parts.len();
         let header_end = if id == 0 {
             part.offset_body
@@ -607,6 +613,17 @@ mod tests {
         .unwrap();
         assert_eq!(encoded.sender.unwrap().name, "Bob X-Evil: 1");
         assert_eq!(encoded.subject, "a bc");
+    }
+
+    /// Found by the property test (tests/it/mail_properties.rs): mail-parser, recovering
+    /// from this digest, lists a part among its own descendants, and walking the tree
+    /// took memory until the daemon was killed.
+    #[test]
+    fn a_part_listed_inside_itself_is_taken_once() {
+        let raw = b"Content-Type: multipart/digest; boundary=b\n\n--b\n\nContent-Type: message/rfc822\n\n\n\
+                    --bContent-Type: message/rfc822\n\n\n--b--";
+        let m = parse(raw, &opts()).unwrap();
+        assert!(m.parts.len() <= 5, "{:?}", m.parts.len());
     }
 
     #[test]
