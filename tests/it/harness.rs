@@ -501,3 +501,22 @@ pub fn header(message: &str, name: &str) -> Option<String> {
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
 }
+
+/// Every message of the corpus (not the READMEs or dot-files), sorted by path.
+pub fn corpus_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![corpus_dir()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("corpus directory") {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if !name.ends_with(".md") && !name.starts_with('.') {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}

@@ -11,6 +11,7 @@ mod harness;
 mod ingest;
 mod lifecycle;
 mod loops;
+mod mail_properties;
 mod model;
 mod notify;
 mod outbound;
