@@ -20,7 +20,8 @@ fn main() {
         }
     };
     if let Err(e) = ticketd::cli::run(args) {
-        eprintln!("tkt: {e}");
+        // the message may quote what someone wrote (a subject, a name)
+        eprintln!("tkt: {}", ticketd::text::for_terminal(&e.to_string()));
         std::process::exit(match e {
             ClientError::Usage(_) => USAGE,
             _ => 1,

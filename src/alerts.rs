@@ -78,7 +78,7 @@ pub enum Preset {
 
 /// One extraction rule: regular expressions on the subject and/or the body, all of which
 /// must match. Named captures: `host`, `service` (or `key` for the whole key), `state`,
-/// `severity`.
+/// `severity`, and `labels` (words, one of which may be a severity of `priorities`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Pattern {
@@ -113,40 +113,68 @@ pub struct Alert {
 /// States that mean the problem is over.
 const RECOVERED: &[&str] = &["ok", "up", "recovery", "resolved", "was cleared", "cleared"];
 
-/// The preset's patterns: (subject, body).
-fn preset_patterns(preset: Preset) -> &'static [(Option<&'static str>, Option<&'static str>)] {
+/// A preset's way of reading one kind of message: expressions on the subject and the
+/// body, all of which must match, and expressions on the body that are read if they
+/// match (the severity, which the tool writes somewhere in the body, if at all).
+struct PresetPattern {
+    subject: Option<&'static str>,
+    body: Option<&'static str>,
+    optional: &'static [&'static str],
+}
+
+/// The preset's patterns.
+fn preset_patterns(preset: Preset) -> &'static [PresetPattern] {
     match preset {
         Preset::Nagios => &[
-            (
-                Some(
+            PresetPattern {
+                subject: Some(
                     r"^\*\* (?P<kind>[A-Z]+) Service Alert: (?P<host>[^/]+)/(?P<service>.+) is (?P<state>[A-Z]+) \*\*$",
                 ),
-                None,
-            ),
-            (
-                Some(r"^\*\* (?P<kind>[A-Z]+) Host Alert: (?P<host>\S+) is (?P<state>[A-Z]+) \*\*$"),
-                None,
-            ),
+                body: None,
+                optional: &[],
+            },
+            PresetPattern {
+                subject: Some(r"^\*\* (?P<kind>[A-Z]+) Host Alert: (?P<host>\S+) is (?P<state>[A-Z]+) \*\*$"),
+                body: None,
+                optional: &[],
+            },
         ],
-        Preset::Smokeping => &[(
-            Some(r"^\[SmokeAlert\] (?P<service>\S+) (?P<state>was raised|was cleared|is active) on (?P<host>.+)$"),
-            None,
-        )],
-        Preset::Zabbix => &[(
-            Some(r"^(?P<state>Problem|Resolved)(?: in [^:]+)?: (?P<service>.+)$"),
-            Some(r"(?m)^Host: (?P<host>.+?)\s*$"),
-        )],
-        Preset::Alertmanager => &[(
-            Some(r"^\[(?P<state>FIRING|RESOLVED)(?::\d+)?\] (?P<key>[^(]+?)(?: \((?P<labels>.*)\))?$"),
-            None,
-        )],
+        Preset::Smokeping => &[PresetPattern {
+            subject: Some(
+                r"^\[SmokeAlert\] (?P<service>\S+) (?P<state>was raised|was cleared|is active) on (?P<host>.+)$",
+            ),
+            body: None,
+            optional: &[],
+        }],
+        // Zabbix's default message has `Severity: High` in the body
+        Preset::Zabbix => &[PresetPattern {
+            subject: Some(r"^(?P<state>Problem|Resolved)(?: in [^:]+)?: (?P<service>.+)$"),
+            body: Some(r"(?m)^Host: (?P<host>.+?)\s*$"),
+            optional: &[r"(?m)^Severity: (?P<severity>.+?)\s*$"],
+        }],
+        // the severity label is among the labels in the subject, or in the body as
+        // `severity = critical` (the default HTML mail's label list, as text) or
+        // `severity: critical`
+        Preset::Alertmanager => &[PresetPattern {
+            subject: Some(r"^\[(?P<state>FIRING|RESOLVED)(?::\d+)?\] (?P<key>[^(]+?)(?: \((?P<labels>.*)\))?$"),
+            body: None,
+            optional: &[r#"(?mi)^\s*(?:-\s*)?severity\s*[=:]\s*"?(?P<severity>[A-Za-z]+)"#],
+        }],
     }
+}
+
+/// A pattern, compiled.
+#[derive(Debug, Clone)]
+struct Compiled {
+    subject: Option<Regex>,
+    body: Option<Regex>,
+    optional: Vec<Regex>,
 }
 
 /// A queue's alert reading, compiled.
 #[derive(Debug, Clone)]
 pub struct Alerts {
-    patterns: Vec<(Option<Regex>, Option<Regex>)>,
+    patterns: Vec<Compiled>,
     pub flap_minutes: u32,
     pub on_recovery: OnRecovery,
     priorities: BTreeMap<String, i64>,
@@ -161,15 +189,27 @@ impl Alerts {
         };
         let mut patterns = Vec::new();
         for preset in &config.presets {
-            for (subject, body) in preset_patterns(*preset) {
-                patterns.push((compile(*subject)?, compile(*body)?));
+            for p in preset_patterns(*preset) {
+                patterns.push(Compiled {
+                    subject: compile(p.subject)?,
+                    body: compile(p.body)?,
+                    optional: p
+                        .optional
+                        .iter()
+                        .map(|o| Regex::new(o).map_err(|e| format!("alert pattern `{o}`: {e}")))
+                        .collect::<Result<_, _>>()?,
+                });
             }
         }
         for pattern in &config.patterns {
             if pattern.subject.is_none() && pattern.body.is_none() {
                 return Err("an alert pattern needs a subject or a body expression".into());
             }
-            patterns.push((compile(pattern.subject.as_deref())?, compile(pattern.body.as_deref())?));
+            patterns.push(Compiled {
+                subject: compile(pattern.subject.as_deref())?,
+                body: compile(pattern.body.as_deref())?,
+                optional: Vec::new(),
+            });
         }
         Ok(Alerts {
             patterns,
@@ -183,18 +223,18 @@ impl Alerts {
     /// match.
     pub fn read(&self, subject: &str, body: &str) -> Option<Alert> {
         let subject = subject.trim();
-        self.patterns.iter().find_map(|(on_subject, on_body)| {
+        self.patterns.iter().find_map(|pattern| {
             let mut found: BTreeMap<&str, String> = BTreeMap::new();
-            for (regex, text) in [(on_subject, subject), (on_body, body)] {
+            for (regex, text) in [(&pattern.subject, subject), (&pattern.body, body)] {
                 let Some(regex) = regex else { continue };
-                let captures = regex.captures(text)?;
-                for name in regex.capture_names().flatten() {
-                    if let Some(value) = captures.name(name) {
-                        found.insert(name, value.as_str().trim().to_string());
-                    }
+                found.extend(captures(regex, text)?);
+            }
+            for regex in &pattern.optional {
+                for (name, value) in captures(regex, body).unwrap_or_default() {
+                    found.entry(name).or_insert(value);
                 }
             }
-            alert_of(&found)
+            alert_of(&found, |severity| self.priorities.contains_key(severity))
         })
     }
 
@@ -204,8 +244,22 @@ impl Alerts {
     }
 }
 
-/// An alert from a pattern's captures: a key and a state are needed.
-fn alert_of(found: &BTreeMap<&str, String>) -> Option<Alert> {
+/// The named captures of `regex` in `text`, trimmed; `None` when it does not match.
+fn captures<'r>(regex: &'r Regex, text: &str) -> Option<Vec<(&'r str, String)>> {
+    let captures = regex.captures(text)?;
+    Some(
+        regex
+            .capture_names()
+            .flatten()
+            .filter_map(|name| Some((name, captures.name(name)?.as_str().trim().to_string())))
+            .collect(),
+    )
+}
+
+/// An alert from a pattern's captures: a key and a state are needed. The severity is the
+/// one captured, else a word of the labels that `is_severity` knows, else a problem's
+/// state (Nagios's CRITICAL).
+fn alert_of(found: &BTreeMap<&str, String>, is_severity: impl Fn(&str) -> bool) -> Option<Alert> {
     let key = match (found.get("key"), found.get("host"), found.get("service")) {
         (Some(key), _, _) => key.clone(),
         (None, Some(host), Some(service)) => format!("{host}/{service}"),
@@ -216,9 +270,17 @@ fn alert_of(found: &BTreeMap<&str, String>) -> Option<Alert> {
     let state = found.get("state")?.clone();
     let kind = found.get("kind").map(|k| k.to_ascii_lowercase());
     let recovered = RECOVERED.contains(&state.to_ascii_lowercase().as_str()) || kind.as_deref() == Some("recovery");
+    let labelled = || {
+        found
+            .get("labels")?
+            .split(|c: char| c.is_whitespace() || matches!(c, ',' | '=' | '"'))
+            .map(str::to_ascii_lowercase)
+            .find(|word| is_severity(word))
+    };
     let severity = found
         .get("severity")
         .map(|s| s.to_ascii_lowercase())
+        .or_else(labelled)
         .or_else(|| (!recovered).then(|| state.to_ascii_lowercase()));
     Some(Alert {
         key,
@@ -281,6 +343,31 @@ mod tests {
         assert_eq!((a.key.as_str(), a.problem), ("InstanceDown web1:9100", true));
         let a = read("[RESOLVED] InstanceDown web1:9100 (node critical)", "").unwrap();
         assert_eq!((a.key.as_str(), a.problem), ("InstanceDown web1:9100", false));
+    }
+
+    #[test]
+    fn zabbix_and_alertmanager_severities_set_the_priority() {
+        let z = read("Problem: High CPU load", "Host: app3\nSeverity: High\n").unwrap();
+        assert_eq!((z.severity.as_deref(), alerts().priority(&z)), (Some("high"), Some(80)));
+        let z = read("Problem: Disk full", "Severity: Disaster\nHost: db2\n").unwrap();
+        assert_eq!((z.key.as_str(), alerts().priority(&z)), ("db2/Disk full", Some(90)));
+        let z = read("Problem: Ping", "Host: sw1\n").unwrap();
+        assert_eq!(alerts().priority(&z), None, "no severity, no priority");
+        let a = read("[FIRING:1] InstanceDown web1:9100 (node critical)", "").unwrap();
+        assert_eq!(
+            (a.severity.as_deref(), alerts().priority(&a)),
+            (Some("critical"), Some(90))
+        );
+        let a = read("[FIRING:1] InstanceDown (web1 warning)", "").unwrap();
+        assert_eq!(alerts().priority(&a), Some(50));
+        let a = read(
+            "[FIRING:2] DiskFull",
+            "Labels\n alertname = DiskFull\n severity = warning\n instance = db1\n",
+        )
+        .unwrap();
+        assert_eq!(alerts().priority(&a), Some(50));
+        let a = read("[FIRING:1] Watchdog (prometheus none)", "").unwrap();
+        assert_eq!(alerts().priority(&a), None);
     }
 
     #[test]

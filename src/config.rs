@@ -154,9 +154,12 @@ pub struct MailConfig {
     /// disabled user, a non-watcher where the queue refuses them): `bounce` (mailgate
     /// exits 77 with the reason) or `drop` (accepted and discarded, logged).
     pub denied_mail: DeniedMail,
-    /// Commands by mail (`Status: resolved` at the top of a staff member's message) are
-    /// honoured only when an `Authentication-Results` header from one of these servers
-    /// (authserv-ids) says DKIM, SPF or DMARC passed. Empty: From alone is trusted.
+    /// Commands by mail (`Status: resolved` at the top of a staff member's message) run
+    /// only when an `Authentication-Results` header from one of these servers (the local
+    /// MTA's authserv-id) says DMARC passed, or DKIM or SPF passed for the From domain,
+    /// in mail that mailgate handed in with the MTA's secret (`server.token_file`, which
+    /// this needs). Empty (the default): commands by mail are off, since a From header
+    /// alone is easy to forge; the sender is told their commands were not run.
     pub commands_need_authentication_by: Vec<String>,
 }
 
@@ -740,6 +743,26 @@ mod tests {
     fn tcp_listener_without_token_is_refused() {
         let e = Config::from_toml("[server]\nlisten = [\"127.0.0.1:8025\"]\n", "t").unwrap_err();
         assert!(e.to_string().contains("token_file"), "{e}");
+    }
+
+    #[test]
+    fn commands_by_mail_need_the_mta_secret() {
+        let e = Config::from_toml("[mail]\ncommands_need_authentication_by = [\"mx.example.org\"]\n", "t").unwrap_err();
+        assert!(e.to_string().contains("server.token_file"), "{e}");
+        let with = "[server]\ntoken_file = \"/etc/ticketd/token\"\n[mail]\n";
+        assert!(
+            Config::from_toml(
+                &format!("{with}commands_need_authentication_by = [\"mx.example.org\"]"),
+                "t"
+            )
+            .is_ok()
+        );
+        let e = Config::from_toml(
+            &format!("{with}commands_need_authentication_by = [\"mx; dkim=pass\"]"),
+            "t",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("authserv-id"), "{e}");
     }
 
     #[test]

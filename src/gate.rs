@@ -51,7 +51,9 @@ pub struct Args {
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
     /// A file holding the MTA's shared secret (ticketd's server.token_file), needed for an
-    /// http:// URL [default: the secret itself, from $TICKETD_TOKEN].
+    /// http:// URL; over the socket, it lets ticketd trust the message's
+    /// Authentication-Results, which commands by mail need [default: the secret itself,
+    /// from $TICKETD_TOKEN].
     #[arg(long, value_name = "FILE")]
     pub token_file: Option<PathBuf>,
 }

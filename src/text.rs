@@ -35,6 +35,12 @@ pub fn one_line(text: &str) -> String {
     line.trim().to_string()
 }
 
+/// Whether `name` is one word people can type: a login, queue or group name, which ends up
+/// in headers, columns and commands. Not empty, no blanks, no control characters.
+pub fn is_one_word(name: &str) -> bool {
+    !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
 /// Whether `c` would do something to a terminal or to the order in which it shows text:
 /// a control character other than line feed and tab, or a bidirectional override.
 pub fn is_unsafe_for_terminal(c: char) -> bool {
@@ -69,6 +75,15 @@ mod tests {
         assert_eq!(one_line("Zoë Example"), "Zoë Example");
         assert_eq!(one_line("two\nlines"), "two lines");
         assert_eq!(one_line("spaced  out"), "spaced  out");
+    }
+
+    #[test]
+    fn one_word_has_no_blanks_and_no_controls() {
+        assert!(is_one_word("network-ops"));
+        assert!(is_one_word("zoë@example.org"));
+        for bad in ["", "two words", "tab\there", "esc\u{1b}[2J", "nul\0", "c1\u{9b}"] {
+            assert!(!is_one_word(bad), "{bad:?}");
+        }
     }
 
     #[test]

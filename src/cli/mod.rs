@@ -130,8 +130,8 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             )?;
             print(render::shred(id, &counts, yes));
         }
-        Command::Raw { transaction } => write_bytes(&client.bytes(&format!("/v1/transactions/{transaction}/raw"))?),
-        Command::Attachment { id } => write_bytes(&client.bytes(&format!("/v1/attachments/{id}"))?),
+        Command::Raw { transaction } => write_raw(&client.bytes(&format!("/v1/transactions/{transaction}/raw"))?),
+        Command::Attachment { id } => write_raw(&client.bytes(&format!("/v1/attachments/{id}"))?),
         Command::Quarantine { command } => quarantine(&client, command)?,
         Command::Rules { command } => rules(&client, command)?,
         Command::Template {
@@ -251,7 +251,7 @@ fn quarantine(client: &Client, command: Option<QuarantineCommand>) -> Result<(),
             print_as(entry, json, |e: QuarantineEntry| render::quarantine_entry(&e))
         }
         QuarantineCommand::Raw { id } => {
-            write_bytes(&client.bytes(&format!("/v1/quarantine/{id}/raw"))?);
+            write_raw(&client.bytes(&format!("/v1/quarantine/{id}/raw"))?);
             Ok(())
         }
         QuarantineCommand::Retry { id } => {
@@ -360,10 +360,8 @@ fn print_as<T: DeserializeOwned>(
     render: impl FnOnce(T) -> String,
 ) -> Result<(), ClientError> {
     if json {
-        print(format!(
-            "{}\n",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        ));
+        let text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        write_bytes(format!("{}\n", json_for_terminal(&text)).as_bytes());
     } else {
         let decoded = serde_json::from_value(value).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))?;
         print(render(decoded));
@@ -371,8 +369,37 @@ fn print_as<T: DeserializeOwned>(
     Ok(())
 }
 
+/// Prints text for people: what mail or another user wrote cannot move the cursor,
+/// retitle the window or reorder text on a staff member's terminal
+/// ([`crate::text::for_terminal`]).
 fn print(text: String) {
-    write_bytes(text.as_bytes());
+    write_bytes(crate::text::for_terminal(&text).as_bytes());
+}
+
+/// Serialized JSON with every character a terminal would act on written as a `\uXXXX`
+/// escape: the same JSON to a program, harmless on a terminal. serde_json escapes C0
+/// controls itself; DEL, C1 controls and bidirectional overrides it leaves as they are, and
+/// outside strings JSON has no such characters.
+fn json_for_terminal(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if crate::text::is_unsafe_for_terminal(c) {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Prints a raw message or attachment: byte for byte into a pipe or file, as text made
+/// harmless on a terminal.
+fn write_raw(bytes: &[u8]) {
+    if std::io::stdout().is_terminal() {
+        print(String::from_utf8_lossy(bytes).into_owned());
+    } else {
+        write_bytes(bytes);
+    }
 }
 
 fn write_bytes(bytes: &[u8]) {

@@ -23,6 +23,26 @@ impl Config {
         if self.server.listen.iter().any(|l| matches!(l, Listen::Tcp(_))) && self.server.token_file.is_none() {
             return Err("a TCP listener needs server.token_file: a shared secret its clients send".into());
         }
+        if !self.mail.commands_need_authentication_by.is_empty() && self.server.token_file.is_none() {
+            // without it no delivery can show it came through the MTA (see docs/RULES.md)
+            return Err(
+                "mail.commands_need_authentication_by needs server.token_file: only mail that \
+                        mailgate hands in with that secret may carry a trusted Authentication-Results"
+                    .into(),
+            );
+        }
+        if self
+            .mail
+            .commands_need_authentication_by
+            .iter()
+            .any(|id| id.trim().is_empty() || id.contains([';', ' ', '(']))
+        {
+            return Err(
+                "mail.commands_need_authentication_by names authserv-ids: host names such as \
+                        \"mx.example.org\", as the MTA writes them in Authentication-Results"
+                    .into(),
+            );
+        }
         for lifecycle in self.lifecycles.values() {
             lifecycle.validate()?;
         }
@@ -38,7 +58,7 @@ impl Config {
     fn validate_queues(&self) -> Result<(), String> {
         let mut names = std::collections::HashSet::new();
         for queue in &self.queues {
-            if queue.name.is_empty() || queue.name.contains(char::is_whitespace) {
+            if !crate::text::is_one_word(&queue.name) {
                 return Err(format!("queue name `{}` must be one word", queue.name));
             }
             if !names.insert(queue.name.to_lowercase()) {

@@ -52,24 +52,76 @@ pub fn extract(content: &str, now: Timestamp) -> MailCommands {
     commands
 }
 
-/// Whether an `Authentication-Results` header value (RFC 8601) from one of the `trusted`
-/// servers says the message passed DKIM, SPF or DMARC: proof enough that the From is not
-/// forged, for sites that ask for it before honouring commands.
-pub fn authenticated(value: &str, trusted: &[String]) -> bool {
-    let mut parts = value.split(';');
-    let server = parts
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .next()
-        .unwrap_or_default();
-    trusted.iter().any(|t| t.eq_ignore_ascii_case(server))
-        && parts.any(|p| {
-            let p = p.trim().to_ascii_lowercase();
-            ["dkim=pass", "spf=pass", "dmarc=pass"]
-                .iter()
-                .any(|ok| p.starts_with(ok))
-        })
+/// Whether the `Authentication-Results` headers (RFC 8601) of a message show that its
+/// From address is not forged: a result from one of the `trusted` servers (their
+/// authserv-ids) saying DMARC passed for the From domain, or DKIM or SPF passed for a
+/// domain aligned with it (the same domain, or one a parent of the other). A DKIM
+/// signature by some other domain, or SPF for another envelope domain, proves nothing
+/// about the From header, so it does not count.
+pub fn vouch_for(results: &[String], trusted: &[String], from_domain: &str) -> bool {
+    results.iter().any(|value| {
+        let mut parts = value.split(';');
+        let server = without_comments(parts.next().unwrap_or_default());
+        let server = server.split_whitespace().next().unwrap_or_default();
+        trusted.iter().any(|t| t.eq_ignore_ascii_case(server))
+            && parts.any(|part| vouches(&without_comments(part), from_domain))
+    })
+}
+
+/// Whether one result (`dkim=pass header.d=example.com`) vouches for `from_domain`.
+fn vouches(result: &str, from_domain: &str) -> bool {
+    let mut words = result.split_whitespace();
+    let Some((method, verdict)) = words.next().and_then(|w| w.split_once('=')) else {
+        return false;
+    };
+    if !verdict.eq_ignore_ascii_case("pass") {
+        return false;
+    }
+    let properties: Vec<(String, &str)> = words
+        .filter_map(|w| w.split_once('='))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim_matches('"')))
+        .collect();
+    let domains_of = |names: &[&str]| -> Vec<&str> {
+        properties
+            .iter()
+            .filter(|(k, _)| names.contains(&k.as_str()))
+            .map(|(_, v)| v.rsplit_once('@').map_or(*v, |(_, d)| d))
+            .collect()
+    };
+    match method.to_ascii_lowercase().as_str() {
+        // the From domain is what DMARC checks; one it names must be ours
+        "dmarc" => domains_of(&["header.from"]).iter().all(|d| aligned(d, from_domain)),
+        "dkim" => domains_of(&["header.d", "header.i"])
+            .iter()
+            .any(|d| aligned(d, from_domain)),
+        "spf" => domains_of(&["smtp.mailfrom"]).iter().any(|d| aligned(d, from_domain)),
+        _ => false,
+    }
+}
+
+/// DMARC's relaxed alignment, without a public suffix list: the same domain, or one a
+/// parent of the other (a parent that is a public suffix cannot sign or publish SPF).
+fn aligned(domain: &str, from_domain: &str) -> bool {
+    let (a, b) = (
+        domain.trim_end_matches('.').to_ascii_lowercase(),
+        from_domain.trim_end_matches('.').to_ascii_lowercase(),
+    );
+    !a.is_empty() && (a == b || a.ends_with(&format!(".{b}")) || b.ends_with(&format!(".{a}")))
+}
+
+/// `text` without RFC 5322 comments (`(1024-bit key)`), which may nest.
+fn without_comments(text: &str) -> String {
+    let mut depth = 0usize;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 enum Parsed {
@@ -132,15 +184,33 @@ mod tests {
     }
 
     #[test]
-    fn authentication_results_from_a_trusted_server_count() {
+    fn only_a_trusted_server_vouching_for_the_from_domain_counts() {
         let trusted = vec!["mx.example.org".to_string()];
-        assert!(authenticated(
-            "mx.example.org; dkim=pass header.d=example.com",
-            &trusted
+        let ok = |value: &str| vouch_for(&[value.to_string()], &trusted, "example.com");
+        assert!(ok("mx.example.org; dmarc=pass header.from=example.com"));
+        assert!(ok("mx.example.org; dmarc=pass (p=reject) header.from=example.com"));
+        assert!(ok("MX.example.org 1; dkim=pass (2048-bit key) header.d=example.com"));
+        assert!(ok("mx.example.org;\n dkim=pass header.i=@mail.example.com"));
+        assert!(ok("mx.example.org; spf=pass smtp.mailfrom=bounce@example.com"));
+        assert!(ok(
+            "mx.example.org; dkim=fail header.d=example.com; spf=pass smtp.mailfrom=example.com"
         ));
-        assert!(authenticated("mx.example.org 1; spf=pass smtp.mailfrom=a@b", &trusted));
-        assert!(!authenticated("mx.example.org; dkim=fail; spf=softfail", &trusted));
-        assert!(!authenticated("evil.example.net; dkim=pass", &trusted));
+        // another domain's signature or envelope says nothing about the From header
+        assert!(!ok("mx.example.org; dkim=pass header.d=evil.example.net"));
+        assert!(!ok("mx.example.org; spf=pass smtp.mailfrom=a@evil.example.net"));
+        assert!(!ok("mx.example.org; dkim=pass header.d=notexample.com"));
+        assert!(!ok("mx.example.org; dmarc=pass header.from=evil.example.net"));
+        assert!(!ok(
+            "mx.example.org; dkim=fail; spf=softfail smtp.mailfrom=example.com; dmarc=fail"
+        ));
+        assert!(!ok("mx.example.org; dkim=pass"));
+        assert!(!ok("mx.example.org (dmarc=pass); none"));
+        // from anyone else, nothing counts
+        assert!(!ok("evil.example.net; dmarc=pass header.from=example.com"));
+        assert!(!ok(
+            "mx.example.org.evil.example.net; dmarc=pass header.from=example.com"
+        ));
+        assert!(!vouch_for(&[], &trusted, "example.com"));
     }
 
     #[test]

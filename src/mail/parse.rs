@@ -40,6 +40,13 @@ pub struct Inbound {
     /// Every `Authentication-Results` header, as the MTA added them.
     #[serde(default)]
     pub authentication_results: Vec<String>,
+    /// Why the From header cannot stand for the sender when commands by mail are
+    /// weighed, if it cannot: there is none, there is more than one From header or
+    /// address, or the header block has a bare CR (which mail programs split into lines
+    /// differently, so that the From a DKIM verifier checked may not be the one read
+    /// here). Such a message is stored as any other; it never runs commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_doubt: Option<String>,
     /// Every MIME part, parents before children.
     pub parts: Vec<Part>,
 }
@@ -108,6 +115,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
         )));
     }
     let sender = sender_of(&message);
+    let from_doubt = from_doubt(&message, raw);
     let subject = message.subject().map(unfold).unwrap_or_default();
     let message_id = message.message_id().and_then(clean_message_id);
     let parts = mime_tree(&message, &source, message_id.clone(), &subject);
@@ -149,6 +157,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
             .filter(|h| h.name().eq_ignore_ascii_case("Authentication-Results"))
             .map(|h| unfold(raw_value(&buffer, h.offset_start, h.offset_end)))
             .collect(),
+        from_doubt,
     })
 }
 
@@ -182,6 +191,7 @@ fn headerless(raw: &[u8], fallback: &'static Encoding) -> Inbound {
         references: Vec::new(),
         auto: None,
         authentication_results: Vec::new(),
+        from_doubt: Some("it has no header block".into()),
         content: text.clone(),
         parts: vec![Part {
             parent: None,
@@ -217,9 +227,64 @@ fn sender_of(message: &Message<'_>) -> Option<Sender> {
     })
 }
 
-/// Collapses folded white space and trims.
+/// Why the From header cannot stand for the sender, if it cannot (see
+/// [`Inbound::from_doubt`]).
+fn from_doubt(message: &Message<'_>, raw: &[u8]) -> Option<String> {
+    let headers = message
+        .headers()
+        .iter()
+        .filter(|h| h.name().eq_ignore_ascii_case("From"))
+        .count();
+    let addresses = message.from().map_or(0, |from| from.iter().count());
+    let valid = message
+        .from()
+        .and_then(|from| from.first())
+        .and_then(|a| a.address())
+        .and_then(normalize_address)
+        .is_some();
+    let doubt = if headers == 0 {
+        "it has no From header".to_string()
+    } else if headers > 1 {
+        format!("it has {headers} From headers")
+    } else if addresses != 1 {
+        format!("its From header names {addresses} addresses")
+    } else if !valid {
+        "its From address is not valid".to_string()
+    } else if has_bare_cr(header_block(raw)) {
+        "its header block has a carriage return that ends no line (a bare CR)".to_string()
+    } else {
+        return None;
+    };
+    Some(doubt)
+}
+
+/// The header block of a raw message: up to the first empty line.
+fn header_block(raw: &[u8]) -> &[u8] {
+    let mut start = 0;
+    for line in raw.split_inclusive(|&b| b == b'\n') {
+        if line == b"\n" || line == b"\r\n" {
+            break;
+        }
+        start += line.len();
+    }
+    &raw[..start]
+}
+
+/// Whether `bytes` has a CR not followed by LF.
+fn has_bare_cr(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+}
+
+/// Collapses folded white space and trims, and drops control characters: what a header
+/// says, as one line that is safe to put in another header (see [`crate::text::one_line`]).
 fn unfold(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::text::one_line(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {
@@ -273,15 +338,21 @@ fn part_text(part: &mail_parser::MessagePart<'_>, source: &Source<'_>) -> Option
 }
 
 /// The MIME tree, parents before children. Attached messages stay one opaque part, as RT
-/// keeps them, so a forwarded mail is one attachment and not a dozen.
+/// keeps them, so a forwarded mail is one attachment and not a dozen. Each part is taken
+/// once: mail-parser, recovering from a broken message, can list a part among its own
+/// descendants, and following that would never end.
 fn mime_tree(message: &Message<'_>, source: &Source<'_>, message_id: Option<String>, subject: &str) -> Vec<Part> {
     let buffer = source.buffer;
     let mut parts = Vec::new();
+    let mut taken = vec![false; message.parts.len()];
     let mut stack = vec![(0u32, None)];
     while let Some((id, parent)) = stack.pop() {
         let Some(part) = message.parts.get(id as usize) else {
             continue;
         };
+        if std::mem::replace(&mut taken[id as usize], true) {
+            continue;
+        }
         let index = parts.len();
         let header_end = if id == 0 {
             part.offset_body
@@ -362,23 +433,37 @@ fn filename_of(part: &mail_parser::MessagePart<'_>, buffer: &[u8]) -> Option<Str
             continue;
         };
         if let Some(joined) = rfc2231_continued(raw_value(buffer, header.offset_start, header.offset_end), param) {
-            return Some(joined);
+            return Some(crate::text::one_line(&joined));
         }
     }
     part.attachment_name().map(unfold).filter(|n| !n.is_empty())
 }
 
+/// The headers that make a message what it is, wherever it is delivered: the
+/// originator's, and the MIME headers that say how its body decodes (two messages whose
+/// bodies are the same bytes but decode differently are different messages).
+const STABLE_HEADERS: &[&str] = &[
+    "From",
+    "To",
+    "Cc",
+    "Subject",
+    "Date",
+    "In-Reply-To",
+    "References",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Transfer-Encoding",
+    "Content-Disposition",
+];
+
 /// A hash of what stays the same when the MTA delivers a message twice or to two queues:
-/// the originator's headers and the body, not the trace headers the MTA adds.
+/// the [`STABLE_HEADERS`] and the body, not the trace headers the MTA adds.
 fn content_hash(message: &Message<'_>, buffer: &[u8]) -> String {
     let mut hasher = Sha256::new();
     let mut stable = 0;
     for header in message.headers() {
         let name = header.name();
-        if ["From", "To", "Cc", "Subject", "Date", "In-Reply-To", "References"]
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(name))
-        {
+        if STABLE_HEADERS.iter().any(|n| n.eq_ignore_ascii_case(name)) {
             hasher.update(name.to_ascii_lowercase().as_bytes());
             hasher.update(
                 raw_value(buffer, header.offset_start, header.offset_end)
@@ -474,6 +559,72 @@ mod tests {
         assert!(a.dedupe_key.starts_with("mid:x@y sha256:"));
         assert_eq!(a.dedupe_key, b.dedupe_key);
         assert_ne!(a.dedupe_key, c.dedupe_key);
+    }
+
+    #[test]
+    fn messages_that_decode_differently_are_different_messages() {
+        let with = |mime: &str| {
+            let raw = format!("From: a@b\nMessage-ID: <x@y>\nSubject: s\n{mime}\nb25l\n");
+            parse(raw.as_bytes(), &opts()).unwrap().dedupe_key
+        };
+        let plain = with("");
+        let base64 = with("Content-Transfer-Encoding: base64\n");
+        let latin1 = with("Content-Type: text/plain; charset=iso-8859-1\n");
+        let koi8 = with("Content-Type: text/plain; charset=koi8-r\n");
+        assert_ne!(plain, base64);
+        assert_ne!(latin1, koi8);
+        assert_ne!(plain, latin1);
+        assert_eq!(koi8, with("Content-Type: text/plain; charset=koi8-r\n"));
+    }
+
+    #[test]
+    fn a_from_that_may_not_be_what_it_seems_is_doubted() {
+        let doubt = |raw: &[u8]| parse(raw, &opts()).unwrap().from_doubt;
+        assert_eq!(doubt(b"From: a@b\r\nSubject: s\r\n\r\nbody\r\n"), None);
+        assert_eq!(doubt(b"From: a@b\nSubject: s\n\nbody\rwith a CR\n"), None);
+        let two = doubt(b"From: a@b\nFrom: boss@b\nSubject: s\n\nx\n").unwrap();
+        assert!(two.contains("2 From headers"), "{two}");
+        let list = doubt(b"From: a@b, boss@b\nSubject: s\n\nx\n").unwrap();
+        assert!(list.contains("2 addresses"), "{list}");
+        let cr = doubt(b"From: a@b\rFrom: boss@b\nSubject: s\n\nx\n").unwrap();
+        assert!(cr.contains("CR") || cr.contains("From"), "{cr}");
+        let cr = doubt(b"Subject: s\r X-Hidden: 1\nFrom: a@b\n\nx\n").unwrap();
+        assert!(cr.contains("bare CR"), "{cr}");
+        assert!(doubt(b"Sender: a@b\nSubject: s\n\nx\n").unwrap().contains("no From"));
+        assert!(doubt(b"no headers at all").is_some());
+    }
+
+    #[test]
+    fn names_subjects_and_filenames_are_one_line_without_controls() {
+        let m = parse(
+            b"From: \"Eve\x00 \x1b[31mAdmin\" <eve@example.net>\nSubject: hi\x07 there\x1b]0;x\x07\n\
+              Content-Type: text/plain; name=\"a\x1bb.txt\"\n\nbody\n",
+            &opts(),
+        )
+        .unwrap();
+        let sender = m.sender.unwrap();
+        assert_eq!(sender.address, "eve@example.net");
+        assert!(!sender.name.chars().any(char::is_control), "{:?}", sender.name);
+        assert!(!m.subject.chars().any(char::is_control), "{:?}", m.subject);
+        assert!(m.subject.starts_with("hi there"), "{:?}", m.subject);
+        let encoded = parse(
+            b"From: =?utf-8?q?Bob=0D=0AX-Evil=3A_1?= <bob@example.net>\nSubject: =?utf-8?q?a=0Ab=00c?=\n\nx\n",
+            &opts(),
+        )
+        .unwrap();
+        assert_eq!(encoded.sender.unwrap().name, "Bob X-Evil: 1");
+        assert_eq!(encoded.subject, "a bc");
+    }
+
+    /// Found by the property test (tests/it/mail_properties.rs): mail-parser, recovering
+    /// from this digest, lists a part among its own descendants, and walking the tree
+    /// took memory until the daemon was killed.
+    #[test]
+    fn a_part_listed_inside_itself_is_taken_once() {
+        let raw = b"Content-Type: multipart/digest; boundary=b\n\n--b\n\nContent-Type: message/rfc822\n\n\n\
+                    --bContent-Type: message/rfc822\n\n\n--b--";
+        let m = parse(raw, &opts()).unwrap();
+        assert!(m.parts.len() <= 5, "{:?}", m.parts.len());
     }
 
     #[test]

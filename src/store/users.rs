@@ -66,7 +66,7 @@ impl Db<'_> {
 impl WriteTx<'_> {
     /// The user with this address, created when unknown. A new user is unprivileged unless
     /// `privileged`; an existing one is made privileged when `privileged` asks for it (staff
-    /// named in the config) but never demoted here.
+    /// named in the config) but never demoted here. `real_name` names a new user only.
     pub fn ensure_user(&self, email: &str, real_name: &str, privileged: bool, now: Timestamp) -> Result<User> {
         if let Some(mut user) = self.user_by_email(email)? {
             if privileged && !user.privileged {
@@ -74,14 +74,8 @@ impl WriteTx<'_> {
                     .execute("UPDATE users SET privileged = 1 WHERE id = ?1", [user.id])?;
                 user.privileged = true;
             }
-            if user.real_name.is_empty() && !real_name.is_empty() {
-                cached_execute(
-                    self.conn(),
-                    "UPDATE users SET real_name = ?2 WHERE id = ?1",
-                    params![user.id, real_name],
-                )?;
-                user.real_name = real_name.to_string();
-            }
+            // the name is kept: a name from mail is whatever the sender wrote, and must
+            // not rename an account (or give a staff member a name of a forger's choosing)
             return Ok(user);
         }
         self.conn()

@@ -127,7 +127,8 @@ impl Change {
             "priority" => Ok(Change::Priority(number("priority")?)),
             "initialpriority" | "initial_priority" => Ok(Change::InitialPriority(number("initial priority")?)),
             "finalpriority" | "final_priority" => Ok(Change::FinalPriority(number("final priority")?)),
-            "subject" => Ok(Change::Subject(value.to_string())),
+            // a subject goes into mail headers: one line, no control characters
+            "subject" => Ok(Change::Subject(crate::text::one_line(value))),
             "queue" => Ok(Change::Queue(value.to_string())),
             "due" => Ok(Change::Due(optional_date(value, now)?)),
             "starts" => Ok(Change::Starts(optional_date(value, now)?)),

@@ -78,7 +78,11 @@ impl CustomFieldDef {
                 })
         };
         Ok(match self.kind {
-            FieldType::Text => vec![raw.to_string()],
+            // shown in columns and templates' headers: one line, no control characters
+            FieldType::Text => Some(crate::text::one_line(raw))
+                .filter(|v| !v.is_empty())
+                .into_iter()
+                .collect(),
             FieldType::Select => vec![pick(raw)?],
             FieldType::Multiselect => {
                 let mut picked = Vec::new();

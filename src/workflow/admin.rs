@@ -13,6 +13,7 @@ use crate::mail::parse::hex;
 use crate::queue::{NonWatcherMail, Queue};
 use crate::rights::{Grantee, PRIVILEGED, QUEUE_WORK_RIGHTS, Right, default_grants};
 use crate::store::{Db, GroupInfo, QueueField, QueueRow, TokenInfo, UserChange, WriteTx};
+use crate::text::{is_one_word, one_line};
 use crate::ticket::{Role, Timestamp};
 use crate::user::{User, normalize_address};
 
@@ -87,16 +88,17 @@ fn visible_user(db: &Db<'_>, access: &Access, who: &str) -> Result<User> {
 pub fn create_user(tx: &WriteTx<'_>, access: &Access, req: &NewUser, now: Timestamp) -> Result<User> {
     access.require(tx, Right::AdminUsers, On::Global)?;
     let name = req.name.trim();
-    if name.is_empty() || name.contains(char::is_whitespace) {
+    if !is_one_word(name) {
         return Err(Error::Invalid(format!(
-            "`{name}` is not a login name: one word, or an address"
+            "`{}` is not a login name: one word without control characters, or an address",
+            one_line(name)
         )));
     }
     let email = match &req.email {
         Some(e) => Some(normalize_address(e).ok_or_else(|| Error::Invalid(format!("`{e}` is not an email address")))?),
         None => normalize_address(name),
     };
-    tx.create_user(name, email.as_deref(), req.real_name.trim(), req.privileged, now)
+    tx.create_user(name, email.as_deref(), &one_line(&req.real_name), req.privileged, now)
 }
 
 /// Every user (AdminUsers).
@@ -133,7 +135,7 @@ pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]
             _ => Err(Error::Invalid(format!("{field} takes yes or no, not `{value}`"))),
         };
         let change = match field.trim().to_ascii_lowercase().as_str() {
-            "real_name" | "realname" | "name" => UserChange::RealName(value.trim().to_string()),
+            "real_name" | "realname" | "name" => UserChange::RealName(one_line(value)),
             "email" if value.trim().is_empty() => UserChange::Email(None),
             "email" => UserChange::Email(Some(
                 normalize_address(value).ok_or_else(|| Error::Invalid(format!("`{value}` is not an email address")))?,
@@ -187,7 +189,13 @@ pub fn create_group(tx: &WriteTx<'_>, access: &Access, name: &str, description: 
     if name.is_empty() {
         return Err(Error::Invalid("a group needs a name: tkt group create NAME".into()));
     }
-    tx.create_group(name, description)
+    if !is_one_word(name) {
+        return Err(Error::Invalid(format!(
+            "group name `{}` must be one word without control characters",
+            one_line(name)
+        )));
+    }
+    tx.create_group(name, &one_line(description))
 }
 
 /// Adds or removes a user or group (named `member`) in a group (AdminGroups). A member
@@ -226,8 +234,11 @@ pub fn create_queue(
 ) -> Result<Queue> {
     access.require(tx, Right::AdminQueue, On::Global)?;
     let name = name.trim();
-    if name.is_empty() || name.contains(char::is_whitespace) {
-        return Err(Error::Invalid(format!("queue name `{name}` must be one word")));
+    if !is_one_word(name) {
+        return Err(Error::Invalid(format!(
+            "queue name `{}` must be one word without control characters",
+            one_line(name)
+        )));
     }
     let address = checked_address(address.map(String::from).unwrap_or_else(|| format!("{name}@{domain}")))?;
     let comment = checked_address(
@@ -284,9 +295,12 @@ pub fn set_queue(tx: &WriteTx<'_>, access: &Access, name: &str, changes: &[Strin
         let (field, value) = match field.trim().to_ascii_lowercase().as_str() {
             "address" => (QueueField::Address, checked_address(value.to_string())?),
             "comment_address" => (QueueField::CommentAddress, checked_address(value.to_string())?),
-            "description" => (QueueField::Description, value.to_string()),
-            "tag" if value.contains(['[', ']', '#']) => {
-                return Err(Error::Invalid(format!("tag `{value}` must not contain [, ] or #")));
+            "description" => (QueueField::Description, one_line(value)),
+            "tag" if value.contains(['[', ']', '#']) || value.chars().any(char::is_control) => {
+                return Err(Error::Invalid(format!(
+                    "tag `{}` must not contain [, ], # or control characters",
+                    one_line(value)
+                )));
             }
             "tag" => (QueueField::SubjectTag, value.to_string()),
             "non_watcher_mail" => (
@@ -520,7 +534,7 @@ pub fn create_token(
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let secret = format!("tkd_{}", hex(&bytes));
-    let id = tx.create_token(user.id, &token_hash(&secret), description, None, now)?;
+    let id = tx.create_token(user.id, &token_hash(&secret), &one_line(description), None, now)?;
     Ok((id, secret))
 }
 

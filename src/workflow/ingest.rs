@@ -35,6 +35,12 @@ pub struct Delivery {
     pub ticket: Option<i64>,
     /// The envelope sender (`SENDER` from Postfix); empty for bounces.
     pub envelope_sender: Option<String>,
+    /// Whether mailgate handed the message in with the MTA's shared secret
+    /// (`server.token_file`). Only then did it surely come through the MTA, which removes
+    /// forged `Authentication-Results` and adds its own; any local user can hand in mail
+    /// over the Unix socket, with whatever headers they like.
+    #[serde(default)]
+    pub with_mta_secret: bool,
 }
 
 /// What became of a delivered message.
@@ -202,9 +208,14 @@ fn process(
     } else {
         inbound.auto.clone()
     };
-    let commands = mail_commands(s, &actor, inbound, auto.as_ref(), now);
-    let content = commands.as_ref().map_or(inbound.content.as_str(), |c| c.text.as_str());
-    let minutes = commands.as_ref().map_or(0, |c| c.time_worked);
+    let commands = mail_commands(s, delivery, &actor, inbound, auto.as_ref(), now);
+    let content = commands
+        .as_ref()
+        .map_or(inbound.content.as_str(), |c| c.found.text.as_str());
+    let minutes = commands
+        .as_ref()
+        .filter(|c| c.ignored.is_none())
+        .map_or(0, |c| c.found.time_worked);
     let message = Message {
         content,
         minutes,
@@ -300,7 +311,10 @@ fn process(
         follow_alert(tx, s, queue, a, ticket_id, true, now)?;
     }
     if let Some(commands) = &commands {
-        let refused = apply_commands(tx, s, &access, ticket_id, commands, now)?;
+        let refused = match &commands.ignored {
+            None => apply_commands(tx, s, &access, ticket_id, &commands.found, now)?,
+            Some(why) => vec![commands.ignored_report(why)],
+        };
         if !refused.is_empty() {
             report_refused_commands(tx, s, &happening, &refused, now)?;
         }
@@ -489,34 +503,86 @@ fn record(
     Ok(transaction_id)
 }
 
-/// The commands at the top of the message, if its sender may give them: staff, not a
-/// machine, and (when the site asks for it) vouched for by a trusted server's
-/// Authentication-Results. From anyone else the lines are plain text.
+/// The command lines at the top of a staff member's message, and whether they run.
+struct StaffCommands {
+    found: MailCommands,
+    /// Why they do not run (the sender is told), or `None`: they run.
+    ignored: Option<String>,
+}
+
+impl StaffCommands {
+    /// What the sender is told of commands that were not run: the lines, then why.
+    fn ignored_report(&self, why: &str) -> String {
+        let mut lines: Vec<String> = self.found.changes.iter().map(|(line, _)| line.clone()).collect();
+        if self.found.time_worked != 0 {
+            lines.push(format!("TimeWorked: {}", self.found.time_worked));
+        }
+        format!("{}\n\nWhy: {why}.", lines.join("\n"))
+    }
+}
+
+/// The command lines at the top of the message, if its sender is staff and not a machine;
+/// from anyone else such lines are plain text. Staff's command lines are never passed on
+/// as text (a requestor is not sent `Owner: alice`), but they run only when commands by
+/// mail are on and the message proves its From: see [`why_commands_are_ignored`].
 fn mail_commands(
     s: &Settings,
+    delivery: &Delivery,
     actor: &User,
     inbound: &Inbound,
     auto: Option<&AutoReason>,
     now: Timestamp,
-) -> Option<MailCommands> {
+) -> Option<StaffCommands> {
     if !actor.privileged || auto.is_some() {
         return None;
     }
-    let commands = commands::extract(&inbound.content, now);
-    if commands.changes.is_empty() && commands.time_worked == 0 {
+    let found = commands::extract(&inbound.content, now);
+    if found.changes.is_empty() && found.time_worked == 0 {
         return None;
     }
+    let ignored = why_commands_are_ignored(s, delivery, inbound);
+    if let Some(why) = &ignored {
+        tracing::warn!(from = %actor.display_name(), reason = %why, "commands by mail ignored");
+    }
+    Some(StaffCommands { found, ignored })
+}
+
+/// Why a staff member's commands by mail may not run, or `None` when they may. A From
+/// header is easy to forge, so it takes all of: commands by mail on
+/// (`mail.commands_need_authentication_by` names the MTA), the message handed in with the
+/// MTA's secret, a From header that can be read only one way, and an
+/// `Authentication-Results` from the MTA that vouches for the From domain.
+fn why_commands_are_ignored(s: &Settings, delivery: &Delivery, inbound: &Inbound) -> Option<String> {
     let trusted = &s.command_authenticators;
-    if !trusted.is_empty()
-        && !inbound
-            .authentication_results
-            .iter()
-            .any(|r| commands::authenticated(r, trusted))
-    {
-        tracing::warn!(from = %actor.display_name(), "commands by mail ignored: no passing Authentication-Results from a trusted server");
+    if trusted.is_empty() {
+        return Some(
+            "commands by mail are off on this system (an admin turns them on with \
+             mail.commands_need_authentication_by); make the change with tkt instead"
+                .into(),
+        );
+    }
+    if !delivery.with_mta_secret {
+        return Some(
+            "the message was not handed in by the mail server with its secret (mailgate --token-file), \
+             so its Authentication-Results cannot be trusted"
+                .into(),
+        );
+    }
+    if let Some(doubt) = &inbound.from_doubt {
+        return Some(format!("the message's From cannot be trusted: {doubt}"));
+    }
+    let from_domain = inbound
+        .sender
+        .as_ref()
+        .and_then(|sender| sender.address.rsplit_once('@'))
+        .map_or("", |(_, domain)| domain);
+    if commands::vouch_for(&inbound.authentication_results, trusted, from_domain) {
         return None;
     }
-    Some(commands)
+    Some(format!(
+        "no Authentication-Results from {} says that DMARC passed, or DKIM or SPF for {from_domain}",
+        trusted.join(" or ")
+    ))
 }
 
 /// Applies each command as the same change from `tkt` would be, each in its own

@@ -474,8 +474,9 @@ fn digest_of(
     send_digest(tx, s, template, queue, to, &context, now)
 }
 
-/// To each queue's AdminCcs: its new tickets that nobody has taken, oldest first. One
-/// queue per step (the cursor is the queue's id).
+/// To each queue's AdminCcs: its new tickets (in any initial status of the queue's
+/// lifecycle) that nobody has taken, oldest first. One queue per step (the cursor is the
+/// queue's id).
 fn untaken_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -> Result<Step> {
     let mut tally = Tally::of(&["digest(s) sent"]);
     let Some(queue) = tx.queues()?.into_iter().filter(|q| q.id > cursor).min_by_key(|q| q.id) else {
@@ -487,9 +488,16 @@ fn untaken_digest(tx: &WriteTx<'_>, s: &Settings, cursor: i64, now: Timestamp) -
         .filter(|u| !u.disabled)
         .filter_map(|u| u.email)
         .collect();
+    let initial: Vec<String> = s
+        .lifecycle(&queue)
+        .initial
+        .iter()
+        .map(|status| quote(&status.to_string()))
+        .collect();
     let untaken = format!(
-        "Queue = {} AND Status = 'new' AND Owner = 'Nobody' ORDER BY Created ASC, id ASC",
-        quote(&queue.name)
+        "Queue = {} AND Status IN ({}) AND Owner = 'Nobody' ORDER BY Created ASC, id ASC",
+        quote(&queue.name),
+        initial.join(", ")
     );
     if !to.is_empty() && digest_of(tx, s, "untaken_digest", &untaken, Some(&queue), &to, now)? {
         tally.add("digest(s) sent", 1);

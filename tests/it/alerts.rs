@@ -167,3 +167,37 @@ body = '(?m)^Severity: (?P<severity>\w+)$'
     assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 2);
     assert!(d.outbox().iter().any(|m| m.kind == "autoreply" && m.ticket == Some(2)));
 }
+
+#[test]
+fn zabbix_and_alertmanager_severities_set_the_priority_as_the_docs_promise() {
+    let d = Daemon::start_with(Setup {
+        queues: Some(ALERT_QUEUE.into()),
+        ..Setup::default()
+    });
+    let zabbix = |subject: &str, body: &str| mail("zabbix@mon.test", subject, body, &[]);
+    d.deliver(
+        "network",
+        &zabbix(
+            "Problem: High CPU load",
+            "Problem started at 10:00:01 on 2026.12.01\nProblem name: High CPU load\nHost: app3\nSeverity: High\n",
+        ),
+    );
+    d.deliver(
+        "network",
+        &zabbix("Problem: Disk full", "Severity: Disaster\nHost: db2\n"),
+    );
+    let alertmanager = |subject: &str, body: &str| mail("alertmanager@mon.test", subject, body, &[]);
+    d.deliver(
+        "network",
+        &alertmanager("[FIRING:1] InstanceDown web1:9100 (node critical)", "1 alert"),
+    );
+    d.deliver(
+        "network",
+        &alertmanager(
+            "[FIRING:2] DiskFull",
+            "Labels\n alertname = DiskFull\n severity = warning\n instance = db1\n",
+        ),
+    );
+    let priorities: Vec<i64> = (1..=4).map(|id| d.show(id)["priority"].as_i64().unwrap()).collect();
+    assert_eq!(priorities, [80, 90, 90, 50]);
+}

@@ -5,24 +5,6 @@ use sha2::{Digest, Sha256};
 
 use crate::harness::*;
 
-fn corpus_files() -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![corpus_dir()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("corpus directory") {
-            let path = entry.unwrap().path();
-            let name = path.file_name().unwrap().to_string_lossy().to_string();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if !name.ends_with(".md") && !name.starts_with('.') {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn every_corpus_message_is_accepted_and_kept_byte_for_byte() {
     let d = Daemon::start();

@@ -49,6 +49,30 @@ fn a_message_without_message_id_is_recognised_by_its_content() {
 }
 
 #[test]
+fn messages_whose_bodies_decode_differently_are_never_merged_as_duplicates() {
+    let d = Daemon::start();
+    // the same headers and body bytes, but a charset or transfer encoding of their own
+    let with = |mime: &str| {
+        format!("From: a@example.net\nMessage-ID: <mime@x>\nSubject: Invoice\n{mime}\n\u{e9}t\u{e9} b25l\n")
+            .into_bytes()
+    };
+    let variants = [
+        "",
+        "Content-Transfer-Encoding: base64\n",
+        "Content-Type: text/plain; charset=koi8-r\n",
+        "Content-Type: text/plain; charset=iso-8859-1\n",
+    ];
+    for mime in variants {
+        d.deliver("general", &with(mime));
+    }
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 4);
+    assert_eq!(d.count("SELECT COUNT(*) FROM raw_messages"), 4);
+    // a true redelivery of any of them still is one
+    d.deliver("general", &with(variants[1]));
+    assert_eq!(d.count("SELECT COUNT(*) FROM raw_messages"), 4);
+}
+
+#[test]
 fn exit_codes_tell_the_mta_what_to_do() {
     let d = Daemon::start_with(Setup {
         mail: vec!["max_message_bytes = 1000".into()],

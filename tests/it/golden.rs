@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 use ticketd::mail::{ParseOptions, parse};
 
-use crate::harness::corpus_dir;
+use crate::harness::{corpus_dir, corpus_files};
 
 fn golden_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
@@ -47,21 +47,7 @@ fn summary(raw: &[u8]) -> Value {
 #[test]
 fn corpus_parses_as_the_golden_files_say() {
     let mut failures = Vec::new();
-    let mut files = vec![];
-    let mut dirs = vec![corpus_dir()];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if !path.to_string_lossy().ends_with(".md")
-                && !path.file_name().unwrap().to_string_lossy().starts_with('.')
-            {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    let files = corpus_files();
     for file in files {
         let name = file
             .strip_prefix(corpus_dir())

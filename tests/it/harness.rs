@@ -31,6 +31,9 @@ pub struct Setup {
     pub queues: Option<String>,
     /// Also listen on this TCP address, with this shared token.
     pub tcp: Option<(String, String)>,
+    /// The MTA's shared secret (`server.token_file`) without a TCP listener: mail handed
+    /// in with it ([`Daemon::deliver_from_mta`]) may carry a trusted Authentication-Results.
+    pub mta_secret: Option<String>,
     /// Start with the clock frozen here (`ticketd --now`).
     pub now: Option<String>,
     /// More environment variables for the daemon (`TICKETD_TEST_FAULTS=1`).
@@ -93,10 +96,12 @@ impl Daemon {
         if !server.contains("shutdown_grace_secs") {
             server.push_str("\nshutdown_grace_secs = 20");
         }
-        if let Some((address, token)) = &setup.tcp {
+        if let Some((address, _)) = &setup.tcp {
+            listen.push_str(&format!(", \"{address}\""));
+        }
+        if let Some(token) = setup.tcp.as_ref().map(|(_, token)| token).or(setup.mta_secret.as_ref()) {
             let token_file = dir.path().join("token");
             std::fs::write(&token_file, format!("{token}\n")).expect("write token");
-            listen.push_str(&format!(", \"{address}\""));
             server.push_str(&format!("\ntoken_file = \"{}\"", token_file.display()));
         }
         let text = format!(
@@ -240,6 +245,21 @@ impl Daemon {
     /// Delivers a message to a queue and asserts mailgate exited 0.
     pub fn deliver(&self, queue: &str, message: &[u8]) {
         let out = self.mailgate(&["--queue", queue], message);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "mailgate failed: {}\n{}",
+            stderr(&out),
+            self.log()
+        );
+    }
+
+    /// Delivers a message as the MTA does when it holds the shared secret (mailgate
+    /// `--token-file`, over the Unix socket), and asserts mailgate exited 0.
+    pub fn deliver_from_mta(&self, queue: &str, message: &[u8]) {
+        let token_file = self.dir.path().join("token");
+        let token_file = token_file.to_str().expect("a UTF-8 temp dir");
+        let out = self.mailgate(&["--queue", queue, "--token-file", token_file], message);
         assert_eq!(
             out.status.code(),
             Some(0),
@@ -553,4 +573,23 @@ pub fn header(message: &str, name: &str) -> Option<String> {
 /// The real-world mail fixtures (tests/corpus/, each folder's README says where from).
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus")
+}
+
+/// Every message of the corpus (not the READMEs or dot-files), sorted by path.
+pub fn corpus_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut dirs = vec![corpus_dir()];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).expect("corpus directory") {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if !name.ends_with(".md") && !name.starts_with('.') {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
 }

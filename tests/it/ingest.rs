@@ -126,3 +126,20 @@ fn a_message_with_no_headers_at_all_is_still_stored() {
     );
     assert!(d.outbox().is_empty(), "nobody to answer");
 }
+
+/// A broken digest whose MIME tree, as mail-parser recovers it, lists a part inside itself
+/// (found by tests/it/mail_properties.rs): the daemon once walked it until it was killed.
+#[test]
+fn a_broken_digest_is_stored_and_the_daemon_lives_on() {
+    let d = Daemon::start();
+    let digest = b"Content-Type: multipart/digest; boundary=b\n\n--b\n\nContent-Type: message/rfc822\n\n\n\
+                   --bContent-Type: message/rfc822\n\n\n--b--";
+    let out = d.mailgate(&["--queue", "general", "--timeout", "20"], digest);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        d.count("SELECT COUNT(*) FROM transactions WHERE raw_message_id IS NOT NULL"),
+        1
+    );
+    d.deliver("general", &mail("zoe@example.net", "After", "Still here.", &[]));
+    assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 2);
+}

@@ -204,7 +204,8 @@ fn users_may_not_give_themselves_an_address_they_have_not_proven() {
 /// A staff reply by mail with commands, a file attached.
 fn staff_reply_with_commands() -> Vec<u8> {
     format!(
-        "From: staff@tickets.test\nTo: help@tickets.test\nSubject: Re: [tickets.test #1] Printer\n\
+        "Authentication-Results: mx.tickets.test; dmarc=pass header.from=tickets.test\n\
+         From: staff@tickets.test\nTo: help@tickets.test\nSubject: Re: [tickets.test #1] Printer\n\
          Message-ID: <{}>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n\
          --b\nContent-Type: text/plain\n\nStatus: stalled\nAddAdminCc: spy@example.net\n\nWaiting for the part.\n\
          --b\nContent-Type: application/pdf\nContent-Disposition: attachment; filename=\"manual.pdf\"\n\n%PDF-1.4\n\
@@ -216,10 +217,15 @@ fn staff_reply_with_commands() -> Vec<u8> {
 
 #[test]
 fn command_lines_cut_from_staff_mail_are_not_served_to_requestors() {
-    let d = Daemon::start();
+    // commands by mail on, so that they run: the MTA's secret, and its Authentication-Results
+    let d = Daemon::start_with(Setup {
+        mail: vec!["commands_need_authentication_by = [\"mx.tickets.test\"]".into()],
+        mta_secret: Some("mta-s3cret".into()),
+        ..Setup::default()
+    });
     d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
     // staff@tickets.test: network's AdminCc, privileged
-    d.deliver("general", &staff_reply_with_commands());
+    d.deliver_from_mta("general", &staff_reply_with_commands());
     assert_eq!(d.show(1)["status"], "stalled", "the commands ran");
     let reply: i64 = d.count("SELECT id FROM transactions WHERE type = 'Correspond'");
     let text: i64 = d.count(&format!(

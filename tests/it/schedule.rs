@@ -248,6 +248,54 @@ fn the_untaken_digest_lists_exactly_the_new_unowned_tickets_and_is_sent_once_per
 }
 
 #[test]
+fn the_untaken_digest_counts_each_queues_own_initial_statuses() {
+    let config = format!(
+        r#"{DEFAULT_QUEUES}
+[[queues]]
+name = "purchase"
+address = "buy@tickets.test"
+comment_address = "buy-comment@tickets.test"
+admin_cc = ["buyer@tickets.test"]
+lifecycle = "purchase"
+
+[lifecycles.purchase]
+initial = ["requested", "quoted"]
+active = ["approved"]
+inactive = ["delivered"]
+
+[lifecycles.purchase.transitions]
+requested = ["quoted", "approved"]
+quoted = ["approved"]
+approved = ["delivered"]
+"#
+    );
+    let d = at("2026-11-30T07:00:00Z", &config);
+    for subject in ["Laptop", "Monitor", "Chair", "Desk"] {
+        d.deliver("purchase", &mail("zoe@example.net", subject, "Please.", &[]));
+    }
+    d.tkt_ok(&["set", "2", "status=quoted"]);
+    d.tkt_ok(&["set", "3", "status=approved"]);
+    d.tkt_ok(&["set", "4", "owner=root"]);
+    d.deliver("network", &mail("zoe@example.net", "Core down", "See subject.", &[]));
+    d.tkt_ok(&["admin", "jobs", "run", "untaken-digest"]);
+    let digests = sent(&d, "untaken_digest");
+    assert_eq!(digests.len(), 2, "one per queue with untaken tickets");
+    let purchase = digests
+        .iter()
+        .find(|m| m.recipients == ["buyer@tickets.test"])
+        .expect("the purchase queue's digest");
+    assert_eq!(
+        header(&purchase.message, "Subject").unwrap(),
+        "2 new tickets nobody has taken in purchase"
+    );
+    let listed: Vec<&str> = purchase.message.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(
+        listed.len() == 2 && listed[0].ends_with("Laptop") && listed[1].ends_with("Monitor"),
+        "requested and quoted, not approved or owned: {listed:?}"
+    );
+}
+
+#[test]
 fn runs_missed_while_down_run_once_at_start() {
     let mut d = at("2026-11-30T07:00:00Z", DEFAULT_QUEUES);
     d.deliver("network", &mail("zoe@example.net", "Core down", "See subject.", &[]));

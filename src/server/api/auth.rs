@@ -2,7 +2,9 @@
 //!
 //! - Mail (`/v1/ingest`): anyone over the Unix socket (it is what sending mail to the
 //!   queue does anyway; Postfix runs pipes as `nobody`); over TCP only with the MTA's
-//!   shared secret (`server.token_file`), which opens nothing else.
+//!   shared secret (`server.token_file`), which opens nothing else. Only mail handed in
+//!   with that secret ([`MtaSecret`]) may have its `Authentication-Results` trusted: any
+//!   local user can write those headers into a message of their own.
 //! - Everything else acts as a user: the owner of an API token (`Authorization: Bearer`),
 //!   or, over the Unix socket without a token, root for local root and for the user
 //!   ticketd runs as (SO_PEERCRED), so the first admin can bootstrap.
@@ -21,6 +23,11 @@ use crate::server::peer::Peer;
 use crate::store::TokenState;
 use crate::user::ROOT_ID;
 use crate::workflow::admin::token_hash;
+
+/// Whether a delivery came with the MTA's shared secret: the one sign that it came
+/// through the MTA and not from any local user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MtaSecret(pub bool);
 
 /// Lets a request through as an [`Actor`], or refuses it with `unauthenticated`.
 pub async fn authenticate(
@@ -43,6 +50,14 @@ pub async fn authenticate(
             )
             .into());
         }
+        let with_secret = bearer.as_deref().is_some_and(|t| is_mta_secret(&app.config, t));
+        if bearer.is_some() && !with_secret {
+            tracing::warn!(
+                "mail handed in with a token that is not the MTA's secret (server.token_file): \
+                 accepted, but its Authentication-Results are not trusted"
+            );
+        }
+        request.extensions_mut().insert(MtaSecret(with_secret));
         return Ok(next.run(request).await);
     }
     let actor = match bearer {

@@ -2,11 +2,12 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Query, State};
+use axum::extract::{Extension, Query, State};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde::Deserialize;
 
+use super::auth::MtaSecret;
 use super::{ApiResult, App, read};
 use crate::config::DeniedMail;
 use crate::error::{Error, Result};
@@ -31,7 +32,14 @@ pub struct IngestParams {
 /// Stores a message; see `workflow::ingest`. A sender without the right to write here is
 /// refused (`denied`, mailgate exits 77 and the MTA bounces), or, with
 /// `mail.denied_mail = "drop"`, accepted and dropped without a trace but a log line.
-pub async fn ingest(State(app): State<App>, Query(p): Query<IngestParams>, body: Body) -> ApiResult<Response> {
+/// Whether it came with the MTA's secret goes with it: only then may its
+/// Authentication-Results be trusted.
+pub async fn ingest(
+    State(app): State<App>,
+    Extension(secret): Extension<MtaSecret>,
+    Query(p): Query<IngestParams>,
+    body: Body,
+) -> ApiResult<Response> {
     let action: Action = p.action.as_deref().unwrap_or("correspond").parse()?;
     let name = p.queue.clone();
     let queue = read(&app, move |db| db.queue_by_name(&name))
@@ -43,6 +51,7 @@ pub async fn ingest(State(app): State<App>, Query(p): Query<IngestParams>, body:
         action,
         ticket: p.ticket,
         envelope_sender: p.sender,
+        with_mta_secret: secret.0,
     };
     let settings = app.settings.clone();
     let sender = delivery.envelope_sender.clone();

@@ -56,6 +56,8 @@ pub async fn test(
         action: p.action.as_deref().unwrap_or("correspond").parse::<Action>()?,
         ticket: p.ticket,
         envelope_sender: p.sender,
+        // a dry run is a user's upload, not the MTA's delivery
+        with_mta_secret: false,
     };
     let result = write_as(&app, actor, move |tx, access, settings| {
         rule_tools::test_rules(tx, settings, access, &delivery, &raw, now())
