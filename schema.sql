@@ -200,8 +200,11 @@ CREATE TABLE raw_messages (
     queue    TEXT NOT NULL,
     action   TEXT NOT NULL,
     sha256   TEXT NOT NULL,
-    bytes    BLOB NOT NULL
+    -- empty when the bytes are a blob (a large message, written ahead in chunks)
+    bytes    BLOB NOT NULL,
+    blob_id  INTEGER REFERENCES blobs(id)
 );
+CREATE INDEX raw_messages_by_blob ON raw_messages (blob_id) WHERE blob_id IS NOT NULL;
 
 CREATE TABLE transactions (
     id             INTEGER PRIMARY KEY,
@@ -234,9 +237,31 @@ CREATE TABLE attachments (
     content_type   TEXT NOT NULL,
     headers        TEXT NOT NULL DEFAULT '',
     content        BLOB,
-    size           INTEGER NOT NULL DEFAULT 0
+    size           INTEGER NOT NULL DEFAULT 0,
+    -- set (and content NULL) when the content is a blob: a large part, written ahead
+    blob_id        INTEGER REFERENCES blobs(id)
 );
 CREATE INDEX attachments_by_transaction ON attachments (transaction_id);
+CREATE INDEX attachments_by_blob ON attachments (blob_id) WHERE blob_id IS NOT NULL;
+
+-- Large raw messages and MIME parts (over a MiB), written in chunks of a MiB, each in a
+-- transaction of its own, before the message's own transaction refers to them: so no one
+-- delivery holds the single writer for long, however large it is. A blob is `kept` from the
+-- transaction that refers to it; one never kept (its delivery failed or was a duplicate,
+-- its client gave up, ticketd stopped) is removed at start.
+CREATE TABLE blobs (
+    id      INTEGER PRIMARY KEY,
+    size    INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    kept    INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE blob_chunks (
+    id      INTEGER PRIMARY KEY,
+    blob_id INTEGER NOT NULL REFERENCES blobs(id),
+    seq     INTEGER NOT NULL,
+    data    BLOB NOT NULL,
+    UNIQUE (blob_id, seq)
+);
 
 -- full-text index of transactions.content (rowid = transactions.id), kept by triggers
 CREATE VIRTUAL TABLE transaction_text USING fts5 (

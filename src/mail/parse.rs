@@ -73,6 +73,10 @@ pub struct Part {
     /// attached message/rfc822; `None` for multipart containers.
     #[serde(skip)]
     pub content: Option<Vec<u8>>,
+    /// Set, as (blob id, size), once `content` has been written ahead as a blob and taken
+    /// out: large parts are, so that storing the message holds up no one (`store::blobs`).
+    #[serde(skip)]
+    pub blob: Option<(i64, usize)>,
     /// Only on the top part.
     pub message_id: Option<String>,
     /// Only on the top part.
@@ -119,7 +123,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
     let subject = message.subject().map(unfold).unwrap_or_default();
     let message_id = message.message_id().and_then(clean_message_id);
     let parts = mime_tree(&message, &source, message_id.clone(), &subject);
-    let content = body_text(&message, &source);
+    let content = bounded_text(body_text(&message, &source));
     let header_pairs: Vec<(&str, &str)> = message
         .headers()
         .iter()
@@ -192,13 +196,14 @@ fn headerless(raw: &[u8], fallback: &'static Encoding) -> Inbound {
         auto: None,
         authentication_results: Vec::new(),
         from_doubt: Some("it has no header block".into()),
-        content: text.clone(),
+        content: bounded_text(text.clone()),
         parts: vec![Part {
             parent: None,
             content_type: "text/plain".into(),
             filename: None,
             headers: String::new(),
             content: Some(text.into_bytes()),
+            blob: None,
             message_id: None,
             subject: None,
         }],
@@ -300,6 +305,32 @@ fn raw_value(buffer: &[u8], start: u32, end: u32) -> &str {
     std::str::from_utf8(slice).unwrap_or_default()
 }
 
+/// The most of a message's text a transaction keeps as its content (shown, searched,
+/// matched by rules, quoted). A longer text (a pasted log) is cut there; the whole of it
+/// stays in the message's parts and raw message.
+pub const MAX_TEXT_BYTES: usize = 1024 * 1024;
+
+/// `text`, cut at a line end before [`MAX_TEXT_BYTES`] with a note of what was left out.
+pub fn bounded_text(text: String) -> String {
+    if text.len() <= MAX_TEXT_BYTES {
+        return text;
+    }
+    let mut end = MAX_TEXT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    if let Some(line_end) = text[..end].rfind('\n').filter(|&at| at > MAX_TEXT_BYTES / 2) {
+        end = line_end + 1;
+    }
+    let rest = text.len() - end;
+    let mut cut = text;
+    cut.truncate(end);
+    cut.push_str(&format!(
+        "\n[ticketd: {rest} more bytes of text are not shown here; the whole message is kept in its attachments and raw message]\n"
+    ));
+    cut
+}
+
 /// The text of a message: every text body part in order (HTML converted to text), as RT
 /// shows the content of a transaction.
 fn body_text(message: &Message<'_>, source: &Source<'_>) -> String {
@@ -397,6 +428,7 @@ fn mime_tree(message: &Message<'_>, source: &Source<'_>, message_id: Option<Stri
             filename,
             headers,
             content,
+            blob: None,
             message_id: if id == 0 { message_id.clone() } else { None },
             subject: (id == 0).then(|| subject.to_string()),
         });

@@ -132,6 +132,10 @@ async fn open_store(config: &Config) -> Result<Store> {
         tx.sync_queues(&queues, now)?;
         tx.sync_custom_fields(&fields)?;
         tx.prune_mail_logs(now - chrono::Duration::days(1))?;
+        let orphans = tx.drop_unkept_blobs()?;
+        if orphans > 0 {
+            tracing::info!(orphans, "removed blobs of deliveries that never finished");
+        }
         tx.commit()?;
         Ok(store)
     })

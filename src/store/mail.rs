@@ -87,11 +87,15 @@ impl Db<'_> {
 
     /// The raw message with this id.
     pub fn raw_message(&self, id: i64) -> Result<Vec<u8>> {
-        cached_row(self.conn, "SELECT bytes FROM raw_messages WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
+        let (inline, blob) = cached_row(
+            self.conn,
+            "SELECT bytes, blob_id FROM raw_messages WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?
-        .ok_or_else(|| Error::NotFound(format!("raw message {id} does not exist")))
+        .ok_or_else(|| Error::NotFound(format!("raw message {id} does not exist")))?;
+        self.inline_or_blob(inline, blob)
     }
 
     /// Every message in quarantine, newest first; `all` includes released ones.
@@ -108,7 +112,7 @@ impl Db<'_> {
         let row = cached_row(
             self.conn,
             "SELECT q.id, q.received, q.delivery, q.error, q.status, q.attempts, q.ticket_id, \
-                   length(r.bytes), substr(r.bytes, 1, 2000) \
+                   length(r.bytes), substr(r.bytes, 1, 2000), r.blob_id \
                  FROM quarantine q JOIN raw_messages r ON r.id = q.raw_message_id WHERE q.id = ?1",
             [id],
             |r| {
@@ -121,13 +125,19 @@ impl Db<'_> {
                     r.get::<_, i64>(5)?,
                     r.get::<_, Option<i64>>(6)?,
                     r.get::<_, i64>(7)?,
-                    r.get::<_, Vec<u8>>(8)?,
+                    // NULL for the empty bytes of a blob's row
+                    r.get::<_, Option<Vec<u8>>>(8)?.unwrap_or_default(),
+                    r.get::<_, Option<i64>>(9)?,
                 ))
             },
         )
         .optional()?
         .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))?;
-        let (id, received, delivery, error, status, attempts, ticket, size, head) = row;
+        let (id, received, delivery, error, status, attempts, ticket, size, head, blob) = row;
+        let (size, head) = match blob {
+            Some(blob) => self.blob_head(blob, 2000)?,
+            None => (size, head),
+        };
         let summary = String::from_utf8_lossy(&head)
             .lines()
             .filter(|l| {
@@ -163,14 +173,40 @@ impl Db<'_> {
     }
 }
 
+/// A delivered message's bytes as the store keeps them: inline, or written ahead as a blob
+/// (a large message; see `store::blobs`). Its hash is taken once, outside the writer.
+#[derive(Debug, Clone)]
+pub struct RawBytes<'a> {
+    pub bytes: &'a [u8],
+    /// SHA-256 of `bytes`, in hex.
+    pub sha256: String,
+    pub blob: Option<i64>,
+}
+
+impl<'a> RawBytes<'a> {
+    /// Bytes to be stored inline.
+    pub fn new(bytes: &'a [u8]) -> RawBytes<'a> {
+        RawBytes {
+            bytes,
+            sha256: hex(&Sha256::digest(bytes)),
+            blob: None,
+        }
+    }
+}
+
 impl WriteTx<'_> {
     /// Keeps a raw message as delivered.
-    pub fn insert_raw_message(&self, bytes: &[u8], queue: &str, action: &str, now: Timestamp) -> Result<i64> {
+    pub fn insert_raw_message(&self, raw: &RawBytes<'_>, queue: &str, action: &str, now: Timestamp) -> Result<i64> {
+        let inline: &[u8] = if raw.blob.is_some() { &[] } else { raw.bytes };
+        if let Some(blob) = raw.blob {
+            self.keep_blob(blob)?;
+        }
         self.conn()
             .prepare_cached(
-                "INSERT INTO raw_messages (received, queue, action, sha256, bytes) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO raw_messages (received, queue, action, sha256, bytes, blob_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![ts(now), queue, action, hex(&Sha256::digest(bytes)), bytes])?;
+            .execute(params![ts(now), queue, action, raw.sha256, inline, raw.blob])?;
         Ok(self.conn().last_insert_rowid())
     }
 

@@ -12,6 +12,7 @@
 //! be a second implementation of these same methods.
 
 mod alerts;
+mod blobs;
 mod compile;
 mod custom_fields;
 mod groups;
@@ -31,11 +32,12 @@ mod tokens;
 mod users;
 
 pub use alerts::{AlertKey, AlertSeen};
+pub use blobs::BLOB_CHUNK_BYTES;
 pub use compile::{CompiledQuery, SeenBy, compile_query};
 pub use groups::GroupInfo;
 pub use idempotency::{IDEMPOTENCY_KEPT, KeptAnswer};
 pub use jobs::{ExchangeEntry, JobRun, Touches};
-pub use mail::{QuarantineEntry, Seen};
+pub use mail::{QuarantineEntry, RawBytes, Seen};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};
 pub use search::{ContentHit, SavedSearch};

@@ -37,7 +37,8 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX alert_keys_by_ticket ON alert_keys (ticket_id);",
     // 3 → 4: a job run stopped by a shutdown is on record as interrupted (a CHECK changes:
     // the table is rebuilt); API writes remember their answer under an Idempotency-Key;
-    // mail per ticket and address, for the per-ticket notification rate limit
+    // mail per ticket and address, for the per-ticket notification rate limit; large
+    // messages and parts kept as blobs written ahead in chunks
     "CREATE TABLE job_runs_new (id INTEGER PRIMARY KEY, job TEXT NOT NULL, slot TEXT NOT NULL, \
        started TEXT NOT NULL, duration_ms INTEGER NOT NULL, \
        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'failed', 'interrupted')), detail TEXT NOT NULL DEFAULT ''); \
@@ -51,7 +52,15 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created); \
      CREATE TABLE notification_log (ticket_id INTEGER NOT NULL REFERENCES tickets(id), \
        address TEXT NOT NULL COLLATE NOCASE, sent TEXT NOT NULL, held INTEGER NOT NULL DEFAULT 0); \
-     CREATE INDEX notification_log_by_ticket ON notification_log (ticket_id, address, sent);",
+     CREATE INDEX notification_log_by_ticket ON notification_log (ticket_id, address, sent); \
+     CREATE TABLE blobs (id INTEGER PRIMARY KEY, size INTEGER NOT NULL, created TEXT NOT NULL, \
+       kept INTEGER NOT NULL DEFAULT 0); \
+     CREATE TABLE blob_chunks (id INTEGER PRIMARY KEY, blob_id INTEGER NOT NULL REFERENCES blobs(id), \
+       seq INTEGER NOT NULL, data BLOB NOT NULL, UNIQUE (blob_id, seq)); \
+     ALTER TABLE raw_messages ADD COLUMN blob_id INTEGER REFERENCES blobs(id); \
+     CREATE INDEX raw_messages_by_blob ON raw_messages (blob_id) WHERE blob_id IS NOT NULL; \
+     ALTER TABLE attachments ADD COLUMN blob_id INTEGER REFERENCES blobs(id); \
+     CREATE INDEX attachments_by_blob ON attachments (blob_id) WHERE blob_id IS NOT NULL;",
 ];
 
 /// The version `schema.sql` declares.

@@ -43,6 +43,17 @@ const SHRED_TABLES: &[(&str, &str)] = &[
          AND id NOT IN (SELECT raw_message_id FROM transactions WHERE raw_message_id IS NOT NULL) \
          AND id NOT IN (SELECT raw_message_id FROM quarantine)",
     ),
+    // the blobs of those attachments and raw messages, unless a raw message stays
+    (
+        "blob_chunks",
+        "?1 IS NOT NULL AND blob_id IN (SELECT blob_id FROM shred_blobs) \
+         AND blob_id NOT IN (SELECT blob_id FROM raw_messages WHERE blob_id IS NOT NULL)",
+    ),
+    (
+        "blobs",
+        "?1 IS NOT NULL AND id IN (SELECT blob_id FROM shred_blobs) \
+         AND id NOT IN (SELECT blob_id FROM raw_messages WHERE blob_id IS NOT NULL)",
+    ),
     ("tickets", "id IN (SELECT value FROM json_each(?1))"),
 ];
 
@@ -116,6 +127,20 @@ impl WriteTx<'_> {
              UNION SELECT raw_message_id FROM quarantine WHERE ticket_id IN (SELECT value FROM json_each(?1))",
             [&ids],
         )?;
+        cached_execute(
+            conn,
+            "CREATE TEMP TABLE IF NOT EXISTS shred_blobs (blob_id INTEGER)",
+            [],
+        )?;
+        cached_execute(conn, "DELETE FROM shred_blobs", [])?;
+        cached_execute(
+            conn,
+            "INSERT INTO shred_blobs SELECT blob_id FROM attachments WHERE blob_id IS NOT NULL AND transaction_id IN \
+               (SELECT id FROM transactions WHERE ticket_id IN (SELECT value FROM json_each(?1))) \
+             UNION SELECT blob_id FROM raw_messages WHERE blob_id IS NOT NULL \
+               AND id IN (SELECT raw_message_id FROM shred_raw)",
+            [&ids],
+        )?;
         let mut counts = Vec::new();
         for (table, condition) in SHRED_TABLES {
             let rows = if apply {
@@ -125,6 +150,17 @@ impl WriteTx<'_> {
                 cached_row(conn, "SELECT COUNT(DISTINCT raw_message_id) FROM shred_raw", [], |r| {
                     r.get(0)
                 })?
+            } else if *table == "blobs" {
+                cached_row(conn, "SELECT COUNT(DISTINCT blob_id) FROM shred_blobs", [], |r| {
+                    r.get(0)
+                })?
+            } else if *table == "blob_chunks" {
+                cached_row(
+                    conn,
+                    "SELECT COUNT(*) FROM blob_chunks WHERE blob_id IN (SELECT blob_id FROM shred_blobs)",
+                    [],
+                    |r| r.get(0),
+                )?
             } else {
                 cached_row(
                     conn,
@@ -139,6 +175,7 @@ impl WriteTx<'_> {
             });
         }
         cached_execute(conn, "DELETE FROM shred_raw", [])?;
+        cached_execute(conn, "DELETE FROM shred_blobs", [])?;
         Ok(counts)
     }
 }

@@ -341,14 +341,16 @@ impl Db<'_> {
 
     /// The raw message a transaction was made from, byte for byte.
     pub fn raw_message_of(&self, transaction_id: i64) -> Result<Vec<u8>> {
-        cached_row(
+        let (inline, blob) = cached_row(
             self.conn,
-            "SELECT r.bytes FROM transactions x JOIN raw_messages r ON r.id = x.raw_message_id WHERE x.id = ?1",
+            "SELECT r.bytes, r.blob_id FROM transactions x JOIN raw_messages r ON r.id = x.raw_message_id \
+             WHERE x.id = ?1",
             [transaction_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
-        .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} has no raw message")))
+        .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} has no raw message")))?;
+        self.inline_or_blob(inline, blob)
     }
 
     /// Where a transaction belongs and what it is: its ticket, its kind, and its field.
@@ -383,20 +385,25 @@ impl Db<'_> {
 
     /// The content of one attachment, with its type and name.
     pub fn attachment_content(&self, attachment_id: i64) -> Result<AttachmentContent> {
-        cached_row(
+        let (mut content, blob): (AttachmentContent, Option<i64>) = cached_row(
             self.conn,
-            "SELECT content_type, filename, COALESCE(content, X'') FROM attachments WHERE id = ?1",
+            "SELECT content_type, filename, COALESCE(content, X''), blob_id FROM attachments WHERE id = ?1",
             [attachment_id],
             |r| {
-                Ok(AttachmentContent {
-                    content_type: r.get(0)?,
-                    filename: r.get(1)?,
-                    bytes: r.get(2)?,
-                })
+                Ok((
+                    AttachmentContent {
+                        content_type: r.get(0)?,
+                        filename: r.get(1)?,
+                        bytes: r.get(2)?,
+                    },
+                    r.get(3)?,
+                ))
             },
         )
         .optional()?
-        .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))
+        .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))?;
+        content.bytes = self.inline_or_blob(std::mem::take(&mut content.bytes), blob)?;
+        Ok(content)
     }
 }
 
@@ -498,11 +505,17 @@ impl WriteTx<'_> {
         let mut ids: Vec<i64> = Vec::with_capacity(parts.len());
         let mut stmt = self.conn().prepare_cached(
             "INSERT INTO attachments (transaction_id, parent_id, message_id, subject, filename, content_type, \
-               headers, content, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+               headers, content, size, blob_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )?;
         for part in parts {
             let parent = part.parent.and_then(|p| ids.get(p).copied());
-            let size = part.content.as_ref().map_or(0, Vec::len) as i64;
+            let size = match part.blob {
+                Some((blob, size)) => {
+                    self.keep_blob(blob)?;
+                    size
+                }
+                None => part.content.as_ref().map_or(0, Vec::len),
+            } as i64;
             stmt.execute(params![
                 transaction_id,
                 parent,
@@ -512,7 +525,8 @@ impl WriteTx<'_> {
                 part.content_type,
                 part.headers,
                 part.content,
-                size
+                size,
+                part.blob.map(|(blob, _)| blob)
             ])?;
             ids.push(self.conn().last_insert_rowid());
         }

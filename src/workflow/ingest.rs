@@ -6,7 +6,6 @@
 //! raw message goes to the quarantine instead; the MTA is still told it was delivered.
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::Settings;
 use super::access::{Access, On};
@@ -17,10 +16,9 @@ use super::staff::update;
 use crate::alerts::{Alert, Alerts, OnRecovery};
 use crate::error::{Error, Result};
 use crate::mail::commands::{self, MailCommands};
-use crate::mail::parse::hex;
 use crate::mail::{AutoReason, Inbound, parse};
 use crate::rights::Right;
-use crate::store::{AlertSeen, Db, NewTicket, NewTransaction, QueueRow, Seen, WriteTx};
+use crate::store::{AlertSeen, Db, NewTicket, NewTransaction, QueueRow, RawBytes, Seen, WriteTx};
 use crate::ticket::{
     Action, COMMANDS_CUT, Category, Change, LinkChange, LinkName, Role, Status, Timestamp, TransactionKind,
 };
@@ -74,13 +72,13 @@ pub fn ingest(
     tx: &WriteTx<'_>,
     s: &Settings,
     delivery: &Delivery,
-    raw: &[u8],
+    raw: &RawBytes<'_>,
     parsed: Result<Inbound, String>,
     now: Timestamp,
 ) -> Result<IngestOutcome> {
     let key = match &parsed {
         Ok(inbound) => inbound.dedupe_key.clone(),
-        Err(_) => format!("sha256:{}", hex(&Sha256::digest(raw))),
+        Err(_) => format!("sha256:{}", raw.sha256),
     };
     if let Some(seen) = tx.seen(&key)? {
         tracing::info!(%key, ticket = ?seen.ticket_id, "duplicate delivery: already stored");

@@ -10,7 +10,7 @@ use super::{Settings, view};
 use crate::error::{Error, Result};
 use crate::mail::parse;
 use crate::rules::Rule;
-use crate::store::{Db, WriteTx};
+use crate::store::{Db, RawBytes, WriteTx};
 use crate::template::Rendered;
 use crate::ticket::{Ticket, Timestamp, TransactionKind};
 
@@ -95,7 +95,7 @@ pub fn test_rules(
         view::visible_ticket(tx, access, number)?;
     }
     tx.dry_run(|tx| {
-        let (outcome, trace) = traced(|| ingest(tx, s, delivery, raw, parsed, now));
+        let (outcome, trace) = traced(|| ingest(tx, s, delivery, &RawBytes::new(raw), parsed, now));
         let outcome = outcome?;
         let ticket = match outcome.ticket {
             Some(id) => Some(view::ticket(tx, access, id)?),

@@ -1,5 +1,7 @@
 //! `POST /v1/ingest`: a message from mailgate.
 
+use std::sync::Arc;
+
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Extension, Query, State};
@@ -12,6 +14,7 @@ use super::{ApiResult, App, read};
 use crate::config::DeniedMail;
 use crate::error::{Error, Result};
 use crate::server::now;
+use crate::store::{BLOB_CHUNK_BYTES, RawBytes};
 use crate::ticket::Action;
 use crate::workflow::{self, Delivery, IngestOutcome, Outcome};
 
@@ -67,22 +70,38 @@ pub async fn ingest(
                 crate::error::panic_message(&*panic)
             )),
         };
-        (raw, parsed)
+        let sha256 = RawBytes::new(&raw).sha256;
+        (raw, sha256, parsed)
     };
     // a typical message parses in microseconds: handing it to another thread would cost
     // more than the parse; big ones go to the blocking pool so they hold up nobody
-    let (raw, parsed) = if raw.len() <= INLINE_PARSE_BYTES {
+    let (raw, sha256, mut parsed) = if raw.len() <= INLINE_PARSE_BYTES {
         parse(raw)
     } else {
         tokio::task::spawn_blocking(move || parse(raw))
             .await
             .map_err(|e| Error::Temporary(format!("parse task failed: {e}")))?
     };
+    let raw = Arc::new(raw);
+    let written_ahead = write_large_parts_ahead(&app, &raw, &sha256, &mut parsed).await;
+    let (raw_blob, blobs) = match written_ahead {
+        Ok(blobs) => blobs,
+        Err(e) => return Err(e.into()),
+    };
     let settings = app.settings.clone();
+    let message = raw.clone();
     let result = app
         .writer
-        .run(move |tx| workflow::ingest(tx, &settings, &delivery, &raw, parsed, now()))
+        .run(move |tx| {
+            let raw = RawBytes {
+                bytes: &message,
+                sha256,
+                blob: raw_blob,
+            };
+            workflow::ingest(tx, &settings, &delivery, &raw, parsed, now())
+        })
         .await;
+    drop_unkept(&app, blobs).await;
     let outcome = match result {
         Err(Error::Denied(why)) if app.config.mail.denied_mail == DeniedMail::Drop => {
             tracing::warn!(reason = %why, "mail refused and dropped (mail.denied_mail = \"drop\")");
@@ -100,6 +119,92 @@ pub async fn ingest(
         other => other?,
     };
     Ok(Json(outcome).into_response())
+}
+
+/// Writes a large message's raw bytes and large parts ahead as blobs, a chunk per writer
+/// turn (`store::blobs`), so that the message's own transaction is short and deliveries
+/// behind it do not wait for it. Returns the raw message's blob and every blob written; a
+/// message stored before (a redelivery) writes nothing: its own transaction answers it.
+async fn write_large_parts_ahead(
+    app: &App,
+    raw: &Arc<Vec<u8>>,
+    sha256: &str,
+    parsed: &mut std::result::Result<crate::mail::Inbound, String>,
+) -> Result<(Option<i64>, Vec<i64>)> {
+    let key = match parsed {
+        Ok(inbound) => inbound.dedupe_key.clone(),
+        Err(_) => format!("sha256:{sha256}"),
+    };
+    let large_parts = parsed
+        .as_ref()
+        .is_ok_and(|inbound| inbound.parts.iter().any(|p| is_large(p.content.as_deref())));
+    if !is_large(Some(raw)) && !large_parts {
+        return Ok((None, Vec::new()));
+    }
+    if read(app, move |db| db.seen(&key)).await.map_err(|e| e.0)?.is_some() {
+        return Ok((None, Vec::new()));
+    }
+    let mut blobs = Vec::new();
+    let result = async {
+        let raw_blob = if is_large(Some(raw)) {
+            let blob = write_ahead(app, raw.clone(), &mut blobs).await?;
+            Some(blob)
+        } else {
+            None
+        };
+        if let Ok(inbound) = parsed {
+            for part in inbound.parts.iter_mut().filter(|p| is_large(p.content.as_deref())) {
+                let content = Arc::new(part.content.take().unwrap_or_default());
+                let size = content.len();
+                part.blob = Some((write_ahead(app, content, &mut blobs).await?, size));
+            }
+        }
+        Ok(raw_blob)
+    }
+    .await;
+    match result {
+        Ok(raw_blob) => Ok((raw_blob, blobs)),
+        Err(e) => {
+            drop_unkept(app, blobs).await;
+            Err(e)
+        }
+    }
+}
+
+/// Whether content is large enough to be written ahead as a blob.
+fn is_large(content: Option<&[u8]>) -> bool {
+    content.is_some_and(|c| c.len() > BLOB_CHUNK_BYTES)
+}
+
+/// Writes `bytes` as a blob, one chunk per writer turn; `blobs` gets its id at once, so
+/// that a failure halfway can remove it.
+async fn write_ahead(app: &App, bytes: Arc<Vec<u8>>, blobs: &mut Vec<i64>) -> Result<i64> {
+    let size = bytes.len();
+    let blob = app.writer.run(move |tx| tx.begin_blob(size, now())).await?;
+    blobs.push(blob);
+    for (seq, start) in (0..size).step_by(BLOB_CHUNK_BYTES).enumerate() {
+        let bytes = bytes.clone();
+        let end = (start + BLOB_CHUNK_BYTES).min(size);
+        app.writer
+            .run(move |tx| tx.append_blob_chunk(blob, seq as i64, &bytes[start..end]))
+            .await?;
+    }
+    Ok(blob)
+}
+
+/// Removes the blobs among `blobs` that the message's transaction did not keep (it was a
+/// duplicate, refused, or failed). A failure here only leaves them for the next start.
+async fn drop_unkept(app: &App, blobs: Vec<i64>) {
+    if blobs.is_empty() {
+        return;
+    }
+    let dropped = app
+        .writer
+        .run(move |tx| blobs.iter().try_for_each(|&blob| tx.drop_unkept_blob(blob)))
+        .await;
+    if let Err(e) = dropped {
+        tracing::warn!(error = %e, "blobs of a message not kept are left for the next start");
+    }
 }
 
 /// Reads a request body of at most `limit` bytes. A larger body is read to its end (and
