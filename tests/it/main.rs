@@ -14,6 +14,7 @@ mod large_mail;
 mod lifecycle;
 mod loops;
 mod mail_properties;
+mod mail_quality;
 mod model;
 mod notify;
 mod outbound;
