@@ -17,6 +17,7 @@ mod mail_properties;
 mod model;
 mod notify;
 mod outbound;
+mod outbound_quality;
 mod postfix;
 mod realworld;
 mod resilience;
