@@ -142,6 +142,10 @@ pub struct MailConfig {
     /// template): beyond it the start, cut at a line end, and a line pointing to the
     /// ticket. A huge mail is not sent on to every watcher, and stays quick to answer.
     pub max_quoted_bytes: usize,
+    /// The files of a reply or comment go along with its notifications (as RT sends
+    /// them) up to this many bytes in all, decoded; the others are named in the body with
+    /// their sizes, and stay on the ticket. 0 sends none.
+    pub max_attachment_bytes_per_notification: u64,
     /// The charset of 8-bit text that declares none (raw bytes in headers, bodies without
     /// a charset): `auto` guesses it per message, as a browser would; a label such as
     /// `koi8-r` or `iso-8859-1` fixes it for sites that know their mail (RT's
@@ -334,6 +338,7 @@ impl Default for MailConfig {
             autoreply_limit_per_hour: 10,
             notification_limit_per_hour: 10,
             max_quoted_bytes: 64 * 1024,
+            max_attachment_bytes_per_notification: 10 * 1024 * 1024,
             undeclared_charset: "auto".into(),
             own_addresses: Vec::new(),
             denied_mail: DeniedMail::Bounce,

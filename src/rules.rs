@@ -19,6 +19,12 @@ pub use check::{Defined, validate};
 /// The rules ticketd runs unless the config says otherwise: CONTRACT.md's notifications and
 /// RT's status scrips. docs/examples/ticketd-showcase.toml carries the same (a test keeps
 /// them equal).
+///
+/// Who is told, as RT's shipped scrips do (the person who acted never gets a copy): a new
+/// ticket is answered to its requestors and told to the AdminCcs; a reply goes to the
+/// requestors and Ccs, and to the owner and AdminCcs, so a requestor's reply reaches the
+/// staff and a staff member's reaches the requestors with a copy for the staff; a comment
+/// goes to the owner and AdminCcs only.
 pub const DEFAULT_RULES: &str = r#"
 [[rules]]
 name = "autoreply"
@@ -48,9 +54,9 @@ on = "correspond"
 actions = [{ action = "notify", to = ["Requestor", "Cc"], template = "correspondence" }]
 
 [[rules]]
-name = "notify-admincc"
+name = "notify-owner-and-admincc"
 on = "correspond"
-actions = [{ action = "notify", to = ["AdminCc"], template = "admin_correspondence" }]
+actions = [{ action = "notify", to = ["Owner", "AdminCc"], template = "admin_correspondence" }]
 
 [[rules]]
 name = "notify-admincc-and-owner-of-comment"
@@ -458,13 +464,26 @@ impl Rule {
 /// these, by lowercase name.
 pub const TICKET_FIELDS: [&str; 5] = ["Status", "Owner", "Queue", "Priority", "Subject"];
 
-/// Merges the config's rules into the built-in ones: a rule named like a built-in one
-/// replaces it where it stands (so `disabled = true` turns it off); other rules follow, in
-/// the config's order. With `keep_defaults` false the config's rules are all there is.
+/// Built-in rules that were renamed, as (old name, new name): a config rule under the old
+/// name still replaces the built-in one (so one that turned it off keeps it off).
+pub const RENAMED_RULES: &[(&str, &str)] = &[
+    // it tells the owner too since 0.1 (as RT's "On Correspond Notify Owner and AdminCcs")
+    ("notify-admincc", "notify-owner-and-admincc"),
+];
+
+/// Merges the config's rules into the built-in ones: a rule named like a built-in one (or
+/// as it was once called, [`RENAMED_RULES`]) replaces it where it stands (so
+/// `disabled = true` turns it off); other rules follow, in the config's order. With
+/// `keep_defaults` false the config's rules are all there is.
 pub fn effective_rules(configured: &[Rule], keep_defaults: bool) -> Vec<Rule> {
     let mut rules = if keep_defaults { default_rules() } else { Vec::new() };
     for rule in configured {
-        match rules.iter_mut().find(|r| r.name.eq_ignore_ascii_case(&rule.name)) {
+        let renamed = RENAMED_RULES
+            .iter()
+            .find(|(old, _)| old.eq_ignore_ascii_case(&rule.name))
+            .map(|(_, new)| *new);
+        let replaces = |r: &Rule| r.name.eq_ignore_ascii_case(&rule.name) || renamed.is_some_and(|new| r.name == new);
+        match rules.iter_mut().find(|r| replaces(r)) {
             Some(slot) => *slot = rule.clone(),
             None => rules.push(rule.clone()),
         }
@@ -512,6 +531,43 @@ mod tests {
             fired(&default_rules(), &event(TransactionKind::Create)),
             ["autoreply", "notify-admincc-on-create"]
         );
+    }
+
+    /// RT's recipients: a requestor's reply reaches the owner and AdminCcs (and other
+    /// requestors and Ccs), a staff reply the requestors and Ccs with a copy for the owner
+    /// and AdminCcs, a comment the owner and AdminCcs only.
+    #[test]
+    fn replies_and_comments_tell_whom_rt_tells() {
+        let rules = default_rules();
+        let recipients = |kind: TransactionKind| -> Vec<String> {
+            rules
+                .iter()
+                .filter(|r| r.matches(&event(kind)))
+                .flat_map(|r| &r.actions)
+                .filter_map(|a| match a {
+                    RuleAction::Notify { to, .. } => Some(to.iter().map(ToString::to_string)),
+                    _ => None,
+                })
+                .flatten()
+                .collect()
+        };
+        assert_eq!(
+            recipients(TransactionKind::Correspond),
+            ["Requestor", "Cc", "Owner", "AdminCc"]
+        );
+        assert_eq!(recipients(TransactionKind::Comment), ["AdminCc", "Owner"]);
+    }
+
+    #[test]
+    fn a_rule_under_a_built_in_rules_old_name_still_replaces_it() {
+        let configured = parse(
+            "[[rules]]\nname = \"notify-admincc\"\non = \"correspond\"\ndisabled = true\n\
+             actions = [{ action = \"notify\", to = [\"AdminCc\"], template = \"admin_correspondence\" }]",
+        );
+        let rules = effective_rules(&configured, true);
+        assert_eq!(rules.len(), default_rules().len());
+        assert!(!rules.iter().any(|r| r.name == "notify-owner-and-admincc"));
+        assert!(rules.iter().any(|r| r.name == "notify-admincc" && r.disabled));
     }
 
     #[test]

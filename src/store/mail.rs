@@ -64,16 +64,88 @@ impl Db<'_> {
         Ok(None)
     }
 
-    /// The Message-ID of the first mail stored on a ticket: what notifications that do not
-    /// answer a mail refer to, so mail clients keep the ticket in one thread.
-    pub fn first_message_id(&self, ticket_id: i64) -> Result<Option<String>> {
+    /// The Message-ID that starts a ticket's thread: that of the mail that made the
+    /// ticket, or, for a ticket made otherwise (tkt, the API), of the first mail ticketd
+    /// sent about it, whose Message-ID begins with `sent_prefix`
+    /// (`compose::thread_root_prefix`). Every notification's References begins with it, so
+    /// that each reader's client keeps the ticket in one thread. Both are index lookups.
+    pub fn thread_root(&self, ticket_id: i64, sent_prefix: &str) -> Result<Option<String>> {
+        let created: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT a.message_id FROM attachments a JOIN transactions x ON x.id = a.transaction_id \
+                 WHERE x.ticket_id = ?1 AND x.type = 'Create' AND a.message_id IS NOT NULL ORDER BY a.id LIMIT 1",
+            )?
+            .query_row([ticket_id], |r| r.get(0))
+            .optional()?;
+        if created.is_some() {
+            return Ok(created);
+        }
+        // the prefix's range in the primary key: every id that begins with it
+        let end = format!("{sent_prefix}\u{10ffff}");
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT message_id FROM message_ids WHERE message_id >= ?1 AND message_id < ?2 \
+                 AND ticket_id = ?3 AND direction = 'out' LIMIT 1",
+            )?
+            .query_row(params![sent_prefix, end, ticket_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The Message-ID of the newest mail in a ticket's conversation with its requestors
+    /// (the mail that made it, or a reply): what a reply written in tkt answers.
+    pub fn last_correspondence_message_id(&self, ticket_id: i64) -> Result<Option<String>> {
         Ok(self
             .conn
             .prepare_cached(
                 "SELECT a.message_id FROM attachments a JOIN transactions x ON x.id = a.transaction_id \
-                 WHERE x.ticket_id = ?1 AND a.message_id IS NOT NULL ORDER BY a.id LIMIT 1",
+                 WHERE x.ticket_id = ?1 AND x.type IN ('Create', 'Correspond') AND a.message_id IS NOT NULL \
+                 ORDER BY a.id DESC LIMIT 1",
             )?
             .query_row([ticket_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// The files of a transaction's message (MIME parts with a name and content), in
+    /// their order: what its notifications send along.
+    pub fn transaction_files(&self, transaction_id: i64) -> Result<Vec<StoredFile>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, filename, size FROM attachments WHERE transaction_id = ?1 AND filename IS NOT NULL \
+             AND (content IS NOT NULL OR blob_id IS NOT NULL) ORDER BY id",
+        )?;
+        let files = stmt
+            .query_map([transaction_id], |r| {
+                Ok(StoredFile {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    size: r.get::<_, i64>(2)?.max(0) as u64,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(files)
+    }
+
+    /// Whether a ticket (or one merged into it) notes already that its message was also
+    /// addressed to `queue` (see `WriteTx::note_other_queue`).
+    pub fn noted_other_queue(&self, ticket_id: i64, queue: &str) -> Result<bool> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM transactions WHERE ticket_id IN \
+                   (SELECT id FROM tickets WHERE effective_id = ?1) AND field = ?2 AND new_value = ?3 COLLATE NOCASE)",
+            )?
+            .query_row(params![ticket_id, ALSO_ADDRESSED_TO, queue], |r| r.get(0))?)
+    }
+
+    /// The queue a transaction's mail was delivered to, if it came from mail.
+    pub fn delivered_queue(&self, transaction_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT r.queue FROM transactions x JOIN raw_messages r ON r.id = x.raw_message_id WHERE x.id = ?1",
+            )?
+            .query_row([transaction_id], |r| r.get(0))
             .optional()?)
     }
 
@@ -172,6 +244,21 @@ impl Db<'_> {
         .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))
     }
 }
+
+/// A file of a stored message ([`Db::transaction_files`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    /// The attachment's id.
+    pub id: i64,
+    /// The name the sender gave it.
+    pub name: String,
+    /// Its size, decoded.
+    pub size: u64,
+}
+
+/// The `field` of the comment that notes a message was also addressed to another queue;
+/// its `new_value` names the queue.
+pub const ALSO_ADDRESSED_TO: &str = "AlsoAddressedTo";
 
 /// A delivered message's bytes as the store keeps them: inline, or written ahead as a blob
 /// (a large message; see `store::blobs`). Its hash is taken once, outside the writer.

@@ -37,7 +37,7 @@ pub use compile::{CompiledQuery, SeenBy, compile_query};
 pub use groups::GroupInfo;
 pub use idempotency::{IDEMPOTENCY_KEPT, KeptAnswer};
 pub use jobs::{ExchangeEntry, JobRun, Touches};
-pub use mail::{QuarantineEntry, RawBytes, Seen};
+pub use mail::{ALSO_ADDRESSED_TO, QuarantineEntry, RawBytes, Seen, StoredFile};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};
 pub use search::{ContentHit, SavedSearch};

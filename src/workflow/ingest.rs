@@ -18,11 +18,11 @@ use crate::error::{Error, Result};
 use crate::mail::commands::{self, MailCommands};
 use crate::mail::{AutoReason, Inbound, parse};
 use crate::rights::Right;
-use crate::store::{AlertSeen, Db, NewTicket, NewTransaction, QueueRow, RawBytes, Seen, WriteTx};
+use crate::store::{ALSO_ADDRESSED_TO, AlertSeen, Db, NewTicket, NewTransaction, QueueRow, RawBytes, Seen, WriteTx};
 use crate::ticket::{
     Action, COMMANDS_CUT, Category, Change, LinkChange, LinkName, Role, Status, Timestamp, TransactionKind,
 };
-use crate::user::{NOBODY_ID, User};
+use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User};
 
 /// How the MTA handed a message over: mailgate's command line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,6 +82,7 @@ pub fn ingest(
     };
     if let Some(seen) = tx.seen(&key)? {
         tracing::info!(%key, ticket = ?seen.ticket_id, "duplicate delivery: already stored");
+        note_other_queue(tx, delivery, &seen, now)?;
         return Ok(IngestOutcome {
             outcome: Outcome::Duplicate,
             ticket: seen.ticket_id,
@@ -120,6 +121,43 @@ pub fn ingest(
     };
     tx.mark_seen(&key, &seen, now)?;
     Ok(outcome)
+}
+
+/// A message addressed to two of our queues at once (To: support@, Cc: network@) is
+/// delivered once to each. The first delivery makes (or finds) its ticket; the second is
+/// a duplicate and stores nothing, but the ticket notes, once, that the message was also
+/// addressed to the other queue: RT_System's comment with `field` [`ALSO_ADDRESSED_TO`]
+/// and `new_value` the queue. No rules run on it, so nobody is mailed twice.
+fn note_other_queue(tx: &WriteTx<'_>, delivery: &Delivery, seen: &Seen, now: Timestamp) -> Result<()> {
+    let (Some(ticket_id), Some(transaction_id)) = (seen.ticket_id, seen.transaction_id) else {
+        return Ok(());
+    };
+    let Some(queue) = tx.queue_by_name(&delivery.queue)? else {
+        return Ok(());
+    };
+    let first = tx.delivered_queue(transaction_id)?;
+    if first.is_none_or(|first| first.eq_ignore_ascii_case(&queue.name)) {
+        return Ok(());
+    }
+    let Some(ticket_id) = tx.effective_ticket(ticket_id)? else {
+        return Ok(());
+    };
+    let in_queue = tx.ticket_row(ticket_id)?.is_some_and(|t| t.queue_id == queue.id);
+    if in_queue || tx.noted_other_queue(ticket_id, &queue.name)? {
+        return Ok(());
+    }
+    let note = format!(
+        "This message was also addressed to queue {} ({}); it is recorded once, on this ticket.",
+        queue.name, queue.address
+    );
+    tx.insert_transaction(&NewTransaction {
+        content: &note,
+        field: Some(ALSO_ADDRESSED_TO),
+        new_value: Some(&queue.name),
+        ..NewTransaction::new(ticket_id, TransactionKind::Comment, SYSTEM_USER_ID, now)
+    })?;
+    tracing::info!(ticket = ticket_id, queue = %queue.name, "message also addressed to another queue: noted");
+    Ok(())
 }
 
 /// Retries a quarantined message, after the admin fixed what made it fail (a limit, a

@@ -53,6 +53,9 @@ pub struct Settings {
     pub notification_limit_per_hour: u32,
     /// The most of a message a notification quotes (`mail.max_quoted_bytes`).
     pub max_quoted_bytes: usize,
+    /// How much of a message's files its notifications send along
+    /// (`mail.max_attachment_bytes_per_notification`).
+    pub max_attachment_bytes: u64,
     pub max_mime_parts: usize,
     pub undeclared_charset: Option<&'static encoding_rs::Encoding>,
     pub rules: Vec<Rule>,
@@ -81,6 +84,7 @@ impl Settings {
             autoreply_limit_per_hour: config.mail.autoreply_limit_per_hour,
             notification_limit_per_hour: config.mail.notification_limit_per_hour,
             max_quoted_bytes: config.mail.max_quoted_bytes,
+            max_attachment_bytes: config.mail.max_attachment_bytes_per_notification,
             max_mime_parts: config.mail.max_mime_parts,
             // validated when the config was loaded
             undeclared_charset: config.undeclared_charset().unwrap_or_default(),

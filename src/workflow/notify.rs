@@ -21,6 +21,9 @@ use crate::template::{ActorVars, Context, QueueVars, Rendered, TicketVars, Trans
 use crate::ticket::{Change, Role, Status, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User, is_mailer_address};
 
+mod outgoing;
+use outgoing::{Outgoing, Sent};
+
 /// Rules that fire because of rule actions stop at this depth, so rules cannot loop.
 pub const MAX_RULE_DEPTH: u32 = 4;
 
@@ -327,7 +330,10 @@ impl RuleRun<'_, '_> {
                 for address in to {
                     push_fixed(s, address, &mut list);
                 }
-                let out = Outgoing::notice(&rule.name, template, &list, &[]);
+                let out = Outgoing {
+                    sent: Sent::Page,
+                    ..Outgoing::notice(&rule.name, template, &list, &[])
+                };
                 self.send(&out).map(drop)
             }
             RuleAction::Notify {
@@ -434,7 +440,7 @@ impl RuleRun<'_, '_> {
                 continue;
             }
             let out = Outgoing {
-                autoreply: true,
+                sent: Sent::Autoreply,
                 ..Outgoing::notice(rule, template, &to, &[])
             };
             if self.send(&out)? {
@@ -465,7 +471,10 @@ pub(crate) fn report_refused_commands(
         content: &text,
         ..h.clone()
     };
-    let out = Outgoing::notice("command-errors", "command_errors", &to, &[]);
+    let out = Outgoing {
+        sent: Sent::Report,
+        ..Outgoing::notice("command-errors", "command_errors", &to, &[])
+    };
     let run = RuleRun {
         tx,
         s,
@@ -533,100 +542,10 @@ pub(crate) fn queue_notice(
     Ok(Some(composed))
 }
 
-/// One message a rule sends.
-struct Outgoing<'a> {
-    rule: &'a str,
-    template: &'a str,
-    /// With the comment address as Reply-To.
-    as_comment: bool,
-    /// An autoreply (`Auto-Submitted: auto-replied`) rather than a notification.
-    autoreply: bool,
-    to: &'a [String],
-    cc: &'a [String],
-}
-
-impl<'a> Outgoing<'a> {
-    /// A notification with the queue's correspond address as Reply-To.
-    fn notice(rule: &'a str, template: &'a str, to: &'a [String], cc: &'a [String]) -> Outgoing<'a> {
-        Outgoing {
-            rule,
-            template,
-            as_comment: false,
-            autoreply: false,
-            to,
-            cc,
-        }
-    }
-}
-
 impl RuleRun<'_, '_> {
     /// The template variables for what `rule` sends.
     fn context(&self, rule: &str) -> Result<Context> {
         template_context(self.tx, self.s, self.h, self.ticket, self.queue, rule, self.now)
-    }
-
-    /// Writes one message into the outbox; false when there was nobody to send it to.
-    fn send(&self, out: &Outgoing<'_>) -> Result<bool> {
-        let RuleRun {
-            tx,
-            s,
-            h,
-            ticket,
-            queue,
-            now,
-            ..
-        } = *self;
-        if out.to.is_empty() && out.cc.is_empty() {
-            return Ok(false);
-        }
-        let to = limits::within_limit(tx, s, ticket.id, out.to, now)?;
-        let cc = limits::within_limit(tx, s, ticket.id, out.cc, now)?;
-        if to.is_empty() && cc.is_empty() {
-            return Ok(false);
-        }
-        let context = self.context(out.rule)?;
-        let Some(text) = render_for_mail(s, out.template, &queue.name, &context, Some(ticket.id))? else {
-            return Ok(false);
-        };
-        let message_id = compose::new_message_id(ticket.id, &s.from);
-        let first_message = match h.mail.and_then(|m| m.message_id) {
-            Some(_) => None,
-            None => tx.first_message_id(ticket.id)?,
-        };
-        let in_reply_to = h.mail.and_then(|m| m.message_id).or(first_message.as_deref());
-        let notice = Notice {
-            text: &text,
-            autoreply: out.autoreply,
-            ticket_id: Some(ticket.id),
-            queue: &queue.name,
-            reply_to: if out.as_comment {
-                &queue.comment_address
-            } else {
-                &queue.address
-            },
-            from: &s.from,
-            actor: &context.actor.name,
-            to: &to,
-            cc: &cc,
-            in_reply_to,
-            references: h.mail.map_or(&[], |m| m.references),
-            message_id: &message_id,
-            date: now,
-        };
-        let Some(composed) = queue_notice(tx, s, &notice, &s.queue_tag(queue), out.rule, Some(h.transaction_id))?
-        else {
-            return Ok(false);
-        };
-        tx.record_message_id(&message_id, ticket.id, Some(h.transaction_id), true)?;
-        limits::count_sent(tx, ticket.id, &composed.recipients, now)?;
-        trace(|t| {
-            t.mail.push(TracedMail {
-                rule: out.rule.to_string(),
-                recipients: composed.recipients.clone(),
-                message: String::from_utf8_lossy(&composed.bytes).into_owned(),
-            });
-        });
-        Ok(true)
     }
 
     /// Queues a webhook call: the template variables as JSON.

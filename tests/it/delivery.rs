@@ -19,7 +19,13 @@ fn the_same_message_delivered_twice_or_to_two_queues_gives_one_ticket() {
     other_alias.extend(&message);
     d.deliver("network", &other_alias);
     assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 1);
-    assert_eq!(d.count("SELECT COUNT(*) FROM transactions"), 1);
+    // one message, and a note that it was also addressed to the second queue
+    assert_eq!(d.count("SELECT COUNT(*) FROM transactions WHERE type = 'Create'"), 1);
+    assert_eq!(
+        d.count("SELECT COUNT(*) FROM transactions WHERE field = 'AlsoAddressedTo' AND new_value = 'network'"),
+        1
+    );
+    assert_eq!(d.count("SELECT COUNT(*) FROM transactions"), 2);
     assert_eq!(d.count("SELECT COUNT(*) FROM raw_messages"), 1);
     let reply = mail("zoe@example.net", "Re: [tickets.test #1] Printer", "Still.", &[]);
     d.deliver("general", &reply);

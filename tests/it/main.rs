@@ -18,6 +18,7 @@ mod mail_quality;
 mod model;
 mod notify;
 mod outbound;
+mod outbound_quality;
 mod postfix;
 mod realworld;
 mod resilience;
