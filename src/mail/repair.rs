@@ -8,9 +8,10 @@
 //!   writes long values): the fold becomes spaces, so the boundary and the filename survive;
 //! - a leading white-space line before the header block, which made the whole message a
 //!   body without headers: it is dropped;
-//! - a part header block that runs into the body with no blank line, or ends with a line
-//!   of white space: the body starts at the first line that is not a header, as Python's
-//!   `email` and mail clients read it, instead of losing that line;
+//! - a header block (mostly a part's) that runs into the body with no blank line, or
+//!   ends with a line of white space: the body starts at the first line that is not a
+//!   header, as Python's `email` and mail clients read it, instead of losing that line (a
+//!   white-space line followed by a header is an obsolete fold, and stays one);
 //! - a second `Content-Type`, `Content-Transfer-Encoding` or `Content-Disposition` in one
 //!   header block: the first counts, as in Python's `email` and most clients (mail-parser
 //!   takes the last), so the later one is renamed `X-Duplicate-...`;
@@ -111,6 +112,7 @@ struct Delimiter {
     closes: bool,
 }
 
+/// The walk over one message: the input, and the edits it needs so far.
 struct Walker<'a> {
     raw: &'a [u8],
     edits: Vec<Edit>,
@@ -177,11 +179,11 @@ impl Walker<'_> {
     /// message whose first line is no header: it has no header block, and is left to be
     /// read as text.
     fn header_block(&mut self, start: usize, end: usize, message: bool) -> Option<(Vec<Field>, usize)> {
-        let mut at = start;
+        let at_first_header = self.skip_leading_blank_lines(start, end);
         if message {
-            at = self.skip_leading_blank_lines(start, end);
-            field_name_end(without_eol(line_at(self.raw, at, end)))?;
+            field_name_end(without_eol(line_at(self.raw, at_first_header, end)))?;
         }
+        let mut at = at_first_header;
         let mut fields: Vec<Field> = Vec::new();
         while at < end {
             let line = line_at(self.raw, at, end);
@@ -221,8 +223,8 @@ impl Walker<'_> {
         Some((fields, end))
     }
 
-    /// Drops white-space lines in front of a message's first header, which would
-    /// otherwise end its header block before it began.
+    /// Drops white-space lines in front of the first header of a message or part, which
+    /// would otherwise end its header block before it began.
     fn skip_leading_blank_lines(&mut self, start: usize, end: usize) -> usize {
         let mut at = start;
         while at < end {
@@ -244,13 +246,27 @@ impl Walker<'_> {
     }
 
     /// A fold right after a parameter's `=` (`name=\r\n\t"x"`) becomes spaces, which
-    /// mail-parser reads; it loses the parameter otherwise.
+    /// mail-parser reads; it loses the parameter otherwise. An `=` inside a quoted value
+    /// is no parameter's.
     fn unfold_after_equals(&mut self, field: &Field) {
         let (start, end) = field.value;
         let value = &self.raw[start..end];
+        let mut quoted = false;
         let mut i = 0;
         while i < value.len() {
+            if quoted {
+                match value[i] {
+                    b'\\' => i += 2,
+                    b'"' => {
+                        quoted = false;
+                        i += 1;
+                    }
+                    _ => i += 1,
+                }
+                continue;
+            }
             if value[i] != b'=' {
+                quoted = value[i] == b'"';
                 i += 1;
                 continue;
             }
@@ -290,7 +306,7 @@ impl Walker<'_> {
         let mut essence = String::from_utf8_lossy(kind).trim().to_ascii_lowercase();
         if !words.is_empty() && !kind.contains(&b'/') {
             let fixed = match words.as_slice() {
-                [kind, subtype] => [*kind, b"/", *subtype].concat(),
+                [main, sub] => [*main, b"/", *sub].concat(),
                 _ => b"text/plain".to_vec(),
             };
             let first = kind.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
@@ -701,6 +717,21 @@ mod tests {
     fn leading_white_space_lines_are_dropped_before_headers_only() {
         assert_eq!(repaired(" \r\n\t\r\nFrom: a@b\r\n\r\nx"), "From: a@b\r\n\r\nx");
         assert!(matches!(repair(b" \nno header here\n"), Cow::Borrowed(_)));
+        let out =
+            repaired("Content-Type: multipart/mixed; boundary=b\n\n--b\n \nContent-Type: text/html\n\nx\n--b--\n");
+        assert!(out.contains("--b\nContent-Type: text/html\n\nx"), "{out}");
+    }
+
+    #[test]
+    fn an_equals_sign_in_a_quoted_value_is_left_alone() {
+        let raw = "Content-Type: text/plain; name=\"=?utf-8?q?a?=\r\n =?utf-8?q?b?=\"\r\n\r\nx";
+        assert!(matches!(repair(raw.as_bytes()), Cow::Borrowed(_)));
+        for raw in [
+            "Content-Type: text/plain; name=\"a\\",
+            "Content-Disposition: a; b=\"\\\"=\n x\"",
+        ] {
+            let _ = repair(raw.as_bytes());
+        }
     }
 
     #[test]
