@@ -31,6 +31,11 @@ pub enum Error {
     /// Larger than the configured limit.
     #[error("{0}")]
     TooLarge(String),
+    /// Handed in as a mail message but not one at all: empty, or binary data with no
+    /// header block (`mail::not_mail`). Like `TooLarge`, mailgate exits 65 and the MTA
+    /// bounces it to its sender.
+    #[error("{0}")]
+    NotMail(String),
     /// Worth retrying later: the database is busy, the disk is full, the daemon is stopping.
     #[error("{0}")]
     Temporary(String),
@@ -54,6 +59,7 @@ impl Error {
             Error::Invalid(_) => "invalid",
             Error::Conflict(_) => "conflict",
             Error::TooLarge(_) => "too_large",
+            Error::NotMail(_) => "not_mail",
             Error::Temporary(_) => "temporary",
             Error::Internal(_) => "internal",
         }
@@ -69,6 +75,7 @@ impl Error {
             "invalid" => Error::Invalid(message),
             "conflict" => Error::Conflict(message),
             "too_large" => Error::TooLarge(message),
+            "not_mail" => Error::NotMail(message),
             "internal" => Error::Internal(message),
             _ => Error::Temporary(message),
         }
@@ -117,6 +124,7 @@ mod tests {
             Error::Invalid("a".into()),
             Error::Conflict("a".into()),
             Error::TooLarge("a".into()),
+            Error::NotMail("a".into()),
             Error::Temporary("a".into()),
             Error::Internal("a".into()),
         ] {

@@ -30,7 +30,7 @@ pub mod exit {
     version,
     about = "Hands one message from the MTA (on standard input) to ticketd.",
     after_help = "Exit status: 0 stored; 75 try again later; 67 no such queue; 77 not allowed; \
-                  65 too large; 64 bad command line."
+                  65 too large or not a mail message; 64 bad command line."
 )]
 pub struct Args {
     /// unix:/path/to/ticketd.sock or http://host:port [default: $TICKETD_URL, else the
@@ -132,7 +132,7 @@ pub fn deliver(args: &Args, message: Vec<u8>, extension: Option<&str>, envelope_
             let code = match &e {
                 Error::NotFound(_) => exit::NOUSER,
                 Error::Denied(_) => exit::NOPERM,
-                Error::TooLarge(_) => exit::DATAERR,
+                Error::TooLarge(_) | Error::NotMail(_) => exit::DATAERR,
                 Error::Invalid(_) => exit::USAGE,
                 _ => exit::TEMPFAIL,
             };

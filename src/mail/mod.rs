@@ -8,8 +8,11 @@ pub mod commands;
 pub mod compose;
 pub mod loops;
 pub mod parse;
+mod repair;
+mod sniff;
 pub mod thread;
 
 pub use loops::AutoReason;
 pub use parse::{Inbound, ParseOptions, Part, Sender, parse};
+pub use sniff::not_mail;
 pub use thread::SubjectTag;

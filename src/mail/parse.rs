@@ -2,18 +2,22 @@
 //! the MIME tree, all owned and in UTF-8.
 //!
 //! Parsing never rejects a message: whatever arrives is turned into something storable.
-//! mail-parser does the MIME work; this module mends what it leaves for us:
-//! 8-bit header bytes in no declared charset (guessed with chardetng, as a browser would),
-//! 8-bit bodies without a charset, RFC 2231 filenames split over several parameters in a
-//! stateful charset, and input that has no header block at all.
+//! mail-parser does the MIME work, on bytes `repair` has mended where mail-parser would
+//! misread real-world structure; this module mends what it leaves for us: 8-bit header
+//! bytes in no declared charset (guessed with chardetng, as a browser would), 8-bit bodies
+//! without a charset, RFC 2231 filenames split over several parameters in a stateful
+//! charset, the first of two Subject or From headers (mail-parser takes the last), binary
+//! files labelled text/* (kept byte for byte), and input that has no header block at all.
 
 use encoding_rs::Encoding;
-use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders, PartType};
+use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::charset::{decode_with, headers_in_utf8, rfc2231_continued, undeclared_charset};
 use super::loops::{self, AutoReason, LoopSignals};
+use super::repair::repair;
+use super::sniff::binary_format;
 use super::thread::clean_message_id;
 use crate::error::Error;
 use crate::user::normalize_address;
@@ -103,10 +107,14 @@ pub struct ParseOptions<'a> {
 pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
     let raw = strip_mbox_from_line(raw);
     let fallback = options.undeclared_charset.unwrap_or_else(|| undeclared_charset(raw));
-    let buffer = headers_in_utf8(raw, fallback);
-    let Some(message) = MessageParser::default().parse(buffer.as_ref()) else {
+    let repaired = repair(raw);
+    let buffer = headers_in_utf8(&repaired, fallback);
+    let Some(mut message) = MessageParser::default().parse(buffer.as_ref()) else {
         return Ok(headerless(raw, fallback));
     };
+    let binary = binary_text_parts(&message, &buffer);
+    message.text_body.retain(|id| !binary.contains_key(id));
+    message.html_body.retain(|id| !binary.contains_key(id));
     let source = Source {
         buffer: &buffer,
         fallback,
@@ -120,9 +128,9 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
     }
     let sender = sender_of(&message);
     let from_doubt = from_doubt(&message, raw);
-    let subject = message.subject().map(unfold).unwrap_or_default();
+    let subject = first_subject(&message).map(unfold).unwrap_or_default();
     let message_id = message.message_id().and_then(clean_message_id);
-    let parts = mime_tree(&message, &source, message_id.clone(), &subject);
+    let parts = mime_tree(&message, &source, &binary, message_id.clone(), &subject);
     let content = bounded_text(body_text(&message, &source));
     let header_pairs: Vec<(&str, &str)> = message
         .headers()
@@ -166,7 +174,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
 }
 
 /// Postfix's local delivery puts an mbox `From sender date` line in front of the message.
-fn strip_mbox_from_line(raw: &[u8]) -> &[u8] {
+pub(super) fn strip_mbox_from_line(raw: &[u8]) -> &[u8] {
     if raw.starts_with(b"From ") {
         match raw.iter().position(|&b| b == b'\n') {
             Some(end) => &raw[end + 1..],
@@ -210,10 +218,24 @@ fn headerless(raw: &[u8], fallback: &'static Encoding) -> Inbound {
     }
 }
 
+/// The first Subject header's text. mail-parser answers the last; Python's `email`, DMARC
+/// and most mail clients read the first, and so does ticketd.
+fn first_subject<'a>(message: &'a Message<'_>) -> Option<&'a str> {
+    first_header(message, &HeaderName::Subject).and_then(HeaderValue::as_text)
+}
+
+/// The value of the first header called `name` in the message's own header block.
+fn first_header<'a, 'x>(message: &'a Message<'x>, name: &HeaderName<'_>) -> Option<&'a HeaderValue<'x>> {
+    message.headers().iter().find(|h| h.name == *name).map(|h| &h.value)
+}
+
+/// The sender: the first address of the first From header (a message with two is
+/// recorded with the first, as DMARC reads it; [`from_doubt`] says it has two), else of
+/// the first Sender header, else the return path.
 fn sender_of(message: &Message<'_>) -> Option<Sender> {
-    let from_header = [message.from(), message.sender()]
-        .into_iter()
-        .flatten()
+    let from_header = [HeaderName::From, HeaderName::Sender]
+        .iter()
+        .filter_map(|name| first_header(message, name)?.as_address())
         .find_map(|list| {
             list.iter().find_map(|a| {
                 let address = normalize_address(a.address()?)?;
@@ -372,7 +394,13 @@ fn part_text(part: &mail_parser::MessagePart<'_>, source: &Source<'_>) -> Option
 /// keeps them, so a forwarded mail is one attachment and not a dozen. Each part is taken
 /// once: mail-parser, recovering from a broken message, can list a part among its own
 /// descendants, and following that would never end.
-fn mime_tree(message: &Message<'_>, source: &Source<'_>, message_id: Option<String>, subject: &str) -> Vec<Part> {
+fn mime_tree(
+    message: &Message<'_>,
+    source: &Source<'_>,
+    binary: &BinaryParts,
+    message_id: Option<String>,
+    subject: &str,
+) -> Vec<Part> {
     let buffer = source.buffer;
     let mut parts = Vec::new();
     let mut taken = vec![false; message.parts.len()];
@@ -398,7 +426,10 @@ fn mime_tree(message: &Message<'_>, source: &Source<'_>, message_id: Option<Stri
         .trim_end()
         .to_string();
         let content = match &part.body {
-            PartType::Text(_) | PartType::Html(_) => part_text(part, source).map(String::into_bytes),
+            PartType::Text(_) | PartType::Html(_) => match binary.get(&id) {
+                Some(bytes) => Some(bytes.clone()),
+                None => part_text(part, source).map(String::into_bytes),
+            },
             PartType::Binary(b) | PartType::InlineBinary(b) => Some(b.to_vec()),
             PartType::Message(_) => Some(
                 buffer
@@ -451,24 +482,72 @@ fn content_type_of(part: &mail_parser::MessagePart<'_>) -> String {
     }
 }
 
-/// The part's filename. RFC 2231 continuations (`filename*0*=...; filename*1*=...`) are
-/// joined as bytes before the charset is applied: mail-parser decodes each piece alone,
-/// which breaks stateful charsets such as ISO-2022-JP.
+/// The part's filename: Content-Disposition's `filename` where there is one, else
+/// Content-Type's `name` (when the two disagree, the first is the name the sender's
+/// program gave the file, as Python's `email` and mail clients read it). RFC 2231
+/// continuations (`filename*0*=...; filename*1*=...`) are joined as bytes before the
+/// charset is applied: mail-parser decodes each piece alone, which breaks stateful
+/// charsets such as ISO-2022-JP.
 fn filename_of(part: &mail_parser::MessagePart<'_>, buffer: &[u8]) -> Option<String> {
-    for header in part.headers.iter() {
-        let name = header.name();
-        let param = if name.eq_ignore_ascii_case("Content-Disposition") {
-            "filename"
-        } else if name.eq_ignore_ascii_case("Content-Type") {
-            "name"
-        } else {
+    let named = |header_name: &str, param: &str| {
+        let header = part
+            .headers
+            .iter()
+            .find(|h| h.name().eq_ignore_ascii_case(header_name))?;
+        let value = raw_value(buffer, header.offset_start, header.offset_end);
+        let name = match rfc2231_continued(value, param) {
+            Some(joined) => crate::text::one_line(&joined),
+            None => unfold(header.value.as_content_type()?.attribute(param)?),
+        };
+        Some(name).filter(|n| !n.is_empty())
+    };
+    named("Content-Disposition", "filename").or_else(|| named("Content-Type", "name"))
+}
+
+/// Text parts (by id) whose content is binary: a PNG labelled text/rtf, a PDF labelled
+/// text/plain. mail-parser turns them into text, replacing every byte that is not in
+/// the charset; they are kept byte for byte instead, decoded from their transfer
+/// encoding only, and are not shown as the message's text.
+type BinaryParts = std::collections::HashMap<u32, Vec<u8>>;
+
+fn binary_text_parts(message: &Message<'_>, buffer: &[u8]) -> BinaryParts {
+    let mut binary = BinaryParts::new();
+    for (id, part) in message.parts.iter().enumerate() {
+        let (PartType::Text(text) | PartType::Html(text)) = &part.body else {
             continue;
         };
-        if let Some(joined) = rfc2231_continued(raw_value(buffer, header.offset_start, header.offset_end), param) {
-            return Some(crate::text::one_line(&joined));
+        // a binary file read as text has bytes no charset has, or NULs
+        if !text.contains(['\u{FFFD}', '\0']) {
+            continue;
+        }
+        let wide = part
+            .content_type()
+            .and_then(|ct| ct.attribute("charset"))
+            .is_some_and(|cs| {
+                cs.to_ascii_lowercase().starts_with("utf-16") || cs.to_ascii_lowercase().starts_with("utf-32")
+            });
+        let Some(body) = buffer.get(part.offset_body as usize..part.offset_end as usize) else {
+            continue;
+        };
+        let bytes = match part.encoding {
+            mail_parser::Encoding::Base64 => mail_parser::decoders::base64::base64_decode(body),
+            mail_parser::Encoding::QuotedPrintable => {
+                mail_parser::decoders::quoted_printable::quoted_printable_decode(body)
+            }
+            mail_parser::Encoding::None => Some(body.to_vec()),
+        };
+        if let Some(bytes) = bytes.filter(|b| is_binary(b, wide)) {
+            binary.insert(id as u32, bytes);
         }
     }
-    part.attachment_name().map(unfold).filter(|n| !n.is_empty())
+    binary
+}
+
+/// Whether bytes are a binary file rather than text: they begin as a common binary format
+/// does, or hold a NUL (which text in a charset of one or more bytes a character has not;
+/// UTF-16 and UTF-32 text, `wide`, has them).
+fn is_binary(bytes: &[u8], wide: bool) -> bool {
+    binary_format(bytes).is_some() || (!wide && bytes.contains(&0))
 }
 
 /// The headers that make a message what it is, wherever it is delivered: the
@@ -657,6 +736,49 @@ mod tests {
                     --bContent-Type: message/rfc822\n\n\n--b--";
         let m = parse(raw, &opts()).unwrap();
         assert!(m.parts.len() <= 5, "{:?}", m.parts.len());
+    }
+
+    #[test]
+    fn the_first_subject_and_from_count_and_two_froms_stay_doubted() {
+        let m = parse(
+            b"From: Klaas <klaas@example.net>\nSubject: first\nFrom: boss@example.net\nSubject: second\n\nx\n",
+            &opts(),
+        )
+        .unwrap();
+        assert_eq!(m.subject, "first");
+        assert_eq!(m.sender.unwrap().address, "klaas@example.net");
+        assert!(m.from_doubt.unwrap().contains("2 From headers"));
+    }
+
+    #[test]
+    fn the_disposition_filename_wins_over_a_continued_type_name() {
+        let m = parse(
+            b"Content-Type: multipart/mixed; boundary=b\n\n--b\n\
+              Content-Type: application/pdf; name*0*=utf-8''old%20name; name*1*=.pdf\n\
+              Content-Disposition: attachment; filename=\"new name.pdf\"\n\nx\n--b\n\
+              Content-Type: application/pdf; name*0=only; name*1=-type.pdf\n\n\nx\n--b--\n",
+            &opts(),
+        )
+        .unwrap();
+        let names: Vec<_> = m.parts.iter().filter_map(|p| p.filename.as_deref()).collect();
+        assert_eq!(names, ["new name.pdf", "only-type.pdf"]);
+    }
+
+    #[test]
+    fn binary_content_labelled_text_is_kept_byte_for_byte() {
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\xff\xfe";
+        let encoded = "iVBORw0KGgoAAAANSUhEUv/+";
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee the file\n--b\n\
+             Content-Type: text/rtf; name=a.png\nContent-Transfer-Encoding: base64\n\n{encoded}\n--b\n\
+             Content-Type: text/plain; charset=utf-16le\nContent-Transfer-Encoding: base64\n\naABpAA==\n--b--\n"
+        );
+        let m = parse(raw.as_bytes(), &opts()).unwrap();
+        assert_eq!(m.parts[2].content_type, "text/rtf");
+        assert_eq!(m.parts[2].content.as_deref(), Some(png.as_slice()));
+        // UTF-16 text has NULs and is still text, in UTF-8
+        assert_eq!(m.parts[3].content.as_deref(), Some(b"hi".as_slice()));
+        assert_eq!(m.content.trim(), "see the file\nhi");
     }
 
     #[test]

@@ -463,10 +463,12 @@ fn garbage_in_is_stored_never_rejected() {
         x ^= x << 5;
         random.push((x >> 24) as u8);
     }
+    // behind a header block, anything is a message; with none, binary bytes are not (see
+    // not_mail.rs)
+    let mut headed_random = b"From: a@example.net\nSubject: noise\n\n".to_vec();
+    headed_random.extend(random);
     let cases: Vec<(&str, Vec<u8>)> = vec![
-        ("empty", Vec::new()),
-        ("random bytes", random),
-        ("nul bytes", vec![0u8; 1000]),
+        ("random bytes behind headers", headed_random),
         ("headers only, no blank line", b"From: a@example.net\nSubject: no body".to_vec()),
         (
             "unclosed multipart",
@@ -502,7 +504,7 @@ fn garbage_in_is_stored_never_rejected() {
         assert!(raw == *message, "{what}: raw bytes kept");
     }
     assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), cases.len() as i64);
-    let klingon = d.show(6);
+    let klingon = d.show(4);
     assert!(
         klingon["transactions"][0]["content"]
             .as_str()

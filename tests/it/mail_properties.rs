@@ -1,7 +1,8 @@
 //! Property tests for mail in (issue 14): whatever bytes arrive (random bytes, random
 //! bytes behind a plausible header, real messages from tests/corpus/ mutated), parsing
 //! neither panics nor hangs and yields one clean line for subjects and names; the real
-//! daemon stores each with its raw bytes, or answers mailgate clearly, and lives on.
+//! daemon stores each with its raw bytes (or refuses what is not mail at all with 65), and
+//! lives on.
 //!
 //! `cargo test --test it mail_properties` runs a bounded number of cases (a few thousand
 //! parses, a few dozen deliveries). For a long run, PROPTEST_CASES sets the number of
@@ -214,7 +215,14 @@ fn the_daemon_stores_any_bytes_with_their_raw_original_and_lives_on() {
     let mut runner = runner(cases(50));
     let result = runner.run(&hostile_mail(corpus()), |raw| {
         let out = d.mailgate(&["--queue", "general", "--timeout", "30"], &raw);
-        // 0 whatever the input: stored, quarantined, or seen before; never a bounce or a
+        // input that is no mail at all (nothing, binary without headers) is bounced with
+        // 65 and not stored (not_mail.rs)
+        if ticketd::mail::not_mail(&raw).is_some() {
+            prop_assert_eq!(out.status.code(), Some(65), "{}", stderr(&out));
+            prop_assert!(!stored(&d, &raw)?, "refused input is not stored");
+            return Ok(());
+        }
+        // 0 for anything else: stored, quarantined, or seen before; never a bounce or a
         // retry (75 would also mean it hung past the timeout)
         prop_assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         if !stored(&d, &raw)? && !seen(&d, &raw)? {

@@ -16,6 +16,7 @@ mod loops;
 mod mail_properties;
 mod mail_quality;
 mod model;
+mod not_mail;
 mod notify;
 mod outbound;
 mod outbound_quality;

@@ -49,6 +49,7 @@ pub async fn ingest(
         .await?
         .ok_or_else(|| Error::NotFound(format!("no queue named `{}` here", p.queue)))?;
     let raw = read_limited(body, app.config.mail.max_message_bytes).await?;
+    refuse_what_is_not_mail(&raw, &p.queue)?;
     let delivery = Delivery {
         queue: queue.name,
         action,
@@ -119,6 +120,18 @@ pub async fn ingest(
         other => other?,
     };
     Ok(Json(outcome).into_response())
+}
+
+/// Refuses input that is not a mail message at all (`mail::not_mail`: empty, or binary
+/// data with no header block) before anything is stored: it would make a blank ticket and
+/// tell staff about it. The refusal is `not_mail`: mailgate exits 65 and the MTA bounces
+/// the input to its sender with the reason, so it is not lost without a word.
+fn refuse_what_is_not_mail(raw: &[u8], queue: &str) -> Result<()> {
+    let Some(why) = crate::mail::not_mail(raw) else {
+        return Ok(());
+    };
+    tracing::warn!(queue, bytes = raw.len(), reason = %why, "refused input that is not a mail message; the MTA bounces it");
+    Err(Error::NotMail(format!("not a mail message: {why}; it was not stored")))
 }
 
 /// Writes a large message's raw bytes and large parts ahead as blobs, a chunk per writer

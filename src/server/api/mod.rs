@@ -177,6 +177,7 @@ impl IntoResponse for ApiError {
             Error::Invalid(_) => StatusCode::BAD_REQUEST,
             Error::Conflict(_) => StatusCode::CONFLICT,
             Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::NotMail(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Temporary(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
