@@ -3,12 +3,14 @@
 //! This is the one ingest path for every source of mail (mailgate today; IMAP or an API
 //! upload later): whatever arrives becomes an [`Inbound`] here.
 
+pub mod body;
 mod charset;
 pub mod commands;
 pub mod compose;
 pub mod loops;
 pub mod parse;
 pub mod thread;
+mod uuencode;
 
 pub use loops::AutoReason;
 pub use parse::{Inbound, ParseOptions, Part, Sender, parse};
