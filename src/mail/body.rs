@@ -74,8 +74,8 @@ pub fn html_to_text(html: &str) -> String {
 /// Elements that have no end tag, or whose end tag a parser supplies when the next one
 /// starts: they add no depth.
 const FLAT_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "dd", "dt", "embed", "hr", "img", "input", "li", "link", "meta", "option",
-    "p", "param", "source", "td", "th", "tr", "track", "wbr",
+    "area", "base", "br", "col", "dd", "dt", "embed", "hr", "img", "input", "li", "link", "meta", "option", "p",
+    "param", "source", "td", "th", "tr", "track", "wbr",
 ];
 
 /// How deep the elements of `html` nest, near enough: start tags less end tags, at
@@ -107,7 +107,7 @@ fn nesting_depth(html: &str) -> usize {
             .map(|n| name_start + n);
         if closing {
             depth = depth.saturating_sub(1);
-        } else if !tag_end.is_some_and(|end| bytes[end - 1] == b'/') {
+        } else if tag_end.is_none_or(|end| bytes[end - 1] != b'/') {
             depth += 1;
             deepest = deepest.max(depth);
         }
@@ -172,11 +172,15 @@ impl Reader {
                 "alternative" => self.alternative(message, raw, children, seen, depth),
                 "related" => {
                     let root = related_root(message, part, children);
-                    root.map(|id| self.entity(message, raw, id, seen, depth)).unwrap_or_default()
+                    root.map(|id| self.entity(message, raw, id, seen, depth))
+                        .unwrap_or_default()
                 }
                 "report" => self.report(message, raw, children, seen, depth),
                 "digest" => join(children.iter().map(|&c| match message.parts.get(c as usize) {
-                    Some(MessagePart { body: PartType::Message(inner), .. }) if !std::mem::replace(&mut seen[c as usize], true) => {
+                    Some(MessagePart {
+                        body: PartType::Message(inner),
+                        ..
+                    }) if !std::mem::replace(&mut seen[c as usize], true) => {
                         self.attached(inner, "---------- Message from the digest ----------", depth)
                     }
                     _ => self.entity(message, raw, c, seen, depth),
@@ -184,7 +188,9 @@ impl Reader {
                 _ => join(children.iter().map(|&c| self.entity(message, raw, c, seen, depth))),
             },
             PartType::Text(_) | PartType::Html(_) if !is_shown_inline(part, id) => String::new(),
-            PartType::Html(_) => text_in(part, raw, self.fallback).map(|html| html_to_text(&html)).unwrap_or_default(),
+            PartType::Html(_) => text_in(part, raw, self.fallback)
+                .map(|html| html_to_text(&html))
+                .unwrap_or_default(),
             PartType::Text(_) if is_plain_text(part) => text_in(part, raw, self.fallback)
                 .map(|text| uuencode::without_blocks(&text))
                 .unwrap_or_default(),
@@ -199,14 +205,21 @@ impl Reader {
 
     /// The plain text of an alternative, unless it is empty; then the richest other
     /// part that has text (an empty text/plain beside the HTML is common).
-    fn alternative(&self, message: &Message<'_>, raw: &[u8], children: &[u32], seen: &mut [bool], depth: usize) -> String {
+    fn alternative(
+        &self,
+        message: &Message<'_>,
+        raw: &[u8],
+        children: &[u32],
+        seen: &mut [bool],
+        depth: usize,
+    ) -> String {
         let part = |id: &u32| message.parts.get(*id as usize);
         let plain = children
             .iter()
             .filter(|id| part(id).is_some_and(|p| matches!(p.body, PartType::Text(_)) && is_plain_text(p)));
-        let other_multiparts = children.iter().filter(|id| {
-            part(id).is_some_and(|p| matches!(p.body, PartType::Multipart(_)) && subtype(p) != "related")
-        });
+        let other_multiparts = children
+            .iter()
+            .filter(|id| part(id).is_some_and(|p| matches!(p.body, PartType::Multipart(_)) && subtype(p) != "related"));
         for &id in plain.chain(other_multiparts).chain(children.iter().rev()) {
             let text = self.entity(message, raw, id, seen, depth);
             if !text.trim().is_empty() {
@@ -226,15 +239,18 @@ impl Reader {
                 return text;
             }
         }
-        let status = children.iter().filter_map(|&id| message.parts.get(id as usize)).find(|p| {
-            matches!(
-                content_type(p).as_str(),
-                "message/delivery-status"
-                    | "message/global-delivery-status"
-                    | "message/disposition-notification"
-                    | "message/feedback-report"
-            )
-        });
+        let status = children
+            .iter()
+            .filter_map(|&id| message.parts.get(id as usize))
+            .find(|p| {
+                matches!(
+                    content_type(p).as_str(),
+                    "message/delivery-status"
+                        | "message/global-delivery-status"
+                        | "message/disposition-notification"
+                        | "message/feedback-report"
+                )
+            });
         let Some(status) = status else {
             return String::new();
         };
@@ -328,7 +344,9 @@ fn transfer_decoded(part: &MessagePart<'_>, raw: &[u8]) -> Option<Vec<u8>> {
     let body = raw.get(part.offset_body as usize..part.offset_end as usize)?;
     match part.encoding {
         mail_parser::Encoding::None => Some(body.to_vec()),
-        mail_parser::Encoding::QuotedPrintable => mail_parser::decoders::quoted_printable::quoted_printable_decode(body),
+        mail_parser::Encoding::QuotedPrintable => {
+            mail_parser::decoders::quoted_printable::quoted_printable_decode(body)
+        }
         mail_parser::Encoding::Base64 => {
             // as mail-parser does, skipping what is not base64
             let clean: Vec<u8> = body
@@ -378,7 +396,12 @@ fn related_root(message: &Message<'_>, part: &MessagePart<'_>, children: &[u32])
     let named = start.and_then(|start| {
         let start = start.trim().trim_matches(['<', '>']);
         children.iter().copied().find(|&id| {
-            message.parts.get(id as usize).and_then(|p| p.content_id()).map(|cid| cid.trim_matches(['<', '>'])) == Some(start)
+            message
+                .parts
+                .get(id as usize)
+                .and_then(|p| p.content_id())
+                .map(|cid| cid.trim_matches(['<', '>']))
+                == Some(start)
         })
     });
     named.or_else(|| children.first().copied())
@@ -394,12 +417,14 @@ fn join(texts: impl Iterator<Item = String>) -> String {
 fn addresses(list: &mail_parser::Address<'_>) -> String {
     let names: Vec<String> = list
         .iter()
-        .map(|a| match (a.name().map(one_line).filter(|n| !n.is_empty()), a.address()) {
-            (Some(name), Some(address)) => format!("{name} <{}>", one_line(address)),
-            (None, Some(address)) => one_line(address),
-            (Some(name), None) => name,
-            (None, None) => String::new(),
-        })
+        .map(
+            |a| match (a.name().map(one_line).filter(|n| !n.is_empty()), a.address()) {
+                (Some(name), Some(address)) => format!("{name} <{}>", one_line(address)),
+                (None, Some(address)) => one_line(address),
+                (Some(name), None) => name,
+                (None, None) => String::new(),
+            },
+        )
         .filter(|a| !a.is_empty())
         .collect();
     names.join(", ")
@@ -407,7 +432,10 @@ fn addresses(list: &mail_parser::Address<'_>) -> String {
 
 /// A header value as one line without control characters.
 fn one_line(text: &str) -> String {
-    crate::text::one_line(text).split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::text::one_line(text)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -489,7 +517,10 @@ mod tests {
                    --d\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; b\n\nAction: failed\nStatus: 5.1.1\n\
                    --d\nContent-Type: text/rfc822-headers\n\nSubject: returned\n--d--\n";
         let shown = text(raw);
-        assert!(shown.starts_with("---------- Delivery status ----------\nReporting-MTA: dns; b"), "{shown}");
+        assert!(
+            shown.starts_with("---------- Delivery status ----------\nReporting-MTA: dns; b"),
+            "{shown}"
+        );
         assert!(!shown.contains("returned"), "{shown}");
     }
 
@@ -503,7 +534,10 @@ mod tests {
         let pdf = "Content-Type: application/pdf\nContent-Transfer-Encoding: base64\n\nJVBERg==";
         assert_eq!(with("Scanned on floor 3.", pdf), "Scanned on floor 3.\n");
         assert_eq!(with("This is a multi-part message in MIME format.", pdf), "");
-        assert_eq!(with("Scanned on floor 3.", "Content-Type: text/plain\n\nthe text"), "the text");
+        assert_eq!(
+            with("Scanned on floor 3.", "Content-Type: text/plain\n\nthe text"),
+            "the text"
+        );
     }
 
     #[test]

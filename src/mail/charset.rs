@@ -121,7 +121,11 @@ fn multipart_parts(raw: &[u8], body: Range<usize>, boundary: &[u8]) -> Vec<Range
         let line = &raw[at..line_end];
         if let Some(rest) = line.strip_prefix(b"--").and_then(|l| l.strip_prefix(boundary)) {
             let closing = rest.starts_with(b"--");
-            if rest.iter().skip(if closing { 2 } else { 0 }).all(u8::is_ascii_whitespace) {
+            if rest
+                .iter()
+                .skip(if closing { 2 } else { 0 })
+                .all(u8::is_ascii_whitespace)
+            {
                 if let Some(start) = open.take() {
                     // the line break before a delimiter belongs to the delimiter
                     let end = if raw[..at].ends_with(b"\r\n") {
@@ -256,7 +260,13 @@ pub(super) fn decode_declared(label: &str, bytes: &[u8], fallback: &'static Enco
     if let Some(table) = mac_charset(&label) {
         return bytes
             .iter()
-            .map(|&b| if b < 0x80 { char::from(b) } else { table[usize::from(b - 0x80)] })
+            .map(|&b| {
+                if b < 0x80 {
+                    char::from(b)
+                } else {
+                    table[usize::from(b - 0x80)]
+                }
+            })
             .collect();
     }
     if let Some(decode) = mail_parser::decoders::charsets::map::charset_decoder(label.as_bytes()) {
@@ -292,9 +302,8 @@ fn mac_charset(label: &str) -> Option<&'static [char; 128]> {
     })
 }
 
-static ENCODED_WORD: LazyLock<BytesRegex> = LazyLock::new(|| {
-    BytesRegex::new(r"(?-u)=\?([^?\s]{1,75})\?([QqBb])\?([^?\s]*)\?=").expect("valid pattern")
-});
+static ENCODED_WORD: LazyLock<BytesRegex> =
+    LazyLock::new(|| BytesRegex::new(r"(?-u)=\?([^?\s]{1,75})\?([QqBb])\?([^?\s]*)\?=").expect("valid pattern"));
 
 /// One RFC 2047 encoded word of a header block.
 struct EncodedWord<'a> {
@@ -334,7 +343,9 @@ fn mend_encoded_words(block: &[u8], fallback: &'static Encoding) -> Option<Vec<u
     let mut copied = 0;
     let mut run_start = 0;
     for i in 0..words.len() {
-        let continues = words.get(i + 1).is_some_and(|next| only_folding(&block[words[i].span.end..next.span.start]));
+        let continues = words
+            .get(i + 1)
+            .is_some_and(|next| only_folding(&block[words[i].span.end..next.span.start]));
         if continues {
             continue;
         }
@@ -423,7 +434,10 @@ const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz
 
 /// The bytes of a `B` encoded word; padding may be missing. `None` for anything else.
 fn base64_word(text: &[u8]) -> Option<Vec<u8>> {
-    let text = text.strip_suffix(b"==").or_else(|| text.strip_suffix(b"=")).unwrap_or(text);
+    let text = text
+        .strip_suffix(b"==")
+        .or_else(|| text.strip_suffix(b"="))
+        .unwrap_or(text);
     let mut out = Vec::with_capacity(text.len() * 3 / 4);
     let mut acc = 0u32;
     let mut bits = 0;
@@ -443,7 +457,10 @@ fn base64_word(text: &[u8]) -> Option<Vec<u8>> {
 fn base64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(BASE64[(n >> (18 - 6 * i) & 63) as usize]));
@@ -536,7 +553,10 @@ mod tests {
         // "Zoë" with the two bytes of ë in two words
         assert_eq!(subject(b"Subject: =?utf-8?b?Wm/D?= =?UTF-8?B?qw==?=\n\nx\n"), "Zoë");
         // folded onto the next line, Q and B mixed
-        assert_eq!(subject(b"Subject: =?utf-8?q?Zo=C3?=\n =?utf-8?b?qw==?= ok\n\nx\n"), "Zoë ok");
+        assert_eq!(
+            subject(b"Subject: =?utf-8?q?Zo=C3?=\n =?utf-8?b?qw==?= ok\n\nx\n"),
+            "Zoë ok"
+        );
         // words in different charsets are decoded each in its own
         assert_eq!(
             subject(b"Subject: =?iso-8859-1?q?K=F6ln?= =?utf-8?q?_K=C3=B6ln?=\n\nx\n"),
@@ -581,7 +601,8 @@ mod tests {
         for body in [&b"preamble \xfc\n"[..], b"body \xfc\n", b"inner \xfc\n"] {
             assert!(fixed.windows(body.len()).any(|w| w == body), "{text}");
         }
-        assert_eq!(header_blocks(b"Subject: x\n\nbody"), [0..11]);
+        let blocks = header_blocks(b"Subject: x\n\nbody");
+        assert_eq!((blocks.len(), blocks.first()), (1, Some(&(0..11))));
     }
 
     #[test]

@@ -122,7 +122,10 @@ pub(super) fn mend_parts(parts: &mut Vec<Part>) {
 /// The content type a file's name suggests, for the common kinds; else
 /// `application/octet-stream`.
 fn content_type_for(name: &str) -> &'static str {
-    let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let extension = name
+        .rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default();
     match extension.as_str() {
         "jpg" | "jpeg" | "jpe" => "image/jpeg",
         "png" => "image/png",
@@ -188,7 +191,11 @@ fn begin_line(line: &str) -> Option<(bool, String)> {
     }
     let name = name.trim().rsplit(['/', '\\']).next().unwrap_or_default();
     let name = crate::text::one_line(name);
-    let name = if name.trim().is_empty() { "uuencoded".to_string() } else { name };
+    let name = if name.trim().is_empty() {
+        "uuencoded".to_string()
+    } else {
+        name
+    };
     Some((base64, name))
 }
 
@@ -196,7 +203,7 @@ fn begin_line(line: &str) -> Option<(bool, String)> {
 /// used through its `end` (`====` for base64). `None` if the lines are not one.
 fn block_body(lines: &[(usize, &str)], base64: bool) -> Option<(Vec<u8>, usize)> {
     let mut bytes = Vec::new();
-    let mut data_lines = 0;
+    let mut has_data = false;
     for (n, &(_, line)) in lines.iter().enumerate() {
         let line = line.trim_end_matches(['\r', '\n']);
         if base64 {
@@ -206,11 +213,11 @@ fn block_body(lines: &[(usize, &str)], base64: bool) -> Option<(Vec<u8>, usize)>
             bytes.extend(base64_line(line)?);
         } else {
             if line.trim_end() == "end" {
-                return (data_lines > 0).then_some((bytes, n + 1));
+                return has_data.then_some((bytes, n + 1));
             }
             bytes.extend(uu_line(line)?);
         }
-        data_lines += 1;
+        has_data |= !line.trim().is_empty();
     }
     None
 }
@@ -236,7 +243,10 @@ fn uu_line(line: &str) -> Option<Vec<u8>> {
     let value = |i: usize| u32::from(rest.get(i).map_or(0, |&c| (c - b' ') & 0x3f));
     let mut out = Vec::with_capacity(length);
     for group in 0..needed / 4 {
-        let n = (value(group * 4) << 18) | (value(group * 4 + 1) << 12) | (value(group * 4 + 2) << 6) | value(group * 4 + 3);
+        let n = (value(group * 4) << 18)
+            | (value(group * 4 + 1) << 12)
+            | (value(group * 4 + 2) << 6)
+            | value(group * 4 + 3);
         out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8]);
     }
     out.truncate(length);
@@ -260,7 +270,13 @@ mod tests {
         let text = format!("Hi,\n\nthe file:\n\n{HELLO}\nBye\n");
         let (rest, files) = extract(&text).unwrap();
         assert_eq!(rest, "Hi,\n\nthe file:\n\n\nBye\n");
-        assert_eq!(files, [UuFile { name: "hello.txt".into(), bytes: b"Hello, uuencode!\n".to_vec() }]);
+        assert_eq!(
+            files,
+            [UuFile {
+                name: "hello.txt".into(),
+                bytes: b"Hello, uuencode!\n".to_vec()
+            }]
+        );
     }
 
     #[test]
@@ -268,6 +284,7 @@ mod tests {
         for text in [
             "begin 644 notes.txt\nwe begin at nine\nend\n",
             "begin 644 x\nM\n",
+            "begin 644 x\n\nend\n",
             "Let us begin 644 tasks\n",
             "begin now\n`\nend\n",
         ] {
@@ -292,7 +309,9 @@ mod tests {
 
     #[test]
     fn uuencoded_parts_are_recognised_by_their_header() {
-        assert!(is_uuencoded_part("Content-Type: application/octet-stream\nContent-Transfer-Encoding: X-UUencode"));
+        assert!(is_uuencoded_part(
+            "Content-Type: application/octet-stream\nContent-Transfer-Encoding: X-UUencode"
+        ));
         assert!(!is_uuencoded_part("Content-Transfer-Encoding: base64"));
     }
 }
