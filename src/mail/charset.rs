@@ -68,17 +68,20 @@ fn header_blocks(raw: &[u8]) -> Vec<Range<usize>> {
 
 /// The header blocks of the entity (a message or a MIME part) that fills `range`.
 fn entity_header_blocks(raw: &[u8], range: Range<usize>, depth: usize, blocks: &mut Vec<Range<usize>>) {
-    let entity = &raw[range.clone()];
-    let header_end = range.start + blank_line(entity).unwrap_or(entity.len());
+    let header_end = range.start + header_end(&raw[range.clone()], depth > 0);
     blocks.push(range.start..header_end);
     if depth >= MAX_NESTING {
         return;
     }
     let headers = &raw[range.start..header_end];
-    let body = raw[header_end..range.end]
-        .iter()
-        .position(|&b| b == b'\n')
-        .map_or(range.end, |at| header_end + at + 1);
+    let rest = &raw[header_end..range.end];
+    let body = if rest.starts_with(b"\n") {
+        header_end + 1
+    } else if rest.starts_with(b"\r\n") {
+        header_end + 2
+    } else {
+        header_end
+    };
     let content_type = header_value(headers, "content-type").unwrap_or_default();
     let lower = content_type.to_ascii_lowercase();
     if lower.trim_start().starts_with("multipart/") {
@@ -96,15 +99,37 @@ fn entity_header_blocks(raw: &[u8], range: Range<usize>, depth: usize, blocks: &
     }
 }
 
-/// Where the first empty line of `entity` starts (the end of its header block), if any.
-/// An entity that starts with an empty line has no headers.
-fn blank_line(entity: &[u8]) -> Option<usize> {
-    if entity.starts_with(b"\n") || entity.starts_with(b"\r\n") {
-        return Some(0);
+/// Where the header block of `entity` ends: at its first empty line, or, inside a
+/// message (`strict`), also at the first line that is neither a header field nor the
+/// fold of one, since a MIME part that lacks its blank line must not have its body taken
+/// for headers. Reads only as far as the header block goes.
+fn header_end(entity: &[u8], strict: bool) -> usize {
+    let mut at = 0;
+    while at < entity.len() {
+        let line_end = entity[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(entity.len(), |n| at + n + 1);
+        let line = &entity[at..line_end];
+        if matches!(line, b"\n" | b"\r\n") || strict && !is_header_line(line) {
+            return at;
+        }
+        at = line_end;
     }
-    let lf = entity.windows(2).position(|w| w == b"\n\n").map(|at| at + 1);
-    let crlf = entity.windows(4).position(|w| w == b"\r\n\r\n").map(|at| at + 2);
-    lf.into_iter().chain(crlf).min()
+    entity.len()
+}
+
+/// `Name: value`, or the folded continuation of one.
+fn is_header_line(line: &[u8]) -> bool {
+    if line.starts_with(b" ") || line.starts_with(b"\t") {
+        return true;
+    }
+    let name_len = line.iter().take_while(|&&b| b.is_ascii_graphic() && b != b':').count();
+    let blanks = line[name_len..]
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    name_len > 0 && line.get(name_len + blanks) == Some(&b':')
 }
 
 /// The parts of a multipart body: the ranges between its `--boundary` lines, up to the
@@ -601,6 +626,9 @@ mod tests {
         for body in [&b"preamble \xfc\n"[..], b"body \xfc\n", b"inner \xfc\n"] {
             assert!(fixed.windows(body.len()).any(|w| w == body), "{text}");
         }
+        // a part that lacks the blank line after its headers keeps its body bytes
+        let broken = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\nbody \xfc\n--b--\n";
+        assert_eq!(headers_in_utf8(broken, encoding_rs::WINDOWS_1252).as_ref(), &broken[..]);
         let blocks = header_blocks(b"Subject: x\n\nbody");
         assert_eq!((blocks.len(), blocks.first()), (1, Some(&(0..11))));
     }
