@@ -324,7 +324,17 @@ fn text_in(part: &MessagePart<'_>, raw: &[u8], fallback: &'static Encoding) -> O
         PartType::Text(t) | PartType::Html(t) => t,
         _ => return None,
     };
-    match part.content_type().and_then(|ct| ct.attribute("charset")) {
+    let charset = part.content_type().and_then(|ct| ct.attribute("charset"));
+    if is_uuencoded(part) {
+        let file = raw
+            .get(part.offset_body as usize..part.offset_end as usize)
+            .and_then(uuencode::decode_body)?;
+        return Some(match charset {
+            Some(label) => decode_declared(label, &file.bytes, fallback),
+            None => decode_undeclared(&file.bytes, fallback).into_owned(),
+        });
+    }
+    match charset {
         Some(label) if !parser_decodes(label) => {
             let bytes = transfer_decoded(part, raw)?;
             Some(decode_declared(label, &bytes, fallback))
@@ -337,6 +347,15 @@ fn text_in(part: &MessagePart<'_>, raw: &[u8], fallback: &'static Encoding) -> O
         },
         _ => Some(text.to_string()),
     }
+}
+
+/// Whether a part says `Content-Transfer-Encoding: x-uuencode` (mail-parser reads it as
+/// no encoding).
+fn is_uuencoded(part: &MessagePart<'_>) -> bool {
+    part.headers.iter().any(|h| {
+        h.name().eq_ignore_ascii_case("Content-Transfer-Encoding")
+            && uuencode::is_uuencode_label(h.value().as_text().unwrap_or_default())
+    })
 }
 
 /// A part's body with its transfer encoding undone, from the raw message.
@@ -562,6 +581,14 @@ mod tests {
         assert_eq!(with("unicode-1-1-utf-7", "7bit", b"Hi Mom -+Jjo--!\n"), "Hi Mom -☺-!\n");
         assert_eq!(with("x-mac-ce", "quoted-printable", b"Ji=DE=92\n"), "Jiří\n");
         assert_eq!(with("x-unknown", "8bit", "Grüße\n".as_bytes()), "Grüße\n");
+    }
+
+    #[test]
+    fn a_text_part_sent_uuencoded_is_read_decoded() {
+        // "Grüße\n" in Latin-1
+        let raw = "From: a@b\nContent-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: x-uuencode\n\n\
+                   begin 644 note.txt\n&1W+\\WV4*\n`\nend\n";
+        assert_eq!(text(raw), "Grüße\n");
     }
 
     #[test]

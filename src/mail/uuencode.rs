@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 
+use super::charset::decode_undeclared;
 use super::parse::Part;
 
 /// A file found uuencoded.
@@ -58,13 +59,17 @@ pub(super) fn decode_body(body: &[u8]) -> Option<UuFile> {
 pub(super) fn is_uuencoded_part(headers: &str) -> bool {
     headers.lines().any(|line| {
         line.split_once(':').is_some_and(|(name, value)| {
-            name.trim().eq_ignore_ascii_case("content-transfer-encoding")
-                && matches!(
-                    value.trim().to_ascii_lowercase().as_str(),
-                    "x-uuencode" | "uuencode" | "x-uue" | "uue"
-                )
+            name.trim().eq_ignore_ascii_case("content-transfer-encoding") && is_uuencode_label(value)
         })
     })
+}
+
+/// Whether a Content-Transfer-Encoding value names uuencode.
+pub(super) fn is_uuencode_label(encoding: &str) -> bool {
+    matches!(
+        encoding.trim().to_ascii_lowercase().as_str(),
+        "x-uuencode" | "uuencode" | "x-uue" | "uue"
+    )
 }
 
 /// Mends the MIME tree for uuencoded content: a part sent as x-uuencode gets its decoded
@@ -84,7 +89,9 @@ pub(super) fn mend_parts(parts: &mut Vec<Part>) {
                     part.filename = Some(file.name);
                 }
                 if part.content_type.starts_with("text/") {
-                    part.content = Some(String::from_utf8_lossy(&file.bytes).into_owned().into_bytes());
+                    // text parts are kept in UTF-8
+                    let text = decode_undeclared(&file.bytes, encoding_rs::UTF_8);
+                    part.content = Some(text.into_owned().into_bytes());
                 } else {
                     part.content = Some(file.bytes);
                 }
@@ -107,7 +114,7 @@ pub(super) fn mend_parts(parts: &mut Vec<Part>) {
             parent,
             content_type: content_type_for(&file.name).into(),
             headers: format!(
-                "Content-Type: {}\nContent-Disposition: attachment\nX-Ticketd-Uuencoded: yes",
+                "Content-Type: {}\nContent-Disposition: attachment\nContent-Description: uuencoded in the text of the message",
                 content_type_for(&file.name)
             ),
             filename: Some(file.name),
@@ -135,7 +142,6 @@ fn content_type_for(name: &str) -> &'static str {
         "pdf" => "application/pdf",
         "zip" => "application/zip",
         "gz" | "tgz" => "application/gzip",
-        "txt" | "log" => "text/plain",
         "doc" => "application/msword",
         "xls" => "application/vnd.ms-excel",
         "ppt" => "application/vnd.ms-powerpoint",
