@@ -147,7 +147,8 @@ struct Reader {
 
 impl Reader {
     /// The text of a whole message, the top one or an attached one; `raw` is what its
-    /// parts' offsets point into.
+    /// parts' offsets point into: the `raw_message` field, which for an attached message
+    /// is the enclosing buffer (not `raw_message()`, the message's own bytes).
     fn message(&self, message: &Message<'_>, raw: &[u8], depth: usize) -> String {
         // mail-parser, recovering from a broken message, can list a part among its own
         // descendants: each part is read once
@@ -276,7 +277,15 @@ impl Reader {
         }
         block.push('\n');
         if depth < MAX_FORWARD_DEPTH {
-            block.push_str(self.message(inner, inner.raw_message(), depth + 1).trim_end());
+            let repaired = mime_headers_after_a_blank_line(inner);
+            let text = match repaired
+                .as_deref()
+                .and_then(|bytes| MessageParser::default().parse(bytes))
+            {
+                Some(whole) => self.message(&whole, whole.raw_message.as_ref(), depth + 1),
+                None => self.message(inner, inner.raw_message.as_ref(), depth + 1),
+            };
+            block.push_str(text.trim_end());
             block.push('\n');
         }
         block
@@ -356,6 +365,34 @@ fn is_uuencoded(part: &MessagePart<'_>) -> bool {
         h.name().eq_ignore_ascii_case("Content-Transfer-Encoding")
             && uuencode::is_uuencode_label(h.value().as_text().unwrap_or_default())
     })
+}
+
+/// Outlook attaches some messages with an empty line between their headers and their
+/// own MIME headers (`Content-Type: multipart/alternative; boundary=...`), so that a
+/// reader takes the MIME structure for plain text. When an attached message has no
+/// Content-Type and its body starts with one, this is the message with that line
+/// removed, as it was meant.
+fn mime_headers_after_a_blank_line(inner: &Message<'_>) -> Option<Vec<u8>> {
+    let root = inner.parts.first()?;
+    if root.content_type().is_some() || !matches!(root.body, PartType::Text(_)) {
+        return None;
+    }
+    let raw = inner.raw_message.as_ref();
+    let headers = raw.get(root.offset_header as usize..root.offset_body as usize)?;
+    let body = raw.get(root.offset_body as usize..root.offset_end as usize)?;
+    let body_start = body.iter().position(|b| !b.is_ascii_whitespace())?;
+    let body = &body[body_start..];
+    if !body
+        .get(..13)
+        .is_some_and(|start| start.eq_ignore_ascii_case(b"content-type:"))
+    {
+        return None;
+    }
+    let headers = headers
+        .strip_suffix(b"\r\n")
+        .or_else(|| headers.strip_suffix(b"\n"))
+        .unwrap_or(headers);
+    Some([headers, body].concat())
 }
 
 /// A part's body with its transfer encoding undone, from the raw message.
@@ -527,6 +564,39 @@ mod tests {
             text(raw),
             "see below\n---------- Forwarded message ----------\nFrom: Eve[2J <eve@example.net>\n\
              Date: Mon, 1 Jan 2024 10:00:00 +0000\nSubject: the original\nTo: a@b\n\ninner text\n"
+        );
+    }
+
+    #[test]
+    fn an_attached_message_is_read_in_its_own_charset() {
+        let mut raw =
+            b"From: a@b\nContent-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/plain\n\nsee below\n\
+                        --m\nContent-Type: message/rfc822\n\nFrom: c@d\nContent-Type: text/plain; charset=ibm437\n\n"
+                .to_vec();
+        raw.extend_from_slice(b"Gr\x81\xe1e\n--m--\n");
+        let options = ParseOptions {
+            max_mime_parts: 10,
+            tag: "t",
+            own_addresses: &[],
+            envelope_sender: None,
+            undeclared_charset: None,
+        };
+        let content = parse(&raw, &options).unwrap().content;
+        assert!(content.ends_with("From: c@d\n\nGrüße\n"), "{content}");
+    }
+
+    /// RT's outlook-rfc822 message: the attached message's MIME headers follow an empty
+    /// line, and its text is still read.
+    #[test]
+    fn an_attached_message_with_its_mime_headers_after_a_blank_line_is_read() {
+        let raw = "From: a@b\nContent-Type: multipart/mixed; boundary=m\n\n--m\nContent-Type: text/plain\n\nsee below\n\
+                   --m\nContent-Type: message/rfc822\n\nFrom: c@d\nSubject: inner\n\n\
+                   Content-Type: multipart/alternative;\n\tboundary=\"alt\"\nMIME-Version: 1.0\n\n\
+                   --alt\nContent-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\ndGhpcyBpcyBhIHRlc3QK\n\
+                   --alt\nContent-Type: text/html\n\n<p>this is a test</p>\n--alt--\n--m--\n";
+        assert_eq!(
+            text(raw),
+            "see below\n---------- Forwarded message ----------\nFrom: c@d\nSubject: inner\n\nthis is a test\n"
         );
     }
 
