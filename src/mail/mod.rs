@@ -3,6 +3,7 @@
 //! This is the one ingest path for every source of mail (mailgate today; IMAP or an API
 //! upload later): whatever arrives becomes an [`Inbound`] here.
 
+pub mod body;
 mod charset;
 pub mod commands;
 pub mod compose;
@@ -11,6 +12,7 @@ pub mod parse;
 mod repair;
 mod sniff;
 pub mod thread;
+mod uuencode;
 
 pub use loops::AutoReason;
 pub use parse::{Inbound, ParseOptions, Part, Sender, parse};

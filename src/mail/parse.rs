@@ -14,11 +14,13 @@ use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::body::{body_text, part_text};
 use super::charset::{decode_with, headers_in_utf8, rfc2231_continued, undeclared_charset};
 use super::loops::{self, AutoReason, LoopSignals};
 use super::repair::repair;
 use super::sniff::binary_format;
 use super::thread::clean_message_id;
+use super::uuencode;
 use crate::error::Error;
 use crate::user::normalize_address;
 
@@ -130,7 +132,8 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
     let from_doubt = from_doubt(&message, raw);
     let subject = first_subject(&message).map(unfold).unwrap_or_default();
     let message_id = message.message_id().and_then(clean_message_id);
-    let parts = mime_tree(&message, &source, &binary, message_id.clone(), &subject);
+    let mut parts = mime_tree(&message, &source, &binary, message_id.clone(), &subject);
+    uuencode::mend_parts(&mut parts);
     let content = bounded_text(body_text(&message, &source));
     let header_pairs: Vec<(&str, &str)> = message
         .headers()
@@ -186,9 +189,9 @@ pub(super) fn strip_mbox_from_line(raw: &[u8]) -> &[u8] {
 }
 
 /// The message as the parser saw it, and the charset for 8-bit text that declares none.
-struct Source<'a> {
-    buffer: &'a [u8],
-    fallback: &'static Encoding,
+pub(super) struct Source<'a> {
+    pub(super) buffer: &'a [u8],
+    pub(super) fallback: &'static Encoding,
 }
 
 /// Input that is not a message at all (no header block): kept as one text part.
@@ -351,43 +354,6 @@ pub fn bounded_text(text: String) -> String {
         "\n[ticketd: {rest} more bytes of text are not shown here; the whole message is kept in its attachments and raw message]\n"
     ));
     cut
-}
-
-/// The text of a message: every text body part in order (HTML converted to text), as RT
-/// shows the content of a transaction.
-fn body_text(message: &Message<'_>, source: &Source<'_>) -> String {
-    let texts: Vec<String> = message
-        .text_body
-        .iter()
-        .filter_map(|&id| {
-            let part = message.parts.get(id as usize)?;
-            match &part.body {
-                PartType::Text(_) => part_text(part, source),
-                PartType::Html(_) => {
-                    part_text(part, source).map(|html| mail_parser::decoders::html::html_to_text(&html))
-                }
-                _ => None,
-            }
-        })
-        .filter(|t| !t.trim().is_empty())
-        .collect();
-    texts.join("\n")
-}
-
-/// A text part's content in UTF-8. mail-parser decodes declared charsets; a part with 8-bit
-/// bytes and no charset comes out with replacement characters, so decode it again from the
-/// raw bytes with a guessed charset.
-fn part_text(part: &mail_parser::MessagePart<'_>, source: &Source<'_>) -> Option<String> {
-    let text = match &part.body {
-        PartType::Text(t) | PartType::Html(t) => t,
-        _ => return None,
-    };
-    let declared = part.content_type().and_then(|ct| ct.attribute("charset")).is_some();
-    if text.contains('\u{FFFD}') && !declared && part.encoding == mail_parser::Encoding::None {
-        let body = source.buffer.get(part.offset_body as usize..part.offset_end as usize)?;
-        return Some(decode_with(body, source.fallback).into_owned());
-    }
-    Some(text.to_string())
 }
 
 /// The MIME tree, parents before children. Attached messages stay one opaque part, as RT

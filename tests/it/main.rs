@@ -15,6 +15,7 @@ mod lifecycle;
 mod loops;
 mod mail_properties;
 mod mail_quality;
+mod mail_text;
 mod model;
 mod not_mail;
 mod notify;
