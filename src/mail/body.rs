@@ -21,6 +21,7 @@
 use encoding_rs::Encoding;
 use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 
+use super::base64;
 use super::charset::{decode_declared, decode_undeclared, decode_with, parser_decodes};
 use super::parse::Source;
 use super::uuencode;
@@ -396,22 +397,14 @@ fn mime_headers_after_a_blank_line(inner: &Message<'_>) -> Option<Vec<u8>> {
 }
 
 /// A part's body with its transfer encoding undone, from the raw message.
-fn transfer_decoded(part: &MessagePart<'_>, raw: &[u8]) -> Option<Vec<u8>> {
+pub(super) fn transfer_decoded(part: &MessagePart<'_>, raw: &[u8]) -> Option<Vec<u8>> {
     let body = raw.get(part.offset_body as usize..part.offset_end as usize)?;
     match part.encoding {
         mail_parser::Encoding::None => Some(body.to_vec()),
         mail_parser::Encoding::QuotedPrintable => {
             mail_parser::decoders::quoted_printable::quoted_printable_decode(body)
         }
-        mail_parser::Encoding::Base64 => {
-            // as mail-parser does, skipping what is not base64
-            let clean: Vec<u8> = body
-                .iter()
-                .copied()
-                .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
-                .collect();
-            mail_parser::decoders::base64::base64_decode(&clean)
-        }
+        mail_parser::Encoding::Base64 => Some(base64::decode_forgiving(body)),
     }
 }
 

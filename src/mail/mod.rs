@@ -3,6 +3,7 @@
 //! This is the one ingest path for every source of mail (mailgate today; IMAP or an API
 //! upload later): whatever arrives becomes an [`Inbound`] here.
 
+mod base64;
 pub mod body;
 mod charset;
 pub mod commands;

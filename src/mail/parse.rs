@@ -14,7 +14,7 @@ use mail_parser::{HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::body::{body_text, part_text};
+use super::body::{body_text, part_text, transfer_decoded};
 use super::charset::{decode_with, headers_in_utf8, rfc2231_continued, undeclared_charset};
 use super::loops::{self, AutoReason, LoopSignals};
 use super::repair::repair;
@@ -492,17 +492,7 @@ fn binary_text_parts(message: &Message<'_>, buffer: &[u8]) -> BinaryParts {
             .is_some_and(|cs| {
                 cs.to_ascii_lowercase().starts_with("utf-16") || cs.to_ascii_lowercase().starts_with("utf-32")
             });
-        let Some(body) = buffer.get(part.offset_body as usize..part.offset_end as usize) else {
-            continue;
-        };
-        let bytes = match part.encoding {
-            mail_parser::Encoding::Base64 => mail_parser::decoders::base64::base64_decode(body),
-            mail_parser::Encoding::QuotedPrintable => {
-                mail_parser::decoders::quoted_printable::quoted_printable_decode(body)
-            }
-            mail_parser::Encoding::None => Some(body.to_vec()),
-        };
-        if let Some(bytes) = bytes.filter(|b| is_binary(b, wide)) {
+        if let Some(bytes) = transfer_decoded(part, buffer).filter(|b| is_binary(b, wide)) {
             binary.insert(id as u32, bytes);
         }
     }

@@ -36,6 +36,8 @@
 
 use std::borrow::Cow;
 
+use super::base64;
+
 /// How deep multiparts and attached messages are followed; deeper ones are left as they
 /// are (mail-parser reads them as it can). Keeps a hostile message from exhausting the
 /// stack.
@@ -383,7 +385,7 @@ impl Walker<'_> {
             return;
         };
         let eol = eol_of(line_at(self.raw, start, end));
-        let mut with = wrapped_base64(&fixed, eol);
+        let mut with = base64::encode_lines(&fixed, BASE64_LINE, eol);
         if !body.ends_with(b"\n") {
             // the next delimiter, if any, must stay at the start of a line
             with.truncate(with.len() - eol.len());
@@ -430,7 +432,7 @@ fn mended_base64(body: &[u8]) -> Option<Vec<u8>> {
             None => (trimmed, false),
         };
         let characters = match kind {
-            LineKind::Stray => after_padding.iter().filter(|&&b| is_base64(b)).count(),
+            LineKind::Stray => after_padding.iter().filter(|&&b| base64::is_alphabet(b)).count(),
             _ => after_padding.len(),
         };
         pending = if reset { characters } else { pending + characters };
@@ -440,8 +442,7 @@ fn mended_base64(body: &[u8]) -> Option<Vec<u8>> {
     if !mended && pending.is_multiple_of(4) {
         return None;
     }
-    let data = body[..data_end].iter().copied().filter(|&b| is_base64(b) || b == b'=');
-    Some(decode_base64(data))
+    Some(base64::decode_forgiving(&body[..data_end]))
 }
 
 #[derive(Debug, PartialEq)]
@@ -509,10 +510,6 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
     })
 }
 
-fn is_base64(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'+' || b == b'/'
-}
-
 /// A line without its line end and the blanks around it.
 fn trim_line(line: &[u8]) -> &[u8] {
     let start = line.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(line.len());
@@ -521,78 +518,6 @@ fn trim_line(line: &[u8]) -> &[u8] {
         .rposition(|b| !b.is_ascii_whitespace())
         .map_or(start, |p| p + 1);
     &line[start..end]
-}
-
-/// Decodes base64 characters and `=`, as a forgiving reader does: `=` ends a group early,
-/// and a final group without padding still gives its bytes.
-fn decode_base64(data: impl Iterator<Item = u8>) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut group = [0u8; 4];
-    let mut filled = 0;
-    let flush = |group: &mut [u8; 4], filled: usize, out: &mut Vec<u8>| {
-        group[filled..].fill(0);
-        let word = group.iter().fold(0u32, |w, &v| (w << 6) | u32::from(v));
-        // 2 characters carry 1 byte, 3 carry 2, 4 carry 3; 1 alone carries none
-        out.extend_from_slice(&word.to_be_bytes()[1..filled.max(1)]);
-    };
-    for b in data {
-        if b == b'=' {
-            if filled > 0 {
-                flush(&mut group, filled, &mut out);
-                filled = 0;
-            }
-            continue;
-        }
-        group[filled] = sextet(b);
-        filled += 1;
-        if filled == 4 {
-            flush(&mut group, 4, &mut out);
-            filled = 0;
-        }
-    }
-    if filled > 0 {
-        flush(&mut group, filled, &mut out);
-    }
-    out
-}
-
-fn sextet(b: u8) -> u8 {
-    match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        b'+' => 62,
-        _ => 63,
-    }
-}
-
-/// `bytes` as base64 in lines of [`BASE64_LINE`], each ended with `eol`.
-fn wrapped_base64(bytes: &[u8], eol: &[u8]) -> Vec<u8> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut encoded = Vec::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let word = chunk
-            .iter()
-            .chain(std::iter::repeat(&0))
-            .take(3)
-            .fold(0u32, |w, &b| (w << 8) | u32::from(b));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                encoded.push(ALPHABET[(word >> (18 - 6 * i)) as usize & 63]);
-            } else {
-                encoded.push(b'=');
-            }
-        }
-    }
-    let mut out = Vec::with_capacity(encoded.len() + encoded.len() / BASE64_LINE * 2 + 2);
-    for line in encoded.chunks(BASE64_LINE) {
-        out.extend_from_slice(line);
-        out.extend_from_slice(eol);
-    }
-    if out.is_empty() {
-        out.extend_from_slice(eol);
-    }
-    out
 }
 
 /// The line starting at `at`, with its line end, not past `end`.
@@ -846,9 +771,9 @@ mod tests {
     fn base64_round_trips() {
         for n in 0..10 {
             let data: Vec<u8> = (0..n * 37).map(|i| (i * 7 % 256) as u8).collect();
-            let encoded = wrapped_base64(&data, b"\n");
+            let encoded = base64::encode_lines(&data, BASE64_LINE, b"\n");
             assert!(encoded.split(|&b| b == b'\n').all(|l| l.len() <= BASE64_LINE));
-            assert_eq!(decode_base64(encoded.into_iter().filter(|&b| b != b'\n')), data);
+            assert_eq!(base64::decode_forgiving(&encoded), data);
         }
     }
 

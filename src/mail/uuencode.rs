@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 
+use super::base64;
 use super::charset::decode_undeclared;
 use super::parse::Part;
 
@@ -261,7 +262,7 @@ fn uu_line(line: &str) -> Option<Vec<u8>> {
 
 /// One line of a `begin-base64` block.
 fn base64_line(line: &str) -> Option<Vec<u8>> {
-    mail_parser::decoders::base64::base64_decode(line.trim().as_bytes())
+    base64::decode_strict(line.trim().as_bytes())
 }
 
 #[cfg(test)]

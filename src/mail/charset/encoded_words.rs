@@ -8,6 +8,7 @@ use encoding_rs::Encoding;
 use regex::bytes::Regex as BytesRegex;
 
 use super::{clean_label, decode_declared};
+use crate::mail::base64;
 
 static ENCODED_WORD: LazyLock<BytesRegex> =
     LazyLock::new(|| BytesRegex::new(r"(?-u)=\?([^?\s]{1,75})\?([QqBb])\?([^?\s]*)\?=").expect("valid pattern"));
@@ -34,7 +35,7 @@ pub(super) fn mend_encoded_words(block: &[u8], fallback: &'static Encoding) -> O
         .filter_map(|c| {
             let text = &c[3];
             let bytes = if c[2].eq_ignore_ascii_case(b"b") {
-                base64_word(text)?
+                base64::decode_strict(text)?
             } else {
                 q_word(text)
             };
@@ -66,7 +67,7 @@ pub(super) fn mend_encoded_words(block: &[u8], fallback: &'static Encoding) -> O
         let out = out.get_or_insert_with(|| Vec::with_capacity(block.len() + 32));
         out.extend_from_slice(&block[copied..run[0].span.start]);
         out.extend_from_slice(b"=?utf-8?b?");
-        out.extend_from_slice(base64_encode(ours.as_bytes()).as_bytes());
+        out.extend_from_slice(base64::encode(ours.as_bytes()).as_bytes());
         out.extend_from_slice(b"?=");
         copied = run[run.len() - 1].span.end;
     }
@@ -137,48 +138,6 @@ fn hex_byte(pair: &[u8]) -> Option<u8> {
     u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()
 }
 
-const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/// The bytes of a `B` encoded word; padding may be missing. `None` for anything else.
-fn base64_word(text: &[u8]) -> Option<Vec<u8>> {
-    let text = text
-        .strip_suffix(b"==")
-        .or_else(|| text.strip_suffix(b"="))
-        .unwrap_or(text);
-    let mut out = Vec::with_capacity(text.len() * 3 / 4);
-    let mut acc = 0u32;
-    let mut bits = 0;
-    for &c in text {
-        let value = BASE64.iter().position(|&b| b == c)? as u32;
-        acc = (acc << 6) | value;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
-}
-
-fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(BASE64[(n >> (18 - 6 * i) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -237,9 +196,9 @@ mod tests {
     #[test]
     fn base64_round_trips() {
         for bytes in [&b""[..], b"a", b"ab", b"abc", b"abcd", "Zoë – ok".as_bytes()] {
-            assert_eq!(base64_word(base64_encode(bytes).as_bytes()).unwrap(), bytes);
+            assert_eq!(base64::decode_strict(base64::encode(bytes).as_bytes()).unwrap(), bytes);
         }
-        assert_eq!(base64_word(b"w7Y").unwrap(), "ö".as_bytes());
-        assert_eq!(base64_word(b"w7Y*"), None);
+        assert_eq!(base64::decode_strict(b"w7Y").unwrap(), "ö".as_bytes());
+        assert_eq!(base64::decode_strict(b"w7Y*"), None);
     }
 }
