@@ -8,7 +8,7 @@ mod encoded_words;
 mod headers;
 mod mac;
 
-pub(super) use headers::headers_in_utf8;
+pub(super) use headers::{header_block, header_block_in_utf8};
 
 use std::borrow::Cow;
 use std::sync::LazyLock;
@@ -24,7 +24,7 @@ pub(super) fn undeclared_charset(raw: &[u8]) -> &'static Encoding {
     if std::str::from_utf8(raw).is_ok() {
         return encoding_rs::UTF_8;
     }
-    let headers = &raw[..headers::header_end(raw, false)];
+    let headers = header_block(raw);
     let sample = if std::str::from_utf8(headers).is_err() {
         headers
     } else {

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::body::{body_text, part_text, transfer_decoded};
-use super::charset::{decode_with, headers_in_utf8, rfc2231_continued, undeclared_charset};
+use super::charset::{decode_with, header_block, rfc2231_continued, undeclared_charset};
 use super::loops::{self, AutoReason, LoopSignals};
 use super::repair::repair;
 use super::sniff::binary_format;
@@ -109,8 +109,7 @@ pub struct ParseOptions<'a> {
 pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
     let raw = strip_mbox_from_line(raw);
     let fallback = options.undeclared_charset.unwrap_or_else(|| undeclared_charset(raw));
-    let repaired = repair(raw);
-    let buffer = headers_in_utf8(&repaired, fallback);
+    let buffer = repair(raw, fallback);
     let Some(mut message) = MessageParser::default().parse(buffer.as_ref()) else {
         return Ok(headerless(raw, fallback));
     };
@@ -286,18 +285,6 @@ fn from_doubt(message: &Message<'_>, raw: &[u8]) -> Option<String> {
         return None;
     };
     Some(doubt)
-}
-
-/// The header block of a raw message: up to the first empty line.
-fn header_block(raw: &[u8]) -> &[u8] {
-    let mut start = 0;
-    for line in raw.split_inclusive(|&b| b == b'\n') {
-        if line == b"\n" || line == b"\r\n" {
-            break;
-        }
-        start += line.len();
-    }
-    &raw[..start]
 }
 
 /// Whether `bytes` has a CR not followed by LF.

@@ -35,8 +35,12 @@
 //! only those are also offsets into the original.
 
 use std::borrow::Cow;
+use std::ops::Range;
+
+use encoding_rs::Encoding;
 
 use super::base64;
+use super::charset::{header_block, header_block_in_utf8};
 
 /// How deep multiparts and attached messages are followed; deeper ones are left as they
 /// are (mail-parser reads them as it can). Keeps a hostile message from exhausting the
@@ -53,8 +57,13 @@ const DUPLICATE_PREFIX: &[u8] = b"X-Duplicate-";
 const BASE64_LINE: usize = 76;
 
 /// The message as mail-parser should read it: `raw` itself when nothing needed mending.
-pub(super) fn repair(raw: &[u8]) -> Cow<'_, [u8]> {
-    let mut walker = Walker { raw, edits: Vec::new() };
+/// Raw 8-bit header bytes outside encoded words are read as `fallback`.
+pub(super) fn repair<'a>(raw: &'a [u8], fallback: &'static Encoding) -> Cow<'a, [u8]> {
+    let mut walker = Walker {
+        raw,
+        fallback,
+        edits: Vec::new(),
+    };
     walker.entity(0, raw.len(), 0, true);
     if walker.edits.is_empty() {
         return Cow::Borrowed(raw);
@@ -117,7 +126,17 @@ struct Delimiter {
 /// The walk over one message: the input, and the edits it needs so far.
 struct Walker<'a> {
     raw: &'a [u8],
+    /// The charset of raw 8-bit header bytes outside encoded words.
+    fallback: &'static Encoding,
     edits: Vec<Edit>,
+}
+
+/// A header block: its fields, where it stands (without the blank line that ends it), and
+/// where the body starts.
+struct HeaderBlock {
+    fields: Vec<Field>,
+    range: Range<usize>,
+    body: usize,
 }
 
 impl Walker<'_> {
@@ -136,7 +155,13 @@ impl Walker<'_> {
         if depth > MAX_DEPTH {
             return;
         }
-        let Some((fields, body)) = self.header_block(start, end, message) else {
+        let first_edit = self.edits.len();
+        let Some(HeaderBlock { fields, range, body }) = self.header_block(start, end, message) else {
+            if depth == 0 {
+                // no header block, but what would be one is still read as headers
+                let text = start..start + header_block(&self.raw[start..end]).len();
+                self.headers_in_utf8(text, first_edit);
+            }
             return;
         };
         let mut seen = [false; FIRST_WINS.len()];
@@ -163,6 +188,7 @@ impl Walker<'_> {
                 _ => self.unfold_after_equals(field),
             }
         }
+        self.headers_in_utf8(range, first_edit);
         let (essence, boundary) = content_type.unwrap_or_default();
         if let (true, Some(boundary)) = (essence.starts_with("multipart/"), boundary) {
             if !boundary.value.is_empty() {
@@ -180,7 +206,7 @@ impl Walker<'_> {
     /// The header fields of the block at `start`, and where the body starts. `None` for a
     /// message whose first line is no header: it has no header block, and is left to be
     /// read as text.
-    fn header_block(&mut self, start: usize, end: usize, message: bool) -> Option<(Vec<Field>, usize)> {
+    fn header_block(&mut self, start: usize, end: usize, message: bool) -> Option<HeaderBlock> {
         let at_first_header = self.skip_leading_blank_lines(start, end);
         if message {
             field_name_end(without_eol(line_at(self.raw, at_first_header, end)))?;
@@ -191,7 +217,11 @@ impl Walker<'_> {
             let line = line_at(self.raw, at, end);
             let text = without_eol(line);
             if text.is_empty() {
-                return Some((fields, at + line.len()));
+                return Some(HeaderBlock {
+                    fields,
+                    range: at_first_header..at,
+                    body: at + line.len(),
+                });
             }
             let next = at + line.len();
             if text.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'))
@@ -200,7 +230,11 @@ impl Walker<'_> {
                 // a separator line holding white space: it ends the block (followed by a
                 // header, it is a fold of the obsolete syntax, as Python's email reads it)
                 self.edit(at, at + text.len(), Vec::new());
-                return Some((fields, next));
+                return Some(HeaderBlock {
+                    fields,
+                    range: at_first_header..at,
+                    body: next,
+                });
             }
             if matches!(text[0], b' ' | b'\t') && !fields.is_empty() {
                 if let Some(last) = fields.last_mut() {
@@ -218,11 +252,47 @@ impl Walker<'_> {
             } else {
                 // the body starts here with no blank line before it: put one in
                 self.edit(at, at, eol_of(line));
-                return Some((fields, at));
+                return Some(HeaderBlock {
+                    fields,
+                    range: at_first_header..at,
+                    body: at,
+                });
             }
             at += line.len();
         }
-        Some((fields, end))
+        Some(HeaderBlock {
+            fields,
+            range: at_first_header..end,
+            body: end,
+        })
+    }
+
+    /// The header block in `range` with its encoded words mended and its raw 8-bit bytes
+    /// in UTF-8 (`charset::header_block_in_utf8`), after the mends made to it since edit
+    /// `first_edit`: when that changes anything, the block becomes one edit holding all.
+    fn headers_in_utf8(&mut self, range: Range<usize>, first_edit: usize) {
+        let inside = |e: &Edit| e.start >= range.start && e.start < range.end && e.end <= range.end;
+        let block = &self.raw[range.clone()];
+        let local: Vec<Edit> = self.edits[first_edit..]
+            .iter()
+            .filter(|e| inside(e))
+            .map(|e| Edit {
+                start: e.start - range.start,
+                end: e.end - range.start,
+                with: e.with.clone(),
+            })
+            .collect();
+        let mended_block = if local.is_empty() {
+            Cow::Borrowed(block)
+        } else {
+            Cow::Owned(apply(block, local))
+        };
+        let Some(in_utf8) = header_block_in_utf8(&mended_block, self.fallback) else {
+            return;
+        };
+        let ours = self.edits.split_off(first_edit);
+        self.edits.extend(ours.into_iter().filter(|e| !inside(e)));
+        self.edit(range.start, range.end, in_utf8);
     }
 
     /// Drops white-space lines in front of the first header of a message or part, which
@@ -612,10 +682,12 @@ fn fresh_boundary(raw: &[u8]) -> Vec<u8> {
 
 #[cfg(test)]
 mod tests {
+    use encoding_rs::{UTF_8, WINDOWS_1252};
+
     use super::*;
 
     fn repaired(raw: &str) -> String {
-        String::from_utf8(repair(raw.as_bytes()).into_owned()).unwrap()
+        String::from_utf8(repair(raw.as_bytes(), UTF_8).into_owned()).unwrap()
     }
 
     #[test]
@@ -623,9 +695,9 @@ mod tests {
         let raw = b"From: a@b\r\nContent-Type: multipart/mixed; boundary=\"x\"\r\n\r\n--x\r\n\
                     Content-Type: text/plain\r\n\r\nhi\r\n--x\r\nContent-Transfer-Encoding: base64\r\n\r\n\
                     aGVsbG8=\r\n--x--\r\n";
-        assert!(matches!(repair(raw), Cow::Borrowed(_)));
-        assert!(matches!(repair(b"just text\nno headers\n"), Cow::Borrowed(_)));
-        assert!(matches!(repair(b""), Cow::Borrowed(_)));
+        assert!(matches!(repair(raw, UTF_8), Cow::Borrowed(_)));
+        assert!(matches!(repair(b"just text\nno headers\n", UTF_8), Cow::Borrowed(_)));
+        assert!(matches!(repair(b"", UTF_8), Cow::Borrowed(_)));
     }
 
     #[test]
@@ -641,7 +713,7 @@ mod tests {
     #[test]
     fn leading_white_space_lines_are_dropped_before_headers_only() {
         assert_eq!(repaired(" \r\n\t\r\nFrom: a@b\r\n\r\nx"), "From: a@b\r\n\r\nx");
-        assert!(matches!(repair(b" \nno header here\n"), Cow::Borrowed(_)));
+        assert!(matches!(repair(b" \nno header here\n", UTF_8), Cow::Borrowed(_)));
         let out =
             repaired("Content-Type: multipart/mixed; boundary=b\n\n--b\n \nContent-Type: text/html\n\nx\n--b--\n");
         assert!(out.contains("--b\nContent-Type: text/html\n\nx"), "{out}");
@@ -650,12 +722,12 @@ mod tests {
     #[test]
     fn an_equals_sign_in_a_quoted_value_is_left_alone() {
         let raw = "Content-Type: text/plain; name=\"=?utf-8?q?a?=\r\n =?utf-8?q?b?=\"\r\n\r\nx";
-        assert!(matches!(repair(raw.as_bytes()), Cow::Borrowed(_)));
+        assert!(matches!(repair(raw.as_bytes(), UTF_8), Cow::Borrowed(_)));
         for raw in [
             "Content-Type: text/plain; name=\"a\\",
             "Content-Disposition: a; b=\"\\\"=\n x\"",
         ] {
-            let _ = repair(raw.as_bytes());
+            let _ = repair(raw.as_bytes(), UTF_8);
         }
     }
 
@@ -682,7 +754,7 @@ mod tests {
     #[test]
     fn a_white_space_line_followed_by_a_header_is_a_fold() {
         let raw = "From: a@b\nX-Spam-Report: x\n\t\nContent-Length: 6\n\nbody\n";
-        assert!(matches!(repair(raw.as_bytes()), Cow::Borrowed(_)));
+        assert!(matches!(repair(raw.as_bytes(), UTF_8), Cow::Borrowed(_)));
         let out = repaired(
             "Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\t\n07:41:02 up\n--b--\n",
         );
@@ -794,14 +866,44 @@ mod tests {
         for i in 0..200 {
             deep.push_str(&format!("Content-Type: multipart/mixed; boundary=b{i}\n\n--b{i}\n"));
         }
-        let _ = repair(deep.as_bytes());
+        let _ = repair(deep.as_bytes(), UTF_8);
         for raw in [
             &b"Content-Type: multipart/x; boundary=\"\n\n--\n"[..],
             b"Content-Type: ;;;=\"\n\n",
             b"\n\n\n",
             b"=",
         ] {
-            let _ = repair(raw);
+            let _ = repair(raw, UTF_8);
         }
+    }
+
+    #[test]
+    fn every_part_header_block_is_mended_and_no_body() {
+        let raw = b"From: a@b\nContent-Type: multipart/mixed; boundary=\"b 1\"\n\npreamble \xfc\n--b 1\n\
+                    Content-Type: text/plain; charset=iso-8859-1\n\nbody \xfc\n--b 1\n\
+                    Content-Type: application/pdf; name=\"M\xe4rz.pdf\"\n\nJVBERg==\n--b 1\n\
+                    Content-Type: message/rfc822\n\nSubject: =?utf-8?b?Wm/D?= =?utf-8?b?qw==?=\n\ninner \xfc\n--b 1--\n";
+        let fixed = repair(raw, WINDOWS_1252);
+        let text = String::from_utf8_lossy(&fixed);
+        assert!(text.contains("name=\"März.pdf\""), "{text}");
+        assert!(text.contains("Subject: =?utf-8?b?Wm/Dqw==?="), "{text}");
+        // bodies and the preamble keep their bytes
+        for body in [&b"preamble \xfc\n"[..], b"body \xfc\n", b"inner \xfc\n"] {
+            assert!(fixed.windows(body.len()).any(|w| w == body), "{text}");
+        }
+        // a part that lacks the blank line after its headers keeps its body bytes
+        let broken = b"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\nbody \xfc\n--b--\n";
+        let fixed = repair(broken, WINDOWS_1252);
+        assert!(
+            fixed.windows(7).any(|w| w == b"body \xfc\n"),
+            "{:?}",
+            String::from_utf8_lossy(&fixed)
+        );
+        // a header block mended as well as put in UTF-8 keeps both mends
+        let both = b"Subject: caf\xe9\nContent-Type: text\nContent-Type: text/html\n\nx\n";
+        assert_eq!(
+            String::from_utf8(repair(both, WINDOWS_1252).into_owned()).unwrap(),
+            "Subject: café\nContent-Type: text/plain\nX-Duplicate-Content-Type: text/html\n\nx\n"
+        );
     }
 }

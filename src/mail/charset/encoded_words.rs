@@ -141,7 +141,7 @@ fn hex_byte(pair: &[u8]) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::mail::charset::headers_in_utf8;
+    use crate::mail::repair::repair;
 
     fn mended(block: &str) -> Option<String> {
         mend_encoded_words(block.as_bytes(), encoding_rs::WINDOWS_1252).map(|b| String::from_utf8(b).unwrap())
@@ -149,7 +149,7 @@ mod tests {
 
     /// What mail-parser reads from a header block once it is mended.
     fn subject(block: &[u8]) -> String {
-        let fixed = headers_in_utf8(block, encoding_rs::WINDOWS_1252);
+        let fixed = repair(block, encoding_rs::WINDOWS_1252);
         let message = mail_parser::MessageParser::default().parse(fixed.as_ref()).unwrap();
         message.subject().unwrap_or_default().to_string()
     }
