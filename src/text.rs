@@ -35,6 +35,12 @@ pub fn one_line(text: &str) -> String {
     line.trim().to_string()
 }
 
+/// `text` as [`one_line`], with every run of blanks made one space: a header value as a
+/// mail client shows it, however the sender folded or padded it.
+pub fn single_spaced(text: &str) -> String {
+    one_line(text).split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Whether `name` is one word people can type: a login, queue or group name, which ends up
 /// in headers, columns and commands. Not empty, no blanks, no control characters.
 pub fn is_one_word(name: &str) -> bool {

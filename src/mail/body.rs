@@ -25,6 +25,7 @@ use super::base64;
 use super::charset::{decode_declared, decode_undeclared, decode_with, parser_decodes};
 use super::parse::Source;
 use super::uuencode;
+use crate::text::single_spaced;
 
 /// How many attached messages deep the text follows: a forward of a forward of a
 /// forward is still read, a message nested to exhaust memory is not.
@@ -269,8 +270,8 @@ impl Reader {
         let mut block = format!("{heading}\n");
         let from = inner.from().map(addresses);
         let to = inner.to().map(addresses);
-        let date = inner.header_raw("Date").map(one_line);
-        let subject = inner.subject().map(one_line);
+        let date = inner.header_raw("Date").map(single_spaced);
+        let subject = inner.subject().map(single_spaced);
         for (name, value) in [("From", from), ("Date", date), ("Subject", subject), ("To", to)] {
             if let Some(value) = value.filter(|v| !v.is_empty()) {
                 block.push_str(&format!("{name}: {value}\n"));
@@ -320,7 +321,7 @@ impl Reader {
         let body = raw.get(top.offset_body as usize..first.offset_header as usize)?;
         let boundary = top.content_type()?.attribute("boundary")?;
         let delimiter = format!("--{boundary}");
-        let end = find(body, delimiter.as_bytes()).unwrap_or(body.len());
+        let end = memchr::memmem::find(body, delimiter.as_bytes()).unwrap_or(body.len());
         let text = decode_with(&body[..end], self.fallback);
         let text = text.trim();
         let boilerplate = text.len() < 300 && text.to_ascii_lowercase().contains("mime");
@@ -467,9 +468,9 @@ fn addresses(list: &mail_parser::Address<'_>) -> String {
     let names: Vec<String> = list
         .iter()
         .map(
-            |a| match (a.name().map(one_line).filter(|n| !n.is_empty()), a.address()) {
-                (Some(name), Some(address)) => format!("{name} <{}>", one_line(address)),
-                (None, Some(address)) => one_line(address),
+            |a| match (a.name().map(single_spaced).filter(|n| !n.is_empty()), a.address()) {
+                (Some(name), Some(address)) => format!("{name} <{}>", single_spaced(address)),
+                (None, Some(address)) => single_spaced(address),
                 (Some(name), None) => name,
                 (None, None) => String::new(),
             },
@@ -480,23 +481,13 @@ fn addresses(list: &mail_parser::Address<'_>) -> String {
 }
 
 /// A header value as one line without control characters.
-fn one_line(text: &str) -> String {
-    crate::text::one_line(text)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::mail::parse::{ParseOptions, parse};
 
-    fn text(raw: &str) -> String {
+    /// The ticket text parsing `raw` makes.
+    fn content(raw: &[u8]) -> String {
         let options = ParseOptions {
             max_mime_parts: 100,
             tag: "t",
@@ -504,7 +495,11 @@ mod tests {
             envelope_sender: None,
             undeclared_charset: None,
         };
-        parse(raw.as_bytes(), &options).unwrap().content
+        parse(raw, &options).unwrap().content
+    }
+
+    fn text(raw: &str) -> String {
+        content(raw.as_bytes())
     }
 
     #[test]
@@ -567,14 +562,7 @@ mod tests {
                         --m\nContent-Type: message/rfc822\n\nFrom: c@d\nContent-Type: text/plain; charset=ibm437\n\n"
                 .to_vec();
         raw.extend_from_slice(b"Gr\x81\xe1e\n--m--\n");
-        let options = ParseOptions {
-            max_mime_parts: 10,
-            tag: "t",
-            own_addresses: &[],
-            envelope_sender: None,
-            undeclared_charset: None,
-        };
-        let content = parse(&raw, &options).unwrap().content;
+        let content = content(&raw);
         assert!(content.ends_with("From: c@d\n\nGrüße\n"), "{content}");
     }
 
@@ -630,14 +618,7 @@ mod tests {
             )
             .into_bytes();
             raw.extend_from_slice(body);
-            let options = ParseOptions {
-                max_mime_parts: 10,
-                tag: "t",
-                own_addresses: &[],
-                envelope_sender: None,
-                undeclared_charset: None,
-            };
-            parse(&raw, &options).unwrap().content
+            content(&raw)
         };
         assert_eq!(with("IBM437", "8bit", b"Gr\x81\xe1e \xc9\xcd\xbb\n"), "Grüße ╔═╗\n");
         assert_eq!(with("cp437", "base64", b"R3KB4WUK\n"), "Grüße\n");

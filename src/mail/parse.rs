@@ -129,7 +129,9 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
     }
     let sender = sender_of(&message);
     let from_doubt = from_doubt(&message, raw);
-    let subject = first_subject(&message).map(unfold).unwrap_or_default();
+    let subject = first_subject(&message)
+        .map(crate::text::single_spaced)
+        .unwrap_or_default();
     let message_id = message.message_id().and_then(clean_message_id);
     let mut parts = mime_tree(&message, &source, &binary, message_id.clone(), &subject);
     uuencode::mend_parts(&mut parts);
@@ -169,7 +171,7 @@ pub fn parse(raw: &[u8], options: &ParseOptions<'_>) -> Result<Inbound, Error> {
             .headers()
             .iter()
             .filter(|h| h.name().eq_ignore_ascii_case("Authentication-Results"))
-            .map(|h| unfold(raw_value(&buffer, h.offset_start, h.offset_end)))
+            .map(|h| crate::text::single_spaced(raw_value(&buffer, h.offset_start, h.offset_end)))
             .collect(),
         from_doubt,
     })
@@ -243,7 +245,7 @@ fn sender_of(message: &Message<'_>) -> Option<Sender> {
                 let address = normalize_address(a.address()?)?;
                 Some(Sender {
                     address,
-                    name: a.name().map(unfold).unwrap_or_default(),
+                    name: a.name().map(crate::text::single_spaced).unwrap_or_default(),
                 })
             })
         });
@@ -297,13 +299,6 @@ fn has_bare_cr(bytes: &[u8]) -> bool {
 
 /// Collapses folded white space and trims, and drops control characters: what a header
 /// says, as one line that is safe to put in another header (see [`crate::text::one_line`]).
-fn unfold(text: &str) -> String {
-    crate::text::one_line(text)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {
     match value {
         HeaderValue::Text(id) => clean_message_id(id).into_iter().collect(),
@@ -401,7 +396,7 @@ fn mime_tree(
         let filename = filename_of(part, buffer).or_else(|| match &part.body {
             PartType::Message(inner) => inner
                 .subject()
-                .map(unfold)
+                .map(crate::text::single_spaced)
                 .filter(|s| !s.is_empty())
                 .map(|s| format!("{s}.eml")),
             _ => None,
@@ -450,7 +445,7 @@ fn filename_of(part: &mail_parser::MessagePart<'_>, buffer: &[u8]) -> Option<Str
         let value = raw_value(buffer, header.offset_start, header.offset_end);
         let name = match rfc2231_continued(value, param) {
             Some(joined) => crate::text::one_line(&joined),
-            None => unfold(header.value.as_content_type()?.attribute(param)?),
+            None => crate::text::single_spaced(header.value.as_content_type()?.attribute(param)?),
         };
         Some(name).filter(|n| !n.is_empty())
     };

@@ -528,10 +528,12 @@ pub fn message_id() -> String {
 
 /// A simple message: `headers` are extra `Name: value` lines.
 pub fn mail(from: &str, subject: &str, body: &str, headers: &[&str]) -> Vec<u8> {
-    let mut m = format!(
-        "From: {from}\nTo: help@tickets.test\nSubject: {subject}\nMessage-ID: <{}>\n",
-        message_id()
-    );
+    mail_with("help@tickets.test", &message_id(), from, subject, body, headers)
+}
+
+/// A simple message to `to` whose Message-ID is `<id>`, for tests that thread by it.
+pub fn mail_with(to: &str, id: &str, from: &str, subject: &str, body: &str, headers: &[&str]) -> Vec<u8> {
+    let mut m = format!("From: {from}\nTo: {to}\nSubject: {subject}\nMessage-ID: <{id}>\n");
     for h in headers {
         m.push_str(h);
         m.push('\n');

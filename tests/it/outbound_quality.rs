@@ -91,15 +91,8 @@ fn ids<'a>(m: &'a Value, key: &str) -> Vec<&'a str> {
 
 /// A message with this Message-ID and extra header lines.
 fn message(from: &str, subject: &str, id: &str, headers: &[String], body: &str) -> Vec<u8> {
-    let mut m = format!("From: {from}\nTo: noc@tickets.test\nSubject: {subject}\nMessage-ID: <{id}>\n");
-    for h in headers {
-        m.push_str(h);
-        m.push('\n');
-    }
-    m.push('\n');
-    m.push_str(body);
-    m.push('\n');
-    m.into_bytes()
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    mail_with("noc@tickets.test", id, from, subject, body, &headers)
 }
 
 /// The one message among `new` that `kind` sent.
