@@ -85,7 +85,15 @@ fn visible_user(db: &Db<'_>, access: &Access, who: &str) -> Result<User> {
 }
 
 /// Creates a user (AdminUsers).
-pub fn create_user(tx: &WriteTx<'_>, access: &Access, req: &NewUser, now: Timestamp) -> Result<User> {
+/// A new staff member with an address is mailed a link to set their web password (when
+/// the web UI is on).
+pub fn create_user(
+    tx: &WriteTx<'_>,
+    s: &super::Settings,
+    access: &Access,
+    req: &NewUser,
+    now: Timestamp,
+) -> Result<User> {
     access.require(tx, Right::AdminUsers, On::Global)?;
     let name = req.name.trim();
     if !is_one_word(name) {
@@ -98,7 +106,11 @@ pub fn create_user(tx: &WriteTx<'_>, access: &Access, req: &NewUser, now: Timest
         Some(e) => Some(normalize_address(e).ok_or_else(|| Error::Invalid(format!("`{e}` is not an email address")))?),
         None => normalize_address(name),
     };
-    tx.create_user(name, email.as_deref(), &one_line(&req.real_name), req.privileged, now)
+    let user = tx.create_user(name, email.as_deref(), &one_line(&req.real_name), req.privileged, now)?;
+    if user.privileged {
+        super::sessions::mail_password_link(tx, s, &user, now)?;
+    }
+    Ok(user)
 }
 
 /// Every user (AdminUsers).
@@ -174,8 +186,9 @@ pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]
     tx.user(user.id)
 }
 
-/// An argon2id hash in PHC form, for the web login to come.
-fn hash_password(password: &str) -> Result<String> {
+/// An argon2id hash in PHC form. Slow by design: never call it in the writer with a
+/// person waiting behind it for long (the web hashes on a blocking thread first).
+pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < 8 {
         return Err(Error::Invalid("a password needs at least 8 characters".into()));
     }

@@ -40,8 +40,8 @@ pub async fn create_user(
     Extension(actor): Extension<Actor>,
     Json(req): Json<NewUser>,
 ) -> ApiResult<Response> {
-    let user = write_as(&app, actor, move |tx, access, _| {
-        admin::create_user(tx, access, &req, now())
+    let user = write_as(&app, actor, move |tx, access, s| {
+        admin::create_user(tx, s, access, &req, now())
     })
     .await?;
     Ok((StatusCode::CREATED, Json(user)).into_response())

@@ -27,6 +27,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("create.html", include_str!("templates/create.html")),
     ("search.html", include_str!("templates/search.html")),
     ("html_part.html", include_str!("templates/html_part.html")),
+    ("password.html", include_str!("templates/password.html")),
 ];
 
 /// The static files: htmx (vendored, pinned: see static/README.md), our stylesheet and

@@ -47,7 +47,7 @@ pub async fn login_form(State(web): State<Web>, Query(q): Query<Next_>) -> Respo
     web.page(
         "login.html",
         None,
-        serde_json::json!({ "next": local_path(&q.next), "error": null, "user": "" }),
+        serde_json::json!({ "title": "Log in", "next": local_path(&q.next), "error": null, "user": "" }),
     )
 }
 
@@ -79,7 +79,7 @@ pub async fn login(
         web.page(
             "login.html",
             None,
-            serde_json::json!({ "next": next, "error": message, "user": form.user }),
+            serde_json::json!({ "title": "Log in", "next": next, "error": message, "user": form.user }),
         )
     };
     let who = form.user.trim().to_string();
