@@ -15,6 +15,7 @@ use hyper::body::Bytes;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::net::{TcpStream, UnixStream};
 
@@ -259,10 +260,22 @@ impl Client {
         serde_json::from_slice(&answer.body).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))
     }
 
+    /// POSTs a JSON body (a [`crate::wire`] request) and decodes the JSON answer.
+    pub fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
+        let answer = check(self.send(Method::POST, path, Some(json_body(body)?))?)?;
+        serde_json::from_slice(&answer.body).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))
+    }
+
     /// Sends a request and returns the bytes of a successful answer.
     pub fn bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
         Ok(check(self.send(Method::GET, path, None)?)?.body)
     }
+}
+
+/// A request's JSON body, ready for [`Client::send`].
+pub fn json_body<B: Serialize>(body: &B) -> Result<(&'static str, Vec<u8>), ClientError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Local(format!("cannot write the request: {e}")))?;
+    Ok(("application/json", bytes))
 }
 
 /// Turns an error status into [`ClientError::Api`], using the error body's kind.

@@ -11,7 +11,7 @@ use clap::{Parser, ValueEnum};
 
 use crate::client::{Client, ClientError, query_string};
 use crate::error::Error;
-use crate::workflow::IngestOutcome;
+use crate::wire::IngestOutcome;
 
 /// sysexits(3) codes mailgate exits with.
 pub mod exit {

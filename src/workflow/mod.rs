@@ -21,10 +21,10 @@ pub mod time;
 pub mod view;
 
 pub use access::{Access, On};
-pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
+pub use ingest::{Delivery, ingest, retry_quarantined};
 pub use merge::{merge, shred};
-pub use notify::{FiredRule, MAX_RULE_DEPTH, RuleTrace, TracedMail};
-pub use staff::{NewTicketRequest, create, reply, update};
+pub use notify::MAX_RULE_DEPTH;
+pub use staff::{create, reply, update};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;

@@ -1,14 +1,13 @@
 //! Reading tickets through the rights: what `tkt show`, `search`, `raw` and `attachment`
 //! may return to the acting user.
 
-use serde::{Deserialize, Serialize};
-
 use super::access::{Access, On};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::search::{self, Condition, Expr, Field, Grouping, Op, Query, Value};
-use crate::store::{AttachmentContent, ContentHit, Db, QueueRow, TicketRow, compile_query};
+use crate::store::{AttachmentContent, Db, QueueRow, TicketRow, compile_query};
 use crate::ticket::{COMMANDS_CUT, Lifecycle, Ticket, Timestamp, TransactionKind};
+use crate::wire::{ContentHit, Explained, ReportRow};
 
 /// A ticket with its history. Needs ShowTicket; comments are left out without
 /// ShowTicketComments, and so are the raw message and text parts of a message whose
@@ -162,14 +161,6 @@ pub fn interpret(text: &str, now: Timestamp) -> Result<(String, Query)> {
     Ok((ticketsql, query))
 }
 
-/// A query as it would run for this user: the TicketSQL, the SQL and its parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Explained {
-    pub ticketsql: String,
-    pub sql: String,
-    pub params: Vec<serde_json::Value>,
-}
-
 /// Shows what a search compiles to (`tkt search --sql`).
 pub fn explain(
     db: &Db<'_>,
@@ -192,13 +183,6 @@ pub fn explain(
 pub fn content(db: &Db<'_>, access: &Access, text: &str, limit: u32) -> Result<Vec<ContentHit>> {
     let fts = search::fts_query(text)?;
     db.content_search(&fts, Some(&access.viewer()), limit)
-}
-
-/// One row of a report: the group's values and how many tickets are in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportRow {
-    pub group: Vec<String>,
-    pub count: i64,
 }
 
 /// Counts the tickets of a query the user may see, grouped.

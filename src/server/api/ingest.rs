@@ -7,7 +7,6 @@ use axum::body::Body;
 use axum::extract::{Extension, Query, State};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use serde::Deserialize;
 
 use super::auth::MtaSecret;
 use super::{ApiResult, App, read};
@@ -16,21 +15,11 @@ use crate::error::{Error, Result};
 use crate::server::now;
 use crate::store::{BLOB_CHUNK_BYTES, RawBytes};
 use crate::ticket::Action;
-use crate::workflow::{self, Delivery, IngestOutcome, Outcome};
+use crate::wire::{IngestOutcome, IngestParams, Outcome};
+use crate::workflow::{self, Delivery};
 
 /// Messages up to this size are parsed on the request's own task.
 const INLINE_PARSE_BYTES: usize = 256 * 1024;
-
-#[derive(Debug, Deserialize)]
-pub struct IngestParams {
-    queue: String,
-    #[serde(default)]
-    action: Option<String>,
-    #[serde(default)]
-    ticket: Option<i64>,
-    #[serde(default)]
-    sender: Option<String>,
-}
 
 /// Stores a message; see `workflow::ingest`. A sender without the right to write here is
 /// refused (`denied`, mailgate exits 77 and the MTA bounces), or, with

@@ -4,11 +4,11 @@
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use super::{Actor, ApiResult, App, read_as};
 use crate::rights::Right;
 use crate::server::{clock, now};
+use crate::wire::{BackupDone, BackupRequest, Clock, ClockMoved, HistoryParams, JobRunAnswer, SetClock};
 use crate::workflow::rule_tools::staff_only;
 use crate::workflow::{Access, On, time};
 
@@ -30,12 +30,6 @@ pub async fn list(State(app): State<App>, Extension(actor): Extension<Actor>) ->
     Ok(Json(app.scheduler.status(app.reads.clone()).await?).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct HistoryParams {
-    #[serde(default)]
-    limit: Option<u32>,
-}
-
 pub async fn history(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
@@ -55,17 +49,16 @@ pub async fn run(
 ) -> ApiResult<Response> {
     require_superuser(&app, actor, "run jobs by hand").await?;
     let run = app.scheduler.run_now(&name).await?;
-    Ok(Json(serde_json::json!({ "run": run })).into_response())
+    Ok(Json(JobRunAnswer { run }).into_response())
 }
 
 pub async fn show_clock(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
     read_as(&app, actor, |_, access| staff(access)).await?;
-    Ok(Json(serde_json::json!({ "now": now(), "frozen": clock::is_frozen() })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SetClock {
-    now: String,
+    Ok(Json(Clock {
+        frozen: clock::is_frozen(),
+        now: now(),
+    })
+    .into_response())
 }
 
 /// Moves a frozen clock and runs what became due, answering with those runs.
@@ -82,12 +75,7 @@ pub async fn set_clock(
     app.scheduler.clock_moved();
     // retries that came due
     app.outbox_wake.notify_one();
-    Ok(Json(serde_json::json!({ "now": now, "runs": runs })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct BackupRequest {
-    path: String,
+    Ok(Json(ClockMoved { now, runs }).into_response())
 }
 
 /// Writes a consistent copy of the database to an absolute path on ticketd's machine
@@ -112,7 +100,7 @@ pub async fn backup(
         .await
         .map_err(|e| crate::error::Error::Internal(format!("backup task failed: {e}")))??;
     tracing::info!(path = %req.path, bytes, ms = started.elapsed().as_millis() as u64, "backup written");
-    Ok(Json(serde_json::json!({ "path": req.path, "bytes": bytes })).into_response())
+    Ok(Json(BackupDone { bytes, path: req.path }).into_response())
 }
 
 pub async fn sla(

@@ -18,7 +18,8 @@ mod jobs;
 mod rules;
 mod tickets;
 
-pub use tickets::{ChangeRequest, MessageRequest};
+// still re-exported by `server` (its mod.rs); the types live in `wire`
+pub use crate::wire::{ChangeRequest, MessageRequest};
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

@@ -5,7 +5,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
 
 use super::download::download;
 use super::{Actor, ApiResult, App, read_as, write_as};
@@ -13,7 +12,11 @@ use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::server::now;
 use crate::ticket::{Action, Change};
-use crate::workflow::{self, NewTicketRequest, On, view};
+use crate::wire::{
+    ChangeRequest, Changes, ContentParams, Created, MergeRequest, Merged, MessageRequest, NamedSearch,
+    NewTicketRequest, Outcome, QuarantineParams, Recorded, ReportParams, SaveSearch, SearchParams, ShredRequest,
+};
+use crate::workflow::{self, On, view};
 
 pub async fn show(
     State(app): State<App>,
@@ -21,20 +24,6 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
     Ok(Json(read_as(&app, actor, move |db, access| view::ticket(db, access, id)).await?).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SearchParams {
-    #[serde(default)]
-    q: String,
-    /// 1-based; with it, `per_page` results (default 50) from that page.
-    #[serde(default)]
-    page: Option<u32>,
-    #[serde(default)]
-    per_page: Option<u32>,
-    /// Answer what the query compiles to instead of running it.
-    #[serde(default)]
-    explain: bool,
 }
 
 /// Tickets matching TicketSQL or the simple form (`printer queue:network owner:me`).
@@ -64,13 +53,6 @@ pub async fn search(
     Ok(Json(tickets).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ContentParams {
-    q: String,
-    #[serde(default)]
-    limit: Option<u32>,
-}
-
 /// Full text, ranked, with snippets.
 pub async fn content_search(
     State(app): State<App>,
@@ -80,14 +62,6 @@ pub async fn content_search(
     let limit = p.limit.unwrap_or(20).clamp(1, 1000);
     let hits = read_as(&app, actor, move |db, access| view::content(db, access, &p.q, limit)).await?;
     Ok(Json(hits).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ReportParams {
-    #[serde(default)]
-    q: String,
-    /// Groupings, comma-separated: `Status,CreatedMonthly`.
-    by: String,
 }
 
 /// Ticket counts of a query, grouped.
@@ -112,12 +86,6 @@ pub async fn saved_searches(State(app): State<App>, Extension(actor): Extension<
     Ok(Json(saved).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SaveSearch {
-    name: String,
-    query: String,
-}
-
 /// Saves a search under a name (replacing one of that name); the query must parse.
 pub async fn save_search(
     State(app): State<App>,
@@ -130,11 +98,6 @@ pub async fn save_search(
     })
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct NamedSearch {
-    name: String,
 }
 
 /// Forgets one of the caller's saved searches.
@@ -163,16 +126,7 @@ pub async fn create(
         workflow::create(tx, s, &req, access, now())
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
-}
-
-/// The body of a reply or comment.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct MessageRequest {
-    pub content: String,
-    /// Minutes worked.
-    #[serde(default)]
-    pub minutes: i64,
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
 pub async fn correspond(
@@ -204,14 +158,7 @@ async fn respond(
         workflow::reply(tx, s, id, action, &req.content, req.minutes, access, now())
     })
     .await?;
-    Ok(Json(serde_json::json!({ "transaction": transaction, "type": kind })).into_response())
-}
-
-/// Field changes, each written as `tkt set` takes them: `status=open`, `AdminCc+=x@y`,
-/// `take`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ChangeRequest {
-    pub changes: Vec<String>,
+    Ok(Json(Recorded { transaction, kind }).into_response())
 }
 
 pub async fn change(
@@ -230,12 +177,7 @@ pub async fn change(
         workflow::update(tx, s, id, &changes, access, at)
     })
     .await?;
-    Ok(Json(serde_json::json!({ "transactions": transactions })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct MergeRequest {
-    into: i64,
+    Ok(Json(Changes { transactions }).into_response())
 }
 
 pub async fn merge(
@@ -248,13 +190,7 @@ pub async fn merge(
         workflow::merge(tx, s, access, id, req.into, now())
     })
     .await?;
-    Ok(Json(serde_json::json!({ "transaction": transaction })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ShredRequest {
-    #[serde(default)]
-    apply: bool,
+    Ok(Json(Merged { transaction }).into_response())
 }
 
 pub async fn shred(
@@ -296,12 +232,6 @@ pub async fn attachment(
         &format!("attachment-{id}"),
         part.bytes,
     ))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct QuarantineParams {
-    #[serde(default)]
-    all: bool,
 }
 
 /// The quarantine holds mail nobody has read yet: it is for queue admins.
@@ -359,7 +289,7 @@ pub async fn quarantine_retry(
         workflow::retry_quarantined(tx, s, id, now())
     })
     .await?;
-    if outcome.outcome == workflow::Outcome::Quarantined {
+    if outcome.outcome == Outcome::Quarantined {
         let entry = read_as(&app, actor, move |db, _| db.quarantine_entry(id)).await?;
         return Err(Error::Conflict(format!("quarantine entry {id} still fails: {}", entry.error)).into());
     }
