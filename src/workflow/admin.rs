@@ -5,6 +5,7 @@ use argon2::password_hash::{PasswordHasher, SaltString};
 use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 
+use super::Settings;
 use super::access::{Access, On};
 use super::view::known_queue;
 use crate::error::{Error, Result};
@@ -15,7 +16,9 @@ use crate::store::{Db, QueueField, QueueRow, UserChange, WriteTx};
 use crate::text::{is_one_word, one_line};
 use crate::ticket::{Role, Timestamp};
 use crate::user::{User, normalize_address};
-use crate::wire::{GrantRequest, GroupInfo, InitReport, NewUser, PerQueueRequest, PresetReport, RightHeld, TokenInfo};
+use crate::wire::{
+    GrantRequest, GroupInfo, InitReport, NewQueue, NewUser, PerQueueRequest, PresetReport, RightHeld, TokenInfo,
+};
 
 /// A user by login name or address.
 pub fn user_named(db: &Db<'_>, who: &str) -> Result<User> {
@@ -175,18 +178,13 @@ pub fn groups(db: &Db<'_>, access: &Access) -> Result<Vec<GroupInfo>> {
     db.groups()
 }
 
-/// Creates a queue (AdminQueue, globally). Addresses default as in the config.
-pub fn create_queue(
-    tx: &WriteTx<'_>,
-    access: &Access,
-    name: &str,
-    address: Option<&str>,
-    comment_address: Option<&str>,
-    domain: &str,
-    now: Timestamp,
-) -> Result<Queue> {
+/// Creates a queue (AdminQueue, globally). Addresses default as in the config: the
+/// queue's name at `mail.from`'s domain.
+pub fn create_queue(tx: &WriteTx<'_>, s: &Settings, access: &Access, req: &NewQueue, now: Timestamp) -> Result<Queue> {
     access.require(tx, Right::AdminQueue, On::Global)?;
-    let name = name.trim();
+    let domain = s.from.rsplit_once('@').map_or("localhost", |(_, d)| d);
+    let (address, comment_address) = (req.address.as_deref(), req.comment_address.as_deref());
+    let name = req.name.trim();
     if !is_one_word(name) {
         return Err(Error::Invalid(format!(
             "queue name `{}` must be one word without control characters",

@@ -6,6 +6,7 @@
 
 mod access;
 pub mod admin;
+pub mod admission;
 mod fields;
 mod ingest;
 pub mod jobs;
@@ -14,6 +15,8 @@ mod limits;
 mod links;
 mod merge;
 mod notify;
+pub mod operations;
+pub mod quarantine;
 pub mod rule_tools;
 pub mod saved_searches;
 mod staff;
@@ -21,7 +24,7 @@ pub mod time;
 pub mod view;
 
 pub use access::{Access, On};
-pub use ingest::{Delivery, ingest, retry_quarantined};
+pub use ingest::{Delivery, ingest};
 pub use merge::{merge, shred};
 pub use notify::MAX_RULE_DEPTH;
 pub use staff::{create, reply, update};

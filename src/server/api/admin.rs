@@ -105,23 +105,8 @@ pub async fn create_queue(
     Extension(actor): Extension<Actor>,
     Json(req): Json<NewQueue>,
 ) -> ApiResult<Response> {
-    let domain = app
-        .config
-        .mail
-        .from
-        .rsplit_once('@')
-        .map_or("localhost", |(_, d)| d)
-        .to_string();
-    let queue = write_as(&app, actor, move |tx, access, _| {
-        admin::create_queue(
-            tx,
-            access,
-            &req.name,
-            req.address.as_deref(),
-            req.comment_address.as_deref(),
-            &domain,
-            now(),
-        )
+    let queue = write_as(&app, actor, move |tx, access, s| {
+        admin::create_queue(tx, s, access, &req, now())
     })
     .await?;
     Ok((StatusCode::CREATED, Json(queue)).into_response())

@@ -6,27 +6,12 @@ use axum::extract::{Extension, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 
 use super::{Actor, ApiResult, App, read_as};
-use crate::rights::Right;
 use crate::server::{clock, now};
 use crate::wire::{BackupDone, BackupRequest, Clock, ClockMoved, HistoryParams, JobRunAnswer, SetClock};
-use crate::workflow::rule_tools::staff_only;
-use crate::workflow::{Access, On, time};
-
-/// Listing jobs is for staff; running them and moving the clock for SuperUsers.
-fn staff(access: &Access) -> crate::error::Result<()> {
-    staff_only(access, "see the jobs")
-}
-
-/// SuperUser, or a refusal that names `doing` ("run jobs by hand").
-async fn require_superuser(app: &App, actor: Actor, doing: &'static str) -> ApiResult<()> {
-    read_as(app, actor, move |db, access| {
-        access.require_to(db, Right::SuperUser, On::Global, doing)
-    })
-    .await
-}
+use crate::workflow::{operations, time};
 
 pub async fn list(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
-    read_as(&app, actor, |_, access| staff(access)).await?;
+    read_as(&app, actor, |_, access| operations::see_jobs(access)).await?;
     Ok(Json(app.scheduler.status(app.reads.clone()).await?).into_response())
 }
 
@@ -36,7 +21,7 @@ pub async fn history(
     Path(name): Path<String>,
     Query(p): Query<HistoryParams>,
 ) -> ApiResult<Response> {
-    read_as(&app, actor, |_, access| staff(access)).await?;
+    read_as(&app, actor, |_, access| operations::see_jobs(access)).await?;
     let limit = p.limit.unwrap_or(20).clamp(1, 1000);
     Ok(Json(app.scheduler.history(app.reads.clone(), &name, limit).await?).into_response())
 }
@@ -47,13 +32,13 @@ pub async fn run(
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
 ) -> ApiResult<Response> {
-    require_superuser(&app, actor, "run jobs by hand").await?;
+    read_as(&app, actor, operations::run_jobs).await?;
     let run = app.scheduler.run_now(&name).await?;
     Ok(Json(JobRunAnswer { run }).into_response())
 }
 
 pub async fn show_clock(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
-    read_as(&app, actor, |_, access| staff(access)).await?;
+    read_as(&app, actor, |_, access| operations::see_jobs(access)).await?;
     Ok(Json(Clock {
         frozen: clock::is_frozen(),
         now: now(),
@@ -67,7 +52,7 @@ pub async fn set_clock(
     Extension(actor): Extension<Actor>,
     Json(req): Json<SetClock>,
 ) -> ApiResult<Response> {
-    require_superuser(&app, actor, "move the clock").await?;
+    read_as(&app, actor, operations::move_clock).await?;
     let at = crate::ticket::parse_date(&req.now)?;
     let now = clock::set(at)?;
     tracing::info!(%now, "clock set");
@@ -85,15 +70,11 @@ pub async fn backup(
     Extension(actor): Extension<Actor>,
     Json(req): Json<BackupRequest>,
 ) -> ApiResult<Response> {
-    require_superuser(&app, actor, "back up the database").await?;
-    let target = std::path::PathBuf::from(&req.path);
-    if !target.is_absolute() {
-        return Err(crate::error::Error::Invalid(format!(
-            "the backup path `{}` must be absolute: ticketd writes it",
-            req.path
-        ))
-        .into());
-    }
+    let path = req.path.clone();
+    let target = read_as(&app, actor, move |db, access| {
+        operations::backup_target(db, access, &path)
+    })
+    .await?;
     let database = app.config.server.data_dir.join(crate::store::DATABASE_FILE);
     let started = std::time::Instant::now();
     let bytes = tokio::task::spawn_blocking(move || crate::store::backup(&database, &target))

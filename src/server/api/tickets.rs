@@ -8,15 +8,14 @@ use axum::{Extension, Json};
 
 use super::download::download;
 use super::{Actor, ApiResult, App, read_as, write_as};
-use crate::error::{Error, Result};
-use crate::rights::Right;
+use crate::error::Result;
 use crate::server::now;
 use crate::ticket::{Action, Change};
 use crate::wire::{
     ChangeRequest, Changes, ContentParams, Created, MergeRequest, Merged, MessageRequest, NamedSearch,
-    NewTicketRequest, Outcome, QuarantineParams, Recorded, ReportParams, SaveSearch, SearchParams, ShredRequest,
+    NewTicketRequest, QuarantineParams, Recorded, ReportParams, SaveSearch, SearchParams, ShredRequest,
 };
-use crate::workflow::{self, On, view};
+use crate::workflow::{self, quarantine, view};
 
 pub async fn show(
     State(app): State<App>,
@@ -82,7 +81,7 @@ pub async fn report(
 
 /// The caller's saved searches.
 pub async fn saved_searches(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
-    let saved = read_as(&app, actor, move |db, access| db.saved_searches(access.user.id)).await?;
+    let saved = read_as(&app, actor, workflow::saved_searches::list).await?;
     Ok(Json(saved).into_response())
 }
 
@@ -106,14 +105,10 @@ pub async fn delete_saved_search(
     Extension(actor): Extension<Actor>,
     Json(req): Json<NamedSearch>,
 ) -> ApiResult<Response> {
-    let name = req.name.clone();
-    let deleted = write_as(&app, actor, move |tx, access, _| {
-        tx.delete_saved_search(access.user.id, &req.name)
+    write_as(&app, actor, move |tx, access, _| {
+        workflow::saved_searches::delete(tx, access, &req.name)
     })
     .await?;
-    if !deleted {
-        return Err(Error::NotFound(format!("you have no saved search named `{name}`")).into());
-    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -234,21 +229,12 @@ pub async fn attachment(
     ))
 }
 
-/// The quarantine holds mail nobody has read yet: it is for queue admins.
-fn quarantine_admin(db: &crate::store::Db<'_>, access: &workflow::Access) -> Result<()> {
-    access.require(db, Right::AdminQueue, On::Global)
-}
-
 pub async fn quarantine_list(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
     Query(p): Query<QuarantineParams>,
 ) -> ApiResult<Response> {
-    let entries = read_as(&app, actor, move |db, access| {
-        quarantine_admin(db, access)?;
-        db.quarantine_list(p.all)
-    })
-    .await?;
+    let entries = read_as(&app, actor, move |db, access| quarantine::list(db, access, p.all)).await?;
     Ok(Json(entries).into_response())
 }
 
@@ -257,11 +243,7 @@ pub async fn quarantine_show(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let entry = read_as(&app, actor, move |db, access| {
-        quarantine_admin(db, access)?;
-        db.quarantine_entry(id)
-    })
-    .await?;
+    let entry = read_as(&app, actor, move |db, access| quarantine::entry(db, access, id)).await?;
     Ok(Json(entry).into_response())
 }
 
@@ -270,12 +252,7 @@ pub async fn quarantine_raw(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let bytes = read_as(&app, actor, move |db, access| {
-        quarantine_admin(db, access)?;
-        let (raw_id, _, _) = db.quarantined_message(id)?;
-        db.raw_message(raw_id)
-    })
-    .await?;
+    let bytes = read_as(&app, actor, move |db, access| quarantine::raw(db, access, id)).await?;
     Ok(download("message/rfc822", None, &format!("quarantine-{id}.eml"), bytes))
 }
 
@@ -284,14 +261,11 @@ pub async fn quarantine_retry(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
+    // the retry is kept (one more attempt, its error) even when it fails again
     let outcome = write_as(&app, actor, move |tx, access, s| {
-        quarantine_admin(tx, access)?;
-        workflow::retry_quarantined(tx, s, id, now())
+        quarantine::retry(tx, s, access, id, now())
     })
     .await?;
-    if outcome.outcome == Outcome::Quarantined {
-        let entry = read_as(&app, actor, move |db, _| db.quarantine_entry(id)).await?;
-        return Err(Error::Conflict(format!("quarantine entry {id} still fails: {}", entry.error)).into());
-    }
+    let outcome = read_as(&app, actor, move |db, _| quarantine::retry_answer(db, id, outcome)).await?;
     Ok(Json(outcome).into_response())
 }
