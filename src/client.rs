@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::error::Error;
+use crate::wire::ErrorAnswer;
 
 /// Where the daemon listens, as given by `--url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,16 +284,7 @@ pub fn check(answer: Answer) -> Result<Answer, ClientError> {
     if (200..300).contains(&answer.status) {
         return Ok(answer);
     }
-    #[derive(serde::Deserialize)]
-    struct Body {
-        error: Detail,
-    }
-    #[derive(serde::Deserialize)]
-    struct Detail {
-        kind: String,
-        message: String,
-    }
-    match serde_json::from_slice::<Body>(&answer.body) {
+    match serde_json::from_slice::<ErrorAnswer>(&answer.body) {
         Ok(body) => Err(ClientError::Api(Error::from_kind(&body.error.kind, body.error.message))),
         Err(_) => Err(ClientError::Protocol(format!(
             "HTTP {}: {}",

@@ -36,6 +36,27 @@ pub use tickets::{
     ShredRequest,
 };
 
+/// An error as the API answers it, with an HTTP status to match: `{"error": {"kind",
+/// "message"}}`. Clients act on `kind` (`crate::error::Error::kind`); unknown kinds count as
+/// temporary.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorAnswer {
+    pub error: ErrorDetail,
+}
+
+/// What went wrong: its kind and one line for people.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErrorDetail {
+    pub kind: String,
+    pub message: String,
+}
+
+/// `GET /v1/health`: the daemon answers (`"ok"`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Health {
+    pub status: String,
+}
+
 // The domain core's records travel as they are (CONTRACT.md's shapes).
 pub use crate::queue::Queue;
 pub use crate::rules::Rule;

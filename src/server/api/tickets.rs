@@ -31,12 +31,7 @@ pub async fn search(
     Extension(actor): Extension<Actor>,
     Query(p): Query<SearchParams>,
 ) -> ApiResult<Response> {
-    let (ticketsql, mut query) = view::interpret(&p.q, now())?;
-    if let Some(page) = p.page {
-        let per_page = p.per_page.unwrap_or(50).clamp(1, 1000);
-        query.limit = Some(per_page);
-        query.offset = Some(page.max(1).saturating_sub(1).saturating_mul(per_page));
-    }
+    let (ticketsql, query) = view::asked_search(&p, now())?;
     let settings = app.settings.clone();
     if p.explain {
         let explained = read_as(&app, actor, move |db, access| {
@@ -58,8 +53,7 @@ pub async fn content_search(
     Extension(actor): Extension<Actor>,
     Query(p): Query<ContentParams>,
 ) -> ApiResult<Response> {
-    let limit = p.limit.unwrap_or(20).clamp(1, 1000);
-    let hits = read_as(&app, actor, move |db, access| view::content(db, access, &p.q, limit)).await?;
+    let hits = read_as(&app, actor, move |db, access| view::content(db, access, &p.q, p.limit)).await?;
     Ok(Json(hits).into_response())
 }
 
