@@ -316,9 +316,29 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
+/// A query string made of a [`crate::wire`] parameters type (absent values left out), so
+/// that the client asks in the very type the server reads.
+pub fn query_of<T: Serialize>(params: &T) -> String {
+    serde_urlencoded::to_string(params).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_make_the_query_the_server_reads_and_absent_ones_are_left_out() {
+        let params = crate::wire::IngestParams {
+            queue: "help desk".into(),
+            action: Some("comment".into()),
+            ticket: None,
+            sender: Some("a+b@example.org".into()),
+        };
+        let query = query_of(&params);
+        assert_eq!(query, "queue=help+desk&action=comment&sender=a%2Bb%40example.org");
+        let read: crate::wire::IngestParams = serde_urlencoded::from_str(&query).unwrap();
+        assert_eq!(read, params);
+    }
 
     #[test]
     fn addresses_parse_and_mistakes_are_usage_errors() {

@@ -15,12 +15,12 @@ use std::time::Duration;
 use hyper::Method;
 use serde::de::DeserializeOwned;
 
-use crate::client::{Client, ClientError, json_body, query_string};
+use crate::client::{Client, ClientError, json_body, query_of, query_string};
 use crate::error::Error;
 use crate::wire::{
     ChangeRequest, Changes, ContentHit, Created, Explained, IngestOutcome, MergeRequest, Merged, MessageRequest,
-    NamedSearch, NewTicketRequest, QuarantineEntry, Recorded, ReportRow, SaveSearch, SavedSearch, ShredCount,
-    ShredRequest, Ticket, TransactionKind,
+    NamedSearch, NewTicketRequest, QuarantineEntry, Recorded, ReportRow, RuleTestParams, SaveSearch, SavedSearch,
+    ShredCount, ShredRequest, Ticket, TransactionKind,
 };
 
 /// Runs a command and prints its result. Errors are for one line on stderr.
@@ -287,11 +287,13 @@ fn rules(client: &Client, command: RulesCommand) -> Result<(), ClientError> {
                     .map_err(|e| ClientError::Usage(format!("cannot read {}: {e}", path.display())))?,
                 None => message_text(None, false)?.into_bytes(),
             };
-            let mut pairs = vec![("queue", queue.as_str()), ("action", action.as_str())];
-            if let Some(sender) = &sender {
-                pairs.push(("sender", sender));
-            }
-            let path = format!("/v1/rules/test?{}", query_string(&pairs));
+            let params = RuleTestParams {
+                queue,
+                action: Some(action),
+                sender,
+                ticket: None,
+            };
+            let path = format!("/v1/rules/test?{}", query_of(&params));
             let answer = crate::client::check(client.send(Method::POST, &path, Some(("message/rfc822", raw)))?)?;
             let value: serde_json::Value =
                 serde_json::from_slice(&answer.body).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))?;
