@@ -3,66 +3,22 @@
 
 use argon2::password_hash::{PasswordHasher, SaltString};
 use rand_core::{OsRng, RngCore};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::Settings;
 use super::access::{Access, On};
 use super::view::known_queue;
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
 use crate::queue::{NonWatcherMail, Queue};
 use crate::rights::{Grantee, PRIVILEGED, QUEUE_WORK_RIGHTS, Right, default_grants};
-use crate::store::{Db, GroupInfo, QueueField, QueueRow, TokenInfo, UserChange, WriteTx};
+use crate::store::{Db, QueueField, QueueRow, UserChange, WriteTx};
 use crate::text::{is_one_word, one_line};
 use crate::ticket::{Role, Timestamp};
 use crate::user::{User, normalize_address};
-
-/// A new user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewUser {
-    /// Login name; an address is used as both name and email.
-    pub name: String,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub real_name: String,
-    #[serde(default)]
-    pub privileged: bool,
-}
-
-/// Who a grant is for, as given on the command line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantRequest {
-    pub right: String,
-    #[serde(default)]
-    pub user: Option<String>,
-    #[serde(default)]
-    pub group: Option<String>,
-    #[serde(default)]
-    pub role: Option<String>,
-    /// A queue name; global when absent.
-    #[serde(default)]
-    pub queue: Option<String>,
-}
-
-/// One right of a user, held or not, and the grant that gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RightHeld {
-    pub right: Right,
-    pub held: bool,
-    /// The grant, in words: "granted to group noc on queue network".
-    pub via: Option<String>,
-}
-
-/// What `tkt admin init` did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InitReport {
-    /// Default grants that were missing and are back.
-    pub restored: usize,
-    /// The first admin, with their new token, when one was asked for.
-    pub admin: Option<String>,
-    pub token: Option<String>,
-}
+use crate::wire::{
+    GrantRequest, GroupInfo, InitReport, NewQueue, NewUser, PerQueueRequest, PresetReport, RightHeld, TokenInfo,
+};
 
 /// A user by login name or address.
 pub fn user_named(db: &Db<'_>, who: &str) -> Result<User> {
@@ -87,13 +43,7 @@ fn visible_user(db: &Db<'_>, access: &Access, who: &str) -> Result<User> {
 /// Creates a user (AdminUsers).
 /// A new staff member with an address is mailed a link to set their web password (when
 /// the web UI is on).
-pub fn create_user(
-    tx: &WriteTx<'_>,
-    s: &super::Settings,
-    access: &Access,
-    req: &NewUser,
-    now: Timestamp,
-) -> Result<User> {
+pub fn create_user(tx: &WriteTx<'_>, s: &Settings, access: &Access, req: &NewUser, now: Timestamp) -> Result<User> {
     access.require(tx, Right::AdminUsers, On::Global)?;
     let name = req.name.trim();
     if !is_one_word(name) {
@@ -239,18 +189,13 @@ pub fn groups(db: &Db<'_>, access: &Access) -> Result<Vec<GroupInfo>> {
     db.groups()
 }
 
-/// Creates a queue (AdminQueue, globally). Addresses default as in the config.
-pub fn create_queue(
-    tx: &WriteTx<'_>,
-    access: &Access,
-    name: &str,
-    address: Option<&str>,
-    comment_address: Option<&str>,
-    domain: &str,
-    now: Timestamp,
-) -> Result<Queue> {
+/// Creates a queue (AdminQueue, globally). Addresses default as in the config: the
+/// queue's name at `mail.from`'s domain.
+pub fn create_queue(tx: &WriteTx<'_>, s: &Settings, access: &Access, req: &NewQueue, now: Timestamp) -> Result<Queue> {
     access.require(tx, Right::AdminQueue, On::Global)?;
-    let name = name.trim();
+    let domain = s.from.rsplit_once('@').map_or("localhost", |(_, d)| d);
+    let (address, comment_address) = (req.address.as_deref(), req.comment_address.as_deref());
+    let name = req.name.trim();
     if !is_one_word(name) {
         return Err(Error::Invalid(format!(
             "queue name `{}` must be one word without control characters",
@@ -419,30 +364,6 @@ fn may_grant(db: &Db<'_>, access: &Access, queue: Option<&QueueRow>, give: bool)
             &format!("{verb} rights on every queue"),
         ),
     }
-}
-
-/// `tkt rights preset per-queue`: a team (a group) gets the rights to work the tickets of
-/// its queues, and with `revoke_global` staff lose those rights everywhere, so that each
-/// team sees and works only its own queues.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PerQueueRequest {
-    /// The team; with it, at least one queue.
-    #[serde(default)]
-    pub group: Option<String>,
-    #[serde(default)]
-    pub queues: Vec<String>,
-    /// Take [`QUEUE_WORK_RIGHTS`] from Privileged globally (the default grants).
-    #[serde(default)]
-    pub revoke_global: bool,
-}
-
-/// What a preset changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PresetReport {
-    /// Grants that were not there before.
-    pub granted: usize,
-    /// Global staff grants taken back.
-    pub revoked: usize,
 }
 
 /// Applies the per-queue preset in one transaction: the team's grants first, then (when

@@ -6,6 +6,7 @@
 
 mod access;
 pub mod admin;
+pub mod admission;
 mod fields;
 mod ingest;
 pub mod jobs;
@@ -14,6 +15,8 @@ mod limits;
 mod links;
 mod merge;
 mod notify;
+pub mod operations;
+pub mod quarantine;
 pub mod rule_tools;
 pub mod saved_searches;
 pub mod sessions;
@@ -22,12 +25,10 @@ pub mod time;
 pub mod view;
 
 pub use access::{Access, On};
-pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
+pub use ingest::{Delivery, ingest};
 pub use merge::{merge, shred};
-pub use notify::{FiredRule, MAX_RULE_DEPTH, RuleTrace, TracedMail};
-pub use staff::{
-    Message, NewFile, NewTicketRequest, create, create_with_files, preview_recipients, reply, respond, update,
-};
+pub use notify::MAX_RULE_DEPTH;
+pub use staff::{Message, NewFile, create, create_with_files, preview_recipients, reply, respond, update};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;

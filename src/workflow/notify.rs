@@ -6,7 +6,7 @@
 
 use std::cell::RefCell;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::Settings;
 use super::fields::{Cause, system_change};
@@ -20,37 +20,13 @@ use crate::store::{Db, NewOutgoing, NewTransaction, QueueRow, TicketRow, Webhook
 use crate::template::{ActorVars, Context, QueueVars, Rendered, TicketVars, TransactionVars};
 use crate::ticket::{Change, Role, Status, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User, is_mailer_address};
+use crate::wire::{FiredRule, RuleTrace, TracedMail};
 
 mod outgoing;
 use outgoing::{Outgoing, Sent};
 
 /// Rules that fire because of rule actions stop at this depth, so rules cannot loop.
 pub const MAX_RULE_DEPTH: u32 = 4;
-
-/// What the rules did while traced: for `tkt rules test`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleTrace {
-    pub fired: Vec<FiredRule>,
-    pub mail: Vec<TracedMail>,
-}
-
-/// A rule that fired.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FiredRule {
-    pub rule: String,
-    pub ticket: i64,
-    pub transaction: i64,
-    /// 0 for a person's change; one more for each rule action that led to it.
-    pub depth: u32,
-}
-
-/// A message a rule queued.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TracedMail {
-    pub rule: String,
-    pub recipients: Vec<String>,
-    pub message: String,
-}
 
 thread_local! {
     /// Set while `traced` runs. The writer runs every change on one thread, so a

@@ -1,11 +1,9 @@
 //! The admin's view of the rules: the rules in effect, template previews, and dry runs of
 //! a message (`tkt rules list|test`, `tkt template render`).
 
-use serde::{Deserialize, Serialize};
-
 use super::access::Access;
-use super::ingest::{Delivery, IngestOutcome, ingest, tagged_numbers};
-use super::notify::{Happening, RuleTrace, template_context, traced};
+use super::ingest::{Delivery, ingest, tagged_numbers};
+use super::notify::{Happening, template_context, traced};
 use super::{Settings, view};
 use crate::error::{Error, Result};
 use crate::mail::parse;
@@ -13,6 +11,7 @@ use crate::rules::Rule;
 use crate::store::{Db, RawBytes, WriteTx};
 use crate::template::Rendered;
 use crate::ticket::{Ticket, Timestamp, TransactionKind};
+use crate::wire::RuleTest;
 
 /// Rules, templates and jobs are the site's configuration: staff may read them.
 pub fn staff_only(access: &Access, what: &str) -> Result<()> {
@@ -64,16 +63,6 @@ pub fn render_template(
     };
     let context = template_context(db, s, &happening, &ticket, &queue, "preview", now)?;
     s.templates.render(name, &queue.name, &context)
-}
-
-/// What a message would do: the outcome, the rules that would fire, the mail they would
-/// send, and the ticket as it would be. Nothing is kept.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RuleTest {
-    pub outcome: IngestOutcome,
-    #[serde(flatten)]
-    pub trace: RuleTrace,
-    pub ticket: Option<Ticket>,
 }
 
 /// Runs a message through ingest and the rules in a savepoint that is undone.

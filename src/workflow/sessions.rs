@@ -52,6 +52,17 @@ pub fn check_throttle(db: &Db<'_>, keys: &[String; 2], now: Timestamp) -> Result
     Ok(())
 }
 
+/// The account a login form names, once the throttle lets the attempt through.
+pub fn account(db: &Db<'_>, who: &str, keys: &[String; 2], now: Timestamp) -> Result<Option<LoginRow>> {
+    check_throttle(db, keys, now)?;
+    db.login(who)
+}
+
+/// Notes that a session was used (when [`session`] says it is time to).
+pub fn touch(tx: &WriteTx<'_>, id: i64, now: Timestamp) -> Result<()> {
+    tx.touch_session(id, now)
+}
+
 /// A hash of a password nobody has, checked when there is no account to check.
 const STAND_IN_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo";
