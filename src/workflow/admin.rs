@@ -3,6 +3,7 @@
 
 use argon2::password_hash::{PasswordHasher, SaltString};
 use rand_core::{OsRng, RngCore};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Settings;
@@ -529,4 +530,98 @@ pub fn admin_init(tx: &WriteTx<'_>, access: &Access, admin: Option<&str>, now: T
         }
     };
     Ok(InitReport { restored, admin, token })
+}
+
+/// One grant as the rights page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantShown {
+    /// `user:ADDRESS`, `group:NAME` or `role:ROLE`: the words [`grant_named`] takes back,
+    /// so a revoke button names exactly this grant.
+    pub principal: String,
+    pub right: Right,
+    /// The queue's name; none for a global grant.
+    pub queue: Option<String>,
+}
+
+/// The grants the actor may revoke: global ones with SuperUser, a queue's with AdminQueue
+/// there. Someone who may manage no grant at all is refused, as `tkt grant` would refuse
+/// them, rather than shown an empty table.
+pub fn grants(db: &Db<'_>, access: &Access) -> Result<Vec<GrantShown>> {
+    let global = access.can(db, Right::SuperUser, On::Global)?;
+    let mut managed = std::collections::BTreeMap::new();
+    for q in db.queues()? {
+        if access.can(db, Right::AdminQueue, On::Queue(&q))? {
+            managed.insert(q.id, q.name.clone());
+        }
+    }
+    if !global && managed.is_empty() {
+        access.require_to(db, Right::SuperUser, On::Global, "see the grants")?;
+    }
+    let mut out = Vec::new();
+    for g in db.grants()? {
+        let queue = match g.queue {
+            None if global => None,
+            None => continue,
+            Some(id) => match managed.get(&id) {
+                Some(name) => Some(name.clone()),
+                None => continue,
+            },
+        };
+        let principal = match g.grantee {
+            Grantee::User(id) => format!("user:{}", db.principal_name(id)?),
+            Grantee::Group(id) => format!("group:{}", db.principal_name(id)?),
+            Grantee::Role(role) => format!("role:{role}"),
+        };
+        out.push(GrantShown {
+            principal,
+            right: g.right,
+            queue,
+        });
+    }
+    Ok(out)
+}
+
+/// Grants (or revokes) a right to a grantee named in one word, as the web's grant form
+/// takes it: `user:NAME`, `group:NAME`, `role:ROLE`, or a bare word, which is a role if it
+/// names one, a group if a group has that name and no user does, else a user. The rights
+/// are [`grant`]'s, checked before any name is looked up.
+pub fn grant_named(
+    tx: &WriteTx<'_>,
+    access: &Access,
+    principal: &str,
+    right: &str,
+    queue: Option<&str>,
+    give: bool,
+) -> Result<bool> {
+    let principal = principal.trim();
+    let mut req = GrantRequest {
+        right: right.to_string(),
+        user: None,
+        group: None,
+        role: None,
+        queue: queue.map(str::to_string),
+    };
+    if let Some(user) = principal.strip_prefix("user:") {
+        req.user = Some(user.to_string());
+    } else if let Some(group) = principal.strip_prefix("group:") {
+        req.group = Some(group.to_string());
+    } else if let Some(role) = principal.strip_prefix("role:") {
+        req.role = Some(role.to_string());
+    } else if principal.parse::<Role>().is_ok() {
+        req.role = Some(principal.to_string());
+    } else if tx.group_id(principal)?.is_some() && tx.user_by_name_or_email(principal)?.is_none() {
+        req.group = Some(principal.to_string());
+    } else {
+        req.user = Some(principal.to_string());
+    }
+    grant(tx, access, &req, give)
+}
+
+/// The tokens one may manage: everyone's with AdminUsers (true), else one's own (false).
+pub fn visible_tokens(db: &Db<'_>, access: &Access) -> Result<(bool, Vec<TokenInfo>)> {
+    if access.can(db, Right::AdminUsers, On::Global)? {
+        Ok((true, db.tokens(None)?))
+    } else {
+        Ok((false, db.tokens(Some(access.user.id))?))
+    }
 }
