@@ -35,4 +35,5 @@ mod search_properties;
 mod shipped_config;
 mod staff;
 mod threading;
+mod web_modify;
 mod words;

@@ -3,6 +3,7 @@
 
 mod create;
 mod home;
+mod modify;
 mod search;
 mod ticket;
 mod update;
@@ -28,6 +29,7 @@ pub fn staff_routes() -> axum::Router<Web> {
         .route("/ticket/{id}/steal", post(ticket::steal))
         .route("/ticket/{id}/status", post(ticket::status))
         .route("/ticket/{id}/update", get(update::form).post(update::send))
+        .route("/ticket/{id}/modify", get(modify::form).post(modify::save))
         .route("/attachment/{id}", get(ticket::attachment))
         .route("/transaction/{id}/raw", get(ticket::raw_message))
         .route("/create", get(create::form).post(create::create))
