@@ -35,11 +35,18 @@ fn free_port() -> u16 {
 impl Site {
     /// Starts a daemon with pages on a local port and logs in as alice, a SuperUser.
     fn start() -> Site {
+        Site::start_with(DEFAULT_QUEUES, None)
+    }
+
+    /// [`Site::start`] with `queues` (and whatever else follows them in the config), the
+    /// clock frozen at `now` if given.
+    fn start_with(queues: &str, now: Option<&str>) -> Site {
         let port = free_port();
         let origin = format!("http://127.0.0.1:{port}");
-        let queues = format!("{DEFAULT_QUEUES}\n[web]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{origin}\"\n");
+        let queues = format!("{queues}\n[web]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{origin}\"\n");
         let d = Daemon::start_with(Setup {
             queues: Some(queues),
+            now: now.map(String::from),
             ..Setup::default()
         });
         d.tkt_ok(&["user", "create", "alice@tickets.test", "--privileged"]);
@@ -271,5 +278,85 @@ fn give_to_from_the_ticket_page() {
     assert_eq!(
         t["subject"], "Printer jammed",
         "fields the small form does not send stay"
+    );
+}
+
+/// `general` held to a business-hours service level, with three custom fields.
+const SLA_AND_FIELDS: &str = r#"
+[[queues]]
+name = "general"
+address = "help@tickets.test"
+comment_address = "help-comment@tickets.test"
+service_level = "standard"
+
+[calendars.office]
+time_zone = "UTC"
+hours = { mon = "09:00-17:00", tue = "09:00-17:00", wed = "09:00-17:00", thu = "09:00-17:00", fri = "09:00-17:00" }
+
+[service_levels.standard]
+calendar = "office"
+response = "2h business"
+
+[[custom_fields]]
+name = "Severity"
+type = "select"
+values = ["low", "high"]
+
+[[custom_fields]]
+name = "Tags"
+type = "multiselect"
+values = ["printer", "network", "urgent"]
+
+[[custom_fields]]
+name = "Asset"
+type = "text"
+"#;
+
+#[test]
+fn custom_fields_are_set_and_the_ticket_page_shows_the_sla() {
+    // Monday 10:00: answered by Monday 12:00 business time
+    let mut site = Site::start_with(SLA_AND_FIELDS, Some("2026-11-30T10:00:00Z"));
+    let id = site.ticket("Printer jammed");
+    let page = site.get(&format!("/ticket/{id}"));
+    assert!(
+        page.body
+            .contains("standard: Due in 2h business time (due 2026-11-30 12:00)"),
+        "{}",
+        page.body
+    );
+    let path = format!("/ticket/{id}/modify");
+    let form = site.get(&path);
+    for input in [
+        r#"name="cf:Severity""#,
+        r#"name="cf:Tags" multiple"#,
+        r#"name="cf:Asset""#,
+    ] {
+        assert!(form.body.contains(input), "{input}: {}", form.body);
+    }
+    let saved = site.post(
+        &path,
+        &[
+            ("cf:Severity", "high"),
+            ("cf:Tags", ""),
+            ("cf:Tags", "printer"),
+            ("cf:Tags", "urgent"),
+            ("cf:Asset", "PR-0042"),
+        ],
+    );
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let t = site.d.show(id);
+    assert_eq!(
+        t["custom_fields"],
+        serde_json::json!({ "Asset": ["PR-0042"], "Severity": ["high"], "Tags": ["printer", "urgent"] })
+    );
+    let bad = site.post(&path, &[("cf:Severity", "bogus"), ("cf:Asset", "PR-0043")]);
+    assert!(
+        bad.body.contains("not a value of custom field Severity"),
+        "{}",
+        bad.body
+    );
+    assert_eq!(
+        site.d.show(id)["custom_fields"]["Asset"],
+        serde_json::json!(["PR-0042"])
     );
 }
