@@ -36,4 +36,5 @@ mod shipped_config;
 mod staff;
 mod threading;
 mod web_admin;
+mod web_modify;
 mod words;
