@@ -448,4 +448,22 @@ CREATE TABLE idempotency_keys (
 ) WITHOUT ROWID;
 CREATE INDEX idempotency_keys_by_created ON idempotency_keys (created);
 
-PRAGMA user_version = 4;
+-- web sessions: only a SHA-256 of the cookie's secret, like API tokens; a session ends
+-- when unused for web.session_idle_minutes or web.session_max_hours after the login
+CREATE TABLE web_sessions (
+    id         INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    created    TEXT NOT NULL,
+    last_seen  TEXT NOT NULL
+);
+CREATE INDEX web_sessions_by_user ON web_sessions (user_id);
+
+-- failed web logins, per account and per client address, for throttling; kept a day
+CREATE TABLE login_failures (
+    key TEXT NOT NULL,
+    at  TEXT NOT NULL
+);
+CREATE INDEX login_failures_by_key ON login_failures (key, at);
+
+PRAGMA user_version = 5;

@@ -61,6 +61,63 @@ pub struct Config {
     /// Service levels by name; a queue's `service_level` applies one to its tickets.
     #[serde(default)]
     pub service_levels: std::collections::BTreeMap<String, crate::sla::ServiceLevel>,
+    /// The staff web UI; without this section ticketd serves no web pages.
+    #[serde(default)]
+    pub web: Option<WebConfig>,
+}
+
+/// The staff web UI's listener and sessions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebConfig {
+    /// `HOST:PORT` to serve pages on (put a TLS proxy in front of anything but localhost).
+    pub listen: SocketAddr,
+    /// The path every page lives under, `""` or e.g. `"/tickets"` behind a proxy.
+    #[serde(default)]
+    pub base_path: String,
+    /// The address people reach the pages at, as in their browser's address bar: links in
+    /// mail point there, and a change is accepted only from a page of this origin.
+    pub public_url: String,
+    /// A session unused this long ends.
+    #[serde(default = "default_session_idle_minutes")]
+    pub session_idle_minutes: u32,
+    /// A session ends this long after the login, used or not.
+    #[serde(default = "default_session_max_hours")]
+    pub session_max_hours: u32,
+}
+
+fn default_session_idle_minutes() -> u32 {
+    120
+}
+
+fn default_session_max_hours() -> u32 {
+    12
+}
+
+impl WebConfig {
+    /// The base path without a trailing slash (`""` at the root).
+    pub fn base(&self) -> &str {
+        self.base_path.trim_end_matches('/')
+    }
+
+    /// `scheme://host[:port]` of the public URL: the one origin changes may come from.
+    pub fn origin(&self) -> std::result::Result<String, String> {
+        let url = self.public_url.trim_end_matches('/');
+        let (scheme, rest) = url
+            .split_once("://")
+            .filter(|(scheme, _)| matches!(*scheme, "http" | "https"))
+            .ok_or_else(|| format!("web.public_url `{url}` must begin with http:// or https://"))?;
+        let host = rest.split('/').next().unwrap_or_default();
+        if host.is_empty() {
+            return Err(format!("web.public_url `{url}` names no host"));
+        }
+        Ok(format!("{scheme}://{host}"))
+    }
+
+    /// Whether pages are reached over TLS (the session cookie is then `Secure`).
+    pub fn is_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
 }
 
 /// The scheduler's settings.

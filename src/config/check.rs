@@ -43,6 +43,18 @@ impl Config {
                     .into(),
             );
         }
+        if let Some(web) = &self.web {
+            web.origin()?;
+            if !web.base_path.is_empty() && (!web.base_path.starts_with('/') || web.base_path.contains(['?', '#'])) {
+                return Err(format!(
+                    "web.base_path `{}` must be empty or a path such as \"/tickets\"",
+                    web.base_path
+                ));
+            }
+            if web.session_idle_minutes == 0 || web.session_max_hours == 0 {
+                return Err("web.session_idle_minutes and web.session_max_hours must be at least 1".into());
+            }
+        }
         for lifecycle in self.lifecycles.values() {
             lifecycle.validate()?;
         }

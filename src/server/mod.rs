@@ -15,6 +15,7 @@ mod faults;
 pub(crate) mod peer;
 pub mod scheduler;
 mod sender;
+mod web;
 mod writer;
 
 pub use api::{ChangeRequest, MessageRequest};
@@ -78,7 +79,17 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         outbox_wake: wake.clone(),
     };
     let socket_paths: Vec<PathBuf> = unix.iter().map(|(p, _)| p.clone()).collect();
-    let servers = serve(api::router(app), unix, tcp, &shutdown);
+    let web = match &config.web {
+        Some(web) => Some((web::router(app.clone(), web)?, bind_tcp(&web.listen).await?)),
+        None => None,
+    };
+    let mut servers = serve(api::router(app), unix, tcp, &shutdown);
+    if let Some((router, listener)) = web {
+        tracing::info!(listen = %config.web.as_ref().map(|w| w.public_url.as_str()).unwrap_or_default(), "web pages served");
+        let service = router.into_make_service_with_connect_info::<Peer>();
+        let serve = axum::serve(listener, service).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        servers.spawn(async move { serve.await });
+    }
     let sender = tokio::spawn(sender::run(
         transport,
         Webhooks::new()?,
@@ -151,15 +162,17 @@ async fn bind(config: &Config) -> Result<(Vec<(PathBuf, UnixListener)>, Vec<TcpL
     for listen in &config.server.listen {
         match listen {
             Listen::Unix(path) => unix.push((path.clone(), bind_unix(path, mode)?)),
-            Listen::Tcp(addr) => tcp.push(
-                TcpListener::bind(addr)
-                    .await
-                    .map_err(|e| Error::Invalid(format!("cannot listen on {addr}: {e}")))?,
-            ),
+            Listen::Tcp(addr) => tcp.push(bind_tcp(addr).await?),
         }
         tracing::info!(%listen, "listening");
     }
     Ok((unix, tcp))
+}
+
+async fn bind_tcp(addr: &std::net::SocketAddr) -> Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::Invalid(format!("cannot listen on {addr}: {e}")))
 }
 
 /// Serves the API on every listener until `shutdown`, then lets requests in flight finish.

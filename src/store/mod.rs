@@ -26,6 +26,7 @@ mod queues;
 mod rights;
 mod schema;
 mod search;
+mod sessions;
 mod shred;
 mod tickets;
 mod tokens;
@@ -41,6 +42,7 @@ pub use mail::{ALSO_ADDRESSED_TO, QuarantineEntry, RawBytes, Seen, StoredFile};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};
 pub use search::{ContentHit, SavedSearch};
+pub use sessions::{LoginRow, SessionRow};
 pub use shred::ShredCount;
 pub use tickets::{
     AttachmentContent, DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField, TransactionPlace,

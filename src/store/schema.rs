@@ -61,6 +61,12 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX raw_messages_by_blob ON raw_messages (blob_id) WHERE blob_id IS NOT NULL; \
      ALTER TABLE attachments ADD COLUMN blob_id INTEGER REFERENCES blobs(id); \
      CREATE INDEX attachments_by_blob ON attachments (blob_id) WHERE blob_id IS NOT NULL;",
+    // 4 → 5: web sessions and failed web logins
+    "CREATE TABLE web_sessions (id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, \
+       user_id INTEGER NOT NULL REFERENCES users(id), created TEXT NOT NULL, last_seen TEXT NOT NULL); \
+     CREATE INDEX web_sessions_by_user ON web_sessions (user_id); \
+     CREATE TABLE login_failures (key TEXT NOT NULL, at TEXT NOT NULL); \
+     CREATE INDEX login_failures_by_key ON login_failures (key, at);",
 ];
 
 /// The version `schema.sql` declares.

@@ -166,6 +166,10 @@ pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]
             _ => access.require(tx, Right::AdminUsers, On::Global)?,
         }
         tx.change_user(user.id, &change)?;
+        if matches!(change, UserChange::PasswordHash(_) | UserChange::Disabled(true)) {
+            // whoever knew the old password, or held the account, is logged out
+            tx.end_sessions_of(user.id)?;
+        }
     }
     tx.user(user.id)
 }

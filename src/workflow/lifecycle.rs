@@ -50,3 +50,21 @@ pub(crate) fn move_status(
     tx.set_status(ticket.id, &to, started, resolved)?;
     Ok(true)
 }
+
+/// The statuses the user may move a ticket to from where it is: its lifecycle's
+/// transitions for which they hold the right (the buttons of a ticket page).
+pub fn moves(db: &crate::store::Db<'_>, s: &Settings, access: &super::Access, ticket: i64) -> Result<Vec<Status>> {
+    let ticket = super::view::visible_ticket(db, access, ticket)?;
+    let queue = db.queue(ticket.queue_id)?;
+    let lifecycle = s.lifecycle(&queue);
+    let mut moves = Vec::new();
+    for to in lifecycle.statuses() {
+        if *to != ticket.status
+            && lifecycle.can_transition(&ticket.status, to)
+            && access.can(db, lifecycle.right_for(&ticket.status, to), super::On::Ticket(&ticket))?
+        {
+            moves.push(to.clone());
+        }
+    }
+    Ok(moves)
+}

@@ -9,13 +9,14 @@ pub mod admin;
 mod fields;
 mod ingest;
 pub mod jobs;
-mod lifecycle;
+pub mod lifecycle;
 mod limits;
 mod links;
 mod merge;
 mod notify;
 pub mod rule_tools;
 pub mod saved_searches;
+pub mod sessions;
 mod staff;
 pub mod time;
 pub mod view;
@@ -24,7 +25,9 @@ pub use access::{Access, On};
 pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
 pub use merge::{merge, shred};
 pub use notify::{FiredRule, MAX_RULE_DEPTH, RuleTrace, TracedMail};
-pub use staff::{NewTicketRequest, create, reply, update};
+pub use staff::{
+    Message, NewFile, NewTicketRequest, create, create_with_files, preview_recipients, reply, respond, update,
+};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;

@@ -41,6 +41,19 @@ pub struct NewTicketRequest {
 /// ModifyTicket, owning it oneself TakeTicket, giving it to someone ModifyTicket. So a
 /// requestor creates tickets only as a mail would.
 pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, access: &Access, now: Timestamp) -> Result<i64> {
+    create_with_files(tx, s, req, &[], access, now)
+}
+
+/// [`create`] with files, kept with the first message before the rules run (so the
+/// autoreply and notifications see them).
+pub fn create_with_files(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    req: &NewTicketRequest,
+    files: &[NewFile],
+    access: &Access,
+    now: Timestamp,
+) -> Result<i64> {
     let queue = known_queue(tx, access, &req.queue, Right::CreateTicket)?;
     let on = On::Queue(&queue);
     access.require(tx, Right::CreateTicket, on)?;
@@ -81,6 +94,9 @@ pub fn create(tx: &WriteTx<'_>, s: &Settings, req: &NewTicketRequest, access: &A
         content: &req.content,
         ..NewTransaction::new(ticket_id, TransactionKind::Create, access.user.id, now)
     })?;
+    if !files.is_empty() {
+        tx.insert_parts(transaction_id, &file_parts(files))?;
+    }
     let happening = Happening {
         content: &req.content,
         ..Happening::new(ticket_id, transaction_id, TransactionKind::Create, &access.user)
@@ -135,23 +151,134 @@ pub fn reply(
     access: &Access,
     now: Timestamp,
 ) -> Result<(i64, TransactionKind)> {
+    let message = Message {
+        content,
+        minutes,
+        files: &[],
+    };
+    respond(tx, s, ticket, action, &message, access, now)
+}
+
+/// A reply or comment as a form sends it: text, time worked and files.
+#[derive(Debug, Clone, Copy)]
+pub struct Message<'a> {
+    pub content: &'a str,
+    /// Minutes worked.
+    pub minutes: i64,
+    pub files: &'a [NewFile],
+}
+
+/// A file attached by hand (the web form), kept as a mail's attachment would be and sent
+/// on with the notifications as those are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    pub name: String,
+    /// `type/subtype` as the browser said; anything else is kept as
+    /// `application/octet-stream`.
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// [`reply`] with files: the same checks, the files stored with the transaction before the
+/// rules run, so that the notifications carry them.
+pub fn respond(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    ticket: i64,
+    action: Action,
+    message: &Message<'_>,
+    access: &Access,
+    now: Timestamp,
+) -> Result<(i64, TransactionKind)> {
     let ticket = visible_ticket(tx, access, ticket)?;
     let kind = access.message_kind(tx, &ticket, action)?;
-    if content.trim().is_empty() {
+    if message.content.trim().is_empty() {
         return Err(Error::Invalid(
             "the message is empty; give the text with --message or on standard input".into(),
         ));
     }
-    if minutes < 0 {
+    if message.minutes < 0 {
         return Err(Error::Invalid("time worked cannot be negative".into()));
     }
     let transaction = NewTransaction {
-        content,
-        time_taken: minutes,
+        content: message.content,
+        time_taken: message.minutes,
         ..NewTransaction::new(ticket.id, kind, access.user.id, now)
     };
-    let id = record_and_run(tx, s, &transaction, &access.user, None, now)?;
+    let id = if message.files.is_empty() {
+        record_and_run(tx, s, &transaction, &access.user, None, now)?
+    } else {
+        let id = tx.insert_transaction(&transaction)?;
+        tx.insert_parts(id, &file_parts(message.files))?;
+        let happening = Happening {
+            content: message.content,
+            ..Happening::new(ticket.id, id, kind, &access.user)
+        };
+        run_rules(tx, s, &happening, now)?;
+        id
+    };
     Ok((id, kind))
+}
+
+/// Who would get mail if `message` were sent with `changes`: the rules' dry run, undone.
+#[allow(clippy::too_many_arguments, reason = "the reply form's fields")]
+pub fn preview_recipients(
+    tx: &WriteTx<'_>,
+    s: &Settings,
+    ticket: i64,
+    action: Action,
+    message: &Message<'_>,
+    changes: &[Change],
+    access: &Access,
+    now: Timestamp,
+) -> Result<Vec<String>> {
+    tx.dry_run(|tx| {
+        let (done, trace) = super::notify::traced(|| -> Result<()> {
+            respond(tx, s, ticket, action, message, access, now)?;
+            if !changes.is_empty() {
+                update(tx, s, ticket, changes, access, now)?;
+            }
+            Ok(())
+        });
+        done?;
+        let mut recipients: Vec<String> = trace.mail.into_iter().flat_map(|m| m.recipients).collect();
+        recipients.sort_by_key(|a| a.to_lowercase());
+        recipients.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        Ok(recipients)
+    })
+}
+
+/// Files as the MIME parts a transaction keeps.
+fn file_parts(files: &[NewFile]) -> Vec<crate::mail::Part> {
+    files
+        .iter()
+        .map(|file| {
+            let name = crate::text::single_spaced(file.name.rsplit(['/', '\\']).next().unwrap_or_default());
+            let name = if name.is_empty() { "file".to_string() } else { name };
+            let content_type = Some(file.content_type.trim().to_ascii_lowercase())
+                .filter(|t| {
+                    t.split_once('/').is_some_and(|(a, b)| {
+                        let token = |s: &str| {
+                            !s.is_empty()
+                                && s.bytes()
+                                    .all(|c| c.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&c))
+                        };
+                        token(a) && token(b)
+                    })
+                })
+                .unwrap_or_else(|| "application/octet-stream".into());
+            crate::mail::Part {
+                parent: None,
+                headers: format!("Content-Type: {content_type}\nContent-Disposition: attachment\n"),
+                content_type,
+                filename: Some(name),
+                content: Some(file.bytes.clone()),
+                blob: None,
+                message_id: None,
+                subject: None,
+            }
+        })
+        .collect()
 }
 
 /// Applies changes in order, each its own transaction; all or none are kept (the caller's

@@ -11,7 +11,7 @@
 
 mod admin;
 mod auth;
-mod download;
+pub(in crate::server) mod download;
 mod idempotency;
 mod ingest;
 mod jobs;
@@ -128,7 +128,7 @@ fn routes() -> Router<App> {
 
 /// Answers a request whose handler panicked (a bug) with an internal error and logs the
 /// panic; otherwise the connection would just close and the client learn nothing.
-async fn catch_panic(request: Request, next: Next) -> Response {
+pub(in crate::server) async fn catch_panic(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
     match CatchUnwind(Box::pin(next.run(request))).await {
@@ -160,7 +160,7 @@ impl<F: Future> Future for CatchUnwind<F> {
 }
 
 /// An error as the API sends it.
-pub struct ApiError(Error);
+pub struct ApiError(pub(in crate::server) Error);
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> ApiError {
@@ -193,10 +193,13 @@ fn public_message(e: &Error) -> String {
     e.public_text()
 }
 
-pub(super) type ApiResult<T> = std::result::Result<T, ApiError>;
+pub(in crate::server) type ApiResult<T> = std::result::Result<T, ApiError>;
 
 /// Runs a read on the read pool, off the async threads.
-async fn read<T: Send + 'static>(app: &App, f: impl FnOnce(Db<'_>) -> Result<T> + Send + 'static) -> ApiResult<T> {
+pub(in crate::server) async fn read<T: Send + 'static>(
+    app: &App,
+    f: impl FnOnce(Db<'_>) -> Result<T> + Send + 'static,
+) -> ApiResult<T> {
     let reads = app.reads.clone();
     tokio::task::spawn_blocking(move || reads.read(f))
         .await
@@ -206,7 +209,7 @@ async fn read<T: Send + 'static>(app: &App, f: impl FnOnce(Db<'_>) -> Result<T> 
 }
 
 /// Runs a read as the actor.
-async fn read_as<T: Send + 'static>(
+pub(in crate::server) async fn read_as<T: Send + 'static>(
     app: &App,
     actor: Actor,
     f: impl FnOnce(&Db<'_>, &Access) -> Result<T> + Send + 'static,
@@ -220,7 +223,7 @@ async fn read_as<T: Send + 'static>(
 
 /// Runs a change as the actor, in the writer. Sent with an `Idempotency-Key`, it is made
 /// once: a retry gets this answer again.
-async fn write_as<T>(
+pub(in crate::server) async fn write_as<T>(
     app: &App,
     actor: Actor,
     f: impl FnOnce(&WriteTx<'_>, &Access, &Settings) -> Result<T> + Send + 'static,

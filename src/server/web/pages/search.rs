@@ -1,0 +1,313 @@
+//! Search: the simple box and TicketSQL, a query builder that writes TicketSQL the user
+//! can read and edit, sortable paged results with chosen columns, saving a search, and
+//! bulk update of the selected tickets.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{Row, Staff, failed};
+use crate::error::Result;
+use crate::search::quote;
+use crate::server::now;
+use crate::server::web::Web;
+use crate::server::web::session::{read_me, write};
+use crate::ticket::{Action, Change};
+use crate::workflow::{self, Message, admin, view};
+
+/// Results per page.
+const PER_PAGE: u32 = 50;
+
+/// The columns one may choose, as `columns=` names them, with their headings.
+const COLUMNS: &[(&str, &str)] = &[
+    ("id", "#"),
+    ("subject", "Subject"),
+    ("queue", "Queue"),
+    ("status", "Status"),
+    ("owner", "Owner"),
+    ("priority", "Priority"),
+    ("requestors", "Requestors"),
+    ("created", "Created"),
+    ("updated", "Last updated"),
+    ("due", "Due"),
+];
+
+/// The TicketSQL field each sortable column sorts by.
+const SORTS: &[(&str, &str)] = &[
+    ("id", "id"),
+    ("subject", "Subject"),
+    ("queue", "Queue"),
+    ("status", "Status"),
+    ("owner", "Owner"),
+    ("priority", "Priority"),
+    ("created", "Created"),
+    ("updated", "LastUpdated"),
+    ("due", "Due"),
+];
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: Option<u32>,
+    #[serde(default)]
+    order_by: Option<String>,
+    #[serde(default)]
+    order: Option<String>,
+    #[serde(default)]
+    columns: Option<String>,
+}
+
+pub async fn results(State(web): State<Web>, me: Staff, Query(q): Query<SearchQuery>) -> Response {
+    show(&web, &me, &q, Vec::new()).await
+}
+
+/// The results page of `q`, with `notes` (what a bulk update did) above it.
+async fn show(web: &Web, me: &Staff, q: &SearchQuery, notes: Vec<String>) -> Response {
+    let page = q.page.unwrap_or(1).max(1);
+    let sort = q
+        .order_by
+        .as_deref()
+        .and_then(|key| SORTS.iter().find(|(k, _)| *k == key))
+        .map(|(key, field)| {
+            let descending = q.order.as_deref() == Some("desc");
+            (*key, *field, descending)
+        });
+    let columns: Vec<(&str, &str)> = match &q.columns {
+        Some(chosen) => {
+            let chosen: Vec<&str> = chosen.split(',').map(str::trim).collect();
+            COLUMNS.iter().copied().filter(|(k, _)| chosen.contains(k)).collect()
+        }
+        None => COLUMNS.to_vec(),
+    };
+    let text = q.q.clone();
+    let settings = web.app.settings.clone();
+    let at = now();
+    let found = read_me(web, me, move |db, access| {
+        if text.trim().is_empty() {
+            return Ok((String::new(), Vec::new(), false));
+        }
+        let (ticketsql, mut query) = view::interpret(&text, at)?;
+        if let Some((_, field, descending)) = sort {
+            let by = crate::search::parse(
+                &format!("ORDER BY {field} {}", if descending { "DESC" } else { "ASC" }),
+                at,
+            )?;
+            query.order_by = by.order_by;
+        }
+        let limit = query.limit.unwrap_or(u32::MAX);
+        let offset = (page - 1) * PER_PAGE;
+        // one more than a page, to know whether there is a next one
+        query.offset = Some(offset);
+        query.limit = Some(limit.saturating_sub(offset).min(PER_PAGE + 1));
+        let mut tickets = view::search(db, access, &query, &settings.all_lifecycles())?;
+        let more = tickets.len() > PER_PAGE as usize;
+        tickets.truncate(PER_PAGE as usize);
+        Ok((ticketsql, tickets, more))
+    })
+    .await;
+    let (ticketsql, tickets, more, error) = match found {
+        Ok((ticketsql, tickets, more)) => (ticketsql, tickets, more, None),
+        Err(e @ crate::error::Error::Invalid(_)) => (q.q.clone(), Vec::new(), false, Some(e.public_text())),
+        Err(e) => return failed(web, me, &e),
+    };
+    let queues = read_me(web, me, admin::queues).await.unwrap_or_default();
+    web.page(
+        "search.html",
+        Some(me.name()),
+        serde_json::json!({
+            "title": "Search",
+            "q": q.q,
+            "ticketsql": ticketsql,
+            "rows": Row::all(&tickets),
+            "columns": columns.iter().map(|(k, h)| serde_json::json!({"key": k, "heading": h, "sortable": SORTS.iter().any(|(s, _)| s == k)})).collect::<Vec<_>>(),
+            "chosen": q.columns,
+            "sort": sort.map(|(key, _, descending)| serde_json::json!({"key": key, "desc": descending})),
+            "page": page,
+            "more": more,
+            "error": error,
+            "notes": notes,
+            "queues": queues.iter().map(|q| q.name.as_str()).collect::<Vec<_>>(),
+            "statuses": ["new", "open", "stalled", "resolved", "rejected", "deleted"],
+            "searched": !q.q.trim().is_empty(),
+        }),
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BuildQuery {
+    #[serde(default)]
+    queue: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    requestor: String,
+}
+
+/// The query builder: its fields become TicketSQL, shown in the search box to run or edit.
+pub async fn build(State(web): State<Web>, me: Staff, Query(b): Query<BuildQuery>) -> Response {
+    let ticketsql = ticketsql_of(&b);
+    if ticketsql.is_empty() {
+        return show(&web, &me, &SearchQuery::default(), Vec::new()).await;
+    }
+    let query = serde_urlencoded::to_string([("q", ticketsql.as_str())]).unwrap_or_default();
+    web.redirect(&format!("/search?{query}"))
+}
+
+/// The builder's fields as TicketSQL, each value quoted.
+fn ticketsql_of(b: &BuildQuery) -> String {
+    let mut terms = Vec::new();
+    if !b.queue.trim().is_empty() {
+        terms.push(format!("Queue = {}", quote(b.queue.trim())));
+    }
+    match b.status.trim() {
+        "" => {}
+        "active" => terms.push("Status = '__Active__'".to_string()),
+        "inactive" => terms.push("Status = '__Inactive__'".to_string()),
+        status => terms.push(format!("Status = {}", quote(status))),
+    }
+    match b.owner.trim() {
+        "" => {}
+        "me" => terms.push("Owner = '__CurrentUser__'".to_string()),
+        owner => terms.push(format!("Owner = {}", quote(owner))),
+    }
+    if !b.requestor.trim().is_empty() {
+        terms.push(format!("Requestor.EmailAddress LIKE {}", quote(b.requestor.trim())));
+    }
+    if !b.subject.trim().is_empty() {
+        terms.push(format!("Subject LIKE {}", quote(b.subject.trim())));
+    }
+    terms.join(" AND ")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SaveForm {
+    name: String,
+    q: String,
+}
+
+pub async fn save(State(web): State<Web>, me: Staff, Form(form): Form<SaveForm>) -> Response {
+    let at = now();
+    let (name, q) = (form.name.clone(), form.q.clone());
+    let saved = write(&web, &me, move |tx, access, s| {
+        workflow::saved_searches::save(tx, access, &name, &q, &s.all_lifecycles(), at)
+    })
+    .await;
+    let notes = match saved {
+        Ok(()) => vec![format!("Saved as “{}”.", form.name.trim())],
+        Err(e) => vec![e.public_text()],
+    };
+    let q = SearchQuery {
+        q: form.q,
+        ..SearchQuery::default()
+    };
+    show(&web, &me, &q, notes).await
+}
+
+/// Bulk update: each selected ticket gets the same changes and message, each in its own
+/// transaction, and the page says what happened to each.
+pub async fn bulk(State(web): State<Web>, me: Staff, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let value = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let ids: Vec<i64> = fields
+        .iter()
+        .filter(|(k, _)| k == "id")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let at = now();
+    let changes = bulk_changes(&value, at);
+    let message = value("message");
+    let content = fields
+        .iter()
+        .find(|(k, _)| k == "content")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let mut notes = Vec::new();
+    match changes {
+        Err(e) => notes.push(e.public_text()),
+        Ok(_) if ids.is_empty() => notes.push("Select the tickets to update first.".into()),
+        Ok(changes) => {
+            for id in ids {
+                let changes = changes.clone();
+                let (message, content) = (message.clone(), content.clone());
+                let done = write(&web, &me, move |tx, access, s| {
+                    if !changes.is_empty() {
+                        workflow::update(tx, s, id, &changes, access, at)?;
+                    }
+                    let action = match message.as_str() {
+                        "correspond" => Some(Action::Correspond),
+                        "comment" => Some(Action::Comment),
+                        _ => None,
+                    };
+                    if let Some(action) = action.filter(|_| !content.trim().is_empty()) {
+                        let message = Message {
+                            content: &content,
+                            minutes: 0,
+                            files: &[],
+                        };
+                        workflow::respond(tx, s, id, action, &message, access, at)?;
+                    }
+                    Ok(())
+                })
+                .await;
+                notes.push(match done {
+                    Ok(()) => format!("Ticket {id}: updated."),
+                    Err(e) => format!("Ticket {id}: {}", e.public_text()),
+                });
+            }
+        }
+    }
+    let q = SearchQuery {
+        q: value("q"),
+        ..SearchQuery::default()
+    };
+    show(&web, &me, &q, notes).await
+}
+
+/// The changes a bulk form asks for, as `tkt set` takes them.
+fn bulk_changes(value: &dyn Fn(&str) -> String, at: crate::ticket::Timestamp) -> Result<Vec<Change>> {
+    let mut changes = Vec::new();
+    for field in ["status", "owner", "queue", "priority"] {
+        let v = value(field);
+        if !v.is_empty() {
+            changes.push(Change::parse(&format!("{field}={v}"), at)?);
+        }
+    }
+    let cc = value("add_cc");
+    if !cc.is_empty() {
+        changes.push(Change::parse(&format!("Cc+={cc}"), at)?);
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builder_quotes_what_people_type() {
+        let b = BuildQuery {
+            queue: "general".into(),
+            status: "active".into(),
+            owner: "me".into(),
+            subject: "it's down".into(),
+            requestor: String::new(),
+        };
+        assert_eq!(
+            ticketsql_of(&b),
+            "Queue = 'general' AND Status = '__Active__' AND Owner = '__CurrentUser__' AND Subject LIKE 'it\\'s down'"
+        );
+        assert_eq!(ticketsql_of(&BuildQuery::default()), "");
+    }
+}

@@ -1,0 +1,217 @@
+//! A ticket's page: basics, people, dates, links, custom fields and the history, with the
+//! buttons for what one may do to it; and the downloads it links to.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+
+use super::{Staff, failed, when};
+use crate::server::api::download::download;
+use crate::server::now;
+use crate::server::web::Web;
+use crate::server::web::session::{read_me, write};
+use crate::ticket::{Change, Ticket, Transaction};
+use crate::workflow::{self, lifecycle, view};
+
+/// Quoted lines in a row beyond this many are folded away (RT folds long quotes too).
+const FOLD_QUOTE_LINES: usize = 4;
+
+/// A stretch of a message's text: quoted (`> `) or not, so that long quotes can be folded.
+#[derive(Debug, Serialize)]
+struct Block {
+    quoted: bool,
+    fold: bool,
+    text: String,
+}
+
+fn blocks(text: &str) -> Vec<Block> {
+    let mut blocks: Vec<Block> = Vec::new();
+    for line in text.trim_end().lines() {
+        let quoted = line.starts_with('>');
+        match blocks.last_mut() {
+            Some(block) if block.quoted == quoted => {
+                block.text.push('\n');
+                block.text.push_str(line);
+            }
+            _ => blocks.push(Block {
+                quoted,
+                fold: false,
+                text: line.to_string(),
+            }),
+        }
+    }
+    for block in &mut blocks {
+        block.fold = block.quoted && block.text.lines().count() > FOLD_QUOTE_LINES;
+    }
+    blocks
+}
+
+/// One history entry as the page shows it.
+#[derive(Debug, Serialize)]
+struct Entry<'a> {
+    id: i64,
+    kind: String,
+    summary: String,
+    creator: &'a str,
+    created: String,
+    message: bool,
+    blocks: Vec<Block>,
+    raw: bool,
+    time_taken: i64,
+    attachments: Vec<serde_json::Value>,
+}
+
+fn entry(x: &Transaction) -> Entry<'_> {
+    Entry {
+        id: x.id,
+        kind: serde_json::to_value(x.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        summary: x.summary(),
+        creator: &x.creator,
+        created: when(&x.created),
+        message: x.is_message(),
+        blocks: if x.is_message() || !x.content.is_empty() {
+            blocks(&x.content)
+        } else {
+            Vec::new()
+        },
+        raw: x.has_raw_message,
+        time_taken: x.time_taken,
+        attachments: x
+            .attachments
+            .iter()
+            .filter(|a| a.filename.is_some())
+            .map(|a| serde_json::json!({ "id": a.id, "name": a.filename, "type": a.content_type, "size": a.size }))
+            .collect(),
+    }
+}
+
+pub async fn show(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Response {
+    let settings = web.app.settings.clone();
+    let found = read_me(&web, &me, move |db, access| {
+        let ticket = view::ticket(db, access, id)?;
+        let moves = lifecycle::moves(db, &settings, access, ticket.id)?;
+        Ok((ticket, moves))
+    })
+    .await;
+    let (ticket, moves) = match found {
+        Ok(found) => found,
+        Err(e) => return failed(&web, &me, &e),
+    };
+    if ticket.id != id {
+        // merged: its history lives on the ticket it was merged into
+        return web.redirect(&format!("/ticket/{}", ticket.id));
+    }
+    let history: Vec<Entry<'_>> = ticket.transactions.iter().flatten().map(entry).collect();
+    let context = serde_json::json!({
+        "title": format!("#{}: {}", ticket.id, ticket.subject),
+        "t": basics(&ticket),
+        "history": history,
+        "moves": moves.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "mine": ticket.owner == me.user.name || Some(&ticket.owner) == me.user.email.as_ref(),
+        "unowned": ticket.owner == "Nobody",
+    });
+    web.page("ticket.html", Some(me.name()), context)
+}
+
+fn basics(t: &Ticket) -> serde_json::Value {
+    let date = |d: &Option<crate::ticket::Timestamp>| d.as_ref().map(when).unwrap_or_else(|| "Not set".into());
+    serde_json::json!({
+        "id": t.id,
+        "subject": t.subject,
+        "queue": t.queue,
+        "status": t.status.as_str(),
+        "owner": t.owner,
+        "priority": t.priority,
+        "time_worked": t.time_worked,
+        "time_estimated": t.time_estimated,
+        "time_left": t.time_left,
+        "sla": t.sla,
+        "requestors": t.requestors,
+        "cc": t.cc,
+        "admincc": t.admincc,
+        "created": when(&t.created),
+        "updated": when(&t.updated),
+        "started": date(&t.started),
+        "starts": date(&t.starts),
+        "due": date(&t.due),
+        "resolved": date(&t.resolved),
+        "told": date(&t.told),
+        "links": t.links,
+        "custom_fields": t.custom_fields,
+    })
+}
+
+/// Applies one change as `tkt set` would and goes back to the ticket.
+async fn change(web: Web, me: Staff, id: i64, change: String) -> Response {
+    let at = now();
+    let done = match Change::parse(&change, at) {
+        Ok(change) => {
+            write(&web, &me, move |tx, access, s| {
+                workflow::update(tx, s, id, &[change], access, at)
+            })
+            .await
+        }
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(_) => web.redirect(&format!("/ticket/{id}")),
+        Err(e) => failed(&web, &me, &e),
+    }
+}
+
+pub async fn take(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Response {
+    change(web, me, id, "take".into()).await
+}
+
+pub async fn untake(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Response {
+    change(web, me, id, "untake".into()).await
+}
+
+pub async fn steal(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Response {
+    change(web, me, id, "steal".into()).await
+}
+
+#[derive(Deserialize)]
+pub struct StatusForm {
+    status: String,
+}
+
+pub async fn status(State(web): State<Web>, me: Staff, Path(id): Path<i64>, Form(form): Form<StatusForm>) -> Response {
+    change(web, me, id, format!("status={}", form.status.trim())).await
+}
+
+pub async fn attachment(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Response {
+    match read_me(&web, &me, move |db, access| view::attachment(db, access, id)).await {
+        Ok(part) => download(
+            &part.content_type,
+            part.filename.as_deref(),
+            &format!("attachment-{id}"),
+            part.bytes,
+        ),
+        Err(e) => failed(&web, &me, &e),
+    }
+}
+
+pub async fn raw_message(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Response {
+    match read_me(&web, &me, move |db, access| view::raw_message(db, access, id)).await {
+        Ok(bytes) => download("message/rfc822", None, &format!("transaction-{id}.eml"), bytes),
+        Err(e) => failed(&web, &me, &e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_quotes_fold_and_short_ones_do_not() {
+        let text = "Hello\n> a\n> b\n> c\n> d\n> e\nThanks\n> one\n";
+        let b = blocks(text);
+        assert_eq!(b.len(), 4);
+        assert!(!b[0].quoted && b[1].quoted && b[1].fold && !b[2].quoted && b[3].quoted && !b[3].fold);
+    }
+}

@@ -1,0 +1,141 @@
+//! Templates, error pages and the static files.
+//!
+//! One minijinja environment holds every page template, embedded in the binary; the
+//! `.html` names turn HTML auto-escaping on, so whatever a page is given (a subject, a
+//! name, a mail's text) reaches the browser as text, never as markup.
+
+use axum::extract::{Path, Request};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use minijinja::Environment;
+use serde::Serialize;
+use tower_http::csrf::ProtectionError;
+
+use super::Web;
+use crate::error::{Error, Result};
+
+/// The page templates, by file name.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout.html", include_str!("templates/layout.html")),
+    ("login.html", include_str!("templates/login.html")),
+    ("error.html", include_str!("templates/error.html")),
+    ("home.html", include_str!("templates/home.html")),
+    ("tickets.html", include_str!("templates/tickets.html")),
+    ("ticket.html", include_str!("templates/ticket.html")),
+    ("update.html", include_str!("templates/update.html")),
+    ("create.html", include_str!("templates/create.html")),
+    ("search.html", include_str!("templates/search.html")),
+];
+
+/// The static files: htmx (vendored, pinned: see static/README.md), our stylesheet and
+/// our script.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    ("htmx.min.js", "text/javascript", include_bytes!("static/htmx.min.js")),
+    ("ticketd.css", "text/css", include_bytes!("static/ticketd.css")),
+    ("ticketd.js", "text/javascript", include_bytes!("static/ticketd.js")),
+];
+
+/// The compiled templates.
+pub struct Pages {
+    env: Environment<'static>,
+}
+
+impl Pages {
+    pub fn new() -> Result<Pages> {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            env.add_template(name, source)
+                .map_err(|e| Error::Internal(format!("web template {name}: {e}")))?;
+        }
+        Ok(Pages { env })
+    }
+
+    /// A template rendered with `context`.
+    pub fn render(&self, name: &str, context: impl Serialize) -> Result<String> {
+        self.env
+            .get_template(name)
+            .and_then(|t| t.render(context))
+            .map_err(|e| Error::Internal(format!("rendering {name}: {e:#}")))
+    }
+}
+
+impl Web {
+    /// A page: the template with the layout's common values (`base`, `me`) beside `context`.
+    pub fn page(&self, name: &str, me: Option<&str>, context: serde_json::Value) -> Response {
+        self.page_with_status(StatusCode::OK, name, me, context)
+    }
+
+    fn page_with_status(
+        &self,
+        status: StatusCode,
+        name: &str,
+        me: Option<&str>,
+        context: serde_json::Value,
+    ) -> Response {
+        let mut context = context;
+        if let Some(map) = context.as_object_mut() {
+            map.insert("base".into(), self.base.as_ref().into());
+            map.insert("me".into(), me.into());
+        }
+        match self.pages.render(name, &context) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(e) => self.error(&e, me),
+        }
+    }
+
+    /// An error as a page: "does not exist" for what one may not see, the reason for
+    /// what one may not do, a reference for an internal error (its detail is logged).
+    pub fn error(&self, e: &Error, me: Option<&str>) -> Response {
+        let status = match e {
+            Error::NotFound(_) => StatusCode::NOT_FOUND,
+            Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+            Error::Denied(_) => StatusCode::FORBIDDEN,
+            Error::Invalid(_) | Error::NotMail(_) => StatusCode::BAD_REQUEST,
+            Error::Conflict(_) => StatusCode::CONFLICT,
+            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Error::Temporary(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let context =
+            serde_json::json!({ "title": "Error", "message": e.public_text(), "base": self.base.as_ref(), "me": me });
+        match self.pages.render("error.html", &context) {
+            Ok(html) => (status, Html(html)).into_response(),
+            Err(_) => (status, e.public_text()).into_response(),
+        }
+    }
+
+    /// A redirect to a path under the base.
+    pub fn redirect(&self, path: &str) -> Response {
+        Redirect::to(&format!("{}{path}", self.base)).into_response()
+    }
+}
+
+/// A static file, cached by the browser for a day (the names change with their content
+/// only on an upgrade).
+pub async fn asset(Path(file): Path<String>) -> Response {
+    match ASSETS.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=86400"),
+            ],
+            *bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+    }
+}
+
+/// Gives the CSRF layer's bare 403 a reason a person can read.
+pub async fn explain_refusal(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    if response.extensions().get::<ProtectionError>().is_some() {
+        return (
+            StatusCode::FORBIDDEN,
+            "cross-site request refused: changes are only accepted from ticketd's own pages",
+        )
+            .into_response();
+    }
+    response
+}

@@ -1,0 +1,229 @@
+//! Logging in and out, and the session every staff page needs.
+//!
+//! The workflow decides (throttling, the password, how long a session lives); this file
+//! carries cookies and forms to it. The password is checked on a blocking thread (argon2
+//! takes real time), never in the writer.
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+
+use super::Web;
+use crate::error::Error;
+use crate::server::api::{Actor, read, read_as, write_as};
+use crate::server::now;
+use crate::server::peer::Peer;
+use crate::user::User;
+use crate::workflow::sessions::{self, SessionState, WRONG_LOGIN};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "ticketd_session";
+
+/// The staff member a page is for, set by [`require_staff`].
+#[derive(Debug, Clone)]
+pub struct Me {
+    pub actor: Actor,
+    pub user: User,
+}
+
+impl Me {
+    /// How pages name them.
+    pub fn name(&self) -> &str {
+        self.user.display_name()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Next_ {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(State(web): State<Web>, Query(q): Query<Next_>) -> Response {
+    web.page(
+        "login.html",
+        None,
+        serde_json::json!({ "next": local_path(&q.next), "error": null, "user": "" }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Checks the password and starts a session; a failure answers the form again with one
+/// message whatever the reason, so it tells nobody which accounts exist.
+pub async fn login(
+    State(web): State<Web>,
+    ConnectInfo(peer): ConnectInfo<Peer>,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let client = match peer {
+        Peer::Remote(address) => address.ip().to_string(),
+        Peer::Local { .. } => "local".to_string(),
+    };
+    let keys = sessions::failure_keys(&form.user, &client);
+    let next = local_path(&form.next);
+    let again = |message: &str| {
+        web.page(
+            "login.html",
+            None,
+            serde_json::json!({ "next": next, "error": message, "user": form.user }),
+        )
+    };
+    let who = form.user.trim().to_string();
+    let checked = {
+        let keys = keys.clone();
+        read(&web.app, move |db| {
+            sessions::check_throttle(&db, &keys, now())?;
+            db.login(&who)
+        })
+        .await
+    };
+    let row = match checked {
+        Ok(row) => row,
+        Err(e) => return again(&e.0.public_text()),
+    };
+    let password = form.password.clone();
+    let user_id = tokio::task::spawn_blocking(move || sessions::password_matches(row.as_ref(), &password))
+        .await
+        .ok()
+        .flatten();
+    let at = now();
+    let Some(user_id) = user_id else {
+        let recorded = web
+            .app
+            .writer
+            .run(move |tx| sessions::record_failure(tx, &keys, at))
+            .await;
+        if let Err(e) = recorded {
+            tracing::warn!(error = %e, "could not record a failed login");
+        }
+        return again(WRONG_LOGIN);
+    };
+    let started = web
+        .app
+        .writer
+        .run(move |tx| sessions::start(tx, user_id, &keys, at))
+        .await;
+    match started {
+        Ok(secret) => {
+            let cookie = Cookie::build((COOKIE, secret))
+                .path(if web.base.is_empty() {
+                    "/".to_string()
+                } else {
+                    web.base.to_string()
+                })
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .secure(web.secure_cookie)
+                .build();
+            (jar.add(cookie), web.redirect(if next.is_empty() { "/" } else { &next })).into_response()
+        }
+        Err(e) => web.error(&e, None),
+    }
+}
+
+/// Ends the session and forgets the cookie.
+pub async fn logout(State(web): State<Web>, jar: CookieJar) -> Response {
+    if let Some(secret) = jar.get(COOKIE).map(|c| c.value().to_string()) {
+        let ended = web.app.writer.run(move |tx| sessions::end(tx, &secret)).await;
+        if let Err(e) = ended {
+            return web.error(&e, None);
+        }
+    }
+    let gone = Cookie::build((COOKIE, "")).path(if web.base.is_empty() {
+        "/".to_string()
+    } else {
+        web.base.to_string()
+    });
+    (jar.remove(gone), web.redirect("/login")).into_response()
+}
+
+/// Lets a request through as the staff member whose session it carries: no session (or an
+/// ended one) goes to the login form, a requestor's session is refused, since these pages
+/// are for staff.
+pub async fn require_staff(State(web): State<Web>, jar: CookieJar, mut request: Request, next: Next) -> Response {
+    let to_login = |request: &Request| {
+        let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let wanted = wanted.strip_prefix(web.base.as_ref()).unwrap_or(wanted);
+        let query = serde_urlencoded::to_string([("next", wanted)]).unwrap_or_default();
+        web.redirect(&format!("/login?{query}"))
+    };
+    let Some(secret) = jar.get(COOKIE).map(|c| c.value().to_string()) else {
+        return to_login(&request);
+    };
+    let limits = web.limits;
+    let state = read(&web.app, move |db| sessions::session(&db, &secret, limits, now())).await;
+    let (session, user_id, touch) = match state {
+        Ok(SessionState::Live { id, user_id, touch }) => (id, user_id, touch),
+        Ok(SessionState::Ended) => return to_login(&request),
+        Err(e) => return web.error(&e.0, None),
+    };
+    if touch {
+        let at = now();
+        if let Err(e) = web.app.writer.run(move |tx| tx.touch_session(session, at)).await {
+            tracing::warn!(error = %e, "could not note a session's use");
+        }
+    }
+    let actor = Actor(user_id);
+    let user = match read_as(&web.app, actor, |_, access| Ok(access.user.clone())).await {
+        Ok(user) => user,
+        // a disabled account: its sessions end with it
+        Err(_) => return to_login(&request),
+    };
+    if !user.privileged {
+        let denied = Error::Denied(format!(
+            "{} may not open these pages: they are for staff",
+            user.display_name()
+        ));
+        return web.error(&denied, Some(user.display_name()));
+    }
+    request.extensions_mut().insert(Me { actor, user });
+    next.run(request).await
+}
+
+/// `next` if it is a path on this site (`/ticket/4`), else nothing: a login link must
+/// not send anyone elsewhere.
+fn local_path(next: &str) -> String {
+    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains(['\\', '\r', '\n']);
+    if ok { next.to_string() } else { String::new() }
+}
+
+/// Writes as the staff member: the same call `tkt` makes.
+pub async fn write<T>(
+    web: &Web,
+    me: &Me,
+    f: impl FnOnce(
+        &crate::store::WriteTx<'_>,
+        &crate::workflow::Access,
+        &crate::workflow::Settings,
+    ) -> crate::error::Result<T>
+    + Send
+    + 'static,
+) -> Result<T, Error>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + 'static,
+{
+    write_as(&web.app, me.actor, f).await.map_err(|e| e.0)
+}
+
+/// Reads as the staff member.
+pub async fn read_me<T: Send + 'static>(
+    web: &Web,
+    me: &Me,
+    f: impl FnOnce(&crate::store::Db<'_>, &crate::workflow::Access) -> crate::error::Result<T> + Send + 'static,
+) -> Result<T, Error> {
+    read_as(&web.app, me.actor, f).await.map_err(|e| e.0)
+}

@@ -1,0 +1,132 @@
+//! Web sessions and failed logins. A session is found by the SHA-256 of its cookie's
+//! secret, as an API token is: a copy of the database opens no session.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
+use crate::error::Result;
+use crate::ticket::Timestamp;
+
+/// A live session row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub created: Timestamp,
+    pub last_seen: Timestamp,
+}
+
+/// What the login form checks a password against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginRow {
+    pub user_id: i64,
+    pub password_hash: Option<String>,
+    pub disabled: bool,
+}
+
+impl Db<'_> {
+    /// The session whose secret hashes to `hash`, if there is one.
+    pub fn session(&self, hash: &str) -> Result<Option<SessionRow>> {
+        let row: Option<(i64, i64, String, String)> = cached_row(
+            self.conn,
+            "SELECT id, user_id, created, last_seen FROM web_sessions WHERE token_hash = ?1",
+            [hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+        row.map(|(id, user_id, created, last_seen)| {
+            Ok(SessionRow {
+                id,
+                user_id,
+                created: parse_ts(&created)?,
+                last_seen: parse_ts(&last_seen)?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The account a login name or address names, with its password hash.
+    pub fn login(&self, who: &str) -> Result<Option<LoginRow>> {
+        Ok(cached_row(
+            self.conn,
+            "SELECT u.id, u.password_hash, p.disabled FROM users u JOIN principals p ON p.id = u.id \
+             WHERE u.name = ?1 OR u.email = ?1 ORDER BY u.email = ?1 DESC LIMIT 1",
+            [who],
+            |r| {
+                Ok(LoginRow {
+                    user_id: r.get(0)?,
+                    password_hash: r.get(1)?,
+                    disabled: r.get(2)?,
+                })
+            },
+        )
+        .optional()?)
+    }
+
+    /// Failed logins under `key` since `since`.
+    pub fn login_failures(&self, key: &str, since: Timestamp) -> Result<i64> {
+        Ok(cached_row(
+            self.conn,
+            "SELECT count(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
+            params![key, ts(since)],
+            |r| r.get(0),
+        )?)
+    }
+}
+
+impl WriteTx<'_> {
+    /// Starts a session for a user.
+    pub fn create_session(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<i64> {
+        cached_execute(
+            self.conn(),
+            "INSERT INTO web_sessions (token_hash, user_id, created, last_seen) VALUES (?1, ?2, ?3, ?3)",
+            params![hash, user_id, ts(now)],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Notes that a session was used.
+    pub fn touch_session(&self, id: i64, now: Timestamp) -> Result<()> {
+        cached_execute(
+            self.conn(),
+            "UPDATE web_sessions SET last_seen = ?2 WHERE id = ?1",
+            params![id, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Ends a session (logout, or found expired).
+    pub fn end_session(&self, hash: &str) -> Result<()> {
+        cached_execute(self.conn(), "DELETE FROM web_sessions WHERE token_hash = ?1", [hash])?;
+        Ok(())
+    }
+
+    /// Ends every session of a user (a password change, a disabled account).
+    pub fn end_sessions_of(&self, user_id: i64) -> Result<()> {
+        cached_execute(self.conn(), "DELETE FROM web_sessions WHERE user_id = ?1", [user_id])?;
+        Ok(())
+    }
+
+    /// Records a failed login under each key, and forgets failures older than `forget_before`.
+    pub fn record_login_failure(&self, keys: &[&str], now: Timestamp, forget_before: Timestamp) -> Result<()> {
+        for key in keys {
+            cached_execute(
+                self.conn(),
+                "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
+                params![key, ts(now)],
+            )?;
+        }
+        cached_execute(
+            self.conn(),
+            "DELETE FROM login_failures WHERE at < ?1",
+            [ts(forget_before)],
+        )?;
+        Ok(())
+    }
+
+    /// Forgets the failures under `key` (after a good login to that account).
+    pub fn clear_login_failures(&self, key: &str) -> Result<()> {
+        cached_execute(self.conn(), "DELETE FROM login_failures WHERE key = ?1", [key])?;
+        Ok(())
+    }
+}
