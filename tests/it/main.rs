@@ -39,6 +39,7 @@ mod threading;
 mod web;
 mod web_browser;
 mod web_contract;
+mod web_forms;
 mod web_injection;
 mod web_security;
 mod words;
