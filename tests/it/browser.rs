@@ -183,6 +183,19 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Clicks the submit button matching `css` and waits until the page it was on is
+    /// gone: a full load or htmx's swap of the body both detach the button. Without the
+    /// wait, the next `goto` could cancel the request before the server has it.
+    pub async fn submit(&self, css: &str) {
+        let button = self.find(css).await;
+        button.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = Instant::now() + PAGE_WAIT;
+        while button.tag_name().await.is_ok() {
+            assert!(Instant::now() < deadline, "{css} was clicked but the page stayed");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The visible text of the element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.expect("element text")
@@ -235,7 +248,7 @@ impl Browser {
         self.goto("/login").await;
         self.fill("form#login input[name=user]", user).await;
         self.fill("form#login input[name=password]", PASSWORD).await;
-        self.click("form#login button[type=submit]").await;
+        self.submit("form#login button[type=submit]").await;
         let deadline = Instant::now() + PAGE_WAIT;
         while self.path().await.starts_with("/login") {
             assert!(

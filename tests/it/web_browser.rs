@@ -93,7 +93,7 @@ fn staff_reply_quoting_the_message_with_an_attachment() {
             .send_keys(attachment.to_str().unwrap())
             .await
             .unwrap();
-        b.click("form#update button[name=preview][value='1']").await;
+        b.submit("form#update button[name=preview][value='1']").await;
         let recipients = b.text("ul#recipients").await;
         assert!(recipients.contains("zoe@example.net"), "{recipients}");
         b.screenshot("reply").await;
@@ -111,7 +111,7 @@ fn staff_reply_quoting_the_message_with_an_attachment() {
                 .await
                 .unwrap();
         }
-        b.click("form#update button#send").await;
+        b.submit("form#update button#send").await;
         b.wait_for_path("/ticket/1").await;
         b.find("ol#history li.transaction[data-type=Correspond]").await;
         assert!(
@@ -168,7 +168,7 @@ fn staff_comment_take_and_resolve() {
         assert_eq!(action.as_deref(), Some("comment"));
         b.fill("form#update textarea[name=content]", "Checked the logs: paper tray 2.")
             .await;
-        b.click("form#update button#send").await;
+        b.submit("form#update button#send").await;
         b.wait_for_path("/ticket/1").await;
         b.find("ol#history li.transaction[data-type=Comment]").await;
         eventually("the comment is recorded", || {
@@ -178,10 +178,10 @@ fn staff_comment_take_and_resolve() {
         })
         .await;
 
-        b.click("form#take button").await;
+        b.submit("form#take button").await;
         eventually("sam owns the ticket", || d.show(1)["owner"] == "sam@tickets.test").await;
         b.goto("/ticket/1").await;
-        b.click("form.lifecycle button[name=status][value=resolved]").await;
+        b.submit("form.lifecycle button[name=status][value=resolved]").await;
         eventually("the ticket is resolved", || d.show(1)["status"] == "resolved").await;
         b.goto("/ticket/1").await;
         b.find("ol#history li.transaction[data-type=Status]").await;
@@ -211,7 +211,7 @@ fn staff_create_a_ticket() {
         b.fill("form#create textarea[name=content]", "The fan in rack 3 is loud.")
             .await;
         b.screenshot("create").await;
-        b.click("form#create button[type=submit]").await;
+        b.submit("form#create button[type=submit]").await;
         b.wait_for_path("/ticket/2").await;
         assert_eq!(b.text("h1#title").await, "#2: Core switch fan noise");
     });
@@ -235,14 +235,14 @@ fn staff_search_save_the_search_and_find_it_on_home() {
         b.login("sam@tickets.test").await;
         b.goto("/search").await;
         b.fill("form#search [name=q]", "Subject LIKE 'printer'").await;
-        b.click("form#search button[type=submit]").await;
+        b.submit("form#search button[type=submit]").await;
         b.find("table#results tr.ticket").await;
         let mut found = b.ticket_rows("table#results").await;
         found.sort();
         assert_eq!(found, [1, 2]);
         b.screenshot("search").await;
         b.fill("form#save-search input[name=name]", "Printers").await;
-        b.click("form#save-search button[type=submit]").await;
+        b.submit("form#save-search button[type=submit]").await;
         b.goto("/").await;
         let saved = b.find("section#saved-searches a.saved-search").await;
         assert_eq!(saved.text().await.unwrap(), "Printers");
@@ -274,7 +274,7 @@ fn staff_bulk_update_two_tickets() {
         b.select("form#bulk select[name=status]", "open").await;
         b.fill("form#bulk input[name=owner]", "sam@tickets.test").await;
         b.screenshot("bulk-update").await;
-        b.click("form#bulk button#bulk-update").await;
+        b.submit("form#bulk button#bulk-update").await;
         eventually("tickets 1 and 2 are updated", || {
             [1, 2].iter().all(|&id| {
                 let t = d.show(id);
@@ -299,7 +299,7 @@ fn staff_log_out_and_the_session_is_over() {
         b.login("sam@tickets.test").await;
         old.cookie = b.session_cookie().await;
         assert!(old.cookie.is_some(), "no session cookie in the browser");
-        b.click("form#logout button").await;
+        b.submit("form#logout button").await;
         b.wait_for_path("/login").await;
         b.goto("/ticket/1").await;
         b.wait_for_path("/login").await;

@@ -116,7 +116,7 @@ fn an_admin_grants_a_right_on_a_queue() {
         b.fill("form#grant input[name=principal]", "pat@example.org").await;
         b.select("form#grant select[name=right]", "ShowTicket").await;
         b.select("form#grant select[name=queue]", "network").await;
-        b.click("form#grant button[type=submit]").await;
+        b.submit("form#grant button[type=submit]").await;
         eventually("pat may see network's tickets", || may_see("network")).await;
         b.find("table#rights").await;
         b.screenshot("admin-rights").await;
