@@ -269,6 +269,15 @@ impl Browser {
     /// Saves what the window shows to docs/screenshots/NAME.png (overwriting it), for the
     /// documentation and for a person looking at a failure.
     pub async fn screenshot(&self, name: &str) {
+        // a blinking caret would make each run's picture differ: take the focus away
+        // (WebDriver's script is not the page's, so the CSP does not stop it)
+        self.client
+            .execute(
+                "if (document.activeElement) { document.activeElement.blur(); }",
+                Vec::new(),
+            )
+            .await
+            .expect("blur before the screenshot");
         let png = self.client.screenshot().await.expect("screenshot");
         let path = screenshots_dir().join(format!("{name}.png"));
         std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));

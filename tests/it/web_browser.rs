@@ -3,11 +3,17 @@
 
 use crate::browser::*;
 use crate::harness::*;
-use crate::web::{self, Web};
+use crate::web::Web;
 
-/// A web daemon with sam (staff) able to log in, and a ticket from zoe in `general`.
+/// A web daemon with sam (staff) able to log in, and a ticket from zoe in `general`. Its
+/// clock is frozen, so the dates on the pages, and so the screenshots, are the same on
+/// every run.
 pub fn staff_daemon() -> Daemon {
-    let d = web::web_daemon();
+    let d = Daemon::start_with(Setup {
+        web: true,
+        now: Some("2026-03-02T09:30:00Z".into()),
+        ..Setup::default()
+    });
     d.web_staff("sam@tickets.test");
     d.deliver(
         "general",
