@@ -393,6 +393,17 @@ pub fn element(html: &str, id: &str) -> Page {
     Page::parse(&rest[..end])
 }
 
+/// The text of the first `p.error` on the page (where the pages say what went wrong).
+pub fn error_text(html: &str) -> Option<String> {
+    let page = Page::parse(html);
+    let index = page.tags.iter().position(|t| t.name == "p" && t.has_class("error"))?;
+    // the text after that tag: cut the HTML at the same place and read up to </p>
+    let nth = page.tags[..index].iter().filter(|t| t.name == "p").count();
+    let start = html.match_indices("<p").nth(nth)?.0;
+    let end = html[start..].find("</p>")? + start;
+    Some(Page::parse(&html[start..end]).text)
+}
+
 /// The tickets `tr.ticket[data-id]` inside the element with this id.
 pub fn section_rows(html: &str, id: &str) -> Vec<i64> {
     element(html, id).ticket_rows()
