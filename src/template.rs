@@ -23,7 +23,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
          {{ message }}\n\
          \n\
          Owner: {{ ticket.owner }}\n\
-         Requestors: {{ ticket.requestors | join(\", \") }}\n",
+         Requestors: {{ ticket.requestors | join(\", \") }}\n{% if ticket.url %}\n\
+         <URL: {{ ticket.url }} >\n{% endif %}",
     ),
     (
         "sla_breach",
@@ -33,7 +34,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
          {{ message }}\n\
          \n\
          Owner: {{ ticket.owner }}\n\
-         Requestors: {{ ticket.requestors | join(\", \") }}\n",
+         Requestors: {{ ticket.requestors | join(\", \") }}\n{% if ticket.url %}\n\
+         <URL: {{ ticket.url }} >\n{% endif %}",
     ),
     (
         "stalled_reminder",
@@ -106,12 +108,14 @@ pub const BUILT_IN: &[(&str, &str)] = &[
          New ticket #{{ ticket.id }} in queue {{ queue.name }} from {{ actor.name }}:\n\
          Subject: {{ ticket.subject }}\n\
          \n\
-         {{ message }}\n",
+         {{ message }}\n{% if ticket.url %}\n\
+         <URL: {{ ticket.url }} >\n{% endif %}",
     ),
     ("correspondence", "Subject: {{ ticket.subject }}\n\n{{ message }}\n"),
     (
         "admin_correspondence",
-        "Subject: {{ ticket.subject }}\n\nTicket #{{ ticket.id }}: reply from {{ actor.name }}\n\n{{ message }}\n",
+        "Subject: {{ ticket.subject }}\n\nTicket #{{ ticket.id }}: reply from {{ actor.name }}\n\n{{ message }}\n\
+         {% if ticket.url %}\n<URL: {{ ticket.url }} >\n{% endif %}",
     ),
     (
         "admin_comment",
@@ -119,7 +123,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
          \n\
          This is a comment. It is not sent to the Requestor(s):\n\
          \n\
-         {{ message }}\n",
+         {{ message }}\n{% if ticket.url %}\n\
+         <URL: {{ ticket.url }} >\n{% endif %}",
     ),
     (
         "owner_changed",
@@ -127,7 +132,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
          \n\
          Ticket #{{ ticket.id }} in queue {{ queue.name }} has been given to you by {{ actor.name }}.\n\
          \n\
-         Subject: {{ ticket.subject }}\n",
+         Subject: {{ ticket.subject }}\n{% if ticket.url %}\n\
+         <URL: {{ ticket.url }} >\n{% endif %}",
     ),
     (
         "resolved",
@@ -213,6 +219,8 @@ pub struct TicketVars {
     pub due: Option<String>,
     pub time_worked: i64,
     pub custom_fields: BTreeMap<String, String>,
+    /// The ticket's page in the staff web UI, when there is one.
+    pub url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -42,6 +42,9 @@ use crate::ticket::{CustomFieldDef, Lifecycle};
 /// The parts of the configuration the workflow needs, prepared once.
 #[derive(Debug)]
 pub struct Settings {
+    /// Where staff open a ticket in the web UI (`<public_url><base_path>/ticket/`), for
+    /// links in staff mail; none without `[web]`.
+    pub ticket_url_prefix: Option<String>,
     /// The system's tag (`mail.tag`): every queue's unless it has its own, and the name
     /// in our loop header.
     pub tag: SubjectTag,
@@ -87,6 +90,10 @@ impl Settings {
             autoreply_limit_per_hour: config.mail.autoreply_limit_per_hour,
             notification_limit_per_hour: config.mail.notification_limit_per_hour,
             max_quoted_bytes: config.mail.max_quoted_bytes,
+            ticket_url_prefix: config
+                .web
+                .as_ref()
+                .map(|w| format!("{}{}/ticket/", w.public_url.trim_end_matches('/'), w.base())),
             max_attachment_bytes: config.mail.max_attachment_bytes_per_notification,
             max_mime_parts: config.mail.max_mime_parts,
             // validated when the config was loaded

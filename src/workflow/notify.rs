@@ -612,6 +612,10 @@ pub(crate) fn template_context(
             due: ticket.due.map(|d| d.to_rfc3339()),
             time_worked: ticket.time_worked,
             custom_fields,
+            url: s
+                .ticket_url_prefix
+                .as_ref()
+                .map(|prefix| format!("{prefix}{}", ticket.id)),
         },
         transaction: TransactionVars {
             id: h.transaction_id,

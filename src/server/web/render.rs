@@ -26,6 +26,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("update.html", include_str!("templates/update.html")),
     ("create.html", include_str!("templates/create.html")),
     ("search.html", include_str!("templates/search.html")),
+    ("html_part.html", include_str!("templates/html_part.html")),
 ];
 
 /// The static files: htmx (vendored, pinned: see static/README.md), our stylesheet and

@@ -29,6 +29,7 @@ pub fn staff_routes() -> axum::Router<Web> {
         .route("/ticket/{id}/status", post(ticket::status))
         .route("/ticket/{id}/update", get(update::form).post(update::send))
         .route("/attachment/{id}", get(ticket::attachment))
+        .route("/attachment/{id}/html", get(ticket::html_part))
         .route("/transaction/{id}/raw", get(ticket::raw_message))
         .route("/create", get(create::form).post(create::create))
         .route("/search", get(search::results))
