@@ -380,8 +380,14 @@ impl TokenSink for Collect {
 /// The element with this id and what it holds, as a page of its own (up to its closing
 /// tag; the pages do not nest a form in a form or a section in a section).
 pub fn element(html: &str, id: &str) -> Page {
-    let Some(at) = html.find(&format!("id=\"{id}\"")) else {
-        panic!("no #{id} on the page:\n{html}");
+    element_with(html, &format!("id=\"{id}\""))
+}
+
+/// The first element whose start tag holds `attribute` (e.g. `class="html-mail"`) and
+/// what it holds, as [`element`] reads it.
+pub fn element_with(html: &str, attribute: &str) -> Page {
+    let Some(at) = html.find(attribute) else {
+        panic!("no element with {attribute} on the page:\n{html}");
     };
     let start = html[..at].rfind('<').expect("a tag");
     let name: String = html[start + 1..]

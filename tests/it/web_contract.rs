@@ -250,3 +250,20 @@ fn with_a_base_path_every_route_and_the_cookie_live_under_it() {
         }
     }
 }
+
+#[test]
+fn staff_mail_links_to_the_tickets_page_and_requestor_mail_does_not() {
+    let d = web_daemon();
+    d.deliver("network", &mail("zoe@example.net", "Switch 4", "Flapping.", &[]));
+    let link = format!("<URL: {}/ticket/1 >", d.web_url());
+    let sent = d.outbox();
+    let to = |who: &'static str| sent.iter().filter(move |m| m.recipients.iter().any(|r| r == who));
+    assert!(
+        to("staff@tickets.test").any(|m| m.message.contains(&link)),
+        "no {link} in the AdminCc's mail: {sent:#?}"
+    );
+    assert!(
+        !to("zoe@example.net").any(|m| m.message.contains("/ticket/1")),
+        "the requestor was sent the staff page: {sent:#?}"
+    );
+}

@@ -22,6 +22,11 @@ fn hostile_mail() -> Vec<u8> {
          <iframe src=\"javascript:alert(5)\"></iframe>\n\
          <form action=\"javascript:alert(6)\"><button formaction=\"javascript:alert(7)\">go</button></form>\n\
          <svg onload=\"alert(8)\"></svg>\n\
+         <img src=\"http://tracker.example/pixel.gif\">\n\
+         <form action=\"https://evil.example/steal\"><input name=\"password\" type=\"password\"></form>\n\
+         <meta http-equiv=\"refresh\" content=\"0;url=https://evil.example/\">\n\
+         <base href=\"https://evil.example/\"><style>body {{ display: none }}</style>\n\
+         <p><a href=\"https://example.org/manual\">the manual</a></p>\n\
          </body></html>\n",
         id = message_id()
     )
@@ -94,6 +99,39 @@ fn hostile_mail_renders_inert_on_home_the_ticket_its_quote_and_search() {
     assert!(text.contains("click here"), "{}", ticket.body);
     assert!(text.contains("hover me"), "{}", ticket.body);
     assert!(quote.page().text.contains("> "), "{}", quote.body);
+    // the HTML part on a page of its own: cleaned markup, nothing that acts
+    let link = ticket
+        .page()
+        .tags("a")
+        .into_iter()
+        .find(|a| a.has_class("html"))
+        .map(|a| a.attr("href").unwrap().to_string())
+        .expect("a.html: the message's HTML on a page of its own");
+    let shown = sam.get(&link);
+    assert_inert("the HTML part", &shown);
+    let mail = element_with(&shown.body, "class=\"html-mail\"");
+    assert!(
+        mail.text.contains("click here") && mail.text.contains("hover me"),
+        "{}",
+        shown.body
+    );
+    for tag in &mail.tags {
+        assert!(
+            !["form", "input", "button", "meta", "base", "style", "link", "script"].contains(&tag.name.as_str()),
+            "the HTML part keeps {tag:?}"
+        );
+        if tag.name == "img" {
+            let src = tag.attr("src").unwrap_or_default();
+            assert!(!src.contains("tracker.example"), "a remote image: {tag:?}");
+        }
+    }
+    let manual = mail
+        .find("a", "href", "https://example.org/manual")
+        .expect("the plain link stays");
+    assert!(
+        manual.attr("rel").unwrap_or_default().contains("noreferrer"),
+        "{manual:?}"
+    );
     // the From name, where the ticket page shows it, is text too
     if text.contains("alert('from')") {
         assert!(text.contains("<script>alert('from')</script>"), "{}", ticket.body);
