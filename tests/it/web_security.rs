@@ -349,3 +349,39 @@ fn a_hidden_ticket_answers_exactly_as_one_that_does_not_exist() {
     let found = carol.get("/search?q=id%3E0");
     assert_eq!(found.page().ticket_rows(), [visible], "{}", found.body);
 }
+
+/// Restarts `d` with its clock frozen at `now`.
+fn restart_at(d: &mut Daemon, now: &str) {
+    d.stop();
+    d.now = Some(now.into());
+    d.launch();
+}
+
+#[test]
+fn a_session_ends_after_its_idle_time_and_after_its_longest_life() {
+    let mut d = Daemon::start_with(Setup {
+        web: true,
+        web_lines: vec!["session_idle_minutes = 30".into(), "session_max_hours = 1".into()],
+        now: Some("2026-03-02T09:00:00Z".into()),
+        ..Setup::default()
+    });
+    d.web_staff("sam@tickets.test");
+    let mut sam = Web::login(&d, "sam@tickets.test");
+    // in use every 25 minutes, it lives on (across restarts: sessions are in the database)
+    restart_at(&mut d, "2026-03-02T09:25:00Z");
+    assert_eq!(sam.get("/").status, 200);
+    restart_at(&mut d, "2026-03-02T09:50:00Z");
+    assert_eq!(sam.get("/").status, 200);
+    // but not past its longest life, however busy
+    restart_at(&mut d, "2026-03-02T10:01:00Z");
+    let answer = sam.get("/");
+    assert_eq!(answer.status, 303, "a session older than session_max_hours: {answer:?}");
+
+    let mut sam = Web::login(&d, "sam@tickets.test");
+    restart_at(&mut d, "2026-03-02T10:30:00Z");
+    assert_eq!(sam.get("/").status, 200, "29 minutes idle");
+    restart_at(&mut d, "2026-03-02T11:01:00Z");
+    let answer = sam.get("/");
+    assert_eq!(answer.status, 303, "31 minutes idle: {answer:?}");
+    assert!(answer.location(&sam.origin).starts_with("/login"), "{answer:?}");
+}
