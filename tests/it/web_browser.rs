@@ -220,7 +220,23 @@ fn staff_create_a_ticket() {
         b.submit("form#create button[type=submit]").await;
         b.wait_for_path("/ticket/2").await;
         assert_eq!(b.text("h1#title").await, "#2: Core switch fan noise");
+        // the quick form on the home page: a queue and a subject are enough
+        b.goto("/").await;
+        b.select("form#quick-create select[name=queue]", "network").await;
+        b.fill("form#quick-create input[name=subject]", "Spare optics").await;
+        b.submit("form#quick-create button[type=submit]").await;
+        b.wait_for_path("/ticket/3").await;
     });
+    let quick = d.show(3);
+    assert_eq!(
+        (quick["queue"].as_str(), quick["subject"].as_str()),
+        (Some("network"), Some("Spare optics"))
+    );
+    assert_eq!(
+        quick["requestors"],
+        serde_json::json!(["sam@tickets.test"]),
+        "you, when nobody is named"
+    );
     let t = d.show(2);
     assert_eq!(t["subject"], "Core switch fan noise");
     assert_eq!(t["queue"], "network");
