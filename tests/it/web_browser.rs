@@ -325,6 +325,8 @@ fn staff_log_out_and_the_session_is_over() {
         b.wait_for_path("/login").await;
         b.goto("/ticket/1").await;
         b.wait_for_path("/login").await;
+        b.find("form#login").await;
+        b.screenshot("logged-out").await;
     });
     // the old cookie is worth nothing now, even sent by hand
     let answer = old.get("/");
