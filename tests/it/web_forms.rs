@@ -150,3 +150,18 @@ fn take_steal_and_untake_move_the_owner() {
     assert_eq!(sam.post("/ticket/1/untake", &[]).status, 303);
     assert_eq!(d.show(1)["owner"], "Nobody");
 }
+
+#[test]
+fn search_results_sort_both_ways() {
+    let (d, mut sam) = sam_and_a_ticket();
+    d.deliver("general", &mail("bob@example.net", "Toner", "Empty.", &[]));
+    d.deliver("general", &mail("ann@example.net", "VPN", "Drops.", &[]));
+    let q = "q=Queue%20%3D%20%27general%27";
+    let rows = |web: &mut Web, order: &str| {
+        let answer = web.get(&format!("/search?{q}&order_by=id&order={order}"));
+        assert_eq!(answer.status, 200, "{answer:?}");
+        section_rows(&answer.body, "results")
+    };
+    assert_eq!(rows(&mut sam, "asc"), [1, 2, 3]);
+    assert_eq!(rows(&mut sam, "desc"), [3, 2, 1]);
+}
