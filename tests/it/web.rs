@@ -402,12 +402,8 @@ pub fn element_with(html: &str, attribute: &str) -> Page {
 /// The text of the first `p.error` on the page (where the pages say what went wrong).
 pub fn error_text(html: &str) -> Option<String> {
     let page = Page::parse(html);
-    let index = page.tags.iter().position(|t| t.name == "p" && t.has_class("error"))?;
-    // the text after that tag: cut the HTML at the same place and read up to </p>
-    let nth = page.tags[..index].iter().filter(|t| t.name == "p").count();
-    let start = html.match_indices("<p").nth(nth)?.0;
-    let end = html[start..].find("</p>")? + start;
-    Some(Page::parse(&html[start..end]).text)
+    page.tags.iter().find(|t| t.name == "p" && t.has_class("error"))?;
+    Some(element_with(html, "class=\"error\"").text)
 }
 
 /// The tickets `tr.ticket[data-id]` inside the element with this id.
