@@ -459,6 +459,15 @@ CREATE TABLE web_sessions (
 );
 CREATE INDEX web_sessions_by_user ON web_sessions (user_id);
 
+-- one-time links to set a web password ("set your password" mail to new staff): only a
+-- SHA-256 of the link's secret; used once, then deleted
+CREATE TABLE password_links (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    expires    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX password_links_by_user ON password_links (user_id);
+
 -- failed web logins, per account and per client address, for throttling; kept a day
 CREATE TABLE login_failures (
     key TEXT NOT NULL,

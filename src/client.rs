@@ -15,10 +15,12 @@ use hyper::body::Bytes;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, HOST, HeaderName};
 use hyper::{Method, Request};
 use hyper_util::rt::TokioIo;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::net::{TcpStream, UnixStream};
 
 use crate::error::Error;
+use crate::wire::ErrorAnswer;
 
 /// Where the daemon listens, as given by `--url`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -259,10 +261,22 @@ impl Client {
         serde_json::from_slice(&answer.body).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))
     }
 
+    /// POSTs a JSON body (a [`crate::wire`] request) and decodes the JSON answer.
+    pub fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T, ClientError> {
+        let answer = check(self.send(Method::POST, path, Some(json_body(body)?))?)?;
+        serde_json::from_slice(&answer.body).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))
+    }
+
     /// Sends a request and returns the bytes of a successful answer.
     pub fn bytes(&self, path: &str) -> Result<Vec<u8>, ClientError> {
         Ok(check(self.send(Method::GET, path, None)?)?.body)
     }
+}
+
+/// A request's JSON body, ready for [`Client::send`].
+pub fn json_body<B: Serialize>(body: &B) -> Result<(&'static str, Vec<u8>), ClientError> {
+    let bytes = serde_json::to_vec(body).map_err(|e| ClientError::Local(format!("cannot write the request: {e}")))?;
+    Ok(("application/json", bytes))
 }
 
 /// Turns an error status into [`ClientError::Api`], using the error body's kind.
@@ -270,16 +284,7 @@ pub fn check(answer: Answer) -> Result<Answer, ClientError> {
     if (200..300).contains(&answer.status) {
         return Ok(answer);
     }
-    #[derive(serde::Deserialize)]
-    struct Body {
-        error: Detail,
-    }
-    #[derive(serde::Deserialize)]
-    struct Detail {
-        kind: String,
-        message: String,
-    }
-    match serde_json::from_slice::<Body>(&answer.body) {
+    match serde_json::from_slice::<ErrorAnswer>(&answer.body) {
         Ok(body) => Err(ClientError::Api(Error::from_kind(&body.error.kind, body.error.message))),
         Err(_) => Err(ClientError::Protocol(format!(
             "HTTP {}: {}",
@@ -311,9 +316,29 @@ pub fn query_string(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap_or_default()
 }
 
+/// A query string made of a [`crate::wire`] parameters type (absent values left out), so
+/// that the client asks in the very type the server reads.
+pub fn query_of<T: Serialize>(params: &T) -> String {
+    serde_urlencoded::to_string(params).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_make_the_query_the_server_reads_and_absent_ones_are_left_out() {
+        let params = crate::wire::IngestParams {
+            queue: "help desk".into(),
+            action: Some("comment".into()),
+            ticket: None,
+            sender: Some("a+b@example.org".into()),
+        };
+        let query = query_of(&params);
+        assert_eq!(query, "queue=help+desk&action=comment&sender=a%2Bb%40example.org");
+        let read: crate::wire::IngestParams = serde_urlencoded::from_str(&query).unwrap();
+        assert_eq!(read, params);
+    }
 
     #[test]
     fn addresses_parse_and_mistakes_are_usage_errors() {

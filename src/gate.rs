@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 
-use crate::client::{Client, ClientError, query_string};
+use crate::client::{Client, ClientError, query_of};
 use crate::error::Error;
-use crate::workflow::IngestOutcome;
+use crate::wire::{IngestOutcome, IngestParams};
 
 /// sysexits(3) codes mailgate exits with.
 pub mod exit {
@@ -110,15 +110,13 @@ pub fn deliver(args: &Args, message: Vec<u8>, extension: Option<&str>, envelope_
         Ok(client) => client,
         Err(e) => return Verdict::fail(exit::USAGE, e.to_string()),
     };
-    let ticket = ticket.map(|t| t.to_string());
-    let mut pairs = vec![("queue", queue.as_str()), ("action", action.as_str())];
-    if let Some(ticket) = &ticket {
-        pairs.push(("ticket", ticket));
-    }
-    if let Some(sender) = envelope_sender {
-        pairs.push(("sender", sender));
-    }
-    let path = format!("/v1/ingest?{}", query_string(&pairs));
+    let params = IngestParams {
+        queue,
+        action: Some(action),
+        ticket,
+        sender: envelope_sender.map(str::to_string),
+    };
+    let path = format!("/v1/ingest?{}", query_of(&params));
     let answer = client.send(hyper::Method::POST, &path, Some(("message/rfc822", message)));
     match answer.and_then(crate::client::check) {
         Ok(answer) => match serde_json::from_slice::<IngestOutcome>(&answer.body) {

@@ -18,6 +18,7 @@
 //! | [`workflow`] | what happens when mail arrives or staff act: store + rules + mail together |
 //! | [`outbox`] | delivering outgoing mail: transports, retries with backoff |
 //! | [`server`] | the daemon: listeners, the HTTP API, the single writer with group commit, shutdown |
+//! | [`wire`] | the API's request and response types, shared by the server and its clients |
 //! | [`client`] | the small client mailgate and tkt use to talk to the daemon |
 //! | [`gate`] | mailgate: one message in, a sysexits code out |
 //! | [`cli`] | tkt: the staff command line and its output |
@@ -45,6 +46,7 @@ pub mod template;
 pub mod text;
 pub mod ticket;
 pub mod user;
+pub mod wire;
 pub mod workflow;
 
 pub use error::{Error, Result};

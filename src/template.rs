@@ -154,6 +154,19 @@ pub const BUILT_IN: &[(&str, &str)] = &[
          The other commands, if any, were.\n",
     ),
     (
+        "password_link",
+        "Subject: Set your password for the ticket system\n\
+         \n\
+         Hello {{ name }},\n\
+         \n\
+         an account on the ticket system's web pages was made for you ({{ login }}).\n\
+         Choose your password here; the link works once, for {{ hours }} hours:\n\
+         \n\
+         {{ url }}\n\
+         \n\
+         If you did not expect this, ignore this message.\n",
+    ),
+    (
         "page",
         "Subject: #{{ ticket.id }} P{{ ticket.priority }} {{ ticket.subject }}\n\
          \n\

@@ -3,16 +3,15 @@
 
 use clap::Subcommand;
 use hyper::Method;
-use serde_json::json;
 
 use super::rights::{self, GrantArgs, RightsArgs};
 use super::{print, print_as, render};
 use crate::client::{Client, ClientError, query_string};
-use crate::queue::Queue;
-use crate::server::scheduler::JobStatus;
-use crate::store::{GroupInfo, JobRun, TokenInfo};
-use crate::user::User;
-use crate::workflow::admin::InitReport;
+use crate::wire::{
+    BackupDone, BackupRequest, ChangeRequest, Changed, Clock, ClockMoved, Created, GroupInfo, InitReport, InitRequest,
+    JobRun, JobRunAnswer, JobStatus, MemberChange, NewGroup, NewQueue, NewToken, NewUser, Queue, SetClock,
+    TokenCreated, TokenInfo, User,
+};
 
 /// The administration commands, at tkt's top level.
 #[derive(Debug, Subcommand)]
@@ -264,7 +263,7 @@ pub fn run(client: &Client, command: AdminCommand) -> Result<(), ClientError> {
         AdminCommand::Rights(args) => rights::rights(client, args),
         AdminCommand::Token(command) => token(client, command),
         AdminCommand::Admin(InitCommand::Init { admin }) => {
-            let report: InitReport = client.json(Method::POST, "/v1/admin/init", Some(&json!({ "admin": admin })))?;
+            let report: InitReport = client.post("/v1/admin/init", &InitRequest { admin })?;
             print(format!("Default grants restored: {}.\n", report.restored));
             if let (Some(admin), Some(token)) = (report.admin, report.token) {
                 print(format!(
@@ -288,7 +287,7 @@ fn jobs(client: &Client, command: Option<JobsCommand>, json: bool) -> Result<(),
         ),
         Some(JobsCommand::Run { name }) => {
             let path = format!("/v1/admin/jobs/{}/run", path_part(&name));
-            let answer: RunAnswer = client.json(Method::POST, &path, Some(&json!({})))?;
+            let answer: JobRunAnswer = client.post(&path, &serde_json::Map::new())?;
             match answer.run {
                 Some(run) => print(render::job_runs(std::slice::from_ref(&run))),
                 None => print(format!("{name} has already run at this instant; nothing done.\n")),
@@ -304,29 +303,15 @@ fn jobs(client: &Client, command: Option<JobsCommand>, json: bool) -> Result<(),
     }
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct RunAnswer {
-    run: Option<JobRun>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct ClockAnswer {
-    now: crate::ticket::Timestamp,
-    #[serde(default)]
-    frozen: bool,
-    #[serde(default)]
-    runs: Vec<JobRun>,
-}
-
 fn clock(client: &Client, command: Option<ClockCommand>) -> Result<(), ClientError> {
     match command {
         None => {
-            let clock: ClockAnswer = client.json(Method::GET, "/v1/admin/clock", None)?;
+            let clock: Clock = client.json(Method::GET, "/v1/admin/clock", None)?;
             let kind = if clock.frozen { "frozen" } else { "the system's" };
             print(format!("{} ({kind})\n", clock.now.to_rfc3339()));
         }
         Some(ClockCommand::Set { instant }) => {
-            let clock: ClockAnswer = client.json(Method::POST, "/v1/admin/clock", Some(&json!({ "now": instant })))?;
+            let clock: ClockMoved = client.post("/v1/admin/clock", &SetClock { now: instant })?;
             print(format!("{}\n", clock.now.to_rfc3339()));
             if !clock.runs.is_empty() {
                 print(render::job_runs(&clock.runs));
@@ -340,12 +325,11 @@ fn backup(client: &Client, file: &std::path::Path) -> Result<(), ClientError> {
     // relative to where tkt runs, as a shell user expects; ticketd needs it absolute
     let file =
         std::path::absolute(file).map_err(|e| ClientError::Usage(format!("cannot resolve {}: {e}", file.display())))?;
-    let answer: serde_json::Value = client.json(
-        Method::POST,
-        "/v1/admin/backup",
-        Some(&json!({ "path": file.to_string_lossy() })),
-    )?;
-    let bytes = answer["bytes"].as_u64().unwrap_or_default();
+    let request = BackupRequest {
+        path: file.to_string_lossy().into_owned(),
+    };
+    let answer: BackupDone = client.post("/v1/admin/backup", &request)?;
+    let bytes = answer.bytes;
     print(format!("Backup written to {} ({bytes} bytes).\n", file.display()));
     Ok(())
 }
@@ -358,9 +342,13 @@ fn user(client: &Client, command: UserCommand) -> Result<(), ClientError> {
             real_name,
             privileged,
         } => {
-            let body = json!({ "name": name, "email": email, "real_name": real_name.unwrap_or_default(),
-                               "privileged": privileged });
-            let user: User = client.json(Method::POST, "/v1/users", Some(&body))?;
+            let request = NewUser {
+                name,
+                email,
+                real_name: real_name.unwrap_or_default(),
+                privileged,
+            };
+            let user: User = client.post("/v1/users", &request)?;
             print(format!("User {} created ({}).\n", user.id, user.name));
             Ok(())
         }
@@ -387,12 +375,10 @@ fn user(client: &Client, command: UserCommand) -> Result<(), ClientError> {
 }
 
 fn set_user(client: &Client, who: &str, changes: &[String]) -> Result<(), ClientError> {
-    let body = json!({ "changes": changes });
-    let user: User = client.json(
-        Method::POST,
-        &format!("/v1/users/{}/changes", path_part(who)),
-        Some(&body),
-    )?;
+    let request = ChangeRequest {
+        changes: changes.to_vec(),
+    };
+    let user: User = client.post(&format!("/v1/users/{}/changes", path_part(who)), &request)?;
     print(format!("User {} changed.\n", user.name));
     Ok(())
 }
@@ -400,8 +386,11 @@ fn set_user(client: &Client, who: &str, changes: &[String]) -> Result<(), Client
 fn group(client: &Client, command: GroupCommand) -> Result<(), ClientError> {
     let (group, member, add) = match command {
         GroupCommand::Create { name, description } => {
-            let body = json!({ "name": name, "description": description });
-            let _: serde_json::Value = client.json(Method::POST, "/v1/groups", Some(&body))?;
+            let request = NewGroup {
+                name: name.clone(),
+                description,
+            };
+            let _: Created = client.post("/v1/groups", &request)?;
             print(format!("Group {name} created.\n"));
             return Ok(());
         }
@@ -415,13 +404,12 @@ fn group(client: &Client, command: GroupCommand) -> Result<(), ClientError> {
         GroupCommand::Add { group, member } => (group, member, true),
         GroupCommand::Remove { group, member } => (group, member, false),
     };
-    let body = json!({ "member": member, "add": add });
-    let done: serde_json::Value = client.json(
-        Method::POST,
-        &format!("/v1/groups/{}/members", path_part(&group)),
-        Some(&body),
-    )?;
-    let what = match (add, done["changed"].as_bool().unwrap_or(false)) {
+    let request = MemberChange {
+        member: member.clone(),
+        add,
+    };
+    let done: Changed = client.post(&format!("/v1/groups/{}/members", path_part(&group)), &request)?;
+    let what = match (add, done.changed) {
         (true, true) => "added to",
         (true, false) => "was already in",
         (false, true) => "removed from",
@@ -438,17 +426,19 @@ fn queue(client: &Client, command: QueueCommand) -> Result<(), ClientError> {
             address,
             comment_address,
         } => {
-            let body = json!({ "name": name, "address": address, "comment_address": comment_address });
-            let queue: Queue = client.json(Method::POST, "/v1/queues", Some(&body))?;
+            let request = NewQueue {
+                name,
+                address,
+                comment_address,
+            };
+            let queue: Queue = client.post("/v1/queues", &request)?;
             print(render::queues(&[queue]));
             Ok(())
         }
         QueueCommand::Set { name, changes } => {
-            let body = json!({ "changes": changes });
-            let queue: Queue = client.json(
-                Method::POST,
+            let queue: Queue = client.post(
                 &format!("/v1/queues/{}/changes", path_part(&name)),
-                Some(&body),
+                &ChangeRequest { changes },
             )?;
             print(render::queues(&[queue]));
             Ok(())
@@ -464,14 +454,13 @@ fn queue(client: &Client, command: QueueCommand) -> Result<(), ClientError> {
 fn token(client: &Client, command: TokenCommand) -> Result<(), ClientError> {
     match command {
         TokenCommand::Create { user, description } => {
-            let body = json!({ "user": user, "description": description });
-            let created: serde_json::Value = client.json(Method::POST, "/v1/tokens", Some(&body))?;
-            let secret = created["token"].as_str().unwrap_or_default();
-            print(format!("{secret}\n"));
-            eprintln!(
-                "Token {} for {user} created; it is shown only this once.",
-                created["id"]
-            );
+            let request = NewToken {
+                user: user.clone(),
+                description,
+            };
+            let created: TokenCreated = client.post("/v1/tokens", &request)?;
+            print(format!("{}\n", created.token));
+            eprintln!("Token {} for {user} created; it is shown only this once.", created.id);
             Ok(())
         }
         TokenCommand::List { user, json } => {
@@ -484,9 +473,8 @@ fn token(client: &Client, command: TokenCommand) -> Result<(), ClientError> {
             })
         }
         TokenCommand::Revoke { id } => {
-            let done: serde_json::Value = client.json(Method::POST, &format!("/v1/tokens/{id}/revoke"), None)?;
-            let changed = done["changed"].as_bool().unwrap_or(false);
-            print(if changed {
+            let done: Changed = client.json(Method::POST, &format!("/v1/tokens/{id}/revoke"), None)?;
+            print(if done.changed {
                 format!("Token {id} revoked.\n")
             } else {
                 format!("Token {id} was revoked already.\n")

@@ -14,14 +14,14 @@ use std::time::Duration;
 
 use hyper::Method;
 use serde::de::DeserializeOwned;
-use serde_json::json;
 
-use crate::client::{Client, ClientError, query_string};
+use crate::client::{Client, ClientError, json_body, query_of, query_string};
 use crate::error::Error;
-use crate::store::{ContentHit, QuarantineEntry, SavedSearch};
-use crate::ticket::Ticket;
-use crate::workflow::IngestOutcome;
-use crate::workflow::view::{Explained, ReportRow};
+use crate::wire::{
+    ChangeRequest, Changes, ContentHit, Created, Explained, IngestOutcome, MergeRequest, Merged, MessageRequest,
+    NamedSearch, NewTicketRequest, QuarantineEntry, Recorded, ReportRow, RuleTestParams, SaveSearch, SavedSearch,
+    ShredCount, ShredRequest, Ticket, TransactionKind,
+};
 
 /// Runs a command and prints its result. Errors are for one line on stderr.
 pub fn run(args: Args) -> Result<(), ClientError> {
@@ -77,10 +77,16 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             message,
         } => {
             let content = message_text(message, true)?;
-            let body = json!({ "queue": queue, "subject": subject, "requestors": requestors,
-                               "owner": owner, "priority": priority, "content": content });
-            let created: serde_json::Value = client.json(Method::POST, "/v1/tickets", Some(&body))?;
-            print(format!("Ticket {} created.\n", created["id"]));
+            let request = NewTicketRequest {
+                queue,
+                subject,
+                requestors,
+                content,
+                priority,
+                owner,
+            };
+            let created: Created = client.post("/v1/tickets", &request)?;
+            print(format!("Ticket {} created.\n", created.id));
         }
         Command::Reply { id, message, time } | Command::Comment { id, message, time } => {
             let minutes = time
@@ -89,22 +95,24 @@ pub fn run(args: Args) -> Result<(), ClientError> {
                 .transpose()
                 .map_err(ClientError::Api)?
                 .unwrap_or(0);
-            let body = json!({ "content": message_text(message, false)?, "minutes": minutes });
+            let request = MessageRequest {
+                content: message_text(message, false)?,
+                minutes,
+            };
             let kind = if is_reply { "correspond" } else { "comment" };
-            let done: serde_json::Value =
-                client.json(Method::POST, &format!("/v1/tickets/{id}/{kind}"), Some(&body))?;
+            let done: Recorded = client.post(&format!("/v1/tickets/{id}/{kind}"), &request)?;
             let what = if is_reply { "Reply" } else { "Comment" };
-            if is_reply && done["type"] == "Comment" {
+            if is_reply && done.kind == TransactionKind::Comment {
                 // the queue's non-watcher policy, as for mail
                 print(format!(
                     "Recorded on ticket {id} as a comment for staff (transaction {}): you are not a watcher \
                      of the ticket, and its queue passes only its watchers' and staff's replies on.\n",
-                    done["transaction"]
+                    done.transaction
                 ));
             } else {
                 print(format!(
                     "{what} recorded on ticket {id} (transaction {}).\n",
-                    done["transaction"]
+                    done.transaction
                 ));
             }
         }
@@ -115,19 +123,12 @@ pub fn run(args: Args) -> Result<(), ClientError> {
         Command::Give { id, user } => change(&client, id, &[format!("owner={user}")])?,
         Command::Merge { ticket, into } => {
             let into = merge_target(&into)?;
-            let _: serde_json::Value = client.json(
-                Method::POST,
-                &format!("/v1/tickets/{ticket}/merge"),
-                Some(&json!({ "into": into })),
-            )?;
+            let _: Merged = client.post(&format!("/v1/tickets/{ticket}/merge"), &MergeRequest { into })?;
             print(format!("Ticket {ticket} merged into {into}.\n"));
         }
         Command::Shred { id, yes } => {
-            let counts: Vec<crate::store::ShredCount> = client.json(
-                Method::POST,
-                &format!("/v1/tickets/{id}/shred"),
-                Some(&json!({ "apply": yes })),
-            )?;
+            let counts: Vec<ShredCount> =
+                client.post(&format!("/v1/tickets/{id}/shred"), &ShredRequest { apply: yes })?;
             print(render::shred(id, &counts, yes));
         }
         Command::Raw { transaction } => write_raw(&client.bytes(&format!("/v1/transactions/{transaction}/raw"))?),
@@ -138,18 +139,18 @@ pub fn run(args: Args) -> Result<(), ClientError> {
             command: TemplateCommand::Render { name, ticket },
         } => {
             let path = format!("/v1/templates/{name}/render?ticket={ticket}");
-            let rendered: crate::template::Rendered = client.json(Method::GET, &path, None)?;
+            let rendered: crate::wire::Rendered = client.json(Method::GET, &path, None)?;
             print(render::rendered_template(&rendered));
         }
         Command::Sla { id, json } => {
             let report = client.json(Method::GET, &format!("/v1/tickets/{id}/sla"), None)?;
-            print_as(report, json, |r: crate::workflow::time::SlaReport| render::sla(&r))?;
+            print_as(report, json, |r: crate::wire::SlaReport| render::sla(&r))?;
         }
         Command::Whoami { json } => {
             print_as(
                 client.json(Method::GET, "/v1/whoami", None)?,
                 json,
-                |u: crate::user::User| render::user(&u),
+                |u: crate::wire::User| render::user(&u),
             )?;
         }
         Command::Admin(command) => admin::run(&client, command)?,
@@ -172,12 +173,11 @@ fn search(client: &Client, args: SearchArgs) -> Result<(), ClientError> {
     };
     match args.command {
         Some(SearchCommand::Save { name, query }) => {
-            let body = json!({ "name": name, "query": query });
-            crate::client::check(client.send(
-                Method::POST,
-                "/v1/searches",
-                Some(("application/json", body.to_string().into_bytes())),
-            )?)?;
+            let body = json_body(&SaveSearch {
+                name: name.clone(),
+                query,
+            })?;
+            crate::client::check(client.send(Method::POST, "/v1/searches", Some(body))?)?;
             print(format!("Saved search `{name}`.\n"));
             Ok(())
         }
@@ -195,12 +195,8 @@ fn search(client: &Client, args: SearchArgs) -> Result<(), ClientError> {
             |saved: Vec<SavedSearch>| render::saved_searches(&saved),
         ),
         Some(SearchCommand::Delete { name }) => {
-            let body = json!({ "name": name }).to_string().into_bytes();
-            crate::client::check(client.send(
-                Method::POST,
-                "/v1/searches/delete",
-                Some(("application/json", body)),
-            )?)?;
+            let body = json_body(&NamedSearch { name: name.clone() })?;
+            crate::client::check(client.send(Method::POST, "/v1/searches/delete", Some(body))?)?;
             print(format!("Forgot saved search `{name}`.\n"));
             Ok(())
         }
@@ -230,9 +226,11 @@ fn search(client: &Client, args: SearchArgs) -> Result<(), ClientError> {
 }
 
 fn change(client: &Client, id: i64, changes: &[String]) -> Result<(), ClientError> {
-    let body = json!({ "changes": changes });
-    let done: serde_json::Value = client.json(Method::POST, &format!("/v1/tickets/{id}/changes"), Some(&body))?;
-    let count = done["transactions"].as_array().map_or(0, Vec::len);
+    let request = ChangeRequest {
+        changes: changes.to_vec(),
+    };
+    let done: Changes = client.post(&format!("/v1/tickets/{id}/changes"), &request)?;
+    let count = done.transactions.len();
     print(format!("Ticket {id}: {count} change(s) recorded.\n"));
     Ok(())
 }
@@ -273,7 +271,7 @@ fn rules(client: &Client, command: RulesCommand) -> Result<(), ClientError> {
             print_as(
                 client.json(Method::GET, &path, None)?,
                 json,
-                |r: Vec<crate::rules::Rule>| render::rules(&r),
+                |r: Vec<crate::wire::Rule>| render::rules(&r),
             )
         }
         RulesCommand::Test {
@@ -289,17 +287,17 @@ fn rules(client: &Client, command: RulesCommand) -> Result<(), ClientError> {
                     .map_err(|e| ClientError::Usage(format!("cannot read {}: {e}", path.display())))?,
                 None => message_text(None, false)?.into_bytes(),
             };
-            let mut pairs = vec![("queue", queue.as_str()), ("action", action.as_str())];
-            if let Some(sender) = &sender {
-                pairs.push(("sender", sender));
-            }
-            let path = format!("/v1/rules/test?{}", query_string(&pairs));
+            let params = RuleTestParams {
+                queue,
+                action: Some(action),
+                sender,
+                ticket: None,
+            };
+            let path = format!("/v1/rules/test?{}", query_of(&params));
             let answer = crate::client::check(client.send(Method::POST, &path, Some(("message/rfc822", raw)))?)?;
             let value: serde_json::Value =
                 serde_json::from_slice(&answer.body).map_err(|e| ClientError::Protocol(format!("bad JSON: {e}")))?;
-            print_as(value, json, |t: crate::workflow::rule_tools::RuleTest| {
-                render::rule_test(&t, full)
-            })
+            print_as(value, json, |t: crate::wire::RuleTest| render::rule_test(&t, full))
         }
     }
 }

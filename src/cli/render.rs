@@ -2,10 +2,10 @@
 
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::queue::Queue;
-use crate::store::{GroupInfo, QuarantineEntry, TokenInfo};
-use crate::ticket::{Ticket, Transaction, TransactionKind};
-use crate::user::User;
+use crate::wire::{
+    ContentHit, Explained, GroupInfo, JobRun, JobStatus, QuarantineEntry, Queue, ReportRow, RuleTest, SavedSearch,
+    ShredCount, SlaReport, Ticket, TokenInfo, Transaction, TransactionKind, User,
+};
 
 /// A ticket as RT's CLI shows it.
 pub fn render_ticket(t: &Ticket) -> String {
@@ -276,7 +276,7 @@ pub fn tokens(tokens: &[TokenInfo]) -> String {
 }
 
 /// What a shred removed, or would remove.
-pub fn shred(id: i64, counts: &[crate::store::ShredCount], done: bool) -> String {
+pub fn shred(id: i64, counts: &[ShredCount], done: bool) -> String {
     let mut s = if done {
         format!("Ticket {id} shredded; removed:\n")
     } else {
@@ -315,7 +315,7 @@ pub fn rendered_template(t: &crate::template::Rendered) -> String {
 }
 
 /// What a dry run of a message did.
-pub fn rule_test(t: &crate::workflow::rule_tools::RuleTest, full: bool) -> String {
+pub fn rule_test(t: &RuleTest, full: bool) -> String {
     let mut out = String::from("Dry run: nothing was kept.\n");
     let ticket = t.outcome.ticket.map_or("-".into(), |id| id.to_string());
     out.push_str(&format!("Outcome: {:?}, ticket {ticket}\n", t.outcome.outcome).to_lowercase());
@@ -360,7 +360,7 @@ pub fn rule_test(t: &crate::workflow::rule_tools::RuleTest, full: bool) -> Strin
 }
 
 /// A report: one row per group, with counts, and a total.
-pub fn report(groups: &[String], rows: &[crate::workflow::view::ReportRow]) -> String {
+pub fn report(groups: &[String], rows: &[ReportRow]) -> String {
     let mut header: Vec<String> = groups.to_vec();
     header.push("Tickets".into());
     let mut table: Vec<Vec<String>> = rows
@@ -411,7 +411,7 @@ pub fn report(groups: &[String], rows: &[crate::workflow::view::ReportRow]) -> S
 }
 
 /// Full-text hits, best first.
-pub fn content_hits(hits: &[crate::store::ContentHit]) -> String {
+pub fn content_hits(hits: &[ContentHit]) -> String {
     if hits.is_empty() {
         return "No ticket matches.\n".into();
     }
@@ -421,7 +421,7 @@ pub fn content_hits(hits: &[crate::store::ContentHit]) -> String {
 }
 
 /// A user's saved searches.
-pub fn saved_searches(saved: &[crate::store::SavedSearch]) -> String {
+pub fn saved_searches(saved: &[SavedSearch]) -> String {
     if saved.is_empty() {
         return "No saved searches.\n".into();
     }
@@ -429,7 +429,7 @@ pub fn saved_searches(saved: &[crate::store::SavedSearch]) -> String {
 }
 
 /// What a query compiles to.
-pub fn explained(e: &crate::workflow::view::Explained) -> String {
+pub fn explained(e: &Explained) -> String {
     let params: Vec<String> = e.params.iter().map(ToString::to_string).collect();
     format!(
         "TicketSQL: {}\nSQL: {}\nParameters: [{}]\n",
@@ -440,7 +440,7 @@ pub fn explained(e: &crate::workflow::view::Explained) -> String {
 }
 
 /// `tkt admin jobs`: each job, its schedule, next slot and last run.
-pub fn jobs(jobs: &[crate::server::scheduler::JobStatus]) -> String {
+pub fn jobs(jobs: &[JobStatus]) -> String {
     let mut out = format!(
         "{:<18} {:<16} {:<18} {:<21} {}\n",
         "JOB", "TASK", "SCHEDULE", "NEXT", "LAST RUN"
@@ -471,7 +471,7 @@ pub fn jobs(jobs: &[crate::server::scheduler::JobStatus]) -> String {
 }
 
 /// Runs of jobs, one per line.
-pub fn job_runs(runs: &[crate::store::JobRun]) -> String {
+pub fn job_runs(runs: &[JobRun]) -> String {
     runs.iter()
         .map(|r| {
             format!(
@@ -488,7 +488,7 @@ pub fn job_runs(runs: &[crate::store::JobRun]) -> String {
 }
 
 /// `tkt sla N`: where a ticket stands against its service level.
-pub fn sla(r: &crate::workflow::time::SlaReport) -> String {
+pub fn sla(r: &SlaReport) -> String {
     let at = |t: Option<crate::ticket::Timestamp>| t.map_or("-".into(), |t| t.format("%Y-%m-%d %H:%M UTC").to_string());
     let Some(level) = &r.level else {
         return format!(

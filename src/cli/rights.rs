@@ -4,12 +4,11 @@
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{Args, Subcommand};
 use hyper::Method;
-use serde_json::json;
 
 use super::{print, print_as};
 use crate::client::{Client, ClientError, query_string};
 use crate::rights::{QUEUE_WORK_RIGHTS, Right};
-use crate::workflow::admin::{PerQueueRequest, PresetReport, RightHeld};
+use crate::wire::{Changed, GrantRequest, PerQueueRequest, PresetReport, RightHeld};
 
 /// Every right with what it allows, as clap's possible values: `tkt grant --help` lists
 /// them, and a misspelt right is caught before anything is sent.
@@ -87,12 +86,16 @@ pub enum Preset {
 }
 
 pub fn grant(client: &Client, args: GrantArgs, give: bool) -> Result<(), ClientError> {
-    let body = json!({ "right": args.right, "user": args.user, "group": args.group, "role": args.role,
-                       "queue": args.queue });
+    let request = GrantRequest {
+        right: args.right,
+        user: args.user,
+        group: args.group,
+        role: args.role,
+        queue: args.queue,
+    };
     let path = if give { "/v1/grants" } else { "/v1/grants/revoke" };
-    let done: serde_json::Value = client.json(Method::POST, path, Some(&body))?;
-    let changed = done["changed"].as_bool().unwrap_or(false);
-    let what = match (give, changed) {
+    let done: Changed = client.post(path, &request)?;
+    let what = match (give, done.changed) {
         (true, true) => "Granted.",
         (true, false) => "Already granted.",
         (false, true) => "Revoked.",
@@ -125,8 +128,7 @@ pub fn rights(client: &Client, args: RightsArgs) -> Result<(), ClientError> {
         queues,
         revoke_global,
     };
-    let body = serde_json::to_value(&request).map_err(|e| ClientError::Local(e.to_string()))?;
-    let report: PresetReport = client.json(Method::POST, "/v1/grants/preset/per-queue", Some(&body))?;
+    let report: PresetReport = client.post("/v1/grants/preset/per-queue", &request)?;
     print(preset_report(&request, &report));
     Ok(())
 }

@@ -24,8 +24,9 @@ use super::clock;
 use super::writer::Writer;
 use crate::error::{Error, Result};
 use crate::schedule::{Job, Schedule};
-use crate::store::{JobRun, ReadPool};
+use crate::store::ReadPool;
 use crate::ticket::Timestamp;
+use crate::wire::{JobRun, JobStatus};
 use crate::workflow::{Settings, jobs};
 
 /// The longest the scheduler sleeps on the system clock before it looks again (the
@@ -51,14 +52,6 @@ pub struct Scheduler {
 
 /// `JobRun::outcome` of a run a shutdown stopped.
 const INTERRUPTED: &str = "interrupted";
-
-/// A job as `tkt admin jobs` lists it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct JobStatus {
-    pub job: Job,
-    pub next: Option<Timestamp>,
-    pub last: Option<JobRun>,
-}
 
 impl Scheduler {
     /// Reads the jobs' last slots; a job never run starts counting from now. Runs stop

@@ -1,23 +1,10 @@
 //! User-defined groups and their members.
 
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 use super::{Db, WriteTx, cached_execute, cached_row};
 use crate::error::{Error, Result};
-
-/// A group with its direct members, as `tkt group list` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GroupInfo {
-    pub id: i64,
-    pub name: String,
-    pub description: String,
-    /// `system` (Everyone, Privileged, Unprivileged: membership is implied) or
-    /// `user-defined`.
-    pub domain: String,
-    /// Users by address or name, groups by name.
-    pub members: Vec<String>,
-}
+use crate::wire::GroupInfo;
 
 impl Db<'_> {
     /// Every group with its direct members.

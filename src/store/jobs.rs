@@ -7,22 +7,7 @@ use crate::error::Result;
 use crate::schedule::DigestPeriod;
 use crate::ticket::{Timestamp, TransactionKind};
 use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User};
-
-/// One run of a scheduled job.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct JobRun {
-    pub job: String,
-    /// The scheduled instant the run is for.
-    pub slot: Timestamp,
-    /// When it started, on ticketd's clock.
-    pub started: Timestamp,
-    pub duration_ms: i64,
-    /// `ok`, `failed`, or `interrupted` (stopped between steps by a shutdown; the slot
-    /// runs again at start).
-    pub outcome: String,
-    /// What it did, or why it failed or stopped.
-    pub detail: String,
-}
+use crate::wire::JobRun;
 
 /// One message of a ticket's exchange with its requestors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

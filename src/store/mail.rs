@@ -2,13 +2,13 @@
 //! quarantine and the autoreply rate limit.
 
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
 use crate::ticket::Timestamp;
+use crate::wire::QuarantineEntry;
 
 /// What became of a message seen before.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,23 +16,6 @@ pub struct Seen {
     pub ticket_id: Option<i64>,
     pub transaction_id: Option<i64>,
     pub quarantine_id: Option<i64>,
-}
-
-/// A message held in quarantine, as `tkt quarantine` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuarantineEntry {
-    pub id: i64,
-    pub received: Timestamp,
-    /// How it was delivered (queue, action, ticket hint), as JSON.
-    pub delivery: serde_json::Value,
-    pub error: String,
-    /// `held`, or `released` once a retry made it a ticket.
-    pub status: String,
-    pub attempts: i64,
-    pub ticket: Option<i64>,
-    pub size: i64,
-    /// The first lines of the message's headers, for recognising it.
-    pub summary: String,
 }
 
 impl Db<'_> {

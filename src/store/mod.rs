@@ -35,19 +35,16 @@ mod users;
 pub use alerts::{AlertKey, AlertSeen};
 pub use blobs::BLOB_CHUNK_BYTES;
 pub use compile::{CompiledQuery, SeenBy, compile_query};
-pub use groups::GroupInfo;
 pub use idempotency::{IDEMPOTENCY_KEPT, KeptAnswer};
-pub use jobs::{ExchangeEntry, JobRun, Touches};
-pub use mail::{ALSO_ADDRESSED_TO, QuarantineEntry, RawBytes, Seen, StoredFile};
+pub use jobs::{ExchangeEntry, Touches};
+pub use mail::{ALSO_ADDRESSED_TO, RawBytes, Seen, StoredFile};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use queues::{QueueField, QueueRow};
-pub use search::{ContentHit, SavedSearch};
 pub use sessions::{LoginRow, SessionRow};
-pub use shred::ShredCount;
 pub use tickets::{
     AttachmentContent, DateField, NewTicket, NewTransaction, PriorityField, TicketRow, TimeField, TransactionPlace,
 };
-pub use tokens::{TokenInfo, TokenState};
+pub use tokens::TokenState;
 pub use users::UserChange;
 
 use std::cell::Cell;

@@ -3,23 +3,13 @@
 
 use rusqlite::OptionalExtension;
 use rusqlite::types::Value as SqlValue;
-use serde::{Deserialize, Serialize};
 
 use super::compile::{SeenBy, compile_query, visible};
 use super::{Db, cached_row};
 use crate::error::Result;
 use crate::search::{Field, Grouping, Query};
 use crate::ticket::{Lifecycle, Ticket};
-
-/// One full-text hit: a ticket, the transaction that matched, and the words around the
-/// match (`[` `]` mark it).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContentHit {
-    pub ticket: i64,
-    pub subject: String,
-    pub transaction: i64,
-    pub snippet: String,
-}
+use crate::wire::{ContentHit, SavedSearch};
 
 impl Db<'_> {
     /// The id of the queue a query names, disabled queues included (their tickets are
@@ -203,13 +193,6 @@ fn group_column(g: &Grouping, key: &str, params: &mut Vec<SqlValue>) -> (String,
             )
         }
     }
-}
-
-/// A search saved under a name by its owner.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SavedSearch {
-    pub name: String,
-    pub query: String,
 }
 
 impl Db<'_> {

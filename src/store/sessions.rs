@@ -63,6 +63,21 @@ impl Db<'_> {
         .optional()?)
     }
 
+    /// Whether a password link is known and not expired (the form is shown only then).
+    pub fn password_link_valid(&self, hash: &str, now: Timestamp) -> Result<bool> {
+        let expires: Option<String> = cached_row(
+            self.conn,
+            "SELECT expires FROM password_links WHERE token_hash = ?1",
+            [hash],
+            |r| r.get(0),
+        )
+        .optional()?;
+        Ok(match expires {
+            Some(expires) => parse_ts(&expires)? > now,
+            None => false,
+        })
+    }
+
     /// Failed logins under `key` since `since`.
     pub fn login_failures(&self, key: &str, since: Timestamp) -> Result<i64> {
         Ok(cached_row(
@@ -122,6 +137,32 @@ impl WriteTx<'_> {
             [ts(forget_before)],
         )?;
         Ok(())
+    }
+
+    /// Keeps a one-time password link; a user's earlier links stop working.
+    pub fn create_password_link(&self, user_id: i64, hash: &str, expires: Timestamp) -> Result<()> {
+        cached_execute(self.conn(), "DELETE FROM password_links WHERE user_id = ?1", [user_id])?;
+        cached_execute(
+            self.conn(),
+            "INSERT INTO password_links (token_hash, user_id, expires) VALUES (?1, ?2, ?3)",
+            params![hash, user_id, ts(expires)],
+        )?;
+        Ok(())
+    }
+
+    /// Uses up a password link: the user it is for, if it is known and not expired.
+    pub fn take_password_link(&self, hash: &str, now: Timestamp) -> Result<Option<i64>> {
+        let row: Option<(i64, String)> = cached_row(
+            self.conn(),
+            "DELETE FROM password_links WHERE token_hash = ?1 RETURNING user_id, expires",
+            [hash],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+        match row {
+            Some((user_id, expires)) if parse_ts(&expires)? > now => Ok(Some(user_id)),
+            _ => Ok(None),
+        }
     }
 
     /// Forgets the failures under `key` (after a good login to that account).

@@ -1,17 +1,10 @@
 //! Merging tickets and removing them for good.
 
 use rusqlite::params;
-use serde::{Deserialize, Serialize};
 
 use super::{Db, WriteTx, cached_execute, cached_row};
 use crate::error::Result;
-
-/// How many rows of one table belong to the tickets being shredded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShredCount {
-    pub table: String,
-    pub rows: i64,
-}
+use crate::wire::ShredCount;
 
 /// Every table that holds rows of a ticket, with the condition that picks them (`?1` is
 /// a JSON array of ticket ids), in an order that deletes children before their parents.

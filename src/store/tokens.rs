@@ -2,22 +2,11 @@
 //! usable tokens.
 
 use rusqlite::{OptionalExtension, params};
-use serde::{Deserialize, Serialize};
 
 use super::{Db, WriteTx, cached_execute, cached_row, parse_opt_ts, parse_ts, ts};
 use crate::error::Result;
 use crate::ticket::Timestamp;
-
-/// A token as `tkt token list` shows it (never the secret).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TokenInfo {
-    pub id: i64,
-    pub user: String,
-    pub description: String,
-    pub created: Timestamp,
-    pub expires: Option<Timestamp>,
-    pub revoked: Option<Timestamp>,
-}
+use crate::wire::TokenInfo;
 
 /// A token row: id, user, description, created, expires, revoked.
 type TokenRow = (i64, String, String, String, Option<String>, Option<String>);

@@ -6,63 +6,20 @@ use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::Settings;
 use super::access::{Access, On};
 use super::view::known_queue;
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
 use crate::queue::{NonWatcherMail, Queue};
 use crate::rights::{Grantee, PRIVILEGED, QUEUE_WORK_RIGHTS, Right, default_grants};
-use crate::store::{Db, GroupInfo, QueueField, QueueRow, TokenInfo, UserChange, WriteTx};
+use crate::store::{Db, QueueField, QueueRow, UserChange, WriteTx};
 use crate::text::{is_one_word, one_line};
 use crate::ticket::{Role, Timestamp};
 use crate::user::{User, normalize_address};
-
-/// A new user.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewUser {
-    /// Login name; an address is used as both name and email.
-    pub name: String,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub real_name: String,
-    #[serde(default)]
-    pub privileged: bool,
-}
-
-/// Who a grant is for, as given on the command line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct GrantRequest {
-    pub right: String,
-    #[serde(default)]
-    pub user: Option<String>,
-    #[serde(default)]
-    pub group: Option<String>,
-    #[serde(default)]
-    pub role: Option<String>,
-    /// A queue name; global when absent.
-    #[serde(default)]
-    pub queue: Option<String>,
-}
-
-/// One right of a user, held or not, and the grant that gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RightHeld {
-    pub right: Right,
-    pub held: bool,
-    /// The grant, in words: "granted to group noc on queue network".
-    pub via: Option<String>,
-}
-
-/// What `tkt admin init` did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InitReport {
-    /// Default grants that were missing and are back.
-    pub restored: usize,
-    /// The first admin, with their new token, when one was asked for.
-    pub admin: Option<String>,
-    pub token: Option<String>,
-}
+use crate::wire::{
+    GrantRequest, GroupInfo, InitReport, NewQueue, NewUser, PerQueueRequest, PresetReport, RightHeld, TokenInfo,
+};
 
 /// A user by login name or address.
 pub fn user_named(db: &Db<'_>, who: &str) -> Result<User> {
@@ -85,7 +42,9 @@ fn visible_user(db: &Db<'_>, access: &Access, who: &str) -> Result<User> {
 }
 
 /// Creates a user (AdminUsers).
-pub fn create_user(tx: &WriteTx<'_>, access: &Access, req: &NewUser, now: Timestamp) -> Result<User> {
+/// A new staff member with an address is mailed a link to set their web password (when
+/// the web UI is on).
+pub fn create_user(tx: &WriteTx<'_>, s: &Settings, access: &Access, req: &NewUser, now: Timestamp) -> Result<User> {
     access.require(tx, Right::AdminUsers, On::Global)?;
     let name = req.name.trim();
     if !is_one_word(name) {
@@ -98,7 +57,11 @@ pub fn create_user(tx: &WriteTx<'_>, access: &Access, req: &NewUser, now: Timest
         Some(e) => Some(normalize_address(e).ok_or_else(|| Error::Invalid(format!("`{e}` is not an email address")))?),
         None => normalize_address(name),
     };
-    tx.create_user(name, email.as_deref(), &one_line(&req.real_name), req.privileged, now)
+    let user = tx.create_user(name, email.as_deref(), &one_line(&req.real_name), req.privileged, now)?;
+    if user.privileged {
+        super::sessions::mail_password_link(tx, s, &user, now)?;
+    }
+    Ok(user)
 }
 
 /// Every user (AdminUsers).
@@ -174,8 +137,9 @@ pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]
     tx.user(user.id)
 }
 
-/// An argon2id hash in PHC form, for the web login to come.
-fn hash_password(password: &str) -> Result<String> {
+/// An argon2id hash in PHC form. Slow by design: never call it in the writer with a
+/// person waiting behind it for long (the web hashes on a blocking thread first).
+pub fn hash_password(password: &str) -> Result<String> {
     if password.chars().count() < 8 {
         return Err(Error::Invalid("a password needs at least 8 characters".into()));
     }
@@ -226,18 +190,13 @@ pub fn groups(db: &Db<'_>, access: &Access) -> Result<Vec<GroupInfo>> {
     db.groups()
 }
 
-/// Creates a queue (AdminQueue, globally). Addresses default as in the config.
-pub fn create_queue(
-    tx: &WriteTx<'_>,
-    access: &Access,
-    name: &str,
-    address: Option<&str>,
-    comment_address: Option<&str>,
-    domain: &str,
-    now: Timestamp,
-) -> Result<Queue> {
+/// Creates a queue (AdminQueue, globally). Addresses default as in the config: the
+/// queue's name at `mail.from`'s domain.
+pub fn create_queue(tx: &WriteTx<'_>, s: &Settings, access: &Access, req: &NewQueue, now: Timestamp) -> Result<Queue> {
     access.require(tx, Right::AdminQueue, On::Global)?;
-    let name = name.trim();
+    let domain = s.from.rsplit_once('@').map_or("localhost", |(_, d)| d);
+    let (address, comment_address) = (req.address.as_deref(), req.comment_address.as_deref());
+    let name = req.name.trim();
     if !is_one_word(name) {
         return Err(Error::Invalid(format!(
             "queue name `{}` must be one word without control characters",
@@ -408,30 +367,6 @@ fn may_grant(db: &Db<'_>, access: &Access, queue: Option<&QueueRow>, give: bool)
     }
 }
 
-/// `tkt rights preset per-queue`: a team (a group) gets the rights to work the tickets of
-/// its queues, and with `revoke_global` staff lose those rights everywhere, so that each
-/// team sees and works only its own queues.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PerQueueRequest {
-    /// The team; with it, at least one queue.
-    #[serde(default)]
-    pub group: Option<String>,
-    #[serde(default)]
-    pub queues: Vec<String>,
-    /// Take [`QUEUE_WORK_RIGHTS`] from Privileged globally (the default grants).
-    #[serde(default)]
-    pub revoke_global: bool,
-}
-
-/// What a preset changed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PresetReport {
-    /// Grants that were not there before.
-    pub granted: usize,
-    /// Global staff grants taken back.
-    pub revoked: usize,
-}
-
 /// Applies the per-queue preset in one transaction: the team's grants first, then (when
 /// asked) the global ones go, so nobody is left unable to work in between. Each grant
 /// needs what `tkt grant` would: AdminQueue on the queue, SuperUser to revoke globally.
@@ -595,4 +530,98 @@ pub fn admin_init(tx: &WriteTx<'_>, access: &Access, admin: Option<&str>, now: T
         }
     };
     Ok(InitReport { restored, admin, token })
+}
+
+/// One grant as the rights page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantShown {
+    /// `user:ADDRESS`, `group:NAME` or `role:ROLE`: the words [`grant_named`] takes back,
+    /// so a revoke button names exactly this grant.
+    pub principal: String,
+    pub right: Right,
+    /// The queue's name; none for a global grant.
+    pub queue: Option<String>,
+}
+
+/// The grants the actor may revoke: global ones with SuperUser, a queue's with AdminQueue
+/// there. Someone who may manage no grant at all is refused, as `tkt grant` would refuse
+/// them, rather than shown an empty table.
+pub fn grants(db: &Db<'_>, access: &Access) -> Result<Vec<GrantShown>> {
+    let global = access.can(db, Right::SuperUser, On::Global)?;
+    let mut managed = std::collections::BTreeMap::new();
+    for q in db.queues()? {
+        if access.can(db, Right::AdminQueue, On::Queue(&q))? {
+            managed.insert(q.id, q.name.clone());
+        }
+    }
+    if !global && managed.is_empty() {
+        access.require_to(db, Right::SuperUser, On::Global, "see the grants")?;
+    }
+    let mut out = Vec::new();
+    for g in db.grants()? {
+        let queue = match g.queue {
+            None if global => None,
+            None => continue,
+            Some(id) => match managed.get(&id) {
+                Some(name) => Some(name.clone()),
+                None => continue,
+            },
+        };
+        let principal = match g.grantee {
+            Grantee::User(id) => format!("user:{}", db.principal_name(id)?),
+            Grantee::Group(id) => format!("group:{}", db.principal_name(id)?),
+            Grantee::Role(role) => format!("role:{role}"),
+        };
+        out.push(GrantShown {
+            principal,
+            right: g.right,
+            queue,
+        });
+    }
+    Ok(out)
+}
+
+/// Grants (or revokes) a right to a grantee named in one word, as the web's grant form
+/// takes it: `user:NAME`, `group:NAME`, `role:ROLE`, or a bare word, which is a role if it
+/// names one, a group if a group has that name and no user does, else a user. The rights
+/// are [`grant`]'s, checked before any name is looked up.
+pub fn grant_named(
+    tx: &WriteTx<'_>,
+    access: &Access,
+    principal: &str,
+    right: &str,
+    queue: Option<&str>,
+    give: bool,
+) -> Result<bool> {
+    let principal = principal.trim();
+    let mut req = GrantRequest {
+        right: right.to_string(),
+        user: None,
+        group: None,
+        role: None,
+        queue: queue.map(str::to_string),
+    };
+    if let Some(user) = principal.strip_prefix("user:") {
+        req.user = Some(user.to_string());
+    } else if let Some(group) = principal.strip_prefix("group:") {
+        req.group = Some(group.to_string());
+    } else if let Some(role) = principal.strip_prefix("role:") {
+        req.role = Some(role.to_string());
+    } else if principal.parse::<Role>().is_ok() {
+        req.role = Some(principal.to_string());
+    } else if tx.group_id(principal)?.is_some() && tx.user_by_name_or_email(principal)?.is_none() {
+        req.group = Some(principal.to_string());
+    } else {
+        req.user = Some(principal.to_string());
+    }
+    grant(tx, access, &req, give)
+}
+
+/// The tokens one may manage: everyone's with AdminUsers (true), else one's own (false).
+pub fn visible_tokens(db: &Db<'_>, access: &Access) -> Result<(bool, Vec<TokenInfo>)> {
+    if access.can(db, Right::AdminUsers, On::Global)? {
+        Ok((true, db.tokens(None)?))
+    } else {
+        Ok((false, db.tokens(Some(access.user.id))?))
+    }
 }

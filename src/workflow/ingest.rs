@@ -23,6 +23,7 @@ use crate::ticket::{
     Action, COMMANDS_CUT, Category, Change, LinkChange, LinkName, Role, Status, Timestamp, TransactionKind,
 };
 use crate::user::{NOBODY_ID, SYSTEM_USER_ID, User};
+use crate::wire::{IngestOutcome, Outcome};
 
 /// How the MTA handed a message over: mailgate's command line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,30 +40,6 @@ pub struct Delivery {
     /// over the Unix socket, with whatever headers they like.
     #[serde(default)]
     pub with_mta_secret: bool,
-}
-
-/// What became of a delivered message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
-    Created,
-    Updated,
-    /// Seen before: nothing stored again.
-    Duplicate,
-    /// Processing failed; the message waits in quarantine.
-    Quarantined,
-    /// The sender may not write here and `mail.denied_mail` drops such mail: nothing was
-    /// stored.
-    Refused,
-}
-
-/// The answer to mailgate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IngestOutcome {
-    pub outcome: Outcome,
-    pub ticket: Option<i64>,
-    pub transaction: Option<i64>,
-    pub quarantine: Option<i64>,
 }
 
 /// Stores a delivered message. `parsed` is the parse result, or the reason parsing failed

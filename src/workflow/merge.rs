@@ -6,8 +6,9 @@ use super::notify::Happening;
 use super::view::visible_ticket;
 use crate::error::{Error, Result};
 use crate::rights::Right;
-use crate::store::{NewTransaction, ShredCount, WriteTx};
+use crate::store::{NewTransaction, WriteTx};
 use crate::ticket::{Timestamp, TransactionKind};
+use crate::wire::ShredCount;
 
 /// Merges ticket `from` into `into` (ModifyTicket on both): `into` keeps the history of
 /// both, gets their watchers, links and time worked, and mail for `from` threads onto it

@@ -6,6 +6,7 @@
 
 mod access;
 pub mod admin;
+pub mod admission;
 mod fields;
 mod ingest;
 pub mod jobs;
@@ -14,6 +15,8 @@ mod limits;
 mod links;
 mod merge;
 mod notify;
+pub mod operations;
+pub mod quarantine;
 pub mod rule_tools;
 pub mod saved_searches;
 pub mod sessions;
@@ -22,12 +25,10 @@ pub mod time;
 pub mod view;
 
 pub use access::{Access, On};
-pub use ingest::{Delivery, IngestOutcome, Outcome, ingest, retry_quarantined};
+pub use ingest::{Delivery, ingest};
 pub use merge::{merge, shred};
-pub use notify::{FiredRule, MAX_RULE_DEPTH, RuleTrace, TracedMail};
-pub use staff::{
-    Message, NewFile, NewTicketRequest, create, create_with_files, preview_recipients, reply, respond, update,
-};
+pub use notify::MAX_RULE_DEPTH;
+pub use staff::{Message, NewFile, create, create_with_files, preview_recipients, reply, respond, update};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
@@ -42,9 +43,9 @@ use crate::ticket::{CustomFieldDef, Lifecycle};
 /// The parts of the configuration the workflow needs, prepared once.
 #[derive(Debug)]
 pub struct Settings {
-    /// Where staff open a ticket in the web UI (`<public_url><base_path>/ticket/`), for
-    /// links in staff mail; none without `[web]`.
-    pub ticket_url_prefix: Option<String>,
+    /// Where the web UI is (`<public_url><base_path>`), for links in mail; none without
+    /// `[web]`.
+    pub web_url: Option<String>,
     /// The system's tag (`mail.tag`): every queue's unless it has its own, and the name
     /// in our loop header.
     pub tag: SubjectTag,
@@ -90,10 +91,10 @@ impl Settings {
             autoreply_limit_per_hour: config.mail.autoreply_limit_per_hour,
             notification_limit_per_hour: config.mail.notification_limit_per_hour,
             max_quoted_bytes: config.mail.max_quoted_bytes,
-            ticket_url_prefix: config
+            web_url: config
                 .web
                 .as_ref()
-                .map(|w| format!("{}{}/ticket/", w.public_url.trim_end_matches('/'), w.base())),
+                .map(|w| format!("{}{}", w.public_url.trim_end_matches('/'), w.base())),
             max_attachment_bytes: config.mail.max_attachment_bytes_per_notification,
             max_mime_parts: config.mail.max_mime_parts,
             // validated when the config was loaded

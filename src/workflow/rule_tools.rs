@@ -1,18 +1,19 @@
 //! The admin's view of the rules: the rules in effect, template previews, and dry runs of
 //! a message (`tkt rules list|test`, `tkt template render`).
 
-use serde::{Deserialize, Serialize};
-
 use super::access::Access;
-use super::ingest::{Delivery, IngestOutcome, ingest, tagged_numbers};
-use super::notify::{Happening, RuleTrace, template_context, traced};
+use super::ingest::{Delivery, ingest, tagged_numbers};
+use super::notify::{Happening, template_context, traced};
 use super::{Settings, view};
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::mail::parse;
 use crate::rules::Rule;
 use crate::store::{Db, RawBytes, WriteTx};
-use crate::template::Rendered;
+use crate::template::{BUILT_IN, Rendered};
 use crate::ticket::{Ticket, Timestamp, TransactionKind};
+use crate::wire::RuleTest;
+use serde::{Deserialize, Serialize};
 
 /// Rules, templates and jobs are the site's configuration: staff may read them.
 pub fn staff_only(access: &Access, what: &str) -> Result<()> {
@@ -34,6 +35,71 @@ pub fn rules(s: &Settings, access: &Access, queue: Option<&str>) -> Result<Vec<R
         .filter(|r| queue.is_none_or(|q| r.is_for(q)))
         .cloned()
         .collect())
+}
+
+/// A rule in effect and where it comes from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleShown {
+    pub rule: Rule,
+    /// `built in` (one of [`crate::rules::DEFAULT_RULES`], unchanged) or `config`.
+    pub source: String,
+}
+
+/// The rules in effect, in the order they run, each with where it comes from: what an
+/// admin asks before changing one.
+pub fn rules_shown(s: &Settings, access: &Access) -> Result<Vec<RuleShown>> {
+    let built_in = crate::rules::default_rules();
+    Ok(rules(s, access, None)?
+        .into_iter()
+        .map(|rule| RuleShown {
+            source: if built_in.contains(&rule) { "built in" } else { "config" }.to_string(),
+            rule,
+        })
+        .collect())
+}
+
+/// A template and where it comes from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TemplateShown {
+    pub name: String,
+    /// The queue whose own version this is; none for the global one.
+    pub queue: Option<String>,
+    /// `built in` or `config`.
+    pub source: String,
+    pub text: String,
+}
+
+/// Every template: the built-in ones the config leaves alone, the config's global ones,
+/// and each queue's own, by name.
+pub fn templates(config: &Config, access: &Access) -> Result<Vec<TemplateShown>> {
+    staff_only(access, "read the templates")?;
+    let shown = |name: &str, queue: Option<&str>, source: &str, text: &str| TemplateShown {
+        name: name.to_string(),
+        queue: queue.map(str::to_string),
+        source: source.to_string(),
+        text: text.to_string(),
+    };
+    let mut out: Vec<TemplateShown> = BUILT_IN
+        .iter()
+        .filter(|(name, _)| !config.templates.contains_key(*name))
+        .map(|(name, text)| shown(name, None, "built in", text))
+        .collect();
+    out.extend(
+        config
+            .templates
+            .iter()
+            .map(|(name, text)| shown(name, None, "config", text)),
+    );
+    for queue in &config.queues {
+        out.extend(
+            queue
+                .templates
+                .iter()
+                .map(|(name, text)| shown(name, Some(&queue.name), "config", text)),
+        );
+    }
+    out.sort_by(|a, b| (&a.name, &a.queue).cmp(&(&b.name, &b.queue)));
+    Ok(out)
 }
 
 /// A template rendered for a ticket (its queue's version, if it has one), as its latest
@@ -64,16 +130,6 @@ pub fn render_template(
     };
     let context = template_context(db, s, &happening, &ticket, &queue, "preview", now)?;
     s.templates.render(name, &queue.name, &context)
-}
-
-/// What a message would do: the outcome, the rules that would fire, the mail they would
-/// send, and the ticket as it would be. Nothing is kept.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RuleTest {
-    pub outcome: IngestOutcome,
-    #[serde(flatten)]
-    pub trace: RuleTrace,
-    pub ticket: Option<Ticket>,
 }
 
 /// Runs a message through ingest and the rules in a savepoint that is undone.

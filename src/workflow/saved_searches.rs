@@ -4,8 +4,9 @@
 use super::access::Access;
 use super::view;
 use crate::error::{Error, Result};
-use crate::store::WriteTx;
+use crate::store::{Db, WriteTx};
 use crate::ticket::{Lifecycle, Timestamp};
+use crate::wire::SavedSearch;
 
 /// The most searches one user may keep: enough for any desk, and a bound on what one
 /// account (a requestor's too) can store.
@@ -46,4 +47,18 @@ pub fn save(
         )));
     }
     tx.save_search(access.user.id, name, text)
+}
+
+/// The actor's saved searches, by name.
+pub fn list(db: &Db<'_>, access: &Access) -> Result<Vec<SavedSearch>> {
+    db.saved_searches(access.user.id)
+}
+
+/// Forgets the actor's search `name`; one they do not have is not found.
+pub fn delete(tx: &WriteTx<'_>, access: &Access, name: &str) -> Result<()> {
+    if tx.delete_saved_search(access.user.id, name)? {
+        Ok(())
+    } else {
+        Err(Error::NotFound(format!("you have no saved search named `{name}`")))
+    }
 }

@@ -52,6 +52,17 @@ pub fn check_throttle(db: &Db<'_>, keys: &[String; 2], now: Timestamp) -> Result
     Ok(())
 }
 
+/// The account a login form names, once the throttle lets the attempt through.
+pub fn account(db: &Db<'_>, who: &str, keys: &[String; 2], now: Timestamp) -> Result<Option<LoginRow>> {
+    check_throttle(db, keys, now)?;
+    db.login(who)
+}
+
+/// Notes that a session was used (when [`session`] says it is time to).
+pub fn touch(tx: &WriteTx<'_>, id: i64, now: Timestamp) -> Result<()> {
+    tx.touch_session(id, now)
+}
+
 /// A hash of a password nobody has, checked when there is no account to check.
 const STAND_IN_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$GpZ3sK/oH9p7VIiV56G/64Zo/8GaUw434IimaPqxwCo";
@@ -80,12 +91,71 @@ pub fn record_failure(tx: &WriteTx<'_>, keys: &[String; 2], now: Timestamp) -> R
 
 /// Starts a session for a user who gave the right password; returns the cookie's secret.
 pub fn start(tx: &WriteTx<'_>, user_id: i64, keys: &[String; 2], now: Timestamp) -> Result<String> {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let secret = new_secret();
     tx.create_session(user_id, &token_hash(&secret), now)?;
     tx.clear_login_failures(&keys[0])?;
     Ok(secret)
+}
+
+/// How long a password link works.
+pub const PASSWORD_LINK_HOURS: i64 = 72;
+
+/// Mails a user a one-time link to set their web password. Nothing without the web UI or
+/// an address. Whether a mail was queued.
+pub fn mail_password_link(
+    tx: &WriteTx<'_>,
+    s: &super::Settings,
+    user: &crate::user::User,
+    now: Timestamp,
+) -> Result<bool> {
+    let (Some(web), Some(email)) = (&s.web_url, &user.email) else {
+        return Ok(false);
+    };
+    let secret = new_secret();
+    tx.create_password_link(
+        user.id,
+        &token_hash(&secret),
+        now + Duration::hours(PASSWORD_LINK_HOURS),
+    )?;
+    let context = serde_json::json!({
+        "name": if user.real_name.is_empty() { user.display_name() } else { user.real_name.as_str() },
+        "login": user.display_name(),
+        "url": format!("{web}/password/{secret}"),
+        "hours": PASSWORD_LINK_HOURS,
+    });
+    super::notify::send_system_notice(
+        tx,
+        s,
+        "password_link",
+        None,
+        std::slice::from_ref(email),
+        &context,
+        "ticketd",
+        now,
+    )
+}
+
+/// Whether a password link still works (the page shows its form only then).
+pub fn password_link_works(db: &Db<'_>, secret: &str, now: Timestamp) -> Result<bool> {
+    db.password_link_valid(&token_hash(secret), now)
+}
+
+/// Sets a password through a link, which is then used up; `hash` was made by the caller
+/// off the writer ([`super::admin::hash_password`]). Every session of the user ends.
+pub fn set_password_by_link(tx: &WriteTx<'_>, secret: &str, hash: String, now: Timestamp) -> Result<i64> {
+    let user_id = tx.take_password_link(&token_hash(secret), now)?.ok_or_else(|| {
+        Error::NotFound("this link has expired or was used already; ask an admin for a new one".into())
+    })?;
+    tx.change_user(user_id, &crate::store::UserChange::PasswordHash(Some(hash)))?;
+    tx.end_sessions_of(user_id)?;
+    Ok(user_id)
+}
+
+/// 32 random bytes, hex.
+fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// What a presented session cookie is.

@@ -2,8 +2,6 @@
 //! comment, change fields and owners. Each change is checked against the actor's rights,
 //! recorded as a transaction and answered by the rules.
 
-use serde::{Deserialize, Serialize};
-
 use super::Settings;
 use super::access::{Access, On};
 use super::fields::{By, change_field, may_own};
@@ -16,23 +14,7 @@ use crate::store::{NewTicket, NewTransaction, TicketRow, WriteTx};
 use crate::text::one_line;
 use crate::ticket::{Action, Change, OwnerAction, Role, Timestamp, TransactionKind, WatcherChange};
 use crate::user::{NOBODY_ID, User, normalize_address};
-
-/// A ticket made by hand.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewTicketRequest {
-    pub queue: String,
-    pub subject: String,
-    /// Addresses; made unprivileged users when unknown.
-    #[serde(default)]
-    pub requestors: Vec<String>,
-    #[serde(default)]
-    pub content: String,
-    #[serde(default)]
-    pub priority: Option<i64>,
-    /// A user name or address; unowned when absent.
-    #[serde(default)]
-    pub owner: Option<String>,
-}
+use crate::wire::NewTicketRequest;
 
 /// Creates a ticket and returns its number. Needs CreateTicket on the queue. The creator
 /// is the requestor unless others are named, and gets the autoreply as mail's sender

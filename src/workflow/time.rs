@@ -5,8 +5,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::LazyLock;
 
-use serde::{Deserialize, Serialize};
-
 use super::Settings;
 use super::access::Access;
 use super::fields::{Cause, system_change};
@@ -18,6 +16,7 @@ use crate::queue::{Escalation, StalledPolicy};
 use crate::sla::{self, ServiceLevel};
 use crate::store::{Db, WriteTx};
 use crate::ticket::{Change, Timestamp, TransactionKind};
+use crate::wire::SlaReport;
 
 /// A queue's time policies, from its `[[queues]]` entry.
 #[derive(Debug, Clone, Default)]
@@ -162,29 +161,6 @@ fn standing(
         })
         .collect();
     Ok(sla::standing(level, calendar, created, &exchange))
-}
-
-/// What `tkt sla N` shows.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct SlaReport {
-    pub ticket: i64,
-    /// The service level's name; `None`: the queue has none.
-    pub level: Option<String>,
-    pub calendar: Option<String>,
-    pub response: Option<String>,
-    pub resolve: Option<String>,
-    pub waiting_since: Option<Timestamp>,
-    pub response_due: Option<Timestamp>,
-    pub resolve_due: Option<Timestamp>,
-    /// The ticket's Due date (which staff may have moved by hand).
-    pub due: Option<Timestamp>,
-    /// `met` (inactive before due), `ok`, `warning`, `breached`, or `none`.
-    pub state: String,
-    /// Time left to Due, in the level's kind of time ("1h 20m business time"); negative
-    /// past it.
-    pub left: Option<String>,
-    /// The alarms raised so far: (Warning|Breach, when).
-    pub alarms: Vec<(String, Timestamp)>,
 }
 
 /// Where a ticket stands against its service level (ShowTicket).

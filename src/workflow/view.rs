@@ -1,14 +1,13 @@
 //! Reading tickets through the rights: what `tkt show`, `search`, `raw` and `attachment`
 //! may return to the acting user.
 
-use serde::{Deserialize, Serialize};
-
 use super::access::{Access, On};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::search::{self, Condition, Expr, Field, Grouping, Op, Query, Value};
-use crate::store::{AttachmentContent, ContentHit, Db, QueueRow, TicketRow, compile_query};
+use crate::store::{AttachmentContent, Db, QueueRow, TicketRow, compile_query};
 use crate::ticket::{COMMANDS_CUT, Lifecycle, Ticket, Timestamp, TransactionKind};
+use crate::wire::{ContentHit, Explained, ReportRow, SearchParams};
 
 /// A ticket with its history. Needs ShowTicket; comments are left out without
 /// ShowTicketComments, and so are the raw message and text parts of a message whose
@@ -162,12 +161,16 @@ pub fn interpret(text: &str, now: Timestamp) -> Result<(String, Query)> {
     Ok((ticketsql, query))
 }
 
-/// A query as it would run for this user: the TicketSQL, the SQL and its parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Explained {
-    pub ticketsql: String,
-    pub sql: String,
-    pub params: Vec<serde_json::Value>,
+/// A search as asked over the API: the text interpreted ([`interpret`]) and, when a page
+/// is asked, that page: 50 results unless `per_page` says, at most 1,000.
+pub fn asked_search(p: &SearchParams, now: Timestamp) -> Result<(String, Query)> {
+    let (ticketsql, mut query) = interpret(&p.q, now)?;
+    if let Some(page) = p.page {
+        let per_page = p.per_page.unwrap_or(50).clamp(1, 1000);
+        query.limit = Some(per_page);
+        query.offset = Some(page.max(1).saturating_sub(1).saturating_mul(per_page));
+    }
+    Ok((ticketsql, query))
 }
 
 /// Shows what a search compiles to (`tkt search --sql`).
@@ -188,17 +191,11 @@ pub fn explain(
     })
 }
 
-/// Full-text search ranked by relevance, with snippets, over what the user may see.
-pub fn content(db: &Db<'_>, access: &Access, text: &str, limit: u32) -> Result<Vec<ContentHit>> {
+/// Full-text search ranked by relevance, with snippets, over what the user may see: 20
+/// hits unless `limit` says, at most 1,000.
+pub fn content(db: &Db<'_>, access: &Access, text: &str, limit: Option<u32>) -> Result<Vec<ContentHit>> {
     let fts = search::fts_query(text)?;
-    db.content_search(&fts, Some(&access.viewer()), limit)
-}
-
-/// One row of a report: the group's values and how many tickets are in it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ReportRow {
-    pub group: Vec<String>,
-    pub count: i64,
+    db.content_search(&fts, Some(&access.viewer()), limit.unwrap_or(20).clamp(1, 1000))
 }
 
 /// Counts the tickets of a query the user may see, grouped.

@@ -37,6 +37,7 @@ mod shipped_config;
 mod staff;
 mod threading;
 mod web;
+mod web_admin;
 mod web_browser;
 mod web_contract;
 mod web_forms;

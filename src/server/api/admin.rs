@@ -4,13 +4,16 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::Deserialize;
 
 use super::idempotency::{Keep, from_json, to_json};
 use super::{Actor, ApiResult, App, read_as, write_as, write_keeping};
 use crate::error::Error;
 use crate::server::now;
-use crate::workflow::admin::{self, GrantRequest, InitReport, NewUser, PerQueueRequest};
+use crate::wire::{
+    ChangeRequest, Changed, Created, GrantRequest, InitReport, InitRequest, ListParams, MemberChange, NewGroup,
+    NewQueue, NewToken, NewUser, PerQueueRequest, RightsParams, TokenCreated, TokenParams,
+};
+use crate::workflow::admin;
 
 fn ok<T: serde::Serialize>(value: T) -> ApiResult<Response> {
     Ok(Json(value).into_response())
@@ -21,16 +24,10 @@ pub async fn whoami(State(app): State<App>, Extension(actor): Extension<Actor>) 
     ok(read_as(&app, actor, |_, access| Ok(access.user.clone())).await?)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct AllParam {
-    #[serde(default)]
-    all: bool,
-}
-
 pub async fn users(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
-    Query(p): Query<AllParam>,
+    Query(p): Query<ListParams>,
 ) -> ApiResult<Response> {
     ok(read_as(&app, actor, move |db, access| admin::users(db, access, p.all)).await?)
 }
@@ -40,8 +37,8 @@ pub async fn create_user(
     Extension(actor): Extension<Actor>,
     Json(req): Json<NewUser>,
 ) -> ApiResult<Response> {
-    let user = write_as(&app, actor, move |tx, access, _| {
-        admin::create_user(tx, access, &req, now())
+    let user = write_as(&app, actor, move |tx, access, s| {
+        admin::create_user(tx, s, access, &req, now())
     })
     .await?;
     Ok((StatusCode::CREATED, Json(user)).into_response())
@@ -55,16 +52,11 @@ pub async fn show_user(
     ok(read_as(&app, actor, move |db, access| admin::show_user(db, access, &who)).await?)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct Changes {
-    changes: Vec<String>,
-}
-
 pub async fn set_user(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
     Path(who): Path<String>,
-    Json(req): Json<Changes>,
+    Json(req): Json<ChangeRequest>,
 ) -> ApiResult<Response> {
     ok(write_keeping(
         &app,
@@ -79,13 +71,6 @@ pub async fn groups(State(app): State<App>, Extension(actor): Extension<Actor>) 
     ok(read_as(&app, actor, admin::groups).await?)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NewGroup {
-    name: String,
-    #[serde(default)]
-    description: String,
-}
-
 pub async fn create_group(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
@@ -95,39 +80,24 @@ pub async fn create_group(
         admin::create_group(tx, access, &req.name, &req.description)
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Member {
-    member: String,
-    add: bool,
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
 pub async fn change_member(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
     Path(group): Path<String>,
-    Json(req): Json<Member>,
+    Json(req): Json<MemberChange>,
 ) -> ApiResult<Response> {
     let changed = write_as(&app, actor, move |tx, access, _| {
         admin::change_member(tx, access, &group, &req.member, req.add)
     })
     .await?;
-    ok(serde_json::json!({ "changed": changed }))
+    ok(Changed { changed })
 }
 
 pub async fn queues(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
     ok(read_as(&app, actor, admin::queues).await?)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct NewQueue {
-    name: String,
-    #[serde(default)]
-    address: Option<String>,
-    #[serde(default)]
-    comment_address: Option<String>,
 }
 
 pub async fn create_queue(
@@ -135,23 +105,8 @@ pub async fn create_queue(
     Extension(actor): Extension<Actor>,
     Json(req): Json<NewQueue>,
 ) -> ApiResult<Response> {
-    let domain = app
-        .config
-        .mail
-        .from
-        .rsplit_once('@')
-        .map_or("localhost", |(_, d)| d)
-        .to_string();
-    let queue = write_as(&app, actor, move |tx, access, _| {
-        admin::create_queue(
-            tx,
-            access,
-            &req.name,
-            req.address.as_deref(),
-            req.comment_address.as_deref(),
-            &domain,
-            now(),
-        )
+    let queue = write_as(&app, actor, move |tx, access, s| {
+        admin::create_queue(tx, s, access, &req, now())
     })
     .await?;
     Ok((StatusCode::CREATED, Json(queue)).into_response())
@@ -161,7 +116,7 @@ pub async fn set_queue(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
-    Json(req): Json<Changes>,
+    Json(req): Json<ChangeRequest>,
 ) -> ApiResult<Response> {
     ok(write_as(&app, actor, move |tx, access, _| {
         admin::set_queue(tx, access, &name, &req.changes, now())
@@ -175,7 +130,7 @@ pub async fn grant(
     Json(req): Json<GrantRequest>,
 ) -> ApiResult<Response> {
     let changed = write_as(&app, actor, move |tx, access, _| admin::grant(tx, access, &req, true)).await?;
-    ok(serde_json::json!({ "changed": changed }))
+    ok(Changed { changed })
 }
 
 pub async fn revoke(
@@ -184,7 +139,7 @@ pub async fn revoke(
     Json(req): Json<GrantRequest>,
 ) -> ApiResult<Response> {
     let changed = write_as(&app, actor, move |tx, access, _| admin::grant(tx, access, &req, false)).await?;
-    ok(serde_json::json!({ "changed": changed }))
+    ok(Changed { changed })
 }
 
 /// Grants a team the rights to work its queues and/or takes them from staff globally.
@@ -199,13 +154,6 @@ pub async fn per_queue_preset(
     .await?)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct RightsParams {
-    user: String,
-    #[serde(default)]
-    queue: Option<String>,
-}
-
 pub async fn rights(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
@@ -217,12 +165,6 @@ pub async fn rights(
     .await?)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct TokenParams {
-    #[serde(default)]
-    user: Option<String>,
-}
-
 pub async fn tokens(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
@@ -232,13 +174,6 @@ pub async fn tokens(
         admin::tokens(db, access, p.user.as_deref())
     })
     .await?)
-}
-
-#[derive(Debug, Deserialize)]
-pub struct NewToken {
-    user: String,
-    #[serde(default)]
-    description: String,
 }
 
 pub async fn create_token(
@@ -263,11 +198,7 @@ pub async fn create_token(
         keep,
     )
     .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(serde_json::json!({ "id": id, "token": token })),
-    )
-        .into_response())
+    Ok((StatusCode::CREATED, Json(TokenCreated { id, token })).into_response())
 }
 
 pub async fn revoke_token(
@@ -279,19 +210,13 @@ pub async fn revoke_token(
         admin::revoke_token(tx, access, id, now())
     })
     .await?;
-    ok(serde_json::json!({ "changed": changed }))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct Init {
-    #[serde(default)]
-    admin: Option<String>,
+    ok(Changed { changed })
 }
 
 pub async fn init(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
-    Json(req): Json<Init>,
+    Json(req): Json<InitRequest>,
 ) -> ApiResult<Response> {
     // a first admin's token is shown once and never stored: a retry that made one says so
     let keep = Keep::Answer {

@@ -7,35 +7,21 @@ use axum::body::Body;
 use axum::extract::{Extension, Query, State};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
-use serde::Deserialize;
 
 use super::auth::MtaSecret;
 use super::{ApiResult, App, read};
-use crate::config::DeniedMail;
 use crate::error::{Error, Result};
 use crate::server::now;
 use crate::store::{BLOB_CHUNK_BYTES, RawBytes};
 use crate::ticket::Action;
-use crate::workflow::{self, Delivery, IngestOutcome, Outcome};
+use crate::wire::IngestParams;
+use crate::workflow::{self, Delivery, admission};
 
 /// Messages up to this size are parsed on the request's own task.
 const INLINE_PARSE_BYTES: usize = 256 * 1024;
 
-#[derive(Debug, Deserialize)]
-pub struct IngestParams {
-    queue: String,
-    #[serde(default)]
-    action: Option<String>,
-    #[serde(default)]
-    ticket: Option<i64>,
-    #[serde(default)]
-    sender: Option<String>,
-}
-
-/// Stores a message; see `workflow::ingest`. A sender without the right to write here is
-/// refused (`denied`, mailgate exits 77 and the MTA bounces), or, with
-/// `mail.denied_mail = "drop"`, accepted and dropped without a trace but a log line.
-/// Whether it came with the MTA's secret goes with it: only then may its
+/// Stores a message; see `workflow::ingest`, and `workflow::admission` for what is let
+/// in. Whether it came with the MTA's secret goes with it: only then may its
 /// Authentication-Results be trusted.
 pub async fn ingest(
     State(app): State<App>,
@@ -45,11 +31,9 @@ pub async fn ingest(
 ) -> ApiResult<Response> {
     let action: Action = p.action.as_deref().unwrap_or("correspond").parse()?;
     let name = p.queue.clone();
-    let queue = read(&app, move |db| db.queue_by_name(&name))
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no queue named `{}` here", p.queue)))?;
+    let queue = read(&app, move |db| admission::delivery_queue(&db, &name)).await?;
     let raw = read_limited(body, app.config.mail.max_message_bytes).await?;
-    refuse_what_is_not_mail(&raw, &p.queue)?;
+    admission::refuse_what_is_not_mail(&raw, &p.queue)?;
     let delivery = Delivery {
         queue: queue.name,
         action,
@@ -103,35 +87,8 @@ pub async fn ingest(
         })
         .await;
     drop_unkept(&app, blobs).await;
-    let outcome = match result {
-        Err(Error::Denied(why)) if app.config.mail.denied_mail == DeniedMail::Drop => {
-            tracing::warn!(reason = %why, "mail refused and dropped (mail.denied_mail = \"drop\")");
-            IngestOutcome {
-                outcome: Outcome::Refused,
-                ticket: None,
-                transaction: None,
-                quarantine: None,
-            }
-        }
-        Err(Error::Denied(why)) => {
-            tracing::warn!(reason = %why, "mail refused; the MTA bounces it");
-            return Err(Error::Denied(why).into());
-        }
-        other => other?,
-    };
+    let outcome = admission::answer_refusal(result, app.config.mail.denied_mail)?;
     Ok(Json(outcome).into_response())
-}
-
-/// Refuses input that is not a mail message at all (`mail::not_mail`: empty, or binary
-/// data with no header block) before anything is stored: it would make a blank ticket and
-/// tell staff about it. The refusal is `not_mail`: mailgate exits 65 and the MTA bounces
-/// the input to its sender with the reason, so it is not lost without a word.
-fn refuse_what_is_not_mail(raw: &[u8], queue: &str) -> Result<()> {
-    let Some(why) = crate::mail::not_mail(raw) else {
-        return Ok(());
-    };
-    tracing::warn!(queue, bytes = raw.len(), reason = %why, "refused input that is not a mail message; the MTA bounces it");
-    Err(Error::NotMail(format!("not a mail message: {why}; it was not stored")))
 }
 
 /// Writes a large message's raw bytes and large parts ahead as blobs, a chunk per writer

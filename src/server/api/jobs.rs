@@ -4,36 +4,15 @@
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use super::{Actor, ApiResult, App, read_as};
-use crate::rights::Right;
 use crate::server::{clock, now};
-use crate::workflow::rule_tools::staff_only;
-use crate::workflow::{Access, On, time};
-
-/// Listing jobs is for staff; running them and moving the clock for SuperUsers.
-fn staff(access: &Access) -> crate::error::Result<()> {
-    staff_only(access, "see the jobs")
-}
-
-/// SuperUser, or a refusal that names `doing` ("run jobs by hand").
-async fn require_superuser(app: &App, actor: Actor, doing: &'static str) -> ApiResult<()> {
-    read_as(app, actor, move |db, access| {
-        access.require_to(db, Right::SuperUser, On::Global, doing)
-    })
-    .await
-}
+use crate::wire::{BackupDone, BackupRequest, Clock, ClockMoved, HistoryParams, JobRunAnswer, SetClock};
+use crate::workflow::{operations, time};
 
 pub async fn list(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
-    read_as(&app, actor, |_, access| staff(access)).await?;
+    read_as(&app, actor, |_, access| operations::see_jobs(access)).await?;
     Ok(Json(app.scheduler.status(app.reads.clone()).await?).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct HistoryParams {
-    #[serde(default)]
-    limit: Option<u32>,
 }
 
 pub async fn history(
@@ -42,7 +21,7 @@ pub async fn history(
     Path(name): Path<String>,
     Query(p): Query<HistoryParams>,
 ) -> ApiResult<Response> {
-    read_as(&app, actor, |_, access| staff(access)).await?;
+    read_as(&app, actor, |_, access| operations::see_jobs(access)).await?;
     let limit = p.limit.unwrap_or(20).clamp(1, 1000);
     Ok(Json(app.scheduler.history(app.reads.clone(), &name, limit).await?).into_response())
 }
@@ -53,19 +32,18 @@ pub async fn run(
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
 ) -> ApiResult<Response> {
-    require_superuser(&app, actor, "run jobs by hand").await?;
+    read_as(&app, actor, operations::run_jobs).await?;
     let run = app.scheduler.run_now(&name).await?;
-    Ok(Json(serde_json::json!({ "run": run })).into_response())
+    Ok(Json(JobRunAnswer { run }).into_response())
 }
 
 pub async fn show_clock(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
-    read_as(&app, actor, |_, access| staff(access)).await?;
-    Ok(Json(serde_json::json!({ "now": now(), "frozen": clock::is_frozen() })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SetClock {
-    now: String,
+    read_as(&app, actor, |_, access| operations::see_jobs(access)).await?;
+    Ok(Json(Clock {
+        frozen: clock::is_frozen(),
+        now: now(),
+    })
+    .into_response())
 }
 
 /// Moves a frozen clock and runs what became due, answering with those runs.
@@ -74,7 +52,7 @@ pub async fn set_clock(
     Extension(actor): Extension<Actor>,
     Json(req): Json<SetClock>,
 ) -> ApiResult<Response> {
-    require_superuser(&app, actor, "move the clock").await?;
+    read_as(&app, actor, operations::move_clock).await?;
     let at = crate::ticket::parse_date(&req.now)?;
     let now = clock::set(at)?;
     tracing::info!(%now, "clock set");
@@ -82,12 +60,7 @@ pub async fn set_clock(
     app.scheduler.clock_moved();
     // retries that came due
     app.outbox_wake.notify_one();
-    Ok(Json(serde_json::json!({ "now": now, "runs": runs })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct BackupRequest {
-    path: String,
+    Ok(Json(ClockMoved { now, runs }).into_response())
 }
 
 /// Writes a consistent copy of the database to an absolute path on ticketd's machine
@@ -97,22 +70,18 @@ pub async fn backup(
     Extension(actor): Extension<Actor>,
     Json(req): Json<BackupRequest>,
 ) -> ApiResult<Response> {
-    require_superuser(&app, actor, "back up the database").await?;
-    let target = std::path::PathBuf::from(&req.path);
-    if !target.is_absolute() {
-        return Err(crate::error::Error::Invalid(format!(
-            "the backup path `{}` must be absolute: ticketd writes it",
-            req.path
-        ))
-        .into());
-    }
+    let path = req.path.clone();
+    let target = read_as(&app, actor, move |db, access| {
+        operations::backup_target(db, access, &path)
+    })
+    .await?;
     let database = app.config.server.data_dir.join(crate::store::DATABASE_FILE);
     let started = std::time::Instant::now();
     let bytes = tokio::task::spawn_blocking(move || crate::store::backup(&database, &target))
         .await
         .map_err(|e| crate::error::Error::Internal(format!("backup task failed: {e}")))??;
     tracing::info!(path = %req.path, bytes, ms = started.elapsed().as_millis() as u64, "backup written");
-    Ok(Json(serde_json::json!({ "path": req.path, "bytes": bytes })).into_response())
+    Ok(Json(BackupDone { bytes, path: req.path }).into_response())
 }
 
 pub async fn sla(

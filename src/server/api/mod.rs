@@ -18,7 +18,8 @@ mod jobs;
 mod rules;
 mod tickets;
 
-pub use tickets::{ChangeRequest, MessageRequest};
+// still re-exported by `server` (its mod.rs); the types live in `wire`
+pub use crate::wire::{ChangeRequest, MessageRequest};
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -37,6 +38,7 @@ use super::writer::Writer;
 use crate::config::Config;
 use crate::error::{Error, Result, panic_message};
 use crate::store::{Db, ReadPool, WriteTx};
+use crate::wire::{ErrorAnswer, ErrorDetail, Health};
 use crate::workflow::{Access, Settings};
 use idempotency::Keep;
 
@@ -77,10 +79,7 @@ pub fn router(app: App) -> Router {
 
 fn routes() -> Router<App> {
     Router::new()
-        .route(
-            "/v1/health",
-            get(|| async { Json(serde_json::json!({ "status": "ok" })) }),
-        )
+        .route("/v1/health", get(|| async { Json(Health { status: "ok".into() }) }))
         .route("/v1/ingest", post(ingest::ingest))
         .route("/v1/whoami", get(admin::whoami))
         .route("/v1/tickets", post(tickets::create))
@@ -181,7 +180,12 @@ impl IntoResponse for ApiError {
             Error::Temporary(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let body = serde_json::json!({ "error": { "kind": self.0.kind(), "message": public_message(&self.0) } });
+        let body = ErrorAnswer {
+            error: ErrorDetail {
+                kind: self.0.kind().to_string(),
+                message: public_message(&self.0),
+            },
+        };
         (status, Json(body)).into_response()
     }
 }

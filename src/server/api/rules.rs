@@ -4,20 +4,14 @@ use axum::Json;
 use axum::body::Body;
 use axum::extract::{Extension, Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
 use super::ingest::read_limited;
 use super::{Actor, ApiResult, App, read_as, write_as};
 use crate::server::now;
 use crate::ticket::Action;
+use crate::wire::{RenderParams, RuleTestParams, RulesParams};
 use crate::workflow::Delivery;
 use crate::workflow::rule_tools;
-
-#[derive(Debug, Deserialize)]
-pub struct RulesParams {
-    #[serde(default)]
-    queue: Option<String>,
-}
 
 pub async fn list(
     State(app): State<App>,
@@ -32,22 +26,11 @@ pub async fn list(
     Ok(Json(rules).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct TestParams {
-    queue: String,
-    #[serde(default)]
-    action: Option<String>,
-    #[serde(default)]
-    sender: Option<String>,
-    #[serde(default)]
-    ticket: Option<i64>,
-}
-
 /// Runs a message through the rules without keeping anything.
 pub async fn test(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
-    Query(p): Query<TestParams>,
+    Query(p): Query<RuleTestParams>,
     body: Body,
 ) -> ApiResult<Response> {
     let raw = read_limited(body, app.config.mail.max_message_bytes).await?;
@@ -64,11 +47,6 @@ pub async fn test(
     })
     .await?;
     Ok(Json(result).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct RenderParams {
-    ticket: i64,
 }
 
 pub async fn render_template(

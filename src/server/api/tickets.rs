@@ -5,15 +5,17 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use serde::{Deserialize, Serialize};
 
 use super::download::download;
 use super::{Actor, ApiResult, App, read_as, write_as};
-use crate::error::{Error, Result};
-use crate::rights::Right;
+use crate::error::Result;
 use crate::server::now;
 use crate::ticket::{Action, Change};
-use crate::workflow::{self, NewTicketRequest, On, view};
+use crate::wire::{
+    ChangeRequest, Changes, ContentParams, Created, MergeRequest, Merged, MessageRequest, NamedSearch,
+    NewTicketRequest, QuarantineParams, Recorded, ReportParams, SaveSearch, SearchParams, ShredRequest,
+};
+use crate::workflow::{self, quarantine, view};
 
 pub async fn show(
     State(app): State<App>,
@@ -23,32 +25,13 @@ pub async fn show(
     Ok(Json(read_as(&app, actor, move |db, access| view::ticket(db, access, id)).await?).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SearchParams {
-    #[serde(default)]
-    q: String,
-    /// 1-based; with it, `per_page` results (default 50) from that page.
-    #[serde(default)]
-    page: Option<u32>,
-    #[serde(default)]
-    per_page: Option<u32>,
-    /// Answer what the query compiles to instead of running it.
-    #[serde(default)]
-    explain: bool,
-}
-
 /// Tickets matching TicketSQL or the simple form (`printer queue:network owner:me`).
 pub async fn search(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
     Query(p): Query<SearchParams>,
 ) -> ApiResult<Response> {
-    let (ticketsql, mut query) = view::interpret(&p.q, now())?;
-    if let Some(page) = p.page {
-        let per_page = p.per_page.unwrap_or(50).clamp(1, 1000);
-        query.limit = Some(per_page);
-        query.offset = Some(page.max(1).saturating_sub(1).saturating_mul(per_page));
-    }
+    let (ticketsql, query) = view::asked_search(&p, now())?;
     let settings = app.settings.clone();
     if p.explain {
         let explained = read_as(&app, actor, move |db, access| {
@@ -64,30 +47,14 @@ pub async fn search(
     Ok(Json(tickets).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ContentParams {
-    q: String,
-    #[serde(default)]
-    limit: Option<u32>,
-}
-
 /// Full text, ranked, with snippets.
 pub async fn content_search(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
     Query(p): Query<ContentParams>,
 ) -> ApiResult<Response> {
-    let limit = p.limit.unwrap_or(20).clamp(1, 1000);
-    let hits = read_as(&app, actor, move |db, access| view::content(db, access, &p.q, limit)).await?;
+    let hits = read_as(&app, actor, move |db, access| view::content(db, access, &p.q, p.limit)).await?;
     Ok(Json(hits).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ReportParams {
-    #[serde(default)]
-    q: String,
-    /// Groupings, comma-separated: `Status,CreatedMonthly`.
-    by: String,
 }
 
 /// Ticket counts of a query, grouped.
@@ -108,14 +75,8 @@ pub async fn report(
 
 /// The caller's saved searches.
 pub async fn saved_searches(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
-    let saved = read_as(&app, actor, move |db, access| db.saved_searches(access.user.id)).await?;
+    let saved = read_as(&app, actor, workflow::saved_searches::list).await?;
     Ok(Json(saved).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct SaveSearch {
-    name: String,
-    query: String,
 }
 
 /// Saves a search under a name (replacing one of that name); the query must parse.
@@ -132,25 +93,16 @@ pub async fn save_search(
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-#[derive(Debug, Deserialize)]
-pub struct NamedSearch {
-    name: String,
-}
-
 /// Forgets one of the caller's saved searches.
 pub async fn delete_saved_search(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
     Json(req): Json<NamedSearch>,
 ) -> ApiResult<Response> {
-    let name = req.name.clone();
-    let deleted = write_as(&app, actor, move |tx, access, _| {
-        tx.delete_saved_search(access.user.id, &req.name)
+    write_as(&app, actor, move |tx, access, _| {
+        workflow::saved_searches::delete(tx, access, &req.name)
     })
     .await?;
-    if !deleted {
-        return Err(Error::NotFound(format!("you have no saved search named `{name}`")).into());
-    }
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -163,16 +115,7 @@ pub async fn create(
         workflow::create(tx, s, &req, access, now())
     })
     .await?;
-    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
-}
-
-/// The body of a reply or comment.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct MessageRequest {
-    pub content: String,
-    /// Minutes worked.
-    #[serde(default)]
-    pub minutes: i64,
+    Ok((StatusCode::CREATED, Json(Created { id })).into_response())
 }
 
 pub async fn correspond(
@@ -204,14 +147,7 @@ async fn respond(
         workflow::reply(tx, s, id, action, &req.content, req.minutes, access, now())
     })
     .await?;
-    Ok(Json(serde_json::json!({ "transaction": transaction, "type": kind })).into_response())
-}
-
-/// Field changes, each written as `tkt set` takes them: `status=open`, `AdminCc+=x@y`,
-/// `take`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct ChangeRequest {
-    pub changes: Vec<String>,
+    Ok(Json(Recorded { transaction, kind }).into_response())
 }
 
 pub async fn change(
@@ -230,12 +166,7 @@ pub async fn change(
         workflow::update(tx, s, id, &changes, access, at)
     })
     .await?;
-    Ok(Json(serde_json::json!({ "transactions": transactions })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct MergeRequest {
-    into: i64,
+    Ok(Json(Changes { transactions }).into_response())
 }
 
 pub async fn merge(
@@ -248,13 +179,7 @@ pub async fn merge(
         workflow::merge(tx, s, access, id, req.into, now())
     })
     .await?;
-    Ok(Json(serde_json::json!({ "transaction": transaction })).into_response())
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ShredRequest {
-    #[serde(default)]
-    apply: bool,
+    Ok(Json(Merged { transaction }).into_response())
 }
 
 pub async fn shred(
@@ -298,27 +223,12 @@ pub async fn attachment(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct QuarantineParams {
-    #[serde(default)]
-    all: bool,
-}
-
-/// The quarantine holds mail nobody has read yet: it is for queue admins.
-fn quarantine_admin(db: &crate::store::Db<'_>, access: &workflow::Access) -> Result<()> {
-    access.require(db, Right::AdminQueue, On::Global)
-}
-
 pub async fn quarantine_list(
     State(app): State<App>,
     Extension(actor): Extension<Actor>,
     Query(p): Query<QuarantineParams>,
 ) -> ApiResult<Response> {
-    let entries = read_as(&app, actor, move |db, access| {
-        quarantine_admin(db, access)?;
-        db.quarantine_list(p.all)
-    })
-    .await?;
+    let entries = read_as(&app, actor, move |db, access| quarantine::list(db, access, p.all)).await?;
     Ok(Json(entries).into_response())
 }
 
@@ -327,11 +237,7 @@ pub async fn quarantine_show(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let entry = read_as(&app, actor, move |db, access| {
-        quarantine_admin(db, access)?;
-        db.quarantine_entry(id)
-    })
-    .await?;
+    let entry = read_as(&app, actor, move |db, access| quarantine::entry(db, access, id)).await?;
     Ok(Json(entry).into_response())
 }
 
@@ -340,12 +246,7 @@ pub async fn quarantine_raw(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let bytes = read_as(&app, actor, move |db, access| {
-        quarantine_admin(db, access)?;
-        let (raw_id, _, _) = db.quarantined_message(id)?;
-        db.raw_message(raw_id)
-    })
-    .await?;
+    let bytes = read_as(&app, actor, move |db, access| quarantine::raw(db, access, id)).await?;
     Ok(download("message/rfc822", None, &format!("quarantine-{id}.eml"), bytes))
 }
 
@@ -354,14 +255,11 @@ pub async fn quarantine_retry(
     Extension(actor): Extension<Actor>,
     Path(id): Path<i64>,
 ) -> ApiResult<Response> {
+    // the retry is kept (one more attempt, its error) even when it fails again
     let outcome = write_as(&app, actor, move |tx, access, s| {
-        quarantine_admin(tx, access)?;
-        workflow::retry_quarantined(tx, s, id, now())
+        quarantine::retry(tx, s, access, id, now())
     })
     .await?;
-    if outcome.outcome == workflow::Outcome::Quarantined {
-        let entry = read_as(&app, actor, move |db, _| db.quarantine_entry(id)).await?;
-        return Err(Error::Conflict(format!("quarantine entry {id} still fails: {}", entry.error)).into());
-    }
+    let outcome = read_as(&app, actor, move |db, _| quarantine::retry_answer(db, id, outcome)).await?;
     Ok(Json(outcome).into_response())
 }

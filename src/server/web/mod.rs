@@ -10,6 +10,7 @@
 //! templates escape everything they are given (minijinja's HTML auto-escaping).
 
 mod pages;
+mod password;
 mod render;
 mod session;
 
@@ -68,6 +69,7 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
     let routes = Router::new()
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
+        .route("/password/{secret}", get(password::form).post(password::set))
         .route("/static/{file}", get(render::asset))
         .merge(staff)
         .fallback(pages::not_found)

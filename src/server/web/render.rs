@@ -27,6 +27,16 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("create.html", include_str!("templates/create.html")),
     ("search.html", include_str!("templates/search.html")),
     ("html_part.html", include_str!("templates/html_part.html")),
+    ("password.html", include_str!("templates/password.html")),
+    ("admin.html", include_str!("templates/admin.html")),
+    ("admin_users.html", include_str!("templates/admin_users.html")),
+    ("admin_user.html", include_str!("templates/admin_user.html")),
+    ("admin_groups.html", include_str!("templates/admin_groups.html")),
+    ("admin_queues.html", include_str!("templates/admin_queues.html")),
+    ("admin_rights.html", include_str!("templates/admin_rights.html")),
+    ("admin_tokens.html", include_str!("templates/admin_tokens.html")),
+    ("admin_rules.html", include_str!("templates/admin_rules.html")),
+    ("admin_templates.html", include_str!("templates/admin_templates.html")),
 ];
 
 /// The static files: htmx (vendored, pinned: see static/README.md), our stylesheet and

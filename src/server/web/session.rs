@@ -47,7 +47,7 @@ pub async fn login_form(State(web): State<Web>, Query(q): Query<Next_>) -> Respo
     web.page(
         "login.html",
         None,
-        serde_json::json!({ "next": local_path(&q.next), "error": null, "user": "" }),
+        serde_json::json!({ "title": "Log in", "next": local_path(&q.next), "error": null, "user": "" }),
     )
 }
 
@@ -79,17 +79,13 @@ pub async fn login(
         web.page(
             "login.html",
             None,
-            serde_json::json!({ "next": next, "error": message, "user": form.user }),
+            serde_json::json!({ "title": "Log in", "next": next, "error": message, "user": form.user }),
         )
     };
     let who = form.user.trim().to_string();
     let checked = {
         let keys = keys.clone();
-        read(&web.app, move |db| {
-            sessions::check_throttle(&db, &keys, now())?;
-            db.login(&who)
-        })
-        .await
+        read(&web.app, move |db| sessions::account(&db, &who, &keys, now())).await
     };
     let row = match checked {
         Ok(row) => row,
@@ -173,7 +169,7 @@ pub async fn require_staff(State(web): State<Web>, jar: CookieJar, mut request: 
     };
     if touch {
         let at = now();
-        if let Err(e) = web.app.writer.run(move |tx| tx.touch_session(session, at)).await {
+        if let Err(e) = web.app.writer.run(move |tx| sessions::touch(tx, session, at)).await {
             tracing::warn!(error = %e, "could not note a session's use");
         }
     }

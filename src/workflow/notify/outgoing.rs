@@ -2,11 +2,12 @@
 //! joins and the files it carries, composed and put in the outbox in the rule's
 //! transaction.
 
-use super::{RuleRun, TracedMail, limits, queue_notice, render_for_mail, trace};
+use super::{RuleRun, limits, queue_notice, render_for_mail, trace};
 use crate::error::Result;
 use crate::mail::compose::{self, Files, ListedFile, Notice, OutgoingFile, Submitted};
 use crate::ticket::TransactionKind;
 use crate::user::{NOBODY_ID, SYSTEM_USER_ID};
+use crate::wire::TracedMail;
 
 /// One message a rule sends.
 pub(super) struct Outgoing<'a> {

@@ -9,7 +9,8 @@ use crate::error::Result;
 use crate::server::now;
 use crate::server::web::Web;
 use crate::server::web::session::{read_me, write};
-use crate::workflow::{self, NewFile, NewTicketRequest, admin};
+use crate::wire::NewTicketRequest;
+use crate::workflow::{self, NewFile, admin};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CreateQuery {

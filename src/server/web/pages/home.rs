@@ -11,7 +11,7 @@ use crate::search::{Grouping, parse};
 use crate::server::now;
 use crate::server::web::Web;
 use crate::server::web::session::read_me;
-use crate::workflow::{admin, view};
+use crate::workflow::{admin, saved_searches, view};
 
 /// My ten most urgent open tickets.
 const MINE: &str = "Owner = '__CurrentUser__' AND Status = '__Active__' ORDER BY Priority DESC, id LIMIT 10";
@@ -33,7 +33,7 @@ pub async fn home(State(web): State<Web>, me: Staff) -> Response {
             &lifecycles,
         )?;
         let queues = admin::queues(db, access)?;
-        let saved = db.saved_searches(access.user.id)?;
+        let saved = saved_searches::list(db, access)?;
         Ok((mine, unowned, counts, queues, saved))
     })
     .await;

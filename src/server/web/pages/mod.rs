@@ -1,6 +1,7 @@
 //! The staff pages. Each handler reads or writes through the workflow as the logged-in
 //! staff member ([`super::session::Me`]) and renders a template.
 
+mod admin;
 mod create;
 mod home;
 mod search;
@@ -36,6 +37,7 @@ pub fn staff_routes() -> axum::Router<Web> {
         .route("/search/build", get(search::build))
         .route("/search/save", post(search::save))
         .route("/search/bulk", post(search::bulk))
+        .merge(admin::routes())
 }
 
 /// Any other path.
