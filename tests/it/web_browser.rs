@@ -8,7 +8,7 @@ use crate::web::Web;
 /// A web daemon with sam (staff) able to log in, and a ticket from zoe in `general`. Its
 /// clock is frozen, so the dates on the pages, and so the screenshots, are the same on
 /// every run.
-pub fn staff_daemon() -> Daemon {
+fn staff_daemon() -> Daemon {
     let d = Daemon::start_with(Setup {
         web: true,
         now: Some("2026-03-02T09:30:00Z".into()),
@@ -311,6 +311,41 @@ fn staff_bulk_update_two_tickets() {
 }
 
 #[test]
+fn an_admin_grants_a_right_on_a_queue() {
+    if !chromium_installed() {
+        return;
+    }
+    let d = staff_daemon();
+    d.tkt_ok(&["admin", "init", "--admin", "boss@tickets.test"]);
+    d.set_password("boss@tickets.test");
+    d.tkt_ok(&["user", "create", "pat@example.org"]);
+    let may_see = |queue: &str| {
+        let rights: serde_json::Value =
+            serde_json::from_str(&d.tkt_ok(&["rights", "--user", "pat@example.org", "--queue", queue, "--json"]))
+                .unwrap();
+        rights
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["right"] == "ShowTicket" && r["held"] == true)
+    };
+    assert!(!may_see("network"));
+    with_browser(&d, async |b| {
+        b.login("boss@tickets.test").await;
+        b.goto("/admin/rights").await;
+        b.find("table#rights").await;
+        b.fill("form#grant input[name=principal]", "pat@example.org").await;
+        b.select("form#grant select[name=right]", "ShowTicket").await;
+        b.select("form#grant select[name=queue]", "network").await;
+        b.submit("form#grant button[type=submit]").await;
+        eventually("pat may see network's tickets", || may_see("network")).await;
+        b.find("table#rights").await;
+        b.screenshot("admin-rights").await;
+    });
+    assert!(!may_see("general"), "the grant was for network only");
+}
+
+#[test]
 fn staff_log_out_and_the_session_is_over() {
     if !chromium_installed() {
         return;
@@ -343,7 +378,7 @@ fn a_requestor_session_cannot_open_staff_pages() {
     d.set_password("zoe@example.net");
     with_browser(&d, async |b| {
         b.login("zoe@example.net").await;
-        for path in ["/", "/ticket/1", "/search?q=id%3E0", "/create"] {
+        for path in ["/", "/ticket/1", "/search?q=id%3E0", "/create", "/admin/rights"] {
             b.goto(path).await;
             let body = b.text("body").await;
             assert!(body.contains("staff"), "{path}: {body}");

@@ -267,3 +267,49 @@ fn staff_mail_links_to_the_tickets_page_and_requestor_mail_does_not() {
         "the requestor was sent the staff page: {sent:#?}"
     );
 }
+
+#[test]
+fn the_rights_page_has_its_table_and_grant_form_for_the_admin_only() {
+    let d = web_daemon();
+    d.web_staff("sam@tickets.test");
+    d.tkt_ok(&["admin", "init", "--admin", "boss@tickets.test"]);
+    d.set_password("boss@tickets.test");
+    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    d.set_password("zoe@example.net");
+    // the rights page, as the admin
+    let mut boss = Web::login(&d, "boss@tickets.test");
+    let rights = boss.get("/admin/rights");
+    assert_eq!(rights.status, 200, "{rights:?}");
+    assert!(rights.page().by_id("rights").is_some());
+    let grant = element(&rights.body, "grant");
+    has(&grant, "grant", "input", "name", "principal");
+    for field in ["right", "queue"] {
+        has(&grant, "grant", "select", "name", field);
+    }
+    has(&grant, "grant", "option", "value", "");
+
+    // no session: to the login page; a requestor: the staff-only page
+    let answer = Web::new(&d).get("/admin/rights");
+    assert_eq!(answer.status, 303, "{answer:?}");
+    assert!(answer.location(&d.web_url()).starts_with("/login?next="), "{answer:?}");
+    let answer = Web::login(&d, "zoe@example.net").get("/admin/rights");
+    assert_eq!(answer.status, 403, "{answer:?}");
+    assert!(answer.page().text.contains("staff"), "{}", answer.body);
+    // staff who are not admins may not grant
+    let mut sam = Web::login(&d, "sam@tickets.test");
+    let refused = sam.post(
+        "/admin/rights/grant",
+        &[("principal", "sam@tickets.test"), ("right", "SuperUser"), ("queue", "")],
+    );
+    assert!(matches!(refused.status, 403 | 404), "{refused:?}");
+    let held: serde_json::Value =
+        serde_json::from_str(&d.tkt_ok(&["rights", "--user", "sam@tickets.test", "--json"])).unwrap();
+    assert!(
+        !held
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["right"] == "SuperUser" && r["held"] == true),
+        "staff granted themselves SuperUser"
+    );
+}

@@ -220,6 +220,7 @@ fn without_a_session_every_page_sends_you_to_login() {
             format!("/ticket/{id}/update?action=correspond"),
             "/search?q=id%3E0".into(),
             "/create".into(),
+            "/admin/rights".into(),
         ] {
             let answer = web.get(&path);
             assert_eq!(answer.status, 303, "GET {path}: {answer:?}");
@@ -260,6 +261,7 @@ fn a_requestor_may_log_in_but_gets_403_on_staff_pages() {
         format!("/ticket/{id}/update?action=correspond"),
         "/search?q=id%3E0".into(),
         "/create".into(),
+        "/admin/rights".into(),
     ] {
         let answer = zoe.get(&path);
         assert_eq!(answer.status, 403, "GET {path}: {answer:?}");
