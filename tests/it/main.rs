@@ -42,5 +42,6 @@ mod web_browser;
 mod web_contract;
 mod web_forms;
 mod web_injection;
+mod web_password;
 mod web_security;
 mod words;
