@@ -42,6 +42,7 @@ mod web_browser;
 mod web_contract;
 mod web_forms;
 mod web_injection;
+mod web_modify;
 mod web_password;
 mod web_security;
 mod words;

@@ -24,6 +24,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("tickets.html", include_str!("templates/tickets.html")),
     ("ticket.html", include_str!("templates/ticket.html")),
     ("update.html", include_str!("templates/update.html")),
+    ("modify.html", include_str!("templates/modify.html")),
     ("create.html", include_str!("templates/create.html")),
     ("search.html", include_str!("templates/search.html")),
     ("html_part.html", include_str!("templates/html_part.html")),

@@ -4,6 +4,7 @@
 mod admin;
 mod create;
 mod home;
+mod modify;
 mod search;
 mod ticket;
 mod update;
@@ -29,6 +30,7 @@ pub fn staff_routes() -> axum::Router<Web> {
         .route("/ticket/{id}/steal", post(ticket::steal))
         .route("/ticket/{id}/status", post(ticket::status))
         .route("/ticket/{id}/update", get(update::form).post(update::send))
+        .route("/ticket/{id}/modify", get(modify::form).post(modify::save))
         .route("/attachment/{id}", get(ticket::attachment))
         .route("/attachment/{id}/html", get(ticket::html_part))
         .route("/transaction/{id}/raw", get(ticket::raw_message))

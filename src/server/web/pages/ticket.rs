@@ -12,6 +12,8 @@ use crate::server::now;
 use crate::server::web::Web;
 use crate::server::web::session::{read_me, write};
 use crate::ticket::{Change, Ticket, Transaction};
+use crate::wire::SlaReport;
+use crate::workflow::time;
 use crate::workflow::{self, lifecycle, view};
 
 /// Quoted lines in a row beyond this many are folded away (RT folds long quotes too).
@@ -101,10 +103,11 @@ pub async fn show(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Res
     let found = read_me(&web, &me, move |db, access| {
         let ticket = view::ticket(db, access, id)?;
         let moves = lifecycle::moves(db, &settings, access, ticket.id)?;
-        Ok((ticket, moves))
+        let sla = time::sla_report(db, &settings, access, ticket.id, now())?;
+        Ok((ticket, moves, sla))
     })
     .await;
-    let (ticket, moves) = match found {
+    let (ticket, moves, sla) = match found {
         Ok(found) => found,
         Err(e) => return failed(&web, &me, &e),
     };
@@ -118,10 +121,33 @@ pub async fn show(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Res
         "t": basics(&ticket),
         "history": history,
         "moves": moves.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        "sla": sla_line(&sla),
         "mine": ticket.owner == me.user.name || Some(&ticket.owner) == me.user.email.as_ref(),
         "unowned": ticket.owner == "Nobody",
     });
     web.page("ticket.html", Some(me.name()), context)
+}
+
+/// Where the ticket stands against its service level, in words ("Due in 3h 20m
+/// business time", "Overdue by 1h 5m"), from the same report as `tkt sla`; `None`
+/// without a service level.
+fn sla_line(report: &SlaReport) -> Option<serde_json::Value> {
+    let level = report.level.as_deref()?;
+    let standing = match (&report.left, report.due) {
+        (Some(left), _) => match left.strip_prefix('-') {
+            Some(over) => format!("Overdue by {over}"),
+            None => format!("Due in {left}"),
+        },
+        (None, Some(_)) if report.state == "breached" => "Missed".to_string(),
+        (None, Some(_)) => "Met".to_string(),
+        (None, None) => "No due date".to_string(),
+    };
+    Some(serde_json::json!({
+        "level": level,
+        "due": report.due.as_ref().map(when),
+        "standing": standing,
+        "state": report.state,
+    }))
 }
 
 fn basics(t: &Ticket) -> serde_json::Value {
@@ -245,6 +271,36 @@ pub async fn raw_message(State(web): State<Web>, me: Staff, Path(id): Path<i64>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn report(left: Option<&str>, state: &str) -> SlaReport {
+        SlaReport {
+            ticket: 1,
+            level: Some("gold".into()),
+            calendar: None,
+            response: None,
+            resolve: None,
+            waiting_since: None,
+            response_due: None,
+            resolve_due: None,
+            due: Some(crate::ticket::parse_date("2026-12-01T10:00:00Z").unwrap()),
+            state: state.into(),
+            left: left.map(String::from),
+            alarms: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_sla_line_says_time_left_or_overdue() {
+        let line = |left, state| sla_line(&report(left, state)).unwrap()["standing"].clone();
+        assert_eq!(line(Some("3h 20m business time"), "ok"), "Due in 3h 20m business time");
+        assert_eq!(line(Some("-1h 5m"), "breached"), "Overdue by 1h 5m");
+        assert_eq!(line(None, "met"), "Met");
+        let none = SlaReport {
+            level: None,
+            ..report(None, "none")
+        };
+        assert!(sla_line(&none).is_none());
+    }
 
     #[test]
     fn long_quotes_fold_and_short_ones_do_not() {
