@@ -41,7 +41,14 @@ pub struct Setup {
     /// Start the daemon unable to write files past this many bytes (a multiple of 512),
     /// as if the disk were full there.
     pub file_size_limit: Option<u64>,
+    /// Turn on the staff web UI on a free 127.0.0.1 port ([`Daemon::web_url`]).
+    pub web: bool,
+    /// Extra lines in `[web]` (with `web`).
+    pub web_lines: Vec<String>,
 }
+
+/// The password [`Daemon::web_user`] gives everyone: long enough for the web's rule.
+pub const PASSWORD: &str = "correct horse battery";
 
 /// The default queues: `general` (help@) with no staff, `network` (noc@) with an AdminCc.
 pub const DEFAULT_QUEUES: &str = r#"
@@ -72,6 +79,8 @@ pub struct Daemon {
     pub env: Vec<(String, String)>,
     /// The file size limit for the next launch (see [`Setup::file_size_limit`]).
     pub file_size_limit: Option<u64>,
+    /// The web UI's address (`http://127.0.0.1:PORT`), when [`Setup::web`] turned it on.
+    pub web: Option<String>,
     child: Option<Child>,
 }
 
@@ -104,10 +113,19 @@ impl Daemon {
             std::fs::write(&token_file, format!("{token}\n")).expect("write token");
             server.push_str(&format!("\ntoken_file = \"{}\"", token_file.display()));
         }
+        let web = setup.web.then(|| format!("http://127.0.0.1:{}", free_port()));
+        let web_section = match &web {
+            Some(url) => format!(
+                "\n[web]\nlisten = \"{listen}\"\npublic_url = \"{url}\"\n{lines}\n",
+                listen = url.trim_start_matches("http://"),
+                lines = setup.web_lines.join("\n"),
+            ),
+            None => String::new(),
+        };
         let text = format!(
             "[server]\ndata_dir = \"{data}\"\nlisten = [{listen}]\n{server}\n\n\
              [mail]\ntag = \"{TAG}\"\nfrom = \"tickets@tickets.test\"\noutbound = \"{outbound}\"\n{mail}\n\n\
-             [outbox]\n{outbox}\n{queues}\n",
+             [outbox]\n{outbox}\n{web_section}{queues}\n",
             data = dir.path().join("data").display(),
             mail = setup.mail.join("\n"),
             outbox = setup.outbox.join("\n"),
@@ -123,6 +141,7 @@ impl Daemon {
             args: Vec::new(),
             env: setup.env.clone(),
             file_size_limit: setup.file_size_limit,
+            web,
             child: None,
         };
         daemon.launch();
@@ -153,6 +172,7 @@ impl Daemon {
             args,
             env: Vec::new(),
             file_size_limit: None,
+            web: None,
             child: None,
         };
         daemon.launch();
@@ -196,7 +216,11 @@ impl Daemon {
     fn wait_ready(&mut self) {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if std::os::unix::net::UnixStream::connect(&self.socket).is_ok() {
+            let web_ready = || match &self.web {
+                Some(url) => std::net::TcpStream::connect(url.trim_start_matches("http://")).is_ok(),
+                None => true,
+            };
+            if std::os::unix::net::UnixStream::connect(&self.socket).is_ok() && web_ready() {
                 return;
             }
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
@@ -219,6 +243,25 @@ impl Daemon {
     /// `unix:<socket>`.
     pub fn url(&self) -> String {
         format!("unix:{}", self.socket.display())
+    }
+
+    /// The web UI's address, `http://127.0.0.1:PORT` (public_url); the daemon must have
+    /// been started with [`Setup::web`].
+    pub fn web_url(&self) -> String {
+        self.web.clone().expect("the daemon was started without Setup::web")
+    }
+
+    /// Gives `user` the password [`PASSWORD`] (`tkt user password`, which reads stdin).
+    pub fn set_password(&self, user: &str) {
+        let out = self.tkt_stdin(&["user", "password", user], format!("{PASSWORD}\n").as_bytes());
+        assert!(out.status.success(), "tkt user password {user}: {}", stderr(&out));
+    }
+
+    /// A new privileged user (staff, with the Privileged group's global rights) who can
+    /// log in to the web UI with [`PASSWORD`].
+    pub fn web_staff(&self, address: &str) {
+        self.tkt_ok(&["user", "create", address, "--privileged"]);
+        self.set_password(address);
     }
 
     /// Runs mailgate with `args` (the URL is added), the message on stdin.
@@ -460,6 +503,12 @@ fn scratch_dir() -> tempfile::TempDir {
         .prefix("ticketd-test")
         .tempdir()
         .expect("temp dir")
+}
+
+/// A TCP port nothing listens on now, for a listener a child process opens.
+pub fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address").port()
 }
 
 /// A row of the outbox.

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod backup;
+mod browser;
 mod commands;
 mod comment_search;
 mod control_characters;
@@ -35,6 +36,13 @@ mod search_properties;
 mod shipped_config;
 mod staff;
 mod threading;
+mod web;
 mod web_admin;
+mod web_browser;
+mod web_contract;
+mod web_forms;
+mod web_injection;
 mod web_modify;
+mod web_password;
+mod web_security;
 mod words;

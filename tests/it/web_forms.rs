@@ -1,0 +1,167 @@
+//! What the web UI's forms do, over plain HTTP and checked through tkt (issue 16): a
+//! preview sends nothing, one update carries a reply, a status, an owner, time and several
+//! files, bulk messages reach each ticket, and take, steal and untake move the owner.
+
+use crate::harness::*;
+use crate::web::*;
+
+/// A web daemon with sam (staff) logged in and a ticket from zoe in `general`.
+fn sam_and_a_ticket() -> (Daemon, Web) {
+    let d = web_daemon();
+    d.web_staff("sam@tickets.test");
+    d.deliver("general", &mail("zoe@example.net", "Printer jams", "On page 2.", &[]));
+    let sam = Web::login(&d, "sam@tickets.test");
+    (d, sam)
+}
+
+fn transaction_count(d: &Daemon, id: i64) -> usize {
+    d.show(id)["transactions"].as_array().unwrap().len()
+}
+
+#[test]
+fn a_preview_shows_the_recipients_and_sends_nothing() {
+    let (d, mut sam) = sam_and_a_ticket();
+    let before = (transaction_count(&d, 1), d.outbox().len());
+    let preview = sam.post_multipart(
+        "/ticket/1/update",
+        &[
+            ("action", "correspond"),
+            ("content", "Not yet."),
+            ("status", "resolved"),
+            ("preview", "1"),
+        ],
+        &[("attachment", "notes.txt", b"draft")],
+    );
+    assert_eq!(preview.status, 200, "{preview:?}");
+    let recipients = element(&preview.body, "recipients").text;
+    assert!(recipients.contains("zoe@example.net"), "{recipients}");
+    // what was typed is kept for the real send
+    let form = element(&preview.body, "update");
+    assert!(form.text.contains("Not yet."), "{}", preview.body);
+    assert_eq!(
+        (transaction_count(&d, 1), d.outbox().len()),
+        before,
+        "a preview changed something"
+    );
+    assert_eq!(d.show(1)["status"], "new");
+}
+
+#[test]
+fn one_update_records_a_reply_status_owner_time_and_every_file() {
+    let (d, mut sam) = sam_and_a_ticket();
+    let answer = sam.post_multipart(
+        "/ticket/1/update",
+        &[
+            ("action", "correspond"),
+            ("content", "A new roller is on its way."),
+            ("status", "stalled"),
+            ("owner", "sam@tickets.test"),
+            ("minutes", "15"),
+        ],
+        &[
+            ("attachment", "quote.txt", b"42 EUR"),
+            ("attachment", "photo.bin", &[0, 1, 2, 255]),
+        ],
+    );
+    assert_eq!(answer.status, 303, "{answer:?}");
+    assert_eq!(answer.location(&sam.origin), "/ticket/1");
+    let t = d.show(1);
+    assert_eq!(t["status"], "stalled", "{t:#}");
+    assert_eq!(t["owner"], "sam@tickets.test");
+    assert_eq!(t["time_worked"], 15);
+    let replies = transactions_of(&t, "Correspond");
+    assert_eq!(replies.len(), 1, "{t:#}");
+    assert!(replies[0]["content"].as_str().unwrap().contains("roller is on its way"));
+    let mut files: Vec<&str> = replies[0]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["filename"].as_str())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["photo.bin", "quote.txt"], "{t:#}");
+    let mailed = d.outbox();
+    assert!(
+        mailed
+            .iter()
+            .any(|m| m.recipients.iter().any(|r| r == "zoe@example.net")
+                && m.message.contains("quote.txt")
+                && m.message.contains("photo.bin")),
+        "{mailed:#?}"
+    );
+}
+
+#[test]
+fn a_bulk_comment_reaches_each_chosen_ticket_and_no_requestor() {
+    let (d, mut sam) = sam_and_a_ticket();
+    d.deliver("general", &mail("bob@example.net", "Toner", "Empty.", &[]));
+    d.deliver("general", &mail("ann@example.net", "VPN", "Drops.", &[]));
+    let mailed_before = d.outbox().len();
+    let answer = sam.post(
+        "/search/bulk",
+        &[
+            ("q", "Queue = 'general'"),
+            ("id", "1"),
+            ("id", "3"),
+            ("status", ""),
+            ("owner", ""),
+            ("queue", ""),
+            ("priority", "70"),
+            ("add_cc", "lead@example.org"),
+            ("message", "comment"),
+            ("content", "Vendor call at 3pm."),
+        ],
+    );
+    // the results again with what was done (200), or a redirect to them (303)
+    assert!(matches!(answer.status, 200 | 303), "{answer:?}");
+    for id in [1, 3] {
+        let t = d.show(id);
+        assert_eq!(t["priority"], 70, "#{id}: {t:#}");
+        assert_eq!(t["cc"], serde_json::json!(["lead@example.org"]), "#{id}");
+        let comments = transactions_of(&t, "Comment");
+        assert_eq!(comments.len(), 1, "#{id}: {t:#}");
+        assert!(comments[0]["content"].as_str().unwrap().contains("Vendor call"));
+    }
+    let untouched = d.show(2);
+    assert_eq!(untouched["priority"], 0);
+    assert!(transactions_of(&untouched, "Comment").is_empty());
+    assert!(
+        !d.outbox()[mailed_before..]
+            .iter()
+            .any(|m| m.recipients.iter().any(|r| r.ends_with("@example.net"))),
+        "a comment was mailed to a requestor"
+    );
+}
+
+#[test]
+fn take_steal_and_untake_move_the_owner() {
+    let (d, mut sam) = sam_and_a_ticket();
+    d.web_staff("carol@tickets.test");
+    let mut carol = Web::login(&d, "carol@tickets.test");
+    assert_eq!(carol.post("/ticket/1/take", &[]).status, 303);
+    assert_eq!(d.show(1)["owner"], "carol@tickets.test");
+    // sam sees Steal, not Take, on carol's ticket
+    let page = sam.get("/ticket/1").page();
+    assert!(page.by_id("steal").is_some() && page.by_id("take").is_none());
+    assert_eq!(sam.post("/ticket/1/steal", &[]).status, 303);
+    assert_eq!(d.show(1)["owner"], "sam@tickets.test");
+    let page = sam.get("/ticket/1").page();
+    assert!(page.by_id("untake").is_some(), "no Untake on my own ticket");
+    assert_eq!(sam.post("/ticket/1/untake", &[]).status, 303);
+    assert_eq!(d.show(1)["owner"], "Nobody");
+}
+
+#[test]
+fn search_results_sort_both_ways() {
+    let (d, mut sam) = sam_and_a_ticket();
+    d.deliver("general", &mail("bob@example.net", "Toner", "Empty.", &[]));
+    d.deliver("general", &mail("ann@example.net", "VPN", "Drops.", &[]));
+    let q = "q=Queue%20%3D%20%27general%27";
+    let rows = |web: &mut Web, order: &str| {
+        let answer = web.get(&format!("/search?{q}&order_by=id&order={order}"));
+        assert_eq!(answer.status, 200, "{answer:?}");
+        section_rows(&answer.body, "results")
+    };
+    assert_eq!(rows(&mut sam, "asc"), [1, 2, 3]);
+    assert_eq!(rows(&mut sam, "desc"), [3, 2, 1]);
+}
