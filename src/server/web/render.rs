@@ -99,6 +99,15 @@ impl Web {
     /// An error as a page: "does not exist" for what one may not see, the reason for
     /// what one may not do, a reference for an internal error (its detail is logged).
     pub fn error(&self, e: &Error, me: Option<&str>) -> Response {
+        self.error_page(e, me, false)
+    }
+
+    /// The refusal a requestor's session gets on a staff page: without the staff menu.
+    pub fn refuse_requestor(&self, e: &Error, me: &str) -> Response {
+        self.error_page(e, Some(me), true)
+    }
+
+    fn error_page(&self, e: &Error, me: Option<&str>, requestor: bool) -> Response {
         let status = match e {
             Error::NotFound(_) => StatusCode::NOT_FOUND,
             Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
@@ -109,8 +118,9 @@ impl Web {
             Error::Temporary(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let context =
-            serde_json::json!({ "title": "Error", "message": e.public_text(), "base": self.base.as_ref(), "me": me });
+        let context = serde_json::json!({
+            "title": "Error", "message": e.public_text(), "base": self.base.as_ref(), "me": me, "requestor": requestor,
+        });
         match self.pages.render("error.html", &context) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, e.public_text()).into_response(),

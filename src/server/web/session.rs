@@ -184,7 +184,7 @@ pub async fn require_staff(State(web): State<Web>, jar: CookieJar, mut request: 
             "{} may not open these pages: they are for staff",
             user.display_name()
         ));
-        return web.error(&denied, Some(user.display_name()));
+        return web.refuse_requestor(&denied, user.display_name());
     }
     request.extensions_mut().insert(Me { actor, user });
     next.run(request).await
