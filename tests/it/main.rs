@@ -36,5 +36,6 @@ mod shipped_config;
 mod staff;
 mod threading;
 mod web_admin;
+mod web_i18n;
 mod web_modify;
 mod words;
