@@ -31,7 +31,9 @@ CREATE TABLE users (
     comments      TEXT NOT NULL DEFAULT '',
     created       TEXT NOT NULL,
     -- the digest of activity on watched tickets the user asked for; NULL: none
-    digest        TEXT CHECK (digest IN ('daily', 'weekly'))
+    digest        TEXT CHECK (digest IN ('daily', 'weekly')),
+    -- the language of their web pages ('de', 'fr', 'en'); NULL: as their browser asks
+    lang          TEXT
 );
 
 CREATE TABLE groups (

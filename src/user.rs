@@ -22,6 +22,9 @@ pub struct User {
     /// The activity digest of watched tickets they asked for (`digest=daily|weekly`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub digest: Option<crate::schedule::DigestPeriod>,
+    /// The language of their web pages (`lang=de|fr|en`); none: as their browser asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<String>,
 }
 
 impl User {

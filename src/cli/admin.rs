@@ -75,7 +75,7 @@ pub enum UserCommand {
         json: bool,
     },
     /// Change a user: real_name=... email=... privileged=yes|no disabled=yes|no
-    /// digest=daily|weekly|off
+    /// digest=daily|weekly|off lang=en|de|fr|off
     Set {
         /// A login name or address.
         user: String,

@@ -61,8 +61,9 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX raw_messages_by_blob ON raw_messages (blob_id) WHERE blob_id IS NOT NULL; \
      ALTER TABLE attachments ADD COLUMN blob_id INTEGER REFERENCES blobs(id); \
      CREATE INDEX attachments_by_blob ON attachments (blob_id) WHERE blob_id IS NOT NULL;",
-    // 4 → 5: web sessions, password links and failed web logins
-    "CREATE TABLE password_links (token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), \
+    // 4 → 5: web sessions, password links and failed web logins; users' UI language
+    "ALTER TABLE users ADD COLUMN lang TEXT; \
+     CREATE TABLE password_links (token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), \
        expires TEXT NOT NULL) WITHOUT ROWID; \
      CREATE INDEX password_links_by_user ON password_links (user_id); \
      CREATE TABLE web_sessions (id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, \

@@ -8,7 +8,7 @@ use crate::schedule::DigestPeriod;
 use crate::ticket::Timestamp;
 use crate::user::User;
 
-const USER_COLUMNS: &str = "u.id, u.name, u.email, u.real_name, u.privileged, p.disabled, u.digest";
+const USER_COLUMNS: &str = "u.id, u.name, u.email, u.real_name, u.privileged, p.disabled, u.digest, u.lang";
 
 fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -21,6 +21,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         digest: row
             .get::<_, Option<String>>(6)?
             .and_then(|d| d.parse::<DigestPeriod>().ok()),
+        lang: row.get(7)?,
     })
 }
 
@@ -106,6 +107,7 @@ impl WriteTx<'_> {
             privileged,
             disabled: false,
             digest: None,
+            lang: None,
         })
     }
 }
@@ -135,6 +137,8 @@ pub enum UserChange {
     PasswordHash(Option<String>),
     /// The activity digest they asked for, if any.
     Digest(Option<DigestPeriod>),
+    /// The language of their web pages (`en`, `de`, `fr`), or as their browser asks.
+    Lang(Option<String>),
 }
 
 impl WriteTx<'_> {
@@ -197,6 +201,9 @@ impl WriteTx<'_> {
                 "UPDATE users SET digest = ?2 WHERE id = ?1",
                 params![id, v.map(DigestPeriod::as_str)],
             ),
+            UserChange::Lang(v) => {
+                cached_execute(self.conn(), "UPDATE users SET lang = ?2 WHERE id = ?1", params![id, v])
+            }
         }
         .map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ConstraintViolation) => {

@@ -111,15 +111,20 @@ pub fn set_user(tx: &WriteTx<'_>, access: &Access, who: &str, changes: &[String]
                 "" | "off" | "none" | "no" => None,
                 period => Some(period.parse().map_err(Error::Invalid)?),
             }),
+            "lang" => UserChange::Lang(match value.trim().to_ascii_lowercase().as_str() {
+                "" | "off" | "none" => None,
+                lang @ ("en" | "de" | "fr") => Some(lang.to_string()),
+                other => return Err(Error::Invalid(format!("lang takes en, de, fr or off, not `{other}`"))),
+            }),
             other => {
                 return Err(Error::Invalid(format!(
-                    "`{other}` is not a user field; use real_name, email, password, privileged, disabled, digest"
+                    "`{other}` is not a user field; use real_name, email, password, privileged, disabled, digest, lang"
                 )));
             }
         };
         match change {
             // visible_user let only the user themselves or an admin this far
-            UserChange::RealName(_) | UserChange::PasswordHash(_) | UserChange::Digest(_) => {}
+            UserChange::RealName(_) | UserChange::PasswordHash(_) | UserChange::Digest(_) | UserChange::Lang(_) => {}
             UserChange::Email(_) => access.require_to(
                 tx,
                 Right::AdminUsers,

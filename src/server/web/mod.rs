@@ -9,6 +9,7 @@
 //! carries a Content-Security-Policy without inline script and `frame-ancestors 'none'`;
 //! templates escape everything they are given (minijinja's HTML auto-escaping).
 
+pub(crate) mod i18n;
 mod pages;
 mod password;
 mod render;
@@ -88,7 +89,10 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
         (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
     ];
-    let mut router = routes.layer(csrf).layer(middleware::from_fn(render::explain_refusal));
+    let mut router = routes
+        .layer(csrf)
+        .layer(middleware::from_fn(render::explain_refusal))
+        .layer(middleware::from_fn(i18n::choose_from_request));
     for (name, value) in headers {
         let layer = if name == header::CACHE_CONTROL {
             // static files set their own caching

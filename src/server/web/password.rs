@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::Web;
+use super::{Web, i18n};
 use crate::error::Error;
 use crate::server::api::read;
 use crate::server::now;
@@ -19,7 +19,7 @@ pub async fn form(State(web): State<Web>, Path(secret): Path<String>) -> Respons
         Ok(true) => web.page(
             "password.html",
             None,
-            serde_json::json!({ "title": "Set your password", "error": null }),
+            serde_json::json!({ "title": i18n::tr("title-set-password"), "error": null }),
         ),
         Ok(false) => web.error(&gone(), None),
         Err(e) => web.error(&e.0, None),
@@ -43,7 +43,7 @@ pub async fn set(State(web): State<Web>, Path(secret): Path<String>, Form(form):
         web.page(
             "password.html",
             None,
-            serde_json::json!({ "title": "Set your password", "error": message }),
+            serde_json::json!({ "title": i18n::tr("title-set-password"), "error": message }),
         )
     };
     if form.password != form.again {
@@ -67,7 +67,7 @@ pub async fn set(State(web): State<Web>, Path(secret): Path<String>, Form(form):
         Ok(_) => web.page(
             "login.html",
             None,
-            serde_json::json!({ "title": "Log in", "next": "", "error": null, "user": "",
+            serde_json::json!({ "title": i18n::tr("title-login"), "next": "", "error": null, "user": "",
                                 "note": "Your password is set. Log in with it." }),
         ),
         Err(e) => web.error(&e, None),

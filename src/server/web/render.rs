@@ -12,7 +12,7 @@ use minijinja::Environment;
 use serde::Serialize;
 use tower_http::csrf::ProtectionError;
 
-use super::Web;
+use super::{Web, i18n};
 use crate::error::{Error, Result};
 
 /// The page templates, by file name.
@@ -29,6 +29,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("search.html", include_str!("templates/search.html")),
     ("html_part.html", include_str!("templates/html_part.html")),
     ("password.html", include_str!("templates/password.html")),
+    ("preferences.html", include_str!("templates/preferences.html")),
     ("admin.html", include_str!("templates/admin.html")),
     ("admin_users.html", include_str!("templates/admin_users.html")),
     ("admin_user.html", include_str!("templates/admin_user.html")),
@@ -56,6 +57,7 @@ pub struct Pages {
 impl Pages {
     pub fn new() -> Result<Pages> {
         let mut env = Environment::new();
+        env.add_function("tr", i18n::template_function);
         for (name, source) in TEMPLATES {
             env.add_template(name, source)
                 .map_err(|e| Error::Internal(format!("web template {name}: {e}")))?;
@@ -73,7 +75,8 @@ impl Pages {
 }
 
 impl Web {
-    /// A page: the template with the layout's common values (`base`, `me`) beside `context`.
+    /// A page: the template with the layout's common values (`base`, `me`, and `lang`, the
+    /// request's language that `tr` reads) beside `context`.
     pub fn page(&self, name: &str, me: Option<&str>, context: serde_json::Value) -> Response {
         self.page_with_status(StatusCode::OK, name, me, context)
     }
@@ -89,6 +92,7 @@ impl Web {
         if let Some(map) = context.as_object_mut() {
             map.insert("base".into(), self.base.as_ref().into());
             map.insert("me".into(), me.into());
+            map.insert("lang".into(), i18n::current().code().into());
         }
         match self.pages.render(name, &context) {
             Ok(html) => (status, Html(html)).into_response(),
@@ -118,9 +122,8 @@ impl Web {
             Error::Temporary(_) => StatusCode::SERVICE_UNAVAILABLE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
-        let context = serde_json::json!({
-            "title": "Error", "message": e.public_text(), "base": self.base.as_ref(), "me": me, "requestor": requestor,
-        });
+        let context = serde_json::json!({ "title": i18n::tr("title-error"), "message": e.public_text(),
+            "base": self.base.as_ref(), "me": me, "requestor": requestor, "lang": i18n::current().code() });
         match self.pages.render("error.html", &context) {
             Ok(html) => (status, Html(html)).into_response(),
             Err(_) => (status, e.public_text()).into_response(),

@@ -12,7 +12,7 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
-use super::Web;
+use super::{Web, i18n};
 use crate::error::Error;
 use crate::server::api::{Actor, read, read_as, write_as};
 use crate::server::now;
@@ -47,7 +47,7 @@ pub async fn login_form(State(web): State<Web>, Query(q): Query<Next_>) -> Respo
     web.page(
         "login.html",
         None,
-        serde_json::json!({ "title": "Log in", "next": local_path(&q.next), "error": null, "user": "" }),
+        serde_json::json!({ "title": i18n::tr("title-login"), "next": local_path(&q.next), "error": null, "user": "" }),
     )
 }
 
@@ -79,7 +79,7 @@ pub async fn login(
         web.page(
             "login.html",
             None,
-            serde_json::json!({ "title": "Log in", "next": next, "error": message, "user": form.user }),
+            serde_json::json!({ "title": i18n::tr("title-login"), "next": next, "error": message, "user": form.user }),
         )
     };
     let who = form.user.trim().to_string();
@@ -186,8 +186,9 @@ pub async fn require_staff(State(web): State<Web>, jar: CookieJar, mut request: 
         ));
         return web.refuse_requestor(&denied, user.display_name());
     }
+    let lang = i18n::of_user(user.lang.as_deref()).unwrap_or_else(i18n::current);
     request.extensions_mut().insert(Me { actor, user });
-    next.run(request).await
+    i18n::answer_in(lang, request, next).await
 }
 
 /// `next` if it is a path on this site (`/ticket/4`), else nothing: a login link must

@@ -7,8 +7,8 @@ use serde::Deserialize;
 use super::{Staff, failed, read_multipart};
 use crate::error::Result;
 use crate::server::now;
-use crate::server::web::Web;
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::wire::NewTicketRequest;
 use crate::workflow::{self, NewFile, admin};
 
@@ -42,7 +42,7 @@ async fn render(
         "create.html",
         Some(me.name()),
         serde_json::json!({
-            "title": "Create a ticket",
+            "title": i18n::tr("create-heading"),
             "queues": names,
             "queue": queue,
             "subject": subject,

@@ -9,8 +9,8 @@ use axum::response::Response;
 use super::{Row, Staff, failed};
 use crate::search::{Grouping, parse};
 use crate::server::now;
-use crate::server::web::Web;
 use crate::server::web::session::read_me;
+use crate::server::web::{Web, i18n};
 use crate::workflow::{admin, saved_searches, view};
 
 /// My ten most urgent open tickets.
@@ -68,7 +68,7 @@ pub async fn home(State(web): State<Web>, me: Staff) -> Response {
         "home.html",
         Some(me.name()),
         serde_json::json!({
-            "title": "At a glance",
+            "title": i18n::tr("home-heading"),
             "mine": Row::all(&mine),
             "unowned": Row::all(&unowned),
             "queues": queue_rows,

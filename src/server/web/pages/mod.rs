@@ -5,6 +5,7 @@ mod admin;
 mod create;
 mod home;
 mod modify;
+mod preferences;
 mod search;
 mod ticket;
 mod update;
@@ -39,6 +40,7 @@ pub fn staff_routes() -> axum::Router<Web> {
         .route("/search/build", get(search::build))
         .route("/search/save", post(search::save))
         .route("/search/bulk", post(search::bulk))
+        .route("/preferences", get(preferences::form).post(preferences::save))
         .merge(admin::routes())
 }
 

@@ -14,8 +14,8 @@ use serde::Serialize;
 use super::{Staff, failed, when};
 use crate::error::{Error, Result};
 use crate::server::now;
-use crate::server::web::Web;
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::ticket::{Change, CustomFieldDef, FieldType, LinkName, Role, Status, Ticket, Timestamp};
 use crate::workflow::{self, admin, lifecycle, view};
 
@@ -302,7 +302,7 @@ async fn show(web: &Web, me: &Staff, id: i64, sent: Option<Fields>, error: Optio
     };
     let defs = fields_of(&web.app.settings.custom_fields, &ticket.queue);
     let context = serde_json::json!({
-        "title": format!("Modify #{}: {}", ticket.id, ticket.subject),
+        "title": i18n::tr_with("title-modify", &[("id", ticket.id.into()), ("subject", ticket.subject.as_str().into())]),
         "id": ticket.id,
         "subject": ticket.subject,
         "error": error,

@@ -11,8 +11,8 @@ use super::{Row, Staff, failed};
 use crate::error::Result;
 use crate::search::quote;
 use crate::server::now;
-use crate::server::web::Web;
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::ticket::{Action, Change};
 use crate::workflow::{self, Message, admin, view};
 
@@ -118,7 +118,7 @@ async fn show(web: &Web, me: &Staff, q: &SearchQuery, notes: Vec<String>) -> Res
         "search.html",
         Some(me.name()),
         serde_json::json!({
-            "title": "Search",
+            "title": i18n::tr("search-heading"),
             "q": q.q,
             "ticketsql": ticketsql,
             "rows": Row::all(&tickets),

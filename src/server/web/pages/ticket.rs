@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::{Staff, failed, when};
 use crate::server::api::download::download;
 use crate::server::now;
-use crate::server::web::Web;
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::ticket::{Change, Ticket, Transaction};
 use crate::wire::SlaReport;
 use crate::workflow::time;
@@ -257,7 +257,7 @@ pub async fn html_part(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -
     web.page(
         "html_part.html",
         Some(me.name()),
-        serde_json::json!({ "title": format!("Message part {id}"), "id": id, "cleaned": cleaned }),
+        serde_json::json!({ "title": i18n::tr_with("title-message-part", &[("id", id.into())]), "id": id, "cleaned": cleaned }),
     )
 }
 

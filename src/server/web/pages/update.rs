@@ -8,8 +8,8 @@ use serde::Deserialize;
 use super::{Staff, failed, read_multipart, when};
 use crate::error::{Error, Result};
 use crate::server::now;
-use crate::server::web::Web;
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::ticket::{Action, Change};
 use crate::workflow::{self, Message, NewFile, view};
 
@@ -222,7 +222,10 @@ fn render(
         "update.html",
         Some(me.name()),
         serde_json::json!({
-            "title": format!("{} on #{}: {}", if comment { "Comment" } else { "Reply" }, ticket.id, ticket.subject),
+            "title": i18n::tr_with(
+                if comment { "title-update-comment" } else { "title-update-reply" },
+                &[("id", ticket.id.into()), ("subject", ticket.subject.as_str().into())],
+            ),
             "id": ticket.id,
             "subject": ticket.subject,
             "action": if comment { "comment" } else { "correspond" },

@@ -4,9 +4,9 @@
 use axum::extract::State;
 use axum::response::Response;
 
-use crate::server::web::Web;
 use crate::server::web::pages::{Staff, failed};
 use crate::server::web::session::read_me;
+use crate::server::web::{Web, i18n};
 use crate::workflow::rule_tools;
 
 pub async fn rules(State(web): State<Web>, me: Staff) -> Response {
@@ -31,7 +31,7 @@ pub async fn rules(State(web): State<Web>, me: Staff) -> Response {
     web.page(
         "admin_rules.html",
         Some(me.name()),
-        serde_json::json!({ "title": "Rules", "rules": rows }),
+        serde_json::json!({ "title": i18n::tr("admin-rules"), "rules": rows }),
     )
 }
 
@@ -44,6 +44,6 @@ pub async fn templates(State(web): State<Web>, me: Staff) -> Response {
     web.page(
         "admin_templates.html",
         Some(me.name()),
-        serde_json::json!({ "title": "Templates", "templates": templates }),
+        serde_json::json!({ "title": i18n::tr("admin-templates"), "templates": templates }),
     )
 }

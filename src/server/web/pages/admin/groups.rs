@@ -7,9 +7,9 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{Note, back};
-use crate::server::web::Web;
 use crate::server::web::pages::{Staff, failed};
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::workflow::admin;
 
 pub async fn list(State(web): State<Web>, me: Staff, Query(note): Query<Note>) -> Response {
@@ -20,7 +20,7 @@ pub async fn list(State(web): State<Web>, me: Staff, Query(note): Query<Note>) -
     web.page(
         "admin_groups.html",
         Some(me.name()),
-        serde_json::json!({ "title": "Groups", "note": note.text(), "groups": groups }),
+        serde_json::json!({ "title": i18n::tr("admin-groups"), "note": note.text(), "groups": groups }),
     )
 }
 

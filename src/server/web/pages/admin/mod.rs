@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::Staff;
-use crate::server::web::Web;
+use crate::server::web::{Web, i18n};
 
 /// The admin routes (they need a staff session, as every page under `staff_routes`).
 pub fn routes() -> axum::Router<Web> {
@@ -39,7 +39,11 @@ pub fn routes() -> axum::Router<Web> {
 
 /// The index: a link to each admin page. Every one refuses by itself what one may not do.
 pub async fn index(State(web): State<Web>, me: Staff) -> Response {
-    web.page("admin.html", Some(me.name()), serde_json::json!({ "title": "Admin" }))
+    web.page(
+        "admin.html",
+        Some(me.name()),
+        serde_json::json!({ "title": i18n::tr("nav-admin") }),
+    )
 }
 
 /// What a page says about the change that led back to it (`?note=`).

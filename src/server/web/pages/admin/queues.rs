@@ -9,9 +9,9 @@ use serde::Deserialize;
 
 use super::{Note, back, given};
 use crate::server::now;
-use crate::server::web::Web;
 use crate::server::web::pages::{Staff, failed};
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::wire::NewQueue;
 use crate::workflow::admin;
 
@@ -23,7 +23,7 @@ pub async fn list(State(web): State<Web>, me: Staff, Query(note): Query<Note>) -
     web.page(
         "admin_queues.html",
         Some(me.name()),
-        serde_json::json!({ "title": "Queues", "note": note.text(), "queues": queues }),
+        serde_json::json!({ "title": i18n::tr("admin-queues"), "note": note.text(), "queues": queues }),
     )
 }
 

@@ -9,9 +9,9 @@ use serde::Deserialize;
 use super::{Note, back, given};
 use crate::error::Error;
 use crate::rights::Right;
-use crate::server::web::Web;
 use crate::server::web::pages::{Staff, failed};
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::workflow::admin;
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,7 +56,7 @@ pub async fn page(State(web): State<Web>, me: Staff, Query(q): Query<PageQuery>)
         "admin_rights.html",
         Some(me.name()),
         serde_json::json!({
-            "title": "Rights",
+            "title": i18n::tr("admin-rights"),
             "note": note.text(),
             "grants": grants,
             "refused": refused,

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::{Note, back, given};
 use crate::server::now;
-use crate::server::web::Web;
 use crate::server::web::pages::{Staff, failed, when};
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::workflow::admin;
 
 pub async fn list(State(web): State<Web>, me: Staff, Query(note): Query<Note>) -> Response {
@@ -40,7 +40,7 @@ async fn render(web: &Web, me: &Staff, note: Option<&str>, secret: Option<(i64, 
         "admin_tokens.html",
         Some(me.name()),
         serde_json::json!({
-            "title": "Tokens",
+            "title": i18n::tr("admin-tokens"),
             "note": note,
             "everyone": everyone,
             "tokens": rows,

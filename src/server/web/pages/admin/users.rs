@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{Note, back, given, path_segment, ticked, yes_no};
 use crate::server::now;
-use crate::server::web::Web;
 use crate::server::web::pages::{Staff, failed};
 use crate::server::web::session::{read_me, write};
+use crate::server::web::{Web, i18n};
 use crate::user::User;
 use crate::wire::NewUser;
 use crate::workflow::admin;
@@ -47,7 +47,7 @@ pub async fn list(State(web): State<Web>, me: Staff, Query(note): Query<Note>) -
         "admin_users.html",
         Some(me.name()),
         serde_json::json!({
-            "title": "Users",
+            "title": i18n::tr("admin-users"),
             "note": note.text(),
             "users": users.iter().map(shown).collect::<Vec<_>>(),
         }),
@@ -93,7 +93,7 @@ pub async fn show(State(web): State<Web>, me: Staff, Path(who): Path<String>, Qu
         "admin_user.html",
         Some(me.name()),
         serde_json::json!({
-            "title": format!("User {}", user.name),
+            "title": i18n::tr_with("user-heading", &[("name", user.name.as_str().into())]),
             "note": note.text(),
             "user": shown(&user),
         }),

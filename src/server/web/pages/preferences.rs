@@ -1,0 +1,62 @@
+//! The staff member's own preferences: for now the language of their pages. Saved with
+//! the call `tkt user set NAME lang=...` makes, on themselves, so the workflow decides.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::{Staff, failed};
+use crate::server::web::session::write;
+use crate::server::web::{Web, i18n};
+use crate::workflow::admin;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Saved {
+    #[serde(default)]
+    saved: String,
+}
+
+pub async fn form(State(web): State<Web>, me: Staff, Query(saved): Query<Saved>) -> Response {
+    let languages: Vec<_> = i18n::Lang::ALL
+        .into_iter()
+        .map(|lang| serde_json::json!({ "code": lang.code(), "name": lang.own_name() }))
+        .collect();
+    web.page(
+        "preferences.html",
+        Some(me.name()),
+        serde_json::json!({
+            "title": i18n::tr("preferences-heading"),
+            "saved": !saved.saved.is_empty(),
+            "chosen": me.user.lang.as_deref().and_then(i18n::Lang::from_tag).map(i18n::Lang::code),
+            "languages": languages,
+        }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PreferencesForm {
+    /// `en`, `de`, `fr`, or empty for "as the browser asks".
+    #[serde(default)]
+    lang: String,
+}
+
+pub async fn save(State(web): State<Web>, me: Staff, Form(form): Form<PreferencesForm>) -> Response {
+    let change = format!(
+        "lang={}",
+        if form.lang.trim().is_empty() {
+            "off"
+        } else {
+            form.lang.trim()
+        }
+    );
+    let name = me.user.name.clone();
+    match write(&web, &me, move |tx, access, _| {
+        admin::set_user(tx, access, &name, &[change])
+    })
+    .await
+    {
+        Ok(_) => web.redirect("/preferences?saved=1"),
+        Err(e) => failed(&web, &me, &e),
+    }
+}
