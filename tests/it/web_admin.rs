@@ -2,35 +2,21 @@
 //! they change is what tkt then sees, the workflow's refusals reach the page, and what a
 //! user typed reaches the browser as text.
 
-use std::time::{Duration, Instant};
-
 use reqwest::StatusCode;
 use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
 
-use crate::harness::{DEFAULT_QUEUES, Daemon, Setup, stderr};
+use crate::harness::{Daemon, Setup, stderr};
 
 /// The password every test user logs in with.
 const PASSWORD: &str = "correct horse battery";
 
-/// A daemon with the web pages on a port of their own. `Setup` has no `[web]` section
-/// of its own, so it follows the queues, the last part of the config file.
+/// A daemon with the web pages on a port of their own (the harness waits for it).
 fn daemon_with_web() -> (Daemon, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
-    let url = format!("http://127.0.0.1:{port}");
     let d = Daemon::start_with(Setup {
-        queues: Some(format!(
-            "{DEFAULT_QUEUES}\n[web]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{url}\"\n"
-        )),
+        web: true,
         ..Setup::default()
     });
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "the web pages did not listen:\n{}", d.log());
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let url = d.web_url();
     (d, url)
 }
 

@@ -2,8 +2,6 @@
 //! browser's `Accept-Language`, else English. A real daemon with its `[web]` listener and
 //! a staff member logged in with a password.
 
-use std::time::{Duration, Instant};
-
 use crate::harness::*;
 
 /// A daemon serving pages, and alice's session on them.
@@ -17,24 +15,14 @@ struct Site {
 
 impl Site {
     fn start() -> Site {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let origin = format!("http://127.0.0.1:{port}");
-        let queues = format!("{DEFAULT_QUEUES}\n[web]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{origin}\"\n");
         let d = Daemon::start_with(Setup {
-            queues: Some(queues),
+            web: true,
             ..Setup::default()
         });
+        let origin = d.web_url();
         d.tkt_ok(&["user", "create", "alice@tickets.test", "--privileged"]);
         let out = d.tkt_stdin(&["user", "password", "alice@tickets.test"], b"a long enough password\n");
         assert!(out.status.success(), "{}", stderr(&out));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "no web listener:\n{}", d.log());
-            std::thread::sleep(Duration::from_millis(10));
-        }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()

@@ -2,8 +2,6 @@
 //! A real daemon with its `[web]` listener, a staff member logged in with a password,
 //! and the results read back with `tkt show`.
 
-use std::time::{Duration, Instant};
-
 use serde_json::Value;
 
 use crate::harness::*;
@@ -24,14 +22,6 @@ struct Page {
     body: String,
 }
 
-/// A port nobody listens on now (the OS picks it; the daemon binds it a moment later).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 impl Site {
     /// Starts a daemon with pages on a local port and logs in as alice, a SuperUser.
     fn start() -> Site {
@@ -41,23 +31,17 @@ impl Site {
     /// [`Site::start`] with `queues` (and whatever else follows them in the config), the
     /// clock frozen at `now` if given.
     fn start_with(queues: &str, now: Option<&str>) -> Site {
-        let port = free_port();
-        let origin = format!("http://127.0.0.1:{port}");
-        let queues = format!("{queues}\n[web]\nlisten = \"127.0.0.1:{port}\"\npublic_url = \"{origin}\"\n");
         let d = Daemon::start_with(Setup {
-            queues: Some(queues),
+            queues: Some(queues.to_string()),
             now: now.map(String::from),
+            web: true,
             ..Setup::default()
         });
+        let origin = d.web_url();
         d.tkt_ok(&["user", "create", "alice@tickets.test", "--privileged"]);
         d.tkt_ok(&["grant", "SuperUser", "--user", "alice@tickets.test"]);
         let out = d.tkt_stdin(&["user", "password", "alice@tickets.test"], b"a long enough password\n");
         assert!(out.status.success(), "{}", stderr(&out));
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "no web listener:\n{}", d.log());
-            std::thread::sleep(Duration::from_millis(10));
-        }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
