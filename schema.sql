@@ -144,7 +144,8 @@ CREATE TABLE tickets (
 );
 -- effective_id makes it cover reports by queue and status (merged tickets are left out)
 CREATE INDEX tickets_by_queue_status ON tickets (queue_id, status, priority, effective_id);
-CREATE INDEX tickets_by_owner_status ON tickets (owner_id, status);
+-- covering for "the newest unowned" and "my tickets" on the home page
+CREATE INDEX tickets_by_owner_status ON tickets (owner_id, status, created, queue_id, effective_id);
 CREATE INDEX tickets_by_effective_id ON tickets (effective_id);
 -- date ranges and "recently updated" in searches
 CREATE INDEX tickets_by_created ON tickets (created);
@@ -477,4 +478,29 @@ CREATE TABLE login_failures (
 );
 CREATE INDEX login_failures_by_key ON login_failures (key, at);
 
-PRAGMA user_version = 5;
+-- how many tickets each queue holds in each status (merged tickets left out), kept by
+-- triggers so that the home page's counts need not count a million rows on every load
+CREATE TABLE ticket_counts (
+    queue_id INTEGER NOT NULL,
+    status   TEXT NOT NULL,
+    n        INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, status)
+) WITHOUT ROWID;
+CREATE TRIGGER ticket_counts_insert AFTER INSERT ON tickets WHEN NEW.id = NEW.effective_id
+BEGIN
+    INSERT INTO ticket_counts VALUES (NEW.queue_id, NEW.status, 1)
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER ticket_counts_delete AFTER DELETE ON tickets WHEN OLD.id = OLD.effective_id
+BEGIN
+    UPDATE ticket_counts SET n = n - 1 WHERE queue_id = OLD.queue_id AND status = OLD.status;
+END;
+CREATE TRIGGER ticket_counts_update AFTER UPDATE OF queue_id, status, effective_id ON tickets
+BEGIN
+    UPDATE ticket_counts SET n = n - 1
+        WHERE OLD.id = OLD.effective_id AND queue_id = OLD.queue_id AND status = OLD.status;
+    INSERT INTO ticket_counts SELECT NEW.queue_id, NEW.status, 1 WHERE NEW.id = NEW.effective_id
+        ON CONFLICT DO UPDATE SET n = n + 1;
+END;
+
+PRAGMA user_version = 6;

@@ -71,6 +71,30 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX web_sessions_by_user ON web_sessions (user_id); \
      CREATE TABLE login_failures (key TEXT NOT NULL, at TEXT NOT NULL); \
      CREATE INDEX login_failures_by_key ON login_failures (key, at);",
+    // 5 → 6: counts per queue and status kept by triggers; the owner index covers the
+    // home page's lists (the same statements as schema.sql, which the drift test compares)
+    "DROP INDEX tickets_by_owner_status; \
+     CREATE INDEX tickets_by_owner_status ON tickets (owner_id, status, created, queue_id, effective_id); \
+     CREATE TABLE ticket_counts (queue_id INTEGER NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL, \
+       PRIMARY KEY (queue_id, status)) WITHOUT ROWID; \
+     INSERT INTO ticket_counts SELECT queue_id, status, count(*) FROM tickets WHERE id = effective_id \
+       GROUP BY queue_id, status; \
+     CREATE TRIGGER ticket_counts_insert AFTER INSERT ON tickets WHEN NEW.id = NEW.effective_id \
+     BEGIN \
+         INSERT INTO ticket_counts VALUES (NEW.queue_id, NEW.status, 1) \
+             ON CONFLICT DO UPDATE SET n = n + 1; \
+     END; \
+     CREATE TRIGGER ticket_counts_delete AFTER DELETE ON tickets WHEN OLD.id = OLD.effective_id \
+     BEGIN \
+         UPDATE ticket_counts SET n = n - 1 WHERE queue_id = OLD.queue_id AND status = OLD.status; \
+     END; \
+     CREATE TRIGGER ticket_counts_update AFTER UPDATE OF queue_id, status, effective_id ON tickets \
+     BEGIN \
+         UPDATE ticket_counts SET n = n - 1 \
+             WHERE OLD.id = OLD.effective_id AND queue_id = OLD.queue_id AND status = OLD.status; \
+         INSERT INTO ticket_counts SELECT NEW.queue_id, NEW.status, 1 WHERE NEW.id = NEW.effective_id \
+             ON CONFLICT DO UPDATE SET n = n + 1; \
+     END;",
 ];
 
 /// The version `schema.sql` declares.
@@ -166,6 +190,17 @@ mod tests {
         let mut shape = Vec::new();
         for (kind, name, table) in objects {
             shape.push(format!("{kind} {name} on {table}"));
+            if kind == "index" {
+                let mut columns = conn.prepare(&format!("PRAGMA index_info({name})")).unwrap();
+                let names = columns.query_map([], |r| r.get::<_, Option<String>>(2)).unwrap();
+                shape.push(format!("  columns {:?}", names.map(Result::unwrap).collect::<Vec<_>>()));
+            }
+            if kind == "trigger" {
+                let sql: String = conn
+                    .query_row("SELECT sql FROM sqlite_master WHERE name = ?1", [&name], |r| r.get(0))
+                    .unwrap();
+                shape.push(format!("  {}", sql.split_whitespace().collect::<Vec<_>>().join(" ")));
+            }
             if kind == "table" {
                 let mut columns = conn.prepare(&format!("PRAGMA table_info({name})")).unwrap();
                 let rows = columns

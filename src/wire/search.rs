@@ -61,6 +61,15 @@ pub struct ReportRow {
     pub count: i64,
 }
 
+/// A queue with its active tickets counted by status (the home page's queue list).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueCounts {
+    pub queue: String,
+    pub description: String,
+    /// Each active status of the queue's lifecycle, in the lifecycle's order, with its count.
+    pub active: Vec<(String, i64)>,
+}
+
 /// A search saved under a name by its owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedSearch {

@@ -1,13 +1,14 @@
 //! Reading tickets through the rights: what `tkt show`, `search`, `raw` and `attachment`
 //! may return to the acting user.
 
+use super::Settings;
 use super::access::{Access, On};
 use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::search::{self, Condition, Expr, Field, Grouping, Op, Query, Value};
 use crate::store::{AttachmentContent, Db, QueueRow, TicketRow, compile_query};
 use crate::ticket::{COMMANDS_CUT, Lifecycle, Ticket, Timestamp, TransactionKind};
-use crate::wire::{ContentHit, Explained, ReportRow, SearchParams};
+use crate::wire::{ContentHit, Explained, QueueCounts, ReportRow, SearchParams};
 
 /// A ticket with its history. Needs ShowTicket; comments are left out without
 /// ShowTicketComments, and so are the raw message and text parts of a message whose
@@ -216,6 +217,65 @@ pub fn report(
     Ok(rows
         .into_iter()
         .map(|(group, count)| ReportRow { group, count })
+        .collect())
+}
+
+/// Each queue the user may see (SeeQueue) with its active tickets counted by status.
+/// Where the user sees the whole queue (ShowTicket there or globally) the counts come from
+/// the store's kept counts; where only some of its tickets (by a role), from a report of
+/// just those, so the numbers never tell of tickets the user may not see.
+pub fn queue_counts(db: &Db<'_>, access: &Access, settings: &Settings) -> Result<Vec<QueueCounts>> {
+    let viewer = access.viewer();
+    let whole = |q: &QueueRow| viewer.tickets.everything || viewer.tickets.queues.contains(&q.id);
+    let mut queues = Vec::new();
+    for q in db.queues()? {
+        if access.can(db, Right::SeeQueue, On::Queue(&q))? {
+            queues.push(q);
+        }
+    }
+    let kept = db.ticket_counts()?;
+    let partly: Vec<ReportRow> = if queues.iter().all(whole) {
+        Vec::new()
+    } else {
+        let lifecycles = settings.all_lifecycles();
+        let active = Query {
+            filter: Some(Expr::Condition(Condition {
+                field: Field::Status,
+                op: Op::Eq,
+                value: Value::Active(true),
+            })),
+            ..Query::default()
+        };
+        report(db, access, &active, &[Grouping::Queue, Grouping::Status], &lifecycles)?
+    };
+    Ok(queues
+        .iter()
+        .map(|q| {
+            let count = |status: &str| {
+                if whole(q) {
+                    kept.iter()
+                        .find(|(queue, st, _)| *queue == q.id && st == status)
+                        .map_or(0, |(_, _, n)| *n)
+                } else {
+                    partly
+                        .iter()
+                        .find(|r| {
+                            r.group.first() == Some(&q.name) && r.group.get(1).map(String::as_str) == Some(status)
+                        })
+                        .map_or(0, |r| r.count)
+                }
+            };
+            let lifecycle = settings.lifecycle(q);
+            QueueCounts {
+                queue: q.name.clone(),
+                description: q.description.clone(),
+                active: lifecycle
+                    .statuses()
+                    .filter(|st| lifecycle.is_active(st))
+                    .map(|st| (st.as_str().to_string(), count(st.as_str())))
+                    .collect(),
+            }
+        })
         .collect())
 }
 

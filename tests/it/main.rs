@@ -41,6 +41,7 @@ mod web_admin;
 mod web_browser;
 mod web_contract;
 mod web_forms;
+mod web_home;
 mod web_i18n;
 mod web_injection;
 mod web_modify;
