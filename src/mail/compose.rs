@@ -97,6 +97,8 @@ pub struct Notice<'a> {
     pub actor: Option<&'a str>,
     pub to: &'a [String],
     pub cc: &'a [String],
+    /// Recipients on the envelope only (a one-time Bcc), named in no header.
+    pub bcc: &'a [String],
     /// The Message-ID of the mail it answers.
     pub in_reply_to: Option<&'a str>,
     /// The thread it belongs to, oldest first, the ticket's first message first; cut to
@@ -151,7 +153,8 @@ pub fn compose(notice: &Notice<'_>, tag: &SubjectTag, system: &str) -> Result<Op
         .map_err(|_| invalid("queue address", notice.reply_to))?;
     let to = addresses(notice.to);
     let cc = addresses(notice.cc);
-    if to.is_empty() && cc.is_empty() {
+    let bcc = addresses(notice.bcc);
+    if to.is_empty() && cc.is_empty() && bcc.is_empty() {
         return Ok(None);
     }
     let subject = header_text(&notice.text.subject, MAX_SUBJECT_CHARS);
@@ -190,7 +193,7 @@ pub fn compose(notice: &Notice<'_>, tag: &SubjectTag, system: &str) -> Result<Op
     if !cc.is_empty() {
         builder = builder.raw_header(address_list("Cc", &cc));
     }
-    let recipients: Vec<Address> = to.iter().chain(&cc).cloned().collect();
+    let recipients: Vec<Address> = to.iter().chain(&cc).chain(&bcc).cloned().collect();
     let envelope = lettre::address::Envelope::new(Some(from_address), recipients.clone())
         .map_err(|e| Error::Invalid(format!("cannot build the envelope: {e}")))?;
     let text = body_part(notice);
@@ -417,6 +420,7 @@ mod tests {
             actor: None,
             to,
             cc: &[],
+            bcc: &[],
             in_reply_to: Some("c1@example.com"),
             references: &[],
             message_id: "ticketd.7.x@tickets.test",
@@ -593,6 +597,21 @@ mod tests {
         assert!(text.contains("To: general <help@tickets.test>\r\n"), "{text}");
         assert!(text.contains("Cc: watcher@example.org\r\n"), "{text}");
         assert_eq!(m.recipients, cc, "the queue is not a recipient");
+    }
+
+    #[test]
+    fn a_bcc_is_on_the_envelope_and_in_no_header() {
+        let to = vec!["zoe@example.net".to_string()];
+        let bcc = vec!["boss@example.org".to_string()];
+        let rendered = text();
+        let n = Notice {
+            bcc: &bcc,
+            ..notice(&rendered, &to)
+        };
+        let m = compose(&n, &SubjectTag::new("t"), "t").unwrap().unwrap();
+        let text = String::from_utf8(m.bytes).unwrap();
+        assert!(!text.contains("boss@"), "{text}");
+        assert_eq!(m.recipients, ["zoe@example.net", "boss@example.org"]);
     }
 
     #[test]

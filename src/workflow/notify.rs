@@ -4,7 +4,7 @@
 //! gets no autoreply and only notifies staff; our own mail coming back sends nothing; and
 //! rules triggered by rule actions stop at [`MAX_RULE_DEPTH`].
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use serde::Serialize;
 
@@ -58,6 +58,31 @@ pub(crate) struct MailOrigin<'a> {
     pub auto: Option<&'a AutoReason>,
 }
 
+/// The one-time Cc and Bcc a staff member gave with a reply or comment (the web form's,
+/// RT's "One-time Cc/Bcc"): copied on the mail that carries the message to its audience,
+/// the requestors' for a reply and the staff's for a comment, and on no other mail.
+#[derive(Debug, Default)]
+pub(crate) struct OneTime {
+    pub cc: Vec<String>,
+    pub bcc: Vec<String>,
+    /// Whether a rule's mail took them along; if none did, they get a copy of their own.
+    taken: Cell<bool>,
+}
+
+impl OneTime {
+    pub(crate) fn new(cc: Vec<String>, bcc: Vec<String>) -> OneTime {
+        OneTime {
+            cc,
+            bcc,
+            taken: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.cc.is_empty() && self.bcc.is_empty()
+    }
+}
+
 /// A transaction that rules should answer.
 #[derive(Debug, Clone)]
 pub(crate) struct Happening<'a> {
@@ -73,6 +98,7 @@ pub(crate) struct Happening<'a> {
     pub behalf_of: Option<i64>,
     pub content: &'a str,
     pub mail: Option<MailOrigin<'a>>,
+    pub one_time: Option<&'a OneTime>,
 }
 
 impl<'a> Happening<'a> {
@@ -88,6 +114,7 @@ impl<'a> Happening<'a> {
             behalf_of: None,
             content: "",
             mail: None,
+            one_time: None,
         }
     }
 }
@@ -342,11 +369,28 @@ impl RuleRun<'_, '_> {
                         }
                     }
                 }
+                let mut bcc = Vec::new();
+                let audience = match h.kind {
+                    TransactionKind::Correspond => with_requestors,
+                    TransactionKind::Comment => *as_comment,
+                    _ => false,
+                };
+                if let Some(one_time) = h.one_time.filter(|_| audience) {
+                    one_time.taken.set(true);
+                    for address in &one_time.cc {
+                        push_fixed(s, address, &mut cc);
+                    }
+                    for address in &one_time.bcc {
+                        push_fixed(s, address, &mut bcc);
+                    }
+                }
                 cc.retain(|a| !to.contains(a));
+                bcc.retain(|a| !to.contains(a) && !cc.contains(a));
                 // Told: when a requestor was last sent something (requestors are `to`)
                 let told = with_requestors && !to.is_empty();
                 let out = Outgoing {
                     as_comment: *as_comment,
+                    bcc: &bcc,
                     ..Outgoing::notice(&rule.name, template, &to, &cc)
                 };
                 if self.send(&out)? && told {
@@ -463,6 +507,47 @@ pub(crate) fn report_refused_commands(
     run.send(&out).map(drop)
 }
 
+/// Sends the one-time Cc and Bcc of a reply or comment their own copy when no rule's mail
+/// took them along (no rule tells the requestors, or the staff of a comment): the built-in
+/// rules' template for that message, from the queue as any notification.
+pub(crate) fn send_one_time_copy(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'_>, now: Timestamp) -> Result<()> {
+    let Some(one_time) = h.one_time.filter(|o| !o.is_empty() && !o.taken.get()) else {
+        return Ok(());
+    };
+    let Some(ticket) = tx.ticket_row(h.ticket_id)? else {
+        return Ok(());
+    };
+    let queue = tx.queue(ticket.queue_id)?;
+    let (template, as_comment) = match h.kind {
+        TransactionKind::Comment => ("admin_comment", true),
+        _ => ("correspondence", false),
+    };
+    let mut cc = Vec::new();
+    let mut bcc = Vec::new();
+    for address in &one_time.cc {
+        push_fixed(s, address, &mut cc);
+    }
+    for address in &one_time.bcc {
+        push_fixed(s, address, &mut bcc);
+    }
+    bcc.retain(|a| !cc.contains(a));
+    let out = Outgoing {
+        as_comment,
+        bcc: &bcc,
+        ..Outgoing::notice("one-time-recipients", template, &[], &cc)
+    };
+    let run = RuleRun {
+        tx,
+        s,
+        h,
+        ticket: &ticket,
+        queue: &queue,
+        now,
+        depth: 0,
+    };
+    run.send(&out).map(drop)
+}
+
 /// Renders a template for mail. One that fails to render sends nothing and is logged:
 /// a broken template must not fail the change (or quarantine the mail) it reports.
 pub(crate) fn render_for_mail(
@@ -511,6 +596,7 @@ pub(crate) fn send_system_notice(
         actor: Some(actor),
         to,
         cc: &[],
+        bcc: &[],
         in_reply_to: None,
         references: &[],
         message_id: &message_id,

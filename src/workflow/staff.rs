@@ -6,7 +6,7 @@ use super::Settings;
 use super::access::{Access, On};
 use super::fields::{By, change_field, may_own};
 use super::links::change_link;
-use super::notify::{Happening, record_and_run, run_rules};
+use super::notify::{Happening, OneTime, run_rules, send_one_time_copy};
 use super::view::{known_queue, visible_ticket};
 use crate::error::{Error, Result};
 use crate::rights::Right;
@@ -136,18 +136,46 @@ pub fn reply(
     let message = Message {
         content,
         minutes,
-        files: &[],
+        ..Message::default()
     };
     respond(tx, s, ticket, action, &message, access, now)
 }
 
-/// A reply or comment as a form sends it: text, time worked and files.
-#[derive(Debug, Clone, Copy)]
+/// A reply or comment as a form sends it: text, time worked, files and the one-time
+/// Cc and Bcc.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Message<'a> {
     pub content: &'a str,
     /// Minutes worked.
     pub minutes: i64,
     pub files: &'a [NewFile],
+    /// Copied on this message only: on the requestors' mail for a reply, on the staff's
+    /// for a comment (RT's one-time Cc and Bcc).
+    pub cc: &'a [String],
+    pub bcc: &'a [String],
+}
+
+/// At most this many one-time recipients per message: enough for any real copy list, too
+/// few to make ticketd a way to send bulk mail.
+pub const MAX_ONE_TIME_RECIPIENTS: usize = 20;
+
+/// The one-time Cc and Bcc, each a valid address (cleaned as a header's would be), or a
+/// clear refusal naming the first that is not.
+fn one_time(message: &Message<'_>) -> Result<OneTime> {
+    if message.cc.len() + message.bcc.len() > MAX_ONE_TIME_RECIPIENTS {
+        return Err(Error::Invalid(format!(
+            "at most {MAX_ONE_TIME_RECIPIENTS} one-time Cc and Bcc addresses may be given with a message"
+        )));
+    }
+    let clean = |list: &[String]| -> Result<Vec<String>> {
+        list.iter()
+            .map(|a| {
+                normalize_address(a)
+                    .ok_or_else(|| Error::Invalid(format!("`{}` is not a mail address", crate::text::single_spaced(a))))
+            })
+            .collect()
+    };
+    Ok(OneTime::new(clean(message.cc)?, clean(message.bcc)?))
 }
 
 /// A file attached by hand (the web form), kept as a mail's attachment would be and sent
@@ -182,23 +210,23 @@ pub fn respond(
     if message.minutes < 0 {
         return Err(Error::Invalid("time worked cannot be negative".into()));
     }
+    let one_time = one_time(message)?;
     let transaction = NewTransaction {
         content: message.content,
         time_taken: message.minutes,
         ..NewTransaction::new(ticket.id, kind, access.user.id, now)
     };
-    let id = if message.files.is_empty() {
-        record_and_run(tx, s, &transaction, &access.user, None, now)?
-    } else {
-        let id = tx.insert_transaction(&transaction)?;
+    let id = tx.insert_transaction(&transaction)?;
+    if !message.files.is_empty() {
         tx.insert_parts(id, &file_parts(message.files))?;
-        let happening = Happening {
-            content: message.content,
-            ..Happening::new(ticket.id, id, kind, &access.user)
-        };
-        run_rules(tx, s, &happening, now)?;
-        id
+    }
+    let happening = Happening {
+        content: message.content,
+        one_time: Some(&one_time),
+        ..Happening::new(ticket.id, id, kind, &access.user)
     };
+    run_rules(tx, s, &happening, now)?;
+    send_one_time_copy(tx, s, &happening, now)?;
     Ok((id, kind))
 }
 

@@ -1,6 +1,6 @@
 //! What the web UI's forms do, over plain HTTP and checked through tkt (issue 16): a
 //! preview sends nothing, one update carries a reply, a status, an owner, time and several
-//! files, bulk messages reach each ticket, and take, steal and untake move the owner.
+//! files, bulk messages reach each ticket, and take, steal and untake move the owner, and one-time Cc and Bcc reach whom they name.
 
 use crate::harness::*;
 use crate::web::*;
@@ -164,4 +164,113 @@ fn search_results_sort_both_ways() {
     };
     assert_eq!(rows(&mut sam, "asc"), [1, 2, 3]);
     assert_eq!(rows(&mut sam, "desc"), [3, 2, 1]);
+}
+
+#[test]
+fn the_update_form_has_one_time_cc_and_bcc_and_the_preview_names_them() {
+    let d = web_daemon();
+    d.web_staff("sam@tickets.test");
+    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    let mut sam = Web::login(&d, "sam@tickets.test");
+    let update = sam.get("/ticket/1/update?action=correspond");
+    assert_eq!(update.status, 200, "{update:?}");
+    let form = element(&update.body, "update");
+    for field in ["cc", "bcc"] {
+        assert!(
+            form.find("input", "name", field).is_some(),
+            "form#update: no input[name={field}]"
+        );
+    }
+    // a Cc given with a reply is told: it is among the recipients of the preview
+    let preview = sam.post_multipart(
+        "/ticket/1/update",
+        &[
+            ("action", "correspond"),
+            ("content", "x"),
+            ("cc", "boss@example.org"),
+            ("preview", "1"),
+        ],
+        &[],
+    );
+    assert!(
+        element(&preview.body, "recipients").text.contains("boss@example.org"),
+        "{}",
+        preview.body
+    );
+}
+
+#[test]
+fn a_reply_copies_the_one_time_cc_in_the_open_and_the_bcc_on_the_envelope_only() {
+    let (d, mut sam) = sam_and_a_ticket();
+    let sent = sam.post_multipart(
+        "/ticket/1/update",
+        &[
+            ("action", "correspond"),
+            ("content", "The roller is ordered."),
+            ("cc", "boss@example.org, Clerk@Example.COM"),
+            ("bcc", "audit@example.org"),
+        ],
+        &[],
+    );
+    assert_eq!(sent.status, 303, "{sent:?}");
+    let outbox = d.outbox();
+    let to_zoe: Vec<_> = outbox
+        .iter()
+        .filter(|m| m.kind != "autoreply" && m.recipients.iter().any(|r| r == "zoe@example.net"))
+        .collect();
+    assert_eq!(to_zoe.len(), 1, "{outbox:#?}");
+    let mail = to_zoe[0];
+    for address in ["boss@example.org", "Clerk@example.com", "audit@example.org"] {
+        assert!(
+            mail.recipients.iter().any(|r| r == address),
+            "{address}: {:?}",
+            mail.recipients
+        );
+    }
+    let headers = &mail.message[..mail.message.find("\r\n\r\n").unwrap()];
+    assert!(headers.contains("Cc: boss@example.org, Clerk@example.com"), "{headers}");
+    assert!(!mail.message.contains("audit@"), "the Bcc shows: {headers}");
+    // one time only: the next reply goes to the requestor alone
+    d.tkt_ok(&["reply", "1", "-m", "It has arrived."]);
+    let last = d.outbox().pop().unwrap();
+    assert_eq!(last.recipients, ["zoe@example.net"]);
+}
+
+#[test]
+fn a_comment_copies_its_one_time_cc_and_a_bad_address_is_refused() {
+    let (d, mut sam) = sam_and_a_ticket();
+    let refused = sam.post_multipart(
+        "/ticket/1/update",
+        &[
+            ("action", "comment"),
+            ("content", "Ask the vendor."),
+            ("cc", "not an address"),
+        ],
+        &[],
+    );
+    assert_eq!(refused.status, 200, "{refused:?}");
+    assert!(
+        error_text(&refused.body).unwrap().contains("is not a mail address"),
+        "{}",
+        refused.body
+    );
+    assert_eq!(transaction_count(&d, 1), 1, "a refused message was recorded");
+    let before = d.outbox().len();
+    let sent = sam.post_multipart(
+        "/ticket/1/update",
+        &[
+            ("action", "comment"),
+            ("content", "Ask the vendor."),
+            ("cc", "vendor@example.org"),
+        ],
+        &[],
+    );
+    assert_eq!(sent.status, 303, "{sent:?}");
+    // general has no AdminCc and the ticket no owner: no rule mails the comment, so the
+    // one-time Cc gets a copy of its own, as a comment (Reply-To the comment address)
+    let new: Vec<_> = d.outbox().into_iter().skip(before).collect();
+    assert_eq!(new.len(), 1, "{new:#?}");
+    assert_eq!(new[0].recipients, ["vendor@example.org"]);
+    assert!(new[0].message.contains("Ask the vendor."), "{}", new[0].message);
+    assert!(!new[0].message.contains("zoe@example.net"), "{}", new[0].message);
 }

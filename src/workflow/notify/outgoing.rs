@@ -18,6 +18,8 @@ pub(super) struct Outgoing<'a> {
     pub(super) sent: Sent,
     pub(super) to: &'a [String],
     pub(super) cc: &'a [String],
+    /// On the envelope only: a one-time Bcc.
+    pub(super) bcc: &'a [String],
 }
 
 /// What a message a rule sends is: decides its `Auto-Submitted`, the name in its From
@@ -46,6 +48,7 @@ impl<'a> Outgoing<'a> {
             sent: Sent::Notification,
             to,
             cc,
+            bcc: &[],
         }
     }
 }
@@ -74,12 +77,13 @@ impl RuleRun<'_, '_> {
             now,
             ..
         } = *self;
-        if out.to.is_empty() && out.cc.is_empty() {
+        if out.to.is_empty() && out.cc.is_empty() && out.bcc.is_empty() {
             return Ok(false);
         }
         let to = limits::within_limit(tx, s, ticket.id, out.to, now)?;
         let cc = limits::within_limit(tx, s, ticket.id, out.cc, now)?;
-        if to.is_empty() && cc.is_empty() {
+        let bcc = limits::within_limit(tx, s, ticket.id, out.bcc, now)?;
+        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
             return Ok(false);
         }
         let context = self.context(out.rule)?;
@@ -124,6 +128,7 @@ impl RuleRun<'_, '_> {
             actor,
             to: &to,
             cc: &cc,
+            bcc: &bcc,
             in_reply_to: thread.in_reply_to.as_deref(),
             references: &thread.references,
             message_id: &message_id,

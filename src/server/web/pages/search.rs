@@ -253,8 +253,7 @@ pub async fn bulk(State(web): State<Web>, me: Staff, Form(fields): Form<Vec<(Str
                     if let Some(action) = action.filter(|_| !content.trim().is_empty()) {
                         let message = Message {
                             content: &content,
-                            minutes: 0,
-                            files: &[],
+                            ..Message::default()
                         };
                         workflow::respond(tx, s, id, action, &message, access, at)?;
                     }

@@ -81,6 +81,9 @@ struct UpdateFields {
     status: String,
     owner: String,
     minutes: String,
+    /// The one-time Cc and Bcc as typed: addresses separated by commas.
+    cc: String,
+    bcc: String,
     preview: bool,
     files: Vec<NewFile>,
 }
@@ -98,6 +101,8 @@ async fn read_form(multipart: Multipart) -> Result<UpdateFields> {
             "status" => fields.status = value.trim().to_string(),
             "owner" => fields.owner = value.trim().to_string(),
             "minutes" => fields.minutes = value.trim().to_string(),
+            "cc" => fields.cc = value.trim().to_string(),
+            "bcc" => fields.bcc = value.trim().to_string(),
             "preview" => fields.preview = true,
             _ => {}
         }
@@ -117,6 +122,19 @@ impl UpdateFields {
             changes.push(Change::parse(&format!("owner={}", self.owner), at)?);
         }
         Ok(changes)
+    }
+
+    /// The one-time Cc and Bcc lists: addresses separated by commas, semicolons or
+    /// spaces, as mail clients take them.
+    fn one_time(&self) -> (Vec<String>, Vec<String>) {
+        let list = |typed: &str| {
+            typed
+                .split([',', ';', ' ', '\n', '\r', '\t'])
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect()
+        };
+        (list(&self.cc), list(&self.bcc))
     }
 
     fn minutes(&self) -> Result<i64> {
@@ -143,6 +161,7 @@ pub async fn send(State(web): State<Web>, me: Staff, Path(id): Path<i64>, multip
     let action = fields.action;
     let content = fields.content.clone();
     let files = fields.files.clone();
+    let (cc, bcc) = fields.one_time();
     if fields.preview {
         let previewed = web
             .app
@@ -156,6 +175,8 @@ pub async fn send(State(web): State<Web>, me: Staff, Path(id): Path<i64>, multip
                         content: &content,
                         minutes,
                         files: &files,
+                        cc: &cc,
+                        bcc: &bcc,
                     };
                     workflow::preview_recipients(tx, &settings, id, action, &message, &changes, &access, at)
                 }
@@ -171,6 +192,8 @@ pub async fn send(State(web): State<Web>, me: Staff, Path(id): Path<i64>, multip
             content: &content,
             minutes,
             files: &files,
+            cc: &cc,
+            bcc: &bcc,
         };
         let (transaction, _) = workflow::respond(tx, s, id, action, &message, access, at)?;
         if !changes.is_empty() {
@@ -233,6 +256,8 @@ fn render(
             "status": fields.status,
             "owner": fields.owner,
             "minutes": fields.minutes,
+            "cc": fields.cc,
+            "bcc": fields.bcc,
             "moves": moves.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
             "error": error,
             "recipients": recipients,
