@@ -51,6 +51,8 @@ CREATE TABLE group_members (
     member_id INTEGER NOT NULL REFERENCES principals(id),
     PRIMARY KEY (group_id, member_id)
 ) WITHOUT ROWID;
+-- the groups a user is in, asked on every request
+CREATE INDEX group_members_by_member ON group_members (member_id, group_id);
 
 -- tokens for tkt and the API; only a SHA-256 of the secret is kept
 CREATE TABLE api_tokens (
