@@ -112,8 +112,17 @@ fn a_bulk_comment_reaches_each_chosen_ticket_and_no_requestor() {
             ("content", "Vendor call at 3pm."),
         ],
     );
-    // the results again with what was done (200), or a redirect to them (303)
-    assert!(matches!(answer.status, 200 | 303), "{answer:?}");
+    // every ticket went through: back to the results (a reload makes nothing again),
+    // which say what was updated
+    assert_eq!(answer.status, 303, "{answer:?}");
+    let back = answer.location(&sam.origin);
+    assert!(
+        back.starts_with("/search?q=Queue") && back.ends_with("&updated=1%2C3"),
+        "{back}"
+    );
+    let results = sam.get(&back);
+    let notes = element_with(&results.body, "class=\"note\"").text;
+    assert_eq!(notes, "Updated: #1, #3.", "{}", results.body);
     for id in [1, 3] {
         let t = d.show(id);
         assert_eq!(t["priority"], 70, "#{id}: {t:#}");
@@ -273,4 +282,29 @@ fn a_comment_copies_its_one_time_cc_and_a_bad_address_is_refused() {
     assert_eq!(new[0].recipients, ["vendor@example.org"]);
     assert!(new[0].message.contains("Ask the vendor."), "{}", new[0].message);
     assert!(!new[0].message.contains("zoe@example.net"), "{}", new[0].message);
+}
+
+#[test]
+fn a_bulk_update_that_fails_for_one_ticket_says_which_and_why() {
+    let (d, mut sam) = sam_and_a_ticket();
+    // a ticket gone since the page was shown
+    let answer = sam.post(
+        "/search/bulk",
+        &[
+            ("q", "Queue = 'general'"),
+            ("id", "1"),
+            ("id", "99"),
+            ("status", "stalled"),
+        ],
+    );
+    // not every ticket went through: the page itself, each ticket's outcome on it
+    assert_eq!(answer.status, 200, "{answer:?}");
+    let page = Page::parse(&answer.body);
+    assert!(page.text.contains("Ticket 1: updated."), "{}", page.text);
+    assert!(
+        page.text.contains("Ticket 99: ticket 99 does not exist"),
+        "{}",
+        page.text
+    );
+    assert_eq!(d.show(1)["status"], "stalled");
 }

@@ -186,6 +186,11 @@ bulk-add-cc = Cc hinzufügen
 bulk-reply = Jedem antworten
 bulk-comment = Jedes kommentieren
 bulk-update = Ändern
+bulk-none-selected = Wählen Sie zuerst die Tickets aus.
+bulk-updated = Aktualisiert: { $tickets }.
+bulk-ticket-updated = Ticket { $id }: aktualisiert.
+bulk-ticket-failed = Ticket { $id }: { $reason }
+search-saved = Gespeichert als „{ $name }“.
 
 ## Verwaltung
 admin-intro = Jede Seite verweigert, was Ihre Rechte nicht erlauben.

@@ -187,6 +187,11 @@ bulk-add-cc = Add Cc
 bulk-reply = Reply to each
 bulk-comment = Comment on each
 bulk-update = Update
+bulk-none-selected = Select the tickets to update first.
+bulk-updated = Updated: { $tickets }.
+bulk-ticket-updated = Ticket { $id }: updated.
+bulk-ticket-failed = Ticket { $id }: { $reason }
+search-saved = Saved as “{ $name }”.
 
 ## Admin
 admin-intro = Each page refuses what your rights do not allow.

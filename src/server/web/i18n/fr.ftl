@@ -186,6 +186,11 @@ bulk-add-cc = Ajouter en Cc
 bulk-reply = Répondre à chacun
 bulk-comment = Commenter chacun
 bulk-update = Modifier
+bulk-none-selected = Choisissez d’abord les tickets à modifier.
+bulk-updated = Modifiés : { $tickets }.
+bulk-ticket-updated = Ticket { $id } : modifié.
+bulk-ticket-failed = Ticket { $id } : { $reason }
+search-saved = Enregistrée sous « { $name } ».
 
 ## Administration
 admin-intro = Chaque page refuse ce que vos droits ne permettent pas.

@@ -58,10 +58,35 @@ pub struct SearchQuery {
     order: Option<String>,
     #[serde(default)]
     columns: Option<String>,
+    /// After a bulk update that went through: the tickets it updated (the page says so).
+    #[serde(default)]
+    updated: Option<String>,
+    /// After saving: the name the search was saved under.
+    #[serde(default)]
+    saved: Option<String>,
 }
 
 pub async fn results(State(web): State<Web>, me: Staff, Query(q): Query<SearchQuery>) -> Response {
-    show(&web, &me, &q, Vec::new()).await
+    let mut notes = Vec::new();
+    if let Some(ids) = q.updated.as_deref().filter(|ids| !ids.is_empty()) {
+        let ids: Vec<String> = ids
+            .split(',')
+            .filter_map(|id| id.trim().parse::<i64>().ok())
+            .map(|id| format!("#{id}"))
+            .collect();
+        notes.push(i18n::tr_with("bulk-updated", &[("tickets", ids.join(", ").into())]));
+    }
+    if let Some(name) = q.saved.as_deref().filter(|name| !name.is_empty()) {
+        notes.push(i18n::tr_with("search-saved", &[("name", name.into())]));
+    }
+    show(&web, &me, &q, notes).await
+}
+
+/// Back to the results of `q` after a change went through (post, redirect, get: a reload
+/// does not make it again), with `note` (`updated=…`, `saved=…`) for the page to tell.
+fn back_to_results(web: &Web, q: &str, note: (&str, &str)) -> Response {
+    let query = serde_urlencoded::to_string([("q", q), note]).unwrap_or_default();
+    web.redirect(&format!("/search?{query}"))
 }
 
 /// The results page of `q`, with `notes` (what a bulk update did) above it.
@@ -200,7 +225,7 @@ pub async fn save(State(web): State<Web>, me: Staff, Form(form): Form<SaveForm>)
     })
     .await;
     let notes = match saved {
-        Ok(()) => vec![format!("Saved as “{}”.", form.name.trim())],
+        Ok(()) => return back_to_results(&web, &form.q, ("saved", form.name.trim())),
         Err(e) => vec![e.public_text()],
     };
     let q = SearchQuery {
@@ -211,7 +236,8 @@ pub async fn save(State(web): State<Web>, me: Staff, Form(form): Form<SaveForm>)
 }
 
 /// Bulk update: each selected ticket gets the same changes and message, each in its own
-/// transaction, and the page says what happened to each.
+/// transaction. When every one went through the browser is sent back to the results
+/// (post, redirect, get); otherwise the page says what happened to each, and why.
 pub async fn bulk(State(web): State<Web>, me: Staff, Form(fields): Form<Vec<(String, String)>>) -> Response {
     let value = |name: &str| {
         fields
@@ -234,9 +260,11 @@ pub async fn bulk(State(web): State<Web>, me: Staff, Form(fields): Form<Vec<(Str
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let mut notes = Vec::new();
+    let mut updated = Vec::new();
+    let mut failed_any = false;
     match changes {
         Err(e) => notes.push(e.public_text()),
-        Ok(_) if ids.is_empty() => notes.push("Select the tickets to update first.".into()),
+        Ok(_) if ids.is_empty() => notes.push(i18n::tr("bulk-none-selected")),
         Ok(changes) => {
             for id in ids {
                 let changes = changes.clone();
@@ -260,10 +288,22 @@ pub async fn bulk(State(web): State<Web>, me: Staff, Form(fields): Form<Vec<(Str
                     Ok(())
                 })
                 .await;
-                notes.push(match done {
-                    Ok(()) => format!("Ticket {id}: updated."),
-                    Err(e) => format!("Ticket {id}: {}", e.public_text()),
-                });
+                match done {
+                    Ok(()) => {
+                        updated.push(id.to_string());
+                        notes.push(i18n::tr_with("bulk-ticket-updated", &[("id", id.into())]));
+                    }
+                    Err(e) => {
+                        failed_any = true;
+                        notes.push(i18n::tr_with(
+                            "bulk-ticket-failed",
+                            &[("id", id.into()), ("reason", e.public_text().into())],
+                        ));
+                    }
+                }
+            }
+            if !failed_any {
+                return back_to_results(&web, &value("q"), ("updated", &updated.join(",")));
             }
         }
     }
