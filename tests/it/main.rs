@@ -45,6 +45,7 @@ mod web_home;
 mod web_i18n;
 mod web_injection;
 mod web_modify;
+mod web_partial;
 mod web_password;
 mod web_security;
 mod words;

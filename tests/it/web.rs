@@ -113,6 +113,11 @@ impl Web {
         self.send("GET", path, &[], None, Vec::new())
     }
 
+    /// GET `path` with extra headers (htmx's `HX-Request` and `HX-Target`, say).
+    pub fn get_with(&mut self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.send("GET", path, headers, None, Vec::new())
+    }
+
     /// POST an urlencoded form from this origin (as a browser sends it from our own page).
     pub fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let origin = self.origin.clone();

@@ -99,24 +99,31 @@ fn staff_reply_quoting_the_message_with_an_attachment() {
             .send_keys(attachment.to_str().unwrap())
             .await
             .unwrap();
-        b.submit("form#update button[name=preview][value='1']").await;
+        // the preview replaces only its own part of the page (htmx): what was typed and
+        // the file chosen stay in the form
+        b.click("form#update button[name=preview][value='1']").await;
         let recipients = b.text("ul#recipients").await;
         assert!(recipients.contains("zoe@example.net"), "{recipients}");
         b.screenshot("reply").await;
-        // the preview keeps what was typed; the file may need choosing again
-        if b.find("form#update input[type=file][name=attachment]")
+        let file = b
+            .find("form#update input[type=file][name=attachment]")
             .await
             .prop("value")
             .await
             .unwrap()
-            == Some(String::new())
-        {
-            b.find("form#update input[type=file][name=attachment]")
-                .await
-                .send_keys(attachment.to_str().unwrap())
-                .await
-                .unwrap();
-        }
+            .unwrap_or_default();
+        assert!(
+            file.ends_with("roller-quote.txt"),
+            "the preview lost the file: {file:?}"
+        );
+        let typed = b
+            .find("form#update textarea[name=content]")
+            .await
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+        assert!(typed.contains("We ordered a new roller."), "{typed}");
         b.submit("form#update button#send").await;
         b.wait_for_path("/ticket/1").await;
         b.find("ol#history li.transaction[data-type=Correspond]").await;
@@ -263,6 +270,20 @@ fn staff_search_save_the_search_and_find_it_on_home() {
         found.sort();
         assert_eq!(found, [1, 2]);
         b.screenshot("search").await;
+        // sorting swaps only the results (htmx): text typed in the search box stays
+        b.fill("form#search [name=q]", "typed, not sent").await;
+        b.click("table#results thead a[href*='order_by=id']").await;
+        b.wait_for_path("/search").await;
+        b.find("table#results thead a[href*='order_by=id'][href*='order=desc']")
+            .await;
+        b.click("table#results thead a[href*='order_by=id'][href*='order=desc']")
+            .await;
+        b.find("table#results thead a[href*='order_by=id'][href*='order=asc']")
+            .await;
+        assert_eq!(b.ticket_rows("table#results").await, [2, 1]);
+        let typed = b.find("form#search [name=q]").await.prop("value").await.unwrap();
+        assert_eq!(typed.as_deref(), Some("typed, not sent"), "the page was loaded whole");
+        assert!(b.path().await.contains("order=desc"), "{}", b.path().await);
         b.fill("form#save-search input[name=name]", "Printers").await;
         b.submit("form#save-search button[type=submit]").await;
         b.goto("/").await;

@@ -92,6 +92,7 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
     let mut router = routes
         .layer(csrf)
         .layer(middleware::from_fn(render::explain_refusal))
+        .layer(middleware::from_fn(render::htmx_fragment))
         .layer(middleware::from_fn(i18n::choose_from_request));
     for (name, value) in headers {
         let layer = if name == header::CACHE_CONTROL {

@@ -72,6 +72,53 @@ impl Pages {
             .and_then(|t| t.render(context))
             .map_err(|e| Error::Internal(format!("rendering {name}: {e:#}")))
     }
+
+    /// Only the block `block` of a template, or `None` when the template has no such block
+    /// (the caller then sends the whole page).
+    fn render_block(&self, name: &str, block: &str, context: impl Serialize) -> Result<Option<String>> {
+        let fail = |e: minijinja::Error| Error::Internal(format!("rendering {name}#{block}: {e:#}"));
+        let template = self.env.get_template(name).map_err(fail)?;
+        // evaluated once into nothing, for the blocks' state; then the one block
+        let mut captured = template.render_captured_to(context, std::io::sink()).map_err(fail)?;
+        match captured.with_state_mut(|state| state.render_block(block)) {
+            Ok(html) => Ok(Some(html)),
+            Err(e) if e.kind() == minijinja::ErrorKind::UnknownBlock => Ok(None),
+            Err(e) => Err(fail(e)),
+        }
+    }
+}
+
+/// Whether `html` is the element with this id (its first tag carries the id), as htmx
+/// swaps it in for the old one.
+fn is_element(html: &str, id: &str) -> bool {
+    let html = html.trim_start();
+    html.starts_with('<') && html[..html.find('>').unwrap_or(html.len())].contains(&format!(" id=\"{id}\""))
+}
+
+tokio::task_local! {
+    /// The block an htmx request asked for (its `HX-Target`), if any.
+    static FRAGMENT: Option<String>;
+}
+
+/// Partial updates: a request htmx makes for one element (`HX-Request` with `HX-Target`,
+/// the element's id) is answered with just the template block of that name (`-` read as
+/// `_`), when the page has one and the block is that element; the handler is the same as
+/// for the whole page, so the fragment can never say anything the page would not. Any
+/// other request, and a target without such a block, gets the whole page.
+pub async fn htmx_fragment(request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let target = headers
+        .get("hx-request")
+        .filter(|v| v.as_bytes() == b"true")
+        .and_then(|_| headers.get("hx-target"))
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| !id.is_empty() && id.len() <= 40 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_string);
+    let mut response = FRAGMENT.scope(target, next.run(request)).await;
+    response
+        .headers_mut()
+        .insert(header::VARY, header::HeaderValue::from_static("HX-Request, HX-Target"));
+    response
 }
 
 impl Web {
@@ -94,7 +141,17 @@ impl Web {
             map.insert("me".into(), me.into());
             map.insert("lang".into(), i18n::current().code().into());
         }
-        match self.pages.render(name, &context) {
+        let fragment = FRAGMENT.try_with(Clone::clone).ok().flatten();
+        let rendered = match fragment {
+            Some(id) => self
+                .pages
+                .render_block(name, &id.replace('-', "_"), &context)
+                .transpose()
+                .filter(|html| html.as_ref().map_or(true, |html| is_element(html, &id)))
+                .unwrap_or_else(|| self.pages.render(name, &context)),
+            None => self.pages.render(name, &context),
+        };
+        match rendered {
             Ok(html) => (status, Html(html)).into_response(),
             Err(e) => self.error(&e, me),
         }
