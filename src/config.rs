@@ -208,6 +208,9 @@ pub struct MailConfig {
     /// `koi8-r` or `iso-8859-1` fixes it for sites that know their mail (RT's
     /// `@EmailInputEncodings`). Declared charsets are always honoured.
     pub undeclared_charset: String,
+    /// The language of mail to people who have not chosen one (their `lang`): `en`, `de`
+    /// or `fr`. Each recipient gets the built-in templates in their own language.
+    pub language: String,
     /// More addresses of this system (aliases, old queue addresses) that must never be sent
     /// an autoreply or notification.
     pub own_addresses: Vec<String>,
@@ -397,6 +400,7 @@ impl Default for MailConfig {
             max_quoted_bytes: 64 * 1024,
             max_attachment_bytes_per_notification: 10 * 1024 * 1024,
             undeclared_charset: "auto".into(),
+            language: "en".into(),
             own_addresses: Vec::new(),
             denied_mail: DeniedMail::Bounce,
             commands_need_authentication_by: Vec::new(),
@@ -590,6 +594,14 @@ impl Config {
         encoding_rs::Encoding::for_label(label.as_bytes())
             .map(Some)
             .ok_or_else(|| format!("mail.undeclared_charset `{label}` is not a charset name (or `auto`)"))
+    }
+
+    /// The language of mail to people who have chosen none (`mail.language`).
+    pub fn mail_language(&self) -> Result<crate::i18n::Lang, String> {
+        let tag = self.mail.language.trim();
+        crate::i18n::Lang::from_tag(tag)
+            .filter(|lang| lang.code().eq_ignore_ascii_case(tag))
+            .ok_or_else(|| format!("mail.language `{tag}` is not a language ticketd ships: en, de or fr"))
     }
 
     /// Every template, compiled: the built-in ones, `[templates]` and the queues' own.

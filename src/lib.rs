@@ -32,6 +32,7 @@ pub mod client;
 pub mod config;
 pub mod error;
 pub mod gate;
+pub mod i18n;
 pub mod mail;
 pub mod outbox;
 pub mod queue;

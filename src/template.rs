@@ -12,63 +12,63 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::i18n::Lang;
 
-/// The templates ticketd ships, by name.
+/// The templates ticketd ships, by name. Their words come from the mail catalogs
+/// (`src/i18n/mail/*.ftl`) through `tr(key, ...)`, in the recipient's language; the
+/// templates keep only the layout and the values. A site's own templates may use `tr` too,
+/// or plain text in one language.
 pub const BUILT_IN: &[(&str, &str)] = &[
     (
         "sla_warning",
-        "Subject: SLA warning: {{ ticket.subject }}\n\
+        "Subject: {{ tr(\"mail-sla-warning-subject\", subject=ticket.subject) }}\n\
          \n\
-         Ticket #{{ ticket.id }} in queue {{ queue.name }} is close to its service level:\n\
+         {{ tr(\"mail-sla-warning\", id=ticket.id, queue=queue.name) }}\n\
          {{ message }}\n\
          \n\
-         Owner: {{ ticket.owner }}\n\
-         Requestors: {{ ticket.requestors | join(\", \") }}\n{% if ticket.url %}\n\
+         {{ tr(\"mail-owner-line\", owner=ticket.owner) }}\n\
+         {{ tr(\"mail-requestors-line\", requestors=ticket.requestors | join(\", \")) }}\n{% if ticket.url %}\n\
          <URL: {{ ticket.url }} >\n{% endif %}",
     ),
     (
         "sla_breach",
-        "Subject: SLA breached: {{ ticket.subject }}\n\
+        "Subject: {{ tr(\"mail-sla-breach-subject\", subject=ticket.subject) }}\n\
          \n\
-         Ticket #{{ ticket.id }} in queue {{ queue.name }} has missed its service level:\n\
+         {{ tr(\"mail-sla-breach\", id=ticket.id, queue=queue.name) }}\n\
          {{ message }}\n\
          \n\
-         Owner: {{ ticket.owner }}\n\
-         Requestors: {{ ticket.requestors | join(\", \") }}\n{% if ticket.url %}\n\
+         {{ tr(\"mail-owner-line\", owner=ticket.owner) }}\n\
+         {{ tr(\"mail-requestors-line\", requestors=ticket.requestors | join(\", \")) }}\n{% if ticket.url %}\n\
          <URL: {{ ticket.url }} >\n{% endif %}",
     ),
-    (
-        "stalled_reminder",
-        "This ticket has been waiting for an answer from you since {{ since }}.\n\
-         \n\
-         Please reply to this message with the information we asked for, or let us know\n\
-         if the matter is settled.\n",
-    ),
+    ("stalled_reminder", "{{ tr(\"mail-stalled-reminder\", since=since) }}\n"),
     (
         "untaken_digest",
-        "Subject: {{ total }} new ticket{{ total | pluralize }} nobody has taken in {{ queue.name }}\n\
+        "Subject: {{ tr(\"mail-untaken-subject\", total=total, queue=queue.name) }}\n\
          \n\
-         New tickets in queue {{ queue.name }} without an owner, oldest first:\n\
+         {{ tr(\"mail-untaken-intro\", queue=queue.name) }}\n\
          \n\
-         {% for t in tickets %}#{{ t.id }}  {{ t.age }} old  priority {{ t.priority }}  {{ t.subject }}\n\
-         \x20   from {{ t.requestors | join(\", \") }}\n\
-         {% endfor %}{% if more %}... and {{ more }} more.\n{% endif %}",
+         {% for t in tickets %}#{{ t.id }}  {{ tr(\"mail-age-old\", age=t.age) }}  \
+         {{ tr(\"mail-priority\", priority=t.priority) }}  {{ t.subject }}\n\
+         \x20   {{ tr(\"mail-from-requestors\", requestors=t.requestors | join(\", \")) }}\n\
+         {% endfor %}{% if more %}{{ tr(\"mail-and-more\", more=more) }}\n{% endif %}",
     ),
     (
         "owner_digest",
-        "Subject: Your {{ total }} open ticket{{ total | pluralize }}\n\
+        "Subject: {{ tr(\"mail-owner-digest-subject\", total=total) }}\n\
          \n\
-         Tickets you own that are still active, by priority and age:\n\
+         {{ tr(\"mail-owner-digest-intro\") }}\n\
          \n\
-         {% for t in tickets %}#{{ t.id }}  priority {{ t.priority }}  {{ t.status }}  {{ t.age }} old  \
-         [{{ t.queue }}] {{ t.subject }}{% if t.due %}  due {{ t.due }}{% endif %}\n\
-         {% endfor %}{% if more %}... and {{ more }} more.\n{% endif %}",
+         {% for t in tickets %}#{{ t.id }}  {{ tr(\"mail-priority\", priority=t.priority) }}  {{ t.status }}  \
+         {{ tr(\"mail-age-old\", age=t.age) }}  \
+         [{{ t.queue }}] {{ t.subject }}{% if t.due %}  {{ tr(\"mail-due\", due=t.due) }}{% endif %}\n\
+         {% endfor %}{% if more %}{{ tr(\"mail-and-more\", more=more) }}\n{% endif %}",
     ),
     (
         "activity_digest",
-        "Subject: Your {{ period }} digest: {{ tickets | length }} ticket{{ tickets | length | pluralize }} changed\n\
+        "Subject: {{ tr(\"mail-activity-subject\", period=period, count=tickets | length) }}\n\
          \n\
-         What happened since {{ since }} on the tickets you watch:\n\
+         {{ tr(\"mail-activity-intro\", since=since) }}\n\
          {% for t in tickets %}\n\
          #{{ t.id }} [{{ t.queue }}] {{ t.subject }} ({{ t.status }})\n\
          {% for e in t.events %}  {{ e }}\n\
@@ -76,26 +76,21 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ),
     (
         "autoreply",
-        "Subject: AutoReply: {{ ticket.subject }}\n\
+        "Subject: {{ tr(\"mail-autoreply-subject\", subject=ticket.subject) }}\n\
          \n\
-         Greetings,\n\
+         {{ tr(\"mail-greeting\") }}\n\
          \n\
-         This message has been automatically generated in response to the\n\
-         creation of a ticket regarding:\n\
-         \t\"{{ ticket.subject }}\",\n\
-         a summary of which appears below.\n\
+         {{ tr(\"mail-autoreply-made\", subject=ticket.subject) }}\n\
          \n\
-         There is no need to reply to this message right now. Your ticket has been\n\
-         assigned an ID of {{ tag }}.\n\
+         {{ tr(\"mail-autoreply-id\", tag=tag) }}\n\
          \n\
-         Please include the string:\n\
+         {{ tr(\"mail-autoreply-include\") }}\n\
          \n\
          \x20        {{ tag }}\n\
          \n\
-         in the subject line of all future correspondence about this issue. To do so,\n\
-         you may reply to this message.\n\
+         {{ tr(\"mail-autoreply-in-subject\") }}\n\
          \n\
-         \x20                       Thank you,\n\
+         \x20                       {{ tr(\"mail-thank-you\") }}\n\
          \x20                       {{ queue.address }}\n\
          \n\
          -------------------------------------------------------------------------\n\
@@ -105,8 +100,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "new_ticket",
         "Subject: {{ ticket.subject }}\n\
          \n\
-         New ticket #{{ ticket.id }} in queue {{ queue.name }} from {{ actor.name }}:\n\
-         Subject: {{ ticket.subject }}\n\
+         {{ tr(\"mail-new-ticket\", id=ticket.id, queue=queue.name, actor=actor.name) }}\n\
+         {{ tr(\"mail-subject-line\", subject=ticket.subject) }}\n\
          \n\
          {{ message }}\n{% if ticket.url %}\n\
          <URL: {{ ticket.url }} >\n{% endif %}",
@@ -114,64 +109,61 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("correspondence", "Subject: {{ ticket.subject }}\n\n{{ message }}\n"),
     (
         "admin_correspondence",
-        "Subject: {{ ticket.subject }}\n\nTicket #{{ ticket.id }}: reply from {{ actor.name }}\n\n{{ message }}\n\
+        "Subject: {{ ticket.subject }}\n\n{{ tr(\"mail-reply-from\", id=ticket.id, actor=actor.name) }}\n\n{{ message }}\n\
          {% if ticket.url %}\n<URL: {{ ticket.url }} >\n{% endif %}",
     ),
     (
         "admin_comment",
-        "Subject: [Comment] {{ ticket.subject }}\n\
+        "Subject: {{ tr(\"mail-comment-subject\", subject=ticket.subject) }}\n\
          \n\
-         This is a comment. It is not sent to the Requestor(s):\n\
+         {{ tr(\"mail-comment-note\") }}\n\
          \n\
          {{ message }}\n{% if ticket.url %}\n\
          <URL: {{ ticket.url }} >\n{% endif %}",
     ),
     (
         "owner_changed",
-        "Subject: Ticket assigned to you: {{ ticket.subject }}\n\
+        "Subject: {{ tr(\"mail-owner-changed-subject\", subject=ticket.subject) }}\n\
          \n\
-         Ticket #{{ ticket.id }} in queue {{ queue.name }} has been given to you by {{ actor.name }}.\n\
+         {{ tr(\"mail-owner-changed\", id=ticket.id, queue=queue.name, actor=actor.name) }}\n\
          \n\
-         Subject: {{ ticket.subject }}\n{% if ticket.url %}\n\
+         {{ tr(\"mail-subject-line\", subject=ticket.subject) }}\n{% if ticket.url %}\n\
          <URL: {{ ticket.url }} >\n{% endif %}",
     ),
     (
         "resolved",
-        "Subject: Resolved: {{ ticket.subject }}\n\
+        "Subject: {{ tr(\"mail-resolved-subject\", subject=ticket.subject) }}\n\
          \n\
-         According to our records, your request has been resolved. If you have any\n\
-         further questions or concerns, please respond to this message.\n",
+         {{ tr(\"mail-resolved\") }}\n",
     ),
     (
         "command_errors",
-        "Subject: Commands refused: {{ ticket.subject }}\n\
+        "Subject: {{ tr(\"mail-commands-refused-subject\", subject=ticket.subject) }}\n\
          \n\
-         Your message was added to ticket #{{ ticket.id }}, but these commands in it were not\n\
-         carried out:\n\
+         {{ tr(\"mail-commands-refused\", id=ticket.id) }}\n\
          \n\
          {{ message }}\n\
          \n\
-         The other commands, if any, were.\n",
+         {{ tr(\"mail-commands-others\") }}\n",
     ),
     (
         "password_link",
-        "Subject: Set your password for the ticket system\n\
+        "Subject: {{ tr(\"mail-password-subject\") }}\n\
          \n\
-         Hello {{ name }},\n\
+         {{ tr(\"mail-hello\", name=name) }}\n\
          \n\
-         an account on the ticket system's web pages was made for you ({{ login }}).\n\
-         Choose your password here; the link works once, for {{ hours }} hours:\n\
+         {{ tr(\"mail-password-link\", login=login, hours=hours) }}\n\
          \n\
          {{ url }}\n\
          \n\
-         If you did not expect this, ignore this message.\n",
+         {{ tr(\"mail-password-unexpected\") }}\n",
     ),
     (
         "page",
         "Subject: #{{ ticket.id }} P{{ ticket.priority }} {{ ticket.subject }}\n\
          \n\
-         {{ queue.name }} #{{ ticket.id }} priority {{ ticket.priority }} {{ ticket.status }}, owner {{ ticket.owner }}: \
-         {{ ticket.subject }}\n",
+         {{ tr(\"mail-page\", queue=queue.name, id=ticket.id, priority=ticket.priority, status=ticket.status, \
+         owner=ticket.owner, subject=ticket.subject) }}\n",
     ),
 ];
 
@@ -285,6 +277,7 @@ impl Templates {
         env.set_undefined_behavior(UndefinedBehavior::Chainable);
         env.add_filter("summary", summary);
         env.add_filter("pluralize", |n: usize| if n == 1 { "" } else { "s" });
+        env.add_function("tr", crate::i18n::template_function);
         let compile = |env: &mut Environment<'static>, key: String, text: &str, shown: &str| {
             env.add_template_owned(key, text.to_string())
                 .map_err(|e| Error::Invalid(format!("template {shown} does not compile: {e:#}")))
@@ -319,9 +312,10 @@ impl Templates {
         names
     }
 
-    /// Renders `name` for a ticket in `queue`: the queue's own version if it has one.
-    /// `context` is a [`Context`] for mail about one ticket, or a digest's variables.
-    pub fn render(&self, name: &str, queue: &str, context: &impl Serialize) -> Result<Rendered, Error> {
+    /// Renders `name` for a ticket in `queue`, in `lang` (what `tr` reads): the queue's
+    /// own version if it has one. `context` is a [`Context`] for mail about one ticket,
+    /// or a digest's variables.
+    pub fn render(&self, name: &str, queue: &str, lang: Lang, context: &impl Serialize) -> Result<Rendered, Error> {
         let own = match self.queues_with_own.contains(&queue.to_lowercase()) {
             true => self.env.get_template(&queue_key(queue, name)).ok(),
             false => None,
@@ -333,6 +327,7 @@ impl Templates {
                 .get_template(name)
                 .map_err(|_| Error::NotFound(format!("there is no template `{name}`")))?,
         };
+        let context = minijinja::context! { lang => lang.code(), ..minijinja::Value::from_serialize(context) };
         let text = template
             .render(context)
             .map_err(|e| Error::Invalid(format!("template {name} failed: {e:#}")))?;
@@ -484,7 +479,7 @@ mod tests {
     #[test]
     fn built_in_autoreply_renders_subject_and_body() {
         let t = Templates::new(&BTreeMap::new(), &BTreeMap::new()).unwrap();
-        let r = t.render("autoreply", "general", &context()).unwrap();
+        let r = t.render("autoreply", "general", Lang::En, &context()).unwrap();
         assert_eq!(r.subject, "AutoReply: Printer on fire");
         assert!(r.body.starts_with("Greetings,\n"), "{}", r.body);
         assert!(r.body.contains("assigned an ID of [tickets.test #7]."));
@@ -501,12 +496,12 @@ mod tests {
             )]),
         )]);
         let t = Templates::new(&BTreeMap::new(), &per_queue).unwrap();
-        let r = t.render("autoreply", "network", &context()).unwrap();
+        let r = t.render("autoreply", "network", Lang::En, &context()).unwrap();
         assert_eq!(r.subject, "NOC got it");
         assert_eq!(r.headers, [("X-Noc".to_string(), "yes".to_string())]);
         assert_eq!(r.body, "On it.\n");
         assert_eq!(
-            t.render("autoreply", "general", &context()).unwrap().subject,
+            t.render("autoreply", "general", Lang::En, &context()).unwrap().subject,
             "AutoReply: Printer on fire"
         );
     }

@@ -17,6 +17,7 @@ impl Config {
         }
         self.socket_mode()?;
         self.undeclared_charset()?;
+        self.mail_language()?;
         if self.server.search_time_limit_secs == 0 {
             return Err("server.search_time_limit_secs must be at least 1: it is how long a search may run".into());
         }

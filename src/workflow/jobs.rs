@@ -325,7 +325,12 @@ fn remind(tx: &WriteTx<'_>, s: &Settings, ticket: &Ticket, since: Timestamp, now
         since: since.format("%Y-%m-%d").to_string(),
         ticket,
     };
-    let text = s.templates.render("stalled_reminder", &ticket.queue, &context)?;
+    // the reminder is one text on the ticket: in its first requestor's language
+    let lang = match ticket.requestors.first() {
+        Some(address) => super::notify::language_of(tx, s, address)?,
+        None => s.mail_language,
+    };
+    let text = s.templates.render("stalled_reminder", &ticket.queue, lang, &context)?;
     let transaction = NewTransaction {
         content: &text.body,
         ..NewTransaction::new(ticket.id, TransactionKind::Correspond, SYSTEM_USER_ID, now)

@@ -65,6 +65,8 @@ pub struct Settings {
     pub max_attachment_bytes: u64,
     pub max_mime_parts: usize,
     pub undeclared_charset: Option<&'static encoding_rs::Encoding>,
+    /// The language of mail to people who have chosen none (`mail.language`).
+    pub mail_language: crate::i18n::Lang,
     pub rules: Vec<Rule>,
     /// Every lifecycle by name, `default` included.
     pub lifecycles: BTreeMap<String, Lifecycle>,
@@ -99,6 +101,7 @@ impl Settings {
             max_mime_parts: config.mail.max_mime_parts,
             // validated when the config was loaded
             undeclared_charset: config.undeclared_charset().unwrap_or_default(),
+            mail_language: config.mail_language().unwrap_or(crate::i18n::Lang::En),
             rules,
             templates: config.templates()?,
             lifecycles: std::iter::once(Lifecycle::default_lifecycle())

@@ -12,6 +12,7 @@ use super::Settings;
 use super::fields::{Cause, system_change};
 use super::limits;
 use crate::error::{Error, Result};
+use crate::i18n::Lang;
 use crate::mail::AutoReason;
 use crate::mail::SubjectTag;
 use crate::mail::compose::{self, Composed, Notice};
@@ -548,16 +549,26 @@ pub(crate) fn send_one_time_copy(tx: &WriteTx<'_>, s: &Settings, h: &Happening<'
     run.send(&out).map(drop)
 }
 
+/// The language mail to `address` is written in: its user's own choice (`lang`), else
+/// `mail.language`.
+pub(crate) fn language_of(tx: &Db<'_>, s: &Settings, address: &str) -> Result<Lang> {
+    Ok(tx
+        .user_by_email(address)?
+        .and_then(|user| user.lang.as_deref().and_then(Lang::from_tag))
+        .unwrap_or(s.mail_language))
+}
+
 /// Renders a template for mail. One that fails to render sends nothing and is logged:
 /// a broken template must not fail the change (or quarantine the mail) it reports.
 pub(crate) fn render_for_mail(
     s: &Settings,
     template: &str,
     queue: &str,
+    lang: Lang,
     context: &impl Serialize,
     ticket: Option<i64>,
 ) -> Result<Option<Rendered>> {
-    match s.templates.render(template, queue, context) {
+    match s.templates.render(template, queue, lang, context) {
         Ok(text) => Ok(Some(text)),
         Err(e) if !e.is_temporary() => {
             tracing::error!(?ticket, template, error = %e, "template failed: no mail sent");
@@ -582,7 +593,11 @@ pub(crate) fn send_system_notice(
     now: Timestamp,
 ) -> Result<bool> {
     let queue_name = queue.map_or("", |q| q.name.as_str());
-    let Some(text) = render_for_mail(s, template, queue_name, context, None)? else {
+    let lang = match to.first() {
+        Some(address) => language_of(tx, s, address)?,
+        None => s.mail_language,
+    };
+    let Some(text) = render_for_mail(s, template, queue_name, lang, context, None)? else {
         return Ok(false);
     };
     let message_id = compose::new_message_id(0, &s.from);

@@ -129,7 +129,7 @@ pub fn render_template(
         ..Happening::new(ticket.id, transaction, kind, &access.user)
     };
     let context = template_context(db, s, &happening, &ticket, &queue, "preview", now)?;
-    s.templates.render(name, &queue.name, &context)
+    s.templates.render(name, &queue.name, s.mail_language, &context)
 }
 
 /// Runs a message through ingest and the rules in a savepoint that is undone.

@@ -14,6 +14,7 @@ mod ingest;
 mod large_mail;
 mod lifecycle;
 mod loops;
+mod mail_language;
 mod mail_properties;
 mod mail_quality;
 mod mail_text;

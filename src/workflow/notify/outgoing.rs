@@ -2,8 +2,9 @@
 //! joins and the files it carries, composed and put in the outbox in the rule's
 //! transaction.
 
-use super::{RuleRun, limits, queue_notice, render_for_mail, trace};
+use super::{RuleRun, language_of, limits, queue_notice, render_for_mail, trace};
 use crate::error::Result;
+use crate::i18n::Lang;
 use crate::mail::compose::{self, Files, ListedFile, Notice, OutgoingFile, Submitted};
 use crate::ticket::TransactionKind;
 use crate::user::{NOBODY_ID, SYSTEM_USER_ID};
@@ -66,8 +67,37 @@ struct Thread {
 }
 
 impl RuleRun<'_, '_> {
-    /// Writes one message into the outbox; false when there was nobody to send it to.
+    /// Writes the message into the outbox, one copy per language its recipients read
+    /// (each in their own); false when there was nobody to send it to.
     pub(super) fn send(&self, out: &Outgoing<'_>) -> Result<bool> {
+        let RuleRun { tx, s, ticket, now, .. } = *self;
+        if out.to.is_empty() && out.cc.is_empty() && out.bcc.is_empty() {
+            return Ok(false);
+        }
+        let to = limits::within_limit(tx, s, ticket.id, out.to, now)?;
+        let cc = limits::within_limit(tx, s, ticket.id, out.cc, now)?;
+        let bcc = limits::within_limit(tx, s, ticket.id, out.bcc, now)?;
+        let mut languages: Vec<(String, Lang)> = Vec::new();
+        for address in to.iter().chain(&cc).chain(&bcc) {
+            languages.push((address.clone(), language_of(tx, s, address)?));
+        }
+        let mut order: Vec<Lang> = Vec::new();
+        for (_, lang) in &languages {
+            if !order.contains(lang) {
+                order.push(*lang);
+            }
+        }
+        let mut sent = false;
+        for lang in order {
+            let reads = |address: &String| languages.iter().any(|(a, l)| a == address && *l == lang);
+            let pick = |list: &[String]| list.iter().filter(|a| reads(a)).cloned().collect::<Vec<_>>();
+            sent |= self.send_in(out, lang, &pick(&to), &pick(&cc), &pick(&bcc))?;
+        }
+        Ok(sent)
+    }
+
+    /// One copy of the message, in `lang`, to these recipients (within their limits).
+    fn send_in(&self, out: &Outgoing<'_>, lang: Lang, to: &[String], cc: &[String], bcc: &[String]) -> Result<bool> {
         let RuleRun {
             tx,
             s,
@@ -77,17 +107,11 @@ impl RuleRun<'_, '_> {
             now,
             ..
         } = *self;
-        if out.to.is_empty() && out.cc.is_empty() && out.bcc.is_empty() {
-            return Ok(false);
-        }
-        let to = limits::within_limit(tx, s, ticket.id, out.to, now)?;
-        let cc = limits::within_limit(tx, s, ticket.id, out.cc, now)?;
-        let bcc = limits::within_limit(tx, s, ticket.id, out.bcc, now)?;
         if to.is_empty() && cc.is_empty() && bcc.is_empty() {
             return Ok(false);
         }
         let context = self.context(out.rule)?;
-        let Some(text) = render_for_mail(s, out.template, &queue.name, &context, Some(ticket.id))? else {
+        let Some(text) = render_for_mail(s, out.template, &queue.name, lang, &context, Some(ticket.id))? else {
             return Ok(false);
         };
         let thread = self.thread()?;
@@ -126,9 +150,9 @@ impl RuleRun<'_, '_> {
             },
             from: &s.from,
             actor,
-            to: &to,
-            cc: &cc,
-            bcc: &bcc,
+            to,
+            cc,
+            bcc,
             in_reply_to: thread.in_reply_to.as_deref(),
             references: &thread.references,
             message_id: &message_id,
