@@ -12,7 +12,7 @@ use super::view::known_queue;
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
 use crate::queue::{NonWatcherMail, Queue};
-use crate::rights::{Grantee, PRIVILEGED, QUEUE_WORK_RIGHTS, Right, default_grants};
+use crate::rights::{EVERYONE, Grantee, PRIVILEGED, QUEUE_WORK_RIGHTS, Right, UNPRIVILEGED, default_grants};
 use crate::store::{Db, QueueField, QueueRow, UserChange, WriteTx};
 use crate::text::{is_one_word, one_line};
 use crate::ticket::{Role, Timestamp};
@@ -342,10 +342,36 @@ pub fn grant(tx: &WriteTx<'_>, access: &Access, req: &GrantRequest, give: bool) 
     };
     let queue_id = queue.map(|q| q.id);
     if give {
-        tx.add_grant(grantee, right, queue_id)
-    } else {
-        tx.revoke_grant(grantee, right, queue_id)
+        return tx.add_grant(grantee, right, queue_id);
     }
+    let revoked = tx.revoke_grant(grantee, right, queue_id)?;
+    if revoked && right == Right::SuperUser && queue_id.is_none() && !superuser_remains(tx)? {
+        return Err(Error::Conflict(
+            "this is the last SuperUser grant of an enabled user: without it nobody could administer ticketd              (grant SuperUser to someone else first)"
+                .into(),
+        ));
+    }
+    Ok(revoked)
+}
+
+/// Whether an enabled user still holds SuperUser everywhere, by a grant of their own or
+/// through a group. (A system group holding it counts: its members are implied.)
+fn superuser_remains(db: &Db<'_>) -> Result<bool> {
+    for g in db.grants()? {
+        if g.right != Right::SuperUser || g.queue.is_some() {
+            continue;
+        }
+        let holds = match g.grantee {
+            Grantee::User(id) => !db.user(id)?.disabled,
+            Grantee::Group(id) if [EVERYONE, PRIVILEGED, UNPRIVILEGED].contains(&id) => true,
+            Grantee::Group(id) => db.users_in(&[id])?.iter().any(|u| !u.disabled),
+            Grantee::Role(_) => false,
+        };
+        if holds {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn group_named(db: &Db<'_>, name: &str) -> Result<i64> {

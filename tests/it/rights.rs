@@ -396,3 +396,46 @@ fn mail_from_someone_without_create_ticket_bounces_with_the_reason() {
     d.deliver("network", &mail("staff@tickets.test", "Router", "x", &[]));
     assert_eq!(d.count("SELECT COUNT(*) FROM tickets"), 2);
 }
+
+#[test]
+fn the_last_superuser_grant_cannot_be_revoked() {
+    let d = Daemon::start();
+    let refused = d.tkt(&["revoke", "SuperUser", "--user", "root"]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("the last SuperUser grant"),
+        "{}",
+        stderr(&refused)
+    );
+    let rights = d.tkt_ok(&["rights", "--user", "root"]);
+    assert!(
+        rights.contains("SuperUser"),
+        "the refused revoke changed something: {rights}"
+    );
+    // with another administrator it goes
+    d.tkt_ok(&["user", "create", "boss@tickets.test", "--privileged"]);
+    d.tkt_ok(&["grant", "SuperUser", "--user", "boss@tickets.test"]);
+    let boss = d.token_for("boss@tickets.test");
+    d.tkt_ok(&["revoke", "SuperUser", "--user", "root"]);
+    let refused = d.tkt_as(&boss, &["revoke", "SuperUser", "--user", "boss@tickets.test"]);
+    assert!(
+        stderr(&refused).contains("the last SuperUser grant"),
+        "{}",
+        stderr(&refused)
+    );
+    // a disabled administrator does not count
+    for args in [
+        &["user", "create", "ops@tickets.test", "--privileged"][..],
+        &["grant", "SuperUser", "--user", "ops@tickets.test"],
+        &["user", "set", "ops@tickets.test", "disabled=yes"],
+    ] {
+        let done = d.tkt_as(&boss, args);
+        assert!(done.status.success(), "{args:?}: {}", stderr(&done));
+    }
+    let refused = d.tkt_as(&boss, &["revoke", "SuperUser", "--user", "boss@tickets.test"]);
+    assert!(
+        stderr(&refused).contains("the last SuperUser grant"),
+        "{}",
+        stderr(&refused)
+    );
+}
