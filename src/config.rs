@@ -171,6 +171,9 @@ pub struct ServerConfig {
     /// How long one read (a search, a report) may run before it is stopped with an error
     /// that says so: no query, however costly, keeps a core busy for longer.
     pub search_time_limit_secs: u64,
+    /// Where `GET /metrics` (Prometheus's text format) is served, e.g. `127.0.0.1:9187`;
+    /// unset, nowhere. It asks for no login: bind it where only the monitoring reaches.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// Inbound and outbound mail.
@@ -382,6 +385,7 @@ impl Default for ServerConfig {
             token: None,
             shutdown_grace_secs: 30,
             search_time_limit_secs: 30,
+            metrics_listen: None,
         }
     }
 }

@@ -12,6 +12,7 @@ mod api;
 pub mod clock;
 #[cfg(debug_assertions)]
 mod faults;
+mod metrics;
 pub(crate) mod peer;
 pub mod scheduler;
 mod sender;
@@ -83,7 +84,16 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         Some(web) => Some((web::router(app.clone(), web)?, bind_tcp(&web.listen).await?)),
         None => None,
     };
+    let metrics = match config.server.metrics_listen {
+        Some(address) => Some((metrics::router(app.clone())?, bind_tcp(&address).await?)),
+        None => None,
+    };
     let mut servers = serve(api::router(app), unix, tcp, &shutdown);
+    if let Some((router, listener)) = metrics {
+        tracing::info!(listen = %listener.local_addr().map(|a| a.to_string()).unwrap_or_default(), "metrics served");
+        let serve = axum::serve(listener, router).with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        servers.spawn(async move { serve.await });
+    }
     if let Some((router, listener)) = web {
         tracing::info!(listen = %config.web.as_ref().map(|w| w.public_url.as_str()).unwrap_or_default(), "web pages served");
         let service = router.into_make_service_with_connect_info::<Peer>();

@@ -14,7 +14,7 @@ use super::now;
 use super::writer::Writer;
 use crate::config::OutboxConfig;
 use crate::error::{Error, Result};
-use crate::outbox::{Transport, Webhooks, deliver, record_attempt};
+use crate::outbox::{Attempt, Transport, Webhooks, deliver, record_attempt};
 use crate::store::{Outgoing, ReadPool};
 
 /// Messages taken per round.
@@ -73,6 +73,11 @@ async fn deliver_due(
             break;
         }
         let attempt = deliver(transport, webhooks, &message).await;
+        super::metrics::delivered(match &attempt {
+            Attempt::Sent => "sent",
+            Attempt::Temporary(_) if message.attempts + 1 < config.max_attempts => "retry",
+            _ => "failed",
+        });
         let writer = writer.clone();
         let config = config.clone();
         records.spawn(async move {

@@ -120,6 +120,12 @@ impl Writer {
         Ok((Writer { jobs }, thread, stopped))
     }
 
+    /// How many changes wait in the writer's queue (those waiting for room in it, when it
+    /// is full, not counted).
+    pub fn queued(&self) -> usize {
+        self.jobs.max_capacity() - self.jobs.capacity()
+    }
+
     /// Runs `work` in a write transaction and returns its result once it is committed.
     /// If `work` fails, only its own changes are undone. Dropping the returned future
     /// before `work` has begun cancels it.

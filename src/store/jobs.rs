@@ -53,6 +53,15 @@ impl WriteTx<'_> {
 }
 
 impl Db<'_> {
+    /// How many runs each job has on record, by outcome (ok, failed, interrupted).
+    pub fn job_run_counts(&self) -> Result<Vec<(String, String, i64)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT job, outcome, count(*) FROM job_runs GROUP BY job, outcome ORDER BY job, outcome")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Whether the job ran successfully for this slot.
     pub fn job_ran(&self, job: &str, slot: Timestamp) -> Result<bool> {
         Ok(cached_row(

@@ -45,6 +45,15 @@ pub struct Outgoing {
 }
 
 impl Db<'_> {
+    /// How many outbox rows are pending, sent and failed.
+    pub fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Pending messages whose next attempt is due by `now`, oldest first.
     pub fn outbox_due(&self, now: Timestamp, limit: u32) -> Result<Vec<Outgoing>> {
         let mut stmt = self.conn.prepare_cached(

@@ -101,6 +101,18 @@ impl Db<'_> {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// [`Db::ticket_counts`] by queue name, disabled queues too: what metrics report.
+    pub fn ticket_counts_by_queue_name(&self) -> Result<Vec<(String, String, i64)>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT q.name, c.status, c.n FROM ticket_counts c JOIN queues q ON q.id = c.queue_id \
+                 ORDER BY q.name, c.status",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every enabled queue, by name.
     pub fn queues(&self) -> Result<Vec<QueueRow>> {
         Ok(self

@@ -9,6 +9,27 @@ use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::store::Db;
 
+/// What the metrics page counts in the database at each scrape. Not asked through the
+/// rights: `server.metrics_listen` is for the site's monitoring, which sees every queue.
+#[derive(Debug, Default)]
+pub struct Counts {
+    /// (queue, status, tickets), merged tickets left out.
+    pub tickets: Vec<(String, String, i64)>,
+    /// (status, messages): pending, sent, failed.
+    pub outbox: Vec<(String, i64)>,
+    /// (job, outcome, runs).
+    pub job_runs: Vec<(String, String, i64)>,
+}
+
+/// The counts for the metrics page.
+pub fn counts(db: &Db<'_>) -> Result<Counts> {
+    Ok(Counts {
+        tickets: db.ticket_counts_by_queue_name()?,
+        outbox: db.outbox_counts()?,
+        job_runs: db.job_run_counts()?,
+    })
+}
+
 /// The jobs, their runs and the clock are the site's configuration: staff may read them.
 pub fn see_jobs(access: &Access) -> Result<()> {
     staff_only(access, "see the jobs")

@@ -18,6 +18,7 @@ mod mail_language;
 mod mail_properties;
 mod mail_quality;
 mod mail_text;
+mod metrics;
 mod model;
 mod not_mail;
 mod notify;

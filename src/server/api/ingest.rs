@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::server::now;
 use crate::store::{BLOB_CHUNK_BYTES, RawBytes};
 use crate::ticket::Action;
-use crate::wire::IngestParams;
+use crate::wire::{IngestOutcome, IngestParams};
 use crate::workflow::{self, Delivery, admission};
 
 /// Messages up to this size are parsed on the request's own task.
@@ -29,6 +29,14 @@ pub async fn ingest(
     Query(p): Query<IngestParams>,
     body: Body,
 ) -> ApiResult<Response> {
+    let started = std::time::Instant::now();
+    let answer = ingest_timed(app, secret, p, body).await;
+    let outcome = answer.as_ref().ok().map(|outcome| outcome.outcome);
+    super::super::metrics::ingested(outcome, started);
+    Ok(Json(answer?).into_response())
+}
+
+async fn ingest_timed(app: App, secret: MtaSecret, p: IngestParams, body: Body) -> ApiResult<IngestOutcome> {
     let action: Action = p.action.as_deref().unwrap_or("correspond").parse()?;
     let name = p.queue.clone();
     let queue = read(&app, move |db| admission::delivery_queue(&db, &name)).await?;
@@ -87,8 +95,7 @@ pub async fn ingest(
         })
         .await;
     drop_unkept(&app, blobs).await;
-    let outcome = admission::answer_refusal(result, app.config.mail.denied_mail)?;
-    Ok(Json(outcome).into_response())
+    Ok(admission::answer_refusal(result, app.config.mail.denied_mail)?)
 }
 
 /// Writes a large message's raw bytes and large parts ahead as blobs, a chunk per writer

@@ -74,6 +74,9 @@ pub fn router(app: App) -> Router {
         .layer(middleware::from_fn_with_state(app.clone(), idempotency::take_key))
         .layer(middleware::from_fn_with_state(app.clone(), auth::authenticate))
         .layer(middleware::from_fn(catch_panic))
+        .layer(middleware::from_fn(|request, next| {
+            super::metrics::timed("api", request, next)
+        }))
         .with_state(app)
 }
 

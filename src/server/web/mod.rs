@@ -103,5 +103,9 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
         };
         router = router.layer(layer);
     }
-    Ok(router.layer(middleware::from_fn(super::api::catch_panic)))
+    Ok(router
+        .layer(middleware::from_fn(super::api::catch_panic))
+        .layer(middleware::from_fn(|request, next| {
+            super::metrics::timed("web", request, next)
+        })))
 }
