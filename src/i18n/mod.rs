@@ -232,6 +232,16 @@ mod tests {
             "since",
             "login",
             "hours",
+            "member",
+            "right",
+            "scope",
+            "time",
+            "old",
+            "new",
+            "field",
+            "link",
+            "ticket",
+            "event",
         ] {
             args.set(name, "x");
         }

@@ -68,7 +68,7 @@ pub async fn set(State(web): State<Web>, Path(secret): Path<String>, Form(form):
             "login.html",
             None,
             serde_json::json!({ "title": i18n::tr("title-login"), "next": "", "error": null, "user": "",
-                                "note": "Your password is set. Log in with it." }),
+                                "note": i18n::tr("note-password-set") }),
         ),
         Err(e) => web.error(&e, None),
     }

@@ -350,15 +350,15 @@ fn statuses(current: &Status, moves: &[Status]) -> Vec<String> {
 }
 
 /// A link's name in words, as RT's Links screen says it.
-fn link_label(name: LinkName) -> &'static str {
-    match name {
-        LinkName::DependsOn => "Depends on",
-        LinkName::DependedOnBy => "Depended on by",
-        LinkName::MemberOf => "Parents (member of)",
-        LinkName::Members => "Children (has member)",
-        LinkName::RefersTo => "Refers to",
-        LinkName::ReferredToBy => "Referred to by",
-    }
+fn link_label(name: LinkName) -> String {
+    i18n::tr(match name {
+        LinkName::DependsOn => "link-depends-on",
+        LinkName::DependedOnBy => "link-depended-on-by",
+        LinkName::MemberOf => "link-member-of",
+        LinkName::Members => "link-members",
+        LinkName::RefersTo => "link-refers-to",
+        LinkName::ReferredToBy => "link-referred-to-by",
+    })
 }
 
 #[cfg(test)]

@@ -19,18 +19,19 @@ use crate::workflow::{self, Message, admin, view};
 /// Results per page.
 const PER_PAGE: u32 = 50;
 
-/// The columns one may choose, as `columns=` names them, with their headings.
+/// The columns one may choose, as `columns=` names them, with their headings' keys in
+/// the catalogs.
 const COLUMNS: &[(&str, &str)] = &[
-    ("id", "#"),
-    ("subject", "Subject"),
-    ("queue", "Queue"),
-    ("status", "Status"),
-    ("owner", "Owner"),
-    ("priority", "Priority"),
-    ("requestors", "Requestors"),
-    ("created", "Created"),
-    ("updated", "Last updated"),
-    ("due", "Due"),
+    ("id", "col-number"),
+    ("subject", "col-subject"),
+    ("queue", "col-queue"),
+    ("status", "col-status"),
+    ("owner", "col-owner"),
+    ("priority", "col-priority"),
+    ("requestors", "col-requestors"),
+    ("created", "date-created"),
+    ("updated", "col-last-updated"),
+    ("due", "date-due"),
 ];
 
 /// The TicketSQL field each sortable column sorts by.
@@ -147,7 +148,7 @@ async fn show(web: &Web, me: &Staff, q: &SearchQuery, notes: Vec<String>) -> Res
             "q": q.q,
             "ticketsql": ticketsql,
             "rows": Row::all(&tickets),
-            "columns": columns.iter().map(|(k, h)| serde_json::json!({"key": k, "heading": h, "sortable": SORTS.iter().any(|(s, _)| s == k)})).collect::<Vec<_>>(),
+            "columns": columns.iter().map(|(k, h)| serde_json::json!({"key": k, "heading": i18n::tr(h), "sortable": SORTS.iter().any(|(s, _)| s == k)})).collect::<Vec<_>>(),
             "chosen": q.columns,
             "sort": sort.map(|(key, _, descending)| serde_json::json!({"key": key, "desc": descending})),
             "page": page,

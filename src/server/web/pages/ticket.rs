@@ -11,7 +11,7 @@ use crate::server::api::download::download;
 use crate::server::now;
 use crate::server::web::session::{read_me, write};
 use crate::server::web::{Web, i18n};
-use crate::ticket::{Change, Ticket, Transaction};
+use crate::ticket::{Change, Ticket, Transaction, TransactionKind};
 use crate::wire::SlaReport;
 use crate::workflow::time;
 use crate::workflow::{self, lifecycle, view};
@@ -66,6 +66,40 @@ struct Entry<'a> {
     attachments: Vec<serde_json::Value>,
 }
 
+/// What a transaction did, in the page's language (`Transaction::summary` says it in
+/// English for tkt).
+fn history_line(x: &Transaction) -> String {
+    let none = i18n::tr("value-none");
+    let old = x.old_value.as_deref().unwrap_or(&none);
+    let new = x.new_value.as_deref().unwrap_or(&none);
+    let field = x.field.as_deref().unwrap_or_default();
+    let (key, args): (&str, Vec<(&str, &str)>) = match x.kind {
+        TransactionKind::Create => ("history-created", vec![]),
+        TransactionKind::Correspond => ("history-correspond", vec![]),
+        TransactionKind::Comment if field == "Alert" => ("history-alert-repeated", vec![("new", new)]),
+        TransactionKind::Comment => ("history-comment", vec![]),
+        TransactionKind::Status => ("history-status", vec![("old", old), ("new", new)]),
+        TransactionKind::Set | TransactionKind::CustomField => {
+            ("history-set", vec![("field", field), ("old", old), ("new", new)])
+        }
+        TransactionKind::AddWatcher => ("history-watcher-added", vec![("who", new), ("role", field)]),
+        TransactionKind::DelWatcher => ("history-watcher-removed", vec![("who", old), ("role", field)]),
+        TransactionKind::SystemError => ("history-system-error", vec![]),
+        TransactionKind::AddLink => ("history-link-added", vec![("link", field), ("ticket", new)]),
+        TransactionKind::DeleteLink => ("history-link-removed", vec![("link", field), ("ticket", old)]),
+        TransactionKind::Merge => (
+            "history-merged",
+            vec![(
+                "ticket",
+                x.new_value.as_deref().or(x.old_value.as_deref()).unwrap_or_default(),
+            )],
+        ),
+        TransactionKind::Sla => ("history-sla", vec![("event", field), ("due", new)]),
+    };
+    let args: Vec<(&str, fluent_bundle::FluentValue<'_>)> = args.into_iter().map(|(k, v)| (k, v.into())).collect();
+    i18n::tr_with(key, &args)
+}
+
 fn entry(x: &Transaction) -> Entry<'_> {
     Entry {
         id: x.id,
@@ -73,7 +107,7 @@ fn entry(x: &Transaction) -> Entry<'_> {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default(),
-        summary: x.summary(),
+        summary: history_line(x),
         creator: &x.creator,
         created: when(&x.created),
         message: x.is_message(),
@@ -135,12 +169,12 @@ fn sla_line(report: &SlaReport) -> Option<serde_json::Value> {
     let level = report.level.as_deref()?;
     let standing = match (&report.left, report.due) {
         (Some(left), _) => match left.strip_prefix('-') {
-            Some(over) => format!("Overdue by {over}"),
-            None => format!("Due in {left}"),
+            Some(over) => i18n::tr_with("sla-overdue-by", &[("time", over.into())]),
+            None => i18n::tr_with("sla-due-in", &[("time", left.as_str().into())]),
         },
-        (None, Some(_)) if report.state == "breached" => "Missed".to_string(),
-        (None, Some(_)) => "Met".to_string(),
-        (None, None) => "No due date".to_string(),
+        (None, Some(_)) if report.state == "breached" => i18n::tr("sla-missed"),
+        (None, Some(_)) => i18n::tr("sla-met"),
+        (None, None) => i18n::tr("sla-no-due-date"),
     };
     Some(serde_json::json!({
         "level": level,
@@ -151,7 +185,7 @@ fn sla_line(report: &SlaReport) -> Option<serde_json::Value> {
 }
 
 fn basics(t: &Ticket) -> serde_json::Value {
-    let date = |d: &Option<crate::ticket::Timestamp>| d.as_ref().map(when).unwrap_or_else(|| "Not set".into());
+    let date = |d: &Option<crate::ticket::Timestamp>| d.as_ref().map(when).unwrap_or_else(|| i18n::tr("date-not-set"));
     serde_json::json!({
         "id": t.id,
         "subject": t.subject,

@@ -39,7 +39,11 @@ pub async fn create(State(web): State<Web>, me: Staff, Form(form): Form<CreateFo
     })
     .await;
     match created {
-        Ok(_) => back(&web, "/admin/groups", &format!("Group {name} created.")),
+        Ok(_) => back(
+            &web,
+            "/admin/groups",
+            &i18n::tr_with("note-group-created", &[("group", name.as_str().into())]),
+        ),
         Err(e) => failed(&web, &me, &e),
     }
 }
@@ -67,10 +71,14 @@ pub async fn member(State(web): State<Web>, me: Staff, Form(form): Form<MemberFo
     };
     let note = match (changed, add) {
         (Err(e), _) => return failed(&web, &me, &e),
-        (Ok(true), true) => format!("{member} is now in {group}."),
-        (Ok(true), false) => format!("{member} is no longer in {group}."),
-        (Ok(false), true) => format!("{member} was in {group} already."),
-        (Ok(false), false) => format!("{member} was not in {group}."),
+        (Ok(true), true) => "note-member-added",
+        (Ok(true), false) => "note-member-removed",
+        (Ok(false), true) => "note-member-was-in",
+        (Ok(false), false) => "note-member-was-not-in",
     };
+    let note = i18n::tr_with(
+        note,
+        &[("member", member.as_str().into()), ("group", group.as_str().into())],
+    );
     back(&web, "/admin/groups", &note)
 }

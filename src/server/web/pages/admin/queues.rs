@@ -56,7 +56,11 @@ pub async fn create(State(web): State<Web>, me: Staff, Form(form): Form<CreateFo
     })
     .await;
     match created {
-        Ok(queue) => back(&web, "/admin/queues", &format!("Queue {} created.", queue.name)),
+        Ok(queue) => back(
+            &web,
+            "/admin/queues",
+            &i18n::tr_with("note-queue-created", &[("queue", queue.name.as_str().into())]),
+        ),
         Err(e) => failed(&web, &me, &e),
     }
 }
@@ -98,7 +102,11 @@ pub async fn change(
     })
     .await
     {
-        Ok(queue) => back(&web, "/admin/queues", &format!("Queue {} saved.", queue.name)),
+        Ok(queue) => back(
+            &web,
+            "/admin/queues",
+            &i18n::tr_with("note-queue-saved", &[("queue", queue.name.as_str().into())]),
+        ),
         Err(e) => failed(&web, &me, &e),
     }
 }

@@ -82,9 +82,10 @@ pub struct GrantForm {
 
 async fn change(web: Web, me: Staff, form: GrantForm, give: bool) -> Response {
     let queue = given(&form.queue);
-    let scope = queue
-        .as_deref()
-        .map_or("globally".to_string(), |q| format!("on queue {q}"));
+    let scope = queue.as_deref().map_or_else(
+        || i18n::tr("scope-globally"),
+        |q| i18n::tr_with("scope-on-queue", &[("queue", q.into())]),
+    );
     let (principal, right) = (form.principal.trim().to_string(), form.right.trim().to_string());
     let changed = {
         let (principal, right) = (principal.clone(), right.clone());
@@ -95,11 +96,19 @@ async fn change(web: Web, me: Staff, form: GrantForm, give: bool) -> Response {
     };
     let note = match (changed, give) {
         (Err(e), _) => return failed(&web, &me, &e),
-        (Ok(true), true) => format!("{right} granted to {principal} {scope}."),
-        (Ok(false), true) => format!("{principal} had {right} {scope} already."),
-        (Ok(true), false) => format!("{right} revoked from {principal} {scope}."),
-        (Ok(false), false) => format!("{principal} had no grant of {right} {scope}."),
+        (Ok(true), true) => "note-right-granted",
+        (Ok(false), true) => "note-right-held",
+        (Ok(true), false) => "note-right-revoked",
+        (Ok(false), false) => "note-right-not-held",
     };
+    let note = i18n::tr_with(
+        note,
+        &[
+            ("right", right.as_str().into()),
+            ("who", principal.as_str().into()),
+            ("scope", scope.into()),
+        ],
+    );
     back(&web, "/admin/rights", &note)
 }
 

@@ -76,8 +76,16 @@ pub async fn create(State(web): State<Web>, me: Staff, Form(form): Form<CreateFo
 pub async fn revoke(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Response {
     let at = now();
     match write(&web, &me, move |tx, access, _| admin::revoke_token(tx, access, id, at)).await {
-        Ok(true) => back(&web, "/admin/tokens", &format!("Token {id} revoked.")),
-        Ok(false) => back(&web, "/admin/tokens", &format!("Token {id} was revoked already.")),
+        Ok(true) => back(
+            &web,
+            "/admin/tokens",
+            &i18n::tr_with("note-token-revoked", &[("id", id.into())]),
+        ),
+        Ok(false) => back(
+            &web,
+            "/admin/tokens",
+            &i18n::tr_with("note-token-revoked-already", &[("id", id.into())]),
+        ),
         Err(e) => failed(&web, &me, &e),
     }
 }

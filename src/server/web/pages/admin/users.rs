@@ -79,7 +79,11 @@ pub async fn create(State(web): State<Web>, me: Staff, Form(form): Form<CreateFo
     })
     .await
     {
-        Ok(user) => back(&web, "/admin/users", &format!("User {} created.", user.name)),
+        Ok(user) => back(
+            &web,
+            "/admin/users",
+            &i18n::tr_with("note-user-created", &[("user", user.name.as_str().into())]),
+        ),
         Err(e) => failed(&web, &me, &e),
     }
 }
@@ -154,7 +158,7 @@ pub async fn change(
         Ok((name, changed)) => back(
             &web,
             &format!("/admin/users/{}", path_segment(&name)),
-            if changed { "Saved." } else { "Nothing to change." },
+            &i18n::tr(if changed { "note-saved" } else { "note-nothing-changed" }),
         ),
         Err(e) => failed(&web, &me, &e),
     }
