@@ -1,125 +1,49 @@
 //! The web UI's Modify page: each submit becomes `tkt set` changes in one transaction.
-//! A real daemon with its `[web]` listener, a staff member logged in with a password,
-//! and the results read back with `tkt show`.
+//! A real daemon with its `[web]` listener, a staff member logged in with a password
+//! through the harness's [`Web`] client, and the results read back with `tkt show`.
 
 use serde_json::Value;
 
 use crate::harness::*;
+use crate::web::*;
 
-/// A daemon serving pages, and a staff member's session on them.
-struct Site {
-    d: Daemon,
-    origin: String,
-    client: reqwest::Client,
-    cookie: String,
-    runtime: tokio::runtime::Runtime,
+/// A daemon serving pages and the session of alice, a SuperUser, on them.
+fn start() -> (Daemon, Web) {
+    start_with(DEFAULT_QUEUES, None)
 }
 
-/// An answer: status, `Location` and body.
-struct Page {
-    status: u16,
-    location: String,
-    body: String,
+/// [`start`] with `queues` (and whatever else follows them in the config), the clock
+/// frozen at `now` if given.
+fn start_with(queues: &str, now: Option<&str>) -> (Daemon, Web) {
+    let d = Daemon::start_with(Setup {
+        queues: Some(queues.to_string()),
+        now: now.map(String::from),
+        web: true,
+        ..Setup::default()
+    });
+    d.web_staff("alice@tickets.test");
+    d.tkt_ok(&["grant", "SuperUser", "--user", "alice@tickets.test"]);
+    let alice = Web::login(&d, "alice@tickets.test");
+    (d, alice)
 }
 
-impl Site {
-    /// Starts a daemon with pages on a local port and logs in as alice, a SuperUser.
-    fn start() -> Site {
-        Site::start_with(DEFAULT_QUEUES, None)
-    }
-
-    /// [`Site::start`] with `queues` (and whatever else follows them in the config), the
-    /// clock frozen at `now` if given.
-    fn start_with(queues: &str, now: Option<&str>) -> Site {
-        let d = Daemon::start_with(Setup {
-            queues: Some(queues.to_string()),
-            now: now.map(String::from),
-            web: true,
-            ..Setup::default()
-        });
-        let origin = d.web_url();
-        d.tkt_ok(&["user", "create", "alice@tickets.test", "--privileged"]);
-        d.tkt_ok(&["grant", "SuperUser", "--user", "alice@tickets.test"]);
-        let out = d.tkt_stdin(&["user", "password", "alice@tickets.test"], b"a long enough password\n");
-        assert!(out.status.success(), "{}", stderr(&out));
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client");
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let mut site = Site {
-            d,
-            origin,
-            client,
-            cookie: String::new(),
-            runtime,
-        };
-        let login = site.post(
-            "/login",
-            &[("user", "alice@tickets.test"), ("password", "a long enough password")],
-        );
-        assert_eq!(login.status, 303, "login: {}", login.body);
-        assert!(!site.cookie.is_empty(), "no session cookie");
-        site
-    }
-
-    fn send(&mut self, request: reqwest::RequestBuilder) -> Page {
-        let request = request.header("Origin", &self.origin).header("Cookie", &self.cookie);
-        let (status, location, cookie, body) = self.runtime.block_on(async {
-            let answer = request.send().await.expect("request");
-            let header = |name| {
-                answer
-                    .headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let (location, cookie) = (header("location"), header("set-cookie"));
-            (
-                answer.status().as_u16(),
-                location,
-                cookie,
-                answer.text().await.expect("body"),
-            )
-        });
-        if let Some(pair) = cookie.split(';').next().filter(|p| p.starts_with("ticketd_session=")) {
-            self.cookie = pair.to_string();
-        }
-        Page { status, location, body }
-    }
-
-    fn get(&mut self, path: &str) -> Page {
-        let request = self.client.get(format!("{}{path}", self.origin));
-        self.send(request)
-    }
-
-    fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
-        let request = self.client.post(format!("{}{path}", self.origin)).form(form);
-        self.send(request)
-    }
-
-    /// A new ticket in `general`; its number.
-    fn ticket(&self, subject: &str) -> i64 {
-        let out = self.d.tkt_ok(&[
-            "create",
-            "--queue",
-            "general",
-            "--subject",
-            subject,
-            "--requestor",
-            "ann@example.com",
-            "-m",
-            "Please help.",
-        ]);
-        out.split_whitespace()
-            .nth(1)
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("no ticket number in {out}"))
-    }
+/// A new ticket in `general`; its number.
+fn ticket(d: &Daemon, subject: &str) -> i64 {
+    let out = d.tkt_ok(&[
+        "create",
+        "--queue",
+        "general",
+        "--subject",
+        subject,
+        "--requestor",
+        "ann@example.com",
+        "-m",
+        "Please help.",
+    ]);
+    out.split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no ticket number in {out}"))
 }
 
 fn kinds(ticket: &Value) -> Vec<String> {
@@ -139,22 +63,22 @@ fn kinds(ticket: &Value) -> Vec<String> {
 
 #[test]
 fn one_submit_changes_subject_priority_due_and_adds_a_cc() {
-    let mut site = Site::start();
-    let id = site.ticket("Printer jammed");
-    let ticket_page = site.get(&format!("/ticket/{id}"));
+    let (d, mut alice) = start();
+    let id = ticket(&d, "Printer jammed");
+    let ticket_page = alice.get(&format!("/ticket/{id}"));
     assert!(ticket_page.body.contains(r#"id="modify""#), "{}", ticket_page.body);
     assert!(
         ticket_page.body.contains("/modify#modify-people"),
         "Edit links to the fieldsets"
     );
-    let form = site.get(&format!("/ticket/{id}/modify"));
+    let form = alice.get(&format!("/ticket/{id}/modify"));
     assert_eq!(form.status, 200, "{}", form.body);
     for fieldset in ["basics", "people", "dates", "links", "custom-fields"] {
         assert!(form.body.contains(&format!(r#"id="modify-{fieldset}""#)), "{fieldset}");
     }
     assert!(form.body.contains(r#"value="Printer jammed""#));
-    let before = kinds(&site.d.show(id)).len();
-    let saved = site.post(
+    let before = kinds(&d.show(id)).len();
+    let saved = alice.post(
         &format!("/ticket/{id}/modify"),
         &[
             ("subject", "Printer on fire"),
@@ -169,8 +93,8 @@ fn one_submit_changes_subject_priority_due_and_adds_a_cc() {
         ],
     );
     assert_eq!(saved.status, 303, "{}", saved.body);
-    assert_eq!(saved.location, format!("/ticket/{id}"));
-    let t = site.d.show(id);
+    assert_eq!(saved.location(&alice.origin), format!("/ticket/{id}"));
+    let t = d.show(id);
     assert_eq!(t["subject"], "Printer on fire");
     assert_eq!(t["priority"], 70);
     assert!(
@@ -190,74 +114,74 @@ fn one_submit_changes_subject_priority_due_and_adds_a_cc() {
 
 #[test]
 fn a_bad_value_keeps_nothing_and_shows_the_form_again() {
-    let mut site = Site::start();
-    let id = site.ticket("Printer jammed");
+    let (d, mut alice) = start();
+    let id = ticket(&d, "Printer jammed");
     let path = format!("/ticket/{id}/modify");
-    let bad = site.post(&path, &[("subject", "Renamed"), ("priority", "abc")]);
+    let bad = alice.post(&path, &[("subject", "Renamed"), ("priority", "abc")]);
     assert_eq!(bad.status, 200, "{}", bad.body);
     assert!(bad.body.contains(r#"class="error""#), "{}", bad.body);
     assert!(bad.body.contains("whole number"), "{}", bad.body);
     assert!(bad.body.contains(r#"value="Renamed""#), "what was typed stays");
     assert!(bad.body.contains(r#"value="abc""#), "what was typed stays");
     // a refusal inside the workflow, after the subject changed: none of it is kept
-    let refused = site.post(&path, &[("subject", "Renamed"), ("owner", "nobody-known@example.com")]);
+    let refused = alice.post(&path, &[("subject", "Renamed"), ("owner", "nobody-known@example.com")]);
     assert_eq!(refused.status, 200, "{}", refused.body);
     assert!(refused.body.contains(r#"class="error""#), "{}", refused.body);
-    let t = site.d.show(id);
+    let t = d.show(id);
     assert_eq!(t["subject"], "Printer jammed");
     assert_eq!(t["owner"], "Nobody");
 }
 
 #[test]
 fn links_are_added_and_removed() {
-    let mut site = Site::start();
-    let id = site.ticket("Printer jammed");
-    let other = site.ticket("Order toner");
+    let (d, mut alice) = start();
+    let id = ticket(&d, "Printer jammed");
+    let other = ticket(&d, "Order toner");
     let path = format!("/ticket/{id}/modify");
     let other_text = other.to_string();
-    let added = site.post(&path, &[("link_DependsOn", &other_text)]);
+    let added = alice.post(&path, &[("link_DependsOn", &other_text)]);
     assert_eq!(added.status, 303, "{}", added.body);
-    let t = site.d.show(id);
+    let t = d.show(id);
     assert_eq!(
         t["links"],
         serde_json::json!([{ "type": "DependsOn", "target": other }])
     );
-    let form = site.get(&path);
+    let form = alice.get(&path);
     let key = format!("DependsOn:{other}");
     assert!(
         form.body.contains(&format!(r#"value="{key}""#)),
         "a remove box per link"
     );
-    let removed = site.post(&path, &[("remove_link", &key)]);
+    let removed = alice.post(&path, &[("remove_link", &key)]);
     assert_eq!(removed.status, 303, "{}", removed.body);
-    assert_eq!(site.d.show(id)["links"], serde_json::json!([]));
+    assert_eq!(d.show(id)["links"], serde_json::json!([]));
 }
 
 #[test]
 fn merging_goes_to_the_ticket_merged_into() {
-    let mut site = Site::start();
-    let into = site.ticket("Printer jammed");
-    let from = site.ticket("Printer still jammed");
+    let (d, mut alice) = start();
+    let into = ticket(&d, "Printer jammed");
+    let from = ticket(&d, "Printer still jammed");
     let into_text = format!("#{into}");
-    let merged = site.post(&format!("/ticket/{from}/modify"), &[("merge_into", &into_text)]);
+    let merged = alice.post(&format!("/ticket/{from}/modify"), &[("merge_into", &into_text)]);
     assert_eq!(merged.status, 303, "{}", merged.body);
-    assert_eq!(merged.location, format!("/ticket/{into}"));
-    let t = site.d.show(from);
+    assert_eq!(merged.location(&alice.origin), format!("/ticket/{into}"));
+    let t = d.show(from);
     assert_eq!(t["id"], into, "the merged ticket lives on as the other");
     assert!(kinds(&t).contains(&"Merge MergedFrom".to_string()), "{:?}", kinds(&t));
-    let missing = site.post(&format!("/ticket/{into}/modify"), &[("merge_into", "999")]);
+    let missing = alice.post(&format!("/ticket/{into}/modify"), &[("merge_into", "999")]);
     assert!(missing.body.contains(r#"class="error""#), "{}", missing.body);
 }
 
 #[test]
 fn give_to_from_the_ticket_page() {
-    let mut site = Site::start();
-    let id = site.ticket("Printer jammed");
-    let page = site.get(&format!("/ticket/{id}"));
+    let (d, mut alice) = start();
+    let id = ticket(&d, "Printer jammed");
+    let page = alice.get(&format!("/ticket/{id}"));
     assert!(page.body.contains(r#"id="give""#), "{}", page.body);
-    let given = site.post(&format!("/ticket/{id}/modify"), &[("owner", "alice@tickets.test")]);
+    let given = alice.post(&format!("/ticket/{id}/modify"), &[("owner", "alice@tickets.test")]);
     assert_eq!(given.status, 303, "{}", given.body);
-    let t = site.d.show(id);
+    let t = d.show(id);
     assert_eq!(t["owner"], "alice@tickets.test");
     assert_eq!(
         t["subject"], "Printer jammed",
@@ -299,9 +223,9 @@ type = "text"
 #[test]
 fn custom_fields_are_set_and_the_ticket_page_shows_the_sla() {
     // Monday 10:00: answered by Monday 12:00 business time
-    let mut site = Site::start_with(SLA_AND_FIELDS, Some("2026-11-30T10:00:00Z"));
-    let id = site.ticket("Printer jammed");
-    let page = site.get(&format!("/ticket/{id}"));
+    let (d, mut alice) = start_with(SLA_AND_FIELDS, Some("2026-11-30T10:00:00Z"));
+    let id = ticket(&d, "Printer jammed");
+    let page = alice.get(&format!("/ticket/{id}"));
     assert!(
         page.body
             .contains("standard: Due in 2h business time (due 2026-11-30 12:00)"),
@@ -309,7 +233,7 @@ fn custom_fields_are_set_and_the_ticket_page_shows_the_sla() {
         page.body
     );
     let path = format!("/ticket/{id}/modify");
-    let form = site.get(&path);
+    let form = alice.get(&path);
     for input in [
         r#"name="cf:Severity""#,
         r#"name="cf:Tags" multiple"#,
@@ -317,7 +241,7 @@ fn custom_fields_are_set_and_the_ticket_page_shows_the_sla() {
     ] {
         assert!(form.body.contains(input), "{input}: {}", form.body);
     }
-    let saved = site.post(
+    let saved = alice.post(
         &path,
         &[
             ("cf:Severity", "high"),
@@ -328,19 +252,16 @@ fn custom_fields_are_set_and_the_ticket_page_shows_the_sla() {
         ],
     );
     assert_eq!(saved.status, 303, "{}", saved.body);
-    let t = site.d.show(id);
+    let t = d.show(id);
     assert_eq!(
         t["custom_fields"],
         serde_json::json!({ "Asset": ["PR-0042"], "Severity": ["high"], "Tags": ["printer", "urgent"] })
     );
-    let bad = site.post(&path, &[("cf:Severity", "bogus"), ("cf:Asset", "PR-0043")]);
+    let bad = alice.post(&path, &[("cf:Severity", "bogus"), ("cf:Asset", "PR-0043")]);
     assert!(
         bad.body.contains("not a value of custom field Severity"),
         "{}",
         bad.body
     );
-    assert_eq!(
-        site.d.show(id)["custom_fields"]["Asset"],
-        serde_json::json!(["PR-0042"])
-    );
+    assert_eq!(d.show(id)["custom_fields"]["Asset"], serde_json::json!(["PR-0042"]));
 }
