@@ -89,37 +89,6 @@ pub struct Transaction {
 pub const COMMANDS_CUT: &str = "Commands";
 
 impl Transaction {
-    /// What happened, in words, as a history shows it: "Status changed from 'new' to
-    /// 'open'", "bob@example.net added as AdminCc".
-    pub fn summary(&self) -> String {
-        let old = self.old_value.as_deref().unwrap_or("(none)");
-        let new = self.new_value.as_deref().unwrap_or("(none)");
-        let field = self.field.as_deref().unwrap_or_default();
-        match self.kind {
-            TransactionKind::Create => "Ticket created".into(),
-            TransactionKind::Correspond => "Correspondence added".into(),
-            TransactionKind::Comment if field == "Alert" => format!("Alert repeated: {new}"),
-            TransactionKind::Comment => "Comments added".into(),
-            TransactionKind::Status => format!("Status changed from '{old}' to '{new}'"),
-            TransactionKind::Set | TransactionKind::CustomField => {
-                format!("{field} changed from '{old}' to '{new}'")
-            }
-            TransactionKind::AddWatcher => format!("{new} added as {field}"),
-            TransactionKind::DelWatcher => format!("{old} removed as {field}"),
-            TransactionKind::SystemError => "System error".into(),
-            TransactionKind::AddLink => format!("Link added: {field} {new}"),
-            TransactionKind::DeleteLink => format!("Link removed: {field} {old}"),
-            TransactionKind::Merge => format!(
-                "Merged: {}",
-                self.new_value
-                    .as_deref()
-                    .or(self.old_value.as_deref())
-                    .unwrap_or_default()
-            ),
-            TransactionKind::Sla => format!("Service level {field}: due {new}"),
-        }
-    }
-
     /// Whether this transaction carries a message (its text is shown, and replied to).
     pub fn is_message(&self) -> bool {
         matches!(

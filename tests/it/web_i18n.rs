@@ -79,3 +79,23 @@ fn a_users_language_wins_over_the_browsers_and_off_gives_it_back() {
     assert!(home(&mut alice, Some("en")).contains("At a glance"));
     assert!(home(&mut alice, Some("fr")).contains("Mes recherches enregistrées"));
 }
+
+#[test]
+fn the_history_and_the_search_columns_are_in_the_pages_language_too() {
+    let (d, mut alice) = start();
+    d.deliver("general", &mail("zoe@example.net", "Printer", "It jams.", &[]));
+    d.tkt_ok(&["set", "1", "status=open", "Cc+=boss@example.org"]);
+    d.tkt_ok(&["user", "set", "alice@tickets.test", "lang=de"]);
+    let ticket = Page::parse(&alice.get("/ticket/1").body).text;
+    for german in [
+        "Ticket angelegt",
+        "Status von 'new' auf 'open' geändert",
+        "boss@example.org als Cc hinzugefügt",
+    ] {
+        assert!(ticket.contains(german), "{german}: {ticket}");
+    }
+    assert!(!ticket.contains("Ticket created"), "{ticket}");
+    let results = alice.get("/search?q=Queue%20%3D%20%27general%27");
+    let headings = element(&results.body, "results").text;
+    assert!(headings.contains("Zuletzt geändert"), "{headings}");
+}

@@ -66,8 +66,8 @@ struct Entry<'a> {
     attachments: Vec<serde_json::Value>,
 }
 
-/// What a transaction did, in the page's language (`Transaction::summary` says it in
-/// English for tkt).
+/// What a transaction did, in words, in the page's language: "Status changed from 'new'
+/// to 'open'", "bob@example.net added as AdminCc".
 fn history_line(x: &Transaction) -> String {
     let none = i18n::tr("value-none");
     let old = x.old_value.as_deref().unwrap_or(&none);
