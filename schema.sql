@@ -505,4 +505,16 @@ BEGIN
         ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 
+-- secret addresses of feeds (Atom, iCalendar) of a search, each a user's: only a SHA-256
+-- of the secret is kept; a feed shows what its user may see, until it is revoked
+CREATE TABLE feeds (
+    id         INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    name       TEXT NOT NULL,
+    query      TEXT NOT NULL,
+    created    TEXT NOT NULL
+);
+CREATE INDEX feeds_by_user ON feeds (user_id);
+
 PRAGMA user_version = 6;

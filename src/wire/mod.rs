@@ -29,8 +29,8 @@ pub use jobs::{
     RenderParams, RuleTest, RuleTestParams, RuleTrace, RulesParams, SetClock, SlaReport, TracedMail,
 };
 pub use search::{
-    ContentHit, ContentParams, Explained, NamedSearch, QueueCounts, ReportParams, ReportRow, SaveSearch, SavedSearch,
-    SearchParams,
+    ContentHit, ContentParams, Explained, FeedInfo, NamedSearch, QueueCounts, ReportParams, ReportRow, SaveSearch,
+    SavedSearch, SearchParams,
 };
 pub use tickets::{
     ChangeRequest, Changes, Created, MergeRequest, Merged, MessageRequest, NewTicketRequest, Recorded, ShredCount,

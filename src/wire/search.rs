@@ -70,6 +70,16 @@ pub struct QueueCounts {
     pub active: Vec<(String, i64)>,
 }
 
+/// One of a user's feeds (Atom and iCalendar of a search). Its address is shown once,
+/// when it is made; only a hash of its secret is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedInfo {
+    pub id: i64,
+    pub name: String,
+    pub query: String,
+    pub created: crate::ticket::Timestamp,
+}
+
 /// A search saved under a name by its owner.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SavedSearch {

@@ -7,6 +7,7 @@
 mod access;
 pub mod admin;
 pub mod admission;
+pub mod feeds;
 mod fields;
 mod ingest;
 pub mod jobs;

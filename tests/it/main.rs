@@ -8,6 +8,7 @@ mod comment_search;
 mod control_characters;
 mod corpus;
 mod delivery;
+mod feeds;
 mod golden;
 mod harness;
 mod ingest;

@@ -323,3 +323,17 @@ history-link-added = Verknüpfung hinzugefügt: { $link } { $ticket }
 history-link-removed = Verknüpfung entfernt: { $link } { $ticket }
 history-merged = Zusammengeführt: { $ticket }
 history-sla = Service-Vereinbarung { $event }: fällig { $due }
+
+## Feeds
+feeds-heading = Feeds
+feeds-note = Atom- und iCalendar-Feeds Ihrer Suchen unter geheimen Adressen: wer die Adresse kennt, liest, was Sie sehen dürfen. Widerrufen Sie, was Sie nicht mehr brauchen.
+feeds-none = Keine Feeds. Legen Sie einen bei den Ergebnissen einer Suche an.
+feed-revoke = Widerrufen
+feed-make-label = Feed dieser Suche, Name
+feed-make = Feed anlegen
+feed-made-heading = Ihr neuer Feed
+feed-made-note = Der Feed „{ $name }“ ist bereit. Kopieren Sie die Adressen jetzt: sie werden nur einmal gezeigt.
+feed-atom = Atom (Feed-Reader)
+feed-ics = iCalendar (Fälligkeiten, für Kalender)
+feeds-manage = Ihre Feeds
+feed-entry = Queue { $queue }, Status { $status }, Bearbeiter { $owner }, Priorität { $priority }

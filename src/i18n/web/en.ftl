@@ -324,3 +324,17 @@ history-link-added = Link added: { $link } { $ticket }
 history-link-removed = Link removed: { $link } { $ticket }
 history-merged = Merged: { $ticket }
 history-sla = Service level { $event }: due { $due }
+
+## Feeds
+feeds-heading = Feeds
+feeds-note = Atom and iCalendar feeds of your searches, at secret addresses: anyone with the address reads what you may see. Revoke one you no longer use.
+feeds-none = No feeds. Make one from a search's results.
+feed-revoke = Revoke
+feed-make-label = Feed of this search, named
+feed-make = Make a feed
+feed-made-heading = Your new feed
+feed-made-note = The feed “{ $name }” is ready. Copy its addresses now: they are shown only once.
+feed-atom = Atom (feed readers)
+feed-ics = iCalendar (due dates, for calendars)
+feeds-manage = Your feeds
+feed-entry = Queue { $queue }, status { $status }, owner { $owner }, priority { $priority }

@@ -323,3 +323,17 @@ history-link-added = Lien ajouté : { $link } { $ticket }
 history-link-removed = Lien retiré : { $link } { $ticket }
 history-merged = Fusionné : { $ticket }
 history-sla = Niveau de service { $event } : échéance { $due }
+
+## Feeds
+feeds-heading = Flux
+feeds-note = Flux Atom et iCalendar de vos recherches, à des adresses secrètes : qui connaît l'adresse lit ce que vous pouvez voir. Révoquez ceux dont vous ne vous servez plus.
+feeds-none = Aucun flux. Créez-en un depuis les résultats d'une recherche.
+feed-revoke = Révoquer
+feed-make-label = Flux de cette recherche, nommé
+feed-make = Créer un flux
+feed-made-heading = Votre nouveau flux
+feed-made-note = Le flux « { $name } » est prêt. Copiez ses adresses maintenant : elles ne sont montrées qu'une fois.
+feed-atom = Atom (lecteurs de flux)
+feed-ics = iCalendar (échéances, pour les agendas)
+feeds-manage = Vos flux
+feed-entry = File { $queue }, statut { $status }, responsable { $owner }, priorité { $priority }

@@ -9,6 +9,7 @@
 //! carries a Content-Security-Policy without inline script and `frame-ancestors 'none'`;
 //! templates escape everything they are given (minijinja's HTML auto-escaping).
 
+mod feeds;
 pub(crate) mod i18n;
 mod pages;
 mod password;
@@ -72,6 +73,8 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
         .route("/logout", post(session::logout))
         .route("/password/{secret}", get(password::form).post(password::set))
         .route("/static/{file}", get(render::asset))
+        .route("/feed/{secret}/atom", get(feeds::atom))
+        .route("/feed/{secret}/ics", get(feeds::ics))
         .merge(staff)
         .fallback(pages::not_found)
         .with_state(web);

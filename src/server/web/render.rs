@@ -30,6 +30,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("html_part.html", include_str!("templates/html_part.html")),
     ("password.html", include_str!("templates/password.html")),
     ("preferences.html", include_str!("templates/preferences.html")),
+    ("feed_made.html", include_str!("templates/feed_made.html")),
     ("admin.html", include_str!("templates/admin.html")),
     ("admin_users.html", include_str!("templates/admin_users.html")),
     ("admin_user.html", include_str!("templates/admin_user.html")),

@@ -41,6 +41,8 @@ pub fn staff_routes() -> axum::Router<Web> {
         .route("/search/save", post(search::save))
         .route("/search/bulk", post(search::bulk))
         .route("/preferences", get(preferences::form).post(preferences::save))
+        .route("/feeds", post(super::feeds::create))
+        .route("/feeds/{id}/revoke", post(super::feeds::revoke))
         .merge(admin::routes())
 }
 

@@ -1,5 +1,6 @@
-//! The staff member's own preferences: for now the language of their pages. Saved with
-//! the call `tkt user set NAME lang=...` makes, on themselves, so the workflow decides.
+//! The staff member's own preferences: the language of their pages and mail (saved with
+//! the call `tkt user set NAME lang=...` makes, on themselves, so the workflow decides),
+//! and their feeds, to revoke.
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -7,9 +8,9 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{Staff, failed};
-use crate::server::web::session::write;
+use crate::server::web::session::{read_me, write};
 use crate::server::web::{Web, i18n};
-use crate::workflow::admin;
+use crate::workflow::{admin, feeds};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Saved {
@@ -18,6 +19,10 @@ pub struct Saved {
 }
 
 pub async fn form(State(web): State<Web>, me: Staff, Query(saved): Query<Saved>) -> Response {
+    let feeds = match read_me(&web, &me, feeds::list).await {
+        Ok(feeds) => feeds,
+        Err(e) => return failed(&web, &me, &e),
+    };
     let languages: Vec<_> = i18n::Lang::ALL
         .into_iter()
         .map(|lang| serde_json::json!({ "code": lang.code(), "name": lang.own_name() }))
@@ -30,6 +35,7 @@ pub async fn form(State(web): State<Web>, me: Staff, Query(saved): Query<Saved>)
             "saved": !saved.saved.is_empty(),
             "chosen": me.user.lang.as_deref().and_then(i18n::Lang::from_tag).map(i18n::Lang::code),
             "languages": languages,
+            "feeds": feeds,
         }),
     )
 }

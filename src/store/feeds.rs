@@ -1,0 +1,78 @@
+//! Feeds of searches (Atom, iCalendar): found by the SHA-256 of their address's secret,
+//! as API tokens and web sessions are.
+
+use rusqlite::{OptionalExtension, params};
+
+use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
+use crate::error::Result;
+use crate::ticket::Timestamp;
+
+/// A feed: whose it is, its name and the search it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub query: String,
+    pub created: Timestamp,
+}
+
+fn feed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, i64, String, String, String)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn feed_row((id, user_id, name, query, created): (i64, i64, String, String, String)) -> Result<FeedRow> {
+    Ok(FeedRow {
+        id,
+        user_id,
+        name,
+        query,
+        created: parse_ts(&created)?,
+    })
+}
+
+impl Db<'_> {
+    /// The feed whose secret hashes to `hash`, if there is one.
+    pub fn feed(&self, hash: &str) -> Result<Option<FeedRow>> {
+        cached_row(
+            self.conn,
+            "SELECT id, user_id, name, query, created FROM feeds WHERE token_hash = ?1",
+            [hash],
+            feed_from_row,
+        )
+        .optional()?
+        .map(feed_row)
+        .transpose()
+    }
+
+    /// A user's feeds, oldest first.
+    pub fn feeds_of(&self, user_id: i64) -> Result<Vec<FeedRow>> {
+        let rows = self
+            .conn
+            .prepare_cached("SELECT id, user_id, name, query, created FROM feeds WHERE user_id = ?1 ORDER BY id")?
+            .query_map([user_id], feed_from_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        rows.into_iter().map(feed_row).collect()
+    }
+}
+
+impl WriteTx<'_> {
+    /// Records a feed under the hash of its secret; its id.
+    pub fn create_feed(&self, hash: &str, user_id: i64, name: &str, query: &str, now: Timestamp) -> Result<i64> {
+        cached_execute(
+            self.conn(),
+            "INSERT INTO feeds (token_hash, user_id, name, query, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![hash, user_id, name, query, ts(now)],
+        )?;
+        Ok(self.conn().last_insert_rowid())
+    }
+
+    /// Deletes one of a user's feeds: its address stops working. Whether there was one.
+    pub fn delete_feed(&self, id: i64, user_id: i64) -> Result<bool> {
+        Ok(cached_execute(
+            self.conn(),
+            "DELETE FROM feeds WHERE id = ?1 AND user_id = ?2",
+            params![id, user_id],
+        )? > 0)
+    }
+}
