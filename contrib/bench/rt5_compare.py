@@ -15,7 +15,8 @@ non-interactive, preseed them first (the packaged database it makes is not used 
     request-tracker5 request-tracker5/database-type select sqlite3' | debconf-set-selections
     DEBIAN_FRONTEND=noninteractive apt-get install -y request-tracker5 rt5-db-sqlite rt5-standalone
 
-What it does (everything lives under WORK; nothing in /etc is changed):
+What it does (everything lives under WORK, except the mbox files RT writes into its
+packaged VarPath /var/lib/request-tracker5; nothing in /etc is changed):
 
 1. Makes the data once, from a fixed seed, into WORK/data.json: TICKETS tickets over 10
    queues (queue-1 .. queue-10), subjects and bodies of random words, 200 customers as
@@ -41,10 +42,14 @@ What it does (everything lives under WORK; nothing in /etc is changed):
      'delay': Display.html comes without the history, which the browser then fetches from
      /Helpers/TicketHistory?id=1; both are timed, and their sum is the comparable number.
    - RT /Search/Results.html?Query=Queue = 'queue-1' AND Status = '__Active__' against
-     ticketd /search?q=<the same TicketSQL>; both show 50 rows a page, ordered by id.
+     ticketd /search?q=<the same TicketSQL>; both show the first page of 50 rows, each in
+     its default columns and order (RT also counts all hits for its "Found N tickets").
+   - The same two again logged in to RT as root (SuperUser, which skips RT's rights checks).
    Server time is from sending the request to the last byte of the answer over localhost.
-   Prints a markdown table: medians, p90s and RT/ticketd ratios. RT and ticketd are
-   stopped at the end.
+   Server CPU time is what the server's processes and threads used meanwhile, read from
+   /proc/*/task/*/schedstat of its process group: steadier than wall time when the machine
+   is busy with other work. Prints markdown tables: medians, p90s, RT/ticketd ratios and
+   page sizes. RT and ticketd are stopped at the end, also on errors.
 """
 
 import argparse
@@ -345,8 +350,9 @@ Set($MasonSessionDir, '{self.dir}/sessions');
 class Session:
     """A logged-in session over one keep-alive connection; the cookie is sent by hand."""
 
-    def __init__(self, port, login_path, form, cookie_name):
+    def __init__(self, port, login_path, form, cookie_name, server_pid):
         self.port = port
+        self.server_pid = server_pid
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         conn.request("POST", login_path, urllib.parse.urlencode(form),
                      {"Content-Type": "application/x-www-form-urlencoded"})
@@ -359,14 +365,37 @@ class Session:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def get(self, path):
+        """(wall ms, server CPU ms, body) of one request."""
+        cpu = server_cpu_ms(self.server_pid)
         started = time.perf_counter()
         self.conn.request("GET", path, headers={"Cookie": self.cookie})
         answer = self.conn.getresponse()
         body = answer.read()
         took = (time.perf_counter() - started) * 1000
+        cpu = server_cpu_ms(self.server_pid) - cpu
         if answer.status != 200:
             sys.exit(f"GET {path} on {self.port}: {answer.status}\n{body[:500]!r}")
-        return took, body
+        return took, cpu, body
+
+
+def server_cpu_ms(pgid):
+    """CPU time used so far by every thread of every process in a server's process group
+    (ticketd's threads; RT's Starlet master and workers), from /proc/*/task/*/schedstat.
+    Less disturbed than wall time by other work on the machine."""
+    total = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[2]) != pgid:
+                    continue
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/schedstat") as f:
+                    total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e6
 
 
 def p90(times):
@@ -382,26 +411,28 @@ def measure(pairs, runs):
         for _ in range(WARMUP):
             for s, p in rt_reqs + td_reqs:
                 s.get(p)
-        rt_times, td_times, parts = [], [], [[] for _ in rt_reqs]
+        rt, td, parts = {"wall": [], "cpu": []}, {"wall": [], "cpu": []}, [[] for _ in rt_reqs]
         for _ in range(runs):
-            took = [s.get(p)[0] for s, p in rt_reqs]
-            for k, t in enumerate(took):
-                parts[k].append(t)
-            rt_times.append(sum(took))
-            td_times.append(sum(s.get(p)[0] for s, p in td_reqs))
-        sizes = (sum(len(s.get(p)[1]) for s, p in rt_reqs), sum(len(s.get(p)[1]) for s, p in td_reqs))
-        results.append((name, rt_times, td_times, sizes, parts))
+            for side, reqs in ((rt, rt_reqs), (td, td_reqs)):
+                answers = [s.get(p) for s, p in reqs]
+                side["wall"].append(sum(a[0] for a in answers))
+                side["cpu"].append(sum(a[1] for a in answers))
+                if side is rt:
+                    for k, a in enumerate(answers):
+                        parts[k].append(a[0])
+        sizes = (sum(len(s.get(p)[2]) for s, p in rt_reqs), sum(len(s.get(p)[2]) for s, p in td_reqs))
+        results.append((name, rt, td, sizes, parts))
     return results
 
 
 def check_pages(rt, td, search_rt, search_td):
     """That each page shows what it should: the ticket, and the same number of hits."""
-    body = rt.get("/Ticket/Display.html?id=1")[1].decode()
+    body = rt.get("/Ticket/Display.html?id=1")[2].decode()
     if "<title>#1:" not in body:
         sys.exit("RT's Display.html?id=1 is not ticket 1:\n" + body[:400])
-    body = rt.get(search_rt)[1].decode()
+    body = rt.get(search_rt)[2].decode()
     found = re.search(r"<title>Found (\d+) ticket", body)
-    rows = set(re.findall(r'href="/ticket/(\d+)"', td.get(search_td)[1].decode()))
+    rows = set(re.findall(r'href="/ticket/(\d+)"', td.get(search_td)[2].decode()))
     return int(found.group(1)) if found else None, len(rows)
 
 
@@ -435,8 +466,10 @@ def main():
         rt.load(data_path)
         rt.start()
 
-        rt_s = Session(rt.port, "/NoAuth/Login.html", {"user": "staff-1", "pass": PASSWORD}, "RT_SID_")
-        td_s = Session(td.port, "/login", {"user": STAFF, "password": PASSWORD}, "ticketd_session=")
+        rt_s = Session(rt.port, "/NoAuth/Login.html", {"user": "staff-1", "pass": PASSWORD}, "RT_SID_",
+                       rt.proc.pid)
+        td_s = Session(td.port, "/login", {"user": STAFF, "password": PASSWORD}, "ticketd_session=",
+                       td.proc.pid)
         search_rt = "/Search/Results.html?" + urllib.parse.urlencode({"Query": QUERY})
         search_td = "/search?" + urllib.parse.urlencode({"q": QUERY})
         found_rt, rows_td = check_pages(rt_s, td_s, search_rt, search_td)
@@ -449,7 +482,8 @@ def main():
              [(rt_s, search_rt)], [(td_s, search_td)]),
         ]
         # The same, logged in to RT as root (SuperUser: RT skips its rights checks).
-        rt_root = Session(rt.port, "/NoAuth/Login.html", {"user": "root", "pass": "password"}, "RT_SID_")
+        rt_root = Session(rt.port, "/NoAuth/Login.html", {"user": "root", "pass": "password"}, "RT_SID_",
+                          rt.proc.pid)
         pairs += [
             ("ticket display as RT's root (SuperUser)",
              [(rt_root, "/Ticket/Display.html?id=1"), (rt_root, "/Helpers/TicketHistory?id=1")],
@@ -472,17 +506,23 @@ def main():
     print(f"RT 5: rt-server (Plack + Starlet, {args.rt_workers} workers), SQLite; "
           f"{args.runs} runs after {WARMUP} warm-ups, interleaved; times in ms; "
           f"load average before {load_before[0]:.2f}, after {load_after[0]:.2f}\n")
-    print("| page | RT 5 median | ticketd median | ratio (median) | RT 5 p90 | ticketd p90 | ratio (p90) | bytes RT / ticketd |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("Server time (request sent to last byte received), ms:\n")
+    print("| page | RT 5 median | ticketd median | ratio | RT 5 p90 | ticketd p90 | ratio (p90) |")
+    print("|---|---|---|---|---|---|---|")
     for name, rt_t, td_t, sizes, parts in results:
-        rm, tm, rp, tp = statistics.median(rt_t), statistics.median(td_t), p90(rt_t), p90(td_t)
-        print(f"| {name} | {rm:.1f} | {tm:.1f} | {rm / tm:.0f}x | {rp:.1f} | {tp:.1f} | {rp / tp:.0f}x "
-              f"| {sizes[0]} / {sizes[1]} |")
+        rm, tm = statistics.median(rt_t["wall"]), statistics.median(td_t["wall"])
+        rp, tp = p90(rt_t["wall"]), p90(td_t["wall"])
+        print(f"| {name} | {rm:.1f} | {tm:.1f} | {rm / tm:.0f}x | {rp:.1f} | {tp:.1f} | {rp / tp:.0f}x |")
         if len(parts) > 1:
-            labels = ["Display.html alone", "/Helpers/TicketHistory alone"]
-            for label, t in zip(labels, parts):
-                print(f"| &nbsp;&nbsp;RT {label} | {statistics.median(t):.1f} | | | {p90(t):.1f} | | | |")
-
+            for label, t in zip(["Display.html alone", "/Helpers/TicketHistory alone"], parts):
+                print(f"| &nbsp;&nbsp;RT {label} | {statistics.median(t):.1f} | | | {p90(t):.1f} | | |")
+    print("\nServer CPU time per page (all server processes and threads, from /proc), ms, "
+          "and page size:\n")
+    print("| page | RT 5 CPU median | ticketd CPU median | ratio | bytes RT 5 | bytes ticketd |")
+    print("|---|---|---|---|---|---|")
+    for name, rt_t, td_t, sizes, parts in results:
+        rc, tc = statistics.median(rt_t["cpu"]), statistics.median(td_t["cpu"])
+        print(f"| {name} | {rc:.1f} | {tc:.1f} | {rc / tc:.0f}x | {sizes[0]} | {sizes[1]} |")
 
 if __name__ == "__main__":
     main()
