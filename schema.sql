@@ -517,4 +517,13 @@ CREATE TABLE feeds (
 );
 CREATE INDEX feeds_by_user ON feeds (user_id);
 
+-- one-time links that sign a requestor in to the self-service portal, mailed on request:
+-- only a SHA-256 of the link's secret; used once, then deleted; minutes long
+CREATE TABLE signin_links (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    expires    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX signin_links_by_user ON signin_links (user_id);
+
 PRAGMA user_version = 6;

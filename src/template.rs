@@ -159,6 +159,18 @@ pub const BUILT_IN: &[(&str, &str)] = &[
          {{ tr(\"mail-password-unexpected\") }}\n",
     ),
     (
+        "signin_link",
+        "Subject: {{ tr(\"mail-signin-subject\") }}\n\
+         \n\
+         {{ tr(\"mail-hello\", name=name) }}\n\
+         \n\
+         {{ tr(\"mail-signin-link\", minutes=minutes) }}\n\
+         \n\
+         {{ url }}\n\
+         \n\
+         {{ tr(\"mail-signin-unexpected\") }}\n",
+    ),
+    (
         "page",
         "Subject: #{{ ticket.id }} P{{ ticket.priority }} {{ ticket.subject }}\n\
          \n\

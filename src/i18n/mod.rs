@@ -242,6 +242,8 @@ mod tests {
             "link",
             "ticket",
             "event",
+            "minutes",
+            "created",
         ] {
             args.set(name, "x");
         }

@@ -72,12 +72,15 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE login_failures (key TEXT NOT NULL, at TEXT NOT NULL); \
      CREATE INDEX login_failures_by_key ON login_failures (key, at);",
     // 5 → 6: counts per queue and status kept by triggers; the owner index covers the
-    // home page's lists; groups by member; feeds of searches (the same statements as
-    // schema.sql, which the drift test compares)
+    // home page's lists; groups by member; feeds of searches; the portal's sign-in links
+    // (the same statements as schema.sql, which the drift test compares)
     "CREATE TABLE feeds (id INTEGER PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, \
        user_id INTEGER NOT NULL REFERENCES users(id), name TEXT NOT NULL, query TEXT NOT NULL, \
        created TEXT NOT NULL); \
      CREATE INDEX feeds_by_user ON feeds (user_id); \
+     CREATE TABLE signin_links (token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id), \
+       expires TEXT NOT NULL) WITHOUT ROWID; \
+     CREATE INDEX signin_links_by_user ON signin_links (user_id); \
      CREATE INDEX group_members_by_member ON group_members (member_id, group_id); \
      DROP INDEX tickets_by_owner_status; \
      CREATE INDEX tickets_by_owner_status ON tickets (owner_id, status, created, queue_id, effective_id); \

@@ -165,6 +165,32 @@ impl WriteTx<'_> {
         }
     }
 
+    /// Keeps a one-time sign-in link for the portal; a user's earlier links stop working.
+    pub fn create_signin_link(&self, user_id: i64, hash: &str, expires: Timestamp) -> Result<()> {
+        cached_execute(self.conn(), "DELETE FROM signin_links WHERE user_id = ?1", [user_id])?;
+        cached_execute(
+            self.conn(),
+            "INSERT INTO signin_links (token_hash, user_id, expires) VALUES (?1, ?2, ?3)",
+            params![hash, user_id, ts(expires)],
+        )?;
+        Ok(())
+    }
+
+    /// Uses up a sign-in link: the user it is for, if it is known and not expired.
+    pub fn take_signin_link(&self, hash: &str, now: Timestamp) -> Result<Option<i64>> {
+        let row: Option<(i64, String)> = cached_row(
+            self.conn(),
+            "DELETE FROM signin_links WHERE token_hash = ?1 RETURNING user_id, expires",
+            [hash],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+        match row {
+            Some((user_id, expires)) if parse_ts(&expires)? > now => Ok(Some(user_id)),
+            _ => Ok(None),
+        }
+    }
+
     /// Forgets the failures under `key` (after a good login to that account).
     pub fn clear_login_failures(&self, key: &str) -> Result<()> {
         cached_execute(self.conn(), "DELETE FROM login_failures WHERE key = ?1", [key])?;

@@ -320,6 +320,18 @@ pub fn queues(db: &Db<'_>, access: &Access) -> Result<Vec<Queue>> {
     Ok(out)
 }
 
+/// The queues the user may create tickets in (CreateTicket), by name: what a requestor's
+/// create form offers, whether or not they may see the queues otherwise.
+pub fn creatable_queues(db: &Db<'_>, access: &Access) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for q in db.queues()? {
+        if access.can(db, Right::CreateTicket, On::Queue(&q))? {
+            out.push(q.name);
+        }
+    }
+    Ok(out)
+}
+
 /// Grants (or revokes) a right. On one queue this needs AdminQueue there; globally,
 /// SuperUser. Returns whether anything changed.
 pub fn grant(tx: &WriteTx<'_>, access: &Access, req: &GrantRequest, give: bool) -> Result<bool> {

@@ -151,6 +151,70 @@ pub fn set_password_by_link(tx: &WriteTx<'_>, secret: &str, hash: String, now: T
     Ok(user_id)
 }
 
+/// How long a portal sign-in link works.
+pub const SIGNIN_LINK_MINUTES: i64 = 20;
+
+/// The keys sign-in link requests are counted under: the address asked for and the
+/// client's (the same throttle as failed logins, under names of their own).
+pub fn signin_request_keys(address: &str, client: &str) -> [String; 2] {
+    [
+        format!("signin:{}", address.trim().to_lowercase()),
+        format!("signin-from:{client}"),
+    ]
+}
+
+/// Mails a one-time sign-in link for the portal to `address`, if it is an enabled user's.
+/// Every request counts against the throttle whatever the address, and the answer is the
+/// same for an address nobody has: the form tells nobody who has an account.
+pub fn request_signin_link(
+    tx: &WriteTx<'_>,
+    s: &super::Settings,
+    address: &str,
+    keys: &[String; 2],
+    now: Timestamp,
+) -> Result<()> {
+    check_throttle(tx, keys, now)?;
+    record_failure(tx, keys, now)?;
+    let Some(web) = &s.web_url else {
+        return Ok(());
+    };
+    let Some(user) = crate::user::normalize_address(address)
+        .map(|a| tx.user_by_email(&a))
+        .transpose()?
+        .flatten()
+        .filter(|u| !u.disabled && u.email.is_some())
+    else {
+        return Ok(());
+    };
+    let secret = new_secret();
+    tx.create_signin_link(
+        user.id,
+        &token_hash(&secret),
+        now + Duration::minutes(SIGNIN_LINK_MINUTES),
+    )?;
+    let context = serde_json::json!({
+        "name": if user.real_name.is_empty() { user.display_name() } else { user.real_name.as_str() },
+        "url": format!("{web}/portal/signin/{secret}"),
+        "minutes": SIGNIN_LINK_MINUTES,
+    });
+    let to = user.email.clone().into_iter().collect::<Vec<_>>();
+    super::notify::send_system_notice(tx, s, "signin_link", None, &to, &context, "ticketd", now)?;
+    Ok(())
+}
+
+/// Signs in through a link, which is then used up: a new session's secret. A used,
+/// expired or unknown link, or a disabled user's, is refused alike.
+pub fn sign_in_by_link(tx: &WriteTx<'_>, secret: &str, now: Timestamp) -> Result<String> {
+    let refused = || Error::NotFound("this sign-in link has expired or was used already; ask for a new one".into());
+    let user_id = tx.take_signin_link(&token_hash(secret), now)?.ok_or_else(refused)?;
+    if tx.user(user_id)?.disabled {
+        return Err(refused());
+    }
+    let session = new_secret();
+    tx.create_session(user_id, &token_hash(&session), now)?;
+    Ok(session)
+}
+
 /// 32 random bytes, hex.
 fn new_secret() -> String {
     let mut bytes = [0u8; 32];

@@ -25,6 +25,7 @@ mod not_mail;
 mod notify;
 mod outbound;
 mod outbound_quality;
+mod portal;
 mod postfix;
 mod realworld;
 mod resilience;

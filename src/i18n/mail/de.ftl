@@ -80,3 +80,9 @@ mail-password-link =
 mail-password-unexpected = Wenn Sie das nicht erwartet haben, ignorieren Sie diese Nachricht.
 
 mail-page = { $queue } #{ $id } Priorität { $priority } { $status }, Bearbeiter { $owner }: { $subject }
+
+mail-signin-subject = Ihr Anmeldelink für das Ticketsystem
+mail-signin-link =
+    hier ist der erbetene Link, mit dem Sie Ihre Anfragen online sehen.
+    Er gilt einmal, { $minutes } Minuten lang:
+mail-signin-unexpected = Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht: ohne diese Mail kann ihn niemand nutzen.

@@ -82,3 +82,9 @@ mail-password-link =
 mail-password-unexpected = If you did not expect this, ignore this message.
 
 mail-page = { $queue } #{ $id } priority { $priority } { $status }, owner { $owner }: { $subject }
+
+mail-signin-subject = Your sign-in link for the ticket system
+mail-signin-link =
+    here is the link you asked for to see your requests online.
+    It works once, for { $minutes } minutes:
+mail-signin-unexpected = If you did not ask for it, ignore this message: nobody can use it without this mail.

@@ -80,3 +80,9 @@ mail-password-link =
 mail-password-unexpected = Si vous ne vous attendiez pas à ce message, ignorez-le.
 
 mail-page = { $queue } #{ $id } priorité { $priority } { $status }, responsable { $owner } : { $subject }
+
+mail-signin-subject = Votre lien de connexion au système de tickets
+mail-signin-link =
+    voici le lien demandé pour consulter vos demandes en ligne.
+    Il ne sert qu'une fois, pendant { $minutes } minutes :
+mail-signin-unexpected = Si vous ne l'avez pas demandé, ignorez ce message : personne ne peut s'en servir sans ce courrier.

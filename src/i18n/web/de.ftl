@@ -337,3 +337,19 @@ feed-atom = Atom (Feed-Reader)
 feed-ics = iCalendar (Fälligkeiten, für Kalender)
 feeds-manage = Ihre Feeds
 feed-entry = Queue { $queue }, Status { $status }, Bearbeiter { $owner }, Priorität { $priority }
+
+## The self-service portal
+portal-heading = Ihre Anfragen
+portal-login-heading = Anmelden, um Ihre Anfragen zu sehen
+portal-login-note = Geben Sie die Adresse an, von der Sie uns schreiben: wir schicken Ihnen einen Link, der Sie anmeldet.
+portal-send-link = Anmeldelink schicken
+portal-link-sent = Wenn die Adresse zu einem Zugang gehört, ist ein Anmeldelink unterwegs. Er gilt einmal und nur kurz.
+portal-sign-in = Anmelden
+portal-new-ticket = Neue Anfrage
+portal-open = Offene Anfragen
+portal-closed = Abgeschlossene Anfragen
+portal-none = Keine.
+portal-ticket-meta = Queue { $queue }, Status { $status }, seit { $created }
+portal-your-reply = Ihre Antwort
+portal-back = Alle Ihre Anfragen
+portal-create-heading = Eine neue Anfrage

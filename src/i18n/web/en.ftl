@@ -338,3 +338,19 @@ feed-atom = Atom (feed readers)
 feed-ics = iCalendar (due dates, for calendars)
 feeds-manage = Your feeds
 feed-entry = Queue { $queue }, status { $status }, owner { $owner }, priority { $priority }
+
+## The self-service portal
+portal-heading = Your requests
+portal-login-heading = Sign in to see your requests
+portal-login-note = Give the address you write to us from: we mail you a link that signs you in.
+portal-send-link = Mail me a sign-in link
+portal-link-sent = If the address belongs to an account, a sign-in link is on its way. It works once, for a short while.
+portal-sign-in = Sign in
+portal-new-ticket = New request
+portal-open = Open requests
+portal-closed = Closed requests
+portal-none = None.
+portal-ticket-meta = Queue { $queue }, status { $status }, since { $created }
+portal-your-reply = Your reply
+portal-back = All your requests
+portal-create-heading = A new request

@@ -337,3 +337,19 @@ feed-atom = Atom (lecteurs de flux)
 feed-ics = iCalendar (échéances, pour les agendas)
 feeds-manage = Vos flux
 feed-entry = File { $queue }, statut { $status }, responsable { $owner }, priorité { $priority }
+
+## The self-service portal
+portal-heading = Vos demandes
+portal-login-heading = Connectez-vous pour voir vos demandes
+portal-login-note = Indiquez l'adresse depuis laquelle vous nous écrivez : nous vous envoyons un lien qui vous connecte.
+portal-send-link = M'envoyer un lien de connexion
+portal-link-sent = Si l'adresse correspond à un compte, un lien de connexion est en route. Il ne sert qu'une fois, peu de temps.
+portal-sign-in = Se connecter
+portal-new-ticket = Nouvelle demande
+portal-open = Demandes ouvertes
+portal-closed = Demandes closes
+portal-none = Aucune.
+portal-ticket-meta = File { $queue }, statut { $status }, depuis le { $created }
+portal-your-reply = Votre réponse
+portal-back = Toutes vos demandes
+portal-create-heading = Une nouvelle demande

@@ -13,6 +13,7 @@ mod feeds;
 pub(crate) mod i18n;
 mod pages;
 mod password;
+mod portal;
 mod render;
 mod session;
 
@@ -68,7 +69,17 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
     let staff = pages::staff_routes()
         .route_layer(middleware::from_fn_with_state(web.clone(), session::require_staff))
         .layer(DefaultBodyLimit::max(upload_limit));
+    let portal = Router::new()
+        .route("/portal", get(portal::home))
+        .route("/portal/ticket/{id}", get(portal::ticket))
+        .route("/portal/ticket/{id}/reply", post(portal::reply))
+        .route("/portal/create", get(portal::create_form).post(portal::create))
+        .route_layer(middleware::from_fn_with_state(web.clone(), session::require_user))
+        .layer(DefaultBodyLimit::max(upload_limit));
     let routes = Router::new()
+        .route("/portal/login", get(portal::login_form).post(portal::request_link))
+        .route("/portal/signin/{secret}", get(portal::signin_form).post(portal::signin))
+        .merge(portal)
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/password/{secret}", get(password::form).post(password::set))

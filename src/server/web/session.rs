@@ -150,34 +150,10 @@ pub async fn logout(State(web): State<Web>, jar: CookieJar) -> Response {
 /// Lets a request through as the staff member whose session it carries: no session (or an
 /// ended one) goes to the login form, a requestor's session is refused, since these pages
 /// are for staff.
-pub async fn require_staff(State(web): State<Web>, jar: CookieJar, mut request: Request, next: Next) -> Response {
-    let to_login = |request: &Request| {
-        let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let wanted = wanted.strip_prefix(web.base.as_ref()).unwrap_or(wanted);
-        let query = serde_urlencoded::to_string([("next", wanted)]).unwrap_or_default();
-        web.redirect(&format!("/login?{query}"))
-    };
-    let Some(secret) = jar.get(COOKIE).map(|c| c.value().to_string()) else {
-        return to_login(&request);
-    };
-    let limits = web.limits;
-    let state = read(&web.app, move |db| sessions::session(&db, &secret, limits, now())).await;
-    let (session, user_id, touch) = match state {
-        Ok(SessionState::Live { id, user_id, touch }) => (id, user_id, touch),
-        Ok(SessionState::Ended) => return to_login(&request),
-        Err(e) => return web.error(&e.0, None),
-    };
-    if touch {
-        let at = now();
-        if let Err(e) = web.app.writer.run(move |tx| sessions::touch(tx, session, at)).await {
-            tracing::warn!(error = %e, "could not note a session's use");
-        }
-    }
-    let actor = Actor(user_id);
-    let user = match read_as(&web.app, actor, |_, access| Ok(access.user.clone())).await {
+pub async fn require_staff(State(web): State<Web>, jar: CookieJar, request: Request, next: Next) -> Response {
+    let user = match session_user(&web, &jar, wanted(&web, &request), "/login").await {
         Ok(user) => user,
-        // a disabled account: its sessions end with it
-        Err(_) => return to_login(&request),
+        Err(answer) => return answer,
     };
     if !user.privileged {
         let denied = Error::Denied(format!(
@@ -186,9 +162,61 @@ pub async fn require_staff(State(web): State<Web>, jar: CookieJar, mut request: 
         ));
         return web.refuse_requestor(&denied, user.display_name());
     }
+    let_through(user, request, next).await
+}
+
+/// Lets a request through as the user whose session it carries, staff or requestor (the
+/// self-service portal); no session goes to the portal's sign-in form.
+pub async fn require_user(State(web): State<Web>, jar: CookieJar, request: Request, next: Next) -> Response {
+    match session_user(&web, &jar, wanted(&web, &request), "/portal/login").await {
+        Ok(user) => let_through(user, request, next).await,
+        Err(answer) => answer,
+    }
+}
+
+/// The page a request wants, under the base path: where to go back after logging in.
+fn wanted(web: &Web, request: &Request) -> String {
+    let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    wanted.strip_prefix(web.base.as_ref()).unwrap_or(wanted).to_string()
+}
+
+/// The request, carrying `user` as [`Me`], answered in their language.
+async fn let_through(user: User, mut request: Request, next: Next) -> Response {
     let lang = i18n::of_user(user.lang.as_deref()).unwrap_or_else(i18n::current);
-    request.extensions_mut().insert(Me { actor, user });
+    request.extensions_mut().insert(Me {
+        actor: Actor(user.id),
+        user,
+    });
     i18n::answer_in(lang, request, next).await
+}
+
+/// The enabled user whose live session the request carries, or the answer that sends the
+/// browser to `login` (with the page it wanted as `next`).
+async fn session_user(web: &Web, jar: &CookieJar, wanted: String, login: &str) -> Result<User, Response> {
+    let to_login = || {
+        let query = serde_urlencoded::to_string([("next", wanted.as_str())]).unwrap_or_default();
+        web.redirect(&format!("{login}?{query}"))
+    };
+    let Some(secret) = jar.get(COOKIE).map(|c| c.value().to_string()) else {
+        return Err(to_login());
+    };
+    let limits = web.limits;
+    let state = read(&web.app, move |db| sessions::session(&db, &secret, limits, now())).await;
+    let (session, user_id, touch) = match state {
+        Ok(SessionState::Live { id, user_id, touch }) => (id, user_id, touch),
+        Ok(SessionState::Ended) => return Err(to_login()),
+        Err(e) => return Err(web.error(&e.0, None)),
+    };
+    if touch {
+        let at = now();
+        if let Err(e) = web.app.writer.run(move |tx| sessions::touch(tx, session, at)).await {
+            tracing::warn!(error = %e, "could not note a session's use");
+        }
+    }
+    // a disabled account: its sessions end with it
+    read_as(&web.app, Actor(user_id), |_, access| Ok(access.user.clone()))
+        .await
+        .map_err(|_| to_login())
 }
 
 /// `next` if it is a path on this site (`/ticket/4`), else nothing: a login link must
