@@ -93,7 +93,9 @@ pub const BUILT_IN: &[(&str, &str)] = &[
          \x20                       {{ tr(\"mail-thank-you\") }}\n\
          \x20                       {{ queue.address }}\n\
          \n\
-         -------------------------------------------------------------------------\n\
+         {% if ticket.portal_url %}{{ tr(\"mail-view-online\") }} <URL: {{ ticket.portal_url }} >\n\
+         \n\
+         {% endif %}-------------------------------------------------------------------------\n\
          {{ message | summary }}\n",
     ),
     (
@@ -106,7 +108,11 @@ pub const BUILT_IN: &[(&str, &str)] = &[
          {{ message }}\n{% if ticket.url %}\n\
          <URL: {{ ticket.url }} >\n{% endif %}",
     ),
-    ("correspondence", "Subject: {{ ticket.subject }}\n\n{{ message }}\n"),
+    (
+        "correspondence",
+        "Subject: {{ ticket.subject }}\n\n{{ message }}\n{% if ticket.portal_url %}\n\
+         {{ tr(\"mail-view-online\") }} <URL: {{ ticket.portal_url }} >\n{% endif %}",
+    ),
     (
         "admin_correspondence",
         "Subject: {{ ticket.subject }}\n\n{{ tr(\"mail-reply-from\", id=ticket.id, actor=actor.name) }}\n\n{{ message }}\n\
@@ -134,7 +140,8 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         "resolved",
         "Subject: {{ tr(\"mail-resolved-subject\", subject=ticket.subject) }}\n\
          \n\
-         {{ tr(\"mail-resolved\") }}\n",
+         {{ tr(\"mail-resolved\") }}\n{% if ticket.portal_url %}\n\
+         {{ tr(\"mail-view-online\") }} <URL: {{ ticket.portal_url }} >\n{% endif %}",
     ),
     (
         "command_errors",
@@ -238,6 +245,9 @@ pub struct TicketVars {
     pub custom_fields: BTreeMap<String, String>,
     /// The ticket's page in the staff web UI, when there is one.
     pub url: Option<String>,
+    /// The ticket's page in the requestors' portal, when there is a web UI: what mail to
+    /// requestors links to ("view this ticket online").
+    pub portal_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

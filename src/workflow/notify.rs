@@ -728,6 +728,10 @@ pub(crate) fn template_context(
             time_worked: ticket.time_worked,
             custom_fields,
             url: s.web_url.as_ref().map(|web| format!("{web}/ticket/{}", ticket.id)),
+            portal_url: s
+                .web_url
+                .as_ref()
+                .map(|web| format!("{web}/portal/ticket/{}", ticket.id)),
         },
         transaction: TransactionVars {
             id: h.transaction_id,

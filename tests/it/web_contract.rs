@@ -252,7 +252,7 @@ fn with_a_base_path_every_route_and_the_cookie_live_under_it() {
 }
 
 #[test]
-fn staff_mail_links_to_the_tickets_page_and_requestor_mail_does_not() {
+fn staff_mail_links_to_the_tickets_page_and_requestor_mail_to_the_portal() {
     let d = web_daemon();
     d.deliver("network", &mail("zoe@example.net", "Switch 4", "Flapping.", &[]));
     let link = format!("<URL: {}/ticket/1 >", d.web_url());
@@ -263,8 +263,14 @@ fn staff_mail_links_to_the_tickets_page_and_requestor_mail_does_not() {
         "no {link} in the AdminCc's mail: {sent:#?}"
     );
     assert!(
-        !to("zoe@example.net").any(|m| m.message.contains("/ticket/1")),
+        !to("zoe@example.net").any(|m| m.message.contains(&link)),
         "the requestor was sent the staff page: {sent:#?}"
+    );
+    // the requestor's autoreply links to the portal's page instead
+    let portal = format!("<URL: {}/portal/ticket/1 >", d.web_url());
+    assert!(
+        to("zoe@example.net").any(|m| m.message.replace("=\r\n", "").contains(&portal)),
+        "no {portal} in the requestor's mail: {sent:#?}"
     );
 }
 

@@ -86,3 +86,5 @@ mail-signin-link =
     hier ist der erbetene Link, mit dem Sie Ihre Anfragen online sehen.
     Er gilt einmal, { $minutes } Minuten lang:
 mail-signin-unexpected = Wenn Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht: ohne diese Mail kann ihn niemand nutzen.
+
+mail-view-online = Dieses Ticket online ansehen:

@@ -88,3 +88,5 @@ mail-signin-link =
     here is the link you asked for to see your requests online.
     It works once, for { $minutes } minutes:
 mail-signin-unexpected = If you did not ask for it, ignore this message: nobody can use it without this mail.
+
+mail-view-online = View this ticket online:

@@ -86,3 +86,5 @@ mail-signin-link =
     voici le lien demandé pour consulter vos demandes en ligne.
     Il ne sert qu'une fois, pendant { $minutes } minutes :
 mail-signin-unexpected = Si vous ne l'avez pas demandé, ignorez ce message : personne ne peut s'en servir sans ce courrier.
+
+mail-view-online = Voir ce ticket en ligne :
