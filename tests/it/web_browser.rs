@@ -410,3 +410,77 @@ fn a_requestor_session_cannot_open_staff_pages() {
         b.screenshot("requestor-refused").await;
     });
 }
+
+/// The path of the newest portal sign-in link mailed to `address`.
+fn mailed_signin_link(d: &Daemon, address: &str) -> String {
+    let mail = d
+        .outbox()
+        .into_iter()
+        .rev()
+        .find(|m| m.kind == "signin_link" && m.recipients.iter().any(|r| r == address))
+        .expect("a sign-in mail");
+    let parsed = mail_parser::MessageParser::default()
+        .parse(mail.message.as_bytes())
+        .unwrap();
+    let text = parsed.body_text(0).unwrap().to_string();
+    let at = text.find("/portal/signin/").expect("a link in the mail");
+    text[at..].split_whitespace().next().unwrap().to_string()
+}
+
+#[test]
+fn a_requestor_signs_in_by_the_mailed_link_replies_and_creates() {
+    if !chromium_installed() {
+        return;
+    }
+    let d = staff_daemon();
+    d.deliver("general", &mail("bob@example.net", "Bob's VPN", "Drops.", &[]));
+    d.tkt_ok(&["comment", "1", "-m", "Internal: the vendor owes us."]);
+    with_browser(&d, async |b| {
+        b.goto("/portal").await;
+        b.wait_for_path("/portal/login").await;
+        b.fill("form#portal-login input[name=address]", "zoe@example.net").await;
+        b.screenshot("portal-login").await;
+        b.submit("form#portal-login button").await;
+        b.find("#link-sent").await;
+        let link = mailed_signin_link(&d, "zoe@example.net");
+        b.goto(&link).await;
+        b.submit("form#portal-signin button").await;
+        b.wait_for_path("/portal").await;
+        assert_eq!(b.ticket_rows("section#portal-open").await, [1]);
+        b.screenshot("portal-home").await;
+        b.click("section#portal-open tr.ticket[data-id='1'] a").await;
+        b.wait_for_path("/portal/ticket/1").await;
+        let history = b.text("ol#messages").await;
+        assert!(history.contains("The printer jams on page 2."), "{history}");
+        assert!(!history.contains("vendor owes"), "{history}");
+        b.fill("form#portal-reply textarea[name=content]", "It works again, thanks.")
+            .await;
+        b.screenshot("portal-ticket").await;
+        b.submit("form#portal-reply button[type=submit]").await;
+        b.find("ol#messages li.message:nth-child(2)").await;
+        b.goto("/portal/create").await;
+        b.fill("form#portal-create input[name=subject]", "Scanner is slow")
+            .await;
+        b.fill("form#portal-create textarea[name=content]", "Ten minutes a page.")
+            .await;
+        b.submit("form#portal-create button").await;
+        b.wait_for_path("/portal/ticket/3").await;
+        // bob's ticket and the staff pages are not for zoe
+        b.goto("/portal/ticket/2").await;
+        assert!(!b.has("ol#messages").await);
+        b.goto("/ticket/1").await;
+        assert!(!b.has("h1#title").await);
+        // the link was used: it signs nobody in again
+        b.goto(&link).await;
+        b.submit("form#portal-signin button").await;
+        b.find("p.error").await;
+    });
+    let shown = d.show(1);
+    let replies = transactions_of(&shown, "Correspond");
+    assert!(
+        replies
+            .iter()
+            .any(|x| x["content"].as_str().unwrap().contains("It works again"))
+    );
+    assert_eq!(d.show(3)["requestors"], serde_json::json!(["zoe@example.net"]));
+}
