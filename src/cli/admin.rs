@@ -169,6 +169,10 @@ pub enum TokenCommand {
         /// What it is for, to recognise it in `tkt token list`.
         #[arg(long, default_value = "")]
         description: String,
+        /// When it stops working: a date (`2027-01-31`, `2027-01-31 18:00`) or one relative
+        /// to now (`+90 days`) [default: never]
+        #[arg(long)]
+        expires: Option<String>,
     },
     /// List tokens (never their secrets).
     List {
@@ -453,10 +457,15 @@ fn queue(client: &Client, command: QueueCommand) -> Result<(), ClientError> {
 
 fn token(client: &Client, command: TokenCommand) -> Result<(), ClientError> {
     match command {
-        TokenCommand::Create { user, description } => {
+        TokenCommand::Create {
+            user,
+            description,
+            expires,
+        } => {
             let request = NewToken {
                 user: user.clone(),
                 description,
+                expires,
             };
             let created: TokenCreated = client.post("/v1/tokens", &request)?;
             print(format!("{}\n", created.token));

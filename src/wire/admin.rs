@@ -140,6 +140,10 @@ pub struct NewToken {
     pub user: String,
     #[serde(default)]
     pub description: String,
+    /// When it stops working, as `tkt set due=` takes dates (`2027-01-31`, `+90 days`);
+    /// never when absent.
+    #[serde(default)]
+    pub expires: Option<String>,
 }
 
 /// A new token: its number and its secret, shown this once and never stored.

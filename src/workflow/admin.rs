@@ -504,8 +504,17 @@ pub fn create_token(
     access: &Access,
     who: &str,
     description: &str,
+    expires: Option<&str>,
     now: Timestamp,
 ) -> Result<(i64, String)> {
+    let expires = expires
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(|e| crate::ticket::parse_date_at(e, now))
+        .transpose()?;
+    if expires.is_some_and(|at| at <= now) {
+        return Err(Error::Invalid("a token's expiry must be in the future".into()));
+    }
     let user = visible_user(tx, access, who)?;
     if user.disabled {
         return Err(Error::Invalid(format!(
@@ -516,7 +525,7 @@ pub fn create_token(
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let secret = format!("tkd_{}", hex(&bytes));
-    let id = tx.create_token(user.id, &token_hash(&secret), &one_line(description), None, now)?;
+    let id = tx.create_token(user.id, &token_hash(&secret), &one_line(description), expires, now)?;
     Ok((id, secret))
 }
 
@@ -568,7 +577,7 @@ pub fn admin_init(tx: &WriteTx<'_>, access: &Access, admin: Option<&str>, now: T
             let user = tx.ensure_user(&address, "", true, now)?;
             tx.change_user(user.id, &UserChange::Disabled(false))?;
             tx.add_grant(Grantee::User(user.id), Right::SuperUser, None)?;
-            let (_, secret) = create_token(tx, access, &address, "created by tkt admin init", now)?;
+            let (_, secret) = create_token(tx, access, &address, "created by tkt admin init", None, now)?;
             (Some(address), Some(secret))
         }
     };

@@ -439,3 +439,26 @@ fn the_last_superuser_grant_cannot_be_revoked() {
         stderr(&refused)
     );
 }
+
+#[test]
+fn a_token_with_an_expiry_stops_working_then() {
+    let d = Daemon::start_with(Setup {
+        now: Some("2026-12-01T09:00:00Z".into()),
+        ..Setup::default()
+    });
+    d.tkt_ok(&["user", "create", "sam@tickets.test", "--privileged"]);
+    let token = d
+        .tkt_ok(&["token", "create", "sam@tickets.test", "--expires", "+2 hours"])
+        .trim()
+        .to_string();
+    let listed = d.tkt_ok(&["token", "list", "--user", "sam@tickets.test"]);
+    assert!(listed.contains("expires 2026-12-01T11:00:00"), "{listed}");
+    assert!(d.tkt_as(&token, &["whoami"]).status.success());
+    d.tkt_ok(&["admin", "clock", "set", "2026-12-01T11:00:01Z"]);
+    let refused = d.tkt_as(&token, &["whoami"]);
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("expired"), "{}", stderr(&refused));
+    // an expiry in the past is a mistake, said as one
+    let past = d.tkt(&["token", "create", "sam@tickets.test", "--expires", "2020-01-01"]);
+    assert!(stderr(&past).contains("must be in the future"), "{}", stderr(&past));
+}

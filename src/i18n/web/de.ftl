@@ -353,3 +353,4 @@ portal-ticket-meta = Queue { $queue }, Status { $status }, seit { $created }
 portal-your-reply = Ihre Antwort
 portal-back = Alle Ihre Anfragen
 portal-create-heading = Eine neue Anfrage
+token-expires-placeholder = nie; oder 2027-01-31, +90 days

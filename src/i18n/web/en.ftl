@@ -354,3 +354,4 @@ portal-ticket-meta = Queue { $queue }, status { $status }, since { $created }
 portal-your-reply = Your reply
 portal-back = All your requests
 portal-create-heading = A new request
+token-expires-placeholder = never; or 2027-01-31, +90 days

@@ -353,3 +353,4 @@ portal-ticket-meta = File { $queue }, statut { $status }, depuis le { $created }
 portal-your-reply = Votre réponse
 portal-back = Toutes vos demandes
 portal-create-heading = Une nouvelle demande
+token-expires-placeholder = jamais ; ou 2027-01-31, +90 days

@@ -194,7 +194,9 @@ pub async fn create_token(
     let (id, token) = write_keeping(
         &app,
         actor,
-        move |tx, access, _| admin::create_token(tx, access, &req.user, &req.description, now()),
+        move |tx, access, _| {
+            admin::create_token(tx, access, &req.user, &req.description, req.expires.as_deref(), now())
+        },
         keep,
     )
     .await?;

@@ -56,6 +56,9 @@ pub struct CreateForm {
     user: String,
     #[serde(default)]
     description: String,
+    /// When it stops working (a date, or `+90 days`); empty: never.
+    #[serde(default)]
+    expires: String,
 }
 
 /// Makes a token and answers the page itself (no redirect): the secret is shown this
@@ -64,7 +67,7 @@ pub async fn create(State(web): State<Web>, me: Staff, Form(form): Form<CreateFo
     let user = given(&form.user).unwrap_or_else(|| me.user.name.clone());
     let at = now();
     let created = write(&web, &me, move |tx, access, _| {
-        admin::create_token(tx, access, &user, &form.description, at)
+        admin::create_token(tx, access, &user, &form.description, Some(&form.expires), at)
     })
     .await;
     match created {
