@@ -13,6 +13,7 @@ fn portal_daemon() -> Daemon {
         now: Some("2026-12-01T09:00:00Z".into()),
         ..Setup::default()
     });
+    d.web_staff("sam@tickets.test");
     d.deliver("general", &mail("zoe@example.net", "Printer jams", "On page 2.", &[]));
     d.deliver("general", &mail("bob@example.net", "Bob's VPN", "Drops.", &[]));
     d.tkt_ok(&["comment", "1", "-m", "Internal: the vendor owes us."]);
@@ -117,6 +118,48 @@ fn a_requestor_signs_in_by_mail_and_sees_only_their_own_correspondence() {
     assert_eq!(made.status, 303, "{made:?}");
     assert_eq!(made.location(&zoe.origin), "/portal/ticket/3");
     assert_eq!(d.show(3)["requestors"], serde_json::json!(["zoe@example.net"]));
+
+    // her own file comes back; a file on a staff comment does not exist for her
+    let file_id = |t: &serde_json::Value, kind: &str| {
+        transactions_of(t, kind)
+            .iter()
+            .flat_map(|x| x["attachments"].as_array().unwrap().clone())
+            .find(|a| a["filename"].is_string())
+            .map(|a| a["id"].as_i64().unwrap())
+            .unwrap()
+    };
+    let hers = file_id(&d.show(1), "Correspond");
+    let download = zoe.get(&format!("/portal/attachment/{hers}"));
+    assert_eq!((download.status, download.body.as_str()), (200, "fixed"));
+    d.tkt_ok(&["comment", "1", "-m", "See the quote."]);
+    let mut sam = Web::login(&d, "sam@tickets.test");
+    let staff_file = sam.post_multipart(
+        "/ticket/1/update",
+        &[("action", "comment"), ("content", "The vendor's quote.")],
+        &[("attachment", "quote.txt", b"42 EUR")],
+    );
+    assert_eq!(staff_file.status, 303, "{staff_file:?}");
+    let theirs = file_id(&d.show(1), "Comment");
+    assert_eq!(zoe.get(&format!("/portal/attachment/{theirs}")).status, 404);
+
+    // her preferences: name, language (pages and mail) and digest, on herself only
+    let saved = zoe.post(
+        "/portal/preferences",
+        &[("real_name", "Zoe Ng"), ("lang", "de"), ("digest", "weekly")],
+    );
+    assert_eq!(saved.status, 303, "{saved:?}");
+    let shown: serde_json::Value =
+        serde_json::from_str(&d.tkt_ok(&["user", "show", "zoe@example.net", "--json"])).unwrap();
+    assert_eq!(
+        (&shown["real_name"], &shown["lang"], &shown["digest"]),
+        (
+            &serde_json::json!("Zoe Ng"),
+            &serde_json::json!("de"),
+            &serde_json::json!("weekly")
+        ),
+        "{shown}"
+    );
+    assert!(zoe.get("/portal").body.contains("Ihre Anfragen"));
 }
 
 #[test]

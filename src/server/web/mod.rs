@@ -74,6 +74,11 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
         .route("/portal/ticket/{id}", get(portal::ticket))
         .route("/portal/ticket/{id}/reply", post(portal::reply))
         .route("/portal/create", get(portal::create_form).post(portal::create))
+        .route("/portal/attachment/{id}", get(portal::attachment))
+        .route(
+            "/portal/preferences",
+            get(portal::preferences_form).post(portal::preferences),
+        )
         .route_layer(middleware::from_fn_with_state(web.clone(), session::require_user))
         .layer(DefaultBodyLimit::max(upload_limit));
     let routes = Router::new()

@@ -6,7 +6,7 @@
 //! not). Every answer comes from the same workflow calls as mail, tkt and the staff pages.
 
 use axum::Form;
-use axum::extract::{ConnectInfo, Multipart, Path, State};
+use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use super::session::{COOKIE, read_me, write};
 use super::{Web, i18n};
 use crate::error::Error;
 use crate::search::quote;
+use crate::server::api::download::download;
 use crate::server::now;
 use crate::server::peer::Peer;
 use crate::ticket::{Action, Ticket};
@@ -162,7 +163,12 @@ pub async fn ticket(State(web): State<Web>, me: Me, Path(id): Path<i64>) -> Resp
                 "creator": x.creator,
                 "created": when(&x.created),
                 "content": x.content,
-                "files": x.attachments.iter().filter(|a| a.filename.is_some()).map(|a| &a.filename).collect::<Vec<_>>(),
+                "files": x
+                    .attachments
+                    .iter()
+                    .filter(|a| a.filename.is_some())
+                    .map(|a| serde_json::json!({ "id": a.id, "name": a.filename, "size": a.size }))
+                    .collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -180,6 +186,83 @@ pub async fn ticket(State(web): State<Web>, me: Me, Path(id): Path<i64>) -> Resp
             "messages": messages,
         }),
     )
+}
+
+/// A file of a message the requestor may see, downloaded as the staff pages serve it.
+pub async fn attachment(State(web): State<Web>, me: Me, Path(id): Path<i64>) -> Response {
+    match read_me(&web, &me, move |db, access| view::attachment(db, access, id)).await {
+        Ok(part) => download(
+            &part.content_type,
+            part.filename.as_deref(),
+            &format!("attachment-{id}"),
+            part.bytes,
+        ),
+        Err(e) => failed(&web, &me, &e),
+    }
+}
+
+pub async fn preferences_form(
+    State(web): State<Web>,
+    me: Me,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    preferences_page(&web, &me, q.contains_key("saved"))
+}
+
+fn preferences_page(web: &Web, me: &Me, saved: bool) -> Response {
+    let languages: Vec<_> = i18n::Lang::ALL
+        .into_iter()
+        .map(|lang| serde_json::json!({ "code": lang.code(), "name": lang.own_name() }))
+        .collect();
+    web.page(
+        "portal_preferences.html",
+        Some(me.name()),
+        serde_json::json!({
+            "title": i18n::tr("preferences-heading"),
+            "requestor": true,
+            "saved": saved,
+            "real_name": me.user.real_name,
+            "chosen": me.user.lang.as_deref().and_then(i18n::Lang::from_tag).map(i18n::Lang::code),
+            "digest": me.user.digest.map(crate::schedule::DigestPeriod::as_str),
+            "languages": languages,
+        }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PreferencesForm {
+    #[serde(default)]
+    real_name: String,
+    #[serde(default)]
+    lang: String,
+    #[serde(default)]
+    digest: String,
+}
+
+/// Name, language (of the pages and of mail) and digest, changed as `tkt user set` does
+/// on oneself.
+pub async fn preferences(State(web): State<Web>, me: Me, Form(form): Form<PreferencesForm>) -> Response {
+    let off = |v: &str| {
+        if v.trim().is_empty() {
+            "off".to_string()
+        } else {
+            v.trim().to_string()
+        }
+    };
+    let changes = vec![
+        format!("real_name={}", form.real_name),
+        format!("lang={}", off(&form.lang)),
+        format!("digest={}", off(&form.digest)),
+    ];
+    let name = me.user.name.clone();
+    match write(&web, &me, move |tx, access, _| {
+        admin::set_user(tx, access, &name, &changes)
+    })
+    .await
+    {
+        Ok(_) => web.redirect("/portal/preferences?saved=1"),
+        Err(e) => failed(&web, &me, &e),
+    }
 }
 
 /// A reply with files, as the requestor.

@@ -36,6 +36,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("portal_home.html", include_str!("templates/portal_home.html")),
     ("portal_ticket.html", include_str!("templates/portal_ticket.html")),
     ("portal_create.html", include_str!("templates/portal_create.html")),
+    (
+        "portal_preferences.html",
+        include_str!("templates/portal_preferences.html"),
+    ),
     ("admin.html", include_str!("templates/admin.html")),
     ("admin_users.html", include_str!("templates/admin_users.html")),
     ("admin_user.html", include_str!("templates/admin_user.html")),
