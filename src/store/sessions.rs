@@ -7,6 +7,24 @@ use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
 use crate::error::Result;
 use crate::ticket::Timestamp;
 
+/// The one-time links mailed to users, each kind in a table of its own (same columns).
+#[derive(Debug, Clone, Copy)]
+enum Link {
+    /// Sets a staff member's password (`password_links`).
+    Password,
+    /// Signs a requestor in to the portal (`signin_links`).
+    SignIn,
+}
+
+impl Link {
+    fn table(self) -> &'static str {
+        match self {
+            Link::Password => "password_links",
+            Link::SignIn => "signin_links",
+        }
+    }
+}
+
 /// A live session row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRow {
@@ -141,46 +159,46 @@ impl WriteTx<'_> {
 
     /// Keeps a one-time password link; a user's earlier links stop working.
     pub fn create_password_link(&self, user_id: i64, hash: &str, expires: Timestamp) -> Result<()> {
-        cached_execute(self.conn(), "DELETE FROM password_links WHERE user_id = ?1", [user_id])?;
-        cached_execute(
-            self.conn(),
-            "INSERT INTO password_links (token_hash, user_id, expires) VALUES (?1, ?2, ?3)",
-            params![hash, user_id, ts(expires)],
-        )?;
-        Ok(())
+        self.create_link(Link::Password, user_id, hash, expires)
     }
 
     /// Uses up a password link: the user it is for, if it is known and not expired.
     pub fn take_password_link(&self, hash: &str, now: Timestamp) -> Result<Option<i64>> {
-        let row: Option<(i64, String)> = cached_row(
-            self.conn(),
-            "DELETE FROM password_links WHERE token_hash = ?1 RETURNING user_id, expires",
-            [hash],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-        match row {
-            Some((user_id, expires)) if parse_ts(&expires)? > now => Ok(Some(user_id)),
-            _ => Ok(None),
-        }
+        self.take_link(Link::Password, hash, now)
     }
 
     /// Keeps a one-time sign-in link for the portal; a user's earlier links stop working.
     pub fn create_signin_link(&self, user_id: i64, hash: &str, expires: Timestamp) -> Result<()> {
-        cached_execute(self.conn(), "DELETE FROM signin_links WHERE user_id = ?1", [user_id])?;
+        self.create_link(Link::SignIn, user_id, hash, expires)
+    }
+
+    /// Uses up a sign-in link: the user it is for, if it is known and not expired.
+    pub fn take_signin_link(&self, hash: &str, now: Timestamp) -> Result<Option<i64>> {
+        self.take_link(Link::SignIn, hash, now)
+    }
+
+    fn create_link(&self, link: Link, user_id: i64, hash: &str, expires: Timestamp) -> Result<()> {
+        let table = link.table();
         cached_execute(
             self.conn(),
-            "INSERT INTO signin_links (token_hash, user_id, expires) VALUES (?1, ?2, ?3)",
+            &format!("DELETE FROM {table} WHERE user_id = ?1"),
+            [user_id],
+        )?;
+        cached_execute(
+            self.conn(),
+            &format!("INSERT INTO {table} (token_hash, user_id, expires) VALUES (?1, ?2, ?3)"),
             params![hash, user_id, ts(expires)],
         )?;
         Ok(())
     }
 
-    /// Uses up a sign-in link: the user it is for, if it is known and not expired.
-    pub fn take_signin_link(&self, hash: &str, now: Timestamp) -> Result<Option<i64>> {
+    fn take_link(&self, link: Link, hash: &str, now: Timestamp) -> Result<Option<i64>> {
         let row: Option<(i64, String)> = cached_row(
             self.conn(),
-            "DELETE FROM signin_links WHERE token_hash = ?1 RETURNING user_id, expires",
+            &format!(
+                "DELETE FROM {} WHERE token_hash = ?1 RETURNING user_id, expires",
+                link.table()
+            ),
             [hash],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

@@ -57,6 +57,14 @@ pub async fn choose_from_request(request: Request, next: Next) -> Response {
     answer_in(lang, request, next).await
 }
 
+/// The languages a preferences form offers: each one's code and its name in itself.
+pub fn menu() -> Vec<serde_json::Value> {
+    Lang::ALL
+        .into_iter()
+        .map(|lang| serde_json::json!({ "code": lang.code(), "name": lang.own_name() }))
+        .collect()
+}
+
 /// The language a user chose (`lang` on their account), if it is one we ship.
 pub fn of_user(setting: Option<&str>) -> Option<Lang> {
     setting.and_then(Lang::from_tag)

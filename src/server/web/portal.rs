@@ -8,15 +8,14 @@
 use axum::Form;
 use axum::extract::{ConnectInfo, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Response};
-use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 use super::pages::{Staff as Me, read_multipart, when};
-use super::session::{COOKIE, read_me, write};
+use super::session::{read_me, session_cookie, write};
 use super::{Web, i18n};
 use crate::error::Error;
 use crate::search::quote;
-use crate::server::api::download::download;
 use crate::server::now;
 use crate::server::peer::Peer;
 use crate::ticket::{Action, Ticket};
@@ -88,19 +87,7 @@ pub async fn signin(State(web): State<Web>, jar: CookieJar, Path(secret): Path<S
         .run(move |tx| sessions::sign_in_by_link(tx, &secret, at))
         .await
     {
-        Ok(session) => {
-            let cookie = Cookie::build((COOKIE, session))
-                .path(if web.base.is_empty() {
-                    "/".to_string()
-                } else {
-                    web.base.to_string()
-                })
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .secure(web.secure_cookie)
-                .build();
-            (jar.add(cookie), web.redirect("/portal")).into_response()
-        }
+        Ok(session) => (jar.add(session_cookie(&web, session)), web.redirect("/portal")).into_response(),
         Err(e) => web.error(&e, None),
     }
 }
@@ -190,15 +177,9 @@ pub async fn ticket(State(web): State<Web>, me: Me, Path(id): Path<i64>) -> Resp
 
 /// A file of a message the requestor may see, downloaded as the staff pages serve it.
 pub async fn attachment(State(web): State<Web>, me: Me, Path(id): Path<i64>) -> Response {
-    match read_me(&web, &me, move |db, access| view::attachment(db, access, id)).await {
-        Ok(part) => download(
-            &part.content_type,
-            part.filename.as_deref(),
-            &format!("attachment-{id}"),
-            part.bytes,
-        ),
-        Err(e) => failed(&web, &me, &e),
-    }
+    super::pages::attachment_of(&web, &me, id)
+        .await
+        .unwrap_or_else(|e| failed(&web, &me, &e))
 }
 
 pub async fn preferences_form(
@@ -210,10 +191,6 @@ pub async fn preferences_form(
 }
 
 fn preferences_page(web: &Web, me: &Me, saved: bool) -> Response {
-    let languages: Vec<_> = i18n::Lang::ALL
-        .into_iter()
-        .map(|lang| serde_json::json!({ "code": lang.code(), "name": lang.own_name() }))
-        .collect();
     web.page(
         "portal_preferences.html",
         Some(me.name()),
@@ -224,7 +201,7 @@ fn preferences_page(web: &Web, me: &Me, saved: bool) -> Response {
             "real_name": me.user.real_name,
             "chosen": me.user.lang.as_deref().and_then(i18n::Lang::from_tag).map(i18n::Lang::code),
             "digest": me.user.digest.map(crate::schedule::DigestPeriod::as_str),
-            "languages": languages,
+            "languages": i18n::menu(),
         }),
     )
 }

@@ -114,21 +114,28 @@ pub async fn login(
         .run(move |tx| sessions::start(tx, user_id, &keys, at))
         .await;
     match started {
-        Ok(secret) => {
-            let cookie = Cookie::build((COOKIE, secret))
-                .path(if web.base.is_empty() {
-                    "/".to_string()
-                } else {
-                    web.base.to_string()
-                })
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .secure(web.secure_cookie)
-                .build();
-            (jar.add(cookie), web.redirect(if next.is_empty() { "/" } else { &next })).into_response()
-        }
+        Ok(secret) => (
+            jar.add(session_cookie(&web, secret)),
+            web.redirect(if next.is_empty() { "/" } else { &next }),
+        )
+            .into_response(),
         Err(e) => web.error(&e, None),
     }
+}
+
+/// The session's cookie: for the whole site under its base path, out of script's reach,
+/// sent only with requests from the site itself, and only over https when it is https.
+pub fn session_cookie(web: &Web, secret: String) -> Cookie<'static> {
+    Cookie::build((COOKIE, secret))
+        .path(if web.base.is_empty() {
+            "/".to_string()
+        } else {
+            web.base.to_string()
+        })
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(web.secure_cookie)
+        .build()
 }
 
 /// Ends the session and forgets the cookie.

@@ -10,6 +10,8 @@ mod search;
 mod ticket;
 mod update;
 
+pub use ticket::attachment_of;
+
 use axum::Extension;
 use axum::extract::State;
 use axum::response::Response;

@@ -23,10 +23,6 @@ pub async fn form(State(web): State<Web>, me: Staff, Query(saved): Query<Saved>)
         Ok(feeds) => feeds,
         Err(e) => return failed(&web, &me, &e),
     };
-    let languages: Vec<_> = i18n::Lang::ALL
-        .into_iter()
-        .map(|lang| serde_json::json!({ "code": lang.code(), "name": lang.own_name() }))
-        .collect();
     web.page(
         "preferences.html",
         Some(me.name()),
@@ -34,7 +30,7 @@ pub async fn form(State(web): State<Web>, me: Staff, Query(saved): Query<Saved>)
             "title": i18n::tr("preferences-heading"),
             "saved": !saved.saved.is_empty(),
             "chosen": me.user.lang.as_deref().and_then(i18n::Lang::from_tag).map(i18n::Lang::code),
-            "languages": languages,
+            "languages": i18n::menu(),
             "feeds": feeds,
         }),
     )

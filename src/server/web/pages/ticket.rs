@@ -252,15 +252,21 @@ pub async fn status(State(web): State<Web>, me: Staff, Path(id): Path<i64>, Form
 }
 
 pub async fn attachment(State(web): State<Web>, me: Staff, Path(id): Path<i64>) -> Response {
-    match read_me(&web, &me, move |db, access| view::attachment(db, access, id)).await {
-        Ok(part) => download(
-            &part.content_type,
-            part.filename.as_deref(),
-            &format!("attachment-{id}"),
-            part.bytes,
-        ),
-        Err(e) => failed(&web, &me, &e),
-    }
+    attachment_of(&web, &me, id)
+        .await
+        .unwrap_or_else(|e| failed(&web, &me, &e))
+}
+
+/// A part the user may see, served as the API serves it; the error for the caller to
+/// show its own way (the staff pages and the portal differ).
+pub async fn attachment_of(web: &Web, me: &Staff, id: i64) -> crate::error::Result<Response> {
+    let part = read_me(web, me, move |db, access| view::attachment(db, access, id)).await?;
+    Ok(download(
+        &part.content_type,
+        part.filename.as_deref(),
+        &format!("attachment-{id}"),
+        part.bytes,
+    ))
 }
 
 /// An HTML part shown in a page, cleaned: no script, no event handlers, no forms or
