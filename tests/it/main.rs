@@ -27,6 +27,7 @@ mod outbound_quality;
 mod postfix;
 mod realworld;
 mod resilience;
+mod rest2;
 mod rights;
 mod rights_matrix;
 mod rights_paths;

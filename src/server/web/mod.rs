@@ -10,10 +10,10 @@
 //! templates escape everything they are given (minijinja's HTML auto-escaping).
 
 pub(crate) mod i18n;
-mod pages;
+pub(in crate::server) mod pages;
 mod password;
 mod render;
-mod session;
+pub(in crate::server) mod session;
 
 use std::sync::Arc;
 
@@ -67,7 +67,9 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
     let staff = pages::staff_routes()
         .route_layer(middleware::from_fn_with_state(web.clone(), session::require_staff))
         .layer(DefaultBodyLimit::max(upload_limit));
+    let rest = super::rest2::router(web.app.clone(), &config.public_url, web.limits);
     let routes = Router::new()
+        .nest("/REST/2.0", rest)
         .route("/login", get(session::login_form).post(session::login))
         .route("/logout", post(session::logout))
         .route("/password/{secret}", get(password::form).post(password::set))

@@ -1,0 +1,390 @@
+//! `/REST/2.0` on the web listener: authentication, RT's shapes, the rights seen through
+//! it, paging, and RT's own Python client (`rt` 3.3.4) used unchanged against it.
+
+use std::process::Command;
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+use crate::harness::*;
+use crate::web::{Answer, Web, http, web_daemon};
+
+/// The staff member the tests act as.
+const STAFF: &str = "alice@tickets.test";
+
+/// A request to `/REST/2.0/<path>` with an `Authorization` header (or none).
+fn rest(d: &Daemon, method: &str, path: &str, auth: Option<&str>, json_body: Option<Value>) -> Answer {
+    let mut headers = Vec::new();
+    if let Some(auth) = auth {
+        headers.push(("Authorization", auth));
+    }
+    let (content_type, body) = match json_body {
+        Some(v) => (Some("application/json".to_string()), v.to_string().into_bytes()),
+        None => (None, Vec::new()),
+    };
+    http(
+        &d.web_url(),
+        method,
+        &format!("/REST/2.0/{path}"),
+        &headers,
+        None,
+        content_type,
+        body,
+    )
+}
+
+fn body(a: &Answer) -> Value {
+    serde_json::from_str(&a.body).unwrap_or_else(|e| panic!("not JSON ({e}): {a:?}"))
+}
+
+fn basic(user: &str, password: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}
+
+/// A daemon with a staff member who has a web password, and ticket 1 from bob.
+fn daemon_with_ticket() -> Daemon {
+    let d = web_daemon();
+    d.web_staff(STAFF);
+    d.deliver(
+        "general",
+        &mail("bob@example.com", "Printer on fire", "It is burning.", &[]),
+    );
+    d
+}
+
+#[test]
+fn rest2_takes_a_token_a_password_or_a_session_and_nothing_else() {
+    let d = daemon_with_ticket();
+    let none = rest(&d, "GET", "ticket/1", None, None);
+    assert_eq!(none.status, 401, "{none:?}");
+    assert_eq!(body(&none), json!({"message": "Authorization required"}));
+
+    let token = format!("token {}", d.token_for(STAFF));
+    let by_token = rest(&d, "GET", "ticket/1", Some(&token), None);
+    assert_eq!(by_token.status, 200, "{by_token:?}");
+    assert_eq!(body(&by_token)["id"], json!(1));
+
+    let by_password = rest(&d, "GET", "ticket/1", Some(&basic(STAFF, PASSWORD)), None);
+    assert_eq!(by_password.status, 200, "{by_password:?}");
+
+    let wrong = rest(&d, "GET", "ticket/1", Some(&basic(STAFF, "not the password")), None);
+    assert_eq!(wrong.status, 401, "{wrong:?}");
+    assert_eq!(body(&wrong), json!({"message": "Authorization required"}));
+    let bad_token = rest(&d, "GET", "ticket/1", Some("token tkd_nonsense"), None);
+    assert_eq!(bad_token.status, 401, "{bad_token:?}");
+
+    let web = Web::login(&d, STAFF);
+    let by_session = http(
+        &d.web_url(),
+        "GET",
+        "/REST/2.0/ticket/1",
+        &[],
+        web.cookie.as_deref(),
+        None,
+        Vec::new(),
+    );
+    assert_eq!(by_session.status, 200, "{by_session:?}");
+}
+
+#[test]
+fn rest2_ticket_has_rts_shape_and_changes_with_if_match() {
+    let d = daemon_with_ticket();
+    let auth = format!("token {}", d.token_for(STAFF));
+    let got = rest(&d, "GET", "ticket/1?fields[Queue]=Name", Some(&auth), None);
+    assert_eq!(got.status, 200, "{got:?}");
+    let t = body(&got);
+    assert_eq!(t["id"], json!(1));
+    assert_eq!(t["Subject"], json!("Printer on fire"));
+    assert_eq!(t["Priority"], json!("0"));
+    assert_eq!(t["Status"], json!("new"));
+    assert_eq!(t["Due"], json!("1970-01-01T00:00:00Z"));
+    assert_eq!(t["Owner"]["id"], json!("Nobody"));
+    assert_eq!(t["Owner"]["type"], json!("user"));
+    assert_eq!(t["Queue"]["Name"], json!("general"));
+    assert_eq!(t["Requestor"][0]["id"], json!("bob@example.com"));
+    let links = t["_hyperlinks"].as_array().expect("hyperlinks");
+    let refs: Vec<&str> = links.iter().filter_map(|l| l["ref"].as_str()).collect();
+    for wanted in ["self", "history", "correspond", "comment", "lifecycle"] {
+        assert!(refs.contains(&wanted), "no {wanted} link in {refs:?}");
+    }
+    let etag = got.header("etag").expect("an ETag").to_string();
+
+    let stale = http(
+        &d.web_url(),
+        "PUT",
+        "/REST/2.0/ticket/1",
+        &[("Authorization", &auth), ("If-Match", "\"0\"")],
+        None,
+        Some("application/json".into()),
+        json!({"Priority": 5}).to_string().into_bytes(),
+    );
+    assert_eq!(stale.status, 412, "{stale:?}");
+    assert_eq!(d.show(1)["priority"], json!(0));
+
+    let put = http(
+        &d.web_url(),
+        "PUT",
+        "/REST/2.0/ticket/1",
+        &[("Authorization", &auth), ("If-Match", &etag)],
+        None,
+        Some("application/json".into()),
+        json!({"Priority": 5, "Subject": "Printer on fire (3rd floor)"})
+            .to_string()
+            .into_bytes(),
+    );
+    assert_eq!(put.status, 200, "{put:?}");
+    assert_eq!(
+        body(&put),
+        json!([
+            "Ticket 1: Priority changed from '0' to '5'",
+            "Ticket 1: Subject changed from 'Printer on fire' to 'Printer on fire (3rd floor)'"
+        ])
+    );
+    assert_eq!(d.show(1)["priority"], json!(5));
+
+    let not_json = http(
+        &d.web_url(),
+        "PUT",
+        "/REST/2.0/ticket/1/take",
+        &[("Authorization", &auth)],
+        None,
+        None,
+        Vec::new(),
+    );
+    assert_eq!(not_json.status, 415, "{not_json:?}");
+    let take = rest(&d, "PUT", "ticket/1/take", Some(&auth), Some(json!({})));
+    assert_eq!(take.status, 200, "{take:?}");
+    assert_eq!(body(&take), json!([format!("Owner changed from Nobody to {STAFF}")]));
+
+    let created = rest(
+        &d,
+        "POST",
+        "ticket",
+        Some(&auth),
+        Some(
+            json!({"Queue": "general", "Subject": "New desk", "Content": "Please.", "Requestor": "carol@example.com", "Cc": ["dan@example.com"]}),
+        ),
+    );
+    assert_eq!(created.status, 201, "{created:?}");
+    let reference = body(&created);
+    assert_eq!(reference["type"], json!("ticket"));
+    assert_eq!(reference["id"], json!("2"));
+    assert!(
+        created
+            .header("location")
+            .is_some_and(|l| l.ends_with("/REST/2.0/ticket/2")),
+        "{created:?}"
+    );
+    let shown = d.show(2);
+    assert_eq!(shown["requestors"], json!(["carol@example.com"]));
+    assert_eq!(shown["cc"], json!(["dan@example.com"]));
+
+    let bad = rest(&d, "POST", "ticket", Some(&auth), None);
+    assert_eq!(bad.status, 415, "{bad:?}");
+    let garbage = http(
+        &d.web_url(),
+        "POST",
+        "/REST/2.0/ticket/1/correspond",
+        &[("Authorization", &auth)],
+        None,
+        Some("application/json".into()),
+        b"{\"Content\": \"x\", \"Attachments\": [{\"FileName\": \"a\", \"FileContent\": \"***\"}]}".to_vec(),
+    );
+    assert_eq!(garbage.status, 400, "{garbage:?}");
+}
+
+#[test]
+fn rest2_hidden_ticket_is_missing_for_a_requestor() {
+    let d = daemon_with_ticket();
+    d.deliver("general", &mail("carol@example.com", "My own", "Mine.", &[]));
+    let carol = format!("token {}", d.token_for("carol@example.com"));
+    let own = rest(&d, "GET", "ticket/2", Some(&carol), None);
+    assert_eq!(own.status, 200, "{own:?}");
+    let hidden = rest(&d, "GET", "ticket/1", Some(&carol), None);
+    let missing = rest(&d, "GET", "ticket/999", Some(&carol), None);
+    assert_eq!(hidden.status, 404, "{hidden:?}");
+    assert_eq!(
+        (hidden.status, hidden.body.clone()),
+        (missing.status, missing.body.clone())
+    );
+    assert_eq!(body(&hidden), json!({"message": "Resource does not exist"}));
+    let history = rest(&d, "GET", "ticket/1/history", Some(&carol), None);
+    assert_eq!((history.status, history.body), (missing.status, missing.body));
+}
+
+#[test]
+fn rest2_search_pages_and_refuses_bad_ticketsql() {
+    let d = daemon_with_ticket();
+    for subject in ["Second", "Third"] {
+        d.deliver("general", &mail("bob@example.com", subject, "Text.", &[]));
+    }
+    let auth = format!("token {}", d.token_for(STAFF));
+    let first = rest(
+        &d,
+        "GET",
+        "tickets?query=id%3E0&per_page=2&orderby=id",
+        Some(&auth),
+        None,
+    );
+    assert_eq!(first.status, 200, "{first:?}");
+    let page = body(&first);
+    assert_eq!(page["total"], json!(3));
+    assert_eq!(page["pages"], json!(2));
+    assert_eq!(page["count"], json!(2));
+    assert_eq!(page["items"][0]["id"], json!("1"));
+    assert_eq!(page["items"][0]["type"], json!("ticket"));
+    let next = page["next_page"].as_str().expect("a next page").to_string();
+    let path = next.split_once("/REST/2.0/").expect("a REST2 link").1;
+    let second = body(&rest(&d, "GET", path, Some(&auth), None));
+    assert_eq!(second["page"], json!(2));
+    assert_eq!(second["count"], json!(1));
+    assert_eq!(second["items"][0]["id"], json!("3"));
+    assert!(second["prev_page"].is_string(), "{second}");
+
+    let fields = body(&rest(
+        &d,
+        "GET",
+        "tickets?query=id%3D2&fields=Subject,Status&fields%5BQueue%5D=Name",
+        Some(&auth),
+        None,
+    ));
+    assert_eq!(fields["items"][0]["Subject"], json!("Second"));
+    assert_eq!(fields["items"][0]["Status"], json!("new"));
+
+    let bad = rest(&d, "GET", "tickets?query=Subject%20%3D%3D%3D", Some(&auth), None);
+    assert_eq!(bad.status, 400, "{bad:?}");
+    assert!(body(&bad)["message"].is_string());
+}
+
+/// The version of RT's Python client the tests run: a new one is tried by changing this.
+const PYTHON_RT: &str = "rt==3.3.4";
+
+/// What the Python client does, printing one JSON object at the end.
+const CLIENT_SCRIPT: &str = r#"
+import json, sys, base64
+import httpx
+import rt.rest2
+
+url, user, password, token = sys.argv[1:5]
+if token:
+    c = rt.rest2.Rt(url + '/REST/2.0/', token=token)
+else:
+    c = rt.rest2.Rt(url + '/REST/2.0/', http_auth=httpx.BasicAuth(user, password))
+out = {}
+tid = c.create_ticket('general', subject='Printer on fire', content='It is burning.', Requestor='bob@example.com')
+out['id'] = tid
+out['search'] = [t['id'] for t in c.search(queue='general')]
+t = c.get_ticket(tid)
+out['subject'] = t['Subject']
+out['queue_name'] = t['Queue'].get('Name')
+out['edited'] = c.edit_ticket(tid, Priority=5, Subject='Printer on fire (3rd floor)')
+out['replied'] = c.reply(tid, content='We are on it.', attachments=[rt.rest2.Attachment('log.txt', 'text/plain', b'line 1\nline 2\n')])
+out['commented'] = c.comment(tid, content='Toner low.', attachments=[rt.rest2.Attachment('pic.bin', 'application/octet-stream', bytes(range(256)))])
+history = c.get_ticket_history(tid)
+out['history'] = [h['Type'] for h in history]
+out['transaction_type'] = c.get_transaction(history[-1]['id'])['Type']
+atts = c.get_attachments(tid)
+out['attachments'] = sorted(a['Filename'] for a in atts)
+by_name = {a['Filename']: a['id'] for a in atts}
+got = c.get_attachment(by_name['pic.bin'])
+out['pic_equal'] = base64.b64decode(got['Content']) == bytes(range(256))
+out['log'] = base64.b64decode(c.get_attachment(by_name['log.txt'])['Content']).decode()
+out['took'] = c.take(tid)
+out['resolved'] = c.edit_ticket(tid, Status='resolved')
+out['queues'] = [q['Name'] for q in c.get_all_queues()]
+out['queue'] = c.get_queue('general')['Name']
+out['user'] = c.get_user(user)['EmailAddress']
+print(json.dumps(out))
+"#;
+
+/// A venv with the Python client, or `None` (the test skipped) when pip cannot reach
+/// the package index outside CI.
+fn python_client(dir: &std::path::Path) -> Option<std::path::PathBuf> {
+    let venv = dir.join("venv");
+    let made = Command::new("python3").args(["-m", "venv"]).arg(&venv).output();
+    let made = match made {
+        Ok(out) if out.status.success() => out,
+        other => return skip_or_fail(&format!("python3 -m venv failed: {other:?}")),
+    };
+    drop(made);
+    let pip = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", PYTHON_RT])
+        .output();
+    match pip {
+        Ok(out) if out.status.success() => Some(venv.join("bin/python")),
+        Ok(out) => skip_or_fail(&format!(
+            "pip install {PYTHON_RT} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )),
+        Err(e) => skip_or_fail(&format!("pip could not run: {e}")),
+    }
+}
+
+fn skip_or_fail(why: &str) -> Option<std::path::PathBuf> {
+    if std::env::var("CI").is_ok() {
+        panic!("{why} (under CI the Python client must run)");
+    }
+    println!("SKIPPED: RT's Python client could not be installed: {why}");
+    None
+}
+
+#[test]
+fn rest2_serves_rts_python_client_unchanged() {
+    let d = web_daemon();
+    d.web_staff(STAFF);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(python) = python_client(dir.path()) else {
+        return;
+    };
+    let script = dir.path().join("client.py");
+    std::fs::write(&script, CLIENT_SCRIPT).expect("write the script");
+    let token = d.token_for(STAFF);
+    for (round, token) in [("password", ""), ("token", token.as_str())] {
+        let out = Command::new(&python)
+            .arg(&script)
+            .args([&d.web_url(), STAFF, PASSWORD, token])
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "the Python client failed ({round}): {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            d.log()
+        );
+        let got: Value = serde_json::from_slice(&out.stdout).expect("the script's JSON");
+        let id = got["id"].as_i64().expect("a ticket number");
+        assert!(
+            got["search"]
+                .as_array()
+                .is_some_and(|s| s.contains(&json!(id.to_string()))),
+            "{got}"
+        );
+        assert_eq!(got["subject"], json!("Printer on fire"));
+        assert_eq!(got["queue_name"], json!("general"));
+        assert_eq!(got["edited"], json!(true));
+        assert_eq!(got["replied"], json!(true));
+        assert_eq!(got["commented"], json!(true));
+        assert_eq!(got["history"][0], json!("Create"));
+        assert!(
+            got["history"].as_array().is_some_and(|h| h.contains(&json!("Comment"))),
+            "{got}"
+        );
+        assert_eq!(got["attachments"], json!(["log.txt", "pic.bin"]));
+        assert_eq!(got["pic_equal"], json!(true));
+        assert_eq!(got["log"], json!("line 1\nline 2\n"));
+        assert_eq!(got["took"], json!(true));
+        assert_eq!(got["resolved"], json!(true));
+        assert_eq!(got["queues"], json!(["general", "network"]));
+        assert_eq!(got["queue"], json!("general"));
+        assert_eq!(got["user"], json!(STAFF));
+        let shown = d.show(id);
+        assert_eq!(shown["subject"], json!("Printer on fire (3rd floor)"), "{round}");
+        assert_eq!(shown["priority"], json!(5));
+        assert_eq!(shown["status"], json!("resolved"));
+        assert_eq!(shown["owner"], json!(STAFF));
+        assert_eq!(shown["requestors"], json!(["bob@example.com"]));
+    }
+}
