@@ -388,3 +388,114 @@ fn rest2_serves_rts_python_client_unchanged() {
         assert_eq!(shown["requestors"], json!(["bob@example.com"]));
     }
 }
+
+#[test]
+fn rest2_messages_come_as_json_or_text_and_bad_bodies_are_refused_clearly() {
+    let d = Daemon::start_with(Setup {
+        web: true,
+        mail: vec!["max_message_bytes = 20000".into()],
+        ..Setup::default()
+    });
+    d.web_staff(STAFF);
+    d.deliver(
+        "general",
+        &mail("bob@example.com", "Printer on fire", "It is burning.", &[]),
+    );
+    let auth = format!("token {}", d.token_for(STAFF));
+    let send = |path: &str, content_type: &str, body: Vec<u8>| {
+        http(
+            &d.web_url(),
+            "POST",
+            &format!("/REST/2.0/{path}"),
+            &[("Authorization", &auth)],
+            None,
+            Some(content_type.into()),
+            body,
+        )
+    };
+
+    let text = send("ticket/1/comment", "text/plain", b"Toner is low.".to_vec());
+    assert_eq!(text.status, 201, "{text:?}");
+    assert_eq!(body(&text), json!(["Comments added"]));
+    let location = text.header("location").expect("a Location").to_string();
+    let transaction = location.split_once("/REST/2.0/").expect("a REST2 link").1.to_string();
+    let x = body(&rest(&d, "GET", &transaction, Some(&auth), None));
+    assert_eq!(x["Type"], json!("Comment"));
+    assert_eq!(x["Object"]["id"], json!("1"));
+
+    let file: Vec<u8> = (0..=255).collect();
+    let with_file = json!({
+        "Content": "See the log.",
+        "TimeTaken": "5",
+        "Status": "stalled",
+        "Attachments": [{"FileName": "log.bin", "FileType": "application/octet-stream",
+                         "FileContent": base64::engine::general_purpose::STANDARD.encode(&file)}],
+    });
+    let reply = send(
+        "ticket/1/correspond",
+        "application/json",
+        with_file.to_string().into_bytes(),
+    );
+    assert_eq!(reply.status, 201, "{reply:?}");
+    assert_eq!(
+        body(&reply),
+        json!([
+            "Correspondence added",
+            "Ticket 1: Status changed from 'open' to 'stalled'"
+        ])
+    );
+    let files = body(&send(
+        "ticket/1/attachments",
+        "application/json",
+        br#"[{"field":"Filename","operator":"IS NOT","value":""}]"#.to_vec(),
+    ));
+    assert_eq!(files["count"], json!(1), "{files}");
+    let id = files["items"][0]["id"].as_str().expect("an attachment id").to_string();
+    let got = body(&rest(&d, "GET", &format!("attachment/{id}"), Some(&auth), None));
+    assert_eq!(got["Filename"], json!("log.bin"));
+    let content = base64::engine::general_purpose::STANDARD
+        .decode(got["Content"].as_str().expect("Content"))
+        .expect("base64");
+    assert_eq!(content, file);
+    assert_eq!(d.show(1)["time_worked"], json!(5));
+
+    let huge = send("ticket/1/correspond", "application/json", vec![b' '; 40_000]);
+    assert_eq!(huge.status, 413, "{huge:?}");
+    assert!(body(&huge)["message"].is_string());
+    let broken = send("ticket/1/correspond", "application/json", b"{\"Content\": ".to_vec());
+    assert_eq!(broken.status, 400, "{broken:?}");
+    let html = send("ticket/1/correspond", "text/html", b"<p>hi</p>".to_vec());
+    assert_eq!(html.status, 415, "{html:?}");
+    let put = http(
+        &d.web_url(),
+        "PUT",
+        "/REST/2.0/ticket/1",
+        &[("Authorization", &auth)],
+        None,
+        Some("application/json".into()),
+        b"[1, 2]".to_vec(),
+    );
+    assert_eq!(put.status, 400, "{put:?}");
+    let unknown = rest(&d, "PUT", "ticket/1", Some(&auth), Some(json!({"Colour": "blue"})));
+    assert_eq!(unknown.status, 400, "{unknown:?}");
+    assert!(
+        body(&unknown)["message"].as_str().is_some_and(|m| m.contains("colour")),
+        "{unknown:?}"
+    );
+}
+
+#[test]
+fn rest2_basic_auth_is_throttled_like_the_login_form() {
+    let d = daemon_with_ticket();
+    for _ in 0..5 {
+        let wrong = rest(&d, "GET", "ticket/1", Some(&basic(STAFF, "guess")), None);
+        assert_eq!(wrong.status, 401, "{wrong:?}");
+    }
+    let right = rest(&d, "GET", "ticket/1", Some(&basic(STAFF, PASSWORD)), None);
+    assert_eq!(
+        right.status, 401,
+        "the sixth try within the window is refused: {right:?}"
+    );
+    let token = format!("token {}", d.token_for(STAFF));
+    assert_eq!(rest(&d, "GET", "ticket/1", Some(&token), None).status, 200);
+}

@@ -94,10 +94,12 @@ pub fn decode_files(uploads: &[FileUpload]) -> Result<Vec<NewFile>, Failure> {
         .collect()
 }
 
+/// `POST /ticket/N/correspond`: a reply, which goes to the requestors.
 pub async fn correspond(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, request: Request) -> Answer {
     respond(rest, actor, id, request, Action::Correspond).await
 }
 
+/// `POST /ticket/N/comment`: a comment, for staff.
 pub async fn comment(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, request: Request) -> Answer {
     respond(rest, actor, id, request, Action::Comment).await
 }

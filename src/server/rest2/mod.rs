@@ -103,8 +103,10 @@ impl From<super::api::ApiError> for Failure {
 
 impl From<JsonRejection> for Failure {
     fn from(e: JsonRejection) -> Failure {
-        let status = match e {
+        let status = match &e {
             JsonRejection::MissingJsonContentType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            // over the upload limit: 413
+            JsonRejection::BytesRejection(b) => b.status(),
             _ => StatusCode::BAD_REQUEST,
         };
         Failure::Http(status, format!("the JSON body could not be read: {}", e.body_text()))

@@ -209,6 +209,7 @@ pub struct Paging {
 }
 
 impl Paging {
+    /// The page `page` and `per_page` ask for, out-of-range values brought in range.
     pub fn from_query(query: &[(String, String)]) -> Paging {
         let number = |name: &str| {
             query

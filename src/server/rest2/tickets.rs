@@ -305,14 +305,17 @@ pub(super) fn messages_of(
         .collect())
 }
 
+/// `PUT /ticket/N/take`: the caller becomes the owner of an unowned ticket.
 pub async fn take(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, headers: HeaderMap) -> Answer {
     ownership(rest, actor, id, headers, OwnerAction::Take).await
 }
 
+/// `PUT /ticket/N/untake`: the owner gives the ticket back to Nobody.
 pub async fn untake(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, headers: HeaderMap) -> Answer {
     ownership(rest, actor, id, headers, OwnerAction::Untake).await
 }
 
+/// `PUT /ticket/N/steal`: the caller takes a ticket someone else owns.
 pub async fn steal(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, headers: HeaderMap) -> Answer {
     ownership(rest, actor, id, headers, OwnerAction::Steal).await
 }
