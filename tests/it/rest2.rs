@@ -499,3 +499,62 @@ fn rest2_basic_auth_is_throttled_like_the_login_form() {
     let token = format!("token {}", d.token_for(STAFF));
     assert_eq!(rest(&d, "GET", "ticket/1", Some(&token), None).status, 200);
 }
+
+#[test]
+fn rest2_shows_queues_users_and_groups_to_those_who_may_see_them() {
+    let d = daemon_with_ticket();
+    d.tkt_ok(&["group", "create", "noc"]);
+    d.tkt_ok(&["group", "add", "noc", STAFF]);
+    let root = format!("token {}", d.token_for("root"));
+    let staff = format!("token {}", d.token_for(STAFF));
+
+    let group = rest(&d, "GET", "group/noc", Some(&root), None);
+    assert_eq!(group.status, 200, "{group:?}");
+    let group = body(&group);
+    assert_eq!(group["Name"], json!("noc"));
+    let id = group["id"].as_i64().expect("a group number");
+    let members = body(&rest(&d, "GET", &format!("group/{id}/members"), Some(&root), None));
+    assert_eq!(
+        members["items"],
+        json!([{"type": "user", "id": STAFF, "_url": format!("{}/REST/2.0/user/{STAFF}", d.web_url())}])
+    );
+    assert_eq!(rest(&d, "GET", "group/noc", Some(&staff), None).status, 403);
+
+    let queues = body(&rest(&d, "GET", "queues/all?fields=Name", Some(&staff), None));
+    assert_eq!(queues["total"], json!(2), "{queues}");
+    assert_eq!(queues["items"][0]["Name"], json!("general"));
+    let general = body(&rest(&d, "GET", "queue/general", Some(&staff), None));
+    assert_eq!(general["CorrespondAddress"], json!("help@tickets.test"));
+    let by_number = body(&rest(
+        &d,
+        "GET",
+        &format!("queue/{}", general["id"]),
+        Some(&staff),
+        None,
+    ));
+    assert_eq!(by_number["Name"], json!("general"));
+
+    let me = body(&rest(&d, "GET", &format!("user/{STAFF}"), Some(&staff), None));
+    assert_eq!(me["EmailAddress"], json!(STAFF));
+    assert_eq!(me["Privileged"], json!(1));
+    let other = rest(&d, "GET", "user/bob@example.com", Some(&staff), None);
+    assert_eq!(other.status, 404, "{other:?}");
+    assert_eq!(body(&rest(&d, "GET", "rt", Some(&staff), None))["Plugins"], json!([]));
+}
+
+#[test]
+fn rest2_refuses_a_change_by_session_from_another_site() {
+    let d = daemon_with_ticket();
+    let web = Web::login(&d, STAFF);
+    let forged = http(
+        &d.web_url(),
+        "PUT",
+        "/REST/2.0/ticket/1",
+        &[("Origin", "http://evil.example"), ("Sec-Fetch-Site", "cross-site")],
+        web.cookie.as_deref(),
+        Some("application/json".into()),
+        json!({"Subject": "owned"}).to_string().into_bytes(),
+    );
+    assert_eq!(forged.status, 403, "{forged:?}");
+    assert_eq!(d.show(1)["subject"], json!("Printer on fire"));
+}

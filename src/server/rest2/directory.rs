@@ -1,6 +1,7 @@
-//! Version, queues and users: `/rt`, `/queues/all`, `/queue/{id|name}`,
-//! `/user/{id|name}`. Which of them a user may see is the workflow's answer (SeeQueue on a
-//! queue; oneself, or every user with AdminUsers).
+//! Version, queues, users and groups: `/rt`, `/queues/all`, `/queue/{id|name}`,
+//! `/user/{name}`, `/group/{id|name}[/members]`. Which of them a user may see is the
+//! workflow's answer (SeeQueue on a queue; oneself, or every user with AdminUsers;
+//! groups with AdminGroups).
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
@@ -8,11 +9,12 @@ use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
 use super::shapes::{Paging, asked_fields, with_fields};
-use super::{Answer, Rest};
+use super::{Answer, Failure, Rest};
 use crate::error::Error;
 use crate::queue::Queue;
 use crate::server::api::{Actor, read_as};
 use crate::user::User;
+use crate::wire::GroupInfo;
 use crate::wire::rest2::VersionInfo;
 use crate::workflow::admin;
 
@@ -99,4 +101,54 @@ fn user_record(rest: &Rest, u: &User) -> Value {
         "Lang": u.lang.clone().unwrap_or_default(),
         "_hyperlinks": [rest.self_link("user", u.id)],
     })
+}
+
+/// `GET /group/{id|name}` (AdminGroups, as `tkt admin groups`).
+pub async fn group(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(id): Path<String>) -> Answer {
+    let (group, _) = find_group(&rest, actor, id).await?;
+    let record = json!({
+        "id": group.id,
+        "Name": group.name,
+        "Description": group.description,
+        "Domain": if group.domain == "system" { "SystemInternal" } else { "UserDefined" },
+        "Disabled": "0",
+        "_hyperlinks": [
+            rest.self_link("group", group.id),
+            { "ref": "members", "_url": rest.url(&format!("group/{}/members", group.id)) },
+        ],
+    });
+    Ok(axum::Json(record).into_response())
+}
+
+/// `GET /group/{id|name}/members`: users, and groups in it, as references.
+pub async fn group_members(
+    State(rest): State<Rest>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    Query(query): Query<Vec<(String, String)>>,
+) -> Answer {
+    let (group, all) = find_group(&rest, actor, id).await?;
+    let members: Vec<Value> = group
+        .members
+        .iter()
+        .map(|m| match all.iter().find(|g| g.name == *m) {
+            Some(inner) => rest.reference_json("group", inner.id),
+            None => rest.user(m),
+        })
+        .collect();
+    let paging = Paging::from_query(&query);
+    let total = members.len();
+    let path = format!("group/{}/members", group.id);
+    Ok(axum::Json(rest.page(&path, &query, paging, total, paging.slice(members))).into_response())
+}
+
+/// The group named by number or name, and every group (to tell member groups from users).
+async fn find_group(rest: &Rest, actor: Actor, id: String) -> Result<(GroupInfo, Vec<GroupInfo>), Failure> {
+    let all = read_as(&rest.app, actor, admin::groups).await?;
+    let group = all
+        .iter()
+        .find(|g| g.id.to_string() == id || g.name.eq_ignore_ascii_case(&id))
+        .cloned()
+        .ok_or_else(|| Error::NotFound(format!("no group `{id}`")))?;
+    Ok((group, all))
 }

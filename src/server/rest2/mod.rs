@@ -74,6 +74,8 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: App, public_url: &str, limi
         .route("/queues/all", get(directory::queues))
         .route("/queue/{id}", get(directory::queue))
         .route("/user/{id}", get(directory::user))
+        .route("/group/{id}", get(directory::group))
+        .route("/group/{id}/members", get(directory::group_members))
         .fallback(|| async { Failure::not_found() })
         .route_layer(middleware::from_fn_with_state(rest.clone(), auth::authenticate))
         .layer(DefaultBodyLimit::max(limit))
