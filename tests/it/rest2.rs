@@ -254,6 +254,36 @@ fn rest2_search_pages_and_refuses_bad_ticketsql() {
     assert_eq!(fields["items"][0]["Subject"], json!("Second"));
     assert_eq!(fields["items"][0]["Status"], json!("new"));
 
+    let posted = http(
+        &d.web_url(),
+        "POST",
+        "/REST/2.0/tickets",
+        &[("Authorization", &auth)],
+        None,
+        Some("application/x-www-form-urlencoded".into()),
+        b"query=Subject%3D'Third'&fields=Subject".to_vec(),
+    );
+    assert_eq!(posted.status, 200, "{posted:?}");
+    assert_eq!(body(&posted)["items"][0]["Subject"], json!("Third"));
+    let simple = body(&rest(&d, "GET", "tickets?query=Second&simple=1", Some(&auth), None));
+    assert_eq!(simple["items"][0]["id"], json!("2"), "{simple}");
+    let descending = body(&rest(
+        &d,
+        "GET",
+        "tickets?query=id%3E0&orderby=id&order=DESC",
+        Some(&auth),
+        None,
+    ));
+    assert_eq!(descending["items"][0]["id"], json!("3"));
+    let injected = rest(
+        &d,
+        "GET",
+        "tickets?query=id%3E0&orderby=id%20OR%201%3D1",
+        Some(&auth),
+        None,
+    );
+    assert_eq!(injected.status, 400, "{injected:?}");
+
     let bad = rest(&d, "GET", "tickets?query=Subject%20%3D%3D%3D", Some(&auth), None);
     assert_eq!(bad.status, 400, "{bad:?}");
     assert!(body(&bad)["message"].is_string());

@@ -354,12 +354,19 @@ async fn ownership(
     Ok(axum::Json(messages).into_response())
 }
 
-/// `GET|POST /tickets?query=TicketSQL[&simple=1][&orderby&order][&page&per_page][&fields]`.
+/// `GET|POST /tickets?query=TicketSQL[&simple=1][&orderby&order][&page&per_page][&fields]`;
+/// a POST may send the same parameters as a form body instead.
 pub async fn search(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,
-    Query(query): Query<Vec<(String, String)>>,
+    Query(mut query): Query<Vec<(String, String)>>,
+    form: axum::body::Bytes,
 ) -> Answer {
+    if !form.iter().all(u8::is_ascii_whitespace) {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&form)
+            .map_err(|e| Error::Invalid(format!("the form could not be read: {e}")))?;
+        query.extend(pairs);
+    }
     let param = |name: &str| {
         query
             .iter()
