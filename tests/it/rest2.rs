@@ -213,6 +213,37 @@ fn rest2_hidden_ticket_is_missing_for_a_requestor() {
     assert_eq!(body(&hidden), json!({"message": "Resource does not exist"}));
     let history = rest(&d, "GET", "ticket/1/history", Some(&carol), None);
     assert_eq!((history.status, history.body), (missing.status, missing.body));
+
+    // a comment on her own ticket is for staff: not in her history, and not there by number
+    let staff = format!("token {}", d.token_for(STAFF));
+    let note = rest(
+        &d,
+        "POST",
+        "ticket/2/comment",
+        Some(&staff),
+        Some(json!({"Content": "Internal."})),
+    );
+    assert_eq!(note.status, 201, "{note:?}");
+    let path = note
+        .header("location")
+        .and_then(|l| l.split_once("/REST/2.0/"))
+        .expect("a Location")
+        .1
+        .to_string();
+    assert_eq!(rest(&d, "GET", &path, Some(&staff), None).status, 200);
+    let hidden_note = rest(&d, "GET", &path, Some(&carol), None);
+    assert_eq!(
+        (hidden_note.status, body(&hidden_note)),
+        (404, json!({"message": "Resource does not exist"}))
+    );
+    let hers = body(&rest(&d, "GET", "ticket/2/history?fields=Type", Some(&carol), None));
+    let types: Vec<&Value> = hers["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|x| &x["Type"])
+        .collect();
+    assert!(!types.contains(&&json!("Comment")), "{hers}");
 }
 
 #[test]
