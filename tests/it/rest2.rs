@@ -619,3 +619,67 @@ fn rest2_refuses_a_change_by_session_from_another_site() {
     assert_eq!(forged.status, 403, "{forged:?}");
     assert_eq!(d.show(1)["subject"], json!("Printer on fire"));
 }
+
+#[test]
+fn rest2_sets_watchers_dates_status_and_custom_fields_as_tkt_set_does() {
+    let queues = format!(
+        "{DEFAULT_QUEUES}\n[[custom_fields]]\nname = \"Services\"\ntype = \"multiselect\"\nvalues = [\"mail\", \"web\", \"dns\"]\n"
+    );
+    let d = Daemon::start_with(Setup {
+        web: true,
+        queues: Some(queues),
+        ..Setup::default()
+    });
+    d.web_staff(STAFF);
+    let auth = format!("token {}", d.token_for(STAFF));
+    let created = rest(
+        &d,
+        "POST",
+        "ticket",
+        Some(&auth),
+        Some(json!({
+            "Queue": "general", "Subject": "Mail down", "Content": "Since noon.",
+            "Requestor": ["zoe@example.net"], "AdminCc": "ops@example.net", "Status": "open",
+            "Due": "2026-12-24 12:00", "Priority": "7", "CustomFields": {"Services": ["mail", "dns"]},
+        })),
+    );
+    assert_eq!(created.status, 201, "{created:?}");
+    let t = d.show(1);
+    assert_eq!(t["status"], json!("open"));
+    assert_eq!(t["priority"], json!(7));
+    assert_eq!(t["admincc"], json!(["ops@example.net"]));
+    assert_eq!(t["due"], json!("2026-12-24T12:00:00Z"));
+    assert_eq!(t["custom_fields"]["Services"], json!(["mail", "dns"]));
+
+    let got = body(&rest(&d, "GET", "ticket/1", Some(&auth), None));
+    assert_eq!(got["Due"], json!("2026-12-24T12:00:00Z"));
+    assert_eq!(got["AdminCc"][0]["id"], json!("ops@example.net"));
+    assert_eq!(got["CustomFields"][0]["name"], json!("Services"));
+    assert_eq!(got["CustomFields"][0]["values"], json!(["mail", "dns"]));
+
+    let put = rest(
+        &d,
+        "PUT",
+        "ticket/1",
+        Some(&auth),
+        Some(json!({"AdminCc": [], "Cc": ["amy@example.net"], "CustomFields": {"Services": "web"}, "Due": ""})),
+    );
+    assert_eq!(put.status, 200, "{put:?}");
+    let messages = body(&put);
+    assert!(messages.as_array().is_some_and(|m| m.len() == 4), "{messages}");
+    let t = d.show(1);
+    assert_eq!(t["admincc"], json!([]));
+    assert_eq!(t["cc"], json!(["amy@example.net"]));
+    assert_eq!(t["custom_fields"]["Services"], json!(["web"]));
+    assert!(t["due"].is_null(), "{t}");
+
+    let refused = rest(
+        &d,
+        "PUT",
+        "ticket/1",
+        Some(&auth),
+        Some(json!({"CustomFields": {"Services": "gopher"}})),
+    );
+    assert_eq!(refused.status, 400, "{refused:?}");
+    assert_eq!(d.show(1)["custom_fields"]["Services"], json!(["web"]));
+}
