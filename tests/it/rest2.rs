@@ -353,7 +353,9 @@ by_name = {a['Filename']: a['id'] for a in atts}
 got = c.get_attachment(by_name['pic.bin'])
 out['pic_equal'] = base64.b64decode(got['Content']) == bytes(range(256))
 out['log'] = base64.b64decode(c.get_attachment(by_name['log.txt'])['Content']).decode()
+out['untook'] = c.take(tid) and c.untake(tid)
 out['took'] = c.take(tid)
+out['recent'] = [t['id'] for t in c.last_updated('2001-02-01', queue='general')]
 out['resolved'] = c.edit_ticket(tid, Status='resolved')
 out['queues'] = [q['Name'] for q in c.get_all_queues()]
 out['queue'] = c.get_queue('general')['Name']
@@ -437,6 +439,13 @@ fn rest2_serves_rts_python_client_unchanged() {
         assert_eq!(got["pic_equal"], json!(true));
         assert_eq!(got["log"], json!("line 1\nline 2\n"));
         assert_eq!(got["took"], json!(true));
+        assert_eq!(got["untook"], json!(true));
+        assert!(
+            got["recent"]
+                .as_array()
+                .is_some_and(|s| s.contains(&json!(id.to_string()))),
+            "{got}"
+        );
         assert_eq!(got["resolved"], json!(true));
         assert_eq!(got["queues"], json!(["general", "network"]));
         assert_eq!(got["queue"], json!("general"));
