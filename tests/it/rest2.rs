@@ -692,3 +692,61 @@ fn rest2_sets_watchers_dates_status_and_custom_fields_as_tkt_set_does() {
     assert_eq!(refused.status, 400, "{refused:?}");
     assert_eq!(d.show(1)["custom_fields"]["Services"], json!(["web"]));
 }
+
+#[test]
+fn rest2_links_merges_and_deletes_as_rts_client_asks() {
+    let d = daemon_with_ticket();
+    for subject in ["Second", "Third"] {
+        d.deliver("general", &mail("bob@example.com", subject, "Text.", &[]));
+    }
+    let auth = format!("token {}", d.token_for(STAFF));
+    let linked = rest(
+        &d,
+        "PUT",
+        "ticket/1",
+        Some(&auth),
+        Some(json!({"AddDependsOn": 2, "AddParent": "3"})),
+    );
+    assert_eq!(linked.status, 200, "{linked:?}");
+    let t = body(&rest(&d, "GET", "ticket/1", Some(&auth), None));
+    let links: Vec<(String, String)> = t["_hyperlinks"]
+        .as_array()
+        .expect("hyperlinks")
+        .iter()
+        .filter(|l| l["type"] == json!("ticket") && l["ref"] != json!("self"))
+        .map(|l| {
+            (
+                l["ref"].as_str().unwrap_or_default().to_string(),
+                l["id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        links,
+        [
+            ("depends-on".to_string(), "2".to_string()),
+            ("parent".to_string(), "3".to_string())
+        ]
+    );
+    let unlinked = rest(&d, "PUT", "ticket/1", Some(&auth), Some(json!({"DeleteDependsOn": 2})));
+    assert_eq!(unlinked.status, 200, "{unlinked:?}");
+
+    let merged = rest(&d, "PUT", "ticket/2", Some(&auth), Some(json!({"MergeInto": 1})));
+    assert_eq!(merged.status, 200, "{merged:?}");
+    assert_eq!(body(&merged), json!(["Merge Successful"]));
+    assert_eq!(d.show(2)["effective_id"], json!(1));
+
+    // deleting needs DeleteTicket, which staff do not hold by default
+    let refused = rest(&d, "DELETE", "ticket/3", Some(&auth), None);
+    assert_eq!(refused.status, 403, "{refused:?}");
+    assert!(
+        body(&refused)["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("DeleteTicket")),
+        "{refused:?}"
+    );
+    let root = format!("token {}", d.token_for("root"));
+    let deleted = rest(&d, "DELETE", "ticket/3", Some(&root), None);
+    assert_eq!(deleted.status, 204, "{deleted:?}");
+    assert_eq!(d.show(3)["status"], json!("deleted"));
+}

@@ -56,7 +56,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: App, public_url: &str, limi
     Router::new()
         .route("/rt", get(directory::version))
         .route("/ticket", post(tickets::create))
-        .route("/ticket/{id}", get(tickets::show).put(tickets::update))
+        .route(
+            "/ticket/{id}",
+            get(tickets::show).put(tickets::update).delete(tickets::delete),
+        )
         .route("/ticket/{id}/take", put(tickets::take))
         .route("/ticket/{id}/untake", put(tickets::untake))
         .route("/ticket/{id}/steal", put(tickets::steal))

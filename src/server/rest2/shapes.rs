@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::Rest;
-use crate::ticket::{AttachmentInfo, Status, Ticket, Timestamp, Transaction};
+use crate::ticket::{AttachmentInfo, LinkName, Status, Ticket, Timestamp, Transaction};
 use crate::wire::rest2::{Collection, Reference};
 
 /// RT's date: W3C, UTC, and the epoch for one that is not set.
@@ -65,6 +65,13 @@ impl Rest {
         }
         if links.may_comment {
             hyperlinks.push(json!({ "ref": "comment", "_url": self.url(&format!("ticket/{}/comment", t.id)) }));
+        }
+        for link in &t.links {
+            let mut reference = self.reference_json("ticket", link.target);
+            if let Value::Object(map) = &mut reference {
+                map.insert("ref".into(), json!(link_ref(link.name)));
+            }
+            hyperlinks.push(reference);
         }
         for to in &links.moves {
             hyperlinks.push(json!({
@@ -293,6 +300,18 @@ pub fn description(x: &Transaction) -> String {
             ),
             _ => format!("{:?} by {by}", x.kind),
         },
+    }
+}
+
+/// RT's name of a link in `_hyperlinks`.
+fn link_ref(name: LinkName) -> &'static str {
+    match name {
+        LinkName::DependsOn => "depends-on",
+        LinkName::DependedOnBy => "depended-on-by",
+        LinkName::MemberOf => "parent",
+        LinkName::Members => "child",
+        LinkName::RefersTo => "refers-to",
+        LinkName::ReferredToBy => "referred-to-by",
     }
 }
 

@@ -15,7 +15,7 @@ use crate::rights::Right;
 use crate::server::api::{Actor, read_as, write_as};
 use crate::server::now;
 use crate::store::Db;
-use crate::ticket::{Change, OwnerAction, Ticket, Timestamp, TransactionKind};
+use crate::ticket::{Change, LinkName, OwnerAction, Ticket, Timestamp, TransactionKind};
 use crate::wire::NewTicketRequest;
 use crate::wire::rest2::{NewTicket, OneOrMany};
 use crate::workflow::{self, Access, Settings, admin, lifecycle, view};
@@ -192,6 +192,16 @@ pub async fn update(
         {
             return Ok(Put::Stale);
         }
+        if let Some(into) = fields.get("MergeInto") {
+            let into = texts(into).join("");
+            let into = into
+                .trim()
+                .trim_start_matches('#')
+                .parse::<i64>()
+                .map_err(|_| Error::Invalid(format!("MergeInto takes a ticket number, not `{into}`")))?;
+            workflow::merge(tx, s, access, id, into, at)?;
+            return Ok(Put::Done(vec!["Merge Successful".to_string()]));
+        }
         let changes = field_changes(&fields, &before, at)?;
         if changes.is_empty() {
             return Ok(Put::Done(Vec::new()));
@@ -243,6 +253,11 @@ fn field_changes(fields: &Map<String, Value>, current: &Ticket, at: Timestamp) -
             {
                 changes.push(Change::parse(&format!("{role}+={new}"), at)?);
             }
+        } else if let Some((link, add)) = link_field(field) {
+            for other in texts(value) {
+                let sign = if add { '+' } else { '-' };
+                changes.push(Change::parse(&format!("{}{sign}={other}", link.as_str()), at)?);
+            }
         } else if field == "CustomFields" {
             let Value::Object(named) = value else {
                 return Err(Error::Invalid(
@@ -260,6 +275,15 @@ fn field_changes(fields: &Map<String, Value>, current: &Ticket, at: Timestamp) -
         }
     }
     Ok(changes)
+}
+
+/// RT's `AddDependsOn`, `DeleteParent`, ...: the link's name and whether it is added.
+fn link_field(field: &str) -> Option<(LinkName, bool)> {
+    let (name, add) = match field.strip_prefix("Add") {
+        Some(name) => (name, true),
+        None => (field.strip_prefix("Delete")?, false),
+    };
+    Some((name.parse().ok()?, add))
 }
 
 /// A JSON value as the texts it holds: a string or number, a list of them, null as none.
@@ -293,6 +317,8 @@ pub(super) fn messages_of(
             let text = match x.kind {
                 TransactionKind::AddWatcher => format!("Added {new} as {field}"),
                 TransactionKind::DelWatcher => format!("Removed {old} as {field}"),
+                TransactionKind::AddLink => format!("{field} ticket {new} added"),
+                TransactionKind::DeleteLink => format!("{field} ticket {old} deleted"),
                 _ if !prefixed => format!("{field} changed from {old} to {new}"),
                 _ => format!("{field} changed from '{old}' to '{new}'"),
             };
@@ -426,4 +452,17 @@ pub async fn search(
         })
         .collect();
     Ok(axum::Json(rest.page("tickets", &query, paging, total, items)).into_response())
+}
+
+/// `DELETE /ticket/N`: RT moves the ticket to `deleted` (a status change like any other,
+/// with its right); 204.
+pub async fn delete(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(id): Path<String>) -> Answer {
+    let id = number(&id)?;
+    let at = now();
+    let deleted = Change::parse("Status=deleted", at)?;
+    write_as(&rest.app, actor, move |tx, access, s| {
+        workflow::update(tx, s, id, &[deleted], access, at)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
