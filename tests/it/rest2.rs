@@ -532,6 +532,17 @@ fn rest2_messages_come_as_json_or_text_and_bad_bodies_are_refused_clearly() {
     let huge = send("ticket/1/correspond", "application/json", vec![b' '; 40_000]);
     assert_eq!(huge.status, 413, "{huge:?}");
     assert!(body(&huge)["message"].is_string());
+    // under the body's limit (a third more, for base64) but over the message limit once decoded
+    let big = json!({"Content": "x".repeat(10_000), "Attachments": [{"FileName": "big.bin",
+        "FileContent": base64::engine::general_purpose::STANDARD.encode(vec![7u8; 10_500])}]});
+    let too_big = send("ticket/1/correspond", "application/json", big.to_string().into_bytes());
+    assert_eq!(too_big.status, 413, "{too_big:?}");
+    assert!(
+        body(&too_big)["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("max_message_bytes")),
+        "{too_big:?}"
+    );
     let broken = send("ticket/1/correspond", "application/json", b"{\"Content\": ".to_vec());
     assert_eq!(broken.status, 400, "{broken:?}");
     let html = send("ticket/1/correspond", "text/html", b"<p>hi</p>".to_vec());

@@ -94,6 +94,20 @@ pub fn decode_files(uploads: &[FileUpload]) -> Result<Vec<NewFile>, Failure> {
         .collect()
 }
 
+/// Refuses text and files together larger than a message ticketd takes by mail
+/// (`mail.max_message_bytes`): the body's own limit is a third higher, for base64.
+pub fn within_limit(rest: &Rest, content: &str, files: &[NewFile]) -> Result<(), Failure> {
+    let size: usize = content.len() + files.iter().map(|f| f.bytes.len()).sum::<usize>();
+    let limit = rest.app.config.mail.max_message_bytes;
+    if u64::try_from(size).unwrap_or(u64::MAX) > limit {
+        return Err(Error::TooLarge(format!(
+            "the message and its files are {size} bytes; at most {limit} are taken (mail.max_message_bytes)"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// `POST /ticket/N/correspond`: a reply, which goes to the requestors.
 pub async fn correspond(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, request: Request) -> Answer {
     respond(rest, actor, id, request, Action::Correspond).await
@@ -130,6 +144,7 @@ async fn respond(
         _ => read_body::<NewMessage>(request).await?,
     };
     files.extend(decode_files(&req.attachments)?);
+    within_limit(&rest, &req.content, &files)?;
     let minutes = match &req.time_taken {
         None => 0,
         Some(t) => t

@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::messages::{decode_files, read_body};
+use super::messages::{decode_files, read_body, within_limit};
 use super::shapes::{Paging, TicketLinks, asked_fields, expand_queue, with_fields};
 use super::{Answer, Failure, Rest};
 use crate::error::{Error, Result};
@@ -85,6 +85,7 @@ fn newest_transaction(ticket: &Ticket) -> i64 {
 pub async fn create(State(rest): State<Rest>, Extension(actor): Extension<Actor>, request: Request) -> Answer {
     let (req, mut files) = read_body::<NewTicket>(request).await?;
     files.extend(decode_files(&req.attachments)?);
+    within_limit(&rest, req.content.as_deref().unwrap_or_default(), &files)?;
     let at = now();
     let priority = req
         .priority
