@@ -214,6 +214,25 @@ fn rest2_hidden_ticket_is_missing_for_a_requestor() {
     let history = rest(&d, "GET", "ticket/1/history", Some(&carol), None);
     assert_eq!((history.status, history.body), (missing.status, missing.body));
 
+    let first = d.show(1)["transactions"][0].clone();
+    let (transaction, attachment) = (
+        first["id"].as_i64().expect("an id"),
+        first["attachments"][0]["id"].as_i64().expect("a part"),
+    );
+    for (path, none) in [
+        (format!("transaction/{transaction}"), "transaction/99999"),
+        (
+            format!("transaction/{transaction}/attachments"),
+            "transaction/99999/attachments",
+        ),
+        (format!("attachment/{attachment}"), "attachment/99999"),
+        ("ticket/1/attachments".to_string(), "ticket/999/attachments"),
+    ] {
+        let hidden = rest(&d, "GET", &path, Some(&carol), None);
+        let missing = rest(&d, "GET", none, Some(&carol), None);
+        assert_eq!((hidden.status, &hidden.body), (404, &missing.body), "{path}");
+    }
+
     // a comment on her own ticket is for staff: not in her history, and not there by number
     let staff = format!("token {}", d.token_for(STAFF));
     let note = rest(
