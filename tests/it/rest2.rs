@@ -542,6 +542,23 @@ fn rest2_messages_come_as_json_or_text_and_bad_bodies_are_refused_clearly() {
     let id = files["items"][0]["id"].as_str().expect("an attachment id").to_string();
     let got = body(&rest(&d, "GET", &format!("attachment/{id}"), Some(&auth), None));
     assert_eq!(got["Filename"], json!("log.bin"));
+    assert!(
+        got["Headers"]
+            .as_str()
+            .is_some_and(|h| h.contains("Content-Type: application/octet-stream")),
+        "{got}"
+    );
+    let first = d.show(1)["transactions"][0]["attachments"][0]["id"]
+        .as_i64()
+        .expect("the mail's part");
+    let mailed = body(&rest(&d, "GET", &format!("attachment/{first}"), Some(&auth), None));
+    assert!(
+        mailed["Headers"]
+            .as_str()
+            .is_some_and(|h| h.contains("Subject: Printer on fire")),
+        "{mailed}"
+    );
+    assert_eq!(mailed["Subject"], json!("Printer on fire"));
     let content = base64::engine::general_purpose::STANDARD
         .decode(got["Content"].as_str().expect("Content"))
         .expect("base64");

@@ -148,11 +148,7 @@ pub async fn attachment(
     let info = x.attachments.iter().find(|a| a.id == id);
     let parent = info.and_then(|a| a.parent).unwrap_or(0);
     let filename = content.filename.clone().unwrap_or_default();
-    let mut headers = format!("Content-Type: {}", content.content_type);
-    if !filename.is_empty() {
-        headers.push_str(&format!("\nContent-Disposition: attachment; filename=\"{filename}\""));
-    }
-    headers.push_str(&format!("\nContent-Length: {}", content.bytes.len()));
+    let headers = content.headers.trim_end().replace("\r\n", "\n");
     Ok(axum::Json(json!({
         "id": id,
         "Content": base64::engine::general_purpose::STANDARD.encode(&content.bytes),
@@ -161,8 +157,8 @@ pub async fn attachment(
         "Filename": filename,
         "Headers": headers,
         "Parent": parent.to_string(),
-        "Subject": "",
-        "MessageId": "",
+        "Subject": content.subject.clone().unwrap_or_default(),
+        "MessageId": content.message_id.clone().unwrap_or_default(),
         "TransactionId": rest.reference_json("transaction", x.id),
         "Creator": rest.user(&x.creator),
         "Created": date(Some(x.created)),
