@@ -233,6 +233,24 @@ fn rest2_hidden_ticket_is_missing_for_a_requestor() {
         assert_eq!((hidden.status, &hidden.body), (404, &missing.body), "{path}");
     }
 
+    let writes = [
+        ("PUT", "", Some(json!({"Subject": "mine now"}))),
+        ("PUT", "/take", Some(json!({}))),
+        ("POST", "/correspond", Some(json!({"Content": "hello"}))),
+        ("POST", "/comment", Some(json!({"Content": "hello"}))),
+        ("DELETE", "", None),
+    ];
+    for (method, action, request) in writes {
+        let hidden = rest(&d, method, &format!("ticket/1{action}"), Some(&carol), request.clone());
+        let missing = rest(&d, method, &format!("ticket/999{action}"), Some(&carol), request);
+        assert_eq!(
+            (hidden.status, &hidden.body),
+            (404, &missing.body),
+            "{method} ticket/1{action}"
+        );
+    }
+    assert_eq!(d.show(1)["subject"], json!("Printer on fire"));
+
     // a comment on her own ticket is for staff: not in her history, and not there by number
     let staff = format!("token {}", d.token_for(STAFF));
     let note = rest(
