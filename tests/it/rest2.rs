@@ -273,7 +273,18 @@ fn rest2_hidden_ticket_is_missing_for_a_requestor() {
         (hidden_note.status, body(&hidden_note)),
         (404, json!({"message": "Resource does not exist"}))
     );
-    let hers = body(&rest(&d, "GET", "ticket/2/history?fields=Type", Some(&carol), None));
+    let hers = body(&rest(
+        &d,
+        "GET",
+        "ticket/2/history?fields=Type,Creator&fields%5BCreator%5D=Name,EmailAddress",
+        Some(&carol),
+        None,
+    ));
+    assert_eq!(
+        hers["items"][0]["Creator"]["EmailAddress"],
+        json!("carol@example.com"),
+        "{hers}"
+    );
     let types: Vec<&Value> = hers["items"]
         .as_array()
         .expect("items")

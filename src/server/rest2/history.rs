@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::shapes::{Paging, asked_fields, date, with_fields};
+use super::shapes::{Paging, asked_fields, date, expand_references, with_fields};
 use super::tickets::number;
 use super::{Answer, Rest};
 use crate::error::Error;
@@ -36,7 +36,11 @@ pub async fn ticket_history(
     let items = paging
         .slice(history)
         .iter()
-        .map(|x| with_fields(rest.item("transaction", x.id), &rest.transaction(x), &fields))
+        .map(|x| {
+            let mut record = rest.transaction(x);
+            expand_references(&mut record, &query, None);
+            with_fields(rest.item("transaction", x.id), &record, &fields)
+        })
         .collect();
     let path = format!("ticket/{id}/history");
     Ok(axum::Json(rest.page(&path, &query, paging, total, items)).into_response())

@@ -266,13 +266,39 @@ pub fn with_fields(mut item: Map<String, Value>, record: &Map<String, Value>, fi
     Value::Object(item)
 }
 
-/// Adds `Name` to the `Queue` reference when `fields[Queue]=Name` asks.
-pub fn expand_queue(record: &mut Map<String, Value>, query: &[(String, String)], queue_name: &str) {
-    let asked = query
-        .iter()
-        .any(|(k, v)| k == "fields[Queue]" && v.split(',').any(|f| f.trim() == "Name"));
-    if asked && let Some(Value::Object(queue)) = record.get_mut("Queue") {
-        queue.insert("Name".into(), json!(queue_name));
+/// `fields[Queue]=Name`, `fields[Creator]=Name,EmailAddress`, ...: adds to a reference
+/// (or a list of them) what ticketd knows of it without another lookup: a queue's name
+/// (`queue_name`), a user's name and address (a user is referred to by either).
+pub fn expand_references(record: &mut Map<String, Value>, query: &[(String, String)], queue_name: Option<&str>) {
+    for (key, asked) in query {
+        let Some(field) = key.strip_prefix("fields[").and_then(|k| k.strip_suffix(']')) else {
+            continue;
+        };
+        let asked: Vec<&str> = asked.split(',').map(str::trim).collect();
+        match record.get_mut(field) {
+            Some(Value::Array(all)) => all.iter_mut().for_each(|r| expand(r, &asked, queue_name)),
+            Some(one) => expand(one, &asked, queue_name),
+            None => {}
+        }
+    }
+}
+
+fn expand(reference: &mut Value, asked: &[&str], queue_name: Option<&str>) {
+    let Value::Object(map) = reference else {
+        return;
+    };
+    let id = map.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+    let kind = map.get("type").and_then(Value::as_str).unwrap_or_default().to_string();
+    for field in asked {
+        let value = match (kind.as_str(), *field) {
+            ("queue", "Name") => queue_name.map(str::to_string),
+            ("user", "Name") => Some(id.clone()),
+            ("user", "EmailAddress") => Some(if id.contains('@') { id.clone() } else { String::new() }),
+            _ => None,
+        };
+        if let Some(value) = value {
+            map.insert((*field).to_string(), json!(value));
+        }
     }
 }
 

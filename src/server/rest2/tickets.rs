@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::messages::{decode_files, read_body, within_limit};
-use super::shapes::{Paging, TicketLinks, asked_fields, expand_queue, with_fields};
+use super::shapes::{Paging, TicketLinks, asked_fields, expand_references, with_fields};
 use super::{Answer, Failure, Rest};
 use crate::error::{Error, Result};
 use crate::rights::Right;
@@ -43,7 +43,7 @@ pub async fn show(
     })
     .await?;
     let mut record = rest.ticket(&ticket, queue.0, &links);
-    expand_queue(&mut record, &query, &queue.1);
+    expand_references(&mut record, &query, Some(&queue.1));
     let etag = format!("\"{}\"", newest_transaction(&ticket));
     Ok((
         [
@@ -447,7 +447,7 @@ pub async fn search(
         .iter()
         .map(|(ticket, queue)| {
             let mut record = rest.ticket(ticket, queue.0, &TicketLinks::default());
-            expand_queue(&mut record, &query, &queue.1);
+            expand_references(&mut record, &query, Some(&queue.1));
             record.remove("id");
             with_fields(rest.item("ticket", ticket.id), &record, &fields)
         })
