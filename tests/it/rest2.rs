@@ -541,6 +541,20 @@ fn rest2_messages_come_as_json_or_text_and_bad_bodies_are_refused_clearly() {
     assert_eq!(x["Type"], json!("Comment"));
     assert_eq!(x["Object"]["id"], json!("1"));
 
+    let html =
+        json!({"Content": "<p>Toner is <b>really</b> low.</p><script>alert(1)</script>", "ContentType": "text/html"});
+    let html = send("ticket/1/comment", "application/json", html.to_string().into_bytes());
+    assert_eq!(html.status, 201, "{html:?}");
+    let text = d.show(1)["transactions"]
+        .as_array()
+        .and_then(|h| h.last().cloned())
+        .expect("the comment");
+    let text = text["content"].as_str().expect("its text").to_string();
+    assert!(
+        text.contains("really") && !text.contains("<b>") && !text.contains("alert"),
+        "{text}"
+    );
+
     let file: Vec<u8> = (0..=255).collect();
     let with_file = json!({
         "Content": "See the log.",

@@ -108,6 +108,19 @@ pub fn within_limit(rest: &Rest, content: &str, files: &[NewFile]) -> Result<(),
     Ok(())
 }
 
+/// The message's text: RT's clients may send HTML (`ContentType: text/html`), which is
+/// read as mail's HTML is (`mail::body::html_to_text`, on a blocking thread: it may take
+/// a second on a large page).
+pub async fn as_text(content: String, content_type: Option<&str>) -> Result<String, Failure> {
+    let html = content_type.is_some_and(|t| t.trim().eq_ignore_ascii_case("text/html"));
+    if !html {
+        return Ok(content);
+    }
+    tokio::task::spawn_blocking(move || crate::mail::body::html_to_text(&content))
+        .await
+        .map_err(|e| Error::Internal(format!("reading HTML failed: {e}")).into())
+}
+
 /// `POST /ticket/N/correspond`: a reply, which goes to the requestors.
 pub async fn correspond(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, request: Request) -> Answer {
     respond(rest, actor, id, request, Action::Correspond).await
@@ -145,6 +158,7 @@ async fn respond(
     };
     files.extend(decode_files(&req.attachments)?);
     within_limit(&rest, &req.content, &files)?;
+    let content = as_text(req.content.clone(), req.content_type.as_deref()).await?;
     let minutes = match &req.time_taken {
         None => 0,
         Some(t) => t
@@ -162,7 +176,7 @@ async fn respond(
         .transpose()?;
     let (transaction, kind, mut messages) = write_as(&rest.app, actor, move |tx, access, s| {
         let message = Message {
-            content: &req.content,
+            content: &content,
             minutes,
             files: &files,
             ..Message::default()

@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::messages::{decode_files, read_body, within_limit};
+use super::messages::{as_text, decode_files, read_body, within_limit};
 use super::shapes::{Paging, TicketLinks, asked_fields, expand_references, with_fields};
 use super::{Answer, Failure, Rest};
 use crate::error::{Error, Result};
@@ -101,7 +101,7 @@ pub async fn create(State(rest): State<Rest>, Extension(actor): Extension<Actor>
         queue: req.queue.text(),
         subject: req.subject.clone().unwrap_or_default(),
         requestors: req.requestor.as_ref().map(OneOrMany::texts).unwrap_or_default(),
-        content: req.content.clone().unwrap_or_default(),
+        content: as_text(req.content.clone().unwrap_or_default(), req.content_type.as_deref()).await?,
         priority,
         owner: req.owner.clone().filter(|o| !o.trim().is_empty()),
     };
