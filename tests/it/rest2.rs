@@ -61,6 +61,7 @@ fn rest2_takes_a_token_a_password_or_a_session_and_nothing_else() {
     let none = rest(&d, "GET", "ticket/1", None, None);
     assert_eq!(none.status, 401, "{none:?}");
     assert_eq!(body(&none), json!({"message": "Authorization required"}));
+    assert_eq!(none.header("www-authenticate"), Some("Basic realm=\"ticketd REST2\""));
 
     let token = format!("token {}", d.token_for(STAFF));
     let by_token = rest(&d, "GET", "ticket/1", Some(&token), None);

@@ -19,7 +19,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -130,7 +130,15 @@ impl IntoResponse for Failure {
             Failure::Http(status, message) => (status, message),
             // RT's words for both a missing record and one the user may not see
             Failure::Ticketd(Error::NotFound(_)) => (StatusCode::NOT_FOUND, "Resource does not exist".into()),
-            Failure::Ticketd(Error::Unauthenticated(_)) => (StatusCode::UNAUTHORIZED, "Authorization required".into()),
+            Failure::Ticketd(Error::Unauthenticated(_)) => {
+                // the challenge clients that send a password only when asked wait for
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Basic realm=\"ticketd REST2\"")],
+                    message_json("Authorization required"),
+                )
+                    .into_response();
+            }
             Failure::Ticketd(e) => (super::api::status_of(&e), super::api::public_message(&e)),
         };
         (status, message_json(&message)).into_response()
