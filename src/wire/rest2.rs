@@ -88,7 +88,7 @@ impl OneOrMany {
 }
 
 /// `POST /ticket`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct NewTicket {
     pub queue: Scalar,
@@ -116,12 +116,6 @@ pub struct NewTicket {
     pub custom_fields: BTreeMap<String, OneOrMany>,
     #[serde(default)]
     pub attachments: Vec<FileUpload>,
-}
-
-impl Default for Scalar {
-    fn default() -> Scalar {
-        Scalar::Text(String::new())
-    }
 }
 
 /// `POST /ticket/N/correspond` and `/comment` as JSON (or the `JSON` part of a form).
@@ -168,4 +162,29 @@ pub struct Filter {
 
 fn equals() -> String {
     "=".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_come_as_one_value_or_a_list_of_strings_and_numbers() {
+        let t: NewTicket = serde_json::from_str(
+            r#"{"Queue": 1, "Requestor": "a@x", "Cc": ["b@x", 7], "Priority": "5", "CustomFields": {"S": ["m", "d"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(t.queue.text(), "1");
+        assert_eq!(t.requestor.unwrap().texts(), ["a@x"]);
+        assert_eq!(t.cc.unwrap().texts(), ["b@x", "7"]);
+        assert_eq!(t.priority.unwrap().text(), "5");
+        assert_eq!(t.custom_fields["S"].texts(), ["m", "d"]);
+        assert!(serde_json::from_str::<NewTicket>(r#"{"Subject": "no queue"}"#).is_err());
+    }
+
+    #[test]
+    fn a_filter_defaults_to_equals() {
+        let f: Vec<Filter> = serde_json::from_str(r#"[{"field": "Filename", "value": ""}]"#).unwrap();
+        assert_eq!(f[0].operator, "=");
+    }
 }
