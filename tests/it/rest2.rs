@@ -609,6 +609,28 @@ fn rest2_messages_come_as_json_or_text_and_bad_bodies_are_refused_clearly() {
     assert_eq!(content, file);
     assert_eq!(d.show(1)["time_worked"], json!(5));
 
+    // a form as python-rt sends it: the JSON part and the files
+    let form = b"--XyZ\r\nContent-Disposition: form-data; name=\"JSON\"\r\n\r\n\
+{\"Queue\": \"general\", \"Subject\": \"With a file\", \"Content\": \"Attached.\"}\r\n\
+--XyZ\r\nContent-Disposition: form-data; name=\"Attachments\"; filename=\"notes.txt\"\r\n\
+Content-Type: text/plain\r\n\r\nsome notes\r\n--XyZ--\r\n";
+    let created = send("ticket", "multipart/form-data; boundary=XyZ", form.to_vec());
+    assert_eq!(created.status, 201, "{created:?}");
+    let new = body(&created)["id"]
+        .as_str()
+        .expect("an id")
+        .parse::<i64>()
+        .expect("a number");
+    let parts = &d.show(new)["transactions"][0]["attachments"];
+    assert!(
+        parts
+            .as_array()
+            .is_some_and(|p| p.iter().any(|a| a["filename"] == json!("notes.txt"))),
+        "{parts}"
+    );
+    let no_json = send("ticket", "multipart/form-data; boundary=XyZ", b"--XyZ--\r\n".to_vec());
+    assert_eq!(no_json.status, 400, "{no_json:?}");
+
     let huge = send("ticket/1/correspond", "application/json", vec![b' '; 40_000]);
     assert_eq!(huge.status, 413, "{huge:?}");
     assert!(body(&huge)["message"].is_string());
