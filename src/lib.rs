@@ -17,7 +17,7 @@
 //! | [`store`] | the only module with SQL: schema, migrations, every query |
 //! | [`workflow`] | what happens when mail arrives or staff act: store + rules + mail together |
 //! | [`outbox`] | delivering outgoing mail: transports, retries with backoff |
-//! | [`server`] | the daemon: listeners, the HTTP API, the single writer with group commit, shutdown |
+//! | [`server`] | the daemon: listeners, the HTTP API, the web UI and RT's REST2 on its listener, the single writer with group commit, shutdown |
 //! | [`wire`] | the API's request and response types, shared by the server and its clients |
 //! | [`client`] | the small client mailgate and tkt use to talk to the daemon |
 //! | [`gate`] | mailgate: one message in, a sysexits code out |

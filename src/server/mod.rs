@@ -14,6 +14,7 @@ pub mod clock;
 mod faults;
 mod metrics;
 pub(crate) mod peer;
+mod rest2;
 pub mod scheduler;
 mod sender;
 mod web;

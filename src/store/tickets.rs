@@ -387,7 +387,8 @@ impl Db<'_> {
     pub fn attachment_content(&self, attachment_id: i64) -> Result<AttachmentContent> {
         let (mut content, blob): (AttachmentContent, Option<i64>) = cached_row(
             self.conn,
-            "SELECT content_type, filename, COALESCE(content, X''), blob_id FROM attachments WHERE id = ?1",
+            "SELECT content_type, filename, COALESCE(content, X''), blob_id, headers, subject, message_id \
+             FROM attachments WHERE id = ?1",
             [attachment_id],
             |r| {
                 Ok((
@@ -395,6 +396,9 @@ impl Db<'_> {
                         content_type: r.get(0)?,
                         filename: r.get(1)?,
                         bytes: r.get(2)?,
+                        headers: r.get(4)?,
+                        subject: r.get(5)?,
+                        message_id: r.get(6)?,
                     },
                     r.get(3)?,
                 ))
@@ -426,6 +430,11 @@ pub struct AttachmentContent {
     pub filename: Option<String>,
     /// Decoded: UTF-8 for text parts, bytes otherwise.
     pub bytes: Vec<u8>,
+    /// The part's header block as it came (REST2 shows it as RT does).
+    pub headers: String,
+    /// A message part's subject and Message-ID, when it had them.
+    pub subject: Option<String>,
+    pub message_id: Option<String>,
 }
 
 impl WriteTx<'_> {

@@ -16,6 +16,7 @@
 mod admin;
 mod ingest;
 mod jobs;
+pub mod rest2;
 mod search;
 mod tickets;
 

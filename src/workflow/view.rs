@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::rights::Right;
 use crate::search::{self, Condition, Expr, Field, Grouping, Op, Query, Value};
 use crate::store::{AttachmentContent, Db, QueueRow, TicketRow, compile_query};
-use crate::ticket::{COMMANDS_CUT, Lifecycle, Ticket, Timestamp, TransactionKind};
+use crate::ticket::{COMMANDS_CUT, Lifecycle, Ticket, Timestamp, Transaction, TransactionKind};
 use crate::wire::{ContentHit, Explained, QueueCounts, ReportRow, SearchParams};
 
 /// A ticket with its history. Needs ShowTicket; comments are left out without
@@ -350,4 +350,71 @@ pub fn visible_ticket(db: &Db<'_>, access: &Access, id: i64) -> Result<TicketRow
     } else {
         Err(missing())
     }
+}
+
+/// A page of the tickets matching a query that the user may see, and how many they may
+/// see in all (REST2's collections say both). `offset` and `limit` replace the query's own.
+pub fn search_page(
+    db: &Db<'_>,
+    access: &Access,
+    query: &Query,
+    lifecycles: &[&Lifecycle],
+    offset: u32,
+    limit: u32,
+) -> Result<(Vec<Ticket>, usize)> {
+    check_names(db, access, query, &[], lifecycles)?;
+    let viewer = access.viewer();
+    let every = Query {
+        limit: None,
+        offset: None,
+        ..query.clone()
+    };
+    let total = db.search_ids(&every, Some(&viewer), lifecycles)?.len();
+    let page = Query {
+        limit: Some(limit),
+        offset: Some(offset),
+        ..query.clone()
+    };
+    Ok((db.search(&page, Some(&viewer), lifecycles)?, total))
+}
+
+/// One transaction as its ticket's history shows it to the user ([`ticket`]: a comment
+/// only with ShowTicketComments); any other is "transaction N does not exist", as for a
+/// number that names none.
+pub fn transaction(db: &Db<'_>, access: &Access, id: i64) -> Result<Transaction> {
+    let missing = || Error::NotFound(format!("transaction {id} does not exist"));
+    let place = db.transaction_place(id)?;
+    let shown = ticket(db, access, place.ticket).map_err(|e| match e {
+        Error::NotFound(_) => missing(),
+        other => other,
+    })?;
+    shown
+        .transactions
+        .into_iter()
+        .flatten()
+        .find(|x| x.id == id)
+        .ok_or_else(missing)
+}
+
+/// An attachment's content ([`attachment`]) with the transaction it belongs to, as the
+/// user may see that ([`transaction`]).
+pub fn attachment_with_transaction(db: &Db<'_>, access: &Access, id: i64) -> Result<(AttachmentContent, Transaction)> {
+    let content = attachment(db, access, id)?;
+    let (transaction_id, _) = db.attachment_transaction(id)?;
+    let shown = transaction(db, access, transaction_id).map_err(|e| match e {
+        Error::NotFound(_) => Error::NotFound(format!("attachment {id} does not exist")),
+        other => other,
+    })?;
+    Ok((content, shown))
+}
+
+/// What the user may send on a ticket they may see: a reply (ReplyToTicket) and a
+/// comment (CommentOnTicket); REST2 offers links for just those.
+pub fn may_send(db: &Db<'_>, access: &Access, id: i64) -> Result<(bool, bool)> {
+    let row = visible_ticket(db, access, id)?;
+    let on = On::Ticket(&row);
+    Ok((
+        access.can(db, Right::ReplyToTicket, on)?,
+        access.can(db, Right::CommentOnTicket, on)?,
+    ))
 }

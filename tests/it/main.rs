@@ -29,6 +29,7 @@ mod portal;
 mod postfix;
 mod realworld;
 mod resilience;
+mod rest2;
 mod rights;
 mod rights_matrix;
 mod rights_paths;

@@ -195,3 +195,14 @@ fn asking_for_links_is_throttled_whatever_the_address() {
         answer.body
     );
 }
+
+#[test]
+fn a_requestor_with_a_password_logs_in_to_the_portal() {
+    let d = portal_daemon();
+    d.set_password("zoe@example.net");
+    let mut zoe = Web::new(&d);
+    let answer = zoe.try_login("zoe@example.net", PASSWORD, "");
+    assert_eq!(answer.status, 303, "{answer:?}");
+    assert_eq!(answer.location(&zoe.origin), "/portal");
+    assert_eq!(section_rows(&zoe.get("/portal").body, "portal-open"), [1]);
+}

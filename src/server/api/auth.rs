@@ -67,17 +67,7 @@ pub async fn authenticate(
             )
             .into());
         }
-        Some(token) => {
-            let hash = token_hash(&token);
-            match read(&app, move |db| db.token(&hash, now())).await? {
-                TokenState::Valid { user_id } => Actor(user_id),
-                TokenState::Revoked => return Err(Error::Unauthenticated("the token was revoked".into()).into()),
-                TokenState::Expired => return Err(Error::Unauthenticated("the token has expired".into()).into()),
-                TokenState::Unknown => {
-                    return Err(Error::Unauthenticated("the token is not valid (wrong or deleted)".into()).into());
-                }
-            }
-        }
+        Some(token) => token_actor(&app, &token).await?,
         None => match peer {
             Peer::Local { uid: Some(uid) } if uid == 0 || Some(uid) == app.daemon_uid => Actor(ROOT_ID),
             _ => {
@@ -92,6 +82,18 @@ pub async fn authenticate(
     };
     request.extensions_mut().insert(actor);
     Ok(next.run(request).await)
+}
+
+/// The user an API token (`tkt token create`) acts as: the one check `/v1` and
+/// `/REST/2.0` share, so a revoked or expired token is refused the same way by both.
+pub(in crate::server) async fn token_actor(app: &App, token: &str) -> Result<Actor, ApiError> {
+    let hash = token_hash(token);
+    match read(app, move |db| db.token(&hash, now())).await? {
+        TokenState::Valid { user_id } => Ok(Actor(user_id)),
+        TokenState::Revoked => Err(Error::Unauthenticated("the token was revoked".into()).into()),
+        TokenState::Expired => Err(Error::Unauthenticated("the token has expired".into()).into()),
+        TokenState::Unknown => Err(Error::Unauthenticated("the token is not valid (wrong or deleted)".into()).into()),
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<String> {

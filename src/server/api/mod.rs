@@ -10,7 +10,7 @@
 //! is made once however often it is sent ([`idempotency`]).
 
 mod admin;
-mod auth;
+pub(in crate::server) mod auth;
 pub(in crate::server) mod download;
 mod idempotency;
 mod ingest;
@@ -172,28 +172,33 @@ impl From<Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self.0 {
-            Error::NotFound(_) => StatusCode::NOT_FOUND,
-            Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Error::Denied(_) => StatusCode::FORBIDDEN,
-            Error::Invalid(_) => StatusCode::BAD_REQUEST,
-            Error::Conflict(_) => StatusCode::CONFLICT,
-            Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            Error::NotMail(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::Temporary(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
         let body = ErrorAnswer {
             error: ErrorDetail {
                 kind: self.0.kind().to_string(),
                 message: public_message(&self.0),
             },
         };
-        (status, Json(body)).into_response()
+        (status_of(&self.0), Json(body)).into_response()
     }
 }
 
-fn public_message(e: &Error) -> String {
+/// The HTTP status of an error's kind, for `/v1` and `/REST/2.0` alike.
+pub(in crate::server) fn status_of(e: &Error) -> StatusCode {
+    match e {
+        Error::NotFound(_) => StatusCode::NOT_FOUND,
+        Error::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
+        Error::Denied(_) => StatusCode::FORBIDDEN,
+        Error::Invalid(_) => StatusCode::BAD_REQUEST,
+        Error::Conflict(_) => StatusCode::CONFLICT,
+        Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::NotMail(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        Error::Temporary(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An error's text as it may be sent: an internal one's only by reference (logged).
+pub(in crate::server) fn public_message(e: &Error) -> String {
     if matches!(e, Error::Temporary(_)) {
         tracing::error!(error = %e, "request failed");
     }

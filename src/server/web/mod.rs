@@ -11,11 +11,11 @@
 
 mod feeds;
 pub(crate) mod i18n;
-mod pages;
+pub(in crate::server) mod pages;
 mod password;
 mod portal;
 mod render;
-mod session;
+pub(in crate::server) mod session;
 
 use std::sync::Arc;
 
@@ -69,6 +69,7 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
     let staff = pages::staff_routes()
         .route_layer(middleware::from_fn_with_state(web.clone(), session::require_staff))
         .layer(DefaultBodyLimit::max(upload_limit));
+    let rest = super::rest2::router(web.app.clone(), &config.public_url, web.limits);
     let portal = Router::new()
         .route("/portal", get(portal::home))
         .route("/portal/ticket/{id}", get(portal::ticket))
@@ -82,6 +83,7 @@ pub fn router(app: App, config: &WebConfig) -> Result<Router> {
         .route_layer(middleware::from_fn_with_state(web.clone(), session::require_user))
         .layer(DefaultBodyLimit::max(upload_limit));
     let routes = Router::new()
+        .nest("/REST/2.0", rest)
         .route("/portal/login", get(portal::login_form).post(portal::request_link))
         .route("/portal/signin/{secret}", get(portal::signin_form).post(portal::signin))
         .merge(portal)

@@ -244,7 +244,7 @@ pub async fn preferences(State(web): State<Web>, me: Me, Form(form): Form<Prefer
 
 /// A reply with files, as the requestor.
 pub async fn reply(State(web): State<Web>, me: Me, Path(id): Path<i64>, multipart: Multipart) -> Response {
-    let (fields, files) = match read_multipart(multipart).await {
+    let (fields, files) = match read_multipart(multipart, "attachment").await {
         Ok(read) => read,
         Err(e) => return failed(&web, &me, &e),
     };
@@ -282,7 +282,7 @@ pub async fn create_form(State(web): State<Web>, me: Me) -> Response {
 
 /// A new ticket, the requestor its requestor.
 pub async fn create(State(web): State<Web>, me: Me, multipart: Multipart) -> Response {
-    let (fields, files) = match read_multipart(multipart).await {
+    let (fields, files) = match read_multipart(multipart, "attachment").await {
         Ok(read) => read,
         Err(e) => return failed(&web, &me, &e),
     };

@@ -14,11 +14,11 @@ use serde::Deserialize;
 
 use super::{Web, i18n};
 use crate::error::Error;
-use crate::server::api::{Actor, read, read_as, write_as};
+use crate::server::api::{Actor, App, read, read_as, write_as};
 use crate::server::now;
 use crate::server::peer::Peer;
 use crate::user::User;
-use crate::workflow::sessions::{self, SessionState, WRONG_LOGIN};
+use crate::workflow::sessions::{self, SessionLimits, SessionState, WRONG_LOGIN};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "ticketd_session";
@@ -69,11 +69,6 @@ pub async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let client = match peer {
-        Peer::Remote(address) => address.ip().to_string(),
-        Peer::Local { .. } => "local".to_string(),
-    };
-    let keys = sessions::failure_keys(&form.user, &client);
     let next = local_path(&form.next);
     let again = |message: &str| {
         web.page(
@@ -82,41 +77,31 @@ pub async fn login(
             serde_json::json!({ "title": i18n::tr("title-login"), "next": next, "error": message, "user": form.user }),
         )
     };
-    let who = form.user.trim().to_string();
-    let checked = {
-        let keys = keys.clone();
-        read(&web.app, move |db| sessions::account(&db, &who, &keys, now())).await
+    let client = client_of(&peer);
+    let user_id = match password_actor(&web.app, &form.user, &form.password, &client).await {
+        Ok(Some(actor)) => actor.0,
+        Ok(None) => return again(WRONG_LOGIN),
+        Err(e) => return again(&e.public_text()),
     };
-    let row = match checked {
-        Ok(row) => row,
-        Err(e) => return again(&e.0.public_text()),
-    };
-    let password = form.password.clone();
-    let user_id = tokio::task::spawn_blocking(move || sessions::password_matches(row.as_ref(), &password))
-        .await
-        .ok()
-        .flatten();
+    let keys = sessions::failure_keys(&form.user, &client);
     let at = now();
-    let Some(user_id) = user_id else {
-        let recorded = web
-            .app
-            .writer
-            .run(move |tx| sessions::record_failure(tx, &keys, at))
-            .await;
-        if let Err(e) = recorded {
-            tracing::warn!(error = %e, "could not record a failed login");
-        }
-        return again(WRONG_LOGIN);
-    };
     let started = web
         .app
         .writer
-        .run(move |tx| sessions::start(tx, user_id, &keys, at))
+        .run(move |tx| {
+            let secret = sessions::start(tx, user_id, &keys, at)?;
+            Ok((secret, tx.user(user_id)?.privileged))
+        })
         .await;
     match started {
-        Ok(secret) => (
+        // a requestor with a password lands in the portal, not on the staff pages
+        Ok((secret, privileged)) => (
             jar.add(session_cookie(&web, secret)),
-            web.redirect(if next.is_empty() { "/" } else { &next }),
+            web.redirect(match (next.is_empty(), privileged) {
+                (false, _) => &next,
+                (true, true) => "/",
+                (true, false) => "/portal",
+            }),
         )
             .into_response(),
         Err(e) => web.error(&e, None),
@@ -136,6 +121,70 @@ pub fn session_cookie(web: &Web, secret: String) -> Cookie<'static> {
         .same_site(SameSite::Strict)
         .secure(web.secure_cookie)
         .build()
+}
+
+/// How failed logins from this client are counted: its address, or "local".
+pub(in crate::server) fn client_of(peer: &Peer) -> String {
+    match peer {
+        Peer::Remote(address) => address.ip().to_string(),
+        Peer::Local { .. } => "local".to_string(),
+    }
+}
+
+/// The user a name and password open, checked as the login form checks them (the
+/// throttle first, argon2 on a blocking thread, never in the writer; a failure recorded):
+/// `None` for a wrong password, an unknown or a disabled account alike. The login form
+/// and REST2's HTTP Basic both ask this.
+pub(in crate::server) async fn password_actor(
+    app: &App,
+    who: &str,
+    password: &str,
+    client: &str,
+) -> Result<Option<Actor>, Error> {
+    let keys = sessions::failure_keys(who, client);
+    let row = {
+        let keys = keys.clone();
+        let who = who.trim().to_string();
+        read(app, move |db| sessions::account(&db, &who, &keys, now()))
+            .await
+            .map_err(|e| e.0)?
+    };
+    let password = password.to_string();
+    let user_id = tokio::task::spawn_blocking(move || sessions::password_matches(row.as_ref(), &password))
+        .await
+        .ok()
+        .flatten();
+    if let Some(user_id) = user_id {
+        return Ok(Some(Actor(user_id)));
+    }
+    let at = now();
+    if let Err(e) = app.writer.run(move |tx| sessions::record_failure(tx, &keys, at)).await {
+        tracing::warn!(error = %e, "could not record a failed login");
+    }
+    Ok(None)
+}
+
+/// The user whose live session the cookie's secret names (its use noted now and then), or
+/// `None` for no session or an ended one. Staff pages and REST2 both ask this.
+pub(in crate::server) async fn session_actor(
+    app: &App,
+    secret: String,
+    limits: SessionLimits,
+) -> Result<Option<Actor>, Error> {
+    let state = read(app, move |db| sessions::session(&db, &secret, limits, now()))
+        .await
+        .map_err(|e| e.0)?;
+    let (session, user_id, touch) = match state {
+        SessionState::Live { id, user_id, touch } => (id, user_id, touch),
+        SessionState::Ended => return Ok(None),
+    };
+    if touch {
+        let at = now();
+        if let Err(e) = app.writer.run(move |tx| sessions::touch(tx, session, at)).await {
+            tracing::warn!(error = %e, "could not note a session's use");
+        }
+    }
+    Ok(Some(Actor(user_id)))
 }
 
 /// Ends the session and forgets the cookie.
@@ -207,19 +256,11 @@ async fn session_user(web: &Web, jar: &CookieJar, wanted: String, login: &str) -
     let Some(secret) = jar.get(COOKIE).map(|c| c.value().to_string()) else {
         return Err(to_login());
     };
-    let limits = web.limits;
-    let state = read(&web.app, move |db| sessions::session(&db, &secret, limits, now())).await;
-    let (session, user_id, touch) = match state {
-        Ok(SessionState::Live { id, user_id, touch }) => (id, user_id, touch),
-        Ok(SessionState::Ended) => return Err(to_login()),
-        Err(e) => return Err(web.error(&e.0, None)),
+    let user_id = match session_actor(&web.app, secret, web.limits).await {
+        Ok(Some(actor)) => actor.0,
+        Ok(None) => return Err(to_login()),
+        Err(e) => return Err(web.error(&e, None)),
     };
-    if touch {
-        let at = now();
-        if let Err(e) = web.app.writer.run(move |tx| sessions::touch(tx, session, at)).await {
-            tracing::warn!(error = %e, "could not note a session's use");
-        }
-    }
     // a disabled account: its sessions end with it
     read_as(&web.app, Actor(user_id), |_, access| Ok(access.user.clone()))
         .await

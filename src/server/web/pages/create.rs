@@ -64,7 +64,7 @@ struct CreateFields {
 }
 
 async fn read_form(multipart: Multipart) -> Result<CreateFields> {
-    let (pairs, files) = read_multipart(multipart).await?;
+    let (pairs, files) = read_multipart(multipart, "attachment").await?;
     let mut fields = CreateFields {
         files,
         ..Default::default()

@@ -99,17 +99,19 @@ pub fn failed(web: &Web, me: &Me, e: &Error) -> Response {
     web.error(e, Some(me.name()))
 }
 
-/// A multipart form's text fields, in order, and its files (`attachment` fields; an
-/// empty file input sends a nameless empty part, which is no file).
-pub async fn read_multipart(
+/// A multipart form's text fields, in order, and its files (the `files` fields: the
+/// pages' `attachment`, REST2's `Attachments`; an empty file input sends a nameless empty
+/// part, which is no file).
+pub(in crate::server) async fn read_multipart(
     mut multipart: axum::extract::Multipart,
+    files_field: &str,
 ) -> crate::error::Result<(Vec<(String, String)>, Vec<crate::workflow::NewFile>)> {
     let bad = |e: axum::extract::multipart::MultipartError| Error::Invalid(format!("the form could not be read: {e}"));
     let mut fields = Vec::new();
     let mut files = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(bad)? {
         let name = field.name().unwrap_or_default().to_string();
-        if name == "attachment" {
+        if name == files_field {
             let file_name = field.file_name().unwrap_or_default().to_string();
             let content_type = field.content_type().unwrap_or("application/octet-stream").to_string();
             let bytes = field.bytes().await.map_err(bad)?;

@@ -89,7 +89,7 @@ struct UpdateFields {
 }
 
 async fn read_form(multipart: Multipart) -> Result<UpdateFields> {
-    let (pairs, files) = read_multipart(multipart).await?;
+    let (pairs, files) = read_multipart(multipart, "attachment").await?;
     let mut fields = UpdateFields {
         files,
         ..Default::default()
