@@ -9,10 +9,11 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A reference to another record: `{"type":"user","id":"alice","_url":".../user/alice"}`.
 /// RT gives `id` as a string here (a user's is their name).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Reference {
     #[serde(rename = "type")]
     pub kind: String,
@@ -22,7 +23,7 @@ pub struct Reference {
 }
 
 /// One page of a collection (`/tickets`, `/ticket/N/history`, `/queues/all`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Collection {
     pub count: usize,
     pub page: u32,
@@ -37,13 +38,13 @@ pub struct Collection {
 }
 
 /// Every error: `{"message": "..."}` with the HTTP status saying what kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Rest2Error {
     pub message: String,
 }
 
 /// `GET /rt`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct VersionInfo {
     pub version: String,
@@ -52,7 +53,7 @@ pub struct VersionInfo {
 
 /// A value RT takes as one string or a list of them (`"Requestor": "a@x"` or
 /// `["a@x", "b@x"]`); numbers are taken as their text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum OneOrMany {
     Many(Vec<Scalar>),
@@ -60,10 +61,11 @@ pub enum OneOrMany {
 }
 
 /// A string or a number, as RT's clients send fields (`"Priority": 10` or `"10"`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum Scalar {
     Text(String),
+    #[schema(value_type = f64)]
     Number(serde_json::Number),
 }
 
@@ -88,7 +90,7 @@ impl OneOrMany {
 }
 
 /// `POST /ticket`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct NewTicket {
     pub queue: Scalar,
@@ -119,7 +121,7 @@ pub struct NewTicket {
 }
 
 /// `POST /ticket/N/correspond` and `/comment` as JSON (or the `JSON` part of a form).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "PascalCase")]
 pub struct NewMessage {
     #[serde(default)]
@@ -139,7 +141,7 @@ pub struct NewMessage {
 }
 
 /// A file sent inside JSON, its bytes in base64.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FileUpload {
     #[serde(rename = "FileName")]
     pub file_name: String,
@@ -151,7 +153,7 @@ pub struct FileUpload {
 
 /// One condition of a collection's JSON filter body
 /// (`[{"field":"Filename","operator":"IS NOT","value":""}]`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Filter {
     pub field: String,
     #[serde(default = "equals")]

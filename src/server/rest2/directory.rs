@@ -15,10 +15,18 @@ use crate::queue::Queue;
 use crate::server::api::{Actor, read_as};
 use crate::user::User;
 use crate::wire::GroupInfo;
-use crate::wire::rest2::VersionInfo;
+use crate::wire::rest2::{Collection, Rest2Error, VersionInfo};
 use crate::workflow::admin;
 
 /// `GET /rt`.
+#[utoipa::path(
+    get,
+    path = "/rt",
+    tag = "rt",
+    responses(
+        (status = 200, description = "The server", body = VersionInfo),
+    )
+)]
 pub async fn version() -> Answer {
     Ok(axum::Json(VersionInfo {
         version: format!("ticketd {}", env!("CARGO_PKG_VERSION")),
@@ -28,6 +36,18 @@ pub async fn version() -> Answer {
 }
 
 /// `GET /queues/all`: the queues the user may see.
+#[utoipa::path(
+    get,
+    path = "/queues/all",
+    tag = "queues",
+    params(
+        ("page" = Option<u32>, Query, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+    ),
+    responses(
+        (status = 200, description = "The queues the user may see, as references", body = Collection),
+    )
+)]
 pub async fn queues(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,
@@ -46,6 +66,18 @@ pub async fn queues(
 }
 
 /// `GET /queue/{id|name}`: one the user may see; any other does not exist.
+#[utoipa::path(
+    get,
+    path = "/queue/{id}",
+    tag = "queues",
+    params(
+        ("id" = String, Path, description = "Queue number or name"),
+    ),
+    responses(
+        (status = 200, description = "The queue", body = serde_json::Value),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn queue(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(id): Path<String>) -> Answer {
     let all = read_as(&rest.app, actor, admin::queues).await?;
     let found = all
@@ -85,6 +117,18 @@ fn queue_record(rest: &Rest, q: &Queue) -> Map<String, Value> {
 }
 
 /// `GET /user/{name|address}`: oneself, or anyone for a user with AdminUsers.
+#[utoipa::path(
+    get,
+    path = "/user/{id}",
+    tag = "users",
+    params(
+        ("id" = String, Path, description = "User name or email address"),
+    ),
+    responses(
+        (status = 200, description = "The user: oneself, or anyone for AdminUsers", body = serde_json::Value),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn user(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(who): Path<String>) -> Answer {
     let user = read_as(&rest.app, actor, move |db, access| admin::show_user(db, access, &who)).await?;
     Ok(axum::Json(user_record(&rest, &user)).into_response())
@@ -104,6 +148,18 @@ fn user_record(rest: &Rest, u: &User) -> Value {
 }
 
 /// `GET /group/{id|name}` (AdminGroups, as `tkt admin groups`).
+#[utoipa::path(
+    get,
+    path = "/group/{id}",
+    tag = "groups",
+    params(
+        ("id" = String, Path, description = "Group number or name"),
+    ),
+    responses(
+        (status = 200, description = "The group (AdminGroups)", body = serde_json::Value),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn group(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(id): Path<String>) -> Answer {
     let (group, _) = find_group(&rest, actor, id).await?;
     let record = json!({
@@ -121,6 +177,20 @@ pub async fn group(State(rest): State<Rest>, Extension(actor): Extension<Actor>,
 }
 
 /// `GET /group/{id|name}/members`: users, and groups in it, as references.
+#[utoipa::path(
+    get,
+    path = "/group/{id}/members",
+    tag = "groups",
+    params(
+        ("id" = String, Path, description = "Group number or name"),
+        ("page" = Option<u32>, Query, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+    ),
+    responses(
+        (status = 200, description = "Its users and groups as references", body = Collection),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn group_members(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,

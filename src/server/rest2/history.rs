@@ -16,10 +16,24 @@ use super::{Answer, Rest};
 use crate::error::Error;
 use crate::server::api::{Actor, read_as};
 use crate::ticket::AttachmentInfo;
-use crate::wire::rest2::Filter;
+use crate::wire::rest2::{Collection, Filter, Rest2Error};
 use crate::workflow::view;
 
 /// `GET /ticket/N/history`: its transactions, oldest first, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/ticket/{id}/history",
+    tag = "history",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+        ("page" = Option<u32>, Query, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+    ),
+    responses(
+        (status = 200, description = "The transactions the user sees, oldest first", body = Collection),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn ticket_history(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,
@@ -47,6 +61,18 @@ pub async fn ticket_history(
 }
 
 /// `GET /transaction/N`.
+#[utoipa::path(
+    get,
+    path = "/transaction/{id}",
+    tag = "history",
+    params(
+        ("id" = String, Path, description = "The transaction number"),
+    ),
+    responses(
+        (status = 200, description = "The transaction", body = serde_json::Value),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn transaction(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,
@@ -58,6 +84,20 @@ pub async fn transaction(
 }
 
 /// `GET /transaction/N/attachments`.
+#[utoipa::path(
+    get,
+    path = "/transaction/{id}/attachments",
+    tag = "history",
+    params(
+        ("id" = String, Path, description = "The transaction number"),
+        ("page" = Option<u32>, Query, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+    ),
+    responses(
+        (status = 200, description = "Its attachments as references", body = Collection),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn transaction_attachments(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,
@@ -73,6 +113,22 @@ pub async fn transaction_attachments(
 /// `GET|POST /ticket/N/attachments`, with RT's JSON filter body
 /// (`[{"field":"Filename","operator":"IS NOT","value":""}]`): the attachments of every
 /// transaction the user sees.
+#[utoipa::path(
+    method(get, post),
+    path = "/ticket/{id}/attachments",
+    tag = "history",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+        ("page" = Option<u32>, Query, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+    ),
+    request_body(content = Vec<Filter>, description = "RT's filter: every condition must hold"),
+    responses(
+        (status = 200, description = "The attachments of every transaction the user sees", body = Collection),
+        (status = 400, description = "A field or value that does not read", body = Rest2Error),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn ticket_attachments(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,
@@ -139,6 +195,18 @@ fn attachment_page(rest: &Rest, path: &str, query: &[(String, String)], all: Vec
 }
 
 /// `GET /attachment/N`: `Content` is the decoded bytes in base64.
+#[utoipa::path(
+    get,
+    path = "/attachment/{id}",
+    tag = "history",
+    params(
+        ("id" = String, Path, description = "The attachment number"),
+    ),
+    responses(
+        (status = 200, description = "The attachment, `Content` its bytes in base64", body = serde_json::Value),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn attachment(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,

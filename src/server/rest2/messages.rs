@@ -17,7 +17,7 @@ use crate::server::api::{Actor, write_as};
 use crate::server::now;
 use crate::server::web::pages::read_multipart;
 use crate::ticket::{Action, Change, TransactionKind};
-use crate::wire::rest2::{FileUpload, NewMessage};
+use crate::wire::rest2::{FileUpload, NewMessage, Rest2Error};
 use crate::workflow::{self, Message, NewFile};
 
 /// What a request's body is, by its `Content-Type`.
@@ -122,11 +122,45 @@ pub async fn as_text(content: String, content_type: Option<&str>) -> Result<Stri
 }
 
 /// `POST /ticket/N/correspond`: a reply, which goes to the requestors.
+#[utoipa::path(
+    post,
+    path = "/ticket/{id}/correspond",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+    ),
+    request_body(content((NewMessage = "application/json"), (String = "text/plain"), ("multipart/form-data")), description = "JSON (files in base64), plain text, or a form with a `JSON` part and `Attachments` files"),
+    responses(
+        (status = 201, description = "The reply's transaction (its `Location`), with RT's messages", body = Vec<String>),
+        (status = 400, description = "A field or value that does not read", body = Rest2Error),
+        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        (status = 413, description = "Larger than a message ticketd takes", body = Rest2Error),
+        (status = 415, description = "A body that is not JSON, text or a form", body = Rest2Error),
+    )
+)]
 pub async fn correspond(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, request: Request) -> Answer {
     respond(rest, actor, id, request, Action::Correspond).await
 }
 
 /// `POST /ticket/N/comment`: a comment, for staff.
+#[utoipa::path(
+    post,
+    path = "/ticket/{id}/comment",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+    ),
+    request_body(content((NewMessage = "application/json"), (String = "text/plain"), ("multipart/form-data")), description = "As for correspond"),
+    responses(
+        (status = 201, description = "The comment's transaction (its `Location`), with RT's messages", body = Vec<String>),
+        (status = 400, description = "A field or value that does not read", body = Rest2Error),
+        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        (status = 413, description = "Larger than a message ticketd takes", body = Rest2Error),
+        (status = 415, description = "A body that is not JSON, text or a form", body = Rest2Error),
+    )
+)]
 pub async fn comment(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, request: Request) -> Answer {
     respond(rest, actor, id, request, Action::Comment).await
 }

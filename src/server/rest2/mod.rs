@@ -22,10 +22,16 @@ use axum::extract::rejection::JsonRejection;
 use axum::http::{StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
+use axum::routing::get;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::server::Server;
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::api::App;
 use crate::error::Error;
+use crate::server::web::session::COOKIE;
 use crate::wire::rest2::Rest2Error;
 use crate::workflow::sessions::SessionLimits;
 
@@ -53,36 +59,91 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: App, public_url: &str, limi
         limits,
         app,
     };
-    Router::new()
-        .route("/rt", get(directory::version))
-        .route("/ticket", post(tickets::create))
-        .route(
-            "/ticket/{id}",
-            get(tickets::show).put(tickets::update).delete(tickets::delete),
-        )
-        .route("/ticket/{id}/take", put(tickets::take))
-        .route("/ticket/{id}/untake", put(tickets::untake))
-        .route("/ticket/{id}/steal", put(tickets::steal))
-        .route("/ticket/{id}/correspond", post(messages::correspond))
-        .route("/ticket/{id}/comment", post(messages::comment))
-        .route("/ticket/{id}/history", get(history::ticket_history))
-        .route(
-            "/ticket/{id}/attachments",
-            get(history::ticket_attachments).post(history::ticket_attachments),
-        )
-        .route("/tickets", get(tickets::search).post(tickets::search))
-        .route("/transaction/{id}", get(history::transaction))
-        .route("/transaction/{id}/attachments", get(history::transaction_attachments))
-        .route("/attachment/{id}", get(history::attachment))
-        .route("/queues/all", get(directory::queues))
-        .route("/queue/{id}", get(directory::queue))
-        .route("/user/{id}", get(directory::user))
-        .route("/group/{id}", get(directory::group))
-        .route("/group/{id}/members", get(directory::group_members))
+    let (routes, mut document) = OpenApiRouter::with_openapi(Description::openapi())
+        .routes(routes!(directory::version))
+        .routes(routes!(tickets::create))
+        .routes(routes!(tickets::show, tickets::update, tickets::delete))
+        .routes(routes!(tickets::take))
+        .routes(routes!(tickets::untake))
+        .routes(routes!(tickets::steal))
+        .routes(routes!(messages::correspond))
+        .routes(routes!(messages::comment))
+        .routes(routes!(history::ticket_history))
+        .routes(routes!(history::ticket_attachments))
+        .routes(routes!(tickets::search))
+        .routes(routes!(history::transaction))
+        .routes(routes!(history::transaction_attachments))
+        .routes(routes!(history::attachment))
+        .routes(routes!(directory::queues))
+        .routes(routes!(directory::queue))
+        .routes(routes!(directory::user))
+        .routes(routes!(directory::group))
+        .routes(routes!(directory::group_members))
+        .split_for_parts();
+    document.servers = Some(vec![Server::new(rest.root.to_string())]);
+    let document: Arc<str> = document
+        .to_pretty_json()
+        .expect("the OpenAPI document is plain data")
+        .into();
+    routes
         .fallback(|| async { Failure::not_found() })
         .route_layer(middleware::from_fn_with_state(rest.clone(), auth::authenticate))
+        // the description of the API is public: it tells nothing of any ticket
+        .route(
+            "/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { ([(header::CONTENT_TYPE, "application/json")], document.to_string()) }
+            }),
+        )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(rest)
+}
+
+/// The OpenAPI 3.1 document of `/REST/2.0` (`GET /REST/2.0/openapi.json`): each route's
+/// part is the `#[utoipa::path]` on its handler, and the router is built from the same
+/// attributes, so the document lists exactly the routes that are served.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ticketd REST2",
+        description = "RT 5's REST2, the subset ticketd serves: RT's clients work unchanged. A record the user may not see is 404, exactly like a missing one."
+    ),
+    modifiers(&Credentials),
+    security(("token" = []), ("basic" = []), ("session" = []))
+)]
+struct Description;
+
+/// The three ways a request says who it is ([`auth`]).
+struct Credentials;
+
+impl Modify for Credentials {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "`token <secret>`: a token from `tkt token create`",
+            ))),
+        );
+        components.add_security_scheme(
+            "basic",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Basic)
+                    .description(Some("The user's web password (throttled as the login form is)"))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                COOKIE,
+                "The web UI's session cookie (a change must come from the web UI's origin)",
+            ))),
+        );
+    }
 }
 
 /// Why a request failed, answered as RT does: `{"message": ...}` with a status.

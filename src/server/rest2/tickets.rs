@@ -17,7 +17,7 @@ use crate::server::now;
 use crate::store::Db;
 use crate::ticket::{Change, LinkName, OwnerAction, Ticket, Timestamp, TransactionKind};
 use crate::wire::NewTicketRequest;
-use crate::wire::rest2::{NewTicket, OneOrMany};
+use crate::wire::rest2::{Collection, NewTicket, OneOrMany, Reference, Rest2Error};
 use crate::workflow::{self, Access, Settings, admin, lifecycle, view};
 
 /// A ticket number from the path; anything else names no ticket.
@@ -28,6 +28,19 @@ pub fn number(id: &str) -> std::result::Result<i64, Failure> {
 }
 
 /// `GET /ticket/N`, with `ETag` the newest transaction the user sees.
+#[utoipa::path(
+    get,
+    path = "/ticket/{id}",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+        ("fields" = Option<String>, Query, description = "Only these fields (comma-separated)"),
+    ),
+    responses(
+        (status = 200, description = "The ticket, with `_hyperlinks` to what the user may do; `ETag` its newest transaction", body = serde_json::Value),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn show(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,
@@ -82,6 +95,18 @@ fn newest_transaction(ticket: &Ticket) -> i64 {
 /// `POST /ticket`: JSON, or a form with a `JSON` part and `Attachments` files. The
 /// ticket is made and the fields creation does not take (Cc, AdminCc, Status, Due,
 /// custom fields) set right after, in the same transaction: all or nothing.
+#[utoipa::path(
+    post,
+    path = "/ticket",
+    tag = "tickets",
+    request_body(content((NewTicket = "application/json"), ("multipart/form-data")), description = "JSON, or a form with a `JSON` part and `Attachments` files"),
+    responses(
+        (status = 201, description = "The new ticket as a reference", body = Reference),
+        (status = 400, description = "A field or value that does not read", body = Rest2Error),
+        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
+        (status = 415, description = "Not JSON or a form", body = Rest2Error),
+    )
+)]
 pub async fn create(State(rest): State<Rest>, Extension(actor): Extension<Actor>, request: Request) -> Answer {
     let (req, mut files) = read_body::<NewTicket>(request).await?;
     files.extend(decode_files(&req.attachments)?);
@@ -175,6 +200,23 @@ enum Put {
 /// `PUT /ticket/N`: RT's fields as `tkt set` changes, made in one workflow call;
 /// answers RT's "Ticket N: Field changed from 'a' to 'b'" for each change. A stale
 /// `If-Match` (the `ETag` of `GET`) is 412 and changes nothing.
+#[utoipa::path(
+    put,
+    path = "/ticket/{id}",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` of the ticket as last read"),
+    ),
+    request_body(content = serde_json::Value, description = "RT's fields (`Subject`, `Status`, `Owner`, `Requestor`, `CustomFields`, `AddDependsOn`, `MergeInto`, ...)"),
+    responses(
+        (status = 200, description = "RT's message for each change", body = Vec<String>),
+        (status = 400, description = "A field or value that does not read", body = Rest2Error),
+        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        (status = 412, description = "The ticket changed since `If-Match`", body = Rest2Error),
+    )
+)]
 pub async fn update(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,
@@ -333,16 +375,58 @@ pub(super) fn messages_of(
 }
 
 /// `PUT /ticket/N/take`: the caller becomes the owner of an unowned ticket.
+#[utoipa::path(
+    put,
+    path = "/ticket/{id}/take",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+    ),
+    responses(
+        (status = 200, description = "RT's message", body = Vec<String>),
+        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        (status = 415, description = "Content-Type is not application/json", body = Rest2Error),
+    )
+)]
 pub async fn take(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, headers: HeaderMap) -> Answer {
     ownership(rest, actor, id, headers, OwnerAction::Take).await
 }
 
 /// `PUT /ticket/N/untake`: the owner gives the ticket back to Nobody.
+#[utoipa::path(
+    put,
+    path = "/ticket/{id}/untake",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+    ),
+    responses(
+        (status = 200, description = "RT's message", body = Vec<String>),
+        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        (status = 415, description = "Content-Type is not application/json", body = Rest2Error),
+    )
+)]
 pub async fn untake(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, headers: HeaderMap) -> Answer {
     ownership(rest, actor, id, headers, OwnerAction::Untake).await
 }
 
 /// `PUT /ticket/N/steal`: the caller takes a ticket someone else owns.
+#[utoipa::path(
+    put,
+    path = "/ticket/{id}/steal",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+    ),
+    responses(
+        (status = 200, description = "RT's message", body = Vec<String>),
+        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        (status = 415, description = "Content-Type is not application/json", body = Rest2Error),
+    )
+)]
 pub async fn steal(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, headers: HeaderMap) -> Answer {
     ownership(rest, actor, id, headers, OwnerAction::Steal).await
 }
@@ -383,6 +467,24 @@ async fn ownership(
 
 /// `GET|POST /tickets?query=TicketSQL[&simple=1][&orderby&order][&page&per_page][&fields]`;
 /// a POST may send the same parameters as a form body instead.
+#[utoipa::path(
+    method(get, post),
+    path = "/tickets",
+    tag = "tickets",
+    params(
+        ("query" = String, Query, description = "TicketSQL, or the simple search with `simple=1`"),
+        ("simple" = Option<u8>, Query, description = "1: `query` is the simple search"),
+        ("orderby" = Option<String>, Query, description = "A field to sort by"),
+        ("order" = Option<String>, Query, description = "ASC or DESC"),
+        ("page" = Option<u32>, Query, description = "Page number, from 1"),
+        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+        ("fields" = Option<String>, Query, description = "Fields of each ticket (comma-separated); `fields[Queue]=Name` expands a reference"),
+    ),
+    responses(
+        (status = 200, description = "The tickets the user may see, a page at a time", body = Collection),
+        (status = 400, description = "A field or value that does not read", body = Rest2Error),
+    )
+)]
 pub async fn search(
     State(rest): State<Rest>,
     Extension(actor): Extension<Actor>,
@@ -457,6 +559,19 @@ pub async fn search(
 
 /// `DELETE /ticket/N`: RT moves the ticket to `deleted` (a status change like any other,
 /// with its right); 204.
+#[utoipa::path(
+    delete,
+    path = "/ticket/{id}",
+    tag = "tickets",
+    params(
+        ("id" = String, Path, description = "The ticket number"),
+    ),
+    responses(
+        (status = 204, description = "The ticket is now `deleted`"),
+        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
+        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+    )
+)]
 pub async fn delete(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(id): Path<String>) -> Answer {
     let id = number(&id)?;
     let at = now();
