@@ -506,15 +506,19 @@ BEGIN
 END;
 
 -- secret addresses of feeds (Atom, iCalendar) of a search, each a user's: only a SHA-256
--- of the secret is kept; a feed shows what its user may see, until it is revoked
+-- of the secret is kept; a feed shows what its user may see, until it is revoked. A feed
+-- of a saved search (search_id) follows that search's query as it is changed and goes
+-- with it; `query` is then the query it was made with.
 CREATE TABLE feeds (
     id         INTEGER PRIMARY KEY,
     token_hash TEXT NOT NULL UNIQUE,
     user_id    INTEGER NOT NULL REFERENCES users(id),
     name       TEXT NOT NULL,
     query      TEXT NOT NULL,
-    created    TEXT NOT NULL
+    created    TEXT NOT NULL,
+    search_id  INTEGER REFERENCES saved_searches(id)
 );
+CREATE INDEX feeds_by_search ON feeds (search_id) WHERE search_id IS NOT NULL;
 CREATE INDEX feeds_by_user ON feeds (user_id);
 
 -- one-time links that sign a requestor in to the self-service portal, mailed on request:
@@ -526,4 +530,4 @@ CREATE TABLE signin_links (
 ) WITHOUT ROWID;
 CREATE INDEX signin_links_by_user ON signin_links (user_id);
 
-PRAGMA user_version = 6;
+PRAGMA user_version = 7;

@@ -244,6 +244,7 @@ mod tests {
             "event",
             "minutes",
             "created",
+            "search",
         ] {
             args.set(name, "x");
         }

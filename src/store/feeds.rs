@@ -13,20 +13,31 @@ pub struct FeedRow {
     pub id: i64,
     pub user_id: i64,
     pub name: String,
+    /// The query it runs: its saved search's as that is now, else its own.
     pub query: String,
+    /// The saved search it follows, by name.
+    pub search: Option<String>,
     pub created: Timestamp,
 }
 
-fn feed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, i64, String, String, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+/// The columns every feed query reads, a feed of a saved search taking that search's
+/// current query.
+const FEED_COLUMNS: &str = "SELECT f.id, f.user_id, f.name, COALESCE(s.query, f.query), f.created, s.name \
+     FROM feeds f LEFT JOIN saved_searches s ON s.id = f.search_id";
+
+type FeedColumns = (i64, i64, String, String, String, Option<String>);
+
+fn feed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedColumns> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
-fn feed_row((id, user_id, name, query, created): (i64, i64, String, String, String)) -> Result<FeedRow> {
+fn feed_row((id, user_id, name, query, created, search): FeedColumns) -> Result<FeedRow> {
     Ok(FeedRow {
         id,
         user_id,
         name,
         query,
+        search,
         created: parse_ts(&created)?,
     })
 }
@@ -36,7 +47,7 @@ impl Db<'_> {
     pub fn feed(&self, hash: &str) -> Result<Option<FeedRow>> {
         cached_row(
             self.conn,
-            "SELECT id, user_id, name, query, created FROM feeds WHERE token_hash = ?1",
+            &format!("{FEED_COLUMNS} WHERE f.token_hash = ?1"),
             [hash],
             feed_from_row,
         )
@@ -49,7 +60,7 @@ impl Db<'_> {
     pub fn feeds_of(&self, user_id: i64) -> Result<Vec<FeedRow>> {
         let rows = self
             .conn
-            .prepare_cached("SELECT id, user_id, name, query, created FROM feeds WHERE user_id = ?1 ORDER BY id")?
+            .prepare_cached(&format!("{FEED_COLUMNS} WHERE f.user_id = ?1 ORDER BY f.id"))?
             .query_map([user_id], feed_from_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter().map(feed_row).collect()
@@ -57,12 +68,21 @@ impl Db<'_> {
 }
 
 impl WriteTx<'_> {
-    /// Records a feed under the hash of its secret; its id.
-    pub fn create_feed(&self, hash: &str, user_id: i64, name: &str, query: &str, now: Timestamp) -> Result<i64> {
+    /// Records a feed under the hash of its secret, of `query` or following the saved
+    /// search `search_id`; its id.
+    pub fn create_feed(
+        &self,
+        hash: &str,
+        user_id: i64,
+        name: &str,
+        query: &str,
+        search_id: Option<i64>,
+        now: Timestamp,
+    ) -> Result<i64> {
         cached_execute(
             self.conn(),
-            "INSERT INTO feeds (token_hash, user_id, name, query, created) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![hash, user_id, name, query, ts(now)],
+            "INSERT INTO feeds (token_hash, user_id, name, query, created, search_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![hash, user_id, name, query, ts(now), search_id],
         )?;
         Ok(self.conn().last_insert_rowid())
     }

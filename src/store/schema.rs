@@ -104,6 +104,9 @@ const MIGRATIONS: &[&str] = &[
          INSERT INTO ticket_counts SELECT NEW.queue_id, NEW.status, 1 WHERE NEW.id = NEW.effective_id \
              ON CONFLICT DO UPDATE SET n = n + 1; \
      END;",
+    // 6 → 7: a feed may be of a saved search, and follow it
+    "ALTER TABLE feeds ADD COLUMN search_id INTEGER REFERENCES saved_searches(id); \
+     CREATE INDEX feeds_by_search ON feeds (search_id) WHERE search_id IS NOT NULL;",
 ];
 
 /// The version `schema.sql` declares.

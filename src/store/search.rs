@@ -209,6 +209,17 @@ impl Db<'_> {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+
+    /// A user's saved search by name: its id and query.
+    pub fn saved_search(&self, owner: i64, name: &str) -> Result<Option<(i64, String)>> {
+        Ok(cached_row(
+            self.conn,
+            "SELECT id, query FROM saved_searches WHERE owner_id = ?1 AND name = ?2",
+            rusqlite::params![owner, name],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+    }
 }
 
 impl super::WriteTx<'_> {
@@ -223,8 +234,15 @@ impl super::WriteTx<'_> {
         Ok(())
     }
 
-    /// Forgets a saved search; false when there was none of that name.
+    /// Forgets a saved search and ends the feeds that follow it; false when there was
+    /// none of that name.
     pub fn delete_saved_search(&self, owner: i64, name: &str) -> Result<bool> {
+        super::cached_execute(
+            self.conn(),
+            "DELETE FROM feeds WHERE search_id IN \
+             (SELECT id FROM saved_searches WHERE owner_id = ?1 AND name = ?2)",
+            rusqlite::params![owner, name],
+        )?;
         let n = super::cached_execute(
             self.conn(),
             "DELETE FROM saved_searches WHERE owner_id = ?1 AND name = ?2",

@@ -77,6 +77,9 @@ pub struct FeedInfo {
     pub id: i64,
     pub name: String,
     pub query: String,
+    /// The saved search it follows, by name.
+    #[serde(default)]
+    pub search: Option<String>,
     pub created: crate::ticket::Timestamp,
 }
 

@@ -17,21 +17,42 @@ use crate::wire::FeedInfo;
 /// A feed lists at most this many tickets (the search's first, in its order).
 pub const MAX_FEED_TICKETS: u32 = 200;
 
-/// Makes a feed of `query` (TicketSQL or the simple form) named `name`: its id and its
-/// secret, the one time it is known.
-pub fn create(tx: &WriteTx<'_>, access: &Access, name: &str, query: &str, now: Timestamp) -> Result<(i64, String)> {
+/// What a feed lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedOf {
+    /// A query (TicketSQL or the simple form), as it is now.
+    Query(String),
+    /// One of the user's saved searches, by name: the feed follows it as it is changed
+    /// and ends when it is deleted.
+    Saved(String),
+}
+
+/// Makes a feed named `name`: its id and its secret, the one time it is known.
+pub fn create(tx: &WriteTx<'_>, access: &Access, name: &str, of: &FeedOf, now: Timestamp) -> Result<(i64, String)> {
     let name = one_line(name).trim().to_string();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(Error::Invalid("a feed needs a name of 1 to 100 characters".into()));
     }
-    let (ticketsql, _) = view::interpret(query, now)?;
+    let (query, search_id) = match of {
+        FeedOf::Query(query) => (query.clone(), None),
+        FeedOf::Saved(search) => {
+            let (id, query) = tx
+                .saved_search(access.user.id, search)?
+                .ok_or_else(|| Error::NotFound(format!("you have no saved search named `{search}`")))?;
+            (query, Some(id))
+        }
+    };
+    let (ticketsql, _) = view::interpret(&query, now)?;
     if ticketsql.trim().is_empty() {
         return Err(Error::Invalid("a feed needs a search: a query for its tickets".into()));
     }
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let id = tx.create_feed(&token_hash(&secret), access.user.id, &name, &ticketsql, now)?;
+    // a saved search's own text is kept: it is read again (as the user may have changed
+    // it) each time the feed is fetched
+    let kept = if search_id.is_some() { query } else { ticketsql };
+    let id = tx.create_feed(&token_hash(&secret), access.user.id, &name, &kept, search_id, now)?;
     Ok((id, secret))
 }
 
@@ -44,6 +65,7 @@ pub fn list(db: &Db<'_>, access: &Access) -> Result<Vec<FeedInfo>> {
             id: f.id,
             name: f.name,
             query: f.query,
+            search: f.search,
             created: f.created,
         })
         .collect())

@@ -110,3 +110,60 @@ fn a_feed_needs_a_name_and_a_search_that_parses() {
         assert_eq!(refused.status, 400, "{name:?} {q:?}: {refused:?}");
     }
 }
+
+#[test]
+fn a_feed_of_a_saved_search_follows_it_and_ends_with_it() {
+    let d = web_daemon();
+    d.web_staff("sam@tickets.test");
+    d.web_staff("pat@tickets.test");
+    for subject in ["Printer", "VPN", "Toner"] {
+        d.deliver("general", &mail("zoe@example.net", subject, "Broken.", &[]));
+    }
+    d.deliver("network", &mail("bob@example.net", "Switch", "Down.", &[]));
+    d.tkt_ok(&["set", "3", "owner=sam@tickets.test"]);
+    // sam may see general only: the saved search's feed lists what sam sees of it
+    d.tkt_ok(&["revoke", "ShowTicket", "--group", "Privileged"]);
+    d.tkt_ok(&[
+        "grant",
+        "ShowTicket",
+        "--user",
+        "sam@tickets.test",
+        "--queue",
+        "general",
+    ]);
+    let mut sam = Web::login(&d, "sam@tickets.test");
+    let saved = sam.post("/search/save", &[("name", "Open"), ("q", "Status = 'new'")]);
+    assert_eq!(saved.status, 303, "{saved:?}");
+
+    // the preferences page offers sam's saved searches (and only sam's) for a feed
+    let prefs = sam.get("/preferences");
+    let offered: Vec<String> = Page::parse(&prefs.body)
+        .tags("option")
+        .into_iter()
+        .filter_map(|t| t.attr("value").map(str::to_string))
+        .filter(|v| v == "Open")
+        .collect();
+    assert_eq!(offered, ["Open"], "{}", prefs.body);
+    let made = sam.post("/feeds", &[("name", "New ones"), ("search", "Open")]);
+    assert_eq!(made.status, 200, "{made:?}");
+    let url = element(&made.body, "feed-atom").text;
+    let atom = format!("/feed/{}", url.split_once("/feed/").unwrap().1);
+    assert_eq!(atom_tickets(&d, &atom).1, [1, 2, 3]);
+
+    // the search changes: the feed follows it
+    let changed = sam.post("/search/save", &[("name", "Open"), ("q", "Owner = 'sam@tickets.test'")]);
+    assert_eq!(changed.status, 303, "{changed:?}");
+    assert_eq!(atom_tickets(&d, &atom).1, [3]);
+    assert!(sam.get("/preferences").body.contains("follows the saved search “Open”"));
+
+    // someone else's saved search of that name is no search of pat's
+    let mut pat = Web::login(&d, "pat@tickets.test");
+    let refused = pat.post("/feeds", &[("name", "Theirs"), ("search", "Open")]);
+    assert_eq!(refused.status, 404, "{refused:?}");
+
+    // deleting the search ends its feed
+    let token = d.token_for("sam@tickets.test");
+    let deleted = d.tkt_as(&token, &["search", "delete", "Open"]);
+    assert!(deleted.status.success(), "{deleted:?}");
+    assert_eq!(Web::new(&d).get(&atom).status, 404);
+}

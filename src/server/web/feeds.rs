@@ -18,7 +18,7 @@ use super::{Web, i18n};
 use crate::server::api::read;
 use crate::server::now;
 use crate::ticket::{Ticket, Timestamp};
-use crate::workflow::feeds;
+use crate::workflow::feeds::{self, FeedOf};
 
 /// A feed's tickets, for the reader at `secret`: the feed's name and tickets, or the
 /// plain "no such feed" for a wrong, revoked or disabled one.
@@ -138,18 +138,30 @@ pub async fn ics(State(web): State<Web>, Path(secret): Path<String>) -> Response
         .into_response()
 }
 
+/// A feed of a query (`q`, from the search page) or of a saved search (`search`, from the
+/// preferences).
 #[derive(Debug, Deserialize)]
 pub struct NewFeed {
     name: String,
-    q: String,
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    search: Option<String>,
 }
 
 /// `POST /feeds`: makes a feed of the search and shows its addresses, the one time they
 /// are known.
 pub async fn create(State(web): State<Web>, me: Staff, Form(form): Form<NewFeed>) -> Response {
     let at = now();
-    let (name, q) = (form.name.clone(), form.q.clone());
-    let made = write(&web, &me, move |tx, access, _| feeds::create(tx, access, &name, &q, at)).await;
+    let of = match (form.search.filter(|s| !s.is_empty()), form.q) {
+        (Some(search), _) => FeedOf::Saved(search),
+        (None, q) => FeedOf::Query(q.unwrap_or_default()),
+    };
+    let name = form.name.clone();
+    let made = write(&web, &me, move |tx, access, _| {
+        feeds::create(tx, access, &name, &of, at)
+    })
+    .await;
     let (_, secret) = match made {
         Ok(made) => made,
         Err(e) => return failed(&web, &me, &e),

@@ -1,6 +1,6 @@
 //! The staff member's own preferences: the language of their pages and mail (saved with
 //! the call `tkt user set NAME lang=...` makes, on themselves, so the workflow decides),
-//! and their feeds, to revoke.
+//! and their feeds: to make one of a saved search, or to revoke one.
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{Staff, failed};
 use crate::server::web::session::{read_me, write};
 use crate::server::web::{Web, i18n};
-use crate::workflow::{admin, feeds};
+use crate::workflow::{admin, feeds, saved_searches};
 
 #[derive(Debug, Default, Deserialize)]
 pub struct Saved {
@@ -19,8 +19,12 @@ pub struct Saved {
 }
 
 pub async fn form(State(web): State<Web>, me: Staff, Query(saved): Query<Saved>) -> Response {
-    let feeds = match read_me(&web, &me, feeds::list).await {
-        Ok(feeds) => feeds,
+    let listed = read_me(&web, &me, |db, access| {
+        Ok((feeds::list(db, access)?, saved_searches::list(db, access)?))
+    })
+    .await;
+    let (feeds, searches) = match listed {
+        Ok(listed) => listed,
         Err(e) => return failed(&web, &me, &e),
     };
     web.page(
@@ -32,6 +36,7 @@ pub async fn form(State(web): State<Web>, me: Staff, Query(saved): Query<Saved>)
             "chosen": me.user.lang.as_deref().and_then(i18n::Lang::from_tag).map(i18n::Lang::code),
             "languages": i18n::menu(),
             "feeds": feeds,
+            "searches": searches,
         }),
     )
 }
