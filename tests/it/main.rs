@@ -30,6 +30,7 @@ mod postfix;
 mod realworld;
 mod resilience;
 mod rest2;
+mod rest2_rights;
 mod rights;
 mod rights_matrix;
 mod rights_paths;
