@@ -178,8 +178,13 @@ const TICKET_WRITES: &[Route] = &[
     // columns:                                                zoe               sam               carol                                  boss
     route("POST", "ticket", r#"{"Queue":"{q:general}","Subject":"Hi","Content":"x"}"#,
                                                               [Creates("{me}"),  Creates("{me}"),  Creates("{me}"),                        Creates("{me}")]),
+    // the queue by its number, as RT's clients may name it
+    route("POST", "ticket", r#"{"Queue":"{general}","Subject":"Hi","Content":"x"}"#,
+                                                              [Creates("{me}"),  Creates("{me}"),  Creates("{me}"),                        Creates("{me}")]),
     // nobody but the admin may open tickets in ops, nor see it
     route("POST", "ticket", r#"{"Queue":"{q:ops}","Subject":"Hi","Content":"x"}"#,
+                                                              [Hidden,           Hidden,           Hidden,                                 Creates("{me}")]),
+    route("POST", "ticket", r#"{"Queue":"{ops}","Subject":"Hi","Content":"x"}"#,
                                                               [Hidden,           Hidden,           Hidden,                                 Creates("{me}")]),
     route("POST", "ticket", r#"{"Queue":"{q:general}","Subject":"Hi","Content":"x","Requestor":"amy@example.net"}"#,
                                                               [Refused,          Refused,          Creates("amy@example.net"),             Creates("amy@example.net")]),
