@@ -202,6 +202,10 @@ const TICKET_WRITES: &[Route] = &[
     route("PUT",  "ticket/{new bob}/take", "{}",              [Hidden,           Hidden,           Says(200, TAKEN),                       Says(200, TAKEN)]),
     route("PUT",  "ticket/{new zoe olga}/steal", "{}",        [Refused,          Hidden,           Says(200, STOLEN),                      Says(200, STOLEN)]),
     route("PUT",  "ticket/{new bob olga}/steal", "{}",        [Hidden,           Hidden,           Says(200, STOLEN),                      Says(200, STOLEN)]),
+    // taking an owned ticket, stealing an unowned one: refused for the right before the
+    // state is looked at, as RT does; the staff are told what is wrong with the state
+    route("PUT",  "ticket/{new zoe olga}/take", "{}",         [Refused,          Hidden,           Is(409),                                Is(409)]),
+    route("PUT",  "ticket/{new zoe}/steal", "{}",             [Refused,          Hidden,           Is(409),                                Is(409)]),
     route("PUT",  "ticket/{new zoe olga}/untake", "{}",       [Refused,          Hidden,           Says(200, UNTAKEN),                     Says(200, UNTAKEN)]),
     route("PUT",  "ticket/{new bob olga}/untake", "{}",       [Hidden,           Hidden,           Says(200, UNTAKEN),                     Says(200, UNTAKEN)]),
     route("POST", "ticket/{new zoe}/correspond", r#"{"Content":"hello"}"#,
