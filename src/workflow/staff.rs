@@ -322,12 +322,15 @@ fn user_named(tx: &WriteTx<'_>, who: &str) -> Result<User> {
 
 /// The new owner an ownership change asks for, after checking it is allowed: take an
 /// unowned ticket (TakeTicket or ModifyTicket), steal one owned by someone else
-/// (StealTicket), untake one's own (its owner may), give to someone (ModifyTicket).
+/// (StealTicket), untake one's own (its owner may), give to someone (ModifyTicket). As in
+/// RT, someone without the right is refused for it before the owner is looked at: only
+/// those who could take or steal are told the ticket is owned, or unowned, already.
 fn new_owner(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, change: &Change) -> Result<User> {
     let me = access.user.id;
     let on = On::Ticket(ticket);
     let owner = match change {
         Change::Ownership(OwnerAction::Take) => {
+            access.require_any(tx, &[Right::TakeTicket, Right::ModifyTicket], on)?;
             if ticket.owner_id != NOBODY_ID && ticket.owner_id != me {
                 let current = tx.user(ticket.owner_id)?;
                 return Err(Error::Conflict(format!(
@@ -336,18 +339,17 @@ fn new_owner(tx: &WriteTx<'_>, access: &Access, ticket: &TicketRow, change: &Cha
                     current.display_name()
                 )));
             }
-            access.require_any(tx, &[Right::TakeTicket, Right::ModifyTicket], on)?;
             access.user.clone()
         }
         Change::Ownership(OwnerAction::Steal) => {
+            if ticket.owner_id != me {
+                access.require(tx, Right::StealTicket, on)?;
+            }
             if ticket.owner_id == NOBODY_ID {
                 return Err(Error::Conflict(format!(
                     "ticket {} is unowned; `tkt take` takes it",
                     ticket.id
                 )));
-            }
-            if ticket.owner_id != me {
-                access.require(tx, Right::StealTicket, on)?;
             }
             access.user.clone()
         }

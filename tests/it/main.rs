@@ -31,6 +31,7 @@ mod realworld;
 mod resilience;
 mod rest2;
 mod rest2_openapi;
+mod rest2_rights;
 mod rights;
 mod rights_matrix;
 mod rights_paths;

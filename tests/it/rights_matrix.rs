@@ -134,7 +134,7 @@ const COMMANDS: &[Command] = &[
     tkt("set {} queue=network",                        Target::Ticket,      [Denied, Gone,   Gone,   Works,  Gone,   Works]),
     tkt("set {g} DependsOn+={}",                       Target::Ticket,      [Gone,   Gone,   Gone,   Works,  Gone,   Works]),
     tkt("take {}",                                     Target::Ticket,      [Denied, Gone,   Gone,   Works,  Gone,   Works]),
-    tkt("steal {}",                                    Target::Ticket,      [Fails("unowned"), Gone, Gone, Fails("unowned"), Gone, Fails("unowned")]),
+    tkt("steal {}",                                    Target::Ticket,      [Denied, Gone,   Gone,   Fails("unowned"), Gone, Fails("unowned")]),
     tkt("untake {}",                                   Target::Ticket,      [Denied, Gone,   Gone,   Works,  Gone,   Works]),
     tkt("give {} carol@tickets.test",                  Target::Ticket,      [Denied, Gone,   Gone,   Works,  Gone,   Works]),
     tkt("merge {} into {2}",                           Target::Ticket,      [Denied, Gone,   Gone,   Works,  Gone,   Works]),

@@ -18,7 +18,7 @@ use crate::store::Db;
 use crate::ticket::{Change, LinkName, OwnerAction, Ticket, Timestamp, TransactionKind};
 use crate::wire::NewTicketRequest;
 use crate::wire::rest2::{Collection, NewTicket, OneOrMany, Reference, Rest2Error};
-use crate::workflow::{self, Access, Settings, admin, lifecycle, view};
+use crate::workflow::{self, Access, Settings, lifecycle, view};
 
 /// A ticket number from the path; anything else names no ticket.
 pub fn number(id: &str) -> std::result::Result<i64, Failure> {
@@ -152,15 +152,21 @@ pub async fn create(State(rest): State<Rest>, Extension(actor): Extension<Actor>
         .into_response())
 }
 
-/// A queue given by number (as RT's clients may) named, for a user who may see it.
+/// A queue given by number (as RT's clients may) named, for a user who may know of it as
+/// by its name (see it, one of its tickets, or create tickets there: a requestor may open
+/// tickets in a queue they may not list); to anyone else the number names nothing.
 fn queue_name(db: &Db<'_>, access: &Access, given: &str) -> Result<String> {
     let Ok(id) = given.trim().parse::<i64>() else {
         return Ok(given.to_string());
     };
-    Ok(admin::queues(db, access)?
-        .into_iter()
-        .find(|q| q.id == id)
-        .map_or_else(|| given.to_string(), |q| q.name))
+    let Some(queue) = db.queues()?.into_iter().find(|q| q.id == id) else {
+        return Ok(given.to_string());
+    };
+    match view::known_queue(db, access, &queue.name, Right::CreateTicket) {
+        Ok(queue) => Ok(queue.name),
+        Err(Error::NotFound(_)) => Ok(given.to_string()),
+        Err(e) => Err(e),
+    }
 }
 
 /// What a new ticket asks beyond what creating one takes, as `tkt set` changes.
