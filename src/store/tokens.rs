@@ -14,27 +14,33 @@ type TokenRow = (i64, String, String, String, Option<String>, Option<String>);
 /// What a presented token is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenState {
-    Valid { user_id: i64 },
+    Valid {
+        user_id: i64,
+    },
     Revoked,
     Expired,
+    /// The token's user is disabled: a disabled account signs in by no means.
+    UserDisabled,
     Unknown,
 }
 
 impl Db<'_> {
     /// Looks a token up by the hash of its secret.
     pub fn token(&self, hash: &str, now: Timestamp) -> Result<TokenState> {
-        let row: Option<(i64, Option<String>, Option<String>)> = cached_row(
+        let row: Option<(i64, Option<String>, Option<String>, bool)> = cached_row(
             self.conn,
-            "SELECT user_id, expires, revoked FROM api_tokens WHERE token_hash = ?1",
+            "SELECT t.user_id, t.expires, t.revoked, p.disabled FROM api_tokens t \
+             JOIN principals p ON p.id = t.user_id WHERE t.token_hash = ?1",
             [hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
         .optional()?;
         Ok(match row {
             None => TokenState::Unknown,
-            Some((_, _, Some(_))) => TokenState::Revoked,
-            Some((_, Some(expires), None)) if parse_ts(&expires)? <= now => TokenState::Expired,
-            Some((user_id, _, None)) => TokenState::Valid { user_id },
+            Some((_, _, Some(_), _)) => TokenState::Revoked,
+            Some((_, Some(expires), None, _)) if parse_ts(&expires)? <= now => TokenState::Expired,
+            Some((_, _, None, true)) => TokenState::UserDisabled,
+            Some((user_id, _, None, false)) => TokenState::Valid { user_id },
         })
     }
 

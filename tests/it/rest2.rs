@@ -88,6 +88,19 @@ fn rest2_takes_a_token_a_password_or_a_session_and_nothing_else() {
         Vec::new(),
     );
     assert_eq!(by_session.status, 200, "{by_session:?}");
+
+    // a disabled user's token opens nothing, not even /rt, here and on tkt's API alike
+    d.web_staff("dave@tickets.test");
+    let daves = d.token_for("dave@tickets.test");
+    assert_eq!(rest(&d, "GET", "rt", Some(&format!("token {daves}")), None).status, 200);
+    d.tkt_ok(&["user", "set", "dave@tickets.test", "disabled=yes"]);
+    for path in ["rt", "ticket/1"] {
+        let refused = rest(&d, "GET", path, Some(&format!("token {daves}")), None);
+        assert_eq!(refused.status, 401, "{path}: {refused:?}");
+    }
+    let tkt = d.tkt_as(&daves, &["show", "1"]);
+    assert!(!tkt.status.success());
+    assert!(String::from_utf8_lossy(&tkt.stderr).contains("disabled"), "{tkt:?}");
 }
 
 #[test]

@@ -92,6 +92,7 @@ pub(in crate::server) async fn token_actor(app: &App, token: &str) -> Result<Act
         TokenState::Valid { user_id } => Ok(Actor(user_id)),
         TokenState::Revoked => Err(Error::Unauthenticated("the token was revoked".into()).into()),
         TokenState::Expired => Err(Error::Unauthenticated("the token has expired".into()).into()),
+        TokenState::UserDisabled => Err(Error::Unauthenticated("the token's user is disabled".into()).into()),
         TokenState::Unknown => Err(Error::Unauthenticated("the token is not valid (wrong or deleted)".into()).into()),
     }
 }
