@@ -280,6 +280,27 @@ impl WriteTx<'_> {
         Ok(self.conn().last_insert_rowid())
     }
 
+    /// Claims a message's key before it is stored, so that of two deliveries of one
+    /// message only one stores it, whichever daemon each reaches: `None` when the key is
+    /// now this transaction's, else what the first delivery made of it. The claim is an
+    /// insert under the key's unique constraint, not a check followed by an insert: a
+    /// database with concurrent writers makes the second wait for the first's commit
+    /// and then see its result (with one writer, as SQLite, the check could not race
+    /// anyway). [`WriteTx::mark_seen`] fills the claim in, in the same transaction.
+    pub fn claim_seen(&self, key: &str, now: Timestamp) -> Result<Option<Seen>> {
+        let claimed = cached_execute(
+            self.conn(),
+            "INSERT INTO seen_messages (key, first_seen) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
+            params![key, ts(now)],
+        )?;
+        if claimed == 1 {
+            return Ok(None);
+        }
+        self.seen(key)?
+            .map(Some)
+            .ok_or_else(|| Error::Internal(format!("message key {key} is neither claimed nor seen")))
+    }
+
     /// Remembers that the message with this key has been accepted, and what it became.
     pub fn mark_seen(&self, key: &str, seen: &Seen, now: Timestamp) -> Result<()> {
         self.conn()
@@ -351,5 +372,36 @@ impl WriteTx<'_> {
             params![id, error],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[test]
+    fn a_message_key_is_claimed_once_then_answers_what_the_first_delivery_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let now = parse_ts("2026-12-01T10:00:00Z").unwrap();
+        let tx = store.begin().unwrap();
+        assert_eq!(tx.claim_seen("mid:a@x", now).unwrap(), None);
+        let quarantined = Seen {
+            ticket_id: None,
+            transaction_id: None,
+            quarantine_id: None,
+        };
+        tx.mark_seen("mid:a@x", &quarantined, now).unwrap();
+        tx.commit().unwrap();
+
+        let tx = store.begin().unwrap();
+        assert_eq!(tx.claim_seen("mid:a@x", now).unwrap(), Some(quarantined));
+        assert_eq!(tx.claim_seen("mid:b@x", now).unwrap(), None);
+        // a claim rolled back with its transaction leaves the key free
+        drop(tx);
+        store.roll_back_if_open().unwrap();
+        let tx = store.begin().unwrap();
+        assert_eq!(tx.claim_seen("mid:b@x", now).unwrap(), None);
     }
 }

@@ -57,7 +57,7 @@ pub fn ingest(
         Ok(inbound) => inbound.dedupe_key.clone(),
         Err(_) => format!("sha256:{}", raw.sha256),
     };
-    if let Some(seen) = tx.seen(&key)? {
+    if let Some(seen) = tx.claim_seen(&key, now)? {
         tracing::info!(%key, ticket = ?seen.ticket_id, "duplicate delivery: already stored");
         note_other_queue(tx, delivery, &seen, now)?;
         return Ok(IngestOutcome {
