@@ -338,7 +338,12 @@ CREATE TABLE outbox (
     -- a webhook (rule action `webhook`): `message` is the JSON POSTed to this URL;
     -- NULL for mail
     webhook_url    TEXT,
-    webhook_timeout_secs INTEGER
+    webhook_timeout_secs INTEGER,
+    -- the daemon delivering it now (a random id per start) and until when: a daemon takes
+    -- a pending message only when no live claim is on it, so one message is sent once
+    -- however many daemons send
+    claimed_by     TEXT,
+    claimed_until  TEXT
 );
 CREATE INDEX outbox_due ON outbox (status, next_attempt);
 
@@ -530,4 +535,13 @@ CREATE TABLE signin_links (
 ) WITHOUT ROWID;
 CREATE INDEX signin_links_by_user ON signin_links (user_id);
 
-PRAGMA user_version = 7;
+-- a job's slot being run, by which daemon and until when: one run per slot across daemons
+CREATE TABLE job_claims (
+    job    TEXT NOT NULL,
+    slot   TEXT NOT NULL,
+    owner  TEXT NOT NULL,
+    until  TEXT NOT NULL,
+    PRIMARY KEY (job, slot)
+) WITHOUT ROWID;
+
+PRAGMA user_version = 8;

@@ -62,7 +62,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         move || wake.notify_one()
     })?;
     let settings = Arc::new(Settings::from_config(&config)?);
+    // this run of the daemon, as the owner of its claims on outbox messages and job slots
+    let instance: Arc<str> = uuid::Uuid::new_v4().to_string().into();
     let scheduler = scheduler::Scheduler::start(
+        instance.clone(),
         config.effective_jobs(),
         config.scheduler.zone().map_err(Error::Invalid)?,
         writer.clone(),
@@ -102,11 +105,14 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         servers.spawn(async move { serve.await });
     }
     let sender = tokio::spawn(sender::run(
-        transport,
-        Webhooks::new()?,
-        reads,
-        writer,
-        config.outbox.clone(),
+        sender::Sender {
+            instance,
+            transport,
+            webhooks: Webhooks::new()?,
+            reads,
+            writer,
+            config: config.outbox.clone(),
+        },
         wake,
         shutdown.clone(),
     ));
@@ -154,6 +160,15 @@ async fn open_store(config: &Config) -> Result<Store> {
         tx.sync_queues(&queues, now)?;
         tx.sync_custom_fields(&fields)?;
         tx.prune_mail_logs(now - chrono::Duration::days(1))?;
+        // one daemon per SQLite database: claims on record are this daemon's, from
+        // before it stopped
+        let released = tx.release_all_claims()?;
+        if released > 0 {
+            tracing::info!(
+                released,
+                "released the claims (outbox messages, job slots) left by its last run"
+            );
+        }
         let orphans = tx.drop_unkept_blobs()?;
         if orphans > 0 {
             tracing::info!(orphans, "removed blobs of deliveries that never finished");

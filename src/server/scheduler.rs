@@ -39,6 +39,8 @@ const RETRY_NAP: Duration = Duration::from_secs(15);
 
 /// The jobs, their schedules, and the slot each last ran for.
 pub struct Scheduler {
+    /// This run of the daemon, as the owner of its claims on slots.
+    instance: Arc<str>,
     jobs: Vec<(Job, Schedule)>,
     writer: Writer,
     settings: Arc<Settings>,
@@ -50,6 +52,10 @@ pub struct Scheduler {
     shutdown: CancellationToken,
 }
 
+/// How long a claim on a slot lasts from each step: a step is a bounded batch, far
+/// shorter; a daemon that died mid-run leaves the slot to others after this.
+const CLAIM: chrono::Duration = chrono::Duration::minutes(10);
+
 /// `JobRun::outcome` of a run a shutdown stopped.
 const INTERRUPTED: &str = "interrupted";
 
@@ -57,6 +63,7 @@ impl Scheduler {
     /// Reads the jobs' last slots; a job never run starts counting from now. Runs stop
     /// between steps once `shutdown` is cancelled.
     pub async fn start(
+        instance: Arc<str>,
         jobs: Vec<Job>,
         zone: chrono_tz::Tz,
         writer: Writer,
@@ -85,6 +92,7 @@ impl Scheduler {
         .await
         .map_err(|e| Error::Internal(format!("scheduler start-up task failed: {e}")))??;
         Ok(Arc::new(Scheduler {
+            instance,
             jobs,
             writer,
             settings,
@@ -202,11 +210,14 @@ impl Scheduler {
             }
             let job = job.clone();
             let settings = self.settings.clone();
-            let first = steps == 0;
+            let owner = self.instance.clone();
             let step = self
                 .writer
                 .run(move |tx| {
-                    if first && tx.job_ran(&job.name, slot)? {
+                    // each step claims the slot (the first) or extends the claim: another
+                    // daemon neither runs it meanwhile nor, once it is on record, again
+                    let at = clock::now();
+                    if !tx.claim_job_slot(&job.name, slot, &owner, at, at + CLAIM)? {
                         return Ok(None);
                     }
                     jobs::run_step(tx, &settings, &job, cursor, now).map(Some)
@@ -245,7 +256,13 @@ impl Scheduler {
             },
         };
         let record = run.clone();
-        self.writer.run(move |tx| tx.record_job_run(&record)).await?;
+        let owner = self.instance.clone();
+        self.writer
+            .run(move |tx| {
+                tx.release_job_slot(&record.job, record.slot, &owner)?;
+                tx.record_job_run(&record)
+            })
+            .await?;
         match run.outcome.as_str() {
             "ok" => {
                 tracing::info!(job = %name, slot = %run.slot, detail = %run.detail, steps, ms = run.duration_ms, "job ran")

@@ -19,22 +19,39 @@ use crate::store::{Outgoing, ReadPool};
 
 /// Messages taken per round.
 const BATCH: u32 = 100;
+/// How long a round's claim on its messages lasts: other daemons leave them alone that
+/// long, and take them again after if this daemon died.
+const CLAIM: Duration = Duration::from_secs(600);
+/// A message is not begun with less than this left of the claim (the rest of the round
+/// is left for the next claim), so a slow relay cannot make two daemons send one message.
+const CLAIM_MARGIN: Duration = Duration::from_secs(120);
 /// The longest sleep when nothing is pending; a commit wakes the sender earlier.
 const IDLE: Duration = Duration::from_secs(3600);
 
+/// Where the sender sends from and through.
+pub struct Sender {
+    /// This run of the daemon, as the owner of its claims on messages.
+    pub instance: Arc<str>,
+    pub transport: Transport,
+    pub webhooks: Webhooks,
+    pub reads: Arc<ReadPool>,
+    pub writer: Writer,
+    pub config: OutboxConfig,
+}
+
 /// Runs until `shutdown`; a message being delivered when it comes is finished first (the
 /// server aborts the task if that takes longer than the grace period).
-pub async fn run(
-    transport: Transport,
-    webhooks: Webhooks,
-    reads: Arc<ReadPool>,
-    writer: Writer,
-    config: OutboxConfig,
-    wake: Arc<Notify>,
-    shutdown: CancellationToken,
-) {
+pub async fn run(sender: Sender, wake: Arc<Notify>, shutdown: CancellationToken) {
+    let Sender {
+        instance,
+        transport,
+        webhooks,
+        reads,
+        writer,
+        config,
+    } = sender;
     while !shutdown.is_cancelled() {
-        let wait = match deliver_due(&transport, &webhooks, &reads, &writer, &config, &shutdown).await {
+        let wait = match deliver_due(&instance, &transport, &webhooks, &writer, &config, &shutdown).await {
             Ok(0) => time_to_next(&reads).await.unwrap_or(IDLE),
             Ok(_) => continue,
             Err(e) => {
@@ -51,25 +68,30 @@ pub async fn run(
     tracing::debug!("outbox sender stopped");
 }
 
-/// Sends one round of due messages; returns how many were tried. Each result goes to the
-/// writer as soon as its attempt ends, without waiting for the commit before the next
-/// attempt: a message the relay accepted is recorded as sent within one commit, so a
-/// crash later in the round does not send it again.
+/// Sends one round of due messages; returns how many were tried. The round's messages
+/// are claimed first (committed before any is sent), so no other daemon sends them
+/// meanwhile. Each result goes to the writer as soon as its attempt ends, without waiting
+/// for the commit before the next attempt: a message the relay accepted is recorded as
+/// sent within one commit, so a crash later in the round does not send it again.
 async fn deliver_due(
+    instance: &Arc<str>,
     transport: &Transport,
     webhooks: &Webhooks,
-    reads: &Arc<ReadPool>,
     writer: &Writer,
     config: &OutboxConfig,
     shutdown: &CancellationToken,
 ) -> Result<usize> {
-    let pool = reads.clone();
-    let due: Vec<Outgoing> = tokio::task::spawn_blocking(move || pool.read(|db| db.outbox_due(now(), BATCH)))
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))??;
+    let owner = instance.clone();
+    let claimed_at = now();
+    let until = claimed_at + chrono::Duration::from_std(CLAIM).unwrap_or_default();
+    let due: Vec<Outgoing> = writer
+        .run(move |tx| tx.claim_outbox(&owner, claimed_at, until, BATCH))
+        .await?;
+    let stop_by = until - chrono::Duration::from_std(CLAIM_MARGIN).unwrap_or_default();
     let mut records = JoinSet::new();
     for message in due {
-        if shutdown.is_cancelled() {
+        // what is left is claimed until the claim runs out, then due again
+        if shutdown.is_cancelled() || now() >= stop_by {
             break;
         }
         let attempt = deliver(transport, webhooks, &message).await;

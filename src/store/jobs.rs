@@ -33,6 +33,40 @@ pub struct Touches {
 }
 
 impl WriteTx<'_> {
+    /// Claims `job`'s `slot` for the daemon `owner` until `until`, or extends its own
+    /// claim: false when the slot has run successfully already or another daemon holds a
+    /// live claim on it. The claim is an upsert under the slot's key, so of daemons
+    /// asking at once one wins and the others wait for its commit and then see it.
+    pub fn claim_job_slot(
+        &self,
+        job: &str,
+        slot: Timestamp,
+        owner: &str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> Result<bool> {
+        if self.job_ran(job, slot)? {
+            return Ok(false);
+        }
+        Ok(cached_execute(
+            self.conn(),
+            "INSERT INTO job_claims (job, slot, owner, until) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (job, slot) DO UPDATE SET owner = excluded.owner, until = excluded.until \
+             WHERE job_claims.owner = excluded.owner OR job_claims.until <= ?5",
+            params![job, ts(slot), owner, ts(until), ts(now)],
+        )? == 1)
+    }
+
+    /// Ends `owner`'s claim on a slot (its run is on record, or it gave up).
+    pub fn release_job_slot(&self, job: &str, slot: Timestamp, owner: &str) -> Result<()> {
+        cached_execute(
+            self.conn(),
+            "DELETE FROM job_claims WHERE job = ?1 AND slot = ?2 AND owner = ?3",
+            params![job, ts(slot), owner],
+        )?;
+        Ok(())
+    }
+
     /// Records a run; false when a successful run of the job for that slot is on record
     /// already (the run then must not have done anything).
     pub fn record_job_run(&self, run: &JobRun) -> Result<bool> {
@@ -217,5 +251,57 @@ impl Db<'_> {
         )
         .optional()?
         .is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn at(minute: u32) -> Timestamp {
+        parse_ts(&format!("2026-12-01T10:{minute:02}:00Z")).unwrap()
+    }
+
+    #[test]
+    fn a_slot_is_run_by_one_daemon_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let tx = store.begin().unwrap();
+        let slot = at(0);
+        assert!(tx.claim_job_slot("escalate", slot, "a", at(1), at(11)).unwrap());
+        // another daemon is kept out while a's claim lives; a extends its own
+        assert!(!tx.claim_job_slot("escalate", slot, "b", at(2), at(12)).unwrap());
+        assert!(tx.claim_job_slot("escalate", slot, "a", at(5), at(15)).unwrap());
+        assert!(!tx.claim_job_slot("escalate", slot, "b", at(14), at(24)).unwrap());
+        // a different slot or job is free
+        assert!(tx.claim_job_slot("escalate", at(30), "b", at(2), at(12)).unwrap());
+        assert!(tx.claim_job_slot("digest", slot, "b", at(2), at(12)).unwrap());
+        // a died: its claim runs out and b takes the slot over
+        assert!(tx.claim_job_slot("escalate", slot, "b", at(15), at(25)).unwrap());
+        assert!(!tx.claim_job_slot("escalate", slot, "a", at(16), at(26)).unwrap());
+        // b's run is on record: nobody claims the slot again, b included
+        tx.release_job_slot("escalate", slot, "b").unwrap();
+        let run = JobRun {
+            job: "escalate".into(),
+            slot,
+            started: at(15),
+            duration_ms: 5,
+            outcome: "ok".into(),
+            detail: String::new(),
+        };
+        assert!(tx.record_job_run(&run).unwrap());
+        for owner in ["a", "b", "c"] {
+            assert!(!tx.claim_job_slot("escalate", slot, owner, at(40), at(50)).unwrap());
+        }
+        // a failed run leaves the slot to be claimed again
+        tx.release_job_slot("digest", slot, "b").unwrap();
+        let failed = JobRun {
+            job: "digest".into(),
+            outcome: "failed".into(),
+            ..run
+        };
+        assert!(tx.record_job_run(&failed).unwrap());
+        assert!(tx.claim_job_slot("digest", slot, "a", at(40), at(50)).unwrap());
     }
 }

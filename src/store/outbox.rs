@@ -54,51 +54,13 @@ impl Db<'_> {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    /// Pending messages whose next attempt is due by `now`, oldest first.
-    pub fn outbox_due(&self, now: Timestamp, limit: u32) -> Result<Vec<Outgoing>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, ticket_id, message_id, envelope_from, recipients, message, attempts, webhook_url, \
-               webhook_timeout_secs FROM outbox \
-             WHERE status = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![ts(now), limit], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, Option<i64>>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Vec<u8>>(5)?,
-                r.get::<_, u32>(6)?,
-                (r.get::<_, Option<String>>(7)?, r.get::<_, Option<i64>>(8)?),
-            ))
-        })?;
-        rows.map(|row| {
-            let (id, ticket_id, message_id, envelope_from, recipients, message, attempts, (url, timeout)) = row?;
-            let recipients = serde_json::from_str(&recipients)
-                .map_err(|e| Error::Internal(format!("outbox {id}: bad recipients: {e}")))?;
-            Ok(Outgoing {
-                id,
-                ticket_id,
-                message_id,
-                envelope_from,
-                recipients,
-                message,
-                attempts,
-                webhook: url.map(|url| Webhook {
-                    url,
-                    timeout_secs: timeout.and_then(|t| u64::try_from(t).ok()).unwrap_or(10),
-                }),
-            })
-        })
-        .collect()
-    }
-
     /// When the next pending message is due, if any is pending.
     pub fn outbox_next_due(&self) -> Result<Option<Timestamp>> {
+        // a message another daemon has claimed is due again when its claim runs out
         let next: Option<String> = cached_row(
             self.conn,
-            "SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending'",
+            "SELECT MIN(CASE WHEN claimed_until > next_attempt THEN claimed_until ELSE next_attempt END) \
+             FROM outbox WHERE status = 'pending'",
             [],
             |r| r.get(0),
         )
@@ -109,6 +71,73 @@ impl Db<'_> {
 }
 
 impl WriteTx<'_> {
+    /// Claims up to `limit` pending messages due by `now` for `owner` until `until`, and
+    /// returns them, oldest first. A message under another live claim is left alone, so
+    /// of several daemons sending from one database each message goes out through one;
+    /// a claim whose daemon died runs out and the message is taken again.
+    pub fn claim_outbox(&self, owner: &str, now: Timestamp, until: Timestamp, limit: u32) -> Result<Vec<Outgoing>> {
+        let mut stmt = self.conn().prepare_cached(
+            "UPDATE outbox SET claimed_by = ?3, claimed_until = ?4 WHERE id IN \
+               (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt <= ?1 \
+                  AND (claimed_until IS NULL OR claimed_until <= ?1) \
+                ORDER BY next_attempt, id LIMIT ?2) \
+             RETURNING id, ticket_id, message_id, envelope_from, recipients, message, attempts, webhook_url, \
+               webhook_timeout_secs, next_attempt",
+        )?;
+        let rows = stmt.query_map(params![ts(now), limit, owner, ts(until)], |r| {
+            Ok((
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, Option<i64>>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Vec<u8>>(5)?,
+                    r.get::<_, u32>(6)?,
+                    (r.get::<_, Option<String>>(7)?, r.get::<_, Option<i64>>(8)?),
+                ),
+                r.get::<_, String>(9)?,
+            ))
+        })?;
+        let mut claimed = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+        // RETURNING gives no order: the oldest due first, as they were chosen
+        claimed.sort_by(|(a, a_due), (b, b_due)| (a_due, a.0).cmp(&(b_due, b.0)));
+        claimed
+            .into_iter()
+            .map(|(row, _)| {
+                let (id, ticket_id, message_id, envelope_from, recipients, message, attempts, (url, timeout)) = row;
+                let recipients = serde_json::from_str(&recipients)
+                    .map_err(|e| Error::Internal(format!("outbox {id}: bad recipients: {e}")))?;
+                Ok(Outgoing {
+                    id,
+                    ticket_id,
+                    message_id,
+                    envelope_from,
+                    recipients,
+                    message,
+                    attempts,
+                    webhook: url.map(|url| Webhook {
+                        url,
+                        timeout_secs: timeout.and_then(|t| u64::try_from(t).ok()).unwrap_or(10),
+                    }),
+                })
+            })
+            .collect()
+    }
+
+    /// Ends every claim on outbox messages and job slots: for a daemon that is the only
+    /// one on its database (SQLite), at start, any claim on record is its own from
+    /// before a crash, and waiting for it to run out would only delay mail.
+    pub fn release_all_claims(&self) -> Result<usize> {
+        let messages = cached_execute(
+            self.conn(),
+            "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL",
+            [],
+        )?;
+        let slots = cached_execute(self.conn(), "DELETE FROM job_claims", [])?;
+        Ok(messages + slots)
+    }
+
     /// Queues a message for delivery now.
     pub fn enqueue(&self, m: &NewOutgoing<'_>) -> Result<i64> {
         let recipients = serde_json::to_string(m.recipients).map_err(|e| Error::Internal(e.to_string()))?;
@@ -138,7 +167,8 @@ impl WriteTx<'_> {
     pub fn outbox_sent(&self, id: i64, now: Timestamp) -> Result<()> {
         cached_execute(
             self.conn(),
-            "UPDATE outbox SET status = 'sent', sent = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+            "UPDATE outbox SET status = 'sent', sent = ?2, attempts = attempts + 1, last_error = NULL, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
             params![id, ts(now)],
         )?;
         Ok(())
@@ -148,7 +178,8 @@ impl WriteTx<'_> {
     pub fn outbox_retry(&self, id: i64, next: Timestamp, error: &str) -> Result<()> {
         cached_execute(
             self.conn(),
-            "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE id = ?1",
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
             params![id, ts(next), error],
         )?;
         Ok(())
@@ -158,9 +189,69 @@ impl WriteTx<'_> {
     pub fn outbox_failed(&self, id: i64, error: &str) -> Result<()> {
         cached_execute(
             self.conn(),
-            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 WHERE id = ?1",
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2, \
+             claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
             params![id, error],
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    fn at(minute: u32) -> Timestamp {
+        parse_ts(&format!("2026-12-01T10:{minute:02}:00Z")).unwrap()
+    }
+
+    #[test]
+    fn a_claimed_message_is_left_to_its_claimant_until_the_claim_runs_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let tx = store.begin().unwrap();
+        let recipients = ["zoe@example.net".to_string()];
+        let mut made = Vec::new();
+        for n in 0..3 {
+            let id = tx
+                .enqueue(&NewOutgoing {
+                    ticket_id: None,
+                    transaction_id: None,
+                    kind: "test",
+                    message_id: &format!("<{n}@test>"),
+                    envelope_from: "ticketd@test",
+                    recipients: &recipients,
+                    message: b"Subject: hi\r\n\r\nhi\r\n",
+                    webhook: None,
+                    now: at(0),
+                })
+                .unwrap();
+            made.push(id);
+        }
+        let ids = |m: Vec<Outgoing>| m.into_iter().map(|m| m.message_id).collect::<Vec<_>>();
+        assert_eq!(
+            ids(tx.claim_outbox("a", at(1), at(11), 2).unwrap()),
+            ["<0@test>", "<1@test>"]
+        );
+        // another daemon gets only what is not claimed
+        assert_eq!(ids(tx.claim_outbox("b", at(2), at(12), 10).unwrap()), ["<2@test>"]);
+        assert!(tx.claim_outbox("c", at(3), at(13), 10).unwrap().is_empty());
+        // the next due of a claimed message is its claim's end
+        assert_eq!(tx.outbox_next_due().unwrap(), Some(at(11)));
+        // sent: no claim can take it again; a claim that ran out is taken over
+        tx.outbox_sent(made[0], at(4)).unwrap();
+        assert_eq!(ids(tx.claim_outbox("c", at(11), at(21), 10).unwrap()), ["<1@test>"]);
+        // a retry ends the claim; the message is due at its next attempt
+        tx.outbox_retry(made[2], at(30), "421 try later").unwrap();
+        assert!(tx.claim_outbox("c", at(20), at(30), 10).unwrap().is_empty());
+        // (and c's claim on <1> has run out by then too)
+        assert_eq!(
+            ids(tx.claim_outbox("c", at(30), at(40), 10).unwrap()),
+            ["<1@test>", "<2@test>"]
+        );
+        // at start, the only daemon on the file releases what it held before
+        assert_eq!(tx.release_all_claims().unwrap(), 2);
+        assert_eq!(tx.claim_outbox("d", at(31), at(41), 10).unwrap().len(), 2);
     }
 }

@@ -107,6 +107,12 @@ const MIGRATIONS: &[&str] = &[
     // 6 → 7: a feed may be of a saved search, and follow it
     "ALTER TABLE feeds ADD COLUMN search_id INTEGER REFERENCES saved_searches(id); \
      CREATE INDEX feeds_by_search ON feeds (search_id) WHERE search_id IS NOT NULL;",
+    // 7 → 8: outbox messages and job slots are claimed, for a lease, before they are sent
+    // or run
+    "ALTER TABLE outbox ADD COLUMN claimed_by TEXT; \
+     ALTER TABLE outbox ADD COLUMN claimed_until TEXT; \
+     CREATE TABLE job_claims (job TEXT NOT NULL, slot TEXT NOT NULL, owner TEXT NOT NULL, \
+       until TEXT NOT NULL, PRIMARY KEY (job, slot)) WITHOUT ROWID;",
 ];
 
 /// The version `schema.sql` declares.
