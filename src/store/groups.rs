@@ -90,7 +90,7 @@ impl WriteTx<'_> {
         }
         Ok(cached_execute(
             self.conn(),
-            "INSERT OR IGNORE INTO group_members (group_id, member_id) VALUES (?1, ?2)",
+            "INSERT INTO group_members (group_id, member_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
             params![group, member],
         )? == 1)
     }

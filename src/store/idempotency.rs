@@ -51,8 +51,9 @@ impl WriteTx<'_> {
         )?;
         cached_execute(
             self.conn(),
-            "INSERT OR REPLACE INTO idempotency_keys (user_id, key, request, answer, created) \
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO idempotency_keys (user_id, key, request, answer, created) VALUES (?1, ?2, ?3, ?4, ?5) \
+             ON CONFLICT (user_id, key) DO UPDATE SET request = excluded.request, answer = excluded.answer, \
+               created = excluded.created",
             params![user, key, kept.request, kept.answer, ts(now)],
         )?;
         Ok(())

@@ -72,8 +72,8 @@ impl WriteTx<'_> {
     pub fn record_job_run(&self, run: &JobRun) -> Result<bool> {
         Ok(cached_execute(
             self.conn(),
-            "INSERT OR IGNORE INTO job_runs (job, slot, started, duration_ms, outcome, detail) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO job_runs (job, slot, started, duration_ms, outcome, detail) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
             params![
                 run.job,
                 ts(run.slot),

@@ -65,7 +65,7 @@ impl WriteTx<'_> {
     pub fn add_link(&self, base: i64, kind: LinkKind, target: i64, creator: i64, now: Timestamp) -> Result<bool> {
         Ok(cached_execute(
             self.conn(),
-            "INSERT OR IGNORE INTO links (base_id, type, target_id, creator_id, created) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO links (base_id, type, target_id, creator_id, created) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO NOTHING",
             params![base, kind.as_str(), target, creator, ts(now)],
         )? == 1)
     }

@@ -330,7 +330,7 @@ impl WriteTx<'_> {
     ) -> Result<()> {
         self.conn()
             .prepare_cached(
-                "INSERT OR IGNORE INTO message_ids (message_id, ticket_id, transaction_id, direction) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO message_ids (message_id, ticket_id, transaction_id, direction) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
             )?
             .execute(params![message_id, ticket_id, transaction_id, if outbound { "out" } else { "in" }])?;
         Ok(())

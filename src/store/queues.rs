@@ -240,7 +240,7 @@ impl WriteTx<'_> {
     pub fn add_queue_watcher(&self, queue_id: i64, role: Role, principal_id: i64) -> Result<bool> {
         Ok(cached_execute(
             self.conn(),
-            "INSERT OR IGNORE INTO queue_watchers (queue_id, role, principal_id) VALUES (?1, ?2, ?3)",
+            "INSERT INTO queue_watchers (queue_id, role, principal_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             params![queue_id, role.as_str(), principal_id],
         )? == 1)
     }

@@ -155,7 +155,7 @@ impl WriteTx<'_> {
         };
         Ok(cached_execute(
             self.conn(),
-            "INSERT OR IGNORE INTO acl (principal_id, role, right_name, queue_id) VALUES (?1, ?2, ?3, ?4)",
+            "INSERT INTO acl (principal_id, role, right_name, queue_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
             params![principal, role, right.as_str(), queue],
         )? == 1)
     }

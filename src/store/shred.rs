@@ -74,8 +74,8 @@ impl WriteTx<'_> {
         )?;
         cached_execute(
             conn,
-            "INSERT OR IGNORE INTO ticket_roles (ticket_id, role, principal_id) \
-             SELECT ?2, role, principal_id FROM ticket_roles WHERE ticket_id = ?1",
+            "INSERT INTO ticket_roles (ticket_id, role, principal_id) \
+             SELECT ?2, role, principal_id FROM ticket_roles WHERE ticket_id = ?1 ON CONFLICT DO NOTHING",
             params![from, into],
         )?;
         for side in ["base_id", "target_id"] {

@@ -467,7 +467,7 @@ impl WriteTx<'_> {
     pub fn add_watcher(&self, ticket_id: i64, role: Role, principal_id: i64) -> Result<bool> {
         Ok(cached_execute(
             self.conn(),
-            "INSERT OR IGNORE INTO ticket_roles (ticket_id, role, principal_id) VALUES (?1, ?2, ?3)",
+            "INSERT INTO ticket_roles (ticket_id, role, principal_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             params![ticket_id, role.as_str(), principal_id],
         )? == 1)
     }
