@@ -136,6 +136,12 @@ pub struct NewMessage {
     /// A status to move the ticket to with the message.
     #[serde(default)]
     pub status: Option<String>,
+    /// Copied on this message only, in the open (RT's one-time Cc).
+    #[serde(default)]
+    pub cc: Option<OneOrMany>,
+    /// Copied on this message only, on the envelope alone (RT's one-time Bcc).
+    #[serde(default)]
+    pub bcc: Option<OneOrMany>,
     #[serde(default)]
     pub attachments: Vec<FileUpload>,
 }

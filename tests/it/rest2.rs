@@ -876,3 +876,46 @@ fn rest2_links_merges_and_deletes_as_rts_client_asks() {
     assert_eq!(deleted.status, 204, "{deleted:?}");
     assert_eq!(d.show(3)["status"], json!("deleted"));
 }
+
+#[test]
+fn rest2_a_reply_copies_its_one_time_cc_openly_and_its_bcc_on_the_envelope() {
+    let d = daemon_with_ticket();
+    let auth = format!("token {}", d.token_for(STAFF));
+    let reply = json!({
+        "Content": "The roller is ordered.",
+        "Cc": "boss@example.org, Clerk@Example.COM",
+        "Bcc": ["audit@example.org"],
+    });
+    let sent = rest(&d, "POST", "ticket/1/correspond", Some(&auth), Some(reply));
+    assert_eq!(sent.status, 201, "{sent:?}");
+    let outbox = d.outbox();
+    let to_bob: Vec<_> = outbox
+        .iter()
+        .filter(|m| m.kind != "autoreply" && m.recipients.iter().any(|r| r == "bob@example.com"))
+        .collect();
+    assert_eq!(to_bob.len(), 1, "{outbox:#?}");
+    let mail = to_bob[0];
+    for address in ["boss@example.org", "Clerk@example.com", "audit@example.org"] {
+        assert!(
+            mail.recipients.iter().any(|r| r == address),
+            "{address}: {:?}",
+            mail.recipients
+        );
+    }
+    let headers = &mail.message[..mail.message.find("\r\n\r\n").unwrap()];
+    assert!(headers.contains("Cc: boss@example.org, Clerk@example.com"), "{headers}");
+    assert!(!mail.message.contains("audit@"), "the Bcc shows: {headers}");
+
+    // an address that is none is refused, and nothing is sent
+    let before = d.outbox().len();
+    let bad = json!({"Content": "x", "Cc": ["not an address"]});
+    let refused = rest(&d, "POST", "ticket/1/correspond", Some(&auth), Some(bad));
+    assert_eq!(refused.status, 400, "{refused:?}");
+    assert!(
+        body(&refused)["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a mail address")
+    );
+    assert_eq!(d.outbox().len(), before);
+}

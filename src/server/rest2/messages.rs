@@ -17,7 +17,7 @@ use crate::server::api::{Actor, write_as};
 use crate::server::now;
 use crate::server::web::pages::read_multipart;
 use crate::ticket::{Action, Change, TransactionKind};
-use crate::wire::rest2::{FileUpload, NewMessage, Rest2Error};
+use crate::wire::rest2::{FileUpload, NewMessage, OneOrMany, Rest2Error};
 use crate::workflow::{self, Message, NewFile};
 
 /// What a request's body is, by its `Content-Type`.
@@ -208,12 +208,22 @@ async fn respond(
         .filter(|s| !s.trim().is_empty())
         .map(|s| Change::parse(&format!("Status={s}"), at))
         .transpose()?;
+    // "a@x, b@y" in one string, as RT's web form sends them, or a list
+    let addresses = |list: &Option<OneOrMany>| -> Vec<String> {
+        list.iter()
+            .flat_map(OneOrMany::texts)
+            .flat_map(|t| t.split(',').map(|a| a.trim().to_string()).collect::<Vec<_>>())
+            .filter(|a| !a.is_empty())
+            .collect()
+    };
+    let (cc, bcc) = (addresses(&req.cc), addresses(&req.bcc));
     let (transaction, kind, mut messages) = write_as(&rest.app, actor, move |tx, access, s| {
         let message = Message {
             content: &content,
             minutes,
             files: &files,
-            ..Message::default()
+            cc: &cc,
+            bcc: &bcc,
         };
         let (transaction, kind) = workflow::respond(tx, s, id, action, &message, access, at)?;
         let mut messages = Vec::new();
