@@ -90,6 +90,21 @@ fn rest2_describes_its_routes_in_openapi_3_1_without_credentials() {
             );
         }
     }
+    // each `{id}` is a required path parameter, and each collection pages
+    for (path, method, op) in spec.operations() {
+        let names: Vec<(String, bool)> = op
+            .parameters(&spec)
+            .expect("parameters resolve")
+            .into_iter()
+            .map(|p| (p.name.clone(), p.required.unwrap_or(false)))
+            .collect();
+        if path.contains("{id}") {
+            assert!(names.contains(&("id".to_string(), true)), "{method} {path}: {names:?}");
+        }
+        if path.ends_with("/history") || path == "/queues/all" || path == "/tickets" {
+            assert!(names.iter().any(|(n, _)| n == "per_page"), "{method} {path}: {names:?}");
+        }
+    }
     let schemes = &spec.components.as_ref().unwrap().security_schemes;
     let names: BTreeSet<&str> = schemes.keys().map(String::as_str).collect();
     assert_eq!(names, BTreeSet::from(["basic", "session", "token"]));

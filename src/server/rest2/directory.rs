@@ -8,6 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
 use serde_json::{Map, Value, json};
 
+use super::openapi::{PageParams, ReadFailure};
 use super::shapes::{Paging, asked_fields, with_fields};
 use super::{Answer, Failure, Rest};
 use crate::error::Error;
@@ -15,7 +16,7 @@ use crate::queue::Queue;
 use crate::server::api::{Actor, read_as};
 use crate::user::User;
 use crate::wire::GroupInfo;
-use crate::wire::rest2::{Collection, Rest2Error, VersionInfo};
+use crate::wire::rest2::{Collection, VersionInfo};
 use crate::workflow::admin;
 
 /// `GET /rt`.
@@ -41,8 +42,7 @@ pub async fn version() -> Answer {
     path = "/queues/all",
     tag = "queues",
     params(
-        ("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+        PageParams,
     ),
     responses(
         (status = 200, description = "The queues the user may see, as references", body = Collection),
@@ -75,7 +75,7 @@ pub async fn queues(
     ),
     responses(
         (status = 200, description = "The queue", body = serde_json::Value),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn queue(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(id): Path<String>) -> Answer {
@@ -126,7 +126,7 @@ fn queue_record(rest: &Rest, q: &Queue) -> Map<String, Value> {
     ),
     responses(
         (status = 200, description = "The user: oneself, or anyone for AdminUsers", body = serde_json::Value),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn user(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(who): Path<String>) -> Answer {
@@ -157,7 +157,7 @@ fn user_record(rest: &Rest, u: &User) -> Value {
     ),
     responses(
         (status = 200, description = "The group (AdminGroups)", body = serde_json::Value),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn group(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(id): Path<String>) -> Answer {
@@ -183,12 +183,11 @@ pub async fn group(State(rest): State<Rest>, Extension(actor): Extension<Actor>,
     tag = "groups",
     params(
         ("id" = String, Path, description = "Group number or name"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+        PageParams,
     ),
     responses(
         (status = 200, description = "Its users and groups as references", body = Collection),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn group_members(

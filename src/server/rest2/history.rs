@@ -10,6 +10,7 @@ use axum::response::IntoResponse;
 use base64::Engine;
 use serde_json::{Value, json};
 
+use super::openapi::{PageParams, ReadFailure, TicketNumber};
 use super::shapes::{Paging, asked_fields, date, expand_references, with_fields};
 use super::tickets::number;
 use super::{Answer, Rest};
@@ -25,13 +26,12 @@ use crate::workflow::view;
     path = "/ticket/{id}/history",
     tag = "history",
     params(
-        ("id" = String, Path, description = "The ticket number"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+        TicketNumber,
+        PageParams,
     ),
     responses(
         (status = 200, description = "The transactions the user sees, oldest first", body = Collection),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn ticket_history(
@@ -70,7 +70,7 @@ pub async fn ticket_history(
     ),
     responses(
         (status = 200, description = "The transaction", body = serde_json::Value),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn transaction(
@@ -90,12 +90,11 @@ pub async fn transaction(
     tag = "history",
     params(
         ("id" = String, Path, description = "The transaction number"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+        PageParams,
     ),
     responses(
         (status = 200, description = "Its attachments as references", body = Collection),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn transaction_attachments(
@@ -118,15 +117,14 @@ pub async fn transaction_attachments(
     path = "/ticket/{id}/attachments",
     tag = "history",
     params(
-        ("id" = String, Path, description = "The ticket number"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+        TicketNumber,
+        PageParams,
     ),
     request_body(content = Vec<Filter>, description = "RT's filter: every condition must hold"),
     responses(
         (status = 200, description = "The attachments of every transaction the user sees", body = Collection),
         (status = 400, description = "A field or value that does not read", body = Rest2Error),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn ticket_attachments(
@@ -204,7 +202,7 @@ fn attachment_page(rest: &Rest, path: &str, query: &[(String, String)], all: Vec
     ),
     responses(
         (status = 200, description = "The attachment, `Content` its bytes in base64", body = serde_json::Value),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn attachment(

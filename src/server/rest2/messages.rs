@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde::de::DeserializeOwned;
 
+use super::openapi::{ChangeFailure, TicketNumber};
 use super::tickets::{messages_of, number};
 use super::{Answer, Failure, Rest};
 use crate::error::Error;
@@ -127,14 +128,12 @@ pub async fn as_text(content: String, content_type: Option<&str>) -> Result<Stri
     path = "/ticket/{id}/correspond",
     tag = "tickets",
     params(
-        ("id" = String, Path, description = "The ticket number"),
+        TicketNumber,
     ),
     request_body(content((NewMessage = "application/json"), (String = "text/plain"), ("multipart/form-data")), description = "JSON (files in base64), plain text, or a form with a `JSON` part and `Attachments` files"),
     responses(
         (status = 201, description = "The reply's transaction (its `Location`), with RT's messages", body = Vec<String>),
-        (status = 400, description = "A field or value that does not read", body = Rest2Error),
-        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ChangeFailure,
         (status = 413, description = "Larger than a message ticketd takes", body = Rest2Error),
         (status = 415, description = "A body that is not JSON, text or a form", body = Rest2Error),
     )
@@ -149,14 +148,12 @@ pub async fn correspond(rest: State<Rest>, actor: Extension<Actor>, id: Path<Str
     path = "/ticket/{id}/comment",
     tag = "tickets",
     params(
-        ("id" = String, Path, description = "The ticket number"),
+        TicketNumber,
     ),
     request_body(content((NewMessage = "application/json"), (String = "text/plain"), ("multipart/form-data")), description = "As for correspond"),
     responses(
         (status = 201, description = "The comment's transaction (its `Location`), with RT's messages", body = Vec<String>),
-        (status = 400, description = "A field or value that does not read", body = Rest2Error),
-        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ChangeFailure,
         (status = 413, description = "Larger than a message ticketd takes", body = Rest2Error),
         (status = 415, description = "A body that is not JSON, text or a form", body = Rest2Error),
     )

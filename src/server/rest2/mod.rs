@@ -11,6 +11,7 @@ mod auth;
 mod directory;
 mod history;
 mod messages;
+mod openapi;
 mod shapes;
 mod tickets;
 
@@ -23,15 +24,13 @@ use axum::http::{StatusCode, header};
 use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::OpenApi;
 use utoipa::openapi::server::Server;
-use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::api::App;
 use crate::error::Error;
-use crate::server::web::session::COOKIE;
 use crate::wire::rest2::Rest2Error;
 use crate::workflow::sessions::SessionLimits;
 
@@ -59,7 +58,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: App, public_url: &str, limi
         limits,
         app,
     };
-    let (routes, mut document) = OpenApiRouter::with_openapi(Description::openapi())
+    let (routes, mut document) = OpenApiRouter::with_openapi(openapi::Description::openapi())
         .routes(routes!(directory::version))
         .routes(routes!(tickets::create))
         .routes(routes!(tickets::show, tickets::update, tickets::delete))
@@ -98,52 +97,6 @@ pub fn router<S: Clone + Send + Sync + 'static>(app: App, public_url: &str, limi
         )
         .layer(DefaultBodyLimit::max(limit))
         .with_state(rest)
-}
-
-/// The OpenAPI 3.1 document of `/REST/2.0` (`GET /REST/2.0/openapi.json`): each route's
-/// part is the `#[utoipa::path]` on its handler, and the router is built from the same
-/// attributes, so the document lists exactly the routes that are served.
-#[derive(OpenApi)]
-#[openapi(
-    info(
-        title = "ticketd REST2",
-        description = "RT 5's REST2, the subset ticketd serves: RT's clients work unchanged. A record the user may not see is 404, exactly like a missing one."
-    ),
-    modifiers(&Credentials),
-    security(("token" = []), ("basic" = []), ("session" = []))
-)]
-struct Description;
-
-/// The three ways a request says who it is ([`auth`]).
-struct Credentials;
-
-impl Modify for Credentials {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "token",
-            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
-                "Authorization",
-                "`token <secret>`: a token from `tkt token create`",
-            ))),
-        );
-        components.add_security_scheme(
-            "basic",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Basic)
-                    .description(Some("The user's web password (throttled as the login form is)"))
-                    .build(),
-            ),
-        );
-        components.add_security_scheme(
-            "session",
-            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
-                COOKIE,
-                "The web UI's session cookie (a change must come from the web UI's origin)",
-            ))),
-        );
-    }
 }
 
 /// Why a request failed, answered as RT does: `{"message": ...}` with a status.

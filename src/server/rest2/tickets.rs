@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::messages::{as_text, decode_files, read_body, within_limit};
+use super::openapi::{ChangeFailure, PageParams, ReadFailure, TicketNumber};
 use super::shapes::{Paging, TicketLinks, asked_fields, expand_references, with_fields};
 use super::{Answer, Failure, Rest};
 use crate::error::{Error, Result};
@@ -33,12 +34,12 @@ pub fn number(id: &str) -> std::result::Result<i64, Failure> {
     path = "/ticket/{id}",
     tag = "tickets",
     params(
-        ("id" = String, Path, description = "The ticket number"),
+        TicketNumber,
         ("fields" = Option<String>, Query, description = "Only these fields (comma-separated)"),
     ),
     responses(
         (status = 200, description = "The ticket, with `_hyperlinks` to what the user may do; `ETag` its newest transaction", body = serde_json::Value),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn show(
@@ -211,15 +212,13 @@ enum Put {
     path = "/ticket/{id}",
     tag = "tickets",
     params(
-        ("id" = String, Path, description = "The ticket number"),
+        TicketNumber,
         ("If-Match" = Option<String>, Header, description = "The `ETag` of the ticket as last read"),
     ),
     request_body(content = serde_json::Value, description = "RT's fields (`Subject`, `Status`, `Owner`, `Requestor`, `CustomFields`, `AddDependsOn`, `MergeInto`, ...)"),
     responses(
         (status = 200, description = "RT's message for each change", body = Vec<String>),
-        (status = 400, description = "A field or value that does not read", body = Rest2Error),
-        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ChangeFailure,
         (status = 412, description = "The ticket changed since `If-Match`", body = Rest2Error),
     )
 )]
@@ -386,12 +385,12 @@ pub(super) fn messages_of(
     path = "/ticket/{id}/take",
     tag = "tickets",
     params(
-        ("id" = String, Path, description = "The ticket number"),
+        TicketNumber,
     ),
     responses(
         (status = 200, description = "RT's message", body = Vec<String>),
         (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
         (status = 415, description = "Content-Type is not application/json", body = Rest2Error),
     )
 )]
@@ -405,12 +404,12 @@ pub async fn take(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, 
     path = "/ticket/{id}/untake",
     tag = "tickets",
     params(
-        ("id" = String, Path, description = "The ticket number"),
+        TicketNumber,
     ),
     responses(
         (status = 200, description = "RT's message", body = Vec<String>),
         (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
         (status = 415, description = "Content-Type is not application/json", body = Rest2Error),
     )
 )]
@@ -424,12 +423,12 @@ pub async fn untake(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>
     path = "/ticket/{id}/steal",
     tag = "tickets",
     params(
-        ("id" = String, Path, description = "The ticket number"),
+        TicketNumber,
     ),
     responses(
         (status = 200, description = "RT's message", body = Vec<String>),
         (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
         (status = 415, description = "Content-Type is not application/json", body = Rest2Error),
     )
 )]
@@ -482,8 +481,7 @@ async fn ownership(
         ("simple" = Option<u8>, Query, description = "1: `query` is the simple search"),
         ("orderby" = Option<String>, Query, description = "A field to sort by"),
         ("order" = Option<String>, Query, description = "ASC or DESC"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1"),
-        ("per_page" = Option<u32>, Query, description = "Items per page: 20 unless given, at most 100"),
+        PageParams,
         ("fields" = Option<String>, Query, description = "Fields of each ticket (comma-separated); `fields[Queue]=Name` expands a reference"),
     ),
     responses(
@@ -570,12 +568,12 @@ pub async fn search(
     path = "/ticket/{id}",
     tag = "tickets",
     params(
-        ("id" = String, Path, description = "The ticket number"),
+        TicketNumber,
     ),
     responses(
         (status = 204, description = "The ticket is now `deleted`"),
         (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        (status = 404, description = "No such record, or one the user may not see (the same answer)", body = Rest2Error),
+        ReadFailure,
     )
 )]
 pub async fn delete(State(rest): State<Rest>, Extension(actor): Extension<Actor>, Path(id): Path<String>) -> Answer {
