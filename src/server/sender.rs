@@ -51,7 +51,7 @@ pub async fn run(sender: Sender, wake: Arc<Notify>, shutdown: CancellationToken)
         config,
     } = sender;
     while !shutdown.is_cancelled() {
-        let wait = match deliver_due(&instance, &transport, &webhooks, &writer, &config, &shutdown).await {
+        let wait = match deliver_due(&instance, &transport, &webhooks, &reads, &writer, &config, &shutdown).await {
             Ok(0) => time_to_next(&reads).await.unwrap_or(IDLE),
             Ok(_) => continue,
             Err(e) => {
@@ -77,12 +77,20 @@ async fn deliver_due(
     instance: &Arc<str>,
     transport: &Transport,
     webhooks: &Webhooks,
+    reads: &Arc<ReadPool>,
     writer: &Writer,
     config: &OutboxConfig,
     shutdown: &CancellationToken,
 ) -> Result<usize> {
-    let owner = instance.clone();
+    let pool = reads.clone();
     let claimed_at = now();
+    let any = tokio::task::spawn_blocking(move || pool.read(|db| db.outbox_has_due(claimed_at)))
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))??;
+    if !any {
+        return Ok(0);
+    }
+    let owner = instance.clone();
     let until = claimed_at + chrono::Duration::from_std(CLAIM).unwrap_or_default();
     let due: Vec<Outgoing> = writer
         .run(move |tx| tx.claim_outbox(&owner, claimed_at, until, BATCH))

@@ -132,14 +132,6 @@ impl Db<'_> {
             .optional()?)
     }
 
-    /// Autoreplies sent to `address` since `since`.
-    pub fn autoreplies_since(&self, address: &str, since: Timestamp) -> Result<u32> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT COUNT(*) FROM autoreply_log WHERE address = ?1 AND sent >= ?2")?
-            .query_row(params![address, ts(since)], |r| r.get(0))?)
-    }
-
     /// The raw message with this id.
     pub fn raw_message(&self, id: i64) -> Result<Vec<u8>> {
         let (inline, blob) = cached_row(
@@ -336,11 +328,24 @@ impl WriteTx<'_> {
         Ok(())
     }
 
-    /// Counts an autoreply against the sender's rate limit.
-    pub fn log_autoreply(&self, address: &str, now: Timestamp) -> Result<()> {
-        self.conn()
-            .prepare_cached("INSERT INTO autoreply_log (address, sent) VALUES (?1, ?2)")?
-            .execute(params![address, ts(now)])?;
+    /// Takes one of the `limit` autoreplies an address may get in the window from
+    /// `since`: its id, or `None` when the window is full. The count and the record are
+    /// one statement, so no two takers both get the last one (given one writer at a
+    /// time per address: SQLite's single writer; a store with concurrent writers must
+    /// serialise per address here).
+    pub fn take_autoreply(&self, address: &str, since: Timestamp, limit: u32, now: Timestamp) -> Result<Option<i64>> {
+        let taken = cached_execute(
+            self.conn(),
+            "INSERT INTO autoreply_log (address, sent) SELECT ?1, ?2 \
+             WHERE (SELECT COUNT(*) FROM autoreply_log WHERE address = ?1 AND sent >= ?3) < ?4",
+            params![address, ts(now), ts(since), limit],
+        )?;
+        Ok((taken == 1).then(|| self.conn().last_insert_rowid()))
+    }
+
+    /// Gives back an autoreply taken but not sent (nobody was left to send it to).
+    pub fn return_autoreply(&self, id: i64) -> Result<()> {
+        cached_execute(self.conn(), "DELETE FROM autoreply_log WHERE rowid = ?1", [id])?;
         Ok(())
     }
 
@@ -403,5 +408,28 @@ mod tests {
         store.roll_back_if_open().unwrap();
         let tx = store.begin().unwrap();
         assert_eq!(tx.claim_seen("mid:b@x", now).unwrap(), None);
+    }
+
+    #[test]
+    fn an_address_gets_at_most_its_limit_of_autoreplies_in_the_window() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let at = |m: u32| parse_ts(&format!("2026-12-01T10:{m:02}:00Z")).unwrap();
+        let tx = store.begin().unwrap();
+        let first = tx.take_autoreply("zoe@example.net", at(0), 2, at(1)).unwrap();
+        assert!(first.is_some());
+        assert!(tx.take_autoreply("ZOE@example.net", at(0), 2, at(2)).unwrap().is_some());
+        assert_eq!(tx.take_autoreply("zoe@example.net", at(0), 2, at(3)).unwrap(), None);
+        // another address has its own count; one given back frees its place
+        assert!(tx.take_autoreply("bob@example.net", at(0), 2, at(3)).unwrap().is_some());
+        tx.return_autoreply(first.unwrap()).unwrap();
+        assert!(tx.take_autoreply("zoe@example.net", at(0), 2, at(4)).unwrap().is_some());
+        // later, the window has moved past the first ones
+        assert_eq!(tx.take_autoreply("zoe@example.net", at(0), 2, at(5)).unwrap(), None);
+        assert!(
+            tx.take_autoreply("zoe@example.net", at(3), 2, at(59))
+                .unwrap()
+                .is_some()
+        );
     }
 }

@@ -54,6 +54,18 @@ impl Db<'_> {
             .collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Whether a pending message is due by `now` and not claimed: a read that spares the
+    /// writer a claim when there is nothing to send (each commit wakes the sender).
+    pub fn outbox_has_due(&self, now: Timestamp) -> Result<bool> {
+        Ok(cached_row(
+            self.conn,
+            "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt <= ?1 \
+               AND (claimed_until IS NULL OR claimed_until <= ?1))",
+            [ts(now)],
+            |r| r.get(0),
+        )?)
+    }
+
     /// When the next pending message is due, if any is pending.
     pub fn outbox_next_due(&self) -> Result<Option<Timestamp>> {
         // a message another daemon has claimed is due again when its claim runs out

@@ -65,19 +65,24 @@ impl Db<'_> {
 }
 
 impl WriteTx<'_> {
+    /// `user`, made privileged when `privileged` asks for it (staff named in the config),
+    /// never demoted here. The name is kept: a name from mail is whatever the sender
+    /// wrote, and must not rename an account (or give a staff member a name of a
+    /// forger's choosing).
+    fn promoted(&self, mut user: User, privileged: bool) -> Result<User> {
+        if privileged && !user.privileged {
+            cached_execute(self.conn(), "UPDATE users SET privileged = 1 WHERE id = ?1", [user.id])?;
+            user.privileged = true;
+        }
+        Ok(user)
+    }
+
     /// The user with this address, created when unknown. A new user is unprivileged unless
     /// `privileged`; an existing one is made privileged when `privileged` asks for it (staff
     /// named in the config) but never demoted here. `real_name` names a new user only.
     pub fn ensure_user(&self, email: &str, real_name: &str, privileged: bool, now: Timestamp) -> Result<User> {
-        if let Some(mut user) = self.user_by_email(email)? {
-            if privileged && !user.privileged {
-                self.conn()
-                    .execute("UPDATE users SET privileged = 1 WHERE id = ?1", [user.id])?;
-                user.privileged = true;
-            }
-            // the name is kept: a name from mail is whatever the sender wrote, and must
-            // not rename an account (or give a staff member a name of a forger's choosing)
-            return Ok(user);
+        if let Some(user) = self.user_by_email(email)? {
+            return self.promoted(user, privileged);
         }
         self.conn()
             .execute("INSERT INTO principals (kind) VALUES ('user')", [])?;
@@ -94,11 +99,21 @@ impl WriteTx<'_> {
         } else {
             email.to_string()
         };
-        cached_execute(
+        // an upsert rather than trusting the look-up above: a daemon beside this one may
+        // make the same user meanwhile, and then that user is the one
+        let made = cached_execute(
             self.conn(),
-            "INSERT INTO users (id, name, email, real_name, privileged, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO users (id, name, email, real_name, privileged, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT DO NOTHING",
             params![id, name, email, real_name, privileged, ts(now)],
         )?;
+        if made == 0 {
+            cached_execute(self.conn(), "DELETE FROM principals WHERE id = ?1", [id])?;
+            let user = self.user_by_email(email)?.ok_or_else(|| {
+                Error::Temporary(format!("the user `{name}` was being made at the same time; try again"))
+            })?;
+            return self.promoted(user, privileged);
+        }
         Ok(User {
             id,
             name,

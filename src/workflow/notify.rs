@@ -455,17 +455,17 @@ impl RuleRun<'_, '_> {
             let mut to = Vec::new();
             push_address(s, &user, &mut to);
             let Some(address) = to.first() else { continue };
-            if tx.autoreplies_since(address, hour_ago)? >= s.autoreply_limit_per_hour {
+            let Some(taken) = tx.take_autoreply(address, hour_ago, s.autoreply_limit_per_hour, now)? else {
                 tracing::warn!(ticket = ticket.id, %address, limit = s.autoreply_limit_per_hour,
                 "autoreply rate limit reached: no autoreply");
                 continue;
-            }
+            };
             let out = Outgoing {
                 sent: Sent::Autoreply,
                 ..Outgoing::notice(rule, template, &to, &[])
             };
-            if self.send(&out)? {
-                tx.log_autoreply(address, now)?;
+            if !self.send(&out)? {
+                tx.return_autoreply(taken)?;
             }
         }
         Ok(())
