@@ -161,9 +161,25 @@ fn a_feed_of_a_saved_search_follows_it_and_ends_with_it() {
     let refused = pat.post("/feeds", &[("name", "Theirs"), ("search", "Open")]);
     assert_eq!(refused.status, 404, "{refused:?}");
 
-    // deleting the search ends its feed
-    let token = d.token_for("sam@tickets.test");
-    let deleted = d.tkt_as(&token, &["search", "delete", "Open"]);
-    assert!(deleted.status.success(), "{deleted:?}");
+    // pat cannot delete sam's search; sam deletes it from the home page, which ends its feed
+    assert_eq!(pat.post("/search/delete", &[("name", "Open")]).status, 404);
+    assert_eq!(atom_tickets(&d, &atom).1, [3]);
+    let home = sam.get("/");
+    assert!(home.body.contains("action=\"/search/delete\""), "{}", home.body);
+    let deleted = sam.post("/search/delete", &[("name", "Open")]);
+    assert_eq!(deleted.status, 303, "{deleted:?}");
+    let home = sam.get("/");
+    assert!(
+        Page::parse(&home.body)
+            .tags("a")
+            .iter()
+            .all(|a| !a.has_class("saved-search")),
+        "{}",
+        home.body
+    );
     assert_eq!(Web::new(&d).get(&atom).status, 404);
+    let token = d.token_for("sam@tickets.test");
+    let listed = d.tkt_as(&token, &["search", "list"]);
+    assert!(listed.status.success(), "{listed:?}");
+    assert!(!String::from_utf8_lossy(&listed.stdout).contains("Open"), "{listed:?}");
 }

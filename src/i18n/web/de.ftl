@@ -63,6 +63,8 @@ button-remove = Entfernen
 button-revoke = Widerrufen
 button-grant = Gewähren
 button-explain = Erklären
+button-delete = Löschen
+search-delete-label = Die gespeicherte Suche „{ $name }“ löschen
 save-changes = Änderungen speichern
 
 ## Ticketfelder und Spalten

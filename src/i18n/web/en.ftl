@@ -64,6 +64,8 @@ button-remove = Remove
 button-revoke = Revoke
 button-grant = Grant
 button-explain = Explain
+button-delete = Delete
+search-delete-label = Delete the saved search “{ $name }”
 save-changes = Save changes
 
 ## Ticket fields and columns

@@ -63,6 +63,8 @@ button-remove = Retirer
 button-revoke = Révoquer
 button-grant = Accorder
 button-explain = Expliquer
+button-delete = Supprimer
+search-delete-label = Supprimer la recherche enregistrée « { $name } »
 save-changes = Enregistrer les modifications
 
 ## Champs et colonnes d'un ticket

@@ -41,6 +41,7 @@ pub fn staff_routes() -> axum::Router<Web> {
         .route("/search", get(search::results))
         .route("/search/build", get(search::build))
         .route("/search/save", post(search::save))
+        .route("/search/delete", post(search::delete))
         .route("/search/bulk", post(search::bulk))
         .route("/preferences", get(preferences::form).post(preferences::save))
         .route("/feeds", post(super::feeds::create))

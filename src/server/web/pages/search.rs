@@ -236,6 +236,25 @@ pub async fn save(State(web): State<Web>, me: Staff, Form(form): Form<SaveForm>)
     show(&web, &me, &q, notes).await
 }
 
+#[derive(Debug, Deserialize)]
+pub struct DeleteForm {
+    name: String,
+}
+
+/// `POST /search/delete`: forgets one of one's saved searches (and the feeds that follow
+/// it), back to the home page that lists them.
+pub async fn delete(State(web): State<Web>, me: Staff, Form(form): Form<DeleteForm>) -> Response {
+    let name = form.name;
+    match write(&web, &me, move |tx, access, _| {
+        workflow::saved_searches::delete(tx, access, &name)
+    })
+    .await
+    {
+        Ok(()) => web.redirect("/"),
+        Err(e) => failed(&web, &me, &e),
+    }
+}
+
 /// Bulk update: each selected ticket gets the same changes and message, each in its own
 /// transaction. When every one went through the browser is sent back to the results
 /// (post, redirect, get); otherwise the page says what happened to each, and why.
