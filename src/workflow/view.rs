@@ -17,6 +17,16 @@ use crate::wire::{ContentHit, Explained, QueueCounts, ReportRow, SearchParams};
 pub fn ticket(db: &Db<'_>, access: &Access, id: i64) -> Result<Ticket> {
     let row = visible_ticket(db, access, id)?;
     let mut ticket = db.ticket(row.id, true)?;
+    // a linked ticket the user may not see does not exist for them, here too
+    let mut shown = Vec::with_capacity(ticket.links.len());
+    for link in std::mem::take(&mut ticket.links) {
+        match visible_ticket(db, access, link.target) {
+            Ok(_) => shown.push(link),
+            Err(Error::NotFound(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    ticket.links = shown;
     if !access.can(db, Right::ShowTicketComments, On::Ticket(&row))?
         && let Some(history) = ticket.transactions.as_mut()
     {

@@ -919,3 +919,41 @@ fn rest2_a_reply_copies_its_one_time_cc_openly_and_its_bcc_on_the_envelope() {
     );
     assert_eq!(d.outbox().len(), before);
 }
+
+#[test]
+fn rest2_and_the_web_show_no_link_to_a_ticket_the_user_may_not_see() {
+    let d = daemon_with_ticket();
+    d.web_staff("sam@tickets.test");
+    d.deliver("network", &mail("eve@example.com", "Core switch", "Down.", &[]));
+    d.deliver("general", &mail("eve@example.com", "Toner", "Low.", &[]));
+    d.tkt_ok(&["set", "1", "DependsOn+=2", "DependsOn+=3"]);
+    let depends_on = |who: &str| -> Vec<String> {
+        let auth = format!("token {}", d.token_for(who));
+        let shown = rest(&d, "GET", "ticket/1", Some(&auth), None);
+        assert_eq!(shown.status, 200, "{shown:?}");
+        body(&shown)["_hyperlinks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["ref"] == "depends-on")
+            .map(|l| l["id"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(depends_on(STAFF), ["2", "3"]);
+    d.tkt_ok(&["revoke", "ShowTicket", "--group", "Privileged"]);
+    d.tkt_ok(&[
+        "grant",
+        "ShowTicket",
+        "--user",
+        "sam@tickets.test",
+        "--queue",
+        "general",
+    ]);
+    // sam may not see #2 (network): it is no link of #1 for sam, on any page
+    assert_eq!(depends_on("sam@tickets.test"), ["3"]);
+    let mut sam = Web::login(&d, "sam@tickets.test");
+    let page = sam.get("/ticket/1");
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("/ticket/3\""), "{}", page.body);
+    assert!(!page.body.contains("/ticket/2\""), "{}", page.body);
+}
