@@ -329,6 +329,13 @@ impl Daemon {
         )
     }
 
+    /// Leaves `user` (staff) able to see the tickets of `queue` alone: ShowTicket is
+    /// revoked from every privileged user and granted to `user` on that queue.
+    pub fn only_sees_queue(&self, user: &str, queue: &str) {
+        self.tkt_ok(&["revoke", "ShowTicket", "--group", "Privileged"]);
+        self.tkt_ok(&["grant", "ShowTicket", "--user", user, "--queue", queue]);
+    }
+
     /// A new API token for `user` (made by local root, the superuser).
     pub fn token_for(&self, user: &str) -> String {
         self.tkt_ok(&["token", "create", user]).trim().to_string()
