@@ -412,6 +412,29 @@ impl Daemon {
         .unwrap()
     }
 
+    /// Checks the one reply to `requestor` carried the one-time copies the tests send
+    /// (Cc `boss@example.org, Clerk@Example.COM`, Bcc `audit@example.org`): the Cc in the
+    /// open, the Bcc on the envelope only.
+    pub fn assert_one_time_copies(&self, requestor: &str) {
+        let outbox = self.outbox();
+        let to_requestor: Vec<_> = outbox
+            .iter()
+            .filter(|m| m.kind != "autoreply" && m.recipients.iter().any(|r| r == requestor))
+            .collect();
+        assert_eq!(to_requestor.len(), 1, "{outbox:#?}");
+        let mail = to_requestor[0];
+        for address in ["boss@example.org", "Clerk@example.com", "audit@example.org"] {
+            assert!(
+                mail.recipients.iter().any(|r| r == address),
+                "{address}: {:?}",
+                mail.recipients
+            );
+        }
+        let headers = &mail.message[..mail.message.find("\r\n\r\n").unwrap()];
+        assert!(headers.contains("Cc: boss@example.org, Clerk@example.com"), "{headers}");
+        assert!(!mail.message.contains("audit@"), "the Bcc shows: {headers}");
+    }
+
     /// Waits until the outgoing directory holds `n` messages and returns them (message
     /// text, envelope JSON), sorted by the message text.
     pub fn wait_outgoing(&self, n: usize) -> Vec<(String, Value)> {

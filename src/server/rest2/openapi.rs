@@ -82,6 +82,20 @@ pub enum ReadFailure {
     Missing(Rest2Error),
 }
 
+/// How taking, untaking or stealing a ticket fails.
+#[derive(IntoResponses)]
+pub enum OwnershipFailure {
+    /// The user may see it but not do this
+    #[response(status = 403)]
+    Denied(Rest2Error),
+    /// No such record, or one the user may not see (the same answer)
+    #[response(status = 404)]
+    Missing(Rest2Error),
+    /// Content-Type is not application/json
+    #[response(status = 415)]
+    NotJson(Rest2Error),
+}
+
 /// How a change to a record the user may see fails.
 #[derive(IntoResponses)]
 pub enum ChangeFailure {

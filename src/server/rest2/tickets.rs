@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::messages::{as_text, decode_files, read_body, within_limit};
-use super::openapi::{ChangeFailure, PageParams, ReadFailure, TicketNumber};
+use super::openapi::{ChangeFailure, OwnershipFailure, PageParams, ReadFailure, TicketNumber};
 use super::shapes::{Paging, TicketLinks, asked_fields, expand_references, with_fields};
 use super::{Answer, Failure, Rest};
 use crate::error::{Error, Result};
@@ -389,9 +389,7 @@ pub(super) fn messages_of(
     ),
     responses(
         (status = 200, description = "RT's message", body = Vec<String>),
-        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        ReadFailure,
-        (status = 415, description = "Content-Type is not application/json", body = Rest2Error),
+        OwnershipFailure,
     )
 )]
 pub async fn take(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, headers: HeaderMap) -> Answer {
@@ -408,9 +406,7 @@ pub async fn take(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, 
     ),
     responses(
         (status = 200, description = "RT's message", body = Vec<String>),
-        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        ReadFailure,
-        (status = 415, description = "Content-Type is not application/json", body = Rest2Error),
+        OwnershipFailure,
     )
 )]
 pub async fn untake(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, headers: HeaderMap) -> Answer {
@@ -427,9 +423,7 @@ pub async fn untake(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>
     ),
     responses(
         (status = 200, description = "RT's message", body = Vec<String>),
-        (status = 403, description = "The user may see it but not do this", body = Rest2Error),
-        ReadFailure,
-        (status = 415, description = "Content-Type is not application/json", body = Rest2Error),
+        OwnershipFailure,
     )
 )]
 pub async fn steal(rest: State<Rest>, actor: Extension<Actor>, id: Path<String>, headers: HeaderMap) -> Answer {
