@@ -29,6 +29,9 @@ mod schema;
 mod search;
 mod sessions;
 mod shred;
+// the PostgreSQL half is wired in as the store methods move onto it
+#[allow(dead_code)]
+pub(crate) mod sql;
 mod tickets;
 mod tokens;
 mod users;
@@ -214,6 +217,13 @@ impl Store {
             idle: Mutex::new(Vec::new()),
             time_limit,
         }
+    }
+}
+
+impl<'c> Db<'c> {
+    /// The connection, for [`sql`]'s functions.
+    pub(crate) fn sql(&self) -> sql::Conn<'c> {
+        sql::Conn::Sqlite(self.conn)
     }
 }
 

@@ -1,9 +1,8 @@
 //! API tokens. Only a SHA-256 of each secret is stored: a stolen database gives no
 //! usable tokens.
 
-use rusqlite::{OptionalExtension, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row, parse_opt_ts, parse_ts, ts};
+use super::sql::{self, params};
+use super::{Db, WriteTx, parse_opt_ts, parse_ts, ts};
 use crate::error::Result;
 use crate::ticket::Timestamp;
 use crate::wire::TokenInfo;
@@ -27,14 +26,13 @@ pub enum TokenState {
 impl Db<'_> {
     /// Looks a token up by the hash of its secret.
     pub fn token(&self, hash: &str, now: Timestamp) -> Result<TokenState> {
-        let row: Option<(i64, Option<String>, Option<String>, bool)> = cached_row(
-            self.conn,
+        let row: Option<(i64, Option<String>, Option<String>, bool)> = sql::optional(
+            self.sql(),
             "SELECT t.user_id, t.expires, t.revoked, p.disabled FROM api_tokens t \
              JOIN principals p ON p.id = t.user_id WHERE t.token_hash = ?1",
             [hash],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+        )?;
         Ok(match row {
             None => TokenState::Unknown,
             Some((_, _, Some(_), _)) => TokenState::Revoked,
@@ -46,16 +44,13 @@ impl Db<'_> {
 
     /// Tokens, of one user or of all.
     pub fn tokens(&self, user_id: Option<i64>) -> Result<Vec<TokenInfo>> {
-        let rows: Vec<TokenRow> = self
-            .conn
-            .prepare_cached(
-                "SELECT t.id, COALESCE(u.email, u.name), t.description, t.created, t.expires, t.revoked \
-                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id",
-            )?
-            .query_map([user_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<TokenRow> = sql::all(
+            self.sql(),
+            "SELECT t.id, COALESCE(u.email, u.name), t.description, t.created, t.expires, t.revoked \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id",
+            [user_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        )?;
         rows.into_iter()
             .map(|(id, user, description, created, expires, revoked)| {
                 Ok(TokenInfo {
@@ -72,12 +67,9 @@ impl Db<'_> {
 
     /// The user a token belongs to.
     pub fn token_owner(&self, id: i64) -> Result<Option<i64>> {
-        Ok(
-            cached_row(self.conn, "SELECT user_id FROM api_tokens WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?,
-        )
+        sql::optional(self.sql(), "SELECT user_id FROM api_tokens WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
     }
 }
 
@@ -91,18 +83,19 @@ impl WriteTx<'_> {
         expires: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<i64> {
-        cached_execute(
-            self.conn(),
-            "INSERT INTO api_tokens (user_id, token_hash, description, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+        sql::one(
+            self.sql(),
+            "INSERT INTO api_tokens (user_id, token_hash, description, created, expires) \
+             VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
             params![user_id, hash, description, ts(now), expires.map(ts)],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+            |r| r.get(0),
+        )
     }
 
     /// Revokes a token; false when it was revoked already.
     pub fn revoke_token(&self, id: i64, now: Timestamp) -> Result<bool> {
-        Ok(cached_execute(
-            self.conn(),
+        Ok(sql::execute(
+            self.sql(),
             "UPDATE api_tokens SET revoked = ?2 WHERE id = ?1 AND revoked IS NULL",
             params![id, ts(now)],
         )? == 1)
