@@ -29,6 +29,10 @@ struct Args {
     /// config's mail.outbound; file:DIR tries a config without mailing anyone.
     #[arg(long, value_name = "HOW")]
     outbound: Option<ticketd::config::Outbound>,
+    /// Use this PostgreSQL database (postgres://USER:PASSWORD@HOST/DBNAME) instead of the
+    /// config's database.url.
+    #[arg(long, value_name = "URL", env = "TICKETD_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
     /// Freeze the clock at this instant (RFC 3339, e.g. 2026-12-01T09:00:00Z) instead of
     /// following the system's; `tkt admin clock set` moves it. For tests and drills of
     /// escalation, service levels and digests.
@@ -57,6 +61,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         data_dir: args.data_dir,
         listen: args.listen,
         outbound: args.outbound,
+        database_url: args.database_url,
     };
     let config =
         ticketd::config::Config::load(args.config.as_deref(), &overrides).context("while loading the configuration")?;

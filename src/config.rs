@@ -29,6 +29,8 @@ pub struct Config {
     #[serde(default)]
     pub server: ServerConfig,
     #[serde(default)]
+    pub database: DatabaseConfig,
+    #[serde(default)]
     pub mail: MailConfig,
     #[serde(default)]
     pub outbox: OutboxConfig,
@@ -174,6 +176,21 @@ pub struct ServerConfig {
     /// Where `GET /metrics` (Prometheus's text format) is served, e.g. `127.0.0.1:9187`;
     /// unset, nowhere. It asks for no login: bind it where only the monitoring reaches.
     pub metrics_listen: Option<SocketAddr>,
+}
+
+/// Where the database is.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `postgres://USER:PASSWORD@HOST:PORT/DBNAME` (or `host=... dbname=...`): PostgreSQL,
+    /// which several daemons may share. Unset: the SQLite file `ticketd.sqlite3` in
+    /// `server.data_dir`, for one daemon.
+    #[serde(deserialize_with = "secret_url")]
+    pub url: Option<Secret>,
+}
+
+fn secret_url<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Secret>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.map(Secret))
 }
 
 /// Inbound and outbound mail.
@@ -359,6 +376,8 @@ pub struct Overrides {
     pub listen: Vec<Listen>,
     /// Replaces `mail.outbound`.
     pub outbound: Option<Outbound>,
+    /// Replaces `database.url`.
+    pub database_url: Option<String>,
 }
 
 impl Overrides {
@@ -371,6 +390,9 @@ impl Overrides {
         }
         if let Some(outbound) = &self.outbound {
             config.mail.outbound = outbound.clone();
+        }
+        if let Some(url) = &self.database_url {
+            config.database.url = Some(Secret(url.clone()));
         }
     }
 }
@@ -681,6 +703,9 @@ mod tests {
         let c = Config::from_toml(SHOWCASE, "docs/examples/ticketd-showcase.toml").unwrap();
         assert_eq!(c.mail.tag, "tickets.example");
         assert!(c.queues.len() >= 2);
+        // the database's password never reaches a log
+        assert!(c.database.url.is_some());
+        assert!(!format!("{c:?}").contains("PASSWORD"));
         // the built-in rules are shown as they are, examples follow
         let defaults = crate::rules::default_rules();
         assert_eq!(c.rules[..defaults.len()], defaults[..]);
@@ -777,8 +802,7 @@ mod tests {
     fn the_command_line_moves_what_the_file_says_and_what_follows_from_it() {
         let moved = Overrides {
             data_dir: Some(PathBuf::from("/tmp/t")),
-            listen: Vec::new(),
-            outbound: None,
+            ..Overrides::default()
         };
         // defaults that follow from data_dir follow the flag
         let c = Config::parse("[server]\ndata_dir = \"/var/lib/ticketd\"\n", "t", &moved).unwrap();

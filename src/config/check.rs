@@ -16,6 +16,9 @@ impl Config {
             return Err(format!("mail.from `{}` is not an address", self.mail.from));
         }
         self.socket_mode()?;
+        if let Some(url) = &self.database.url {
+            crate::store::check_database_url(&url.0).map_err(|e| e.to_string())?;
+        }
         self.undeclared_charset()?;
         self.mail_language()?;
         if self.server.search_time_limit_secs == 0 {

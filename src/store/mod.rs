@@ -23,6 +23,7 @@ mod limits;
 mod links;
 mod mail;
 mod outbox;
+mod postgres;
 mod queues;
 mod rights;
 mod schema;
@@ -44,6 +45,7 @@ pub use idempotency::{IDEMPOTENCY_KEPT, KeptAnswer};
 pub use jobs::{ExchangeEntry, Touches};
 pub use mail::{ALSO_ADDRESSED_TO, RawBytes, Seen, StoredFile};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
+pub use postgres::{check_url as check_database_url, describe as describe_database_url};
 pub use queues::{QueueField, QueueRow};
 pub use sessions::{LoginRow, SessionRow};
 pub use tickets::{
