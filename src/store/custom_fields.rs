@@ -2,39 +2,36 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{OptionalExtension, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row};
+use super::sql::{self, params};
+use super::{Db, WriteTx};
 use crate::error::Result;
 use crate::ticket::CustomFieldDef;
 
 impl Db<'_> {
     /// A ticket's custom field values by field name.
     pub fn custom_field_values(&self, ticket_id: i64) -> Result<BTreeMap<String, Vec<String>>> {
-        let rows: Vec<(String, String)> = self
-            .conn
-            .prepare_cached(
-                "SELECT f.name, v.value FROM ticket_custom_field_values v \
-                 JOIN custom_fields f ON f.id = v.custom_field_id WHERE v.ticket_id = ?1 ORDER BY f.name, v.id",
-            )?
-            .query_map([ticket_id], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?;
         let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for (name, value) in rows {
-            values.entry(name).or_default().push(value);
-        }
+        sql::each(
+            self.sql(),
+            "SELECT f.name, v.value FROM ticket_custom_field_values v \
+             JOIN custom_fields f ON f.id = v.custom_field_id WHERE v.ticket_id = ?1 ORDER BY f.name, v.id",
+            [ticket_id],
+            |r| {
+                values.entry(r.get(0)?).or_default().push(r.get(1)?);
+                Ok(())
+            },
+        )?;
         Ok(values)
     }
 
     /// The id of the custom field with this name.
     pub fn custom_field_id(&self, name: &str) -> Result<Option<i64>> {
-        Ok(cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             "SELECT id FROM custom_fields WHERE name = ?1 AND disabled = 0",
             [name],
             |r| r.get(0),
         )
-        .optional()?)
     }
 }
 
@@ -42,24 +39,23 @@ impl WriteTx<'_> {
     /// Makes the custom fields match the config. Fields it no longer defines are
     /// disabled, their values kept.
     pub fn sync_custom_fields(&self, fields: &[CustomFieldDef]) -> Result<()> {
-        cached_execute(self.conn(), "UPDATE custom_fields SET disabled = 1", [])?;
+        sql::execute(self.sql(), "UPDATE custom_fields SET disabled = 1", [])?;
         for f in fields {
             let allowed = serde_json::to_string(&f.values).unwrap_or_else(|_| "[]".into());
-            let existing: Option<i64> = cached_row(
-                self.conn(),
+            let existing: Option<i64> = sql::optional(
+                self.sql(),
                 "SELECT id FROM custom_fields WHERE name = ?1 AND queue_id IS NULL",
                 [&f.name],
                 |r| r.get(0),
-            )
-            .optional()?;
+            )?;
             match existing {
-                Some(id) => cached_execute(
-                    self.conn(),
+                Some(id) => sql::execute(
+                    self.sql(),
                     "UPDATE custom_fields SET type = ?2, allowed = ?3, disabled = 0 WHERE id = ?1",
                     params![id, f.kind.as_str(), allowed],
                 )?,
-                None => cached_execute(
-                    self.conn(),
+                None => sql::execute(
+                    self.sql(),
                     "INSERT INTO custom_fields (name, type, allowed) VALUES (?1, ?2, ?3)",
                     params![f.name, f.kind.as_str(), allowed],
                 )?,
@@ -70,18 +66,54 @@ impl WriteTx<'_> {
 
     /// Replaces a ticket's values of one field.
     pub fn set_custom_field_values(&self, ticket_id: i64, field_id: i64, values: &[String]) -> Result<()> {
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "DELETE FROM ticket_custom_field_values WHERE ticket_id = ?1 AND custom_field_id = ?2",
             params![ticket_id, field_id],
         )?;
         for value in values {
-            cached_execute(
-                self.conn(),
+            sql::execute(
+                self.sql(),
                 "INSERT INTO ticket_custom_field_values (ticket_id, custom_field_id, value) VALUES (?1, ?2, ?3)",
                 params![ticket_id, field_id, value],
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tickets::tests::a_ticket;
+    use crate::store::Store;
+    use crate::ticket::{CustomFieldDef, FieldType};
+
+    #[test]
+    fn fields_follow_the_config_and_values_are_kept_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let tx = store.begin().unwrap();
+        let ticket = a_ticket(&tx, "general");
+        let severity = CustomFieldDef {
+            name: "Severity".into(),
+            kind: FieldType::Multiselect,
+            values: vec!["low".into(), "high".into()],
+            queues: Vec::new(),
+        };
+        tx.sync_custom_fields(std::slice::from_ref(&severity)).unwrap();
+        let id = tx.custom_field_id("Severity").unwrap().unwrap();
+        // the name is COLLATE NOCASE
+        assert_eq!(tx.custom_field_id("severity").unwrap(), Some(id));
+
+        tx.set_custom_field_values(ticket, id, &["high".into(), "low".into()])
+            .unwrap();
+        let values = tx.custom_field_values(ticket).unwrap();
+        assert_eq!(values["Severity"], ["high", "low"]);
+
+        tx.sync_custom_fields(&[]).unwrap();
+        assert_eq!(tx.custom_field_id("Severity").unwrap(), None);
+        assert_eq!(tx.custom_field_values(ticket).unwrap(), values);
+        tx.sync_custom_fields(&[severity]).unwrap();
+        assert_eq!(tx.custom_field_id("Severity").unwrap(), Some(id));
     }
 }

@@ -2,9 +2,8 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{OptionalExtension, Row, ToSql, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row, parse_opt_ts, parse_ts, ts};
+use super::sql::{self, Row, ToValue, params};
+use super::{Db, WriteTx, parse_opt_ts, parse_ts, ts};
 use crate::error::{Error, Result};
 use crate::mail::Part;
 use crate::ticket::{AttachmentInfo, Role, Status, Ticket, Timestamp, Transaction, TransactionKind};
@@ -81,14 +80,14 @@ impl<'a> NewTransaction<'a> {
 /// A ticket row with its dates still as stored (started, resolved, due, starts).
 type RawTicketRow = (TicketRow, [Option<String>; 4]);
 
-fn ticket_row_from(row: &Row<'_>) -> rusqlite::Result<RawTicketRow> {
+fn ticket_row_from(row: &Row<'_>) -> Result<RawTicketRow> {
     Ok((
         TicketRow {
             id: row.get(0)?,
             effective_id: row.get(1)?,
             queue_id: row.get(2)?,
             subject: row.get(3)?,
-            status: Status::named(&row.get::<_, String>(4)?),
+            status: Status::named(&row.get::<String>(4)?),
             owner_id: row.get(5)?,
             priority: row.get(6)?,
             initial_priority: row.get(7)?,
@@ -111,15 +110,14 @@ const USER_DISPLAY: &str = "COALESCE(u.email, u.name)";
 impl Db<'_> {
     /// The ticket's row, if it exists.
     pub fn ticket_row(&self, id: i64) -> Result<Option<TicketRow>> {
-        let found = self
-            .conn
-            .prepare_cached(
-                "SELECT id, effective_id, queue_id, subject, status, owner_id, priority, \
-                 initial_priority, final_priority, started, resolved, due, starts, time_estimated, time_left, \
-                 time_worked FROM tickets WHERE id = ?1",
-            )?
-            .query_row([id], ticket_row_from)
-            .optional()?;
+        let found = sql::optional(
+            self.sql(),
+            "SELECT id, effective_id, queue_id, subject, status, owner_id, priority, \
+             initial_priority, final_priority, started, resolved, due, starts, time_estimated, time_left, \
+             time_worked FROM tickets WHERE id = ?1",
+            [id],
+            ticket_row_from,
+        )?;
         found
             .map(|(mut row, [started, resolved, due, starts])| {
                 row.started = parse_opt_ts(started)?;
@@ -148,31 +146,31 @@ impl Db<'_> {
     /// The users in a role of a ticket (not the Owner, which is a field), members of
     /// groups in the role included.
     pub fn ticket_watchers(&self, ticket_id: i64, role: Role) -> Result<Vec<User>> {
-        let ids: Vec<i64> = self
-            .conn
-            .prepare_cached(
-                "SELECT principal_id FROM ticket_roles WHERE ticket_id = ?1 AND role = ?2 ORDER BY principal_id",
-            )?
-            .query_map(params![ticket_id, role.as_str()], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<i64> = sql::all(
+            self.sql(),
+            "SELECT principal_id FROM ticket_roles WHERE ticket_id = ?1 AND role = ?2 ORDER BY principal_id",
+            params![ticket_id, role.as_str()],
+            |r| r.get(0),
+        )?;
         self.users_in(&ids)
     }
 
     /// Whether the user holds the role on the ticket.
     pub fn is_watcher(&self, ticket_id: i64, role: Role, user_id: i64) -> Result<bool> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM ticket_roles WHERE ticket_id = ?1 AND role = ?2 AND principal_id = ?3)",
-            )?
-            .query_row(params![ticket_id, role.as_str(), user_id], |r| r.get(0))?)
+        sql::one(
+            self.sql(),
+            "SELECT CASE WHEN EXISTS (SELECT 1 FROM ticket_roles WHERE ticket_id = ?1 AND role = ?2 AND principal_id = ?3) \
+             THEN 1 ELSE 0 END",
+            params![ticket_id, role.as_str(), user_id],
+            |r| r.get(0),
+        )
     }
 
     /// The ticket as shown to people, with its history when `with_history`.
     pub fn ticket(&self, id: i64, with_history: bool) -> Result<Ticket> {
-        let mut ticket = self
-            .conn
-            .prepare_cached(&format!(
+        let mut ticket = sql::optional(
+            self.sql(),
+            &format!(
                 "SELECT t.id, t.effective_id, q.name, t.subject, t.status, \
                    CASE WHEN t.owner_id = {nobody} THEN 'Nobody' ELSE {USER_DISPLAY} END, \
                    t.priority, t.initial_priority, t.final_priority, \
@@ -182,80 +180,81 @@ impl Db<'_> {
                  FROM tickets t JOIN queues q ON q.id = t.queue_id JOIN users u ON u.id = t.owner_id \
                  WHERE t.id = ?1",
                 nobody = crate::user::NOBODY_ID
-            ))?
-            .query_row([id], |r| {
+            ),
+            [id],
+            |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
+                    r.get::<i64>(0)?,
+                    r.get::<i64>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<String>(5)?,
                     [
-                        r.get::<_, i64>(6)?,
+                        r.get::<i64>(6)?,
                         r.get(7)?,
                         r.get(8)?,
                         r.get(16)?,
                         r.get(17)?,
                         r.get(18)?,
                     ],
-                    r.get::<_, String>(9)?,
-                    [r.get::<_, String>(10)?, r.get(11)?],
+                    r.get::<String>(9)?,
+                    [r.get::<String>(10)?, r.get(11)?],
                     [
-                        r.get::<_, Option<String>>(12)?,
+                        r.get::<Option<String>>(12)?,
                         r.get(13)?,
                         r.get(14)?,
                         r.get(15)?,
                         r.get(19)?,
                     ],
-                    r.get::<_, Option<String>>(20)?,
+                    r.get::<Option<String>>(20)?,
                 ))
-            })
-            .optional()?
-            .ok_or_else(|| Error::NotFound(format!("ticket {id} does not exist")))
-            .and_then(
-                |(id, effective_id, queue, subject, status, owner, numbers, creator, times, dates, sla)| {
-                    let [
-                        priority,
-                        initial_priority,
-                        final_priority,
-                        time_worked,
-                        time_estimated,
-                        time_left,
-                    ] = numbers;
-                    let [created, updated] = times;
-                    let [started, resolved, told, due, starts] = dates;
-                    Ok(Ticket {
-                        id,
-                        effective_id,
-                        queue,
-                        subject,
-                        status: Status::named(&status),
-                        owner,
-                        priority,
-                        initial_priority,
-                        final_priority,
-                        requestors: Vec::new(),
-                        cc: Vec::new(),
-                        admincc: Vec::new(),
-                        creator,
-                        created: parse_ts(&created)?,
-                        updated: parse_ts(&updated)?,
-                        started: parse_opt_ts(started)?,
-                        resolved: parse_opt_ts(resolved)?,
-                        told: parse_opt_ts(told)?,
-                        due: parse_opt_ts(due)?,
-                        time_worked,
-                        time_estimated,
-                        time_left,
-                        links: Vec::new(),
-                        custom_fields: Default::default(),
-                        starts: parse_opt_ts(starts)?,
-                        sla,
-                        transactions: None,
-                    })
-                },
-            )?;
+            },
+        )?
+        .ok_or_else(|| Error::NotFound(format!("ticket {id} does not exist")))
+        .and_then(
+            |(id, effective_id, queue, subject, status, owner, numbers, creator, times, dates, sla)| {
+                let [
+                    priority,
+                    initial_priority,
+                    final_priority,
+                    time_worked,
+                    time_estimated,
+                    time_left,
+                ] = numbers;
+                let [created, updated] = times;
+                let [started, resolved, told, due, starts] = dates;
+                Ok(Ticket {
+                    id,
+                    effective_id,
+                    queue,
+                    subject,
+                    status: Status::named(&status),
+                    owner,
+                    priority,
+                    initial_priority,
+                    final_priority,
+                    requestors: Vec::new(),
+                    cc: Vec::new(),
+                    admincc: Vec::new(),
+                    creator,
+                    created: parse_ts(&created)?,
+                    updated: parse_ts(&updated)?,
+                    started: parse_opt_ts(started)?,
+                    resolved: parse_opt_ts(resolved)?,
+                    told: parse_opt_ts(told)?,
+                    due: parse_opt_ts(due)?,
+                    time_worked,
+                    time_estimated,
+                    time_left,
+                    links: Vec::new(),
+                    custom_fields: Default::default(),
+                    starts: parse_opt_ts(starts)?,
+                    sla,
+                    transactions: None,
+                })
+            },
+        )?;
         let addresses = |role: Role| -> Result<Vec<String>> {
             Ok(self
                 .ticket_watchers(id, role)?
@@ -277,91 +276,74 @@ impl Db<'_> {
     /// The history of a ticket and of every ticket merged into it, oldest first.
     pub fn transactions(&self, ticket_id: i64) -> Result<Vec<Transaction>> {
         let mut attachments: HashMap<i64, Vec<AttachmentInfo>> = HashMap::new();
-        let mut stmt = self.conn.prepare_cached(
+        sql::each(
+            self.sql(),
             "SELECT a.transaction_id, a.id, a.parent_id, a.filename, a.content_type, a.size \
              FROM attachments a JOIN transactions x ON x.id = a.transaction_id \
              WHERE x.ticket_id IN (SELECT id FROM tickets WHERE effective_id = ?1) ORDER BY a.id",
-        )?;
-        let rows = stmt.query_map([ticket_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                AttachmentInfo {
+            [ticket_id],
+            |r| {
+                let info = AttachmentInfo {
                     id: r.get(1)?,
                     parent: r.get(2)?,
                     filename: r.get(3)?,
                     content_type: r.get(4)?,
                     size: r.get(5)?,
-                },
-            ))
-        })?;
-        for row in rows {
-            let (transaction, info) = row?;
-            attachments.entry(transaction).or_default().push(info);
-        }
-        let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT x.id, x.ticket_id, x.type, x.field, x.old_value, x.new_value, {USER_DISPLAY}, x.created, \
-               x.content, x.time_taken, x.raw_message_id IS NOT NULL \
-             FROM transactions x JOIN users u ON u.id = x.creator_id \
-             WHERE x.ticket_id IN (SELECT id FROM tickets WHERE effective_id = ?1) ORDER BY x.id"
-        ))?;
-        let rows = stmt.query_map([ticket_id], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                [r.get::<_, Option<String>>(3)?, r.get(4)?, r.get(5)?],
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, i64>(9)?,
-                r.get::<_, bool>(10)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, ticket, kind, [field, old_value, new_value], creator, created, content, time_taken, has_raw) =
-                row?;
-            out.push(Transaction {
-                id,
-                ticket,
-                kind: kind.parse()?,
-                field,
-                old_value,
-                new_value,
-                creator,
-                created: parse_ts(&created)?,
-                content,
-                time_taken,
-                has_raw_message: has_raw,
-                attachments: attachments.remove(&id).unwrap_or_default(),
-            });
-        }
-        Ok(out)
+                };
+                attachments.entry(r.get::<i64>(0)?).or_default().push(info);
+                Ok(())
+            },
+        )?;
+        sql::all(
+            self.sql(),
+            &format!(
+                "SELECT x.id, x.ticket_id, x.type, x.field, x.old_value, x.new_value, {USER_DISPLAY}, x.created, \
+                   x.content, x.time_taken, CASE WHEN x.raw_message_id IS NOT NULL THEN 1 ELSE 0 END \
+                 FROM transactions x JOIN users u ON u.id = x.creator_id \
+                 WHERE x.ticket_id IN (SELECT id FROM tickets WHERE effective_id = ?1) ORDER BY x.id"
+            ),
+            [ticket_id],
+            |r| {
+                let id: i64 = r.get(0)?;
+                Ok(Transaction {
+                    id,
+                    ticket: r.get(1)?,
+                    kind: r.get::<String>(2)?.parse()?,
+                    field: r.get(3)?,
+                    old_value: r.get(4)?,
+                    new_value: r.get(5)?,
+                    creator: r.get(6)?,
+                    created: parse_ts(&r.get::<String>(7)?)?,
+                    content: r.get(8)?,
+                    time_taken: r.get(9)?,
+                    has_raw_message: r.get(10)?,
+                    attachments: attachments.remove(&id).unwrap_or_default(),
+                })
+            },
+        )
     }
 
     /// The raw message a transaction was made from, byte for byte.
     pub fn raw_message_of(&self, transaction_id: i64) -> Result<Vec<u8>> {
-        let (inline, blob) = cached_row(
-            self.conn,
+        let (inline, blob) = sql::optional(
+            self.sql(),
             "SELECT r.bytes, r.blob_id FROM transactions x JOIN raw_messages r ON r.id = x.raw_message_id \
              WHERE x.id = ?1",
             [transaction_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} has no raw message")))?;
         self.inline_or_blob(inline, blob)
     }
 
     /// Where a transaction belongs and what it is: its ticket, its kind, and its field.
     pub fn transaction_place(&self, transaction_id: i64) -> Result<TransactionPlace> {
-        let (ticket, kind, field): (i64, String, Option<String>) = cached_row(
-            self.conn,
+        let (ticket, kind, field): (i64, String, Option<String>) = sql::optional(
+            self.sql(),
             "SELECT ticket_id, type, field FROM transactions WHERE id = ?1",
             [transaction_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("transaction {transaction_id} does not exist")))?;
         Ok(TransactionPlace {
             ticket,
@@ -373,21 +355,21 @@ impl Db<'_> {
     /// The transaction an attachment belongs to, and whether it is an attached file (has
     /// a name) rather than the message's own text.
     pub fn attachment_transaction(&self, attachment_id: i64) -> Result<(i64, bool)> {
-        cached_row(
-            self.conn,
-            "SELECT transaction_id, filename IS NOT NULL FROM attachments WHERE id = ?1",
+        sql::optional(
+            self.sql(),
+            "SELECT transaction_id, CASE WHEN filename IS NOT NULL THEN 1 ELSE 0 END FROM attachments WHERE id = ?1",
             [attachment_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))
     }
 
     /// The content of one attachment, with its type and name.
     pub fn attachment_content(&self, attachment_id: i64) -> Result<AttachmentContent> {
-        let (mut content, blob): (AttachmentContent, Option<i64>) = cached_row(
-            self.conn,
-            "SELECT content_type, filename, COALESCE(content, X''), blob_id, headers, subject, message_id \
+        // content is NULL for a blob's part and for a multipart container: read as empty
+        let (mut content, blob): (AttachmentContent, Option<i64>) = sql::optional(
+            self.sql(),
+            "SELECT content_type, filename, content, blob_id, headers, subject, message_id \
              FROM attachments WHERE id = ?1",
             [attachment_id],
             |r| {
@@ -395,7 +377,7 @@ impl Db<'_> {
                     AttachmentContent {
                         content_type: r.get(0)?,
                         filename: r.get(1)?,
-                        bytes: r.get(2)?,
+                        bytes: r.get::<Option<Vec<u8>>>(2)?.unwrap_or_default(),
                         headers: r.get(4)?,
                         subject: r.get(5)?,
                         message_id: r.get(6)?,
@@ -403,8 +385,7 @@ impl Db<'_> {
                     r.get(3)?,
                 ))
             },
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("attachment {attachment_id} does not exist")))?;
         content.bytes = self.inline_or_blob(std::mem::take(&mut content.bytes), blob)?;
         Ok(content)
@@ -441,11 +422,11 @@ impl WriteTx<'_> {
     /// Creates a ticket and returns its number.
     pub fn insert_ticket(&self, t: &NewTicket<'_>) -> Result<i64> {
         let now = ts(t.now);
-        cached_execute(
-            self.conn(),
+        let id: i64 = sql::one(
+            self.sql(),
             "INSERT INTO tickets (effective_id, queue_id, subject, status, owner_id, priority, \
                initial_priority, final_priority, creator_id, created, last_updated_by, updated) \
-             VALUES (0, ?1, ?2, ?3, ?4, ?5, ?5, ?8, ?6, ?7, ?6, ?7)",
+             VALUES (0, ?1, ?2, ?3, ?4, ?5, ?5, ?8, ?6, ?7, ?6, ?7) RETURNING id",
             params![
                 t.queue_id,
                 t.subject,
@@ -456,17 +437,16 @@ impl WriteTx<'_> {
                 now,
                 t.final_priority
             ],
+            |r| r.get(0),
         )?;
-        let id = self.conn().last_insert_rowid();
-        self.conn()
-            .execute("UPDATE tickets SET effective_id = id WHERE id = ?1", [id])?;
+        sql::execute(self.sql(), "UPDATE tickets SET effective_id = id WHERE id = ?1", [id])?;
         Ok(id)
     }
 
     /// Adds a watcher; false when they already were one.
     pub fn add_watcher(&self, ticket_id: i64, role: Role, principal_id: i64) -> Result<bool> {
-        Ok(cached_execute(
-            self.conn(),
+        Ok(sql::execute(
+            self.sql(),
             "INSERT INTO ticket_roles (ticket_id, role, principal_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             params![ticket_id, role.as_str(), principal_id],
         )? == 1)
@@ -474,8 +454,8 @@ impl WriteTx<'_> {
 
     /// Removes a watcher; false when they were none.
     pub fn remove_watcher(&self, ticket_id: i64, role: Role, principal_id: i64) -> Result<bool> {
-        Ok(cached_execute(
-            self.conn(),
+        Ok(sql::execute(
+            self.sql(),
             "DELETE FROM ticket_roles WHERE ticket_id = ?1 AND role = ?2 AND principal_id = ?3",
             params![ticket_id, role.as_str(), principal_id],
         )? == 1)
@@ -483,12 +463,11 @@ impl WriteTx<'_> {
 
     /// Records a transaction; its time is added to the ticket's time worked.
     pub fn insert_transaction(&self, t: &NewTransaction<'_>) -> Result<i64> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO transactions (ticket_id, type, field, old_value, new_value, content, time_taken, \
-                   creator_id, created, raw_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
+        let id: i64 = sql::one(
+            self.sql(),
+            "INSERT INTO transactions (ticket_id, type, field, old_value, new_value, content, time_taken, \
+               creator_id, created, raw_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+            params![
                 t.ticket_id,
                 t.kind.as_str(),
                 t.field,
@@ -499,10 +478,11 @@ impl WriteTx<'_> {
                 t.creator_id,
                 ts(t.now),
                 t.raw_message_id
-            ])?;
-        let id = self.conn().last_insert_rowid();
-        cached_execute(
-            self.conn(),
+            ],
+            |r| r.get(0),
+        )?;
+        sql::execute(
+            self.sql(),
             "UPDATE tickets SET updated = ?2, last_updated_by = ?3, time_worked = time_worked + ?4 WHERE id = ?1",
             params![t.ticket_id, ts(t.now), t.creator_id, t.time_taken],
         )?;
@@ -512,10 +492,6 @@ impl WriteTx<'_> {
     /// Stores a message's MIME tree under a transaction.
     pub fn insert_parts(&self, transaction_id: i64, parts: &[Part]) -> Result<()> {
         let mut ids: Vec<i64> = Vec::with_capacity(parts.len());
-        let mut stmt = self.conn().prepare_cached(
-            "INSERT INTO attachments (transaction_id, parent_id, message_id, subject, filename, content_type, \
-               headers, content, size, blob_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        )?;
         for part in parts {
             let parent = part.parent.and_then(|p| ids.get(p).copied());
             let size = match part.blob {
@@ -525,27 +501,33 @@ impl WriteTx<'_> {
                 }
                 None => part.content.as_ref().map_or(0, Vec::len),
             } as i64;
-            stmt.execute(params![
-                transaction_id,
-                parent,
-                part.message_id,
-                part.subject,
-                part.filename,
-                part.content_type,
-                part.headers,
-                part.content,
-                size,
-                part.blob.map(|(blob, _)| blob)
-            ])?;
-            ids.push(self.conn().last_insert_rowid());
+            let id = sql::one(
+                self.sql(),
+                "INSERT INTO attachments (transaction_id, parent_id, message_id, subject, filename, content_type, \
+                   headers, content, size, blob_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+                params![
+                    transaction_id,
+                    parent,
+                    part.message_id,
+                    part.subject,
+                    part.filename,
+                    part.content_type,
+                    part.headers,
+                    part.content,
+                    size,
+                    part.blob.map(|(blob, _)| blob)
+                ],
+                |r| r.get(0),
+            )?;
+            ids.push(id);
         }
         Ok(())
     }
 
     /// Sets a ticket column. `column` comes from this module's callers, never from input.
-    fn set_column(&self, ticket_id: i64, column: &'static str, value: &dyn ToSql) -> Result<()> {
-        cached_execute(
-            self.conn(),
+    fn set_column(&self, ticket_id: i64, column: &'static str, value: &dyn ToValue) -> Result<()> {
+        sql::execute(
+            self.sql(),
             &format!("UPDATE tickets SET {column} = ?2 WHERE id = ?1"),
             params![ticket_id, value],
         )?;
@@ -647,4 +629,109 @@ pub enum PriorityField {
     Current,
     Initial,
     Final,
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    pub(in crate::store) fn at(minute: u32) -> Timestamp {
+        parse_ts(&format!("2026-12-01T10:{minute:02}:00Z")).unwrap()
+    }
+
+    /// A new ticket in a queue of its own name, created by root.
+    pub(in crate::store) fn a_ticket(tx: &WriteTx<'_>, queue: &str) -> i64 {
+        let queue = tx
+            .create_queue(
+                queue,
+                &format!("{queue}@example.com"),
+                &format!("{queue}-comment@example.com"),
+                at(0),
+            )
+            .unwrap();
+        tx.insert_ticket(&NewTicket {
+            queue_id: queue.id,
+            subject: "The printer is on fire",
+            status: Status::named(Status::NEW),
+            owner_id: crate::user::NOBODY_ID,
+            priority: 5,
+            final_priority: 50,
+            creator_id: 3,
+            now: at(0),
+        })
+        .unwrap()
+    }
+
+    fn part(parent: Option<usize>, filename: Option<&str>, content: Option<&[u8]>) -> Part {
+        Part {
+            parent,
+            content_type: if content.is_some() {
+                "text/plain"
+            } else {
+                "multipart/mixed"
+            }
+            .into(),
+            filename: filename.map(Into::into),
+            headers: String::new(),
+            content: content.map(<[u8]>::to_vec),
+            blob: None,
+            message_id: None,
+            subject: None,
+        }
+    }
+
+    #[test]
+    fn a_ticket_reads_back_with_its_watchers_history_and_attachments() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let tx = store.begin().unwrap();
+        let id = a_ticket(&tx, "general");
+        let row = tx.ticket_row(id).unwrap().unwrap();
+        assert_eq!(
+            (row.effective_id, row.priority, row.initial_priority, row.final_priority),
+            (id, 5, 5, 50)
+        );
+        assert_eq!(tx.ticket_row(id + 1).unwrap(), None);
+
+        let mut create = NewTransaction::new(id, TransactionKind::Create, 3, at(1));
+        create.time_taken = 7;
+        let txn = tx.insert_transaction(&create).unwrap();
+        let parts = [
+            part(None, None, None),
+            part(Some(0), None, Some(b"hello")),
+            part(Some(0), Some("notes.txt"), Some(b"notes")),
+        ];
+        tx.insert_parts(txn, &parts).unwrap();
+        assert!(tx.add_watcher(id, Role::Requestor, 3).unwrap());
+        assert!(!tx.add_watcher(id, Role::Requestor, 3).unwrap());
+        assert!(tx.is_watcher(id, Role::Requestor, 3).unwrap());
+        assert!(!tx.is_watcher(id, Role::Cc, 3).unwrap());
+        tx.set_date(id, DateField::Due, Some(at(30))).unwrap();
+        tx.set_sla(id, Some("4h")).unwrap();
+
+        let ticket = tx.ticket(id, true).unwrap();
+        assert_eq!((ticket.owner.as_str(), ticket.requestors.len()), ("Nobody", 1));
+        assert_eq!(
+            (ticket.time_worked, ticket.due, ticket.sla.as_deref()),
+            (7, Some(at(30)), Some("4h"))
+        );
+        assert_eq!(ticket.updated, at(1));
+        let history = ticket.transactions.unwrap();
+        assert_eq!(history.len(), 1);
+        assert_eq!((history[0].id, history[0].has_raw_message), (txn, false));
+        let attachments = &history[0].attachments;
+        assert_eq!(attachments.len(), 3);
+        assert_eq!(attachments[2].parent, Some(attachments[0].id));
+        assert_eq!(attachments[2].size, 5);
+
+        assert_eq!(tx.attachment_transaction(attachments[1].id).unwrap(), (txn, false));
+        assert_eq!(tx.attachment_transaction(attachments[2].id).unwrap(), (txn, true));
+        // a multipart container has no content of its own: it reads as empty
+        assert_eq!(tx.attachment_content(attachments[0].id).unwrap().bytes, b"");
+        assert_eq!(tx.attachment_content(attachments[2].id).unwrap().bytes, b"notes");
+        assert!(tx.attachment_content(attachments[2].id + 1).is_err());
+        assert!(tx.raw_message_of(txn).is_err());
+        assert_eq!(tx.transaction_place(txn).unwrap().ticket, id);
+    }
 }
