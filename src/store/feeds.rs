@@ -1,9 +1,8 @@
 //! Feeds of searches (Atom, iCalendar): found by the SHA-256 of their address's secret,
 //! as API tokens and web sessions are.
 
-use rusqlite::{OptionalExtension, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
+use super::sql::{self, Row, params};
+use super::{Db, WriteTx, parse_ts, ts};
 use crate::error::Result;
 use crate::ticket::Timestamp;
 
@@ -27,7 +26,7 @@ const FEED_COLUMNS: &str = "SELECT f.id, f.user_id, f.name, COALESCE(s.query, f.
 
 type FeedColumns = (i64, i64, String, String, String, Option<String>);
 
-fn feed_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedColumns> {
+fn feed_from_row(r: &Row<'_>) -> Result<FeedColumns> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
 }
 
@@ -45,24 +44,24 @@ fn feed_row((id, user_id, name, query, created, search): FeedColumns) -> Result<
 impl Db<'_> {
     /// The feed whose secret hashes to `hash`, if there is one.
     pub fn feed(&self, hash: &str) -> Result<Option<FeedRow>> {
-        cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             &format!("{FEED_COLUMNS} WHERE f.token_hash = ?1"),
             [hash],
             feed_from_row,
-        )
-        .optional()?
+        )?
         .map(feed_row)
         .transpose()
     }
 
     /// A user's feeds, oldest first.
     pub fn feeds_of(&self, user_id: i64) -> Result<Vec<FeedRow>> {
-        let rows = self
-            .conn
-            .prepare_cached(&format!("{FEED_COLUMNS} WHERE f.user_id = ?1 ORDER BY f.id"))?
-            .query_map([user_id], feed_from_row)?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let rows = sql::all(
+            self.sql(),
+            &format!("{FEED_COLUMNS} WHERE f.user_id = ?1 ORDER BY f.id"),
+            [user_id],
+            feed_from_row,
+        )?;
         rows.into_iter().map(feed_row).collect()
     }
 }
@@ -79,18 +78,19 @@ impl WriteTx<'_> {
         search_id: Option<i64>,
         now: Timestamp,
     ) -> Result<i64> {
-        cached_execute(
-            self.conn(),
-            "INSERT INTO feeds (token_hash, user_id, name, query, created, search_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        sql::one(
+            self.sql(),
+            "INSERT INTO feeds (token_hash, user_id, name, query, created, search_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
             params![hash, user_id, name, query, ts(now), search_id],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+            |r| r.get(0),
+        )
     }
 
     /// Deletes one of a user's feeds: its address stops working. Whether there was one.
     pub fn delete_feed(&self, id: i64, user_id: i64) -> Result<bool> {
-        Ok(cached_execute(
-            self.conn(),
+        Ok(sql::execute(
+            self.sql(),
             "DELETE FROM feeds WHERE id = ?1 AND user_id = ?2",
             params![id, user_id],
         )? > 0)

@@ -1,8 +1,7 @@
 //! Queues and their watchers.
 
-use rusqlite::{OptionalExtension, Row, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row, ts};
+use super::sql::{self, Row, params};
+use super::{Db, WriteTx, ts};
 use crate::config::QueueConfig;
 use crate::error::{Error, Result};
 use crate::queue::NonWatcherMail;
@@ -29,16 +28,16 @@ pub struct QueueRow {
     pub from_config: bool,
 }
 
-fn queue_from_row(row: &Row<'_>) -> rusqlite::Result<QueueRow> {
+fn queue_from_row(row: &Row<'_>) -> Result<QueueRow> {
     let policy: String = row.get(5)?;
     Ok(QueueRow {
         id: row.get(0)?,
         name: row.get(1)?,
-        address: row.get::<_, Option<String>>(2)?.unwrap_or_default(),
-        comment_address: row.get::<_, Option<String>>(3)?.unwrap_or_default(),
+        address: row.get::<Option<String>>(2)?.unwrap_or_default(),
+        comment_address: row.get::<Option<String>>(3)?.unwrap_or_default(),
         description: row.get(4)?,
         non_watcher_mail: policy.parse().unwrap_or_default(),
-        from_config: row.get::<_, String>(6)? == "config",
+        from_config: row.get::<String>(6)? == "config",
         subject_tag: row.get(7)?,
         lifecycle: row.get(8)?,
         resolve_with_open_dependencies: row.get(9)?,
@@ -53,37 +52,34 @@ const QUEUE_COLUMNS: &str = "id, name, address, comment_address, description, no
 impl Db<'_> {
     /// The enabled queue with this name (case-insensitive).
     pub fn queue_by_name(&self, name: &str) -> Result<Option<QueueRow>> {
-        Ok(cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             &format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE name = ?1 AND disabled = 0"),
             [name],
             queue_from_row,
         )
-        .optional()?)
     }
 
     /// The queue with this id.
     pub fn queue(&self, id: i64) -> Result<QueueRow> {
-        cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             &format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE id = ?1"),
             [id],
             queue_from_row,
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("no queue with id {id}")))
     }
 
     /// The users watching every ticket of a queue in `role` (Cc or AdminCc), members of
     /// watching groups included.
     pub fn queue_watchers(&self, queue_id: i64, role: Role) -> Result<Vec<User>> {
-        let ids: Vec<i64> = self
-            .conn
-            .prepare_cached(
-                "SELECT principal_id FROM queue_watchers WHERE queue_id = ?1 AND role = ?2 ORDER BY principal_id",
-            )?
-            .query_map(params![queue_id, role.as_str()], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<i64> = sql::all(
+            self.sql(),
+            "SELECT principal_id FROM queue_watchers WHERE queue_id = ?1 AND role = ?2 ORDER BY principal_id",
+            params![queue_id, role.as_str()],
+            |r| r.get(0),
+        )?;
         self.users_in(&ids)
     }
 }
@@ -94,54 +90,54 @@ impl Db<'_> {
     /// tickets there are. Ignores rights: the workflow shows it only for whole queues a
     /// user may see.
     pub fn ticket_counts(&self) -> Result<Vec<(i64, String, i64)>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT queue_id, status, n FROM ticket_counts WHERE n > 0 ORDER BY queue_id, status")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?)
+        sql::all(
+            self.sql(),
+            "SELECT queue_id, status, n FROM ticket_counts WHERE n > 0 ORDER BY queue_id, status",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     }
 
     /// [`Db::ticket_counts`] by queue name, disabled queues too: what metrics report.
     pub fn ticket_counts_by_queue_name(&self) -> Result<Vec<(String, String, i64)>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT q.name, c.status, c.n FROM ticket_counts c JOIN queues q ON q.id = c.queue_id \
-                 ORDER BY q.name, c.status",
-            )?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?)
+        sql::all(
+            self.sql(),
+            "SELECT q.name, c.status, c.n FROM ticket_counts c JOIN queues q ON q.id = c.queue_id \
+             ORDER BY q.name, c.status",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     }
 
     /// Every enabled queue, by name.
     pub fn queues(&self) -> Result<Vec<QueueRow>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {QUEUE_COLUMNS} FROM queues WHERE disabled = 0 ORDER BY name"
-            ))?
-            .query_map([], queue_from_row)?
-            .collect::<rusqlite::Result<_>>()?)
+        sql::all(
+            self.sql(),
+            &format!("SELECT {QUEUE_COLUMNS} FROM queues WHERE disabled = 0 ORDER BY name"),
+            [],
+            queue_from_row,
+        )
     }
 
     /// The queues' own subject tag names.
     pub fn queue_tags(&self) -> Result<Vec<String>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT DISTINCT subject_tag FROM queues WHERE subject_tag IS NOT NULL ORDER BY 1")?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
+        sql::all(
+            self.sql(),
+            "SELECT DISTINCT subject_tag FROM queues WHERE subject_tag IS NOT NULL ORDER BY 1",
+            [],
+            |r| r.get(0),
+        )
     }
 
     /// Whether the address is one of a queue's: mail from it is our own.
     pub fn is_queue_address(&self, address: &str) -> Result<bool> {
-        Ok(cached_row(
-            self.conn,
+        sql::one(
+            self.sql(),
             "SELECT EXISTS (SELECT 1 FROM queues WHERE address = ?1 COLLATE NOCASE \
                OR comment_address = ?1 COLLATE NOCASE)",
             [address],
             |r| r.get(0),
-        )?)
+        )
     }
 }
 
@@ -151,14 +147,10 @@ impl WriteTx<'_> {
     /// never deleted, so their tickets keep their history. Queues made by `tkt queue`
     /// are left alone.
     pub fn sync_queues(&self, queues: &[QueueConfig], now: Timestamp) -> Result<()> {
-        cached_execute(
-            self.conn(),
-            "UPDATE queues SET disabled = 1 WHERE source = 'config'",
-            [],
-        )?;
+        sql::execute(self.sql(), "UPDATE queues SET disabled = 1 WHERE source = 'config'", [])?;
         for q in queues {
-            cached_execute(
-                self.conn(),
+            sql::execute(
+                self.sql(),
                 "INSERT INTO queues (name, address, comment_address, description, non_watcher_mail, subject_tag, \
                    lifecycle, resolve_with_open_dependencies, resolve_parent_with_children, reopen_window_days, \
                    source, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8, ?9, ?10, ?11, 'config', ?7) \
@@ -183,10 +175,10 @@ impl WriteTx<'_> {
                     q.reopen_window_days
                 ],
             )?;
-            let id: i64 = cached_row(self.conn(), "SELECT id FROM queues WHERE name = ?1", [&q.name], |r| {
+            let id: i64 = sql::one(self.sql(), "SELECT id FROM queues WHERE name = ?1", [&q.name], |r| {
                 r.get(0)
             })?;
-            cached_execute(self.conn(), "DELETE FROM queue_watchers WHERE queue_id = ?1", [id])?;
+            sql::execute(self.sql(), "DELETE FROM queue_watchers WHERE queue_id = ?1", [id])?;
             for (role, addresses, privileged) in [(Role::Cc, &q.cc, false), (Role::AdminCc, &q.admin_cc, true)] {
                 for address in addresses {
                     let user = self.ensure_user(address, "", privileged, now)?;
@@ -199,8 +191,8 @@ impl WriteTx<'_> {
 
     /// Creates a queue managed by `tkt queue`.
     pub fn create_queue(&self, name: &str, address: &str, comment_address: &str, now: Timestamp) -> Result<QueueRow> {
-        let exists: bool = cached_row(
-            self.conn(),
+        let exists: bool = sql::one(
+            self.sql(),
             "SELECT EXISTS (SELECT 1 FROM queues WHERE name = ?1)",
             [name],
             |r| r.get(0),
@@ -208,12 +200,14 @@ impl WriteTx<'_> {
         if exists {
             return Err(Error::Conflict(format!("a queue named `{name}` exists already")));
         }
-        cached_execute(
-            self.conn(),
-            "INSERT INTO queues (name, address, comment_address, source, created) VALUES (?1, ?2, ?3, 'admin', ?4)",
+        let id: i64 = sql::one(
+            self.sql(),
+            "INSERT INTO queues (name, address, comment_address, source, created) \
+             VALUES (?1, ?2, ?3, 'admin', ?4) RETURNING id",
             params![name, address, comment_address, ts(now)],
+            |r| r.get(0),
         )?;
-        self.queue(self.conn().last_insert_rowid())
+        self.queue(id)
     }
 
     /// Changes a queue's field: `address`, `comment_address`, `description`,
@@ -228,8 +222,8 @@ impl WriteTx<'_> {
         };
         // an empty tag means "use mail.tag"; other fields may be empty
         let value = Some(value).filter(|v| !v.is_empty() || field != QueueField::SubjectTag);
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             &format!("UPDATE queues SET {column} = ?2 WHERE id = ?1"),
             params![queue_id, value],
         )?;
@@ -238,8 +232,8 @@ impl WriteTx<'_> {
 
     /// Adds a watcher of every ticket of a queue; false when they were one already.
     pub fn add_queue_watcher(&self, queue_id: i64, role: Role, principal_id: i64) -> Result<bool> {
-        Ok(cached_execute(
-            self.conn(),
+        Ok(sql::execute(
+            self.sql(),
             "INSERT INTO queue_watchers (queue_id, role, principal_id) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
             params![queue_id, role.as_str(), principal_id],
         )? == 1)
@@ -247,8 +241,8 @@ impl WriteTx<'_> {
 
     /// Removes a queue watcher; false when they were none.
     pub fn remove_queue_watcher(&self, queue_id: i64, role: Role, principal_id: i64) -> Result<bool> {
-        Ok(cached_execute(
-            self.conn(),
+        Ok(sql::execute(
+            self.sql(),
             "DELETE FROM queue_watchers WHERE queue_id = ?1 AND role = ?2 AND principal_id = ?3",
             params![queue_id, role.as_str(), principal_id],
         )? == 1)

@@ -1,8 +1,7 @@
 //! Grants, group membership and ticket roles: what `rights` decides from.
 
-use rusqlite::{OptionalExtension, Row, params};
-
-use super::{Db, TicketRow, WriteTx, cached_execute, cached_row};
+use super::sql::{self, Row, params};
+use super::{Db, TicketRow, WriteTx};
 use crate::error::{Error, Result};
 use crate::rights::{EVERYONE, Grant, Grantee, PRIVILEGED, Principal, Right, UNPRIVILEGED};
 use crate::ticket::Role;
@@ -11,7 +10,7 @@ use crate::user::User;
 /// An acl row: id, principal, role, right, queue, whether the principal is a group.
 type AclRow = (i64, Option<i64>, Option<String>, String, Option<i64>, bool);
 
-fn grant_from_row(row: &Row<'_>) -> rusqlite::Result<AclRow> {
+fn grant_from_row(row: &Row<'_>) -> Result<AclRow> {
     Ok((
         row.get(0)?,
         row.get(1)?,
@@ -37,18 +36,19 @@ impl Db<'_> {
     /// 100,000 users).
     pub fn principal(&self, user: &User) -> Result<Principal> {
         let system = if user.privileged { PRIVILEGED } else { UNPRIVILEGED };
-        let groups: Vec<i64> = self
-            .conn
-            .prepare_cached(
-                "WITH RECURSIVE member_of(id) AS ( \
-                   SELECT ?1 UNION SELECT ?2 UNION SELECT ?3 \
-                   UNION SELECT m.group_id FROM member_of o \
-                     CROSS JOIN group_members m ON m.member_id = o.id \
-                     CROSS JOIN principals p ON p.id = m.group_id AND p.disabled = 0 \
-                 ) SELECT id FROM member_of WHERE id != ?1 ORDER BY id",
-            )?
-            .query_map(params![user.id, EVERYONE, system], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        // the join conditions are in WHERE, not ON: PostgreSQL takes no ON after CROSS
+        // JOIN, and SQLite plans an inner join's ON and WHERE alike (same plan)
+        let groups: Vec<i64> = sql::all(
+            self.sql(),
+            "WITH RECURSIVE member_of(id) AS ( \
+               SELECT CAST(?1 AS BIGINT) UNION SELECT CAST(?2 AS BIGINT) UNION SELECT CAST(?3 AS BIGINT) \
+               UNION SELECT m.group_id FROM member_of o \
+                 CROSS JOIN group_members m CROSS JOIN principals p \
+                 WHERE m.member_id = o.id AND p.id = m.group_id AND p.disabled = 0 \
+             ) SELECT id FROM member_of WHERE id != ?1 ORDER BY id",
+            params![user.id, EVERYONE, system],
+            |r| r.get(0),
+        )?;
         Ok(Principal {
             user_id: user.id,
             groups,
@@ -58,14 +58,14 @@ impl Db<'_> {
     /// Every grant. The table is small (grants are made by hand), so rights are decided
     /// in memory from all of it.
     pub fn grants(&self) -> Result<Vec<Grant>> {
-        let rows: Vec<_> = self
-            .conn
-            .prepare_cached(
-                "SELECT a.id, a.principal_id, a.role, a.right_name, a.queue_id, COALESCE(p.kind = 'group', 0) \
-                 FROM acl a LEFT JOIN principals p ON p.id = a.principal_id ORDER BY a.id",
-            )?
-            .query_map([], grant_from_row)?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows = sql::all(
+            self.sql(),
+            "SELECT a.id, a.principal_id, a.role, a.right_name, a.queue_id, \
+               CASE WHEN p.kind = 'group' THEN 1 ELSE 0 END \
+             FROM acl a LEFT JOIN principals p ON p.id = a.principal_id ORDER BY a.id",
+            [],
+            grant_from_row,
+        )?;
         let mut grants = Vec::with_capacity(rows.len());
         for (id, principal, role, right, queue, is_group) in rows {
             let grantee = match (principal, role) {
@@ -91,16 +91,15 @@ impl Db<'_> {
     pub fn roles_on_ticket(&self, ticket: &TicketRow, who: &Principal) -> Result<Vec<Role>> {
         let mut ids = who.groups.clone();
         ids.push(who.user_id);
-        let names: Vec<String> = self
-            .conn
-            .prepare_cached(
-                "SELECT role FROM ticket_roles WHERE ticket_id = ?1 \
-                   AND principal_id IN (SELECT value FROM json_each(?3)) \
-                 UNION SELECT role FROM queue_watchers WHERE queue_id = ?2 \
-                   AND principal_id IN (SELECT value FROM json_each(?3))",
-            )?
-            .query_map(params![ticket.id, ticket.queue_id, id_list(&ids)], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let names: Vec<String> = sql::all(
+            self.sql(),
+            "SELECT role FROM ticket_roles WHERE ticket_id = ?1 \
+               AND principal_id IN (SELECT value FROM json_each(?3)) \
+             UNION SELECT role FROM queue_watchers WHERE queue_id = ?2 \
+               AND principal_id IN (SELECT value FROM json_each(?3))",
+            params![ticket.id, ticket.queue_id, id_list(&ids)],
+            |r| r.get(0),
+        )?;
         let mut roles = names.iter().map(|n| n.parse()).collect::<Result<Vec<Role>>>()?;
         if ticket.owner_id == who.user_id {
             roles.push(Role::Owner);
@@ -112,36 +111,37 @@ impl Db<'_> {
     /// nested groups (disabled groups give none). System groups are not expanded: their
     /// membership is implied, not listed.
     pub fn users_in(&self, principals: &[i64]) -> Result<Vec<User>> {
-        let ids: Vec<i64> = self
-            .conn
-            .prepare_cached(
-                "WITH RECURSIVE members(id) AS ( \
-                   SELECT value FROM json_each(?1) \
-                   UNION SELECT m.member_id FROM members x \
-                     CROSS JOIN group_members m ON m.group_id = x.id \
-                     CROSS JOIN principals p ON p.id = m.group_id AND p.disabled = 0 \
-                 ) SELECT u.id FROM members JOIN users u ON u.id = members.id ORDER BY u.id",
-            )?
-            .query_map([id_list(principals)], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        // joins ordered by hand, as in `principal`
+        let ids: Vec<i64> = sql::all(
+            self.sql(),
+            "WITH RECURSIVE members(id) AS ( \
+               SELECT value FROM json_each(?1) \
+               UNION SELECT m.member_id FROM members x \
+                 CROSS JOIN group_members m CROSS JOIN principals p \
+                 WHERE m.group_id = x.id AND p.id = m.group_id AND p.disabled = 0 \
+             ) SELECT u.id FROM members JOIN users u ON u.id = members.id ORDER BY u.id",
+            [id_list(principals)],
+            |r| r.get(0),
+        )?;
         ids.into_iter().map(|id| self.user(id)).collect()
     }
 
     /// The id of a group by name.
     pub fn group_id(&self, name: &str) -> Result<Option<i64>> {
-        Ok(cached_row(self.conn, "SELECT id FROM groups WHERE name = ?1", [name], |r| r.get(0)).optional()?)
+        sql::optional(self.sql(), "SELECT id FROM groups WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
     }
 
     /// A principal's display name: a user's address or name, or a group's name.
     pub fn principal_name(&self, id: i64) -> Result<String> {
-        cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             "SELECT COALESCE(u.email, u.name, g.name) FROM principals p \
              LEFT JOIN users u ON u.id = p.id LEFT JOIN groups g ON g.id = p.id WHERE p.id = ?1",
             [id],
             |r| r.get(0),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("no user or group with id {id}")))
     }
 }
@@ -153,8 +153,8 @@ impl WriteTx<'_> {
             Grantee::User(id) | Grantee::Group(id) => (Some(id), None),
             Grantee::Role(role) => (None, Some(role.as_str())),
         };
-        Ok(cached_execute(
-            self.conn(),
+        Ok(sql::execute(
+            self.sql(),
             "INSERT INTO acl (principal_id, role, right_name, queue_id) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
             params![principal, role, right.as_str(), queue],
         )? == 1)
@@ -166,9 +166,10 @@ impl WriteTx<'_> {
             Grantee::User(id) | Grantee::Group(id) => (Some(id), None),
             Grantee::Role(role) => (None, Some(role.as_str())),
         };
-        Ok(cached_execute(
-            self.conn(),
-            "DELETE FROM acl WHERE principal_id IS ?1 AND role IS ?2 AND right_name = ?3 AND queue_id IS ?4",
+        Ok(sql::execute(
+            self.sql(),
+            "DELETE FROM acl WHERE principal_id IS NOT DISTINCT FROM ?1 AND role IS NOT DISTINCT FROM ?2 \
+             AND right_name = ?3 AND queue_id IS NOT DISTINCT FROM ?4",
             params![principal, role, right.as_str(), queue],
         )? == 1)
     }

@@ -1,9 +1,8 @@
 //! Web sessions and failed logins. A session is found by the SHA-256 of its cookie's
 //! secret, as an API token is: a copy of the database opens no session.
 
-use rusqlite::{OptionalExtension, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
+use super::sql::{self, params};
+use super::{Db, WriteTx, parse_ts, ts};
 use crate::error::Result;
 use crate::ticket::Timestamp;
 
@@ -45,13 +44,12 @@ pub struct LoginRow {
 impl Db<'_> {
     /// The session whose secret hashes to `hash`, if there is one.
     pub fn session(&self, hash: &str) -> Result<Option<SessionRow>> {
-        let row: Option<(i64, i64, String, String)> = cached_row(
-            self.conn,
+        let row: Option<(i64, i64, String, String)> = sql::optional(
+            self.sql(),
             "SELECT id, user_id, created, last_seen FROM web_sessions WHERE token_hash = ?1",
             [hash],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+        )?;
         row.map(|(id, user_id, created, last_seen)| {
             Ok(SessionRow {
                 id,
@@ -65,10 +63,10 @@ impl Db<'_> {
 
     /// The account a login name or address names, with its password hash.
     pub fn login(&self, who: &str) -> Result<Option<LoginRow>> {
-        Ok(cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             "SELECT u.id, u.password_hash, p.disabled FROM users u JOIN principals p ON p.id = u.id \
-             WHERE u.name = ?1 OR u.email = ?1 ORDER BY u.email = ?1 DESC LIMIT 1",
+             WHERE u.name = ?1 OR u.email = ?1 ORDER BY CASE WHEN u.email = ?1 THEN 1 ELSE 0 END DESC LIMIT 1",
             [who],
             |r| {
                 Ok(LoginRow {
@@ -78,18 +76,16 @@ impl Db<'_> {
                 })
             },
         )
-        .optional()?)
     }
 
     /// Whether a password link is known and not expired (the form is shown only then).
     pub fn password_link_valid(&self, hash: &str, now: Timestamp) -> Result<bool> {
-        let expires: Option<String> = cached_row(
-            self.conn,
+        let expires: Option<String> = sql::optional(
+            self.sql(),
             "SELECT expires FROM password_links WHERE token_hash = ?1",
             [hash],
             |r| r.get(0),
-        )
-        .optional()?;
+        )?;
         Ok(match expires {
             Some(expires) => parse_ts(&expires)? > now,
             None => false,
@@ -98,30 +94,30 @@ impl Db<'_> {
 
     /// Failed logins under `key` since `since`.
     pub fn login_failures(&self, key: &str, since: Timestamp) -> Result<i64> {
-        Ok(cached_row(
-            self.conn,
+        sql::one(
+            self.sql(),
             "SELECT count(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
             params![key, ts(since)],
             |r| r.get(0),
-        )?)
+        )
     }
 }
 
 impl WriteTx<'_> {
     /// Starts a session for a user.
     pub fn create_session(&self, user_id: i64, hash: &str, now: Timestamp) -> Result<i64> {
-        cached_execute(
-            self.conn(),
-            "INSERT INTO web_sessions (token_hash, user_id, created, last_seen) VALUES (?1, ?2, ?3, ?3)",
+        sql::one(
+            self.sql(),
+            "INSERT INTO web_sessions (token_hash, user_id, created, last_seen) VALUES (?1, ?2, ?3, ?3) RETURNING id",
             params![hash, user_id, ts(now)],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+            |r| r.get(0),
+        )
     }
 
     /// Notes that a session was used.
     pub fn touch_session(&self, id: i64, now: Timestamp) -> Result<()> {
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "UPDATE web_sessions SET last_seen = ?2 WHERE id = ?1",
             params![id, ts(now)],
         )?;
@@ -130,27 +126,27 @@ impl WriteTx<'_> {
 
     /// Ends a session (logout, or found expired).
     pub fn end_session(&self, hash: &str) -> Result<()> {
-        cached_execute(self.conn(), "DELETE FROM web_sessions WHERE token_hash = ?1", [hash])?;
+        sql::execute(self.sql(), "DELETE FROM web_sessions WHERE token_hash = ?1", [hash])?;
         Ok(())
     }
 
     /// Ends every session of a user (a password change, a disabled account).
     pub fn end_sessions_of(&self, user_id: i64) -> Result<()> {
-        cached_execute(self.conn(), "DELETE FROM web_sessions WHERE user_id = ?1", [user_id])?;
+        sql::execute(self.sql(), "DELETE FROM web_sessions WHERE user_id = ?1", [user_id])?;
         Ok(())
     }
 
     /// Records a failed login under each key, and forgets failures older than `forget_before`.
     pub fn record_login_failure(&self, keys: &[&str], now: Timestamp, forget_before: Timestamp) -> Result<()> {
         for key in keys {
-            cached_execute(
-                self.conn(),
+            sql::execute(
+                self.sql(),
                 "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
                 params![key, ts(now)],
             )?;
         }
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "DELETE FROM login_failures WHERE at < ?1",
             [ts(forget_before)],
         )?;
@@ -179,13 +175,13 @@ impl WriteTx<'_> {
 
     fn create_link(&self, link: Link, user_id: i64, hash: &str, expires: Timestamp) -> Result<()> {
         let table = link.table();
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             &format!("DELETE FROM {table} WHERE user_id = ?1"),
             [user_id],
         )?;
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             &format!("INSERT INTO {table} (token_hash, user_id, expires) VALUES (?1, ?2, ?3)"),
             params![hash, user_id, ts(expires)],
         )?;
@@ -193,16 +189,15 @@ impl WriteTx<'_> {
     }
 
     fn take_link(&self, link: Link, hash: &str, now: Timestamp) -> Result<Option<i64>> {
-        let row: Option<(i64, String)> = cached_row(
-            self.conn(),
+        let row: Option<(i64, String)> = sql::optional(
+            self.sql(),
             &format!(
                 "DELETE FROM {} WHERE token_hash = ?1 RETURNING user_id, expires",
                 link.table()
             ),
             [hash],
             |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
+        )?;
         match row {
             Some((user_id, expires)) if parse_ts(&expires)? > now => Ok(Some(user_id)),
             _ => Ok(None),
@@ -211,7 +206,7 @@ impl WriteTx<'_> {
 
     /// Forgets the failures under `key` (after a good login to that account).
     pub fn clear_login_failures(&self, key: &str) -> Result<()> {
-        cached_execute(self.conn(), "DELETE FROM login_failures WHERE key = ?1", [key])?;
+        sql::execute(self.sql(), "DELETE FROM login_failures WHERE key = ?1", [key])?;
         Ok(())
     }
 }

@@ -1,8 +1,7 @@
 //! Users.
 
-use rusqlite::{OptionalExtension, Row, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row, ts};
+use super::sql::{self, Row, params};
+use super::{Db, WriteTx, ts};
 use crate::error::{Error, Result};
 use crate::schedule::DigestPeriod;
 use crate::ticket::Timestamp;
@@ -10,7 +9,7 @@ use crate::user::User;
 
 const USER_COLUMNS: &str = "u.id, u.name, u.email, u.real_name, u.privileged, p.disabled, u.digest, u.lang";
 
-fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
+fn user_from_row(row: &Row<'_>) -> Result<User> {
     Ok(User {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -19,7 +18,7 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
         privileged: row.get(4)?,
         disabled: row.get(5)?,
         digest: row
-            .get::<_, Option<String>>(6)?
+            .get::<Option<String>>(6)?
             .and_then(|d| d.parse::<DigestPeriod>().ok()),
         lang: row.get(7)?,
     })
@@ -28,39 +27,36 @@ fn user_from_row(row: &Row<'_>) -> rusqlite::Result<User> {
 impl Db<'_> {
     /// The user with this id.
     pub fn user(&self, id: i64) -> Result<User> {
-        cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             &format!("SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id WHERE u.id = ?1"),
             [id],
             user_from_row,
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("no user with id {id}")))
     }
 
     /// The user with this address.
     pub fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        Ok(cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             &format!("SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id WHERE u.email = ?1"),
             [email],
             user_from_row,
         )
-        .optional()?)
     }
 
     /// The user with this login name or address.
     pub fn user_by_name_or_email(&self, who: &str) -> Result<Option<User>> {
-        Ok(cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             &format!(
                 "SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id \
-                     WHERE u.name = ?1 OR u.email = ?1 ORDER BY u.name = ?1 DESC LIMIT 1"
+                     WHERE u.name = ?1 OR u.email = ?1 ORDER BY CASE WHEN u.name = ?1 THEN 1 ELSE 0 END DESC LIMIT 1"
             ),
             [who],
             user_from_row,
         )
-        .optional()?)
     }
 }
 
@@ -71,7 +67,7 @@ impl WriteTx<'_> {
     /// forger's choosing).
     fn promoted(&self, mut user: User, privileged: bool) -> Result<User> {
         if privileged && !user.privileged {
-            cached_execute(self.conn(), "UPDATE users SET privileged = 1 WHERE id = ?1", [user.id])?;
+            sql::execute(self.sql(), "UPDATE users SET privileged = 1 WHERE id = ?1", [user.id])?;
             user.privileged = true;
         }
         Ok(user)
@@ -84,12 +80,10 @@ impl WriteTx<'_> {
         if let Some(user) = self.user_by_email(email)? {
             return self.promoted(user, privileged);
         }
-        self.conn()
-            .execute("INSERT INTO principals (kind) VALUES ('user')", [])?;
-        let id = self.conn().last_insert_rowid();
+        let id = self.new_user_principal()?;
         // a login name taken by someone else (rare: names are addresses) gets the id appended
-        let taken: bool = cached_row(
-            self.conn(),
+        let taken: bool = sql::one(
+            self.sql(),
             "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
             [email],
             |r| r.get(0),
@@ -101,14 +95,14 @@ impl WriteTx<'_> {
         };
         // an upsert rather than trusting the look-up above: a daemon beside this one may
         // make the same user meanwhile, and then that user is the one
-        let made = cached_execute(
-            self.conn(),
+        let made = sql::execute(
+            self.sql(),
             "INSERT INTO users (id, name, email, real_name, privileged, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
              ON CONFLICT DO NOTHING",
             params![id, name, email, real_name, privileged, ts(now)],
         )?;
         if made == 0 {
-            cached_execute(self.conn(), "DELETE FROM principals WHERE id = ?1", [id])?;
+            sql::execute(self.sql(), "DELETE FROM principals WHERE id = ?1", [id])?;
             let user = self.user_by_email(email)?.ok_or_else(|| {
                 Error::Temporary(format!("the user `{name}` was being made at the same time; try again"))
             })?;
@@ -125,19 +119,30 @@ impl WriteTx<'_> {
             lang: None,
         })
     }
+
+    /// A new principal for a user about to be made; its id.
+    fn new_user_principal(&self) -> Result<i64> {
+        sql::one(
+            self.sql(),
+            "INSERT INTO principals (kind) VALUES ('user') RETURNING id",
+            [],
+            |r| r.get(0),
+        )
+    }
 }
 
 impl Db<'_> {
     /// Every user but the built-in ones, by name; disabled ones when `all`.
     pub fn users(&self, all: bool) -> Result<Vec<User>> {
-        Ok(self
-            .conn
-            .prepare_cached(&format!(
+        sql::all(
+            self.sql(),
+            &format!(
                 "SELECT {USER_COLUMNS} FROM users u JOIN principals p ON p.id = u.id \
-                 WHERE u.id > 3 AND (?1 OR p.disabled = 0) ORDER BY u.name"
-            ))?
-            .query_map([all], user_from_row)?
-            .collect::<rusqlite::Result<_>>()?)
+                 WHERE u.id > 3 AND (?1 <> 0 OR p.disabled = 0) ORDER BY u.name"
+            ),
+            [all],
+            user_from_row,
+        )
     }
 }
 
@@ -166,19 +171,19 @@ impl WriteTx<'_> {
         privileged: bool,
         now: Timestamp,
     ) -> Result<User> {
-        let taken: bool = cached_row(
-            self.conn(),
-            "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1 OR email = ?1 OR (?2 IS NOT NULL AND email = ?2))",
+        let taken: bool = sql::one(
+            self.sql(),
+            "SELECT EXISTS (SELECT 1 FROM users \
+               WHERE name = ?1 OR email = ?1 OR (CAST(?2 AS TEXT) IS NOT NULL AND email = ?2))",
             params![name, email],
             |r| r.get(0),
         )?;
         if taken {
             return Err(Error::Conflict(format!("a user `{name}` exists already")));
         }
-        cached_execute(self.conn(), "INSERT INTO principals (kind) VALUES ('user')", [])?;
-        let id = self.conn().last_insert_rowid();
-        cached_execute(
-            self.conn(),
+        let id = self.new_user_principal()?;
+        sql::execute(
+            self.sql(),
             "INSERT INTO users (id, name, email, real_name, privileged, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             params![id, name, email, real_name, privileged, ts(now)],
         )?;
@@ -187,45 +192,37 @@ impl WriteTx<'_> {
 
     /// Changes one field of a user.
     pub fn change_user(&self, id: i64, change: &UserChange) -> Result<()> {
+        let conn = self.sql();
         match change {
-            UserChange::RealName(v) => cached_execute(
-                self.conn(),
-                "UPDATE users SET real_name = ?2 WHERE id = ?1",
-                params![id, v],
-            ),
-            UserChange::Email(v) => {
-                cached_execute(self.conn(), "UPDATE users SET email = ?2 WHERE id = ?1", params![id, v])
+            UserChange::RealName(v) => {
+                sql::refused_by_constraint(conn, "UPDATE users SET real_name = ?2 WHERE id = ?1", params![id, v])
             }
-            UserChange::Privileged(v) => cached_execute(
-                self.conn(),
-                "UPDATE users SET privileged = ?2 WHERE id = ?1",
-                params![id, v],
-            ),
-            UserChange::Disabled(v) => cached_execute(
-                self.conn(),
+            UserChange::Email(v) => {
+                sql::refused_by_constraint(conn, "UPDATE users SET email = ?2 WHERE id = ?1", params![id, v])
+            }
+            UserChange::Privileged(v) => {
+                sql::refused_by_constraint(conn, "UPDATE users SET privileged = ?2 WHERE id = ?1", params![id, v])
+            }
+            UserChange::Disabled(v) => sql::refused_by_constraint(
+                conn,
                 "UPDATE principals SET disabled = ?2 WHERE id = ?1",
                 params![id, v],
             ),
-            UserChange::PasswordHash(v) => cached_execute(
-                self.conn(),
+            UserChange::PasswordHash(v) => sql::refused_by_constraint(
+                conn,
                 "UPDATE users SET password_hash = ?2 WHERE id = ?1",
                 params![id, v],
             ),
-            UserChange::Digest(v) => cached_execute(
-                self.conn(),
+            UserChange::Digest(v) => sql::refused_by_constraint(
+                conn,
                 "UPDATE users SET digest = ?2 WHERE id = ?1",
                 params![id, v.map(DigestPeriod::as_str)],
             ),
             UserChange::Lang(v) => {
-                cached_execute(self.conn(), "UPDATE users SET lang = ?2 WHERE id = ?1", params![id, v])
+                sql::refused_by_constraint(conn, "UPDATE users SET lang = ?2 WHERE id = ?1", params![id, v])
             }
-        }
-        .map_err(|e| match e.sqlite_error_code() {
-            Some(rusqlite::ErrorCode::ConstraintViolation) => {
-                Error::Conflict("that address belongs to another user".into())
-            }
-            _ => e.into(),
-        })?;
+        }?
+        .map_err(|()| Error::Conflict("that address belongs to another user".into()))?;
         Ok(())
     }
 }
