@@ -6,7 +6,7 @@
 //! SQLite's own limits (expression depth, parameters), so a query either is refused by
 //! the parser with a clear error or runs.
 
-use rusqlite::types::Value as SqlValue;
+use super::sql::Value as SqlValue;
 
 use crate::rights::{Principal, Viewer, Visibility};
 use crate::search::{Condition, Direction, Expr, Field, Op, Query, Value};
@@ -69,10 +69,11 @@ pub fn compile_query(query: &Query, seen_by: SeenBy<'_>, lifecycles: &[&Lifecycl
     let mut sql = format!("SELECT t.id FROM tickets t WHERE {sql} ORDER BY ");
     for (field, direction) in &query.order_by {
         sql.push_str(&order_column(field, &mut params));
+        // SQLite's own order, said out loud: PostgreSQL puts NULL the other way round
         sql.push_str(if *direction == Direction::Desc {
-            " DESC, "
+            " DESC NULLS LAST, "
         } else {
-            " ASC, "
+            " ASC NULLS FIRST, "
         });
     }
     sql.push_str("t.id ASC LIMIT ? OFFSET ?");
@@ -92,7 +93,7 @@ struct Context<'a> {
 
 /// The condition over `t` that limits tickets to what `v` allows: everything (`None`),
 /// whole queues, or tickets on which the user holds a role that `v` names (through a
-/// group or the queue's watchers too). `0` when it allows nothing.
+/// group or the queue's watchers too). `FALSE` when it allows nothing.
 pub(super) fn visible(who: &Principal, v: &Visibility, params: &mut Vec<SqlValue>) -> Option<String> {
     if v.everything {
         return None;
@@ -120,7 +121,7 @@ pub(super) fn visible(who: &Principal, v: &Visibility, params: &mut Vec<SqlValue
         }
     }
     Some(match any.len() {
-        0 => "0".into(),
+        0 => "FALSE".into(),
         1 => any.remove(0),
         _ => format!("({})", any.join(" OR ")),
     })
@@ -360,7 +361,7 @@ fn lifecycle_statuses(active: bool, lifecycles: &[&Lifecycle], params: &mut Vec<
     union.sort_unstable();
     union.dedup();
     if union.is_empty() {
-        return "(0)".into();
+        return "(FALSE)".into();
     }
     let leading = one_of(
         "t.status",
@@ -368,7 +369,7 @@ fn lifecycle_statuses(active: bool, lifecycles: &[&Lifecycle], params: &mut Vec<
         union.iter().map(|st| SqlValue::Text((*st).into())),
         params,
     );
-    let mut any = vec!["0".to_string()];
+    let mut any = vec!["FALSE".to_string()];
     for lifecycle in lifecycles {
         let statuses: Vec<&Status> = lifecycle
             .statuses()
@@ -487,7 +488,7 @@ fn content_condition(c: &Condition, cx: &Context<'_>, params: &mut Vec<SqlValue>
             let mut found = matching(" AND x.type != 'Comment'");
             let comments = &viewer.comments;
             if !comments.queues.is_empty() || !comments.roles.is_empty() {
-                let readable = visible(&viewer.principal, comments, params).unwrap_or_else(|| "1".into());
+                let readable = visible(&viewer.principal, comments, params).unwrap_or_else(|| "TRUE".into());
                 params.push(fts);
                 found = format!("({found} OR ({readable} AND {}))", matching(" AND x.type = 'Comment'"));
             }
@@ -500,7 +501,7 @@ fn content_condition(c: &Condition, cx: &Context<'_>, params: &mut Vec<SqlValue>
 
 fn link_condition(c: &Condition, params: &mut Vec<SqlValue>) -> String {
     let Field::Link(name) = &c.field else {
-        return "0".into();
+        return "FALSE".into();
     };
     let (kind, from_base) = name.stored();
     let (this, other) = if from_base {

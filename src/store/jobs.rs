@@ -1,8 +1,7 @@
 //! The scheduler's records, and the few facts about tickets its jobs need beyond search.
 
-use rusqlite::{OptionalExtension, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row, parse_opt_ts, parse_ts, ts};
+use super::sql::{self, params};
+use super::{Db, WriteTx, parse_opt_ts, parse_ts, ts};
 use crate::error::Result;
 use crate::schedule::DigestPeriod;
 use crate::ticket::{Timestamp, TransactionKind};
@@ -48,8 +47,8 @@ impl WriteTx<'_> {
         if self.job_ran(job, slot)? {
             return Ok(false);
         }
-        Ok(cached_execute(
-            self.conn(),
+        Ok(sql::execute(
+            self.sql(),
             "INSERT INTO job_claims (job, slot, owner, until) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (job, slot) DO UPDATE SET owner = excluded.owner, until = excluded.until \
              WHERE job_claims.owner = excluded.owner OR job_claims.until <= ?5",
@@ -59,8 +58,8 @@ impl WriteTx<'_> {
 
     /// Ends `owner`'s claim on a slot (its run is on record, or it gave up).
     pub fn release_job_slot(&self, job: &str, slot: Timestamp, owner: &str) -> Result<()> {
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "DELETE FROM job_claims WHERE job = ?1 AND slot = ?2 AND owner = ?3",
             params![job, ts(slot), owner],
         )?;
@@ -70,8 +69,8 @@ impl WriteTx<'_> {
     /// Records a run; false when a successful run of the job for that slot is on record
     /// already (the run then must not have done anything).
     pub fn record_job_run(&self, run: &JobRun) -> Result<bool> {
-        Ok(cached_execute(
-            self.conn(),
+        Ok(sql::execute(
+            self.sql(),
             "INSERT INTO job_runs (job, slot, started, duration_ms, outcome, detail) \
              VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
             params![
@@ -89,29 +88,30 @@ impl WriteTx<'_> {
 impl Db<'_> {
     /// How many runs each job has on record, by outcome (ok, failed, interrupted).
     pub fn job_run_counts(&self) -> Result<Vec<(String, String, i64)>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT job, outcome, count(*) FROM job_runs GROUP BY job, outcome ORDER BY job, outcome")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-            .collect::<rusqlite::Result<_>>()?)
+        sql::all(
+            self.sql(),
+            "SELECT job, outcome, count(*) FROM job_runs GROUP BY job, outcome ORDER BY job, outcome",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     }
 
     /// Whether the job ran successfully for this slot.
     pub fn job_ran(&self, job: &str, slot: Timestamp) -> Result<bool> {
-        Ok(cached_row(
-            self.conn,
+        sql::one(
+            self.sql(),
             "SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = ?1 AND slot = ?2 AND outcome = 'ok')",
             params![job, ts(slot)],
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// Where a restarted scheduler picks the job up: after the latest slot it ran for,
     /// successfully or not; but a slot a shutdown interrupted after that one runs again,
     /// so the answer is then just before it.
     pub fn job_resumes_after(&self, job: &str) -> Result<Option<Timestamp>> {
-        let (finished, interrupted): (Option<String>, Option<String>) = cached_row(
-            self.conn,
+        let (finished, interrupted): (Option<String>, Option<String>) = sql::one(
+            self.sql(),
             "SELECT (SELECT MAX(slot) FROM job_runs WHERE job = ?1 AND outcome != 'interrupted'), \
                     (SELECT MIN(slot) FROM job_runs WHERE job = ?1 AND outcome = 'interrupted' \
                        AND slot > COALESCE((SELECT MAX(slot) FROM job_runs \
@@ -127,22 +127,22 @@ impl Db<'_> {
 
     /// The most recent runs of a job, newest first.
     pub fn job_runs(&self, job: &str, limit: u32) -> Result<Vec<JobRun>> {
-        let mut statement = self.conn.prepare_cached(
+        let rows = sql::all(
+            self.sql(),
             "SELECT job, slot, started, duration_ms, outcome, detail FROM job_runs WHERE job = ?1 \
              ORDER BY id DESC LIMIT ?2",
-        )?;
-        let rows = statement
-            .query_map(params![job, limit], |r| {
+            params![job, limit],
+            |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<i64>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<String>(5)?,
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+            },
+        )?;
         rows.into_iter()
             .map(|(job, slot, started, duration_ms, outcome, detail)| {
                 Ok(JobRun {
@@ -161,27 +161,25 @@ impl Db<'_> {
     /// the owner digest goes to, a few at a time.
     pub fn owners_of(&self, statuses: &[String], after: i64, limit: usize) -> Result<Vec<i64>> {
         let statuses = serde_json::to_string(statuses).map_err(|e| crate::error::Error::Internal(e.to_string()))?;
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT DISTINCT owner_id FROM tickets \
-                 WHERE owner_id > ?1 AND owner_id != ?2 AND status IN (SELECT value FROM json_each(?3)) \
-                 ORDER BY owner_id LIMIT ?4",
-            )?
-            .query_map(params![after, NOBODY_ID, statuses, limit as i64], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
+        sql::all(
+            self.sql(),
+            "SELECT DISTINCT owner_id FROM tickets \
+             WHERE owner_id > ?1 AND owner_id != ?2 AND status IN (SELECT value FROM json_each(?3)) \
+             ORDER BY owner_id LIMIT ?4",
+            params![after, NOBODY_ID, statuses, limit as i64],
+            |r| r.get(0),
+        )
     }
 
     /// Enabled users with an address who asked for this digest.
     pub fn digest_subscribers(&self, period: DigestPeriod) -> Result<Vec<User>> {
-        let ids: Vec<i64> = self
-            .conn
-            .prepare_cached(
-                "SELECT u.id FROM users u JOIN principals p ON p.id = u.id \
-                 WHERE u.digest = ?1 AND p.disabled = 0 AND u.email IS NOT NULL ORDER BY u.id",
-            )?
-            .query_map([period.as_str()], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<i64> = sql::all(
+            self.sql(),
+            "SELECT u.id FROM users u JOIN principals p ON p.id = u.id \
+             WHERE u.digest = ?1 AND p.disabled = 0 AND u.email IS NOT NULL ORDER BY u.id",
+            [period.as_str()],
+            |r| r.get(0),
+        )?;
         ids.into_iter().map(|id| self.user(id)).collect()
     }
 
@@ -189,10 +187,10 @@ impl Db<'_> {
     /// what idle escalation and the stalled job measure from, since the system's own
     /// changes (escalation, alarms) must not count as activity.
     pub fn touches(&self, ticket_id: i64) -> Result<Touches> {
-        let row: [Option<String>; 4] = cached_row(
-            self.conn,
+        let row: [Option<String>; 4] = sql::one(
+            self.sql(),
             "SELECT MAX(CASE WHEN tr.creator_id != ?2 THEN tr.created END), \
-                    MAX(CASE WHEN tr.creator_id != ?2 AND u.privileged THEN tr.created END), \
+                    MAX(CASE WHEN tr.creator_id != ?2 AND u.privileged <> 0 THEN tr.created END), \
                     MAX(CASE WHEN tr.creator_id = ?2 AND tr.type = 'Set' AND tr.field = 'Priority' \
                              THEN tr.created END), \
                     MAX(CASE WHEN tr.creator_id = ?2 AND tr.type = 'Correspond' THEN tr.created END) \
@@ -214,20 +212,17 @@ impl Db<'_> {
     /// came from staff and whether from a requestor. The system's own replies (reminders)
     /// are no answer and left out.
     pub fn exchange(&self, ticket_id: i64) -> Result<Vec<ExchangeEntry>> {
-        let rows: Vec<(String, bool, bool, bool)> = self
-            .conn
-            .prepare_cached(
-                "SELECT tr.created, tr.type = 'Create', u.privileged, \
-                        EXISTS (SELECT 1 FROM ticket_roles r WHERE r.ticket_id = t.effective_id \
-                                AND r.role = 'Requestor' AND r.principal_id = tr.creator_id) \
-                 FROM transactions tr JOIN tickets t ON t.id = tr.ticket_id JOIN users u ON u.id = tr.creator_id \
-                 WHERE t.effective_id = ?1 AND tr.type IN ('Create', 'Correspond') AND tr.creator_id != ?2 \
-                 ORDER BY tr.created, tr.id",
-            )?
-            .query_map(params![ticket_id, SYSTEM_USER_ID], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+        let rows: Vec<(String, bool, bool, bool)> = sql::all(
+            self.sql(),
+            "SELECT tr.created, CASE WHEN tr.type = 'Create' THEN 1 ELSE 0 END, u.privileged, \
+                    EXISTS (SELECT 1 FROM ticket_roles r WHERE r.ticket_id = t.effective_id \
+                            AND r.role = 'Requestor' AND r.principal_id = tr.creator_id) \
+             FROM transactions tr JOIN tickets t ON t.id = tr.ticket_id JOIN users u ON u.id = tr.creator_id \
+             WHERE t.effective_id = ?1 AND tr.type IN ('Create', 'Correspond') AND tr.creator_id != ?2 \
+             ORDER BY tr.created, tr.id",
+            params![ticket_id, SYSTEM_USER_ID],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
         rows.into_iter()
             .map(|(at, opening, privileged, requestor)| {
                 Ok(ExchangeEntry {
@@ -243,13 +238,12 @@ impl Db<'_> {
     /// Whether the ticket's history already has this service-level alarm for this due
     /// date: each is raised once per due date.
     pub fn sla_alarm_raised(&self, ticket_id: i64, alarm: &str, due: Timestamp) -> Result<bool> {
-        Ok(cached_row(
-            self.conn,
+        Ok(sql::optional(
+            self.sql(),
             "SELECT 1 FROM transactions WHERE ticket_id = ?1 AND type = ?2 AND field = ?3 AND new_value = ?4",
             params![ticket_id, TransactionKind::Sla.as_str(), alarm, ts(due)],
-            |r| r.get::<_, i64>(0),
-        )
-        .optional()?
+            |r| r.get::<i64>(0),
+        )?
         .is_some())
     }
 }
@@ -303,5 +297,60 @@ mod tests {
         };
         assert!(tx.record_job_run(&failed).unwrap());
         assert!(tx.claim_job_slot("digest", slot, "a", at(40), at(50)).unwrap());
+    }
+
+    #[test]
+    fn the_exchange_and_touches_tell_staff_requestors_and_the_system_apart() {
+        use crate::store::{NewTicket, NewTransaction};
+        use crate::ticket::{Role, Status};
+        use crate::user::ROOT_ID;
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let tx = store.begin().unwrap();
+        let queue = tx
+            .create_queue("general", "general@test", "general-comment@test", at(0))
+            .unwrap();
+        let ticket = tx
+            .insert_ticket(&NewTicket {
+                queue_id: queue.id,
+                subject: "hi",
+                status: Status::named(Status::NEW),
+                owner_id: NOBODY_ID,
+                priority: 0,
+                final_priority: 0,
+                creator_id: ROOT_ID,
+                now: at(0),
+            })
+            .unwrap();
+        // Nobody (unprivileged) stands in for a requestor
+        tx.add_watcher(ticket, Role::Requestor, NOBODY_ID).unwrap();
+        for (kind, who, minute) in [
+            (TransactionKind::Create, ROOT_ID, 0),
+            (TransactionKind::Correspond, NOBODY_ID, 1),
+            (TransactionKind::Correspond, SYSTEM_USER_ID, 2),
+        ] {
+            tx.insert_transaction(&NewTransaction::new(ticket, kind, who, at(minute)))
+                .unwrap();
+        }
+        let entry = |minute, opening, privileged, requestor| ExchangeEntry {
+            at: at(minute),
+            opening,
+            privileged,
+            requestor,
+        };
+        assert_eq!(
+            tx.exchange(ticket).unwrap(),
+            [entry(0, true, true, false), entry(1, false, false, true)]
+        );
+        assert_eq!(
+            tx.touches(ticket).unwrap(),
+            Touches {
+                person: Some(at(1)),
+                staff: Some(at(0)),
+                escalated: None,
+                reminded: Some(at(2)),
+            }
+        );
     }
 }

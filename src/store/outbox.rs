@@ -1,9 +1,8 @@
 //! The outbox: outgoing mail, written in the same transaction as the change that causes it
 //! and delivered afterwards by the sender task.
 
-use rusqlite::{OptionalExtension, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
+use super::sql::{self, params};
+use super::{Db, WriteTx, parse_ts, ts};
 use crate::error::{Error, Result};
 use crate::ticket::Timestamp;
 
@@ -47,36 +46,36 @@ pub struct Outgoing {
 impl Db<'_> {
     /// How many outbox rows are pending, sent and failed.
     pub fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status")?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<_>>()?)
+        sql::all(
+            self.sql(),
+            "SELECT status, count(*) FROM outbox GROUP BY status ORDER BY status",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// Whether a pending message is due by `now` and not claimed: a read that spares the
     /// writer a claim when there is nothing to send (each commit wakes the sender).
     pub fn outbox_has_due(&self, now: Timestamp) -> Result<bool> {
-        Ok(cached_row(
-            self.conn,
+        sql::one(
+            self.sql(),
             "SELECT EXISTS (SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt <= ?1 \
                AND (claimed_until IS NULL OR claimed_until <= ?1))",
             [ts(now)],
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// When the next pending message is due, if any is pending.
     pub fn outbox_next_due(&self) -> Result<Option<Timestamp>> {
         // a message another daemon has claimed is due again when its claim runs out
-        let next: Option<String> = cached_row(
-            self.conn,
+        let next: Option<String> = sql::optional(
+            self.sql(),
             "SELECT MIN(CASE WHEN claimed_until > next_attempt THEN claimed_until ELSE next_attempt END) \
              FROM outbox WHERE status = 'pending'",
             [],
             |r| r.get(0),
-        )
-        .optional()?
+        )?
         .flatten();
         next.as_deref().map(parse_ts).transpose()
     }
@@ -88,30 +87,31 @@ impl WriteTx<'_> {
     /// of several daemons sending from one database each message goes out through one;
     /// a claim whose daemon died runs out and the message is taken again.
     pub fn claim_outbox(&self, owner: &str, now: Timestamp, until: Timestamp, limit: u32) -> Result<Vec<Outgoing>> {
-        let mut stmt = self.conn().prepare_cached(
+        let mut claimed = sql::all(
+            self.sql(),
             "UPDATE outbox SET claimed_by = ?3, claimed_until = ?4 WHERE id IN \
                (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt <= ?1 \
                   AND (claimed_until IS NULL OR claimed_until <= ?1) \
                 ORDER BY next_attempt, id LIMIT ?2) \
              RETURNING id, ticket_id, message_id, envelope_from, recipients, message, attempts, webhook_url, \
                webhook_timeout_secs, next_attempt",
+            params![ts(now), limit, owner, ts(until)],
+            |r| {
+                Ok((
+                    (
+                        r.get::<i64>(0)?,
+                        r.get::<Option<i64>>(1)?,
+                        r.get::<String>(2)?,
+                        r.get::<String>(3)?,
+                        r.get::<String>(4)?,
+                        r.get::<Vec<u8>>(5)?,
+                        r.get::<u32>(6)?,
+                        (r.get::<Option<String>>(7)?, r.get::<Option<i64>>(8)?),
+                    ),
+                    r.get::<String>(9)?,
+                ))
+            },
         )?;
-        let rows = stmt.query_map(params![ts(now), limit, owner, ts(until)], |r| {
-            Ok((
-                (
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, Option<i64>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Vec<u8>>(5)?,
-                    r.get::<_, u32>(6)?,
-                    (r.get::<_, Option<String>>(7)?, r.get::<_, Option<i64>>(8)?),
-                ),
-                r.get::<_, String>(9)?,
-            ))
-        })?;
-        let mut claimed = rows.collect::<rusqlite::Result<Vec<_>>>()?;
         // RETURNING gives no order: the oldest due first, as they were chosen
         claimed.sort_by(|(a, a_due), (b, b_due)| (a_due, a.0).cmp(&(b_due, b.0)));
         claimed
@@ -141,25 +141,24 @@ impl WriteTx<'_> {
     /// one on its database (SQLite), at start, any claim on record is its own from
     /// before a crash, and waiting for it to run out would only delay mail.
     pub fn release_all_claims(&self) -> Result<usize> {
-        let messages = cached_execute(
-            self.conn(),
+        let messages = sql::execute(
+            self.sql(),
             "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by IS NOT NULL",
             [],
         )?;
-        let slots = cached_execute(self.conn(), "DELETE FROM job_claims", [])?;
+        let slots = sql::execute(self.sql(), "DELETE FROM job_claims", [])?;
         Ok(messages + slots)
     }
 
     /// Queues a message for delivery now.
     pub fn enqueue(&self, m: &NewOutgoing<'_>) -> Result<i64> {
         let recipients = serde_json::to_string(m.recipients).map_err(|e| Error::Internal(e.to_string()))?;
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO outbox (ticket_id, transaction_id, kind, message_id, envelope_from, recipients, message, \
-                   status, next_attempt, created, webhook_url, webhook_timeout_secs) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8, ?9, ?10)",
-            )?
-            .execute(params![
+        let id = sql::one(
+            self.sql(),
+            "INSERT INTO outbox (ticket_id, transaction_id, kind, message_id, envelope_from, recipients, message, \
+               status, next_attempt, created, webhook_url, webhook_timeout_secs) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?8, ?9, ?10) RETURNING id",
+            params![
                 m.ticket_id,
                 m.transaction_id,
                 m.kind,
@@ -170,15 +169,17 @@ impl WriteTx<'_> {
                 ts(m.now),
                 m.webhook.map(|w| &w.url),
                 m.webhook.map(|w| i64::try_from(w.timeout_secs).unwrap_or(i64::MAX)),
-            ])?;
+            ],
+            |r| r.get(0),
+        )?;
         self.queued_mail.set(true);
-        Ok(self.conn().last_insert_rowid())
+        Ok(id)
     }
 
     /// The message was handed to the transport.
     pub fn outbox_sent(&self, id: i64, now: Timestamp) -> Result<()> {
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "UPDATE outbox SET status = 'sent', sent = ?2, attempts = attempts + 1, last_error = NULL, \
              claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
             params![id, ts(now)],
@@ -188,8 +189,8 @@ impl WriteTx<'_> {
 
     /// A temporary failure: try again at `next`.
     pub fn outbox_retry(&self, id: i64, next: Timestamp, error: &str) -> Result<()> {
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3, \
              claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
             params![id, ts(next), error],
@@ -199,8 +200,8 @@ impl WriteTx<'_> {
 
     /// A permanent failure: the message will not be sent.
     pub fn outbox_failed(&self, id: i64, error: &str) -> Result<()> {
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2, \
              claimed_by = NULL, claimed_until = NULL WHERE id = ?1",
             params![id, error],

@@ -1,11 +1,9 @@
 //! Running searches, reports and full-text searches (compiled by [`super::compile`]), and
 //! saved searches.
 
-use rusqlite::OptionalExtension;
-use rusqlite::types::Value as SqlValue;
-
 use super::compile::{SeenBy, compile_query, visible};
-use super::{Db, cached_row};
+use super::sql::{self, Value as SqlValue, params};
+use super::{Db, WriteTx};
 use crate::error::Result;
 use crate::search::{Field, Grouping, Query};
 use crate::ticket::{Lifecycle, Ticket};
@@ -15,18 +13,20 @@ impl Db<'_> {
     /// The id of the queue a query names, disabled queues included (their tickets are
     /// still there to find).
     pub fn queue_id_for_search(&self, name: &str) -> Result<Option<i64>> {
-        Ok(cached_row(self.conn, "SELECT id FROM queues WHERE name = ?1", [name], |r| r.get(0)).optional()?)
+        sql::optional(self.sql(), "SELECT id FROM queues WHERE name = ?1", [name], |r| {
+            r.get(0)
+        })
     }
 
     /// Whether a custom field of this name was ever defined (values of one the config no
     /// longer defines are kept, and can be searched).
     pub fn custom_field_exists(&self, name: &str) -> Result<bool> {
-        Ok(cached_row(
-            self.conn,
+        sql::one(
+            self.sql(),
             "SELECT EXISTS (SELECT 1 FROM custom_fields WHERE name = ?1)",
             [name],
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// The tickets matching a query, without their history. Merged tickets are not listed
@@ -45,11 +45,7 @@ impl Db<'_> {
     /// tickets one at a time.
     pub fn search_ids(&self, query: &Query, seen_by: SeenBy<'_>, lifecycles: &[&Lifecycle]) -> Result<Vec<i64>> {
         let compiled = compile_query(query, seen_by, lifecycles, true);
-        Ok(self
-            .conn
-            .prepare(&compiled.sql)?
-            .query_map(rusqlite::params_from_iter(compiled.params), |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
+        sql::all(self.sql(), &compiled.sql, compiled.params, |r| r.get(0))
     }
 
     /// Counts the tickets matching a query, grouped by `by` (one or more groupings):
@@ -79,16 +75,18 @@ impl Db<'_> {
         params.extend(compiled.params);
         let keys: Vec<String> = keys.iter().enumerate().map(|(n, k)| format!("{k} AS g{n}")).collect();
         let groups: Vec<String> = (1..=by.len()).map(|n| n.to_string()).collect();
+        // a group without a value (no due date, no such field) sorts first, as SQLite
+        // sorts NULL, on PostgreSQL too
+        let sorted: Vec<String> = groups.iter().map(|n| format!("{n} NULLS FIRST")).collect();
         let sql = format!(
-            "SELECT {}, n FROM (SELECT {}, count(*) AS n FROM tickets t WHERE {} GROUP BY {}) ORDER BY {}",
+            "SELECT {}, n FROM (SELECT {}, count(*) AS n FROM tickets t WHERE {} GROUP BY {}) AS grouped ORDER BY {}",
             names.join(", "),
             keys.join(", "),
             compiled.sql,
             groups.join(", "),
-            groups.join(", ")
+            sorted.join(", ")
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+        sql::all(self.sql(), &sql, params, |r| {
             let mut values = Vec::with_capacity(by.len());
             for n in 0..by.len() {
                 let value: Option<SqlValue> = r.get(n)?;
@@ -100,8 +98,7 @@ impl Db<'_> {
                 });
             }
             Ok((values, r.get(by.len())?))
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// The best full-text matches for `fts` (a query from `search::fts_query`) among the
@@ -127,18 +124,15 @@ impl Db<'_> {
         // more rows than tickets wanted: several hits of one ticket make one result
         sql.push_str(" ORDER BY bm25(transaction_text) LIMIT ?");
         params.push(SqlValue::Integer(i64::from(limit.saturating_mul(4))));
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?))
-        })?;
         let mut hits: Vec<ContentHit> = Vec::new();
-        for row in rows {
-            let (ticket, transaction, snippet) = row?;
-            if hits.iter().any(|h| h.ticket == ticket) {
-                continue;
-            }
+        sql::each(self.sql(), &sql, params, |r| {
+            // enough tickets: the rows left are passed over
             if hits.len() == limit as usize {
-                break;
+                return Ok(());
+            }
+            let (ticket, transaction, snippet) = (r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?);
+            if hits.iter().any(|h| h.ticket == ticket) {
+                return Ok(());
             }
             let subject = self.ticket_row(ticket)?.map(|t| t.subject).unwrap_or_default();
             hits.push(ContentHit {
@@ -147,7 +141,8 @@ impl Db<'_> {
                 transaction,
                 snippet: snippet.split_whitespace().collect::<Vec<_>>().join(" "),
             });
-        }
+            Ok(())
+        })?;
         Ok(hits)
     }
 }
@@ -198,38 +193,38 @@ fn group_column(g: &Grouping, key: &str, params: &mut Vec<SqlValue>) -> (String,
 impl Db<'_> {
     /// A user's saved searches, by name.
     pub fn saved_searches(&self, owner: i64) -> Result<Vec<SavedSearch>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT name, query FROM saved_searches WHERE owner_id = ?1 ORDER BY name")?;
-        let rows = stmt.query_map([owner], |r| {
-            Ok(SavedSearch {
-                name: r.get(0)?,
-                query: r.get(1)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        sql::all(
+            self.sql(),
+            "SELECT name, query FROM saved_searches WHERE owner_id = ?1 ORDER BY name",
+            [owner],
+            |r| {
+                Ok(SavedSearch {
+                    name: r.get(0)?,
+                    query: r.get(1)?,
+                })
+            },
+        )
     }
 
     /// A user's saved search by name: its id and query.
     pub fn saved_search(&self, owner: i64, name: &str) -> Result<Option<(i64, String)>> {
-        Ok(cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             "SELECT id, query FROM saved_searches WHERE owner_id = ?1 AND name = ?2",
-            rusqlite::params![owner, name],
+            params![owner, name],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .optional()?)
     }
 }
 
-impl super::WriteTx<'_> {
+impl WriteTx<'_> {
     /// Saves (or replaces) a user's search under a name.
     pub fn save_search(&self, owner: i64, name: &str, query: &str) -> Result<()> {
-        super::cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "INSERT INTO saved_searches (owner_id, name, query) VALUES (?1, ?2, ?3) \
              ON CONFLICT (owner_id, name) DO UPDATE SET query = excluded.query",
-            rusqlite::params![owner, name, query],
+            params![owner, name, query],
         )?;
         Ok(())
     }
@@ -237,17 +232,120 @@ impl super::WriteTx<'_> {
     /// Forgets a saved search and ends the feeds that follow it; false when there was
     /// none of that name.
     pub fn delete_saved_search(&self, owner: i64, name: &str) -> Result<bool> {
-        super::cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "DELETE FROM feeds WHERE search_id IN \
              (SELECT id FROM saved_searches WHERE owner_id = ?1 AND name = ?2)",
-            rusqlite::params![owner, name],
+            params![owner, name],
         )?;
-        let n = super::cached_execute(
-            self.conn(),
+        let n = sql::execute(
+            self.sql(),
             "DELETE FROM saved_searches WHERE owner_id = ?1 AND name = ?2",
-            rusqlite::params![owner, name],
+            params![owner, name],
         )?;
         Ok(n > 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rights::{Principal, Viewer, Visibility};
+    use crate::search::{Direction, parse};
+    use crate::store::{DateField, NewTicket, NewTransaction, Store, parse_ts};
+    use crate::ticket::{Status, Timestamp, TransactionKind};
+    use crate::user::{NOBODY_ID, ROOT_ID};
+
+    fn at(day: u32) -> Timestamp {
+        parse_ts(&format!("2026-12-{day:02}T10:00:00Z")).unwrap()
+    }
+
+    #[test]
+    fn searches_reports_and_full_text_run_on_the_sql_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let tx = store.begin().unwrap();
+        let queue = tx
+            .create_queue("general", "general@test", "general-comment@test", at(1))
+            .unwrap();
+        let mut ids = Vec::new();
+        for (subject, content) in [("one", "the printer jammed"), ("two", "printer on fire"), ("three", "")] {
+            let id = tx
+                .insert_ticket(&NewTicket {
+                    queue_id: queue.id,
+                    subject,
+                    status: Status::named(Status::NEW),
+                    owner_id: NOBODY_ID,
+                    priority: 0,
+                    final_priority: 0,
+                    creator_id: ROOT_ID,
+                    now: at(1),
+                })
+                .unwrap();
+            tx.insert_transaction(&NewTransaction {
+                content,
+                ..NewTransaction::new(id, TransactionKind::Correspond, ROOT_ID, at(1))
+            })
+            .unwrap();
+            ids.push(id);
+        }
+        tx.set_date(ids[0], DateField::Due, Some(at(20))).unwrap();
+        let lifecycle = Lifecycle::default_lifecycle();
+        let lifecycles = [&lifecycle];
+        let by_due = |direction| Query {
+            order_by: vec![(Field::Due, direction)],
+            ..parse("Queue = 'general'", at(2)).unwrap()
+        };
+        // without a due date first going up, last going down, as SQLite sorts NULL
+        assert_eq!(
+            tx.search_ids(&by_due(Direction::Asc), None, &lifecycles).unwrap(),
+            [ids[1], ids[2], ids[0]]
+        );
+        assert_eq!(
+            tx.search_ids(&by_due(Direction::Desc), None, &lifecycles).unwrap(),
+            [ids[0], ids[1], ids[2]]
+        );
+        let by = [
+            Grouping::Status,
+            Grouping::Date {
+                field: Field::Due,
+                length: 7,
+            },
+        ];
+        let everything = parse("id > 0", at(2)).unwrap();
+        assert_eq!(
+            tx.report(&everything, &by, None, &lifecycles).unwrap(),
+            [
+                (vec!["new".to_string(), "(none)".to_string()], 2),
+                (vec!["new".to_string(), "2026-12".to_string()], 1)
+            ]
+        );
+        let fts = crate::search::fts_query("printer").unwrap();
+        let hits = tx.content_search(&fts, None, 10).unwrap();
+        let mut found: Vec<i64> = hits.iter().map(|h| h.ticket).collect();
+        found.sort_unstable();
+        assert_eq!(found, [ids[0], ids[1]]);
+        assert!(hits.iter().all(|h| h.snippet.contains("[printer]")), "{hits:?}");
+        assert_eq!(tx.content_search(&fts, None, 1).unwrap().len(), 1);
+        // someone who may see nothing finds nothing
+        let blind = Viewer {
+            principal: Principal {
+                user_id: ROOT_ID,
+                groups: Vec::new(),
+            },
+            tickets: Visibility::default(),
+            comments: Visibility::default(),
+        };
+        assert!(
+            tx.search_ids(&everything, Some(&blind), &lifecycles)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(
+            tx.report(&everything, &by, Some(&blind), &lifecycles)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(tx.content_search(&fts, Some(&blind), 10).unwrap().is_empty());
     }
 }

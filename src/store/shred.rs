@@ -1,8 +1,7 @@
 //! Merging tickets and removing them for good.
 
-use rusqlite::params;
-
-use super::{Db, WriteTx, cached_execute, cached_row};
+use super::sql::{self, params};
+use super::{Db, WriteTx};
 use crate::error::Result;
 use crate::wire::ShredCount;
 
@@ -32,19 +31,19 @@ const SHRED_TABLES: &[(&str, &str)] = &[
     // the raw messages of those transactions, once nothing else refers to them
     (
         "raw_messages",
-        "?1 IS NOT NULL AND id IN (SELECT raw_message_id FROM shred_raw) \
+        "CAST(?1 AS TEXT) IS NOT NULL AND id IN (SELECT raw_message_id FROM shred_raw) \
          AND id NOT IN (SELECT raw_message_id FROM transactions WHERE raw_message_id IS NOT NULL) \
          AND id NOT IN (SELECT raw_message_id FROM quarantine)",
     ),
     // the blobs of those attachments and raw messages, unless a raw message stays
     (
         "blob_chunks",
-        "?1 IS NOT NULL AND blob_id IN (SELECT blob_id FROM shred_blobs) \
+        "CAST(?1 AS TEXT) IS NOT NULL AND blob_id IN (SELECT blob_id FROM shred_blobs) \
          AND blob_id NOT IN (SELECT blob_id FROM raw_messages WHERE blob_id IS NOT NULL)",
     ),
     (
         "blobs",
-        "?1 IS NOT NULL AND id IN (SELECT blob_id FROM shred_blobs) \
+        "CAST(?1 AS TEXT) IS NOT NULL AND id IN (SELECT blob_id FROM shred_blobs) \
          AND id NOT IN (SELECT blob_id FROM raw_messages WHERE blob_id IS NOT NULL)",
     ),
     ("tickets", "id IN (SELECT value FROM json_each(?1))"),
@@ -53,11 +52,12 @@ const SHRED_TABLES: &[(&str, &str)] = &[
 impl Db<'_> {
     /// The ids of a ticket and of every ticket merged into it.
     pub fn merged_group(&self, ticket_id: i64) -> Result<Vec<i64>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT id FROM tickets WHERE effective_id = ?1 OR id = ?1 ORDER BY id")?
-            .query_map([ticket_id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?)
+        sql::all(
+            self.sql(),
+            "SELECT id FROM tickets WHERE effective_id = ?1 OR id = ?1 ORDER BY id",
+            [ticket_id],
+            |r| r.get(0),
+        )
     }
 }
 
@@ -66,35 +66,35 @@ impl WriteTx<'_> {
     /// ticket, `into`, which gets their watchers, links and time worked. Their history
     /// stays theirs and shows under `into`.
     pub fn merge_tickets(&self, from: i64, into: i64) -> Result<()> {
-        let conn = self.conn();
-        cached_execute(
+        let conn = self.sql();
+        sql::execute(
             conn,
             "UPDATE tickets SET effective_id = ?2 WHERE effective_id = ?1",
             params![from, into],
         )?;
-        cached_execute(
+        sql::execute(
             conn,
             "INSERT INTO ticket_roles (ticket_id, role, principal_id) \
              SELECT ?2, role, principal_id FROM ticket_roles WHERE ticket_id = ?1 ON CONFLICT DO NOTHING",
             params![from, into],
         )?;
         for side in ["base_id", "target_id"] {
-            cached_execute(
+            sql::execute(
                 conn,
                 &format!("UPDATE OR IGNORE links SET {side} = ?2 WHERE {side} = ?1"),
                 params![from, into],
             )?;
         }
         // links the move made pointless: between the two, or duplicates left behind
-        cached_execute(
+        sql::execute(
             conn,
             "DELETE FROM links WHERE base_id = target_id OR base_id = ?1 OR target_id = ?1",
             [from],
         )?;
-        let worked: i64 = cached_row(conn, "SELECT time_worked FROM tickets WHERE id = ?1", [from], |r| {
+        let worked: i64 = sql::one(conn, "SELECT time_worked FROM tickets WHERE id = ?1", [from], |r| {
             r.get(0)
         })?;
-        cached_execute(
+        sql::execute(
             conn,
             "UPDATE tickets SET time_worked = time_worked + ?2 WHERE id = ?1",
             params![into, worked],
@@ -106,27 +106,27 @@ impl WriteTx<'_> {
     /// touched: users, queues and other tickets stay.
     pub fn shred(&self, tickets: &[i64], apply: bool) -> Result<Vec<ShredCount>> {
         let ids = serde_json::to_string(tickets).unwrap_or_else(|_| "[]".into());
-        let conn = self.conn();
-        cached_execute(
+        let conn = self.sql();
+        sql::execute(
             conn,
             "CREATE TEMP TABLE IF NOT EXISTS shred_raw (raw_message_id INTEGER)",
             [],
         )?;
-        cached_execute(conn, "DELETE FROM shred_raw", [])?;
-        cached_execute(
+        sql::execute(conn, "DELETE FROM shred_raw", [])?;
+        sql::execute(
             conn,
             "INSERT INTO shred_raw SELECT raw_message_id FROM transactions \
              WHERE ticket_id IN (SELECT value FROM json_each(?1)) AND raw_message_id IS NOT NULL \
              UNION SELECT raw_message_id FROM quarantine WHERE ticket_id IN (SELECT value FROM json_each(?1))",
             [&ids],
         )?;
-        cached_execute(
+        sql::execute(
             conn,
             "CREATE TEMP TABLE IF NOT EXISTS shred_blobs (blob_id INTEGER)",
             [],
         )?;
-        cached_execute(conn, "DELETE FROM shred_blobs", [])?;
-        cached_execute(
+        sql::execute(conn, "DELETE FROM shred_blobs", [])?;
+        sql::execute(
             conn,
             "INSERT INTO shred_blobs SELECT blob_id FROM attachments WHERE blob_id IS NOT NULL AND transaction_id IN \
                (SELECT id FROM transactions WHERE ticket_id IN (SELECT value FROM json_each(?1))) \
@@ -137,25 +137,25 @@ impl WriteTx<'_> {
         let mut counts = Vec::new();
         for (table, condition) in SHRED_TABLES {
             let rows = if apply {
-                cached_execute(conn, &format!("DELETE FROM {table} WHERE {condition}"), [&ids])? as i64
+                sql::execute(conn, &format!("DELETE FROM {table} WHERE {condition}"), [&ids])? as i64
             } else if *table == "raw_messages" {
                 // before the transactions go, every raw message of theirs is theirs alone
-                cached_row(conn, "SELECT COUNT(DISTINCT raw_message_id) FROM shred_raw", [], |r| {
+                sql::one(conn, "SELECT COUNT(DISTINCT raw_message_id) FROM shred_raw", [], |r| {
                     r.get(0)
                 })?
             } else if *table == "blobs" {
-                cached_row(conn, "SELECT COUNT(DISTINCT blob_id) FROM shred_blobs", [], |r| {
+                sql::one(conn, "SELECT COUNT(DISTINCT blob_id) FROM shred_blobs", [], |r| {
                     r.get(0)
                 })?
             } else if *table == "blob_chunks" {
-                cached_row(
+                sql::one(
                     conn,
                     "SELECT COUNT(*) FROM blob_chunks WHERE blob_id IN (SELECT blob_id FROM shred_blobs)",
                     [],
                     |r| r.get(0),
                 )?
             } else {
-                cached_row(
+                sql::one(
                     conn,
                     &format!("SELECT COUNT(*) FROM {table} WHERE {condition}"),
                     [&ids],
@@ -167,8 +167,75 @@ impl WriteTx<'_> {
                 rows,
             });
         }
-        cached_execute(conn, "DELETE FROM shred_raw", [])?;
-        cached_execute(conn, "DELETE FROM shred_blobs", [])?;
+        sql::execute(conn, "DELETE FROM shred_raw", [])?;
+        sql::execute(conn, "DELETE FROM shred_blobs", [])?;
         Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::store::{NewTicket, NewTransaction, Store, TimeField, parse_ts};
+    use crate::ticket::{LinkKind, Status, Timestamp, TransactionKind};
+    use crate::user::{NOBODY_ID, ROOT_ID};
+
+    fn now() -> Timestamp {
+        parse_ts("2026-12-01T10:00:00Z").unwrap()
+    }
+
+    fn counted(counts: &[crate::wire::ShredCount], table: &str) -> i64 {
+        counts.iter().find(|c| c.table == table).map_or(-1, |c| c.rows)
+    }
+
+    #[test]
+    fn a_merged_group_is_counted_then_shredded_and_the_rest_stays() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let tx = store.begin().unwrap();
+        let queue = tx
+            .create_queue("general", "general@test", "general-comment@test", now())
+            .unwrap();
+        let ticket = |subject| {
+            let id = tx
+                .insert_ticket(&NewTicket {
+                    queue_id: queue.id,
+                    subject,
+                    status: Status::named(Status::NEW),
+                    owner_id: NOBODY_ID,
+                    priority: 0,
+                    final_priority: 0,
+                    creator_id: ROOT_ID,
+                    now: now(),
+                })
+                .unwrap();
+            tx.insert_transaction(&NewTransaction {
+                content: "hello",
+                ..NewTransaction::new(id, TransactionKind::Create, ROOT_ID, now())
+            })
+            .unwrap();
+            id
+        };
+        let (into, from, other) = (ticket("into"), ticket("from"), ticket("other"));
+        tx.set_time(into, TimeField::Worked, 5).unwrap();
+        tx.set_time(from, TimeField::Worked, 7).unwrap();
+        tx.add_link(from, LinkKind::RefersTo, into, ROOT_ID, now()).unwrap();
+        tx.add_link(from, LinkKind::RefersTo, other, ROOT_ID, now()).unwrap();
+        tx.add_link(into, LinkKind::RefersTo, other, ROOT_ID, now()).unwrap();
+
+        tx.merge_tickets(from, into).unwrap();
+        assert_eq!(tx.merged_group(into).unwrap(), [into, from]);
+        assert_eq!(tx.ticket_row(into).unwrap().unwrap().time_worked, 12);
+        // the link between the two is gone, the duplicate to `other` is one link
+        assert_eq!(tx.links(into).unwrap().len(), 1);
+
+        let group = tx.merged_group(into).unwrap();
+        let planned = tx.shred(&group, false).unwrap();
+        assert_eq!(counted(&planned, "tickets"), 2);
+        assert_eq!(counted(&planned, "transactions"), 2);
+        assert_eq!(counted(&planned, "links"), 1);
+        assert_eq!(tx.shred(&group, true).unwrap(), planned);
+        assert_eq!(tx.ticket_row(into).unwrap(), None);
+        assert!(tx.ticket_row(other).unwrap().is_some());
+        assert!(tx.shred(&group, false).unwrap().iter().all(|c| c.rows == 0));
     }
 }
