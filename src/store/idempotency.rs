@@ -3,9 +3,8 @@
 //! the first answer, without the change being made twice. The key is claimed in the same
 //! transaction as the change, so it is remembered exactly when the change was made.
 
-use rusqlite::{OptionalExtension, params};
-
-use super::{Db, WriteTx, cached_execute, cached_row, ts};
+use super::sql::{self, params};
+use super::{Db, WriteTx, ts};
 use crate::error::Result;
 use crate::ticket::Timestamp;
 
@@ -25,8 +24,8 @@ pub struct KeptAnswer {
 impl Db<'_> {
     /// The answer kept for `user`'s `key`, if it is younger than [`IDEMPOTENCY_KEPT`].
     pub fn kept_answer(&self, user: i64, key: &str, now: Timestamp) -> Result<Option<KeptAnswer>> {
-        Ok(cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             "SELECT request, answer FROM idempotency_keys WHERE user_id = ?1 AND key = ?2 AND created >= ?3",
             params![user, key, ts(now - IDEMPOTENCY_KEPT)],
             |r| {
@@ -36,7 +35,6 @@ impl Db<'_> {
                 })
             },
         )
-        .optional()?)
     }
 }
 
@@ -44,13 +42,13 @@ impl WriteTx<'_> {
     /// Keeps the answer to `user`'s request under `key` (replacing an expired one), and
     /// forgets answers older than [`IDEMPOTENCY_KEPT`].
     pub fn keep_answer(&self, user: i64, key: &str, kept: &KeptAnswer, now: Timestamp) -> Result<()> {
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "DELETE FROM idempotency_keys WHERE created < ?1",
             [ts(now - IDEMPOTENCY_KEPT)],
         )?;
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "INSERT INTO idempotency_keys (user_id, key, request, answer, created) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT (user_id, key) DO UPDATE SET request = excluded.request, answer = excluded.answer, \
                created = excluded.created",

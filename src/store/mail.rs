@@ -1,10 +1,10 @@
 //! Mail bookkeeping: raw messages, duplicate detection, Message-IDs for threading, the
 //! quarantine and the autoreply rate limit.
 
-use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
-use super::{Db, WriteTx, cached_execute, cached_row, parse_ts, ts};
+use super::sql::{self, params};
+use super::{Db, WriteTx, parse_ts, ts};
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
 use crate::ticket::Timestamp;
@@ -21,27 +21,31 @@ pub struct Seen {
 impl Db<'_> {
     /// Whether a message with this key was accepted before, and what it became.
     pub fn seen(&self, key: &str) -> Result<Option<Seen>> {
-        Ok(self
-            .conn
-            .prepare_cached("SELECT ticket_id, transaction_id, quarantine_id FROM seen_messages WHERE key = ?1")?
-            .query_row([key], |r| {
+        sql::optional(
+            self.sql(),
+            "SELECT ticket_id, transaction_id, quarantine_id FROM seen_messages WHERE key = ?1",
+            [key],
+            |r| {
                 Ok(Seen {
                     ticket_id: r.get(0)?,
                     transaction_id: r.get(1)?,
                     quarantine_id: r.get(2)?,
                 })
-            })
-            .optional()?)
+            },
+        )
     }
 
     /// The ticket of the first of these Message-IDs that ticketd stored or sent.
     pub fn ticket_by_message_ids(&self, ids: &[String]) -> Result<Option<i64>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT ticket_id FROM message_ids WHERE message_id = ?1")?;
         for id in ids {
-            if let Some(ticket) = stmt.query_row([id], |r| r.get(0)).optional()? {
-                return Ok(Some(ticket));
+            let ticket = sql::optional(
+                self.sql(),
+                "SELECT ticket_id FROM message_ids WHERE message_id = ?1",
+                [id],
+                |r| r.get(0),
+            )?;
+            if ticket.is_some() {
+                return Ok(ticket);
             }
         }
         Ok(None)
@@ -53,132 +57,127 @@ impl Db<'_> {
     /// (`compose::thread_root_prefix`). Every notification's References begins with it, so
     /// that each reader's client keeps the ticket in one thread. Both are index lookups.
     pub fn thread_root(&self, ticket_id: i64, sent_prefix: &str) -> Result<Option<String>> {
-        let created: Option<String> = self
-            .conn
-            .prepare_cached(
-                "SELECT a.message_id FROM attachments a JOIN transactions x ON x.id = a.transaction_id \
-                 WHERE x.ticket_id = ?1 AND x.type = 'Create' AND a.message_id IS NOT NULL ORDER BY a.id LIMIT 1",
-            )?
-            .query_row([ticket_id], |r| r.get(0))
-            .optional()?;
+        let created: Option<String> = sql::optional(
+            self.sql(),
+            "SELECT a.message_id FROM attachments a JOIN transactions x ON x.id = a.transaction_id \
+             WHERE x.ticket_id = ?1 AND x.type = 'Create' AND a.message_id IS NOT NULL ORDER BY a.id LIMIT 1",
+            [ticket_id],
+            |r| r.get(0),
+        )?;
         if created.is_some() {
             return Ok(created);
         }
         // the prefix's range in the primary key: every id that begins with it
         let end = format!("{sent_prefix}\u{10ffff}");
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT message_id FROM message_ids WHERE message_id >= ?1 AND message_id < ?2 \
-                 AND ticket_id = ?3 AND direction = 'out' LIMIT 1",
-            )?
-            .query_row(params![sent_prefix, end, ticket_id], |r| r.get(0))
-            .optional()?)
+        sql::optional(
+            self.sql(),
+            "SELECT message_id FROM message_ids WHERE message_id >= ?1 AND message_id < ?2 \
+             AND ticket_id = ?3 AND direction = 'out' LIMIT 1",
+            params![sent_prefix, end, ticket_id],
+            |r| r.get(0),
+        )
     }
 
     /// The Message-ID of the newest mail in a ticket's conversation with its requestors
     /// (the mail that made it, or a reply): what a reply written in tkt answers.
     pub fn last_correspondence_message_id(&self, ticket_id: i64) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT a.message_id FROM attachments a JOIN transactions x ON x.id = a.transaction_id \
-                 WHERE x.ticket_id = ?1 AND x.type IN ('Create', 'Correspond') AND a.message_id IS NOT NULL \
-                 ORDER BY a.id DESC LIMIT 1",
-            )?
-            .query_row([ticket_id], |r| r.get(0))
-            .optional()?)
+        sql::optional(
+            self.sql(),
+            "SELECT a.message_id FROM attachments a JOIN transactions x ON x.id = a.transaction_id \
+             WHERE x.ticket_id = ?1 AND x.type IN ('Create', 'Correspond') AND a.message_id IS NOT NULL \
+             ORDER BY a.id DESC LIMIT 1",
+            [ticket_id],
+            |r| r.get(0),
+        )
     }
 
     /// The files of a transaction's message (MIME parts with a name and content), in
     /// their order: what its notifications send along.
     pub fn transaction_files(&self, transaction_id: i64) -> Result<Vec<StoredFile>> {
-        let mut stmt = self.conn.prepare_cached(
+        sql::all(
+            self.sql(),
             "SELECT id, filename, size FROM attachments WHERE transaction_id = ?1 AND filename IS NOT NULL \
              AND (content IS NOT NULL OR blob_id IS NOT NULL) ORDER BY id",
-        )?;
-        let files = stmt
-            .query_map([transaction_id], |r| {
+            [transaction_id],
+            |r| {
                 Ok(StoredFile {
                     id: r.get(0)?,
                     name: r.get(1)?,
-                    size: r.get::<_, i64>(2)?.max(0) as u64,
+                    size: r.get::<i64>(2)?.max(0) as u64,
                 })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
-        Ok(files)
+            },
+        )
     }
 
     /// Whether a ticket (or one merged into it) notes already that its message was also
     /// addressed to `queue` (see `WriteTx::note_other_queue`).
     pub fn noted_other_queue(&self, ticket_id: i64, queue: &str) -> Result<bool> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT EXISTS (SELECT 1 FROM transactions WHERE ticket_id IN \
-                   (SELECT id FROM tickets WHERE effective_id = ?1) AND field = ?2 AND new_value = ?3 COLLATE NOCASE)",
-            )?
-            .query_row(params![ticket_id, ALSO_ADDRESSED_TO, queue], |r| r.get(0))?)
+        sql::one(
+            self.sql(),
+            "SELECT EXISTS (SELECT 1 FROM transactions WHERE ticket_id IN \
+               (SELECT id FROM tickets WHERE effective_id = ?1) AND field = ?2 AND new_value = ?3 COLLATE NOCASE)",
+            params![ticket_id, ALSO_ADDRESSED_TO, queue],
+            |r| r.get(0),
+        )
     }
 
     /// The queue a transaction's mail was delivered to, if it came from mail.
     pub fn delivered_queue(&self, transaction_id: i64) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .prepare_cached(
-                "SELECT r.queue FROM transactions x JOIN raw_messages r ON r.id = x.raw_message_id WHERE x.id = ?1",
-            )?
-            .query_row([transaction_id], |r| r.get(0))
-            .optional()?)
+        sql::optional(
+            self.sql(),
+            "SELECT r.queue FROM transactions x JOIN raw_messages r ON r.id = x.raw_message_id WHERE x.id = ?1",
+            [transaction_id],
+            |r| r.get(0),
+        )
     }
 
     /// The raw message with this id.
     pub fn raw_message(&self, id: i64) -> Result<Vec<u8>> {
-        let (inline, blob) = cached_row(
-            self.conn,
+        let (inline, blob) = sql::optional(
+            self.sql(),
             "SELECT bytes, blob_id FROM raw_messages WHERE id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("raw message {id} does not exist")))?;
         self.inline_or_blob(inline, blob)
     }
 
     /// Every message in quarantine, newest first; `all` includes released ones.
     pub fn quarantine_list(&self, all: bool) -> Result<Vec<QuarantineEntry>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT q.id FROM quarantine q WHERE ?1 OR q.status = 'held' ORDER BY q.id DESC")?;
-        let ids: Vec<i64> = stmt.query_map([all], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<i64> = sql::all(
+            self.sql(),
+            "SELECT q.id FROM quarantine q WHERE ?1 <> 0 OR q.status = 'held' ORDER BY q.id DESC",
+            [all],
+            |r| r.get(0),
+        )?;
         ids.into_iter().map(|id| self.quarantine_entry(id)).collect()
     }
 
     /// One quarantined message.
     pub fn quarantine_entry(&self, id: i64) -> Result<QuarantineEntry> {
-        let row = cached_row(
-            self.conn,
+        let row = sql::optional(
+            self.sql(),
             "SELECT q.id, q.received, q.delivery, q.error, q.status, q.attempts, q.ticket_id, \
                    length(r.bytes), substr(r.bytes, 1, 2000), r.blob_id \
                  FROM quarantine q JOIN raw_messages r ON r.id = q.raw_message_id WHERE q.id = ?1",
             [id],
             |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, Option<i64>>(6)?,
-                    r.get::<_, i64>(7)?,
+                    r.get::<i64>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<String>(3)?,
+                    r.get::<String>(4)?,
+                    r.get::<i64>(5)?,
+                    r.get::<Option<i64>>(6)?,
+                    r.get::<i64>(7)?,
                     // NULL for the empty bytes of a blob's row
-                    r.get::<_, Option<Vec<u8>>>(8)?.unwrap_or_default(),
-                    r.get::<_, Option<i64>>(9)?,
+                    r.get::<Option<Vec<u8>>>(8)?.unwrap_or_default(),
+                    r.get::<Option<i64>>(9)?,
                 ))
             },
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))?;
         let (id, received, delivery, error, status, attempts, ticket, size, head, blob) = row;
         let (size, head) = match blob {
@@ -209,13 +208,12 @@ impl Db<'_> {
 
     /// The raw message id and delivery JSON of a quarantined message.
     pub fn quarantined_message(&self, id: i64) -> Result<(i64, String, String)> {
-        cached_row(
-            self.conn,
+        sql::optional(
+            self.sql(),
             "SELECT raw_message_id, delivery, status FROM quarantine WHERE id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?
+        )?
         .ok_or_else(|| Error::NotFound(format!("quarantine entry {id} does not exist")))
     }
 }
@@ -263,13 +261,13 @@ impl WriteTx<'_> {
         if let Some(blob) = raw.blob {
             self.keep_blob(blob)?;
         }
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO raw_messages (received, queue, action, sha256, bytes, blob_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![ts(now), queue, action, raw.sha256, inline, raw.blob])?;
-        Ok(self.conn().last_insert_rowid())
+        sql::one(
+            self.sql(),
+            "INSERT INTO raw_messages (received, queue, action, sha256, bytes, blob_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+            params![ts(now), queue, action, raw.sha256, inline, raw.blob],
+            |r| r.get(0),
+        )
     }
 
     /// Claims a message's key before it is stored, so that of two deliveries of one
@@ -280,8 +278,8 @@ impl WriteTx<'_> {
     /// and then see its result (with one writer, as SQLite, the check could not race
     /// anyway). [`WriteTx::mark_seen`] fills the claim in, in the same transaction.
     pub fn claim_seen(&self, key: &str, now: Timestamp) -> Result<Option<Seen>> {
-        let claimed = cached_execute(
-            self.conn(),
+        let claimed = sql::execute(
+            self.sql(),
             "INSERT INTO seen_messages (key, first_seen) VALUES (?1, ?2) ON CONFLICT (key) DO NOTHING",
             params![key, ts(now)],
         )?;
@@ -295,19 +293,13 @@ impl WriteTx<'_> {
 
     /// Remembers that the message with this key has been accepted, and what it became.
     pub fn mark_seen(&self, key: &str, seen: &Seen, now: Timestamp) -> Result<()> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO seen_messages (key, first_seen, ticket_id, transaction_id, quarantine_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET ticket_id = excluded.ticket_id, \
-                 transaction_id = excluded.transaction_id, quarantine_id = excluded.quarantine_id",
-            )?
-            .execute(params![
-                key,
-                ts(now),
-                seen.ticket_id,
-                seen.transaction_id,
-                seen.quarantine_id
-            ])?;
+        sql::execute(
+            self.sql(),
+            "INSERT INTO seen_messages (key, first_seen, ticket_id, transaction_id, quarantine_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (key) DO UPDATE SET ticket_id = excluded.ticket_id, \
+             transaction_id = excluded.transaction_id, quarantine_id = excluded.quarantine_id",
+            params![key, ts(now), seen.ticket_id, seen.transaction_id, seen.quarantine_id],
+        )?;
         Ok(())
     }
 
@@ -320,11 +312,16 @@ impl WriteTx<'_> {
         transaction_id: Option<i64>,
         outbound: bool,
     ) -> Result<()> {
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO message_ids (message_id, ticket_id, transaction_id, direction) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
-            )?
-            .execute(params![message_id, ticket_id, transaction_id, if outbound { "out" } else { "in" }])?;
+        sql::execute(
+            self.sql(),
+            "INSERT INTO message_ids (message_id, ticket_id, transaction_id, direction) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+            params![
+                message_id,
+                ticket_id,
+                transaction_id,
+                if outbound { "out" } else { "in" }
+            ],
+        )?;
         Ok(())
     }
 
@@ -334,35 +331,37 @@ impl WriteTx<'_> {
     /// time per address: SQLite's single writer; a store with concurrent writers must
     /// serialise per address here).
     pub fn take_autoreply(&self, address: &str, since: Timestamp, limit: u32, now: Timestamp) -> Result<Option<i64>> {
-        let taken = cached_execute(
-            self.conn(),
+        // the log has no id column: its rowid is the id (SQLite's alone)
+        sql::optional(
+            self.sql(),
             "INSERT INTO autoreply_log (address, sent) SELECT ?1, ?2 \
-             WHERE (SELECT COUNT(*) FROM autoreply_log WHERE address = ?1 AND sent >= ?3) < ?4",
+             WHERE (SELECT COUNT(*) FROM autoreply_log WHERE address = ?1 AND sent >= ?3) < ?4 RETURNING rowid",
             params![address, ts(now), ts(since), limit],
-        )?;
-        Ok((taken == 1).then(|| self.conn().last_insert_rowid()))
+            |r| r.get(0),
+        )
     }
 
     /// Gives back an autoreply taken but not sent (nobody was left to send it to).
     pub fn return_autoreply(&self, id: i64) -> Result<()> {
-        cached_execute(self.conn(), "DELETE FROM autoreply_log WHERE rowid = ?1", [id])?;
+        sql::execute(self.sql(), "DELETE FROM autoreply_log WHERE rowid = ?1", [id])?;
         Ok(())
     }
 
     /// Puts a message into quarantine.
     pub fn insert_quarantine(&self, raw_message_id: i64, delivery: &str, error: &str, now: Timestamp) -> Result<i64> {
-        cached_execute(
-            self.conn(),
-            "INSERT INTO quarantine (received, raw_message_id, delivery, error, status) VALUES (?1, ?2, ?3, ?4, 'held')",
+        sql::one(
+            self.sql(),
+            "INSERT INTO quarantine (received, raw_message_id, delivery, error, status) \
+             VALUES (?1, ?2, ?3, ?4, 'held') RETURNING id",
             params![ts(now), raw_message_id, delivery, error],
-        )?;
-        Ok(self.conn().last_insert_rowid())
+            |r| r.get(0),
+        )
     }
 
     /// A retry of a quarantined message succeeded: it became this ticket.
     pub fn release_quarantine(&self, id: i64, ticket_id: i64) -> Result<()> {
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "UPDATE quarantine SET status = 'released', ticket_id = ?2, attempts = attempts + 1 WHERE id = ?1",
             params![id, ticket_id],
         )?;
@@ -371,8 +370,8 @@ impl WriteTx<'_> {
 
     /// A retry of a quarantined message failed again.
     pub fn quarantine_failed_again(&self, id: i64, error: &str) -> Result<()> {
-        cached_execute(
-            self.conn(),
+        sql::execute(
+            self.sql(),
             "UPDATE quarantine SET error = ?2, attempts = attempts + 1 WHERE id = ?1",
             params![id, error],
         )?;
