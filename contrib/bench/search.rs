@@ -135,7 +135,7 @@ fn main() -> anyhow::Result<()> {
     let temp = tempfile::tempdir()?;
     let data_dir = args.data_dir.clone().unwrap_or_else(|| temp.path().to_path_buf());
     let mut store = Store::open(&data_dir)?;
-    let db_path = store.path().to_path_buf();
+    let db_path = data_dir.join(ticketd::store::DATABASE_FILE);
     let start = Instant::now();
     let generated = store.db().user_by_name_or_email("staff-17@tickets.example")?.is_some();
     if !generated {

@@ -47,7 +47,7 @@ pub use clock::now;
 /// its service manager restarts it) if the writer thread dies.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
     let store = open_store(&config).await?;
-    tracing::info!(database = %store.path().display(), "database open");
+    tracing::info!(database = %store.location().describe(), "database open");
     let transport = Transport::from_config(&config.mail.outbound)?;
     let (unix, tcp) = bind(&config).await?;
     let daemon_uid = unix
@@ -150,19 +150,20 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
 
 /// Opens the database and brings the queues and custom fields in line with the config.
 async fn open_store(config: &Config) -> Result<Store> {
-    let data_dir = config.server.data_dir.clone();
+    let location = crate::store::Location::of(config);
     let queues = config.queues.clone();
     let fields = config.custom_fields.clone();
     tokio::task::spawn_blocking(move || -> Result<Store> {
-        let mut store = Store::open(&data_dir)?;
+        let mut store = Store::open_at(&location)?;
+        let single_daemon = store.single_daemon();
         let tx = store.begin()?;
         let now = now();
         tx.sync_queues(&queues, now)?;
         tx.sync_custom_fields(&fields)?;
         tx.prune_mail_logs(now - chrono::Duration::days(1))?;
         // one daemon per SQLite database: claims on record are this daemon's, from
-        // before it stopped
-        let released = tx.release_all_claims()?;
+        // before it stopped (on PostgreSQL they may be another daemon's: they expire)
+        let released = if single_daemon { tx.release_all_claims()? } else { 0 };
         if released > 0 {
             tracing::info!(
                 released,

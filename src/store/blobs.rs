@@ -51,7 +51,7 @@ impl Db<'_> {
         })?;
         let first: Option<Vec<u8>> = sql::optional(
             self.sql(),
-            "SELECT CAST(substr(data, 1, ?2) AS BLOB) FROM blob_chunks WHERE blob_id = ?1 AND seq = 0",
+            "SELECT substr(data, 1, ?2) FROM blob_chunks WHERE blob_id = ?1 AND seq = 0",
             params![blob_id, n as i64],
             |r| r.get(0),
         )?;

@@ -6,7 +6,7 @@
 //! SQLite's own limits (expression depth, parameters), so a query either is refused by
 //! the parser with a clear error or runs.
 
-use super::sql::Value as SqlValue;
+use super::sql::{Dialect, Value as SqlValue};
 
 use crate::rights::{Principal, Viewer, Visibility};
 use crate::search::{Condition, Direction, Expr, Field, Op, Query, Value};
@@ -44,7 +44,13 @@ impl CompiledQuery {
 
 /// Compiles a query to `SELECT t.id FROM tickets t WHERE …` (with `ordered`, its ORDER BY,
 /// LIMIT and OFFSET; without, only the WHERE clause, for reports).
-pub fn compile_query(query: &Query, seen_by: SeenBy<'_>, lifecycles: &[&Lifecycle], ordered: bool) -> CompiledQuery {
+pub fn compile_query(
+    query: &Query,
+    seen_by: SeenBy<'_>,
+    lifecycles: &[&Lifecycle],
+    ordered: bool,
+    dialect: Dialect,
+) -> CompiledQuery {
     let mut params = Vec::new();
     let mut sql = String::from("t.id = t.effective_id");
     if !query.filter.as_ref().is_some_and(mentions_status) {
@@ -60,8 +66,12 @@ pub fn compile_query(query: &Query, seen_by: SeenBy<'_>, lifecycles: &[&Lifecycl
             lifecycles,
             me: seen_by.map_or(-1, |v| v.principal.user_id),
             viewer: seen_by,
+            dialect,
         };
         sql.push_str(&format!(" AND ({})", compile(filter, &context, &mut params)));
+    }
+    if dialect == Dialect::Postgres {
+        sql = postgres_likes(&sql);
     }
     if !ordered {
         return CompiledQuery { sql, params };
@@ -89,6 +99,14 @@ struct Context<'a> {
     me: i64,
     /// Whose comments may be matched: `None` for the system, which sees everything.
     viewer: SeenBy<'a>,
+    dialect: Dialect,
+}
+
+/// SQLite's LIKE ignores ASCII case and knows no escape character; PostgreSQL's ILIKE
+/// with `ESCAPE ''` is the same (the database's ctype decides what case is). Only the
+/// compiler's own text is rewritten: what the query looks for is always a parameter.
+fn postgres_likes(sql: &str) -> String {
+    sql.replace(" LIKE ?", " ILIKE ? ESCAPE ''")
 }
 
 /// The condition over `t` that limits tickets to what `v` allows: everything (`None`),
@@ -274,7 +292,7 @@ fn condition(c: &Condition, cx: &Context<'_>, params: &mut Vec<SqlValue>) -> Str
         Field::Creator => user_column_condition("t.creator_id", c, cx, params),
         Field::Content => content_condition(c, cx, params),
         Field::Link(_) => link_condition(c, params),
-        Field::CustomField(name) => custom_field_condition(name, c, params),
+        Field::CustomField(name) => custom_field_condition(name, c, cx.dialect, params),
         Field::Requestor | Field::Cc | Field::AdminCc | Field::Watcher => watcher_condition(c, cx, params),
     }
 }
@@ -475,12 +493,16 @@ fn content_condition(c: &Condition, cx: &Context<'_>, params: &mut Vec<SqlValue>
     });
     // the parser made sure there is something to look for
     let fts = SqlValue::Text(crate::search::fts_any(texts).unwrap_or_else(|_| "\"\"".into()));
-    let matching = |kinds: &str| {
-        format!(
+    let matching = |kinds: &str| match cx.dialect {
+        Dialect::Sqlite => format!(
             "t.id IN (SELECT m.effective_id FROM transaction_text f \
              JOIN transactions x ON x.id = f.rowid JOIN tickets m ON m.id = x.ticket_id \
              WHERE transaction_text MATCH ?{kinds})"
-        )
+        ),
+        Dialect::Postgres => format!(
+            "t.id IN (SELECT m.effective_id FROM transactions x JOIN tickets m ON m.id = x.ticket_id \
+             WHERE x.content_words @@ fts_query(?){kinds})"
+        ),
     };
     params.push(fts.clone());
     let found = match cx.viewer {
@@ -520,7 +542,7 @@ fn link_condition(c: &Condition, params: &mut Vec<SqlValue>) -> String {
     }
 }
 
-fn custom_field_condition(name: &str, c: &Condition, params: &mut Vec<SqlValue>) -> String {
+fn custom_field_condition(name: &str, c: &Condition, dialect: Dialect, params: &mut Vec<SqlValue>) -> String {
     let base = "SELECT 1 FROM ticket_custom_field_values v JOIN custom_fields f \
                 ON f.id = v.custom_field_id WHERE v.ticket_id = t.id AND f.name = ?";
     params.push(SqlValue::Text(name.to_string()));
@@ -541,8 +563,13 @@ fn custom_field_condition(name: &str, c: &Condition, params: &mut Vec<SqlValue>)
         Value::Text(t) => t.trim().parse::<i64>().ok(),
         _ => None,
     };
+    // SQLite reads text that is no number as 0; PostgreSQL would stop the search
+    let as_number = match dialect {
+        Dialect::Sqlite => "CAST(v.value AS INTEGER)",
+        Dialect::Postgres => "CASE WHEN v.value ~ '^ *-?[0-9]{1,18} *$' THEN CAST(v.value AS BIGINT) ELSE 0 END",
+    };
     let (column, value) = match (number, &c.value) {
-        (Some(n), _) => ("CAST(v.value AS INTEGER)", SqlValue::Integer(n)),
+        (Some(n), _) => (as_number, SqlValue::Integer(n)),
         (None, Value::Text(t)) => (
             "v.value",
             SqlValue::Text(crate::ticket::parse_date(t).map_or_else(|_| t.clone(), super::ts)),

@@ -1,6 +1,6 @@
 //! The scheduler's records, and the few facts about tickets its jobs need beyond search.
 
-use super::sql::{self, params};
+use super::sql::{self, Dialect, params};
 use super::{Db, WriteTx, parse_opt_ts, parse_ts, ts};
 use crate::error::Result;
 use crate::schedule::DigestPeriod;
@@ -163,9 +163,19 @@ impl Db<'_> {
         let statuses = serde_json::to_string(statuses).map_err(|e| crate::error::Error::Internal(e.to_string()))?;
         sql::all(
             self.sql(),
-            "SELECT DISTINCT owner_id FROM tickets \
-             WHERE owner_id > ?1 AND owner_id != ?2 AND status IN (SELECT value FROM json_each(?3)) \
-             ORDER BY owner_id LIMIT ?4",
+            match self.dialect() {
+                Dialect::Sqlite => {
+                    "SELECT DISTINCT owner_id FROM tickets \
+                     WHERE owner_id > ?1 AND owner_id != ?2 AND status IN (SELECT value FROM json_each(?3)) \
+                     ORDER BY owner_id LIMIT ?4"
+                }
+                Dialect::Postgres => {
+                    "SELECT DISTINCT owner_id FROM tickets \
+                     WHERE owner_id > ?1 AND owner_id != ?2 \
+                       AND status IN (SELECT json_array_elements_text(CAST(?3 AS JSON))) \
+                     ORDER BY owner_id LIMIT ?4"
+                }
+            },
             params![after, NOBODY_ID, statuses, limit as i64],
             |r| r.get(0),
         )

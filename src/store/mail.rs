@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 
-use super::sql::{self, params};
+use super::sql::{self, Dialect, params};
 use super::{Db, WriteTx, parse_ts, ts};
 use crate::error::{Error, Result};
 use crate::mail::parse::hex;
@@ -327,11 +327,21 @@ impl WriteTx<'_> {
 
     /// Takes one of the `limit` autoreplies an address may get in the window from
     /// `since`: its id, or `None` when the window is full. The count and the record are
-    /// one statement, so no two takers both get the last one (given one writer at a
-    /// time per address: SQLite's single writer; a store with concurrent writers must
-    /// serialise per address here).
+    /// one statement, so no two takers both get the last one (one writer at a time per
+    /// address: SQLite's single writer, PostgreSQL's lock on the address).
     pub fn take_autoreply(&self, address: &str, since: Timestamp, limit: u32, now: Timestamp) -> Result<Option<i64>> {
-        // the log has no id column: its rowid is the id (SQLite's alone)
+        // SQLite has one writer at a time; on PostgreSQL takers of one address queue up
+        // here until the taker before them commits (a lock for the transaction's length)
+        if self.dialect() == Dialect::Postgres {
+            sql::one(
+                self.sql(),
+                "SELECT CAST(pg_advisory_xact_lock(hashtext(lower(?1))) AS TEXT)",
+                [address],
+                |_| Ok(()),
+            )?;
+        }
+        // the log has no id column: its rowid is the id (PostgreSQL's schema names a
+        // column so)
         sql::optional(
             self.sql(),
             "INSERT INTO autoreply_log (address, sent) SELECT ?1, ?2 \

@@ -1,7 +1,7 @@
 //! The outbox: outgoing mail, written in the same transaction as the change that causes it
 //! and delivered afterwards by the sender task.
 
-use super::sql::{self, params};
+use super::sql::{self, Dialect, params};
 use super::{Db, WriteTx, parse_ts, ts};
 use crate::error::{Error, Result};
 use crate::ticket::Timestamp;
@@ -87,14 +87,22 @@ impl WriteTx<'_> {
     /// of several daemons sending from one database each message goes out through one;
     /// a claim whose daemon died runs out and the message is taken again.
     pub fn claim_outbox(&self, owner: &str, now: Timestamp, until: Timestamp, limit: u32) -> Result<Vec<Outgoing>> {
+        // on PostgreSQL two daemons may pick at once: a row one of them has locked is
+        // skipped by the other, not waited for and then claimed a second time
+        let lock = match self.dialect() {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        };
         let mut claimed = sql::all(
             self.sql(),
-            "UPDATE outbox SET claimed_by = ?3, claimed_until = ?4 WHERE id IN \
-               (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt <= ?1 \
-                  AND (claimed_until IS NULL OR claimed_until <= ?1) \
-                ORDER BY next_attempt, id LIMIT ?2) \
-             RETURNING id, ticket_id, message_id, envelope_from, recipients, message, attempts, webhook_url, \
-               webhook_timeout_secs, next_attempt",
+            &format!(
+                "UPDATE outbox SET claimed_by = ?3, claimed_until = ?4 WHERE id IN \
+                   (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt <= ?1 \
+                      AND (claimed_until IS NULL OR claimed_until <= ?1) \
+                    ORDER BY next_attempt, id LIMIT ?2{lock}) \
+                 RETURNING id, ticket_id, message_id, envelope_from, recipients, message, attempts, webhook_url, \
+                   webhook_timeout_secs, next_attempt"
+            ),
             params![ts(now), limit, owner, ts(until)],
             |r| {
                 Ok((

@@ -58,6 +58,24 @@ pub(crate) fn connect(url: &str) -> Result<PgSession> {
     Ok(PgSession::new(client))
 }
 
+/// Refuses a database whose text does not sort byte by byte: times, claims and
+/// Message-IDs are compared as text, and SQLite compares them so.
+fn check_collation(conn: Conn<'_>) -> Result<()> {
+    let collation: String = sql::one(
+        conn,
+        "SELECT CAST(datcollate AS TEXT) FROM pg_database WHERE datname = current_database()",
+        [],
+        |r| r.get(0),
+    )?;
+    if matches!(collation.as_str(), "C" | "POSIX" | "C.UTF-8" | "C.utf8") {
+        return Ok(());
+    }
+    Err(Error::Invalid(format!(
+        "the database's collation is {collation}; ticketd needs text sorted byte by byte: create the \
+         database with `createdb --template=template0 --locale=C.UTF-8 --encoding=UTF8 NAME`"
+    )))
+}
+
 /// The version `schema_postgres.sql` declares.
 pub fn current_version() -> u32 {
     SCHEMA
@@ -92,6 +110,7 @@ fn upgrade_locked(conn: Conn<'_>) -> Result<()> {
         |r| r.get(0),
     )?;
     if !exists {
+        check_collation(conn)?;
         sql::batch(conn, "BEGIN")?;
         let created = sql::batch(conn, SCHEMA);
         match created {
@@ -104,7 +123,12 @@ fn upgrade_locked(conn: Conn<'_>) -> Result<()> {
         tracing::info!(version = current, "created the database schema");
         return Ok(());
     }
-    let version: u32 = sql::one(conn, "SELECT CAST(max(version) AS BIGINT) FROM schema_version", [], |r| r.get(0))?;
+    let version: u32 = sql::one(
+        conn,
+        "SELECT CAST(max(version) AS BIGINT) FROM schema_version",
+        [],
+        |r| r.get(0),
+    )?;
     if version > current {
         return Err(Error::Internal(format!(
             "the database is at schema version {version}, newer than this ticketd ({current}); \
@@ -112,7 +136,11 @@ fn upgrade_locked(conn: Conn<'_>) -> Result<()> {
         )));
     }
     let first = current as usize - MIGRATIONS.len();
-    for (index, migration) in MIGRATIONS.iter().enumerate().skip((version as usize).saturating_sub(first)) {
+    for (index, migration) in MIGRATIONS
+        .iter()
+        .enumerate()
+        .skip((version as usize).saturating_sub(first))
+    {
         let target = (first + index + 1) as i64;
         sql::batch(conn, "BEGIN")?;
         let step = sql::batch(conn, migration)

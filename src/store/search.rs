@@ -2,7 +2,7 @@
 //! saved searches.
 
 use super::compile::{SeenBy, compile_query, visible};
-use super::sql::{self, Value as SqlValue, params};
+use super::sql::{self, Dialect, Value as SqlValue, params};
 use super::{Db, WriteTx};
 use crate::error::Result;
 use crate::search::{Field, Grouping, Query};
@@ -44,7 +44,7 @@ impl Db<'_> {
     /// The numbers of the tickets matching a query, in its order: for work that loads
     /// tickets one at a time.
     pub fn search_ids(&self, query: &Query, seen_by: SeenBy<'_>, lifecycles: &[&Lifecycle]) -> Result<Vec<i64>> {
-        let compiled = compile_query(query, seen_by, lifecycles, true);
+        let compiled = compile_query(query, seen_by, lifecycles, true, self.dialect());
         sql::all(self.sql(), &compiled.sql, compiled.params, |r| r.get(0))
     }
 
@@ -63,7 +63,7 @@ impl Db<'_> {
             offset: None,
             ..query.clone()
         };
-        let compiled = compile_query(&unordered, seen_by, lifecycles, false);
+        let compiled = compile_query(&unordered, seen_by, lifecycles, false, self.dialect());
         // group by the tickets' own columns (ids, not names), then name the groups: the
         // names are looked up once per group instead of once per ticket
         let mut params = Vec::new();
@@ -107,12 +107,21 @@ impl Db<'_> {
     /// was merged into; a comment only where the user may read that ticket's comments.
     pub fn content_search(&self, fts: &str, seen_by: SeenBy<'_>, limit: u32) -> Result<Vec<ContentHit>> {
         let mut params = vec![SqlValue::Text(fts.to_string())];
-        let mut sql = String::from(
-            "SELECT t.id, x.id, snippet(transaction_text, 0, '[', ']', ' … ', 16) \
-             FROM transaction_text JOIN transactions x ON x.id = transaction_text.rowid \
-             JOIN tickets m ON m.id = x.ticket_id JOIN tickets t ON t.id = m.effective_id \
-             WHERE transaction_text MATCH ? AND t.status != 'deleted'",
-        );
+        let mut sql = String::from(match self.dialect() {
+            Dialect::Sqlite => {
+                "SELECT t.id, x.id, snippet(transaction_text, 0, '[', ']', ' … ', 16) \
+                 FROM transaction_text JOIN transactions x ON x.id = transaction_text.rowid \
+                 JOIN tickets m ON m.id = x.ticket_id JOIN tickets t ON t.id = m.effective_id \
+                 WHERE transaction_text MATCH ? AND t.status != 'deleted'"
+            }
+            Dialect::Postgres => {
+                "SELECT t.id, x.id, ts_headline('simple', x.content, fts_query(?1), \
+                   'StartSel=[, StopSel=], MaxWords=16, MinWords=4, MaxFragments=1, FragmentDelimiter=\" … \"') \
+                 FROM transactions x \
+                 JOIN tickets m ON m.id = x.ticket_id JOIN tickets t ON t.id = m.effective_id \
+                 WHERE x.content_words @@ fts_query(?1) AND t.status != 'deleted'"
+            }
+        });
         if let Some(viewer) = seen_by {
             if let Some(tickets) = visible(&viewer.principal, &viewer.tickets, &mut params) {
                 sql.push_str(&format!(" AND {tickets}"));
@@ -122,7 +131,10 @@ impl Db<'_> {
             }
         }
         // more rows than tickets wanted: several hits of one ticket make one result
-        sql.push_str(" ORDER BY bm25(transaction_text) LIMIT ?");
+        sql.push_str(match self.dialect() {
+            Dialect::Sqlite => " ORDER BY bm25(transaction_text) LIMIT ?",
+            Dialect::Postgres => " ORDER BY ts_rank_cd(x.content_words, fts_query(?1)) DESC, x.id LIMIT ?",
+        });
         params.push(SqlValue::Integer(i64::from(limit.saturating_mul(4))));
         let mut hits: Vec<ContentHit> = Vec::new();
         sql::each(self.sql(), &sql, params, |r| {

@@ -78,10 +78,15 @@ impl WriteTx<'_> {
              SELECT ?2, role, principal_id FROM ticket_roles WHERE ticket_id = ?1 ON CONFLICT DO NOTHING",
             params![from, into],
         )?;
-        for side in ["base_id", "target_id"] {
+        // a link the target has already stays behind (and goes below), as UPDATE OR
+        // IGNORE would leave it: links_unique is (base_id, type, target_id)
+        for (side, other) in [("base_id", "target_id"), ("target_id", "base_id")] {
             sql::execute(
                 conn,
-                &format!("UPDATE OR IGNORE links SET {side} = ?2 WHERE {side} = ?1"),
+                &format!(
+                    "UPDATE links SET {side} = ?2 WHERE {side} = ?1 AND NOT EXISTS \
+                       (SELECT 1 FROM links o WHERE o.{side} = ?2 AND o.type = links.type AND o.{other} = links.{other})"
+                ),
                 params![from, into],
             )?;
         }

@@ -17,21 +17,21 @@ use crate::error::{Error, Result};
 
 /// One connection, either backend's; `Copy`, borrowed for the length of a transaction.
 #[derive(Clone, Copy)]
-pub(crate) enum Conn<'c> {
+pub enum Conn<'c> {
     Sqlite(&'c rusqlite::Connection),
     Postgres(&'c PgSession),
 }
 
 /// Which SQL a statement must be written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Dialect {
+pub enum Dialect {
     Sqlite,
     Postgres,
 }
 
 /// A PostgreSQL connection with its prepared statements. `RefCell`: a [`Conn`] is shared
 /// by every method of one transaction, but runs one statement at a time.
-pub(crate) struct PgSession {
+pub struct PgSession {
     client: RefCell<postgres::Client>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
 }
@@ -302,14 +302,16 @@ macro_rules! array_params {
 array_params!(1, 2, 3, 4, 5, 6, 7, 8);
 
 /// Parameters of mixed types: `params![id, name, ts(now)]`.
-macro_rules! params {
+#[macro_export]
+#[doc(hidden)]
+macro_rules! sql_params {
     () => { [] as [&dyn $crate::store::sql::ToValue; 0] };
     ($($p:expr),+ $(,)?) => { &[$(&$p as &dyn $crate::store::sql::ToValue),+] as &[&dyn $crate::store::sql::ToValue] };
 }
-pub(crate) use params;
+pub use crate::sql_params as params;
 
 /// One row of a result, either backend's.
-pub(crate) enum Row<'r> {
+pub enum Row<'r> {
     Sqlite(&'r rusqlite::Row<'r>),
     Postgres(&'r postgres::Row),
 }
@@ -335,14 +337,6 @@ impl Row<'_> {
                 rusqlite::types::ValueRef::Blob(b) => ValueRef::Blob(b),
             }),
             Row::Postgres(row) => postgres_value(row, i),
-        }
-    }
-
-    /// How many columns the row has.
-    pub fn len(&self) -> usize {
-        match self {
-            Row::Sqlite(row) => row.as_ref().column_count(),
-            Row::Postgres(row) => row.len(),
         }
     }
 }
@@ -384,7 +378,12 @@ fn postgres_value<'r>(row: &'r postgres::Row, i: usize) -> Result<ValueRef<'r>> 
             .try_get::<_, Option<&[u8]>>(i)
             .map_err(bad)?
             .map_or(ValueRef::Null, ValueRef::Blob),
+        // names and addresses are the citext extension's type: text on the wire
         &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME | &Type::UNKNOWN => row
+            .try_get::<_, Option<&str>>(i)
+            .map_err(bad)?
+            .map_or(ValueRef::Null, ValueRef::Text),
+        ty if ty.name() == "citext" => row
             .try_get::<_, Option<&str>>(i)
             .map_err(bad)?
             .map_or(ValueRef::Null, ValueRef::Text),
@@ -404,19 +403,10 @@ impl<'c> Conn<'c> {
             Conn::Postgres(_) => Dialect::Postgres,
         }
     }
-
-    /// The SQLite connection, for the few things only SQLite has (its backup, FTS5
-    /// maintenance, pragmas).
-    pub fn sqlite(self) -> Option<&'c rusqlite::Connection> {
-        match self {
-            Conn::Sqlite(conn) => Some(conn),
-            Conn::Postgres(_) => None,
-        }
-    }
 }
 
 /// Runs a statement; how many rows it changed.
-pub(crate) fn execute(conn: Conn<'_>, sql: &str, params: impl Params) -> Result<usize> {
+pub fn execute(conn: Conn<'_>, sql: &str, params: impl Params) -> Result<usize> {
     let values = params.values();
     match conn {
         Conn::Sqlite(c) => Ok(c
@@ -430,7 +420,7 @@ pub(crate) fn execute(conn: Conn<'_>, sql: &str, params: impl Params) -> Result<
 }
 
 /// Runs statements without parameters, one after the other (`BEGIN`, DDL, maintenance).
-pub(crate) fn batch(conn: Conn<'_>, sql: &str) -> Result<()> {
+pub fn batch(conn: Conn<'_>, sql: &str) -> Result<()> {
     match conn {
         Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
         Conn::Postgres(s) => Ok(s.client.borrow_mut().batch_execute(sql)?),
@@ -438,12 +428,7 @@ pub(crate) fn batch(conn: Conn<'_>, sql: &str) -> Result<()> {
 }
 
 /// Calls `f` on each row of a query, in order.
-pub(crate) fn each(
-    conn: Conn<'_>,
-    sql: &str,
-    params: impl Params,
-    mut f: impl FnMut(&Row<'_>) -> Result<()>,
-) -> Result<()> {
+pub fn each(conn: Conn<'_>, sql: &str, params: impl Params, mut f: impl FnMut(&Row<'_>) -> Result<()>) -> Result<()> {
     let values = params.values();
     match conn {
         Conn::Sqlite(c) => {
@@ -462,7 +447,7 @@ pub(crate) fn each(
 }
 
 /// Every row of a query, each made into a `T` by `f`.
-pub(crate) fn all<T>(
+pub fn all<T>(
     conn: Conn<'_>,
     sql: &str,
     params: impl Params,
@@ -477,7 +462,7 @@ pub(crate) fn all<T>(
 }
 
 /// The first row of a query, if there is one.
-pub(crate) fn optional<T>(
+pub fn optional<T>(
     conn: Conn<'_>,
     sql: &str,
     params: impl Params,
@@ -501,22 +486,13 @@ pub(crate) fn optional<T>(
 }
 
 /// The first row of a query that always has one (an aggregate, a row just written).
-pub(crate) fn one<T>(
-    conn: Conn<'_>,
-    sql: &str,
-    params: impl Params,
-    f: impl FnOnce(&Row<'_>) -> Result<T>,
-) -> Result<T> {
+pub fn one<T>(conn: Conn<'_>, sql: &str, params: impl Params, f: impl FnOnce(&Row<'_>) -> Result<T>) -> Result<T> {
     optional(conn, sql, params, f)?.ok_or_else(|| Error::Internal(format!("the database returned no row for `{sql}`")))
 }
 
 /// Whether an error is a unique or foreign-key constraint refusing a write, on either
 /// backend (checked before it is turned into an [`Error`]).
-pub(crate) fn refused_by_constraint(
-    conn: Conn<'_>,
-    sql: &str,
-    params: impl Params,
-) -> Result<std::result::Result<usize, ()>> {
+pub fn refused_by_constraint(conn: Conn<'_>, sql: &str, params: impl Params) -> Result<std::result::Result<usize, ()>> {
     let values = params.values();
     match conn {
         Conn::Sqlite(c) => match c
@@ -567,8 +543,12 @@ impl PgSession {
         let stmt = match cached {
             Some(stmt) => stmt,
             None => {
-                let stmt = client.prepare(&dollar_parameters(sql))?;
-                self.statements.borrow_mut().insert(sql.to_string(), stmt.clone());
+                let stmt = client.prepare(&postgres_sql(sql))?;
+                let mut statements = self.statements.borrow_mut();
+                if statements.len() >= PG_STATEMENT_CACHE {
+                    statements.clear();
+                }
+                statements.insert(sql.to_string(), stmt.clone());
                 stmt
             }
         };
@@ -576,12 +556,22 @@ impl PgSession {
     }
 }
 
-/// `?1`, `?2`, `?` (numbered in order) written as PostgreSQL's `$1`, `$2`; question marks
-/// inside quoted text or names are left alone.
-pub(crate) fn dollar_parameters(sql: &str) -> String {
+/// A statement in PostgreSQL's words: a list of ids passed as JSON text
+/// (`json_each(?N)`, SQLite's) read with the schema's `json_ids`, and the parameters
+/// numbered the PostgreSQL way.
+pub(crate) fn postgres_sql(sql: &str) -> String {
+    static JSON_EACH: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"json_each\((\?\d*)\)").expect("a valid pattern"));
+    dollar_parameters(&JSON_EACH.replace_all(sql, "json_ids(CAST($1 AS TEXT)) AS value"))
+}
+
+/// `?1`, `?2`, `?` written as PostgreSQL's `$1`, `$2`, `$3`; a bare `?` takes the number
+/// after the largest so far, as SQLite numbers it. Question marks inside quoted text or
+/// names are left alone.
+fn dollar_parameters(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut quote: Option<char> = None;
-    let mut next = 1;
+    let mut largest = 0u32;
     let mut chars = sql.chars().peekable();
     while let Some(c) = chars.next() {
         match (quote, c) {
@@ -600,12 +590,10 @@ pub(crate) fn dollar_parameters(sql: &str) -> String {
                     digits.push(*d);
                     chars.next();
                 }
-                if digits.is_empty() {
-                    digits = next.to_string();
-                    next += 1;
-                }
+                let number = digits.parse().unwrap_or(largest + 1);
+                largest = largest.max(number);
                 out.push('$');
-                out.push_str(&digits);
+                out.push_str(&number.to_string());
             }
             (None, c) => out.push(c),
         }
@@ -650,6 +638,7 @@ impl postgres::types::ToSql for ValueRef<'_> {
             (ValueRef::Text(t), &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME | &Type::UNKNOWN) => {
                 t.to_sql(ty, out)
             }
+            (ValueRef::Text(t), ty) if ty.name() == "citext" => t.to_sql(ty, out),
             (ValueRef::Text(t), &Type::INT8) => t.trim().parse::<i64>().map_err(|_| mismatch())?.to_sql(ty, out),
             (ValueRef::Text(t), &Type::INT4) => t.trim().parse::<i32>().map_err(|_| mismatch())?.to_sql(ty, out),
             (ValueRef::Text(t), &Type::BYTEA) => t.as_bytes().to_sql(ty, out),
@@ -678,13 +667,29 @@ impl From<postgres::Error> for Error {
             "57P01" | "57P02" | "57P03" => "the database is restarting; try again shortly",
             c if c.starts_with("08") => "ticketd cannot reach its database; try again later",
             "" if e.is_closed() => "ticketd lost its connection to the database; try again later",
-            "" => "ticketd cannot reach its database; try again later",
-            _ => return Error::Internal(format!("database: {e}")),
+            "" if std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>()) => {
+                "ticketd cannot reach its database; try again later"
+            }
+            "57014" => return Error::Internal(format!("{QUERY_CANCELED}: {e}")),
+            _ => {
+                let cause = std::error::Error::source(&e)
+                    .map(|s| format!(": {s}"))
+                    .unwrap_or_default();
+                return Error::Internal(format!("database: {e}{cause}"));
+            }
         };
         tracing::warn!(error = %e, "database unavailable");
         Error::Temporary(temporary.into())
     }
 }
+
+/// What a PostgreSQL statement stopped by `statement_timeout` turns into; the read pool
+/// makes it the same "narrow your search" answer SQLite's time limit gives.
+pub(crate) const QUERY_CANCELED: &str = "the statement ran past its time limit";
+
+/// Prepared statements kept per PostgreSQL connection; searches are built per query, so
+/// the cache is emptied when it is full rather than grown for ever.
+const PG_STATEMENT_CACHE: usize = 512;
 
 #[cfg(test)]
 mod tests {
@@ -694,6 +699,10 @@ mod tests {
     fn numbered_and_bare_parameters_become_dollars_outside_quotes() {
         assert_eq!(dollar_parameters("SELECT ?1, ?2, ?1"), "SELECT $1, $2, $1");
         assert_eq!(dollar_parameters("a = ? AND b = ?"), "a = $1 AND b = $2");
+        assert_eq!(
+            dollar_parameters("f(?1) AND b = ? AND c = ?1 LIMIT ?"),
+            "f($1) AND b = $2 AND c = $1 LIMIT $3"
+        );
         assert_eq!(
             dollar_parameters("x = '?1' AND \"odd?\" = ?3"),
             "x = '?1' AND \"odd?\" = $3"

@@ -193,7 +193,7 @@ pub fn explain(
     lifecycles: &[&Lifecycle],
 ) -> Result<Explained> {
     check_names(db, access, query, &[], lifecycles)?;
-    let compiled = compile_query(query, Some(&access.viewer()), lifecycles, true);
+    let compiled = compile_query(query, Some(&access.viewer()), lifecycles, true, db.dialect());
     let params = compiled.params_json();
     Ok(Explained {
         ticketsql: ticketsql.to_string(),

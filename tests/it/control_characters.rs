@@ -56,14 +56,7 @@ fn controls_in_a_senders_name_and_subject_are_dropped_and_the_mail_is_processed(
             assert!(!line.starts_with("X-Injected") && !line.starts_with("Bcc"), "{head}");
         }
     }
-    let names: Vec<String> = d
-        .db()
-        .prepare("SELECT real_name FROM users")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let names: Vec<String> = d.db().query_all("SELECT real_name FROM users", [], |r| r.get(0));
     assert!(names.iter().all(|n| !has_controls(n)), "{names:?}");
 }
 

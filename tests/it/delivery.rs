@@ -243,12 +243,11 @@ fn killing_the_daemon_mid_delivery_loses_nothing_and_stores_nothing_twice() {
         unenveloped.is_empty(),
         "messages without their envelope: {unenveloped:?}"
     );
-    let db = d.db();
-    let mut ids = db.prepare("SELECT message_id FROM outbox").unwrap();
-    let queued: std::collections::BTreeSet<String> = ids
-        .query_map([], |r| r.get::<_, String>(0))
-        .unwrap()
-        .map(|id| outgoing_file_name(&id.unwrap()))
+    let queued: std::collections::BTreeSet<String> = d
+        .db()
+        .query_all("SELECT message_id FROM outbox", [], |r| r.get::<String>(0))
+        .iter()
+        .map(|id| outgoing_file_name(id))
         .collect();
     assert_eq!(queued.len(), MESSAGES, "one Message-ID per outbox row");
     let extra: Vec<_> = files.messages.difference(&queued).take(10).collect();

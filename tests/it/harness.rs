@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use ticketd::store::sql;
+use ticketd::store::{Location, Reader};
 
 pub const TICKETD: &str = env!("CARGO_BIN_EXE_ticketd");
 pub const MAILGATE: &str = env!("CARGO_BIN_EXE_mailgate");
@@ -81,6 +83,9 @@ pub struct Daemon {
     pub file_size_limit: Option<u64>,
     /// The web UI's address (`http://127.0.0.1:PORT`), when [`Setup::web`] turned it on.
     pub web: Option<String>,
+    /// The daemon's own PostgreSQL database, in the suite's PostgreSQL run
+    /// ([`scratch_database`]).
+    pub database_url: Option<String>,
     child: Option<Child>,
 }
 
@@ -142,6 +147,7 @@ impl Daemon {
             env: setup.env.clone(),
             file_size_limit: setup.file_size_limit,
             web,
+            database_url: scratch_database(),
             child: None,
         };
         daemon.launch();
@@ -173,6 +179,7 @@ impl Daemon {
             env: Vec::new(),
             file_size_limit: None,
             web: None,
+            database_url: scratch_database(),
             child: None,
         };
         daemon.launch();
@@ -201,6 +208,9 @@ impl Daemon {
         command.arg("--config").arg(&self.config).args(&self.args);
         if let Some(now) = &self.now {
             command.arg("--now").arg(now);
+        }
+        if let Some(url) = &self.database_url {
+            command.env("TICKETD_DATABASE_URL", url);
         }
         let child = command
             .env("TICKETD_LOG", "info,ticketd=debug")
@@ -375,40 +385,45 @@ impl Daemon {
             .collect()
     }
 
-    /// A read-only connection to the database.
-    pub fn db(&self) -> rusqlite::Connection {
-        rusqlite::Connection::open_with_flags(
-            self.dir.path().join("data/ticketd.sqlite3"),
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .expect("open database")
+    /// Where the daemon's database is: its PostgreSQL database in the PostgreSQL run,
+    /// else the SQLite file in its data directory.
+    pub fn location(&self) -> Location {
+        match &self.database_url {
+            Some(url) => Location::Postgres(url.clone()),
+            None => Location::Sqlite(self.dir.path().join("data")),
+        }
+    }
+
+    /// A connection of the test's own to the database (read-only on SQLite); statements
+    /// go through `ticketd::store::sql`, which runs them on either backend.
+    pub fn db(&self) -> Reader {
+        Reader::open(&self.location()).expect("open database")
     }
 
     /// One number from the database.
-    pub fn count(&self, sql: &str) -> i64 {
-        self.db().query_row(sql, [], |r| r.get(0)).expect(sql)
+    pub fn count(&self, query: &str) -> i64 {
+        sql::one(self.db().conn(), query, [], |r| r.get(0)).expect(query)
     }
 
     /// Outgoing mail queued so far, oldest first. Rows are written in the same transaction
     /// as the change that causes them, so once mailgate or tkt has returned this is final.
     pub fn outbox(&self) -> Vec<Queued> {
-        let db = self.db();
-        let mut stmt = db
-            .prepare("SELECT kind, recipients, message, ticket_id, status FROM outbox ORDER BY id")
-            .unwrap();
-        stmt.query_map([], |r| {
-            let recipients: String = r.get(1)?;
-            let message: Vec<u8> = r.get(2)?;
-            Ok(Queued {
-                kind: r.get(0)?,
-                recipients: serde_json::from_str(&recipients).unwrap(),
-                message: String::from_utf8_lossy(&message).into_owned(),
-                ticket: r.get(3)?,
-                status: r.get(4)?,
-            })
-        })
-        .unwrap()
-        .collect::<Result<_, _>>()
+        sql::all(
+            self.db().conn(),
+            "SELECT kind, recipients, message, ticket_id, status FROM outbox ORDER BY id",
+            [],
+            |r| {
+                let recipients: String = r.get(1)?;
+                let message: Vec<u8> = r.get(2)?;
+                Ok(Queued {
+                    kind: r.get(0)?,
+                    recipients: serde_json::from_str(&recipients).unwrap(),
+                    message: String::from_utf8_lossy(&message).into_owned(),
+                    ticket: r.get(3)?,
+                    status: r.get(4)?,
+                })
+            },
+        )
         .unwrap()
     }
 
@@ -533,6 +548,75 @@ fn scratch_dir() -> tempfile::TempDir {
         .prefix("ticketd-test")
         .tempdir()
         .expect("temp dir")
+}
+
+/// Queries on the test's own connection ([`Daemon::db`]), on either backend.
+pub trait Query {
+    /// The first row, made into a `T` by `f`.
+    fn query_row<T>(
+        &self,
+        query: &str,
+        params: impl sql::Params,
+        f: impl FnOnce(&sql::Row<'_>) -> ticketd::error::Result<T>,
+    ) -> ticketd::error::Result<T>;
+    /// Every row, each made into a `T` by `f`.
+    fn query_all<T>(
+        &self,
+        query: &str,
+        params: impl sql::Params,
+        f: impl FnMut(&sql::Row<'_>) -> ticketd::error::Result<T>,
+    ) -> Vec<T>;
+}
+
+impl Query for Reader {
+    fn query_row<T>(
+        &self,
+        query: &str,
+        params: impl sql::Params,
+        f: impl FnOnce(&sql::Row<'_>) -> ticketd::error::Result<T>,
+    ) -> ticketd::error::Result<T> {
+        sql::one(self.conn(), query, params, f)
+    }
+
+    fn query_all<T>(
+        &self,
+        query: &str,
+        params: impl sql::Params,
+        f: impl FnMut(&sql::Row<'_>) -> ticketd::error::Result<T>,
+    ) -> Vec<T> {
+        sql::all(self.conn(), query, params, f).unwrap_or_else(|e| panic!("{query}: {e}"))
+    }
+}
+
+/// The PostgreSQL server of the suite's PostgreSQL run: `TICKETD_TEST_POSTGRES`, a
+/// connection string (`host=... port=... user=...`) of a role that may create databases.
+/// Unset, the suite runs on SQLite.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("TICKETD_TEST_POSTGRES")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+}
+
+/// A new, empty database on the suite's PostgreSQL server, made as ADMIN.md says (byte
+/// order text), for one daemon: its connection string. `None` in the SQLite run.
+pub fn scratch_database() -> Option<String> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let server = postgres_server()?;
+    let name = format!(
+        "ticketd_test_{}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    );
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("connect to TICKETD_TEST_POSTGRES");
+    admin
+        .batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+        ))
+        .expect("create a test database");
+    Some(format!("{server} dbname={name}"))
 }
 
 /// A TCP port nothing listens on now, for a listener a child process opens.

@@ -245,7 +245,7 @@ fn stored(d: &Daemon, raw: &[u8]) -> Result<bool, TestCaseError> {
             "SELECT EXISTS (SELECT 1 FROM raw_messages r WHERE r.sha256 = ?1 AND r.bytes = ?2 AND \
              (EXISTS (SELECT 1 FROM transactions x WHERE x.raw_message_id = r.id) \
               OR EXISTS (SELECT 1 FROM quarantine q WHERE q.raw_message_id = r.id)))",
-            rusqlite::params![hash, raw],
+            ticketd::store::sql::params![hash, raw],
             |r| r.get(0),
         )
         .map_err(|e| TestCaseError::fail(e.to_string()))

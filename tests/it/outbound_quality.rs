@@ -26,15 +26,11 @@ struct Sent {
 /// Every message queued so far, oldest first, each read back from the outgoing directory
 /// by tests/tools/parse_mail.py. Outbox rows are final once mailgate or tkt has returned.
 fn sent(d: &Daemon) -> Vec<Sent> {
-    let db = d.db();
-    let mut stmt = db
-        .prepare("SELECT kind, recipients, message_id FROM outbox ORDER BY id")
-        .unwrap();
-    let rows: Vec<(String, String, String)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
+    let rows: Vec<(String, String, String)> =
+        d.db()
+            .query_all("SELECT kind, recipients, message_id FROM outbox ORDER BY id", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            });
     d.wait_outgoing(rows.len());
     let mut parsed: HashMap<String, Value> = read_back(&d.outgoing)
         .into_iter()

@@ -110,14 +110,10 @@ fn when_the_writer_thread_dies_the_daemon_exits_non_zero() {
 
 /// Message-IDs of the messages stored.
 fn stored_ids(d: &Daemon) -> Vec<String> {
-    let db = d.db();
-    let mut s = db
-        .prepare("SELECT message_id FROM message_ids WHERE direction = 'in'")
-        .unwrap();
-    s.query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+    d.db()
+        .query_all("SELECT message_id FROM message_ids WHERE direction = 'in'", [], |r| {
+            r.get(0)
+        })
 }
 
 /// Arms `fault` for the writer's next batch, and sends `messages` with mailgate all at
@@ -463,17 +459,15 @@ stalled_reminder = '{% for a in range(1500) %}{% for b in range(1000) %}{% endfo
 
 /// Reminders written, per ticket.
 fn reminders(d: &Daemon) -> HashMap<i64, i64> {
-    let db = d.db();
-    let mut s = db
-        .prepare(
+    d.db()
+        .query_all(
             "SELECT ticket_id, COUNT(*) FROM transactions WHERE type = 'Correspond' AND creator_id = 1 \
              GROUP BY ticket_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
-        .unwrap();
-    s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
+        .into_iter()
+        .collect()
 }
 
 /// Runs `tkt ARGS` against `url` as local root in a thread of its own.

@@ -501,7 +501,7 @@ impl World {
             .query_row(
                 "SELECT (SELECT COUNT(*) FROM transactions) || ' ' || (SELECT COUNT(*) FROM attachments) || ' ' || \
                    (SELECT COUNT(*) FROM ticket_roles) || ' ' || (SELECT COUNT(*) FROM users) || ' ' || \
-                   (SELECT group_concat(id || status || owner_id || queue_id || priority || subject, ';') \
+                   (SELECT string_agg(id || status || owner_id || queue_id || priority || subject, ';' ORDER BY id) \
                       FROM tickets)",
                 [],
                 |r| r.get(0),

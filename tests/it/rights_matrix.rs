@@ -499,12 +499,12 @@ impl World {
                    (SELECT COUNT(*) FROM saved_searches) || ' ' || (SELECT COUNT(*) FROM queues) || ' ' || \
                    (SELECT COUNT(*) FROM api_tokens WHERE revoked IS NULL) || ' ' || \
                    (SELECT COUNT(*) FROM api_tokens) || ' ' || (SELECT SUM(disabled) FROM principals) || ' ' || \
-                   (SELECT group_concat(id || status || owner_id || queue_id || effective_id || priority || subject) \
+                   (SELECT string_agg(id || status || owner_id || queue_id || effective_id || priority || subject, ',' ORDER BY id) \
                       FROM tickets) || ' ' || \
-                   (SELECT group_concat(name || COALESCE(email, '') || real_name || privileged || \
-                      COALESCE(password_hash, '')) FROM users) || ' ' || \
-                   (SELECT group_concat(description) FROM queues) || ' ' || \
-                   (SELECT group_concat(status) FROM quarantine)",
+                   (SELECT string_agg(name || COALESCE(email, '') || real_name || privileged || \
+                      COALESCE(password_hash, ''), ',' ORDER BY id) FROM users) || ' ' || \
+                   (SELECT string_agg(description, ',' ORDER BY id) FROM queues) || ' ' || \
+                   (SELECT string_agg(status, ',' ORDER BY id) FROM quarantine)",
                 [],
                 |r| r.get(0),
             )

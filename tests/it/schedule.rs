@@ -311,11 +311,11 @@ fn runs_missed_while_down_run_once_at_start() {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let slots: Vec<String> = {
-        let db = d.db();
-        let mut stmt = db
-            .prepare("SELECT slot FROM job_runs WHERE job = 'untaken-digest' ORDER BY id")
-            .unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        d.db().query_all(
+            "SELECT slot FROM job_runs WHERE job = 'untaken-digest' ORDER BY id",
+            [],
+            |r| r.get(0),
+        )
     };
     assert_eq!(slots, ["2026-11-30T08:00:00Z", "2026-12-03T08:00:00Z"]);
     assert_eq!(sent(&d, "untaken_digest").len(), 2);

@@ -75,7 +75,7 @@ pub async fn backup(
         operations::backup_target(db, access, &path)
     })
     .await?;
-    let database = app.config.server.data_dir.join(crate::store::DATABASE_FILE);
+    let database = crate::store::Location::of(&app.config);
     let started = std::time::Instant::now();
     let bytes = tokio::task::spawn_blocking(move || crate::store::backup(&database, &target))
         .await
