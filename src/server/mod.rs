@@ -46,7 +46,9 @@ pub use clock::now;
 /// Runs the daemon until `shutdown` is cancelled. Fails (so ticketd exits non-zero and
 /// its service manager restarts it) if the writer thread dies.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
-    let store = open_store(&config).await?;
+    // this run of the daemon, as the owner of its claims on outbox messages and job slots
+    let instance: Arc<str> = uuid::Uuid::new_v4().to_string().into();
+    let store = open_store(&config, &instance).await?;
     tracing::info!(database = %store.location().describe(), "database open");
     let transport = Transport::from_config(&config.mail.outbound)?;
     let (unix, tcp) = bind(&config).await?;
@@ -62,8 +64,6 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         move || wake.notify_one()
     })?;
     let settings = Arc::new(Settings::from_config(&config)?);
-    // this run of the daemon, as the owner of its claims on outbox messages and job slots
-    let instance: Arc<str> = uuid::Uuid::new_v4().to_string().into();
     let scheduler = scheduler::Scheduler::start(
         instance.clone(),
         config.effective_jobs(),
@@ -149,7 +149,8 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
 }
 
 /// Opens the database and brings the queues and custom fields in line with the config.
-async fn open_store(config: &Config) -> Result<Store> {
+async fn open_store(config: &Config, instance: &Arc<str>) -> Result<Store> {
+    let instance = instance.clone();
     let location = crate::store::Location::of(config);
     let queues = config.queues.clone();
     let fields = config.custom_fields.clone();
@@ -162,8 +163,13 @@ async fn open_store(config: &Config) -> Result<Store> {
         tx.sync_custom_fields(&fields)?;
         tx.prune_mail_logs(now - chrono::Duration::days(1))?;
         // one daemon per SQLite database: claims on record are this daemon's, from
-        // before it stopped (on PostgreSQL they may be another daemon's: they expire)
-        let released = if single_daemon { tx.release_all_claims()? } else { 0 };
+        // before it stopped; on PostgreSQL, those of daemons that are gone
+        tx.hold_instance(&instance)?;
+        let released = if single_daemon {
+            tx.release_all_claims()?
+        } else {
+            tx.release_dead_claims(&instance)?
+        };
         if released > 0 {
             tracing::info!(
                 released,

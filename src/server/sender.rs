@@ -39,6 +39,9 @@ pub struct Sender {
     pub config: OutboxConfig,
 }
 
+/// How often a daemon on a shared database looks for claims of daemons that are gone.
+const DEAD_CLAIMS_CHECK: Duration = Duration::from_secs(15);
+
 /// Runs until `shutdown`; a message being delivered when it comes is finished first (the
 /// server aborts the task if that takes longer than the grace period).
 pub async fn run(sender: Sender, wake: Arc<Notify>, shutdown: CancellationToken) {
@@ -50,7 +53,19 @@ pub async fn run(sender: Sender, wake: Arc<Notify>, shutdown: CancellationToken)
         writer,
         config,
     } = sender;
+    let mut last_check = std::time::Instant::now();
     while !shutdown.is_cancelled() {
+        if !reads.single_daemon() && last_check.elapsed() >= DEAD_CLAIMS_CHECK {
+            // a daemon killed mid-round leaves its messages claimed: take them back now,
+            // not when the claims run out
+            last_check = std::time::Instant::now();
+            let owner = instance.clone();
+            match writer.run(move |tx| tx.release_dead_claims(&owner)).await {
+                Ok(0) => {}
+                Ok(released) => tracing::info!(released, "released the claims of a daemon that is gone"),
+                Err(e) => tracing::warn!(error = %e, "cannot release the claims of daemons that are gone"),
+            }
+        }
         let wait = match deliver_due(&instance, &transport, &webhooks, &reads, &writer, &config, &shutdown).await {
             Ok(0) => time_to_next(&reads).await.unwrap_or(IDLE),
             Ok(_) => continue,
@@ -58,6 +73,11 @@ pub async fn run(sender: Sender, wake: Arc<Notify>, shutdown: CancellationToken)
                 tracing::error!(error = %e, "outbox round failed; trying again shortly");
                 Duration::from_secs(5)
             }
+        };
+        let wait = if reads.single_daemon() {
+            wait
+        } else {
+            wait.min(DEAD_CLAIMS_CHECK)
         };
         tokio::select! {
             _ = wake.notified() => {}

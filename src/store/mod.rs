@@ -517,6 +517,11 @@ impl ReadPool {
         result
     }
 
+    /// Whether the database is the one daemon's (SQLite).
+    pub fn single_daemon(&self) -> bool {
+        matches!(self.location, Location::Sqlite(_))
+    }
+
     fn connect(&self) -> Result<Backend> {
         Ok(match &self.location {
             Location::Sqlite(data_dir) => {

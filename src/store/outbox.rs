@@ -43,6 +43,9 @@ pub struct Outgoing {
     pub webhook: Option<Webhook>,
 }
 
+/// The advisory lock space (PostgreSQL's two-key form) of daemon runs' instance locks.
+const INSTANCE_LOCKS: i32 = 0x7464;
+
 impl Db<'_> {
     /// How many outbox rows are pending, sent and failed.
     pub fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
@@ -156,6 +159,58 @@ impl WriteTx<'_> {
         )?;
         let slots = sql::execute(self.sql(), "DELETE FROM job_claims", [])?;
         Ok(messages + slots)
+    }
+
+    /// Marks this daemon run (`instance`, the owner of its claims) alive for as long as
+    /// the writer's connection lives. On PostgreSQL a session lock on the instance, which
+    /// the server drops with the connection, a killed daemon's too; so other daemons can
+    /// tell its claims are dead ([`release_dead_claims`](Self::release_dead_claims)).
+    /// Nothing to do on SQLite, where the only daemon releases every claim at start.
+    pub fn hold_instance(&self, instance: &str) -> Result<()> {
+        if self.dialect() == Dialect::Postgres {
+            sql::one(
+                self.sql(),
+                "SELECT CAST(pg_advisory_lock(?1, hashtext(?2)) AS TEXT)",
+                params![INSTANCE_LOCKS, instance],
+                |_| Ok(()),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Ends the claims (outbox messages, job slots) of daemon runs that are gone: those
+    /// whose instance lock nobody holds. Never this run's own (`instance`). How many
+    /// claims were ended. On SQLite, see [`release_all_claims`](Self::release_all_claims).
+    pub fn release_dead_claims(&self, instance: &str) -> Result<usize> {
+        if self.dialect() != Dialect::Postgres {
+            return Ok(0);
+        }
+        let owners: Vec<String> = sql::all(
+            self.sql(),
+            "SELECT claimed_by FROM outbox WHERE claimed_by IS NOT NULL AND claimed_by <> ?1 \
+             UNION SELECT owner FROM job_claims WHERE owner <> ?1",
+            [instance],
+            |r| r.get(0),
+        )?;
+        let mut released = 0;
+        for owner in owners {
+            // taken (for this transaction only) when nobody holds it: its daemon is gone
+            let dead: bool = sql::one(
+                self.sql(),
+                "SELECT pg_try_advisory_xact_lock(?1, hashtext(?2))",
+                params![INSTANCE_LOCKS, owner],
+                |r| r.get(0),
+            )?;
+            if dead {
+                released += sql::execute(
+                    self.sql(),
+                    "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?1",
+                    [&owner],
+                )?;
+                released += sql::execute(self.sql(), "DELETE FROM job_claims WHERE owner = ?1", [&owner])?;
+            }
+        }
+        Ok(released)
     }
 
     /// Queues a message for delivery now.

@@ -166,6 +166,175 @@ mod tests {
         assert_eq!(current_version(), super::super::schema::current_version());
     }
 
+    /// A new database on the test PostgreSQL server (`TICKETD_TEST_POSTGRES`), made as
+    /// ADMIN.md says; `None` (the test says SKIPPED) without one.
+    fn scratch_database(test: &str) -> Option<String> {
+        let Some(server) = std::env::var("TICKETD_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
+            eprintln!("{test}: SKIPPED (no TICKETD_TEST_POSTGRES; tests/tools/postgres-suite sets it)");
+            return None;
+        };
+        let name = format!("ticketd_unit_{}_{}", std::process::id(), uuid::Uuid::new_v4().simple());
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("connect");
+        admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"
+            ))
+            .expect("create a database");
+        Some(format!("{server} dbname={name}"))
+    }
+
+    /// Tables with their columns (name, type, NOT NULL), indexes and triggers, in words
+    /// both backends share: what the drift test compares.
+    fn sqlite_shape() -> Vec<String> {
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::super::schema::upgrade(&mut conn).unwrap();
+        let conn = Conn::Sqlite(&conn);
+        let mut shape = Vec::new();
+        let tables: Vec<String> = sql::all(
+            conn,
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' \
+               AND name NOT LIKE 'transaction_text%' ORDER BY name",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+        for table in tables {
+            shape.push(format!("table {table}"));
+            let columns = sql::all(
+                conn,
+                "SELECT name, type, \"notnull\" + pk FROM pragma_table_info(?1) ORDER BY cid",
+                [&table],
+                |r| {
+                    let kind = match r.get::<String>(1)?.as_str() {
+                        "INTEGER" => "integer",
+                        "BLOB" => "bytes",
+                        _ => "text",
+                    };
+                    Ok(format!(
+                        "  {} {kind} required={}",
+                        r.get::<String>(0)?,
+                        r.get::<i64>(2)? > 0
+                    ))
+                },
+            )
+            .unwrap();
+            shape.extend(columns);
+        }
+        let named = |kind: &str| {
+            sql::all(
+                conn,
+                "SELECT name FROM sqlite_master WHERE type = ?1 AND sql IS NOT NULL \
+                   AND name NOT LIKE 'transactions_text_%' ORDER BY name",
+                [kind],
+                |r| Ok(format!("{kind} {}", r.get::<String>(0)?)),
+            )
+            .unwrap()
+        };
+        shape.extend(named("index"));
+        shape.extend(named("trigger"));
+        shape
+    }
+
+    fn postgres_shape(conn: Conn<'_>) -> Vec<String> {
+        let mut shape = Vec::new();
+        let tables: Vec<String> = sql::all(
+            conn,
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = 'public' AND table_name <> 'schema_version' ORDER BY 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+        for table in tables {
+            shape.push(format!("table {table}"));
+            let columns = sql::all(
+                conn,
+                "SELECT CAST(column_name AS TEXT), CAST(data_type AS TEXT), CAST(is_nullable AS TEXT) \
+                 FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ?1 \
+                   AND NOT (table_name = 'transactions' AND column_name = 'content_words') \
+                   AND NOT (table_name = 'autoreply_log' AND column_name = 'rowid') \
+                 ORDER BY ordinal_position",
+                [&table],
+                |r| {
+                    let kind = match r.get::<String>(1)?.as_str() {
+                        "bigint" => "integer",
+                        "bytea" => "bytes",
+                        _ => "text",
+                    };
+                    Ok(format!(
+                        "  {} {kind} required={}",
+                        r.get::<String>(0)?,
+                        r.get::<String>(2)? == "NO"
+                    ))
+                },
+            )
+            .unwrap();
+            shape.extend(columns);
+        }
+        shape.extend(
+            sql::all(
+                conn,
+                "SELECT 'index ' || indexname FROM pg_indexes WHERE schemaname = 'public' \
+                   AND indexname NOT IN (SELECT conname FROM pg_constraint) \
+                   AND indexname <> 'transactions_text' ORDER BY indexname",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap(),
+        );
+        shape.extend(
+            sql::all(
+                conn,
+                "SELECT DISTINCT 'trigger ' || CAST(trigger_name AS TEXT) FROM information_schema.triggers \
+                 ORDER BY 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap(),
+        );
+        shape
+    }
+
+    #[test]
+    fn the_postgres_schema_has_the_tables_columns_indexes_and_triggers_of_the_sqlite_one() {
+        let Some(url) = scratch_database("schema drift") else {
+            return;
+        };
+        let session = connect(&url).unwrap();
+        upgrade(&session).unwrap();
+        // a second daemon starting on it finds the schema made and changes nothing
+        upgrade(&session).unwrap();
+        let postgres = postgres_shape(Conn::Postgres(&session));
+        let sqlite = sqlite_shape();
+        let only = |a: &[String], b: &[String]| a.iter().filter(|l| !b.contains(l)).cloned().collect::<Vec<_>>();
+        assert!(
+            postgres == sqlite,
+            "only in SQLite: {:#?}\nonly in PostgreSQL: {:#?}",
+            only(&sqlite, &postgres),
+            only(&postgres, &sqlite)
+        );
+    }
+
+    #[test]
+    fn a_database_sorting_text_by_language_is_refused() {
+        let Some(server) = std::env::var("TICKETD_TEST_POSTGRES").ok().filter(|s| !s.is_empty()) else {
+            eprintln!("collation check: SKIPPED (no TICKETD_TEST_POSTGRES)");
+            return;
+        };
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+        let name = format!("ticketd_unit_en_{}", uuid::Uuid::new_v4().simple());
+        let created = admin.batch_execute(&format!(
+            "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'en_US.UTF-8' LC_CTYPE 'C.UTF-8'"
+        ));
+        if created.is_err() {
+            eprintln!("collation check: SKIPPED (the server has no en_US.UTF-8 locale)");
+            return;
+        }
+        let session = connect(&format!("{server} dbname={name}")).unwrap();
+        let refused = upgrade(&session).unwrap_err().to_string();
+        assert!(refused.contains("--locale=C.UTF-8"), "{refused}");
+    }
+
     #[test]
     fn a_url_is_described_without_its_password() {
         let text = describe("postgres://ticketd:s3cret@db.example:5433/tickets");

@@ -32,7 +32,8 @@ pub enum Dialect {
 /// A PostgreSQL connection with its prepared statements. `RefCell`: a [`Conn`] is shared
 /// by every method of one transaction, but runs one statement at a time.
 pub struct PgSession {
-    client: RefCell<postgres::Client>,
+    /// `None` only while the session is dropped.
+    client: RefCell<Option<postgres::Client>>,
     statements: RefCell<HashMap<String, postgres::Statement>>,
 }
 
@@ -423,7 +424,7 @@ pub fn execute(conn: Conn<'_>, sql: &str, params: impl Params) -> Result<usize> 
 pub fn batch(conn: Conn<'_>, sql: &str) -> Result<()> {
     match conn {
         Conn::Sqlite(c) => Ok(c.execute_batch(sql)?),
-        Conn::Postgres(s) => Ok(s.client.borrow_mut().batch_execute(sql)?),
+        Conn::Postgres(s) => Ok(s.client().batch_execute(sql)?),
     }
 }
 
@@ -522,14 +523,16 @@ impl PgSession {
     /// Wraps a connected client.
     pub fn new(client: postgres::Client) -> PgSession {
         PgSession {
-            client: RefCell::new(client),
+            client: RefCell::new(Some(client)),
             statements: RefCell::new(HashMap::new()),
         }
     }
 
     /// The client itself, for what the store does outside statements (`COPY`, closing).
     pub fn client(&self) -> std::cell::RefMut<'_, postgres::Client> {
-        self.client.borrow_mut()
+        std::cell::RefMut::map(self.client.borrow_mut(), |c| {
+            c.as_mut().expect("a session has its client until it is dropped")
+        })
     }
 
     /// Runs `f` with the statement for `sql` (in `?N` form), prepared once per connection.
@@ -538,7 +541,7 @@ impl PgSession {
         sql: &str,
         f: impl FnOnce(&mut postgres::Client, &postgres::Statement) -> std::result::Result<T, postgres::Error>,
     ) -> std::result::Result<T, postgres::Error> {
-        let mut client = self.client.borrow_mut();
+        let mut client = self.client();
         let cached = self.statements.borrow().get(sql).cloned();
         let stmt = match cached {
             Some(stmt) => stmt,
@@ -563,6 +566,22 @@ pub(crate) fn postgres_sql(sql: &str) -> String {
     static JSON_EACH: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"json_each\((\?\d*)\)").expect("a valid pattern"));
     dollar_parameters(&JSON_EACH.replace_all(sql, "json_ids(CAST($1 AS TEXT)) AS value"))
+}
+
+/// The blocking client closes its connection on a runtime of its own, which panics on a
+/// thread that runs an async runtime already (a pool dropped at shutdown): it is closed
+/// on a thread of its own instead.
+impl Drop for PgSession {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            let closing = std::thread::Builder::new()
+                .name("postgres-close".into())
+                .spawn(move || drop(client));
+            if let Err(e) = closing {
+                tracing::warn!(error = %e, "cannot close a database connection");
+            }
+        }
+    }
 }
 
 /// `?1`, `?2`, `?` written as PostgreSQL's `$1`, `$2`, `$3`; a bare `?` takes the number
@@ -635,10 +654,25 @@ impl postgres::types::ToSql for ValueRef<'_> {
             (ValueRef::Real(f), &Type::FLOAT8) => f.to_sql(ty, out),
             (ValueRef::Real(f), &Type::FLOAT4) => (f as f32).to_sql(ty, out),
             (ValueRef::Real(f), &Type::TEXT | &Type::VARCHAR | &Type::UNKNOWN) => f.to_string().to_sql(ty, out),
+            // PostgreSQL's text holds no NUL (SQLite's does): what a mail client would show
+            (ValueRef::Text(t), &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME | &Type::UNKNOWN)
+                if t.contains('\0') =>
+            {
+                t.replace('\0', "\u{fffd}").to_sql(ty, out)
+            }
             (ValueRef::Text(t), &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME | &Type::UNKNOWN) => {
                 t.to_sql(ty, out)
             }
-            (ValueRef::Text(t), ty) if ty.name() == "citext" => t.to_sql(ty, out),
+            (ValueRef::Text(t), &Type::JSON) => {
+                out.extend_from_slice(t.as_bytes());
+                Ok(IsNull::No)
+            }
+            (ValueRef::Text(t), &Type::JSONB) => {
+                out.extend_from_slice(&[1]);
+                out.extend_from_slice(t.as_bytes());
+                Ok(IsNull::No)
+            }
+            (ValueRef::Text(t), ty) if ty.name() == "citext" => t.replace('\0', "\u{fffd}").to_sql(ty, out),
             (ValueRef::Text(t), &Type::INT8) => t.trim().parse::<i64>().map_err(|_| mismatch())?.to_sql(ty, out),
             (ValueRef::Text(t), &Type::INT4) => t.trim().parse::<i32>().map_err(|_| mismatch())?.to_sql(ty, out),
             (ValueRef::Text(t), &Type::BYTEA) => t.as_bytes().to_sql(ty, out),

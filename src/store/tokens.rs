@@ -47,7 +47,7 @@ impl Db<'_> {
         let rows: Vec<TokenRow> = sql::all(
             self.sql(),
             "SELECT t.id, COALESCE(u.email, u.name), t.description, t.created, t.expires, t.revoked \
-             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE ?1 IS NULL OR t.user_id = ?1 ORDER BY t.id",
+             FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE CAST(?1 AS BIGINT) IS NULL OR t.user_id = ?1 ORDER BY t.id",
             [user_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )?;

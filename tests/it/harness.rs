@@ -245,6 +245,12 @@ impl Daemon {
         }
     }
 
+    /// The lines of the daemon's log that contain any of `marks`.
+    fn log_lines_with(&self, marks: &[&str]) -> Vec<&'static str> {
+        let log: &'static str = Box::leak(self.log().into_boxed_str());
+        log.lines().filter(|l| marks.iter().any(|m| l.contains(m))).collect()
+    }
+
     /// The daemon's log so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("ticketd.log")).unwrap_or_default()
@@ -400,16 +406,52 @@ impl Daemon {
         Reader::open(&self.location()).expect("open database")
     }
 
+    /// Runs `statements` on the database as they are, behind the daemon's back (a test
+    /// that plays a crash, a clock, a broken disk).
+    pub fn execute(&self, statements: &str) {
+        match self.location() {
+            Location::Sqlite(dir) => rusqlite::Connection::open(dir.join(ticketd::store::DATABASE_FILE))
+                .and_then(|db| db.execute_batch(statements))
+                .unwrap_or_else(|e| panic!("{statements}: {e}")),
+            Location::Postgres(url) => on_own_thread(|| {
+                postgres::Client::connect(&url, postgres::NoTls)
+                    .and_then(|mut db| db.batch_execute(statements))
+                    .unwrap_or_else(|e| panic!("{statements}: {e}"))
+            }),
+        }
+    }
+
+    /// Whether this run is on SQLite; a test of something only SQLite has says so and
+    /// passes on PostgreSQL.
+    pub fn on_sqlite(&self, what: &str) -> bool {
+        if self.database_url.is_some() {
+            eprintln!("SKIPPED on PostgreSQL: {what} is SQLite's");
+        }
+        self.database_url.is_none()
+    }
+
     /// One number from the database.
     pub fn count(&self, query: &str) -> i64 {
-        sql::one(self.db().conn(), query, [], |r| r.get(0)).expect(query)
+        let location = self.location();
+        on_own_thread(|| {
+            let db = Reader::open(&location).expect("open database");
+            sql::one(db.conn(), query, [], |r| r.get(0)).expect(query)
+        })
     }
 
     /// Outgoing mail queued so far, oldest first. Rows are written in the same transaction
     /// as the change that causes them, so once mailgate or tkt has returned this is final.
     pub fn outbox(&self) -> Vec<Queued> {
+        let location = self.location();
+        on_own_thread(|| {
+            let db = Reader::open(&location).expect("open database");
+            Self::outbox_of(&db)
+        })
+    }
+
+    fn outbox_of(db: &Reader) -> Vec<Queued> {
         sql::all(
-            self.db().conn(),
+            db.conn(),
             "SELECT kind, recipients, message, ticket_id, status FROM outbox ORDER BY id",
             [],
             |r| {
@@ -539,6 +581,13 @@ impl Daemon {
 impl Drop for Daemon {
     fn drop(&mut self) {
         self.kill();
+        // a failed test shows what the daemon logged of its errors (the temp dir goes)
+        if std::thread::panicking() {
+            let errors: Vec<&str> = self.log_lines_with(&[" ERROR ", " WARN "]);
+            if !errors.is_empty() {
+                eprintln!("ticketd's errors and warnings:\n{}", errors.join("\n"));
+            }
+        }
     }
 }
 
@@ -602,15 +651,25 @@ pub fn postgres_server() -> Option<String> {
 pub fn scratch_database() -> Option<String> {
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let server = postgres_server()?;
+    // the blocking client runs a runtime of its own, which an async test's thread cannot
+    on_own_thread(move || create_database(&server, NEXT.fetch_add(1, Ordering::Relaxed)))
+}
+
+/// Runs `f` on a thread of its own and returns what it returned.
+fn on_own_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| s.spawn(f).join().expect("the helper thread panicked"))
+}
+
+fn create_database(server: &str, n: u64) -> Option<String> {
     let name = format!(
         "ticketd_test_{}_{}_{}",
         std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed),
+        n,
         std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos())
     );
-    let mut admin = postgres::Client::connect(&server, postgres::NoTls).expect("connect to TICKETD_TEST_POSTGRES");
+    let mut admin = postgres::Client::connect(server, postgres::NoTls).expect("connect to TICKETD_TEST_POSTGRES");
     admin
         .batch_execute(&format!(
             "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'"

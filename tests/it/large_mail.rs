@@ -228,12 +228,15 @@ fn blobs_never_kept_are_removed_at_start() {
     d.deliver("network", &large_message(2 * 1024 * 1024, "Kept"));
     d.stop();
     {
-        let db = rusqlite::Connection::open(d.dir.path().join("data/ticketd.sqlite3")).unwrap();
-        db.execute_batch(
+        let bytes = if d.database_url.is_some() {
+            "'\\x010203'"
+        } else {
+            "X'010203'"
+        };
+        d.execute(&format!(
             "INSERT INTO blobs (id, size, created) VALUES (99, 3, '2026-11-30T00:00:00Z'); \
-             INSERT INTO blob_chunks (blob_id, seq, data) VALUES (99, 0, X'010203');",
-        )
-        .unwrap();
+             INSERT INTO blob_chunks (blob_id, seq, data) VALUES (99, 0, {bytes});"
+        ));
     }
     d.launch();
     assert_eq!(d.count("SELECT COUNT(*) FROM blobs WHERE id = 99"), 0);

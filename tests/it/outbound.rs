@@ -778,17 +778,11 @@ fn a_message_written_again_after_a_crash_replaces_its_files() {
     d.deliver("general", &zoe());
     assert_eq!(wait_done(&d, 1).status, "sent");
     d.kill();
-    let database = d.dir.path().join("data/ticketd.sqlite3");
-    let db = rusqlite::Connection::open(&database).unwrap();
-    db.execute(
-        "UPDATE outbox SET status = 'pending', attempts = 0, sent = NULL WHERE id = 1",
-        [],
-    )
-    .unwrap();
-    let id: String = db
+    d.execute("UPDATE outbox SET status = 'pending', attempts = 0, sent = NULL WHERE id = 1");
+    let id: String = d
+        .db()
         .query_row("SELECT message_id FROM outbox WHERE id = 1", [], |r| r.get(0))
         .unwrap();
-    drop(db);
     std::fs::write(d.outgoing.join(format!(".{id}.eml.tmp")), "half a message").unwrap();
 
     d.launch();

@@ -229,7 +229,9 @@ actions = [{ action = "notify", to = ["AdminCc"], template = "admin_corresponden
     assert_eq!(d.count("SELECT count(*) FROM outbox"), 0);
     assert_eq!(d.count("SELECT count(*) FROM raw_messages"), 0);
     d.deliver("network", &message);
-    assert_eq!(d.show(1)["priority"], 95);
+    // (PostgreSQL spends the numbers of dry runs: its sequences do not roll back)
+    let id = d.search("Queue = 'network'")[0];
+    assert_eq!(d.show(id)["priority"], 95);
     // requestors may not read the rules
     let token = d.token_for("zoe@example.net");
     assert!(!d.tkt_as(&token, &["rules", "list"]).status.success());
