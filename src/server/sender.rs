@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
-use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::now;
@@ -90,9 +89,10 @@ pub async fn run(sender: Sender, wake: Arc<Notify>, shutdown: CancellationToken)
 
 /// Sends one round of due messages; returns how many were tried. The round's messages
 /// are claimed first (committed before any is sent), so no other daemon sends them
-/// meanwhile. Each result goes to the writer as soon as its attempt ends, without waiting
-/// for the commit before the next attempt: a message the relay accepted is recorded as
-/// sent within one commit, so a crash later in the round does not send it again.
+/// meanwhile. Each result is committed before the next message goes: a message the relay
+/// accepted is on record as sent before anything else happens, so a daemon killed
+/// mid-round leaves at most the one message it was handing over unrecorded, which is
+/// then sent once more (same Message-ID) by whichever daemon takes its claim back.
 async fn deliver_due(
     instance: &Arc<str>,
     transport: &Transport,
@@ -116,7 +116,7 @@ async fn deliver_due(
         .run(move |tx| tx.claim_outbox(&owner, claimed_at, until, BATCH))
         .await?;
     let stop_by = until - chrono::Duration::from_std(CLAIM_MARGIN).unwrap_or_default();
-    let mut records = JoinSet::new();
+    let mut tried = 0;
     for message in due {
         // what is left is claimed until the claim runs out, then due again
         if shutdown.is_cancelled() || now() >= stop_by {
@@ -128,17 +128,14 @@ async fn deliver_due(
             Attempt::Temporary(_) if message.attempts + 1 < config.max_attempts => "retry",
             _ => "failed",
         });
-        let writer = writer.clone();
+        if matches!(attempt, Attempt::Sent) {
+            tracing::debug!(outbox = message.id, message_id = %message.message_id, "sent");
+        }
         let config = config.clone();
-        records.spawn(async move {
-            writer
-                .run(move |tx| record_attempt(tx, &message, &attempt, &config, now()))
-                .await
-        });
-    }
-    let tried = records.len();
-    while let Some(recorded) = records.join_next().await {
-        recorded.map_err(|e| Error::Internal(format!("recording a delivery failed: {e}")))??;
+        writer
+            .run(move |tx| record_attempt(tx, &message, &attempt, &config, now()))
+            .await?;
+        tried += 1;
     }
     Ok(tried)
 }

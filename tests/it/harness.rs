@@ -47,6 +47,9 @@ pub struct Setup {
     pub web: bool,
     /// Extra lines in `[web]` (with `web`).
     pub web_lines: Vec<String>,
+    /// Share this daemon's PostgreSQL database ([`Daemon::database_url`]) instead of
+    /// getting one of its own: several daemons on one database.
+    pub database_url: Option<String>,
 }
 
 /// The password [`Daemon::web_user`] gives everyone: long enough for the web's rule.
@@ -147,7 +150,7 @@ impl Daemon {
             env: setup.env.clone(),
             file_size_limit: setup.file_size_limit,
             web,
-            database_url: scratch_database(),
+            database_url: setup.database_url.clone().or_else(scratch_database),
             child: None,
         };
         daemon.launch();

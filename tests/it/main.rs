@@ -3,6 +3,7 @@
 mod alerts;
 mod backup;
 mod browser;
+mod cluster;
 mod commands;
 mod comment_search;
 mod control_characters;
