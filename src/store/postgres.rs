@@ -58,6 +58,18 @@ pub(crate) fn connect(url: &str) -> Result<PgSession> {
     Ok(PgSession::new(client))
 }
 
+/// Runs `f` in a transaction of its own: committed if it succeeds, rolled back if not.
+fn in_transaction(conn: Conn<'_>, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    sql::batch(conn, "BEGIN")?;
+    match f() {
+        Ok(()) => sql::batch(conn, "COMMIT"),
+        Err(e) => {
+            sql::batch(conn, "ROLLBACK")?;
+            Err(e)
+        }
+    }
+}
+
 /// Refuses a database whose text does not sort byte by byte: times, claims and
 /// Message-IDs are compared as text, and SQLite compares them so.
 fn check_collation(conn: Conn<'_>) -> Result<()> {
@@ -111,15 +123,7 @@ fn upgrade_locked(conn: Conn<'_>) -> Result<()> {
     )?;
     if !exists {
         check_collation(conn)?;
-        sql::batch(conn, "BEGIN")?;
-        let created = sql::batch(conn, SCHEMA);
-        match created {
-            Ok(()) => sql::batch(conn, "COMMIT")?,
-            Err(e) => {
-                sql::batch(conn, "ROLLBACK")?;
-                return Err(e);
-            }
-        }
+        in_transaction(conn, || sql::batch(conn, SCHEMA))?;
         tracing::info!(version = current, "created the database schema");
         return Ok(());
     }
@@ -142,16 +146,10 @@ fn upgrade_locked(conn: Conn<'_>) -> Result<()> {
         .skip((version as usize).saturating_sub(first))
     {
         let target = (first + index + 1) as i64;
-        sql::batch(conn, "BEGIN")?;
-        let step = sql::batch(conn, migration)
-            .and_then(|()| sql::execute(conn, "UPDATE schema_version SET version = ?1", [target]).map(drop));
-        match step {
-            Ok(()) => sql::batch(conn, "COMMIT")?,
-            Err(e) => {
-                sql::batch(conn, "ROLLBACK")?;
-                return Err(e);
-            }
-        }
+        in_transaction(conn, || {
+            sql::batch(conn, migration)?;
+            sql::execute(conn, "UPDATE schema_version SET version = ?1", [target]).map(drop)
+        })?;
         tracing::info!(version = target, "migrated the database schema");
     }
     Ok(())

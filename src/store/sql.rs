@@ -379,12 +379,7 @@ fn postgres_value<'r>(row: &'r postgres::Row, i: usize) -> Result<ValueRef<'r>> 
             .try_get::<_, Option<&[u8]>>(i)
             .map_err(bad)?
             .map_or(ValueRef::Null, ValueRef::Blob),
-        // names and addresses are the citext extension's type: text on the wire
-        &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME | &Type::UNKNOWN => row
-            .try_get::<_, Option<&str>>(i)
-            .map_err(bad)?
-            .map_or(ValueRef::Null, ValueRef::Text),
-        ty if ty.name() == "citext" => row
+        ty if is_text(ty) => row
             .try_get::<_, Option<&str>>(i)
             .map_err(bad)?
             .map_or(ValueRef::Null, ValueRef::Text),
@@ -404,6 +399,16 @@ impl<'c> Conn<'c> {
             Conn::Postgres(_) => Dialect::Postgres,
         }
     }
+}
+
+/// Whether PostgreSQL sends `ty` as text; names and addresses are the citext extension's
+/// type, text on the wire.
+fn is_text(ty: &postgres::types::Type) -> bool {
+    use postgres::types::Type;
+    matches!(
+        *ty,
+        Type::TEXT | Type::VARCHAR | Type::BPCHAR | Type::NAME | Type::UNKNOWN
+    ) || ty.name() == "citext"
 }
 
 /// Runs a statement; how many rows it changed.
@@ -655,14 +660,8 @@ impl postgres::types::ToSql for ValueRef<'_> {
             (ValueRef::Real(f), &Type::FLOAT4) => (f as f32).to_sql(ty, out),
             (ValueRef::Real(f), &Type::TEXT | &Type::VARCHAR | &Type::UNKNOWN) => f.to_string().to_sql(ty, out),
             // PostgreSQL's text holds no NUL (SQLite's does): what a mail client would show
-            (ValueRef::Text(t), &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME | &Type::UNKNOWN)
-                if t.contains('\0') =>
-            {
-                t.replace('\0', "\u{fffd}").to_sql(ty, out)
-            }
-            (ValueRef::Text(t), &Type::TEXT | &Type::VARCHAR | &Type::BPCHAR | &Type::NAME | &Type::UNKNOWN) => {
-                t.to_sql(ty, out)
-            }
+            (ValueRef::Text(t), ty) if is_text(ty) && t.contains('\0') => t.replace('\0', "\u{fffd}").to_sql(ty, out),
+            (ValueRef::Text(t), ty) if is_text(ty) => t.to_sql(ty, out),
             (ValueRef::Text(t), &Type::JSON) => {
                 out.extend_from_slice(t.as_bytes());
                 Ok(IsNull::No)
@@ -672,7 +671,6 @@ impl postgres::types::ToSql for ValueRef<'_> {
                 out.extend_from_slice(t.as_bytes());
                 Ok(IsNull::No)
             }
-            (ValueRef::Text(t), ty) if ty.name() == "citext" => t.replace('\0', "\u{fffd}").to_sql(ty, out),
             (ValueRef::Text(t), &Type::INT8) => t.trim().parse::<i64>().map_err(|_| mismatch())?.to_sql(ty, out),
             (ValueRef::Text(t), &Type::INT4) => t.trim().parse::<i32>().map_err(|_| mismatch())?.to_sql(ty, out),
             (ValueRef::Text(t), &Type::BYTEA) => t.as_bytes().to_sql(ty, out),

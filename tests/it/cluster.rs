@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::harness::*;
 
@@ -58,20 +58,7 @@ fn two_daemons_killed_twice_each_store_every_message_once_and_send_every_notific
                         "From: sender{w}@example.net\nSubject: drill {n}\nMessage-ID: <drill.{n}@example.net>\n\nmessage {n}\n"
                     );
                     for &host in hosts {
-                        loop {
-                            let out = run_with_stdin(
-                                std::process::Command::new(MAILGATE).args(["--url", &urls[host], "--queue", "general"]),
-                                message.as_bytes(),
-                            );
-                            match out.status.code() {
-                                Some(0) => break,
-                                Some(75) => {
-                                    tempfails.fetch_add(1, Ordering::Relaxed);
-                                    std::thread::sleep(Duration::from_millis(20));
-                                }
-                                other => panic!("mailgate exited {other:?}: {}", stderr(&out)),
-                            }
-                        }
+                        deliver_as_mta(&urls[host], message.as_bytes(), &tempfails);
                     }
                     delivered.fetch_add(1, Ordering::Relaxed);
                 }
@@ -156,18 +143,10 @@ fn two_daemons_killed_twice_each_store_every_message_once_and_send_every_notific
 }
 
 fn wait_until(condition: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !condition() {
-        assert!(Instant::now() < deadline, "condition not reached in time");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for(Duration::from_secs(120), Duration::from_millis(5), condition);
 }
 
 /// Long enough for a minute's slot to come.
 fn wait_until_long(condition: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(75);
-    while !condition() {
-        assert!(Instant::now() < deadline, "condition not reached in time");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for(Duration::from_secs(75), Duration::from_millis(200), condition);
 }

@@ -185,21 +185,7 @@ fn killing_the_daemon_mid_delivery_loses_nothing_and_stores_nothing_twice() {
                     let message = format!(
                         "From: sender{w}@example.net\nSubject: crash test {n}\nMessage-ID: <crash.{n}@example.net>\n\nmessage {n}\n"
                     );
-                    loop {
-                        let out = run_with_stdin(
-                            std::process::Command::new(MAILGATE).args(["--url", &url, "--queue", "general"]),
-                            message.as_bytes(),
-                        );
-                        match out.status.code() {
-                            Some(0) => break,
-                            Some(75) => {
-                                tempfails.fetch_add(1, Ordering::Relaxed);
-                                // the MTA's backoff, shortened
-                                std::thread::sleep(Duration::from_millis(20));
-                            }
-                            other => panic!("mailgate exited {other:?}: {}", stderr(&out)),
-                        }
-                    }
+                    deliver_as_mta(&url, message.as_bytes(), &tempfails);
                     delivered.fetch_add(1, Ordering::Relaxed);
                 }
             })
@@ -296,11 +282,7 @@ impl OutgoingFiles {
 }
 
 fn wait_until(condition: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !condition() {
-        assert!(Instant::now() < deadline, "condition not reached in time");
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_for(Duration::from_secs(120), Duration::from_millis(5), condition);
 }
 
 #[test]

@@ -602,6 +602,36 @@ fn scratch_dir() -> tempfile::TempDir {
         .expect("temp dir")
 }
 
+/// Hands `message` to the daemon at `url` as the MTA does: mailgate, again after a
+/// short backoff while it exits 75 (each such exit counted in `tempfails`), until it
+/// exits 0; any other exit fails the test.
+pub fn deliver_as_mta(url: &str, message: &[u8], tempfails: &std::sync::atomic::AtomicUsize) {
+    loop {
+        let out = run_with_stdin(
+            Command::new(MAILGATE).args(["--url", url, "--queue", "general"]),
+            message,
+        );
+        match out.status.code() {
+            Some(0) => return,
+            Some(75) => {
+                tempfails.fetch_add(1, Ordering::Relaxed);
+                // the MTA's backoff, shortened
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => panic!("mailgate exited {other:?}: {}", stderr(&out)),
+        }
+    }
+}
+
+/// Waits for `condition`, asked `every` so often, failing the test after `limit`.
+pub fn wait_for(limit: Duration, every: Duration, condition: impl Fn() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !condition() {
+        assert!(Instant::now() < deadline, "condition not reached in time");
+        std::thread::sleep(every);
+    }
+}
+
 /// Queries on the test's own connection ([`Daemon::db`]), on either backend.
 pub trait Query {
     /// The first row, made into a `T` by `f`.
