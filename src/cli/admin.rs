@@ -9,8 +9,8 @@ use super::{print, print_as, render};
 use crate::client::{Client, ClientError, query_string};
 use crate::wire::{
     BackupDone, BackupRequest, ChangeRequest, Changed, Clock, ClockMoved, Created, GroupInfo, InitReport, InitRequest,
-    JobRun, JobRunAnswer, JobStatus, MemberChange, NewGroup, NewQueue, NewToken, NewUser, Queue, SetClock,
-    TokenCreated, TokenInfo, User,
+    JobRun, JobRunAnswer, JobStatus, MemberChange, MigrateRequest, MigrationStatus, NewGroup, NewQueue, NewToken,
+    NewUser, Queue, SetClock, TokenCreated, TokenInfo, User,
 };
 
 /// The administration commands, at tkt's top level.
@@ -213,6 +213,16 @@ pub enum InitCommand {
         /// Where to write the copy; it must not exist yet.
         file: std::path::PathBuf,
     },
+    /// Copy this SQLite installation into a new PostgreSQL database (SuperUser), with a
+    /// progress bar; every row is read back and compared. Changes wait meanwhile (mail
+    /// stays at the MTA), and afterwards, until ticketd is restarted on PostgreSQL.
+    /// Without --to: follow the migration under way, or show how the last one ended.
+    Migrate {
+        /// The new, empty PostgreSQL database: `postgres://USER@HOST/DB` or
+        /// `host=/run/postgresql dbname=ticketd`, as `[database] url` takes it.
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
     /// Show ticketd's clock, or move a frozen one (`ticketd --now`) and run what became due.
     Clock {
         #[command(subcommand)]
@@ -279,6 +289,7 @@ pub fn run(client: &Client, command: AdminCommand) -> Result<(), ClientError> {
         AdminCommand::Admin(InitCommand::Jobs { command, json }) => jobs(client, command, json),
         AdminCommand::Admin(InitCommand::Clock { command }) => clock(client, command),
         AdminCommand::Admin(InitCommand::Backup { file }) => backup(client, &file),
+        AdminCommand::Admin(InitCommand::Migrate { to }) => migrate(client, to),
     }
 }
 
@@ -336,6 +347,65 @@ fn backup(client: &Client, file: &std::path::Path) -> Result<(), ClientError> {
     let bytes = answer.bytes;
     print(format!("Backup written to {} ({bytes} bytes).\n", file.display()));
     Ok(())
+}
+
+/// Starts a migration (with `to`) or follows the one under way, drawing a progress bar on
+/// a terminal, and says how it ended.
+fn migrate(client: &Client, to: Option<String>) -> Result<(), ClientError> {
+    let mut status: MigrationStatus = match to {
+        Some(to) => client.post("/v1/admin/migrate", &MigrateRequest { to })?,
+        None => client.json(Method::GET, "/v1/admin/migrate", None)?,
+    };
+    if status.state == "idle" {
+        print("No migration was asked for since ticketd started: `tkt admin migrate --to URL` starts one.\n".into());
+        return Ok(());
+    }
+    let bar = indicatif::ProgressBar::new(status.total.max(1));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg:28} [{bar:36}] {pos}/{len} rows, {eta} left")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    while status.state == "running" {
+        bar.set_length(status.total.max(1));
+        bar.set_position(status.done);
+        let table = status.table.as_deref().unwrap_or_default();
+        let phase = status.phase.as_deref().unwrap_or("starting");
+        bar.set_message(crate::text::for_terminal(&format!("{phase} {table}")));
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        status = client.json(Method::GET, "/v1/admin/migrate", None)?;
+    }
+    bar.finish_and_clear();
+    let target = status.target.as_deref().unwrap_or("PostgreSQL");
+    match status.state.as_str() {
+        "done" => {
+            let rows: u64 = status.tables.iter().map(|t| t.rows).sum();
+            let width = status.tables.iter().map(|t| t.name.len()).max().unwrap_or(0);
+            let mut text = format!(
+                "Copied {rows} rows in {} tables to the {target} in {:.1} s; every row read back and compared.\n",
+                status.tables.len(),
+                status.seconds
+            );
+            for table in &status.tables {
+                text.push_str(&format!("  {:width$}  {:>10}\n", table.name, table.rows));
+            }
+            text.push_str(
+                "This ticketd now refuses every change (mail waits at the MTA). Restart it with\n\
+                 [database] url set to the new database (see docs/ADMIN.md).\n",
+            );
+            if let Some(marker) = &status.marker {
+                text.push_str(&format!(
+                    "The SQLite database is left as it was; {marker} keeps ticketd from starting on it again.\n"
+                ));
+            }
+            print(text);
+            Ok(())
+        }
+        _ => Err(ClientError::Api(crate::error::Error::Internal(format!(
+            "the migration to the {target} failed: {}; nothing was kept there, and ticketd takes changes again",
+            status.error.as_deref().unwrap_or("no reason given")
+        )))),
+    }
 }
 
 fn user(client: &Client, command: UserCommand) -> Result<(), ClientError> {

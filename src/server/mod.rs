@@ -13,6 +13,7 @@ pub mod clock;
 #[cfg(debug_assertions)]
 mod faults;
 mod metrics;
+mod migration;
 pub(crate) mod peer;
 mod rest2;
 pub mod scheduler;
@@ -82,6 +83,7 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
         daemon_uid,
         scheduler: scheduler.clone(),
         outbox_wake: wake.clone(),
+        migration: Arc::default(),
     };
     let socket_paths: Vec<PathBuf> = unix.iter().map(|(p, _)| p.clone()).collect();
     let web = match &config.web {

@@ -54,6 +54,15 @@ pub async fn run(sender: Sender, wake: Arc<Notify>, shutdown: CancellationToken)
     } = sender;
     let mut last_check = std::time::Instant::now();
     while !shutdown.is_cancelled() {
+        if writer.sealed().is_some() {
+            // the installation is moving to PostgreSQL (or has): nothing can be recorded
+            // here, so nothing is sent from here
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                _ = shutdown.cancelled() => {}
+            }
+            continue;
+        }
         if !reads.single_daemon() && last_check.elapsed() >= DEAD_CLAIMS_CHECK {
             // a daemon killed mid-round leaves its messages claimed: take them back now,
             // not when the claims run out

@@ -39,6 +39,22 @@ const MAX_BATCH: usize = 256;
 #[derive(Clone)]
 pub struct Writer {
     jobs: mpsc::Sender<Box<dyn Job>>,
+    seal: Seal,
+}
+
+/// Why every change is refused for now, if it is: while the installation is copied to
+/// PostgreSQL, and after (its data lives on there). Shared by the handles and the thread.
+#[derive(Clone, Default)]
+struct Seal(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl Seal {
+    fn reason(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn set(&self, reason: Option<String>) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = reason;
+    }
 }
 
 /// Work for the writer, type-erased.
@@ -49,6 +65,8 @@ trait Job: Send {
     fn abandon(self: Box<Self>, error: Error);
     /// Whether nobody waits for the answer any more.
     fn given_up(&self) -> bool;
+    /// Whether it runs even while changes are refused (it is what they wait for).
+    fn passes_seal(&self) -> bool;
 }
 
 /// Delivers a job's answer after the commit.
@@ -61,6 +79,7 @@ trait Finish: Send {
 struct Request<T, F> {
     work: F,
     reply: oneshot::Sender<Result<T>>,
+    passes_seal: bool,
 }
 
 struct Answer<T> {
@@ -74,7 +93,7 @@ where
     F: FnOnce(&WriteTx<'_>) -> Result<T> + Send,
 {
     fn run(self: Box<Self>, tx: &WriteTx<'_>) -> Box<dyn Finish> {
-        let Request { work, reply } = *self;
+        let Request { work, reply, .. } = *self;
         let result = tx.savepoint(|tx| work(tx));
         Box::new(Answer { result, reply })
     }
@@ -85,6 +104,10 @@ where
 
     fn given_up(&self) -> bool {
         self.reply.is_closed()
+    }
+
+    fn passes_seal(&self) -> bool {
+        self.passes_seal
     }
 }
 
@@ -108,16 +131,18 @@ impl Writer {
         mail_queued: impl Fn() + Send + 'static,
     ) -> Result<(Writer, JoinHandle<()>, CancellationToken)> {
         let (jobs, queue) = mpsc::channel(4 * MAX_BATCH);
+        let seal = Seal::default();
         let stopped = CancellationToken::new();
         let guard = stopped.clone().drop_guard();
+        let sealed = seal.clone();
         let thread = std::thread::Builder::new()
             .name("ticketd-writer".into())
             .spawn(move || {
                 let _stopped = guard;
-                write_loop(store, queue, mail_queued)
+                write_loop(store, queue, &sealed, mail_queued)
             })
             .map_err(|e| Error::Temporary(format!("cannot start the writer thread: {e}")))?;
-        Ok((Writer { jobs }, thread, stopped))
+        Ok((Writer { jobs, seal }, thread, stopped))
     }
 
     /// How many changes wait in the writer's queue (those waiting for room in it, when it
@@ -134,8 +159,51 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&WriteTx<'_>) -> Result<T> + Send + 'static,
     {
+        if let Some(reason) = self.seal.reason() {
+            return Err(Error::Temporary(reason));
+        }
+        self.submit(work, false).await
+    }
+
+    /// Refuses every change from now on with `reason` (a temporary error: mailgate has
+    /// the MTA try again later), until [`unseal`](Writer::unseal).
+    pub fn seal(&self, reason: impl Into<String>) {
+        self.seal.set(Some(reason.into()));
+    }
+
+    /// Why changes are refused, if they are.
+    pub fn sealed(&self) -> Option<String> {
+        self.seal.reason()
+    }
+
+    /// Takes changes again.
+    pub fn unseal(&self) {
+        self.seal.set(None);
+    }
+
+    /// Runs `work` although changes are refused: after every change sent before the seal
+    /// (those already in the queue that ran before it are saved, those after it refused),
+    /// in the writer's transaction, so that it sees one settled state of the database.
+    pub async fn run_sealed<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTx<'_>) -> Result<T> + Send + 'static,
+    {
+        self.submit(work, true).await
+    }
+
+    async fn submit<T, F>(&self, work: F, passes_seal: bool) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTx<'_>) -> Result<T> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        self.send(Box::new(Request { work, reply })).await?;
+        self.send(Box::new(Request {
+            work,
+            reply,
+            passes_seal,
+        }))
+        .await?;
         answer.await.map_err(|_| {
             Error::Temporary("the change was not saved: ticketd's writer failed (see its log); try again".into())
         })?
@@ -156,13 +224,13 @@ struct Leftover {
     mail: bool,
 }
 
-fn write_loop(mut store: Store, mut queue: mpsc::Receiver<Box<dyn Job>>, mail_queued: impl Fn()) {
+fn write_loop(mut store: Store, mut queue: mpsc::Receiver<Box<dyn Job>>, seal: &Seal, mail_queued: impl Fn()) {
     let mut waiting: VecDeque<Box<dyn Job>> = VecDeque::new();
     while let Some(batch) = next_batch(&mut queue, &mut waiting) {
         #[cfg(debug_assertions)]
         super::faults::writer_dies_if_asked();
         let size = batch.len();
-        match std::panic::catch_unwind(AssertUnwindSafe(|| run_batch(&mut store, batch))) {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| run_batch(&mut store, batch, seal))) {
             Ok(left) => {
                 waiting.extend(left.jobs);
                 if left.mail {
@@ -206,7 +274,7 @@ fn next_batch(
 }
 
 /// Runs one batch in one transaction and answers every request in it that ran.
-fn run_batch(store: &mut Store, batch: Vec<Box<dyn Job>>) -> Leftover {
+fn run_batch(store: &mut Store, batch: Vec<Box<dyn Job>>, seal: &Seal) -> Leftover {
     let size = batch.len();
     let tx = match store.begin() {
         Ok(tx) => tx,
@@ -224,6 +292,12 @@ fn run_batch(store: &mut Store, batch: Vec<Box<dyn Job>>) -> Leftover {
     for job in jobs.by_ref() {
         if job.given_up() {
             tracing::info!("a change whose client stopped waiting is dropped unrun");
+            continue;
+        }
+        if !job.passes_seal()
+            && let Some(reason) = seal.reason()
+        {
+            job.abandon(Error::Temporary(reason));
             continue;
         }
         answers.push(job.run(&tx));

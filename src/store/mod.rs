@@ -25,6 +25,7 @@ mod jobs;
 mod limits;
 mod links;
 mod mail;
+pub mod migrate;
 mod outbox;
 mod postgres;
 mod queues;
@@ -225,6 +226,7 @@ impl Store {
                 std::fs::create_dir_all(data_dir).map_err(|e| {
                     Error::Temporary(format!("cannot create data directory {}: {e}", data_dir.display()))
                 })?;
+                migrate::refuse_if_moved(data_dir)?;
                 let mut conn = Connection::open(data_dir.join(DATABASE_FILE))?;
                 configure(&conn)?;
                 schema::upgrade(&mut conn)?;
@@ -518,6 +520,11 @@ impl ReadPool {
     }
 
     /// Whether the database is the one daemon's (SQLite).
+    /// Where the database is.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
     pub fn single_daemon(&self) -> bool {
         matches!(self.location, Location::Sqlite(_))
     }

@@ -161,3 +161,49 @@ pub struct TracedMail {
 pub struct RenderParams {
     pub ticket: i64,
 }
+
+/// `POST /v1/admin/migrate`: copy this SQLite installation into the new PostgreSQL
+/// database at `to` (a URL or a `host=... dbname=...` string).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrateRequest {
+    pub to: String,
+}
+
+/// Where a migration stands (`GET /v1/admin/migrate`); `POST` answers the same at start.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MigrationStatus {
+    /// `idle` (none asked for since ticketd started), `running`, `done` or `failed`.
+    pub state: String,
+    /// The target, described without its password.
+    #[serde(default)]
+    pub target: Option<String>,
+    /// `copying` or `verifying`, while running.
+    #[serde(default)]
+    pub phase: Option<String>,
+    /// The table being copied or verified.
+    #[serde(default)]
+    pub table: Option<String>,
+    /// Rows done and to do in this phase.
+    #[serde(default)]
+    pub done: u64,
+    #[serde(default)]
+    pub total: u64,
+    /// Every table with its rows, copied and verified (once done).
+    #[serde(default)]
+    pub tables: Vec<TableRows>,
+    /// Why it failed (nothing was kept in the target; ticketd took changes again).
+    #[serde(default)]
+    pub error: Option<String>,
+    /// The file left beside the SQLite database that keeps ticketd from starting on it.
+    #[serde(default)]
+    pub marker: Option<String>,
+    #[serde(default)]
+    pub seconds: f64,
+}
+
+/// A table and its rows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableRows {
+    pub name: String,
+    pub rows: u64,
+}

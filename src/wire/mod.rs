@@ -27,7 +27,8 @@ pub use admin::{
 pub use ingest::{IngestOutcome, IngestParams, Outcome, QuarantineEntry, QuarantineParams};
 pub use jobs::{
     BackupDone, BackupRequest, Clock, ClockMoved, FiredRule, HistoryParams, JobRun, JobRunAnswer, JobStatus,
-    RenderParams, RuleTest, RuleTestParams, RuleTrace, RulesParams, SetClock, SlaReport, TracedMail,
+    MigrateRequest, MigrationStatus, RenderParams, RuleTest, RuleTestParams, RuleTrace, RulesParams, SetClock,
+    SlaReport, TableRows, TracedMail,
 };
 pub use search::{
     ContentHit, ContentParams, Explained, FeedInfo, NamedSearch, QueueCounts, ReportParams, ReportRow, SaveSearch,

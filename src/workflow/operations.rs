@@ -45,6 +45,11 @@ pub fn move_clock(db: &Db<'_>, access: &Access) -> Result<()> {
     access.require_to(db, Right::SuperUser, On::Global, "move the clock")
 }
 
+/// Moving the installation to another database, and watching it move, is for SuperUsers.
+pub fn migrate(db: &Db<'_>, access: &Access) -> Result<()> {
+    access.require_to(db, Right::SuperUser, On::Global, "move the database")
+}
+
 /// Where a backup may be written: an absolute path on ticketd's machine (ticketd writes
 /// it, so a relative one would be relative to wherever the daemon runs), for SuperUsers.
 pub fn backup_target(db: &Db<'_>, access: &Access, path: &str) -> Result<PathBuf> {

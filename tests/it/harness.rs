@@ -50,6 +50,8 @@ pub struct Setup {
     /// Share this daemon's PostgreSQL database ([`Daemon::database_url`]) instead of
     /// getting one of its own: several daemons on one database.
     pub database_url: Option<String>,
+    /// Stay on SQLite in the PostgreSQL run too: the installation a migration copies.
+    pub sqlite: bool,
 }
 
 /// The password [`Daemon::web_user`] gives everyone: long enough for the web's rule.
@@ -150,7 +152,10 @@ impl Daemon {
             env: setup.env.clone(),
             file_size_limit: setup.file_size_limit,
             web,
-            database_url: setup.database_url.clone().or_else(scratch_database),
+            database_url: match setup.sqlite {
+                true => None,
+                false => setup.database_url.clone().or_else(scratch_database),
+            },
             child: None,
         };
         daemon.launch();

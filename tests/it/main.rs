@@ -21,6 +21,7 @@ mod mail_properties;
 mod mail_quality;
 mod mail_text;
 mod metrics;
+mod migrate;
 mod model;
 mod not_mail;
 mod notify;

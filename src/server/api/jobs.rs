@@ -3,11 +3,14 @@
 
 use axum::Json;
 use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::{Actor, ApiResult, App, read_as};
 use crate::server::{clock, now};
-use crate::wire::{BackupDone, BackupRequest, Clock, ClockMoved, HistoryParams, JobRunAnswer, SetClock};
+use crate::wire::{
+    BackupDone, BackupRequest, Clock, ClockMoved, HistoryParams, JobRunAnswer, MigrateRequest, SetClock,
+};
 use crate::workflow::{operations, time};
 
 pub async fn list(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
@@ -95,4 +98,21 @@ pub async fn sla(
     })
     .await?;
     Ok(Json(report).into_response())
+}
+
+/// Starts copying this SQLite installation to PostgreSQL (see `server::migration`).
+pub async fn start_migration(
+    State(app): State<App>,
+    Extension(actor): Extension<Actor>,
+    Json(req): Json<MigrateRequest>,
+) -> ApiResult<Response> {
+    read_as(&app, actor, operations::migrate).await?;
+    let status = app.migration.start(&app.writer, app.reads.location(), req.to)?;
+    Ok((StatusCode::ACCEPTED, Json(status)).into_response())
+}
+
+/// Where the migration stands.
+pub async fn migration(State(app): State<App>, Extension(actor): Extension<Actor>) -> ApiResult<Response> {
+    read_as(&app, actor, operations::migrate).await?;
+    Ok(Json(app.migration.status()).into_response())
 }

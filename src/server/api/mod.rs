@@ -54,6 +54,8 @@ pub struct App {
     pub scheduler: Arc<super::scheduler::Scheduler>,
     /// Wakes the outbox sender (when the clock moves, mail due by then goes out).
     pub outbox_wake: Arc<tokio::sync::Notify>,
+    /// `tkt admin migrate`'s copy to PostgreSQL, if one was asked for.
+    pub migration: Arc<super::migration::Migration>,
 }
 
 /// The user a request acts as, set by [`auth::authenticate`].
@@ -123,6 +125,7 @@ fn routes() -> Router<App> {
         .route("/v1/admin/jobs/{name}/run", post(jobs::run))
         .route("/v1/admin/clock", get(jobs::show_clock).post(jobs::set_clock))
         .route("/v1/admin/backup", post(jobs::backup))
+        .route("/v1/admin/migrate", get(jobs::migration).post(jobs::start_migration))
         .route("/v1/tickets/{id}/sla", get(jobs::sla))
         .route("/v1/rules/test", post(rules::test))
         .route("/v1/templates/{name}/render", get(rules::render_template))
