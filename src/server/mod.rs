@@ -38,7 +38,7 @@ use tokio_util::sync::CancellationToken;
 use crate::config::{Config, Listen};
 use crate::error::{Error, Result};
 use crate::outbox::{Transport, Webhooks};
-use crate::store::Store;
+use crate::store::{Store, WriteTx};
 use crate::workflow::Settings;
 use peer::Peer;
 
@@ -161,12 +161,18 @@ async fn open_store(config: &Config, instance: &Arc<str>) -> Result<Store> {
         let single_daemon = store.single_daemon();
         let tx = store.begin()?;
         let now = now();
-        tx.sync_queues(&queues, now)?;
-        tx.sync_custom_fields(&fields)?;
+        tx.hold_instance(&instance)?;
+        let sync = |tx: &WriteTx<'_>| -> Result<()> {
+            tx.sync_queues(&queues, now)?;
+            tx.sync_custom_fields(&fields)
+        };
+        if !single_daemon {
+            refuse_other_config(&tx, sync)?;
+        }
+        sync(&tx)?;
         tx.prune_mail_logs(now - chrono::Duration::days(1))?;
         // one daemon per SQLite database: claims on record are this daemon's, from
         // before it stopped; on PostgreSQL, those of daemons that are gone
-        tx.hold_instance(&instance)?;
         let released = if single_daemon {
             tx.release_all_claims()?
         } else {
@@ -187,6 +193,48 @@ async fn open_store(config: &Config, instance: &Arc<str>) -> Result<Store> {
     })
     .await
     .map_err(|e| Error::Internal(format!("start-up task failed: {e}")))?
+}
+
+/// Refuses to start with queues or custom fields other than those of the daemons already
+/// running on the shared database: each writes its config's at start, so two configs
+/// would undo each other, and each daemon's rules follow its own file. With none running,
+/// this config is the admin's latest word and wins.
+fn refuse_other_config(tx: &WriteTx<'_>, sync: impl FnOnce(&WriteTx<'_>) -> Result<()>) -> Result<()> {
+    let (before, after) = tx.dry_run(|tx| {
+        let before = tx.config_state()?;
+        sync(tx)?;
+        Ok((before, tx.config_state()?))
+    })?;
+    if before == after {
+        return Ok(());
+    }
+    let others = tx.other_daemons()?;
+    if others == 0 {
+        tracing::info!("this config changes the queues or custom fields on the database; no other daemon runs");
+        return Ok(());
+    }
+    let mut differences: Vec<String> = before
+        .iter()
+        .filter(|line| !after.contains(line))
+        .map(|line| format!("they have {line}"))
+        .chain(
+            after
+                .iter()
+                .filter(|line| !before.contains(line))
+                .map(|line| format!("this has {line}")),
+        )
+        .collect();
+    let more = differences.len().saturating_sub(5);
+    differences.truncate(5);
+    if more > 0 {
+        differences.push(format!("{more} more"));
+    }
+    Err(Error::Invalid(format!(
+        "this config's queues or custom fields differ from those of the {others} daemon(s) running on this \
+         database ({}): give every daemon the same [[queues]] and [[custom_fields]]; to change them, stop every \
+         daemon and start them again with the new config",
+        differences.join("; ")
+    )))
 }
 
 /// The config's listeners, bound: Unix sockets (with their paths) and TCP.

@@ -178,6 +178,23 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// How many other daemons run on this database now: those holding an instance lock
+    /// ([`hold_instance`](Self::hold_instance)). Always 0 on SQLite.
+    pub fn other_daemons(&self) -> Result<i64> {
+        if self.dialect() != Dialect::Postgres {
+            return Ok(0);
+        }
+        sql::one(
+            self.sql(),
+            "SELECT count(DISTINCT pid) FROM pg_locks \
+             WHERE locktype = 'advisory' AND CAST(classid AS BIGINT) = ?1 AND objsubid = 2 AND granted \
+               AND pid <> pg_backend_pid() \
+               AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            [i64::from(INSTANCE_LOCKS)],
+            |r| r.get(0),
+        )
+    }
+
     /// Ends the claims (outbox messages, job slots) of daemon runs that are gone: those
     /// whose instance lock nobody holds. Never this run's own (`instance`). How many
     /// claims were ended. On SQLite, see [`release_all_claims`](Self::release_all_claims).

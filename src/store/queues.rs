@@ -129,6 +129,36 @@ impl Db<'_> {
         )
     }
 
+    /// What the config decides in the database, one line per thing, sorted: its queues
+    /// (with their settings and watchers) and the custom fields. Daemons sharing a
+    /// database must agree on it, since each writes its own config's at start.
+    pub fn config_state(&self) -> Result<Vec<String>> {
+        let mut lines = sql::all(
+            self.sql(),
+            "SELECT 'queue ' || name || ': address ' || COALESCE(address, '-') \
+                    || ', comment address ' || COALESCE(comment_address, '-') \
+                    || ', description ' || description || ', tag ' || COALESCE(subject_tag, '-') \
+                    || ', lifecycle ' || lifecycle || ', non-watcher mail ' || non_watcher_mail \
+                    || ', resolve with open dependencies ' || resolve_with_open_dependencies \
+                    || ', resolve parent with children ' || resolve_parent_with_children \
+                    || ', reopen window ' || COALESCE(CAST(reopen_window_days AS TEXT), '-') \
+                    || CASE WHEN disabled = 1 THEN ', disabled' ELSE '' END \
+             FROM queues WHERE source = 'config' \
+             UNION ALL \
+             SELECT 'queue ' || q.name || ': ' || w.role || ' ' || COALESCE(u.email, u.name) \
+             FROM queue_watchers w JOIN queues q ON q.id = w.queue_id JOIN users u ON u.id = w.principal_id \
+             WHERE q.source = 'config' \
+             UNION ALL \
+             SELECT 'custom field ' || name || ': ' || type || ' ' || COALESCE(allowed, '') \
+                    || CASE WHEN disabled = 1 THEN ', disabled' ELSE '' END \
+             FROM custom_fields WHERE queue_id IS NULL",
+            [],
+            |r| r.get::<String>(0),
+        )?;
+        lines.sort();
+        Ok(lines)
+    }
+
     /// Whether the address is one of a queue's: mail from it is our own.
     pub fn is_queue_address(&self, address: &str) -> Result<bool> {
         sql::one(

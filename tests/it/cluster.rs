@@ -150,3 +150,54 @@ fn wait_until(condition: impl Fn() -> bool) {
 fn wait_until_long(condition: impl Fn() -> bool) {
     wait_for(Duration::from_secs(75), Duration::from_millis(200), condition);
 }
+
+/// Daemons sharing a database must agree on the queues and custom fields their configs
+/// write there: one with other queues is refused while another runs (and told what
+/// differs); once no daemon runs, a changed config is the admin's latest word and wins,
+/// and then the old one is refused.
+#[test]
+fn a_daemon_with_other_queues_is_refused_while_another_runs_on_the_database() {
+    if postgres_server().is_none() {
+        eprintln!("SKIPPED: several daemons share a PostgreSQL database (tests/tools/postgres-suite runs this)");
+        return;
+    }
+    let mut first = Daemon::start();
+    let url = first.database_url.clone().unwrap();
+    let mut second = Daemon::start_with(Setup {
+        database_url: Some(url.clone()),
+        ..Setup::default()
+    });
+    second.deliver("network", &mail("zoe@example.net", "Through the second", "x", &[]));
+    assert_eq!(first.search("Queue = 'network'").len(), 1);
+
+    second.stop();
+    let changed = std::fs::read_to_string(&second.config)
+        .unwrap()
+        .replace("noc@tickets.test", "network@tickets.test");
+    std::fs::write(&second.config, changed).unwrap();
+    let refused = refused_start(&second.config, Some(&url));
+    assert!(
+        refused.contains("differ from those of the 1 daemon(s) running"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("they have queue network: address noc@tickets.test"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("this has queue network: address network@tickets.test"),
+        "{refused}"
+    );
+
+    first.stop();
+    second.launch();
+    assert_eq!(
+        second.count("SELECT count(*) FROM queues WHERE address = 'network@tickets.test'"),
+        1
+    );
+    let refused = refused_start(&first.config, Some(&url));
+    assert!(
+        refused.contains("this has queue network: address noc@tickets.test"),
+        "{refused}"
+    );
+}

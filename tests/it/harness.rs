@@ -716,6 +716,37 @@ fn create_database(server: &str, n: u64) -> Option<String> {
     Some(format!("{server} dbname={name}"))
 }
 
+/// Runs ticketd on `config` expecting it to refuse to start: its output (the reason).
+/// Panics if it is still running after 30 s (it started after all).
+pub fn refused_start(config: &Path, database_url: Option<&str>) -> String {
+    let mut command = Command::new(TICKETD);
+    command
+        .arg("--config")
+        .arg(config)
+        .env_remove("TICKETD_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(url) = database_url {
+        command.env("TICKETD_DATABASE_URL", url);
+    }
+    let mut child = command.spawn().expect("start ticketd");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().expect("wait for ticketd").is_none() {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("ticketd started although it should have refused to");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("ticketd's output");
+    assert!(!out.status.success(), "ticketd exited 0 instead of refusing");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// A TCP port nothing listens on now, for a listener a child process opens.
 pub fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");

@@ -2,8 +2,6 @@
 //! need a PostgreSQL server, so they run in the suite's PostgreSQL run and say SKIPPED
 //! in the SQLite one.
 
-use std::process::Command;
-
 use crate::harness::*;
 
 /// A new database on the suite's PostgreSQL server, or `None` (and a SKIPPED line).
@@ -92,18 +90,8 @@ fn migrate_copies_an_installation_to_postgres_and_the_old_one_takes_no_more_chan
 
     // and it does not start again on its SQLite database
     old.stop();
-    let restarted = Command::new(TICKETD)
-        .arg("--config")
-        .arg(&old.config)
-        .env_remove("TICKETD_DATABASE_URL")
-        .output()
-        .unwrap();
-    assert!(!restarted.status.success());
-    assert!(
-        stderr(&restarted).contains("MOVED-TO-POSTGRESQL"),
-        "{}",
-        stderr(&restarted)
-    );
+    let refused = refused_start(&old.config, None);
+    assert!(refused.contains("MOVED-TO-POSTGRESQL"), "{refused}");
 
     // a daemon on the copy shows every ticket as the old one did, finds the same words,
     // and numbers the next ticket after the last
