@@ -5,7 +5,9 @@
 //! created once under an advisory lock however many daemons start together), and the
 //! settings each connection runs with.
 
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use super::sql::{self, Conn, PgSession};
 use crate::error::{Error, Result};
@@ -22,8 +24,8 @@ const MIGRATIONS: &[&str] = &[];
 
 /// Where a database URL points, without its password: for messages and the log.
 pub fn describe(url: &str) -> String {
-    match postgres::Config::from_str(url) {
-        Ok(config) => {
+    match parse(url) {
+        Ok((config, tls)) => {
             let host = config
                 .get_hosts()
                 .first()
@@ -34,7 +36,8 @@ pub fn describe(url: &str) -> String {
                 .unwrap_or_else(|| "localhost".into());
             let port = config.get_ports().first().copied().unwrap_or(5432);
             let db = config.get_dbname().or(config.get_user()).unwrap_or("postgres");
-            format!("PostgreSQL database {db} on {host}:{port}")
+            let over = if tls == Tls::Plain { "" } else { " over TLS" };
+            format!("PostgreSQL database {db} on {host}:{port}{over}")
         }
         Err(_) => "a PostgreSQL database (the URL does not parse)".into(),
     }
@@ -42,18 +45,113 @@ pub fn describe(url: &str) -> String {
 
 /// Checks a database URL without connecting: for the config check.
 pub fn check_url(url: &str) -> Result<()> {
-    postgres::Config::from_str(url)
-        .map(|_| ())
-        .map_err(|e| Error::Invalid(format!("database.url is not a PostgreSQL URL: {e}")))
+    parse(url).map(drop)
+}
+
+/// How a connection is secured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Tls {
+    /// In the clear: a Unix socket, or a private network (`sslmode` other than `require`).
+    Plain,
+    /// TLS with the server's certificate checked, chain and name (libpq's `verify-full`),
+    /// against the CAs in `sslrootcert`, else the system's.
+    Verified { roots: Option<PathBuf> },
+}
+
+/// A database URL read: the `postgres` crate's settings and the TLS to use. libpq's
+/// `sslrootcert` and `sslmode=verify-ca|verify-full`, which the crate does not know, are
+/// taken out first, so a libpq URL an admin already has works as it is.
+fn parse(url: &str) -> Result<(postgres::Config, Tls)> {
+    static ROOT_CERT: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(?:(?:^|\s+)sslrootcert\s*=\s*('[^']*'|\S+))|(?:[?&]sslrootcert=([^&]*))")
+            .expect("a valid pattern")
+    });
+    static VERIFY: LazyLock<regex::Regex> =
+        LazyLock::new(|| regex::Regex::new(r"sslmode(\s*)=(\s*)'?verify-(?:full|ca)'?").expect("a valid pattern"));
+    let invalid = |e: &dyn std::fmt::Display| Error::Invalid(format!("database.url is not a PostgreSQL URL: {e}"));
+    let roots = ROOT_CERT.captures(url).map(|c| match (c.get(1), c.get(2)) {
+        (Some(keyword), _) => PathBuf::from(keyword.as_str().trim_matches('\'')),
+        (_, Some(query)) => PathBuf::from(
+            serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("v={}", query.as_str()))
+                .ok()
+                .and_then(|v| v.into_iter().next())
+                .map_or_else(|| query.as_str().to_string(), |(_, v)| v),
+        ),
+        _ => PathBuf::new(),
+    });
+    let rest = ROOT_CERT.replace(url, |c: &regex::Captures<'_>| {
+        // `?a=1&sslrootcert=x&b=2`: keep the separator of what follows
+        if c.get(2).is_some() && c[0].starts_with('?') {
+            "?".to_string()
+        } else {
+            String::new()
+        }
+    });
+    let rest = rest.replace("?&", "?");
+    let rest = VERIFY.replace(&rest, "sslmode${1}=${2}require");
+    let config = postgres::Config::from_str(&rest).map_err(|e| invalid(&e))?;
+    let tls = match config.get_ssl_mode() {
+        postgres::config::SslMode::Require => Tls::Verified { roots },
+        _ if roots.is_some() => {
+            return Err(Error::Invalid(
+                "database.url names an sslrootcert but not sslmode=verify-full (or require): \
+                 ticketd would not use TLS"
+                    .into(),
+            ));
+        }
+        _ => Tls::Plain,
+    };
+    Ok((config, tls))
+}
+
+/// The rustls settings for a verified connection: the CAs in `roots`, else the system's.
+fn tls_config(roots: Option<&Path>) -> Result<rustls::ClientConfig> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut store = rustls::RootCertStore::empty();
+    match roots {
+        Some(file) => {
+            let certs = CertificateDer::pem_file_iter(file)
+                .and_then(|certs| certs.collect::<std::result::Result<Vec<_>, _>>())
+                .map_err(|e| Error::Invalid(format!("cannot read sslrootcert {}: {e}", file.display())))?;
+            let (added, _) = store.add_parsable_certificates(certs);
+            if added == 0 {
+                return Err(Error::Invalid(format!(
+                    "sslrootcert {} holds no CA certificate",
+                    file.display()
+                )));
+            }
+        }
+        None => {
+            let found = rustls_native_certs::load_native_certs();
+            for e in &found.errors {
+                tracing::warn!(error = %e, "a system CA certificate cannot be read");
+            }
+            store.add_parsable_certificates(found.certs);
+        }
+    }
+    rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .map(|b| b.with_root_certificates(store).with_no_client_auth())
+        .map_err(|e| Error::Internal(format!("TLS settings: {e}")))
 }
 
 /// Connects to the database at `url`.
 pub(crate) fn connect(url: &str) -> Result<PgSession> {
-    let config = postgres::Config::from_str(url)
-        .map_err(|e| Error::Invalid(format!("database.url is not a PostgreSQL URL: {e}")))?;
-    let client = config.connect(postgres::NoTls).map_err(|e| {
-        tracing::warn!(error = %e, database = %describe(url), "cannot connect");
-        Error::Temporary(format!("ticketd cannot connect to the {}: {e}", describe(url)))
+    let (config, tls) = parse(url)?;
+    let connected = match &tls {
+        Tls::Plain => config.connect(postgres::NoTls),
+        Tls::Verified { roots } => config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls_config(
+            roots.as_deref(),
+        )?)),
+    };
+    let client = connected.map_err(|e| {
+        // the server's certificate refused, among others: rustls's reason is the cause
+        let cause = std::error::Error::source(&e)
+            .map(|c| format!(": {c}"))
+            .unwrap_or_default();
+        tracing::warn!(error = %e, cause = %cause, database = %describe(url), "cannot connect");
+        Error::Temporary(format!("ticketd cannot connect to the {}: {e}{cause}", describe(url)))
     })?;
     Ok(PgSession::new(client))
 }
@@ -162,6 +260,45 @@ mod tests {
     #[test]
     fn both_schemas_declare_the_same_version() {
         assert_eq!(current_version(), super::super::schema::current_version());
+    }
+
+    #[test]
+    fn libpq_tls_settings_are_read_in_either_form_of_url() {
+        let verified = |roots: &str| Tls::Verified {
+            roots: Some(PathBuf::from(roots)),
+        };
+        for (url, tls, db) in [
+            ("host=db port=5432 dbname=t", Tls::Plain, "t"),
+            ("host=db sslmode=require dbname=t", Tls::Verified { roots: None }, "t"),
+            (
+                "host=db sslmode=verify-full sslrootcert=/etc/ca.pem dbname=t",
+                verified("/etc/ca.pem"),
+                "t",
+            ),
+            (
+                "sslrootcert = '/etc/ca.pem' host=db sslmode = 'verify-ca' dbname=t",
+                verified("/etc/ca.pem"),
+                "t",
+            ),
+            (
+                "postgres://u:p@db/t?sslmode=verify-full&sslrootcert=%2Fetc%2Fca.pem&application_name=x",
+                verified("/etc/ca.pem"),
+                "t",
+            ),
+            (
+                "postgresql://u@db/t?sslrootcert=/etc/ca.pem&sslmode=verify-full",
+                verified("/etc/ca.pem"),
+                "t",
+            ),
+        ] {
+            let (config, got) = parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(got, tls, "{url}");
+            assert_eq!(config.get_dbname(), Some(db), "{url}");
+        }
+        let refused = parse("host=db sslrootcert=/etc/ca.pem dbname=t").unwrap_err();
+        assert!(refused.to_string().contains("not sslmode=verify-full"), "{refused}");
+        assert!(parse("host=db sslmode=bogus").is_err());
+        assert!(describe("host=db sslmode=verify-full sslrootcert=/x dbname=t").ends_with("over TLS"));
     }
 
     /// A new database on the test PostgreSQL server (`TICKETD_TEST_POSTGRES`), made as

@@ -8,6 +8,7 @@ mod commands;
 mod comment_search;
 mod control_characters;
 mod corpus;
+mod database_tls;
 mod delivery;
 mod feeds;
 mod golden;
