@@ -24,7 +24,7 @@ use super::clock;
 use super::writer::Writer;
 use crate::error::{Error, Result};
 use crate::schedule::{Job, Schedule};
-use crate::store::ReadPool;
+use crate::store::{ReadPool, SlotClaim};
 use crate::ticket::Timestamp;
 use crate::wire::{JobRun, JobStatus};
 use crate::workflow::{Settings, jobs};
@@ -126,6 +126,13 @@ impl Scheduler {
                     break;
                 }
                 Ok(run) => runs.extend(run),
+                // another daemon runs it (or died doing so, and its claim is released
+                // within seconds): `since` stays, so the slot is looked at again, and
+                // then either on record or ours
+                Err(Error::Conflict(e)) => {
+                    tracing::debug!(job = %job.name, %slot, reason = %e, "slot held by another daemon; looking again");
+                    continue;
+                }
                 Err(e) => {
                     // not recorded, and `since` stays: the slot is tried again on the next
                     // look (within a minute, or when a frozen clock moves)
@@ -221,16 +228,17 @@ impl Scheduler {
                     // each step claims the slot (the first) or extends the claim: another
                     // daemon neither runs it meanwhile nor, once it is on record, again
                     let at = clock::now();
-                    if !tx.claim_job_slot(&job.name, slot, &owner, at, at + CLAIM)? {
-                        return Ok(None);
+                    match tx.claim_job_slot(&job.name, slot, &owner, at, at + CLAIM)? {
+                        SlotClaim::Claimed => jobs::run_step(tx, &settings, &job, cursor, now).map(Ok),
+                        other => Ok(Err(other)),
                     }
-                    jobs::run_step(tx, &settings, &job, cursor, now).map(Some)
                 })
                 .await;
             steps += 1;
             match step {
-                Ok(None) => return Ok(None),
-                Ok(Some(step)) => {
+                Ok(Err(SlotClaim::HeldElsewhere)) => return Err(held_elsewhere(&name)),
+                Ok(Err(_)) => return Ok(None),
+                Ok(Ok(step)) => {
                     tally.merge(&step.tally);
                     match step.next {
                         Some(next) => cursor = next,
@@ -313,6 +321,13 @@ impl Scheduler {
             }
         }
     }
+}
+
+/// What a slot another daemon holds answers: a conflict, for `tkt admin jobs run` too.
+fn held_elsewhere(job: &str) -> Error {
+    Error::Conflict(format!(
+        "another ticketd is running job `{job}` for this slot now; it is on record once it is done"
+    ))
 }
 
 /// A job's next slot after the one it last ran for.

@@ -31,11 +31,22 @@ pub struct Touches {
     pub reminded: Option<Timestamp>,
 }
 
+/// What asking for a job's slot got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotClaim {
+    /// Ours, to run now.
+    Claimed,
+    /// It ran successfully already (here or elsewhere): nothing to do.
+    RanAlready,
+    /// Another daemon holds a live claim on it: it runs it now, or died doing so and its
+    /// claim is about to be released; ask again later.
+    HeldElsewhere,
+}
+
 impl WriteTx<'_> {
     /// Claims `job`'s `slot` for the daemon `owner` until `until`, or extends its own
-    /// claim: false when the slot has run successfully already or another daemon holds a
-    /// live claim on it. The claim is an upsert under the slot's key, so of daemons
-    /// asking at once one wins and the others wait for its commit and then see it.
+    /// claim. The claim is an upsert under the slot's key, so of daemons asking at once
+    /// one wins and the others wait for its commit and then see it.
     pub fn claim_job_slot(
         &self,
         job: &str,
@@ -43,17 +54,22 @@ impl WriteTx<'_> {
         owner: &str,
         now: Timestamp,
         until: Timestamp,
-    ) -> Result<bool> {
+    ) -> Result<SlotClaim> {
         if self.job_ran(job, slot)? {
-            return Ok(false);
+            return Ok(SlotClaim::RanAlready);
         }
-        Ok(sql::execute(
+        let claimed = sql::execute(
             self.sql(),
             "INSERT INTO job_claims (job, slot, owner, until) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (job, slot) DO UPDATE SET owner = excluded.owner, until = excluded.until \
              WHERE job_claims.owner = excluded.owner OR job_claims.until <= ?5",
             params![job, ts(slot), owner, ts(until), ts(now)],
-        )? == 1)
+        )? == 1;
+        Ok(if claimed {
+            SlotClaim::Claimed
+        } else {
+            SlotClaim::HeldElsewhere
+        })
     }
 
     /// Ends `owner`'s claim on a slot (its run is on record, or it gave up).
@@ -273,17 +289,41 @@ mod tests {
         let mut store = Store::open(dir.path()).unwrap();
         let tx = store.begin().unwrap();
         let slot = at(0);
-        assert!(tx.claim_job_slot("escalate", slot, "a", at(1), at(11)).unwrap());
+        assert_eq!(
+            tx.claim_job_slot("escalate", slot, "a", at(1), at(11)).unwrap(),
+            SlotClaim::Claimed
+        );
         // another daemon is kept out while a's claim lives; a extends its own
-        assert!(!tx.claim_job_slot("escalate", slot, "b", at(2), at(12)).unwrap());
-        assert!(tx.claim_job_slot("escalate", slot, "a", at(5), at(15)).unwrap());
-        assert!(!tx.claim_job_slot("escalate", slot, "b", at(14), at(24)).unwrap());
+        assert_eq!(
+            tx.claim_job_slot("escalate", slot, "b", at(2), at(12)).unwrap(),
+            SlotClaim::HeldElsewhere
+        );
+        assert_eq!(
+            tx.claim_job_slot("escalate", slot, "a", at(5), at(15)).unwrap(),
+            SlotClaim::Claimed
+        );
+        assert_eq!(
+            tx.claim_job_slot("escalate", slot, "b", at(14), at(24)).unwrap(),
+            SlotClaim::HeldElsewhere
+        );
         // a different slot or job is free
-        assert!(tx.claim_job_slot("escalate", at(30), "b", at(2), at(12)).unwrap());
-        assert!(tx.claim_job_slot("digest", slot, "b", at(2), at(12)).unwrap());
+        assert_eq!(
+            tx.claim_job_slot("escalate", at(30), "b", at(2), at(12)).unwrap(),
+            SlotClaim::Claimed
+        );
+        assert_eq!(
+            tx.claim_job_slot("digest", slot, "b", at(2), at(12)).unwrap(),
+            SlotClaim::Claimed
+        );
         // a died: its claim runs out and b takes the slot over
-        assert!(tx.claim_job_slot("escalate", slot, "b", at(15), at(25)).unwrap());
-        assert!(!tx.claim_job_slot("escalate", slot, "a", at(16), at(26)).unwrap());
+        assert_eq!(
+            tx.claim_job_slot("escalate", slot, "b", at(15), at(25)).unwrap(),
+            SlotClaim::Claimed
+        );
+        assert_eq!(
+            tx.claim_job_slot("escalate", slot, "a", at(16), at(26)).unwrap(),
+            SlotClaim::HeldElsewhere
+        );
         // b's run is on record: nobody claims the slot again, b included
         tx.release_job_slot("escalate", slot, "b").unwrap();
         let run = JobRun {
@@ -296,7 +336,10 @@ mod tests {
         };
         assert!(tx.record_job_run(&run).unwrap());
         for owner in ["a", "b", "c"] {
-            assert!(!tx.claim_job_slot("escalate", slot, owner, at(40), at(50)).unwrap());
+            assert_eq!(
+                tx.claim_job_slot("escalate", slot, owner, at(40), at(50)).unwrap(),
+                SlotClaim::RanAlready
+            );
         }
         // a failed run leaves the slot to be claimed again
         tx.release_job_slot("digest", slot, "b").unwrap();
@@ -306,7 +349,10 @@ mod tests {
             ..run
         };
         assert!(tx.record_job_run(&failed).unwrap());
-        assert!(tx.claim_job_slot("digest", slot, "a", at(40), at(50)).unwrap());
+        assert_eq!(
+            tx.claim_job_slot("digest", slot, "a", at(40), at(50)).unwrap(),
+            SlotClaim::Claimed
+        );
     }
 
     #[test]

@@ -44,7 +44,7 @@ pub use blobs::BLOB_CHUNK_BYTES;
 pub use compile::{CompiledQuery, SeenBy, compile_query};
 pub use feeds::FeedRow;
 pub use idempotency::{IDEMPOTENCY_KEPT, KeptAnswer};
-pub use jobs::{ExchangeEntry, Touches};
+pub use jobs::{ExchangeEntry, SlotClaim, Touches};
 pub use mail::{ALSO_ADDRESSED_TO, RawBytes, Seen, StoredFile};
 pub use outbox::{NewOutgoing, Outgoing, Webhook};
 pub use postgres::{check_url as check_database_url, describe as describe_database_url};

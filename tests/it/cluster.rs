@@ -201,3 +201,37 @@ fn a_daemon_with_other_queues_is_refused_while_another_runs_on_the_database() {
         "{refused}"
     );
 }
+
+/// A job slot claimed by a daemon that died mid-run is run by a survivor: it does not
+/// move past a slot another daemon holds, and takes it once the dead daemon's claim is
+/// released (its instance lock is gone, so within 15 s).
+#[test]
+fn a_survivor_runs_the_job_slot_a_dead_daemon_held() {
+    if postgres_server().is_none() {
+        eprintln!("SKIPPED: several daemons share a PostgreSQL database (tests/tools/postgres-suite runs this)");
+        return;
+    }
+    let d = Daemon::start_with(Setup {
+        queues: Some(format!("{DEFAULT_QUEUES}{EVERY_MINUTE}")),
+        now: Some("2026-12-01T10:00:30Z".into()),
+        ..Setup::default()
+    });
+    // a daemon ("ghost") claimed the 10:01 slot and was killed: nobody holds its lock
+    d.execute(
+        "INSERT INTO job_claims (job, slot, owner, until) \
+         VALUES ('drill', '2026-12-01T10:01:00Z', 'ghost', '2026-12-01T10:30:00Z')",
+    );
+    let ran = |d: &Daemon| {
+        d.count(
+            "SELECT count(*) FROM job_runs WHERE job = 'drill' AND slot = '2026-12-01T10:01:00Z' AND outcome = 'ok'",
+        )
+    };
+    d.tkt_ok(&["admin", "clock", "set", "2026-12-01T10:01:10Z"]);
+    assert_eq!(ran(&d), 0, "the ghost's claim was still there");
+    wait_for(Duration::from_secs(40), Duration::from_millis(200), || {
+        d.count("SELECT count(*) FROM job_claims WHERE owner = 'ghost'") == 0
+    });
+    let runs = d.tkt_ok(&["admin", "clock", "set", "2026-12-01T10:01:20Z"]);
+    assert_eq!(ran(&d), 1, "{runs}");
+    assert!(runs.contains("drill"), "{runs}");
+}
