@@ -496,8 +496,10 @@ pub fn one<T>(conn: Conn<'_>, sql: &str, params: impl Params, f: impl FnOnce(&Ro
     optional(conn, sql, params, f)?.ok_or_else(|| Error::Internal(format!("the database returned no row for `{sql}`")))
 }
 
-/// Whether an error is a unique or foreign-key constraint refusing a write, on either
-/// backend (checked before it is turned into an [`Error`]).
+/// Runs a write and tells a unique or foreign-key constraint refusing it (`Err(())`)
+/// from other errors, on either backend (checked before it is turned into an
+/// [`Error`]). A refusal leaves the transaction usable on both: PostgreSQL would abort
+/// the whole transaction, so there the statement runs in a savepoint of its own.
 pub fn refused_by_constraint(conn: Conn<'_>, sql: &str, params: impl Params) -> Result<std::result::Result<usize, ()>> {
     let values = params.values();
     match conn {
@@ -509,11 +511,20 @@ pub fn refused_by_constraint(conn: Conn<'_>, sql: &str, params: impl Params) -> 
             Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => Ok(Err(())),
             Err(e) => Err(e.into()),
         },
-        Conn::Postgres(s) => match s.with_statement(sql, |client, stmt| client.execute(stmt, &pg_params(&values))) {
-            Ok(n) => Ok(Ok(usize::try_from(n).unwrap_or(usize::MAX))),
-            Err(e) if e.code().is_some_and(|c| c.code().starts_with("23")) => Ok(Err(())),
-            Err(e) => Err(e.into()),
-        },
+        Conn::Postgres(s) => {
+            s.client().batch_execute("SAVEPOINT refused_by_constraint")?;
+            let outcome = s.with_statement(sql, |client, stmt| client.execute(stmt, &pg_params(&values)));
+            let end = match &outcome {
+                Ok(_) => "RELEASE refused_by_constraint",
+                Err(_) => "ROLLBACK TO refused_by_constraint; RELEASE refused_by_constraint",
+            };
+            s.client().batch_execute(end)?;
+            match outcome {
+                Ok(n) => Ok(Ok(usize::try_from(n).unwrap_or(usize::MAX))),
+                Err(e) if e.code().is_some_and(|c| c.code().starts_with("23")) => Ok(Err(())),
+                Err(e) => Err(e.into()),
+            }
+        }
     }
 }
 

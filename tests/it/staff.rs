@@ -153,3 +153,22 @@ fn search_by_queue_status_requestor_subject_and_id() {
     let text = d.tkt_ok(&["search", "Queue = 'network'"]);
     assert!(text.contains("Link down"), "{text}");
 }
+
+/// An address another user has is refused, clearly, and the change is not half made:
+/// the other fields of the same command are left as they were (PostgreSQL included, where
+/// the refused statement must not take the transaction down with it).
+#[test]
+fn an_address_another_user_has_is_refused_and_nothing_of_the_change_is_kept() {
+    let d = Daemon::start();
+    d.tkt_ok(&["user", "create", "alice@tickets.test", "--privileged"]);
+    d.tkt_ok(&["user", "create", "bob@tickets.test", "--privileged"]);
+    let out = d.tkt(&["user", "set", "bob@tickets.test", "lang=de", "email=ALICE@tickets.test"]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("belongs to another user"), "{}", stderr(&out));
+    let bob = d.tkt_ok(&["user", "show", "bob@tickets.test", "--json"]);
+    let bob: serde_json::Value = serde_json::from_str(&bob).unwrap();
+    assert_eq!(bob["email"], "bob@tickets.test");
+    assert_ne!(bob["lang"], "de", "{bob}");
+    // and the next change goes through
+    d.tkt_ok(&["user", "set", "bob@tickets.test", "lang=de"]);
+}
