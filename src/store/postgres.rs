@@ -153,7 +153,11 @@ pub(crate) fn connect(url: &str) -> Result<PgSession> {
         tracing::warn!(error = %e, cause = %cause, database = %describe(url), "cannot connect");
         Error::Temporary(format!("ticketd cannot connect to the {}: {e}{cause}", describe(url)))
     })?;
-    Ok(PgSession::new(client))
+    let session = PgSession::new(client);
+    // ticketd's statements are short, and run a great many times: compiling one with the
+    // JIT (PostgreSQL's default once a plan looks costly) took far longer than running it
+    sql::batch(Conn::Postgres(&session), "SET jit = off")?;
+    Ok(session)
 }
 
 /// Runs `f` in a transaction of its own: committed if it succeeds, rolled back if not.
