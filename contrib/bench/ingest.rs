@@ -536,7 +536,7 @@ impl PgServer {
 impl PgDatabase {
     fn drop_database(mut self) -> Result<()> {
         self.admin
-            .batch_execute(&format!("DROP DATABASE {}", self.name))
+            .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
             .with_context(|| format!("dropping the database {}", self.name))
     }
 }
@@ -982,7 +982,7 @@ impl Cpu {
             bench: after.bench - before.bench,
             children: after.children - before.children,
             daemon: after.daemon - before.daemon,
-            database: Some(after.database? - before.database?),
+            database: after.database.zip(before.database).map(|(a, b)| a - b),
             machine_busy: after.machine_busy - before.machine_busy,
             steal: after.steal - before.steal,
         })
