@@ -13,6 +13,10 @@
 //! visible. Afterwards it stops the daemon with SIGTERM and counts the tickets in the
 //! database: every message must have become a ticket. See docs/BENCHMARKS.md.
 //!
+//! With `--database-url URL` the daemons run on PostgreSQL: each run creates a fresh
+//! database on that server and drops it afterwards; `--daemons N` starts N daemons on it,
+//! each with its own data directory and socket, and the senders are spread over them.
+//!
 //! With `--large 8M --large 40M` it measures something else: large messages delivered
 //! while small ones keep flowing (see `large`).
 
@@ -27,6 +31,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
+use ticketd::store::{Location, Reader, sql};
 
 /// The bench's command line (after `cargo bench --bench ingest --`).
 #[derive(Debug, Parser)]
@@ -76,6 +81,17 @@ struct Args {
     /// How long mailgate waits for a large message to be stored (`--timeout`).
     #[arg(long, default_value_t = 600)]
     large_timeout: u64,
+    /// Run the daemons on PostgreSQL, on the server this URL reaches (`host=... port=...
+    /// user=...` or `postgres://...`; its dbname, if any, is not used). Each run creates a
+    /// database of its own there (`ticketd_bench_ingest_<pid>_<run>`, C collation, made
+    /// through the server's `postgres` database) and drops it afterwards unless `--keep`.
+    /// The user must be allowed to create databases.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// How many daemons share the database (more than one: PostgreSQL only). Each has its
+    /// own data directory, socket and log; sender i delivers to daemon i mod N.
+    #[arg(long, default_value_t = 1)]
+    daemons: usize,
     /// Passed by `cargo bench` (not by `cargo test`) to every `harness = false` target.
     #[arg(long, hide = true)]
     bench: bool,
@@ -102,8 +118,14 @@ fn main() {
 
 /// Runs every measurement; `Ok(false)` when any of them saw a failure.
 fn run(args: &Args) -> Result<bool> {
-    if args.messages() == 0 || args.concurrency == 0 || args.runs == 0 {
-        bail!("--messages, --concurrency and --runs must be at least 1");
+    if args.messages() == 0 || args.concurrency == 0 || args.runs == 0 || args.daemons == 0 {
+        bail!("--messages, --concurrency, --runs and --daemons must be at least 1");
+    }
+    if args.daemons > 1 && args.database_url.is_none() {
+        bail!("several daemons need a shared database: give --database-url (SQLite is one daemon's)");
+    }
+    if !args.large.is_empty() && (args.database_url.is_some() || args.daemons > 1) {
+        bail!("--large measures one daemon on SQLite; leave out --database-url and --daemons");
     }
     let bins = Binaries::find(args.bin_dir.as_deref())?;
     clock_ticks(); // runs getconf now rather than inside a measurement
@@ -118,6 +140,31 @@ fn run(args: &Args) -> Result<bool> {
     }
     let work_dir = args.work_dir.clone().unwrap_or_else(std::env::temp_dir);
     println!("data in   {} (a fresh temporary directory per run)", work_dir.display());
+    match &args.database_url {
+        None => println!("database  SQLite, ticketd.sqlite3 in the data directory"),
+        Some(url) => {
+            let server = PgServer::connect(url)?;
+            let described = ticketd::store::describe_database_url(&with_dbname(url, "postgres"));
+            println!(
+                "database  PostgreSQL {} on {}, a fresh database per run; server CPU {}",
+                server.version,
+                described.rsplit(" on ").next().unwrap_or_default(),
+                match server.pid {
+                    Some(pid) => format!("measured (postmaster pid {pid})"),
+                    None => "not measured (not on this machine, or its data directory is not readable)".into(),
+                }
+            )
+        }
+    }
+    println!(
+        "daemons   {}{}",
+        args.daemons,
+        if args.daemons > 1 {
+            ", sender i to daemon i mod N"
+        } else {
+            ""
+        }
+    );
     println!(
         "outbound  {}",
         args.outbound
@@ -147,7 +194,7 @@ fn run(args: &Args) -> Result<bool> {
             args.messages(),
             args.concurrency
         );
-        let report = measure(args, &bins, &messages)?;
+        let report = measure(args, &bins, &messages, run)?;
         report.print();
         all_ok &= report.ok();
         reports.push(report);
@@ -200,9 +247,10 @@ struct Report {
     outbox: i64,
     database_bytes: u64,
     batches: Vec<usize>,
-    daemon_exit: Option<i32>,
+    /// Each daemon's exit code on SIGTERM.
+    daemon_exits: Vec<Option<i32>>,
     expected: usize,
-    kept: Option<PathBuf>,
+    kept: Vec<PathBuf>,
 }
 
 /// The outcome of running one command per message, `concurrency` at a time.
@@ -233,7 +281,9 @@ impl Drive {
 
 impl Report {
     fn ok(&self) -> bool {
-        self.ingest.failures.is_empty() && self.tickets == self.expected as i64 && self.daemon_exit == Some(0)
+        self.ingest.failures.is_empty()
+            && self.tickets == self.expected as i64
+            && self.daemon_exits.iter().all(|e| *e == Some(0))
     }
 
     fn print(&self) {
@@ -271,9 +321,13 @@ impl Report {
         let per_message = 1000.0 / i.latencies.len().max(1) as f64;
         if let Some(cpu) = &self.ingest_cpu {
             println!(
-                "  cpu         per message: mailgate {:.2} ms, ticketd {:.2} ms, this bench {:.2} ms{}",
+                "  cpu         per message: mailgate {:.2} ms, ticketd {:.2} ms{}, this bench {:.2} ms{}",
                 cpu.children * per_message,
                 cpu.daemon * per_message,
+                cpu.database.map_or(String::new(), |d| format!(
+                    ", PostgreSQL server {:.2} ms",
+                    d * per_message
+                )),
                 cpu.bench * per_message,
                 self.baseline_cpu.as_ref().map_or(String::new(), |b| format!(
                     "; /bin/true {:.2} ms per spawn",
@@ -308,9 +362,16 @@ impl Report {
             self.database_bytes as f64 / (1024.0 * 1024.0),
             self.database_bytes as f64 / 1024.0 / self.tickets.max(1) as f64
         );
-        match self.daemon_exit {
-            Some(0) => println!("  shutdown    ticketd exited 0 on SIGTERM"),
-            other => println!("  shutdown    FAILED: ticketd exited with {other:?} on SIGTERM"),
+        for (n, exit) in self.daemon_exits.iter().enumerate() {
+            let which = if self.daemon_exits.len() > 1 {
+                format!(" {}", n + 1)
+            } else {
+                String::new()
+            };
+            match exit {
+                Some(0) => println!("  shutdown    ticketd{which} exited 0 on SIGTERM"),
+                other => println!("  shutdown    FAILED: ticketd{which} exited with {other:?} on SIGTERM"),
+            }
         }
         for (n, code, line) in i.failures.iter().take(10) {
             println!("  FAILED      message {n}: mailgate exited {code:?}: {line}");
@@ -318,54 +379,83 @@ impl Report {
         if i.failures.len() > 10 {
             println!("  FAILED      ... and {} more", i.failures.len() - 10);
         }
-        if let Some(dir) = &self.kept {
-            println!("  kept        {}", dir.display());
+        for kept in &self.kept {
+            println!("  kept        {}", kept.display());
         }
     }
 }
 
-/// One run: the baseline, then a fresh daemon fed every message.
-fn measure(args: &Args, bins: &Binaries, messages: &[Vec<u8>]) -> Result<Report> {
+/// One run: the baseline, then fresh daemons (and on PostgreSQL a fresh database) fed
+/// every message.
+fn measure(args: &Args, bins: &Binaries, messages: &[Vec<u8>], run: usize) -> Result<Report> {
     let (baseline, baseline_cpu) = if args.no_baseline {
         (None, None)
     } else {
         let before = Cpu::now(None);
-        let baseline = drive(messages, args.concurrency, || Command::new("/bin/true"))?;
+        let baseline = drive(messages, args.concurrency, |_| Command::new("/bin/true"))?;
         (Some(baseline), Cpu::since(before, None))
     };
 
-    let mut daemon = Daemon::start(bins, args)?;
-    let url = format!("unix:{}", daemon.socket.display());
-    let before = Cpu::now(daemon.pid());
-    let ingest = drive(messages, args.concurrency, || {
+    let database = match &args.database_url {
+        Some(url) => Some(PgServer::connect(url)?.create_database(run)?),
+        None => None,
+    };
+    let mut daemons = Vec::with_capacity(args.daemons);
+    for _ in 0..args.daemons {
+        // one after another: each has created or found the schema before the next starts
+        daemons.push(Daemon::start_on(bins, args, database.as_ref().map(|d| d.url.as_str()))?);
+    }
+    let pids: Vec<u32> = daemons.iter().filter_map(Daemon::pid).collect();
+    let server = database.as_ref().and_then(|d| d.server_pid);
+    let urls: Vec<String> = daemons.iter().map(|d| format!("unix:{}", d.socket.display())).collect();
+    let before = Cpu::now_of(&pids, server);
+    let ingest = drive(messages, args.concurrency, |sender| {
         let mut command = Command::new(&bins.mailgate);
         for name in ["EXTENSION", "SENDER", "TICKETD_URL", "TICKETD_TOKEN"] {
             command.env_remove(name);
         }
-        command.args(["--url", &url, "--queue", "general"]);
+        command.args(["--url", &urls[sender % urls.len()], "--queue", "general"]);
         command
     })?;
-    let ingest_cpu = Cpu::since(before, daemon.pid());
-    let daemon_exit = daemon.stop()?;
+    let ingest_cpu = Cpu::since_of(before, &pids, server);
+    let daemon_exits = daemons.iter_mut().map(Daemon::stop).collect::<Result<Vec<_>>>()?;
 
-    let database = daemon.data_dir.join("ticketd.sqlite3");
-    let db = rusqlite::Connection::open_with_flags(&database, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .with_context(|| format!("opening {}", database.display()))?;
-    let count = |sql: &str| -> Result<i64> { db.query_row(sql, [], |r| r.get(0)).context(sql.to_string()) };
+    let location = match &database {
+        Some(db) => Location::Postgres(db.url.clone()),
+        None => Location::Sqlite(daemons[0].data_dir.clone()),
+    };
+    let reader = Reader::open(&location).with_context(|| format!("opening {location:?}"))?;
+    let count = |query: &str| -> Result<i64> {
+        sql::one(reader.conn(), query, [], |r| r.get(0)).with_context(|| query.to_string())
+    };
     let tickets = count("SELECT count(*) FROM tickets")?;
     let outbox = count("SELECT count(*) FROM outbox")?;
-    drop(db);
-    let database_bytes = ["", "-wal", "-shm"]
-        .iter()
-        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", database.display())).ok())
-        .map(|m| m.len())
-        .sum();
-    let batches = batch_sizes(&daemon.log());
-    let kept = if args.keep || daemon_exit != Some(0) {
-        Some(daemon.keep())
-    } else {
-        None
+    let database_bytes = match &location {
+        // the whole database, catalogs and indexes included (its WAL is the server's)
+        Location::Postgres(_) => count("SELECT pg_database_size(current_database())")? as u64,
+        Location::Sqlite(dir) => {
+            let file = dir.join(ticketd::store::DATABASE_FILE);
+            ["", "-wal", "-shm"]
+                .iter()
+                .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", file.display())).ok())
+                .map(|m| m.len())
+                .sum()
+        }
     };
+    drop(reader);
+    let batches = daemons.iter().flat_map(|d| batch_sizes(&d.log())).collect();
+    let failed = daemon_exits.iter().any(|e| *e != Some(0)) || tickets != messages.len() as i64;
+    let mut kept = Vec::new();
+    if args.keep || failed {
+        kept.extend(daemons.iter_mut().map(Daemon::keep));
+    }
+    if let Some(db) = database {
+        if args.keep || failed {
+            kept.push(PathBuf::from(format!("PostgreSQL database {}", db.name)));
+        } else {
+            db.drop_database()?;
+        }
+    }
     Ok(Report {
         ingest,
         baseline,
@@ -375,29 +465,116 @@ fn measure(args: &Args, bins: &Binaries, messages: &[Vec<u8>]) -> Result<Report>
         outbox,
         database_bytes,
         batches,
-        daemon_exit,
+        daemon_exits,
         expected: messages.len(),
         kept,
     })
 }
 
-/// Runs `command()` once per message, the message on its stdin, `concurrency` processes at
-/// a time, and times each from spawn to exit.
-fn drive(messages: &[Vec<u8>], concurrency: usize, command: impl Fn() -> Command + Sync) -> Result<Drive> {
+/// The PostgreSQL server the daemons run on, reached through its `postgres` database.
+struct PgServer {
+    admin: postgres::Client,
+    /// The URL as given: a run's database URL is made from it.
+    url: String,
+    version: String,
+    /// The postmaster's pid, when the server runs on this machine and says where its data
+    /// directory is: its CPU (and its children's, the backends) is then measured.
+    pid: Option<u32>,
+}
+
+/// A database made for one run.
+struct PgDatabase {
+    admin: postgres::Client,
+    name: String,
+    url: String,
+    server_pid: Option<u32>,
+}
+
+impl PgServer {
+    fn connect(url: &str) -> Result<PgServer> {
+        let admin_url = with_dbname(url, "postgres");
+        let mut admin = postgres::Client::connect(&admin_url, postgres::NoTls)
+            .with_context(|| format!("connecting to {}", ticketd::store::describe_database_url(&admin_url)))?;
+        let version: String = admin.query_one("SHOW server_version", &[])?.get(0);
+        // superusers (and pg_read_all_settings) may read it; the pid file is the server's own
+        let pid = admin
+            .query_one("SHOW data_directory", &[])
+            .ok()
+            .map(|row| row.get::<_, String>(0))
+            .and_then(|dir| std::fs::read_to_string(Path::new(&dir).join("postmaster.pid")).ok())
+            .and_then(|text| text.lines().next()?.trim().parse().ok())
+            .filter(|pid: &u32| Path::new(&format!("/proc/{pid}")).exists());
+        Ok(PgServer {
+            admin,
+            url: url.to_string(),
+            version,
+            pid,
+        })
+    }
+
+    /// A fresh, empty database for run `run` (an old one of the same name is dropped).
+    fn create_database(mut self, run: usize) -> Result<PgDatabase> {
+        let name = format!("ticketd_bench_ingest_{}_{run}", std::process::id());
+        // one statement per call: several would make one transaction, which these refuse
+        self.admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .with_context(|| format!("dropping an old database {name}"))?;
+        self.admin
+            .batch_execute(&format!(
+                "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' LOCALE 'C.UTF-8'"
+            ))
+            .with_context(|| format!("creating the database {name}"))?;
+        Ok(PgDatabase {
+            url: with_dbname(&self.url, &name),
+            admin: self.admin,
+            name,
+            server_pid: self.pid,
+        })
+    }
+}
+
+impl PgDatabase {
+    fn drop_database(mut self) -> Result<()> {
+        self.admin
+            .batch_execute(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+            .with_context(|| format!("dropping the database {}", self.name))
+    }
+}
+
+/// `url` with its database name replaced: libpq's `key=value` form (a later key wins) or
+/// a `postgres://` URL (its path is the name).
+fn with_dbname(url: &str, name: &str) -> String {
+    for scheme in ["postgres://", "postgresql://"] {
+        if let Some(rest) = url.strip_prefix(scheme) {
+            let (base, query) = rest.split_once('?').map_or((rest, None), |(b, q)| (b, Some(q)));
+            let authority = base.split_once('/').map_or(base, |(a, _)| a);
+            return format!(
+                "{scheme}{authority}/{name}{}",
+                query.map_or(String::new(), |q| format!("?{q}"))
+            );
+        }
+    }
+    format!("{url} dbname={name}")
+}
+
+/// Runs `command(sender)` once per message, the message on its stdin, `concurrency`
+/// senders (numbered from 0) at a time, and times each process from spawn to exit.
+fn drive(messages: &[Vec<u8>], concurrency: usize, command: impl Fn(usize) -> Command + Sync) -> Result<Drive> {
     let next = AtomicUsize::new(0);
     let latencies = Mutex::new(Vec::with_capacity(messages.len()));
     let failures = Mutex::new(Vec::new());
     let started = Instant::now();
     std::thread::scope(|scope| -> Result<()> {
         let workers: Vec<_> = (0..concurrency)
-            .map(|_| {
-                scope.spawn(|| -> Result<()> {
+            .map(|sender| {
+                let (next, latencies, failures, command) = (&next, &latencies, &failures, &command);
+                scope.spawn(move || -> Result<()> {
                     let mut mine = Vec::new();
                     loop {
                         let n = next.fetch_add(1, Ordering::Relaxed);
                         let Some(message) = messages.get(n) else { break };
                         let start = Instant::now();
-                        let (code, stderr) = pipe_through(command(), message)?;
+                        let (code, stderr) = pipe_through(command(sender), message)?;
                         mine.push(start.elapsed());
                         if code != Some(0) {
                             let line = stderr.lines().next().unwrap_or_default().to_string();
@@ -457,7 +634,13 @@ struct Daemon {
 }
 
 impl Daemon {
+    /// A daemon on SQLite (in its data directory).
     fn start(bins: &Binaries, args: &Args) -> Result<Daemon> {
+        Daemon::start_on(bins, args, None)
+    }
+
+    /// A daemon on the PostgreSQL database at `database_url`, or on SQLite without one.
+    fn start_on(bins: &Binaries, args: &Args, database_url: Option<&str>) -> Result<Daemon> {
         let mut builder = tempfile::Builder::new();
         builder.prefix("ticketd-bench");
         let dir = match &args.work_dir {
@@ -476,8 +659,11 @@ impl Daemon {
         } else {
             "admin_cc = [\"staff@bench.test\"]\n"
         };
+        let database = database_url.map_or(String::new(), |url| {
+            format!("[database]\nurl = {}\n\n", toml_string(url))
+        });
         let text = format!(
-            "[server]\ndata_dir = {data}\nlisten = [{listen}]\n\n\
+            "[server]\ndata_dir = {data}\nlisten = [{listen}]\n\n{database}\
              [mail]\ntag = \"bench.test\"\nfrom = \"tickets@bench.test\"\noutbound = {outbound}\n\n\
              [[queues]]\nname = \"general\"\naddress = \"help@bench.test\"\n\
              comment_address = \"help-comment@bench.test\"\n{admin_cc}",
@@ -588,11 +774,15 @@ fn summary(args: &Args, reports: &[Report]) {
         values.sort_by(f64::total_cmp);
         values[values.len() / 2]
     };
+    let backend = match args.database_url {
+        Some(_) => "PostgreSQL",
+        None => "SQLite",
+    };
     println!(
-        "\n| N | C | run | messages/s | p50 ms | p90 ms | p99 ms | max ms | /bin/true spawns/s \
-         | ingest time / spawn time | other load (CPUs) | steal (CPUs) |"
+        "\n| database | daemons | N | C | run | messages/s | p50 ms | p90 ms | p99 ms | max ms | /bin/true spawns/s \
+         | ingest time / spawn time | CPU ms/msg mailgate | ticketd | PostgreSQL | other load (CPUs) | steal (CPUs) |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (run, r) in reports.iter().enumerate() {
         let i = &r.ingest;
         let (spawns, ratio) = match &r.baseline {
@@ -603,14 +793,24 @@ fn summary(args: &Args, reports: &[Report]) {
             None => ("-".into(), "-".into()),
         };
         let seconds = i.elapsed.as_secs_f64();
-        let (others, steal) = r.ingest_cpu.map_or(("-".into(), "-".into()), |cpu| {
-            (
-                format!("{:.2}", cpu.others() / seconds),
-                format!("{:.2}", cpu.steal / seconds),
-            )
-        });
+        let per_message = 1000.0 / i.latencies.len().max(1) as f64;
+        let dash = || "-".to_string();
+        let (others, steal, mailgate, daemon, database) = r.ingest_cpu.map_or_else(
+            || (dash(), dash(), dash(), dash(), dash()),
+            |cpu| {
+                (
+                    format!("{:.2}", cpu.others() / seconds),
+                    format!("{:.2}", cpu.steal / seconds),
+                    format!("{:.2}", cpu.children * per_message),
+                    format!("{:.2}", cpu.daemon * per_message),
+                    cpu.database.map_or_else(dash, |d| format!("{:.2}", d * per_message)),
+                )
+            },
+        );
         println!(
-            "| {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {spawns} | {ratio} | {others} | {steal} |",
+            "| {backend} | {} | {} | {} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {spawns} | {ratio} \
+             | {mailgate} | {daemon} | {database} | {others} | {steal} |",
+            args.daemons,
             args.messages(),
             args.concurrency,
             run + 1,
@@ -721,8 +921,11 @@ struct Cpu {
     bench: f64,
     /// Its waited-for children: the mailgate (or /bin/true) processes.
     children: f64,
-    /// The daemon, every thread.
+    /// The daemons, every thread.
     daemon: f64,
+    /// The PostgreSQL server: the postmaster, its live children (backends, WAL writer,
+    /// checkpointer, ...) and the ones it has reaped.
+    database: Option<f64>,
     /// The whole machine, not idle (steal not included).
     machine_busy: f64,
     /// Time the hypervisor gave to other guests while this one wanted to run.
@@ -732,15 +935,24 @@ struct Cpu {
 impl Cpu {
     /// The counters now; `daemon` is the daemon's pid.
     fn now(daemon: Option<u32>) -> Option<Cpu> {
+        Cpu::now_of(daemon.as_slice(), None)
+    }
+
+    /// What was used since `before`.
+    fn since(before: Option<Cpu>, daemon: Option<u32>) -> Option<Cpu> {
+        Cpu::since_of(before, daemon.as_slice(), None)
+    }
+
+    /// The counters now, of the daemons `daemons` and the PostgreSQL server whose
+    /// postmaster is `server`.
+    fn now_of(daemons: &[u32], server: Option<u32>) -> Option<Cpu> {
         let ticks = clock_ticks();
         let me = proc_stat("self")?;
-        let daemon = match daemon {
-            Some(pid) => {
-                let fields = proc_stat(&pid.to_string())?;
-                (fields.get(11)? + fields.get(12)?) as f64 / ticks
-            }
-            None => 0.0,
-        };
+        let mut daemon = 0.0;
+        for pid in daemons {
+            let fields = proc_stat(&pid.to_string())?;
+            daemon += (fields.get(11)? + fields.get(12)?) as f64 / ticks;
+        }
         // cpu  user nice system idle iowait irq softirq steal ...
         let stat = std::fs::read_to_string("/proc/stat").ok()?;
         let machine: Vec<u64> = stat
@@ -757,27 +969,50 @@ impl Cpu {
             bench: (me.get(11)? + me.get(12)?) as f64 / ticks,
             children: (me.get(13)? + me.get(14)?) as f64 / ticks,
             daemon,
+            database: server.and_then(|pid| Some(server_ticks(pid)? as f64 / ticks)),
             machine_busy: busy as f64 / ticks,
             steal: *machine.get(7)? as f64 / ticks,
         })
     }
 
     /// What was used since `before`.
-    fn since(before: Option<Cpu>, daemon: Option<u32>) -> Option<Cpu> {
-        let (before, after) = (before?, Cpu::now(daemon)?);
+    fn since_of(before: Option<Cpu>, daemons: &[u32], server: Option<u32>) -> Option<Cpu> {
+        let (before, after) = (before?, Cpu::now_of(daemons, server)?);
         Some(Cpu {
             bench: after.bench - before.bench,
             children: after.children - before.children,
             daemon: after.daemon - before.daemon,
+            database: after.database.zip(before.database).map(|(a, b)| a - b),
             machine_busy: after.machine_busy - before.machine_busy,
             steal: after.steal - before.steal,
         })
     }
 
-    /// CPU the machine spent on anything but the daemon, the children and this bench.
+    /// CPU the machine spent on anything but the daemons, the database server, the
+    /// children and this bench.
     fn others(&self) -> f64 {
-        (self.machine_busy - self.bench - self.children - self.daemon).max(0.0)
+        (self.machine_busy - self.bench - self.children - self.daemon - self.database.unwrap_or(0.0)).max(0.0)
     }
+}
+
+/// Clock ticks used by a server process and its children, live or reaped: the postmaster's
+/// own and waited-for children's times, plus the times of each child still running.
+fn server_ticks(postmaster: u32) -> Option<u64> {
+    let own = proc_stat(&postmaster.to_string())?;
+    let mut total = own.get(11)? + own.get(12)? + own.get(13)? + own.get(14)?;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+            continue;
+        };
+        // field 4 is the parent's pid
+        if let Some(fields) = proc_stat(pid)
+            && fields.get(1) == Some(&u64::from(postmaster))
+        {
+            total += fields.get(11).unwrap_or(&0) + fields.get(12).unwrap_or(&0);
+        }
+    }
+    Some(total)
 }
 
 /// Clock ticks per second of /proc times (`getconf CLK_TCK`, asked once).
