@@ -380,13 +380,14 @@ fn copy_all(
     let total: u64 = counts.iter().map(|c| c.rows).sum();
     let mut done = 0;
     for (table, count) in tables.iter().zip(&counts) {
-        progress(Progress {
-            phase: Phase::Verifying,
-            table: &table.name,
-            done,
-            total,
-        });
-        let rows = verify_table(sqlite, session, table)?;
+        let rows = verify_table(sqlite, session, table, &mut |rows| {
+            progress(Progress {
+                phase: Phase::Verifying,
+                table: &table.name,
+                done: done + rows,
+                total,
+            })
+        })?;
         if rows != count.rows {
             return Err(Error::Internal(format!(
                 "{}: {} rows in SQLite, {rows} in PostgreSQL",
@@ -533,7 +534,13 @@ fn restart_identities(target: Conn<'_>) -> Result<()> {
 
 /// Reads the table from both databases side by side and compares every value; returns
 /// how many rows PostgreSQL holds.
-fn verify_table(sqlite: &rusqlite::Connection, session: &PgSession, table: &Table) -> Result<u64> {
+fn verify_table(
+    sqlite: &rusqlite::Connection,
+    session: &PgSession,
+    table: &Table,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64> {
+    progress(0);
     let mut statement = sqlite.prepare(&select_sql(table, sql::Dialect::Sqlite))?;
     let mut expected = statement.query([])?;
     let postgres_select = sql::postgres_sql(&select_sql(table, sql::Dialect::Postgres));
@@ -568,6 +575,9 @@ fn verify_table(sqlite: &rusqlite::Connection, session: &PgSession, table: &Tabl
             }
         }
         rows += 1;
+        if rows.is_multiple_of(PROGRESS_EVERY) {
+            progress(rows);
+        }
     }
 }
 
