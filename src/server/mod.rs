@@ -121,7 +121,10 @@ pub async fn run(config: Config, shutdown: CancellationToken) -> Result<()> {
     let scheduling = tokio::spawn(scheduler.run());
     tracing::info!("ticketd ready");
 
+    // Biased: once shutdown is asked for, the other tasks drop their writer handles and
+    // the writer ends normally, perhaps before this task looks; that is no death.
     let writer_died = tokio::select! {
+        biased;
         _ = shutdown.cancelled() => false,
         _ = writer_stopped.cancelled() => true,
     };
