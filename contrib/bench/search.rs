@@ -22,7 +22,7 @@ use anyhow::Context;
 use clap::Parser;
 use ticketd::rights::Viewer;
 use ticketd::search::{Query, fts_query, parse, parse_grouping};
-use ticketd::store::{Location, NewTicket, NewTransaction, Reader, Store, sql};
+use ticketd::store::{Location, NewTicket, NewTransaction, Reader, Store, compile_query, sql};
 use ticketd::ticket::{Lifecycle, Role, Status, Timestamp, TransactionKind};
 
 /// The bench's command line (after `cargo bench --bench search --`).
@@ -56,6 +56,10 @@ struct Args {
     /// reused if filled before. Not with --data-dir.
     #[arg(long, conflicts_with = "data_dir")]
     database_url: Option<String>,
+    /// Print each TicketSQL query's compiled SQL and parameters (as `tkt search --sql`)
+    /// before timing it: for EXPLAIN.
+    #[arg(long)]
+    sql: bool,
     /// Passed by `cargo bench` (not by `cargo test`) to every `harness = false` target.
     #[arg(long, hide = true)]
     bench: bool,
@@ -390,6 +394,10 @@ fn run_queries(store: &Store, args: &Args) -> anyhow::Result<()> {
     let mut timed = Vec::new();
     for (name, text) in ticketsql {
         let query = parse(text, now)?;
+        if args.sql {
+            let compiled = compile_query(&query, as_staff, &lifecycles, true, db.dialect());
+            println!("{name}:\n  {}\n  {:?}", compiled.sql, compiled.params_json());
+        }
         let (results, median, p99) = time(args.runs, || Ok(db.search(&query, as_staff, &lifecycles)?.len()))?;
         let (_, ids, _) = time(args.runs, || Ok(db.search_ids(&query, as_staff, &lifecycles)?.len()))?;
         timed.push(Timed {
@@ -405,6 +413,10 @@ fn run_queries(store: &Store, args: &Args) -> anyhow::Result<()> {
         "Status = '__Active__' OR Status = 'resolved' ORDER BY Updated DESC LIMIT 50",
         now,
     )?;
+    if args.sql {
+        let compiled = compile_query(&own, as_requestor, &lifecycles, true, db.dialect());
+        println!("own tickets:\n  {}\n  {:?}", compiled.sql, compiled.params_json());
+    }
     let (results, median, p99) = time(args.runs, || Ok(db.search(&own, as_requestor, &lifecycles)?.len()))?;
     let (_, ids, _) = time(args.runs, || Ok(db.search_ids(&own, as_requestor, &lifecycles)?.len()))?;
     timed.push(Timed {
