@@ -544,4 +544,4 @@ CREATE TABLE job_claims (
     PRIMARY KEY (job, slot)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 8;
+PRAGMA user_version = 9;

@@ -113,6 +113,9 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE outbox ADD COLUMN claimed_until TEXT; \
      CREATE TABLE job_claims (job TEXT NOT NULL, slot TEXT NOT NULL, owner TEXT NOT NULL, \
        until TEXT NOT NULL, PRIMARY KEY (job, slot)) WITHOUT ROWID;",
+    // 8 → 9: nothing here. PostgreSQL's indexes of tickets came to carry the ticket's id
+    // as SQLite's carry the rowid (store::postgres); both backends keep one version.
+    "",
 ];
 
 /// The version `schema.sql` declares.

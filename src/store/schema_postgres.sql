@@ -595,4 +595,4 @@ CREATE TABLE job_claims (
 -- the built-in principals were given their ids: new ones go on after them, as in SQLite
 SELECT setval(pg_get_serial_sequence('principals', 'id'), (SELECT max(id) FROM principals));
 
-INSERT INTO schema_version (version) VALUES (8);
+INSERT INTO schema_version (version) VALUES (9);
