@@ -25,7 +25,7 @@ const MIGRATIONS: &[&str] = &[
     // 8 → 9: searches over a million tickets (docs/BENCHMARKS.md). The planner takes
     // json_ids for 10 rows, not 1000; the indexes of tickets carry id, as SQLite's carry
     // the rowid, so that a search reads its ids from the index alone. Rebuilding the
-    // indexes takes a while on a large installation (about a minute for a million tickets).
+    // indexes takes a while on a large installation (docs/ADMIN.md).
     "ALTER FUNCTION json_ids(TEXT) ROWS 10; \
      DROP INDEX tickets_by_queue_status; \
      CREATE INDEX tickets_by_queue_status ON tickets (queue_id, status, priority, effective_id) INCLUDE (id); \
