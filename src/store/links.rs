@@ -1,5 +1,8 @@
 //! Links between tickets.
 
+use std::collections::HashMap;
+
+use super::rights::id_list;
 use super::sql::{self, params};
 use super::{Db, TicketRow, WriteTx, ts};
 use crate::error::Result;
@@ -8,21 +11,30 @@ use crate::ticket::{Link, LinkKind, LinkName, Timestamp};
 impl Db<'_> {
     /// Every link of a ticket, named from its side, by the other ticket's number.
     pub fn links(&self, ticket_id: i64) -> Result<Vec<Link>> {
-        let rows: Vec<(String, i64, bool)> = sql::all(
+        Ok(self.links_of(&[ticket_id])?.remove(&ticket_id).unwrap_or_default())
+    }
+
+    /// [`links`](Db::links) of several tickets in one statement (a page of search
+    /// results), by ticket; a ticket without links is not in the map.
+    pub fn links_of(&self, tickets: &[i64]) -> Result<HashMap<i64, Vec<Link>>> {
+        let rows: Vec<(i64, String, i64, bool)> = sql::all(
             self.sql(),
-            "SELECT type, target_id, 1 FROM links WHERE base_id = ?1 AND target_id IS NOT NULL \
-             UNION ALL SELECT type, base_id, 0 FROM links WHERE target_id = ?1 ORDER BY 2, 1",
-            [ticket_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            "SELECT base_id, type, target_id, 1 FROM links \
+               WHERE base_id IN (SELECT value FROM json_each(?1)) AND target_id IS NOT NULL \
+             UNION ALL SELECT target_id, type, base_id, 0 FROM links \
+               WHERE target_id IN (SELECT value FROM json_each(?1)) \
+             ORDER BY 1, 3, 2",
+            [id_list(tickets)],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )?;
-        rows.into_iter()
-            .map(|(kind, other, from_base)| {
-                Ok(Link {
-                    name: LinkName::of(kind.parse::<LinkKind>()?, from_base),
-                    target: other,
-                })
-            })
-            .collect()
+        let mut links: HashMap<i64, Vec<Link>> = HashMap::new();
+        for (ticket, kind, other, from_base) in rows {
+            links.entry(ticket).or_default().push(Link {
+                name: LinkName::of(kind.parse::<LinkKind>()?, from_base),
+                target: other,
+            });
+        }
+        Ok(links)
     }
 
     /// The tickets at the other end of a ticket's links of one name (its dependencies,

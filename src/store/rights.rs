@@ -22,7 +22,7 @@ fn grant_from_row(row: &Row<'_>) -> Result<AclRow> {
 }
 
 /// A JSON array of ids, for `IN (SELECT value FROM json_each(?))`.
-fn id_list(ids: &[i64]) -> String {
+pub(super) fn id_list(ids: &[i64]) -> String {
     serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
 }
 

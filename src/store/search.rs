@@ -35,10 +35,7 @@ impl Db<'_> {
     /// With `seen_by`, only the tickets that user may see are listed.
     /// `lifecycles` decide what `__Active__` and `__Inactive__` mean in each queue.
     pub fn search(&self, query: &Query, seen_by: SeenBy<'_>, lifecycles: &[&Lifecycle]) -> Result<Vec<Ticket>> {
-        self.search_ids(query, seen_by, lifecycles)?
-            .into_iter()
-            .map(|id| self.ticket(id, false))
-            .collect()
+        self.tickets(&self.search_ids(query, seen_by, lifecycles)?)
     }
 
     /// The numbers of the tickets matching a query, in its order: for work that loads

@@ -423,11 +423,11 @@ fn digest_of(
     if ids.is_empty() {
         return Ok(false);
     }
-    let tickets = ids
+    let tickets = tx
+        .tickets(&ids[..ids.len().min(DIGEST_LISTS)])?
         .iter()
-        .take(DIGEST_LISTS)
-        .map(|&id| Ok(DigestTicket::of(&tx.ticket(id, false)?, now)))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|ticket| DigestTicket::of(ticket, now))
+        .collect::<Vec<_>>();
     let context = DigestContext {
         queue: queue.map(DigestQueue::of).unwrap_or_default(),
         recipient: match to {
