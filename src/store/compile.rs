@@ -505,13 +505,14 @@ fn content_condition(c: &Condition, cx: &Context<'_>, params: &mut Vec<SqlValue>
     // the parser made sure there is something to look for
     let fts = SqlValue::Text(crate::search::fts_any(texts).unwrap_or_else(|_| "\"\"".into()));
     let matching = |kinds: &str| match cx.dialect {
+        // a match counts for the ticket its ticket was merged into (`merged_into`, kept on
+        // merge, not a join per match: 223,000 of them for a common word)
         Dialect::Sqlite => format!(
-            "t.id IN (SELECT m.effective_id FROM transaction_text f \
-             JOIN transactions x ON x.id = f.rowid JOIN tickets m ON m.id = x.ticket_id \
-             WHERE transaction_text MATCH ?{kinds})"
+            "t.id IN (SELECT COALESCE(x.merged_into, x.ticket_id) FROM transaction_text f \
+             JOIN transactions x ON x.id = f.rowid WHERE transaction_text MATCH ?{kinds})"
         ),
         Dialect::Postgres => format!(
-            "t.id IN (SELECT m.effective_id FROM transactions x JOIN tickets m ON m.id = x.ticket_id \
+            "t.id IN (SELECT COALESCE(x.merged_into, x.ticket_id) FROM transactions x \
              WHERE x.content_words @@ fts_query(?){kinds})"
         ),
     };

@@ -24,9 +24,13 @@ const SCHEMA_LOCK: i64 = 0x0074_6963_6b65_7464;
 const MIGRATIONS: &[&str] = &[
     // 8 → 9: searches over a million tickets (docs/BENCHMARKS.md). The planner takes
     // json_ids for 10 rows, not 1000; the indexes of tickets carry id, as SQLite's carry
-    // the rowid, so that a search reads its ids from the index alone. Rebuilding the
-    // indexes takes a while on a large installation (docs/ADMIN.md).
+    // the rowid, so that a search reads its ids from the index alone; a transaction names
+    // the ticket its ticket was merged into (as on SQLite). Rebuilding the indexes takes a
+    // while on a large installation (docs/ADMIN.md).
     "ALTER FUNCTION json_ids(TEXT) ROWS 10; \
+     ALTER TABLE transactions ADD COLUMN merged_into BIGINT REFERENCES tickets(id); \
+     UPDATE transactions SET merged_into = (SELECT t.effective_id FROM tickets t WHERE t.id = transactions.ticket_id) \
+       WHERE ticket_id IN (SELECT id FROM tickets WHERE id <> effective_id); \
      DROP INDEX tickets_by_queue_status; \
      CREATE INDEX tickets_by_queue_status ON tickets (queue_id, status, priority, effective_id) INCLUDE (id); \
      DROP INDEX tickets_by_owner_status; \

@@ -113,9 +113,12 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE outbox ADD COLUMN claimed_until TEXT; \
      CREATE TABLE job_claims (job TEXT NOT NULL, slot TEXT NOT NULL, owner TEXT NOT NULL, \
        until TEXT NOT NULL, PRIMARY KEY (job, slot)) WITHOUT ROWID;",
-    // 8 → 9: nothing here. PostgreSQL's indexes of tickets came to carry the ticket's id
-    // as SQLite's carry the rowid (store::postgres); both backends keep one version.
-    "",
+    // 8 → 9: a transaction names the ticket its ticket was merged into, so that content
+    // searches find the survivor without a join per match (on PostgreSQL the indexes of
+    // tickets also came to carry id, store::postgres)
+    "ALTER TABLE transactions ADD COLUMN merged_into INTEGER REFERENCES tickets(id); \
+     UPDATE transactions SET merged_into = (SELECT t.effective_id FROM tickets t WHERE t.id = transactions.ticket_id) \
+       WHERE ticket_id IN (SELECT id FROM tickets WHERE id <> effective_id);",
 ];
 
 /// The version `schema.sql` declares.

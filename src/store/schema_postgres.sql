@@ -297,7 +297,11 @@ CREATE TABLE transactions (
     creator_id     BIGINT NOT NULL REFERENCES users(id),
     created        TEXT NOT NULL,
     -- set when the transaction came from mail
-    raw_message_id BIGINT REFERENCES raw_messages(id)
+    raw_message_id BIGINT REFERENCES raw_messages(id),
+    -- the ticket its ticket was merged into (tickets.effective_id); NULL while that ticket
+    -- stands alone. Kept by the store on merge, so that a content search finds the
+    -- surviving ticket without joining tickets for every matching transaction.
+    merged_into    BIGINT REFERENCES tickets(id)
 );
 CREATE INDEX transactions_by_ticket ON transactions (ticket_id, id);
 

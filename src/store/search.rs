@@ -133,14 +133,14 @@ impl Db<'_> {
             Dialect::Sqlite => {
                 "SELECT t.id, x.id, snippet(transaction_text, 0, '[', ']', ' … ', 16) \
                  FROM transaction_text JOIN transactions x ON x.id = transaction_text.rowid \
-                 JOIN tickets m ON m.id = x.ticket_id JOIN tickets t ON t.id = m.effective_id \
+                 JOIN tickets t ON t.id = COALESCE(x.merged_into, x.ticket_id) \
                  WHERE transaction_text MATCH ? AND t.status != 'deleted'"
             }
             Dialect::Postgres => {
                 "SELECT t.id, x.id, ts_headline('simple', x.content, fts_query(?1), \
                    'StartSel=[, StopSel=], MaxWords=16, MinWords=4, MaxFragments=1, FragmentDelimiter=\" … \"') \
                  FROM transactions x \
-                 JOIN tickets m ON m.id = x.ticket_id JOIN tickets t ON t.id = m.effective_id \
+                 JOIN tickets t ON t.id = COALESCE(x.merged_into, x.ticket_id) \
                  WHERE x.content_words @@ fts_query(?1) AND t.status != 'deleted'"
             }
         });

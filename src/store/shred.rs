@@ -72,6 +72,13 @@ impl WriteTx<'_> {
             "UPDATE tickets SET effective_id = ?2 WHERE effective_id = ?1",
             params![from, into],
         )?;
+        // the history of every ticket now merged into `into` counts for it in searches
+        sql::execute(
+            conn,
+            "UPDATE transactions SET merged_into = ?1 WHERE ticket_id IN \
+               (SELECT id FROM tickets WHERE effective_id = ?1 AND id <> ?1) AND COALESCE(merged_into, 0) <> ?1",
+            [into],
+        )?;
         sql::execute(
             conn,
             "INSERT INTO ticket_roles (ticket_id, role, principal_id) \

@@ -479,7 +479,8 @@ impl WriteTx<'_> {
         let id: i64 = sql::one(
             self.sql(),
             "INSERT INTO transactions (ticket_id, type, field, old_value, new_value, content, time_taken, \
-               creator_id, created, raw_message_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
+               creator_id, created, raw_message_id, merged_into) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+               (SELECT NULLIF(effective_id, id) FROM tickets WHERE id = ?1)) RETURNING id",
             params![
                 t.ticket_id,
                 t.kind.as_str(),

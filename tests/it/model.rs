@@ -241,6 +241,27 @@ fn merge_keeps_both_histories_and_mail_for_the_old_number_threads_to_the_survivo
     assert_eq!(replies.last(), Some(&2));
     let out = d.tkt(&["merge", "2", "into", "1"]);
     assert!(stderr(&out).contains("already one ticket"), "{}", stderr(&out));
+
+    // the merged ticket's words find the survivor, also once the survivor is merged in
+    // turn (each transaction names the ticket it now counts for)
+    assert_eq!(d.search("Content LIKE 'jams'"), [2]);
+    d.deliver("general", &mail("ann@example.net", "Toner", "Toner is low.", &[]));
+    d.tkt_ok(&["merge", "2", "into", "3"]);
+    assert_eq!(d.search("Content LIKE 'jams'"), [3]);
+    assert_eq!(d.search("Content LIKE 'toner' AND Content LIKE 'looking'"), [3]);
+    let ranked = d.tkt_ok(&["search", "--content", "jams", "--json"]);
+    let ranked: serde_json::Value = serde_json::from_str(&ranked).expect("JSON");
+    let tickets: Vec<i64> = ranked
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["ticket"].as_i64().unwrap())
+        .collect();
+    assert_eq!(tickets, [3], "{ranked}");
+    assert_eq!(
+        d.count("SELECT COUNT(*) FROM transactions WHERE ticket_id <> 3 AND COALESCE(merged_into, 0) <> 3"),
+        0
+    );
 }
 
 /// Rows per table, for checking that shredding removes a ticket's rows and nothing else.
