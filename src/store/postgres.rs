@@ -455,6 +455,28 @@ mod tests {
         shape
     }
 
+    /// Fails unless both lists are equal, naming the lines only one of them has.
+    fn assert_same((a_name, a): (&str, &[String]), (b_name, b): (&str, &[String])) {
+        let only = |x: &[String], y: &[String]| x.iter().filter(|l| !y.contains(l)).cloned().collect::<Vec<_>>();
+        assert!(
+            a == b,
+            "only {a_name}: {:#?}\nonly {b_name}: {:#?}",
+            only(a, b),
+            only(b, a)
+        );
+    }
+
+    /// The schema version PostgreSQL records.
+    fn schema_version(conn: Conn<'_>) -> i64 {
+        sql::one(
+            conn,
+            "SELECT CAST(max(version) AS BIGINT) FROM schema_version",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
     #[test]
     fn the_postgres_schema_has_the_tables_columns_indexes_and_triggers_of_the_sqlite_one() {
         let Some(url) = scratch_database("schema drift") else {
@@ -466,13 +488,7 @@ mod tests {
         upgrade(&session).unwrap();
         let postgres = postgres_shape(Conn::Postgres(&session));
         let sqlite = sqlite_shape();
-        let only = |a: &[String], b: &[String]| a.iter().filter(|l| !b.contains(l)).cloned().collect::<Vec<_>>();
-        assert!(
-            postgres == sqlite,
-            "only in SQLite: {:#?}\nonly in PostgreSQL: {:#?}",
-            only(&sqlite, &postgres),
-            only(&postgres, &sqlite)
-        );
+        assert_same(("in SQLite", &sqlite), ("in PostgreSQL", &postgres));
     }
 
     /// Everything the drift test between versions compares: the shape, every index's and
@@ -501,37 +517,13 @@ mod tests {
         let old = connect(&old_url).unwrap();
         let conn = Conn::Postgres(&old);
         in_transaction(conn, || sql::batch(conn, include_str!("schema_postgres_v8.sql"))).unwrap();
-        assert_eq!(
-            sql::one(
-                conn,
-                "SELECT CAST(max(version) AS BIGINT) FROM schema_version",
-                [],
-                |r| r.get::<i64>(0)
-            )
-            .unwrap(),
-            8
-        );
+        assert_eq!(schema_version(conn), 8);
         upgrade(&old).unwrap();
         let new = connect(&new_url).unwrap();
         upgrade(&new).unwrap();
         let (migrated, made) = (postgres_definitions(conn), postgres_definitions(Conn::Postgres(&new)));
-        let only = |a: &[String], b: &[String]| a.iter().filter(|l| !b.contains(l)).cloned().collect::<Vec<_>>();
-        assert!(
-            migrated == made,
-            "only when migrated: {:#?}\nonly when made new: {:#?}",
-            only(&migrated, &made),
-            only(&made, &migrated)
-        );
-        assert_eq!(
-            sql::one(
-                conn,
-                "SELECT CAST(max(version) AS BIGINT) FROM schema_version",
-                [],
-                |r| r.get::<i64>(0)
-            )
-            .unwrap(),
-            i64::from(current_version())
-        );
+        assert_same(("when migrated", &migrated), ("when made new", &made));
+        assert_eq!(schema_version(conn), i64::from(current_version()));
     }
 
     #[test]
