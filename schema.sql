@@ -152,6 +152,8 @@ CREATE INDEX tickets_by_effective_id ON tickets (effective_id);
 -- date ranges and "recently updated" in searches
 CREATE INDEX tickets_by_created ON tickets (created);
 CREATE INDEX tickets_by_updated ON tickets (updated);
+-- a queue's tickets by last update, the commonest of searches
+CREATE INDEX tickets_by_queue_updated ON tickets (queue_id, updated);
 
 -- Requestor, Cc and AdminCc of one ticket; the Owner is tickets.owner_id
 CREATE TABLE ticket_roles (
@@ -548,4 +550,4 @@ CREATE TABLE job_claims (
     PRIMARY KEY (job, slot)
 ) WITHOUT ROWID;
 
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;

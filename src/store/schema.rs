@@ -119,6 +119,8 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE transactions ADD COLUMN merged_into INTEGER REFERENCES tickets(id); \
      UPDATE transactions SET merged_into = (SELECT t.effective_id FROM tickets t WHERE t.id = transactions.ticket_id) \
        WHERE ticket_id IN (SELECT id FROM tickets WHERE id <> effective_id);",
+    // 9 → 10: an index for a queue's tickets by last update, the commonest of searches
+    "CREATE INDEX tickets_by_queue_updated ON tickets (queue_id, updated);",
 ];
 
 /// The version `schema.sql` declares.

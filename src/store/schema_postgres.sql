@@ -204,6 +204,12 @@ CREATE INDEX tickets_by_effective_id ON tickets (effective_id) INCLUDE (id);
 -- date ranges and "recently updated" in searches
 CREATE INDEX tickets_by_created ON tickets (created) INCLUDE (id);
 CREATE INDEX tickets_by_updated ON tickets (updated) INCLUDE (id);
+-- a queue's tickets by last update, the commonest of searches ("recently updated in these
+-- queues, newest first": 2 ms of a million tickets, not 25, where the planner took
+-- `id = effective_id` for rare, intersected two bitmaps and sorted). Every update of a
+-- ticket changes `updated`, so no update of tickets is HOT already; this is one more
+-- index entry per update.
+CREATE INDEX tickets_by_queue_updated ON tickets (queue_id, updated) INCLUDE (id, status, effective_id);
 
 -- Requestor, Cc and AdminCc of one ticket; the Owner is tickets.owner_id
 CREATE TABLE ticket_roles (
@@ -599,4 +605,4 @@ CREATE TABLE job_claims (
 -- the built-in principals were given their ids: new ones go on after them, as in SQLite
 SELECT setval(pg_get_serial_sequence('principals', 'id'), (SELECT max(id) FROM principals));
 
-INSERT INTO schema_version (version) VALUES (9);
+INSERT INTO schema_version (version) VALUES (10);
