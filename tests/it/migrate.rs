@@ -105,6 +105,19 @@ fn migrate_copies_an_installation_to_postgres_and_the_old_one_takes_no_more_chan
     assert_eq!(new.search("Subject = 'After the move'"), [last + 1]);
     let ann = new.tkt_ok(&["user", "show", "ann@tickets.test"]);
     assert!(ann.contains("ann@tickets.test"), "{ann}");
+    // the counts by queue and status, made in one statement after the copy (their
+    // triggers were off during it), count every ticket, the one made since too
+    let kept = new.count("SELECT CAST(sum(n) AS BIGINT) FROM ticket_counts");
+    assert_eq!(kept, new.count("SELECT count(*) FROM tickets WHERE id = effective_id"));
+    assert_eq!(
+        new.count(
+            "SELECT count(*) FROM (SELECT queue_id, status, count(*) AS n FROM tickets \
+               WHERE id = effective_id GROUP BY queue_id, status) AS counted \
+             FULL JOIN (SELECT queue_id, status, n FROM ticket_counts WHERE n > 0) AS kept \
+               USING (queue_id, status) WHERE counted.n IS DISTINCT FROM kept.n"
+        ),
+        0
+    );
 }
 
 #[test]
